@@ -1,0 +1,91 @@
+/** The mirroring domain: plain data, no AWS types. */
+
+export type Tags = Record<string, string>;
+
+export interface Instance {
+  instanceId: string;
+  instanceType: string;
+  state: string;
+  availabilityZone: string;
+  vpcId?: string;
+  subnetId?: string;
+  /** ISO time of the current launch (changes on every start): part of the session's idempotency token. */
+  launchTime?: string;
+  tags: Tags;
+  networkInterfaces: NetworkInterface[];
+}
+
+export interface NetworkInterface {
+  networkInterfaceId: string;
+  interfaceType: string;
+  deviceIndex: number;
+  subnetId?: string;
+  vpcId?: string;
+}
+
+export type TargetKind = 'network-interface' | 'network-load-balancer' | 'gateway-load-balancer-endpoint';
+
+export interface Target {
+  trafficMirrorTargetId: string;
+  kind: TargetKind;
+  /** Undefined for targets that serve every zone (load balancers without a configured zone). */
+  availabilityZone?: string;
+  /** Sources the target takes; undefined = unlimited (NLB, GWLB endpoint). */
+  maxSources?: number;
+  /** The ENI behind an ENI target: such an ENI can never be a mirror source. */
+  networkInterfaceId?: string;
+  tags: Tags;
+}
+
+export interface Session {
+  trafficMirrorSessionId: string;
+  networkInterfaceId: string;
+  trafficMirrorTargetId: string;
+  trafficMirrorFilterId: string;
+  sessionNumber: number;
+  tags: Tags;
+}
+
+export const MANAGED_TAG = 'autotap:managed';
+export const INSTANCE_TAG = 'autotap:instance-id';
+
+export const SKIP_REASONS = [
+  'out-of-scope',
+  'excluded-by-tag',
+  'interface-type',
+  'is-mirror-target',
+  'unsupported',
+  'session-limit',
+  'no-session-number',
+  'no-target',
+  'target-full',
+  'not-found',
+  'dry-run',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export type Outcome = 'created' | 'already-mirrored' | 'skipped' | 'failed';
+
+/** One line of the workflow's output: what happened to one ENI. */
+export interface EniResult {
+  instanceId: string;
+  networkInterfaceId: string;
+  outcome: Outcome;
+  reason?: SkipReason | string;
+  sessionNumber?: number;
+  trafficMirrorSessionId?: string;
+  trafficMirrorTargetId?: string;
+}
+
+/** An ENI the workflow will attach a session to, with every decision already taken. */
+export interface Attachment {
+  instanceId: string;
+  networkInterfaceId: string;
+  trafficMirrorTargetId: string;
+  trafficMirrorFilterId: string;
+  sessionNumber: number;
+  /** Numbers already used on the ENI when the decision was taken. */
+  usedSessionNumbers: number[];
+  launchTime?: string;
+  dryRun: boolean;
+}
