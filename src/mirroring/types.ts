@@ -82,10 +82,26 @@ export interface Attachment {
   instanceId: string;
   networkInterfaceId: string;
   trafficMirrorTargetId: string;
+  /** Further targets with room, best first, for when the chosen one fills up meanwhile. */
+  alternativeTargetIds: string[];
   trafficMirrorFilterId: string;
   sessionNumber: number;
   /** Numbers already used on the ENI when the decision was taken. */
   usedSessionNumbers: number[];
   launchTime?: string;
+  dryRun: boolean;
+}
+
+/** What CreateTrafficMirrorSession is asked for, in the domain's words. */
+export interface CreateSessionRequest {
+  networkInterfaceId: string;
+  trafficMirrorTargetId: string;
+  trafficMirrorFilterId: string;
+  sessionNumber: number;
+  packetLength: number | null;
+  virtualNetworkId: number | null;
+  description: string;
+  tags: Tags;
+  clientToken: string;
   dryRun: boolean;
 }

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { configFromEnvironment } from '../src/config/load.ts';
+import {
+  attachedInstances,
+  describeInstances,
+  describeSessionsOfInterfaces,
+  describeSessionsOfTargets,
+  describeTargets,
+} from '../src/aws/ec2.ts';
+import { classifyEc2Error, RetryableError } from '../src/mirroring/errors.ts';
+import { InvalidInput, type MirrorRequest } from '../src/mirroring/input.ts';
+import type { InterfacePlan } from '../src/mirroring/plan.ts';
+import { resolveInterfaces } from '../src/mirroring/resolve.ts';
+import { lambdaHandler } from '../src/lambda/handler.ts';
+import { parseOrThrow } from '../src/validation.ts';
+
+const config = configFromEnvironment();
+
+const inputSchema = z.object({
+  request: z.object({
+    instanceIds: z.array(z.string()),
+    networkInterfaceIds: z.array(z.string()),
+    dryRun: z.boolean(),
+    trigger: z.enum(['instance-running', 'interface-attached', 'manual']),
+  }),
+  retryCount: z.number().int().min(0).default(0),
+});
+
+export type ResolveOutput = InterfacePlan & { request: MirrorRequest };
+
+export const handler = lambdaHandler<unknown, ResolveOutput>(async (event) => {
+  const { request, retryCount } = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
+  try {
+    const plan = await resolveInterfaces(
+      request,
+      config.mirroring,
+      { describeInstances, attachedInstances, describeSessionsOfInterfaces, describeSessionsOfTargets, describeTargets },
+      retryCount,
+    );
+    return { request, ...plan };
+  } catch (error) {
+    if (error instanceof RetryableError) throw error;
+    const verdict = classifyEc2Error(error as Error);
+    if (verdict.action === 'retry') throw new RetryableError(verdict.error, (error as Error).message);
+    throw error;
+  }
+});

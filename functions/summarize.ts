@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { publish } from '../src/aws/sns.ts';
+import { InvalidInput } from '../src/mirroring/input.ts';
+import { renderOpsReport } from '../src/mirroring/ops-report.ts';
+import type { EniResult } from '../src/mirroring/types.ts';
+import { logger } from '../src/lambda/logger.ts';
+import { lambdaHandler } from '../src/lambda/handler.ts';
+import { parseOrThrow } from '../src/validation.ts';
+
+const resultSchema = z
+  .object({
+    instanceId: z.string(),
+    networkInterfaceId: z.string(),
+    outcome: z.enum(['created', 'already-mirrored', 'skipped', 'failed']),
+    reason: z.string().optional(),
+    sessionNumber: z.number().optional(),
+    trafficMirrorSessionId: z.string().optional(),
+    trafficMirrorTargetId: z.string().optional(),
+  })
+  .strip();
+
+const inputSchema = z.object({
+  results: z.array(resultSchema),
+  attached: z.array(resultSchema).default([]),
+  missingTargets: z.array(z.string()).default([]),
+  executionArn: z.string().optional(),
+});
+
+export interface MirrorOutput {
+  results: EniResult[];
+}
+
+export const handler = lambdaHandler<unknown, MirrorOutput>(async (event) => {
+  const input = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
+  const results: EniResult[] = [...input.results, ...input.attached];
+  const report = renderOpsReport(results, input.executionArn, input.missingTargets);
+  if (report) {
+    const topicArn = process.env.OPS_TOPIC_ARN;
+    if (!topicArn) throw new Error('OPS_TOPIC_ARN: not set (expected the ops topic ARN)');
+    await publish(topicArn, report.subject, report.message);
+    logger.warn('reported to the ops topic', { subject: report.subject });
+  }
+  logger.info('mirror-instances summary', { outcomes: countOutcomes(results) });
+  return { results };
+});
+
+function countOutcomes(results: readonly EniResult[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,187 @@
+import {
+  EC2Client,
+  CreateTrafficMirrorSessionCommand,
+  DeleteTrafficMirrorSessionCommand,
+  ModifyTrafficMirrorSessionCommand,
+  paginateDescribeInstances,
+  paginateDescribeNetworkInterfaces,
+  paginateDescribeTrafficMirrorSessions,
+  paginateDescribeTrafficMirrorTargets,
+  type Filter,
+  type Instance as Ec2Instance,
+  type Tag,
+  type TrafficMirrorSession,
+  type TrafficMirrorTarget,
+} from '@aws-sdk/client-ec2';
+import type { CreateSessionRequest, Instance, Session, Tags, Target, TargetKind } from '../mirroring/types.ts';
+
+/** EC2 accepts at most 200 values in one filter. */
+const FILTER_VALUES_PER_CALL = 200;
+const PAGE_SIZE = 1000;
+
+let shared: EC2Client | undefined;
+/** One client per Lambda container; region and endpoint come from the standard AWS_* variables. */
+export function ec2Client(): EC2Client {
+  shared ??= new EC2Client({});
+  return shared;
+}
+
+function tagsOf(tags: Tag[] | undefined): Tags {
+  return Object.fromEntries((tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function toInstance(i: Ec2Instance): Instance {
+  return {
+    instanceId: i.InstanceId ?? '',
+    instanceType: i.InstanceType ?? '',
+    state: i.State?.Name ?? 'unknown',
+    availabilityZone: i.Placement?.AvailabilityZone ?? '',
+    ...(i.VpcId ? { vpcId: i.VpcId } : {}),
+    ...(i.SubnetId ? { subnetId: i.SubnetId } : {}),
+    ...(i.LaunchTime ? { launchTime: new Date(i.LaunchTime).toISOString() } : {}),
+    tags: tagsOf(i.Tags),
+    networkInterfaces: (i.NetworkInterfaces ?? []).map((n) => ({
+      networkInterfaceId: n.NetworkInterfaceId ?? '',
+      interfaceType: n.InterfaceType ?? 'interface',
+      deviceIndex: n.Attachment?.DeviceIndex ?? 0,
+      ...(n.SubnetId ? { subnetId: n.SubnetId } : {}),
+      ...(n.VpcId ? { vpcId: n.VpcId } : {}),
+    })),
+  };
+}
+
+/**
+ * Instances by id. A filter rather than InstanceIds: an id EC2 does not know yet (eventual
+ * consistency) is then simply absent instead of failing the whole call.
+ */
+export async function describeInstances(instanceIds: readonly string[], client = ec2Client()): Promise<Instance[]> {
+  const found: Instance[] = [];
+  for (const ids of chunks(instanceIds, FILTER_VALUES_PER_CALL)) {
+    const pages = paginateDescribeInstances(
+      { client, pageSize: PAGE_SIZE },
+      { Filters: [{ Name: 'instance-id', Values: ids }], MaxResults: PAGE_SIZE },
+    );
+    for await (const page of pages) {
+      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) found.push(toInstance(i));
+    }
+  }
+  return found;
+}
+
+/** The instance each ENI is attached to (absent: unknown or detached ENI). */
+export async function attachedInstances(networkInterfaceIds: readonly string[], client = ec2Client()): Promise<Map<string, string>> {
+  const attached = new Map<string, string>();
+  for (const ids of chunks(networkInterfaceIds, FILTER_VALUES_PER_CALL)) {
+    const pages = paginateDescribeNetworkInterfaces(
+      { client, pageSize: PAGE_SIZE },
+      { Filters: [{ Name: 'network-interface-id', Values: ids }], MaxResults: PAGE_SIZE },
+    );
+    for await (const page of pages) {
+      for (const n of page.NetworkInterfaces ?? []) {
+        if (n.NetworkInterfaceId && n.Attachment?.InstanceId) attached.set(n.NetworkInterfaceId, n.Attachment.InstanceId);
+      }
+    }
+  }
+  return attached;
+}
+
+function toSession(s: TrafficMirrorSession): Session {
+  return {
+    trafficMirrorSessionId: s.TrafficMirrorSessionId ?? '',
+    networkInterfaceId: s.NetworkInterfaceId ?? '',
+    trafficMirrorTargetId: s.TrafficMirrorTargetId ?? '',
+    trafficMirrorFilterId: s.TrafficMirrorFilterId ?? '',
+    sessionNumber: s.SessionNumber ?? 0,
+    tags: tagsOf(s.Tags),
+  };
+}
+
+async function describeSessionsBy(filterName: string, values: readonly string[], client: EC2Client): Promise<Session[]> {
+  const found: Session[] = [];
+  for (const chunk of chunks(values, FILTER_VALUES_PER_CALL)) {
+    const filters: Filter[] = [{ Name: filterName, Values: chunk }];
+    const pages = paginateDescribeTrafficMirrorSessions({ client, pageSize: PAGE_SIZE }, { Filters: filters, MaxResults: PAGE_SIZE });
+    for await (const page of pages) found.push(...(page.TrafficMirrorSessions ?? []).map(toSession));
+  }
+  return found;
+}
+
+export function describeSessionsOfInterfaces(networkInterfaceIds: readonly string[], client = ec2Client()): Promise<Session[]> {
+  return describeSessionsBy('network-interface-id', networkInterfaceIds, client);
+}
+
+export function describeSessionsOfTargets(targetIds: readonly string[], client = ec2Client()): Promise<Session[]> {
+  return describeSessionsBy('traffic-mirror-target-id', targetIds, client);
+}
+
+const KINDS: Record<string, TargetKind> = {
+  'network-interface': 'network-interface',
+  'network-load-balancer': 'network-load-balancer',
+  'gateway-load-balancer-endpoint': 'gateway-load-balancer-endpoint',
+};
+
+function toTarget(t: TrafficMirrorTarget): Target {
+  return {
+    trafficMirrorTargetId: t.TrafficMirrorTargetId ?? '',
+    kind: KINDS[t.Type ?? ''] ?? 'network-interface',
+    ...(t.NetworkInterfaceId ? { networkInterfaceId: t.NetworkInterfaceId } : {}),
+    tags: tagsOf(t.Tags),
+  };
+}
+
+/** Every mirror target of the account: autotap needs all of them to refuse their ENIs as sources. */
+export async function describeTargets(client = ec2Client()): Promise<Target[]> {
+  const found: Target[] = [];
+  const pages = paginateDescribeTrafficMirrorTargets({ client, pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE });
+  for await (const page of pages) found.push(...(page.TrafficMirrorTargets ?? []).map(toTarget));
+  return found;
+}
+
+
+export async function createSession(request: CreateSessionRequest, client = ec2Client()): Promise<Session> {
+  const out = await client.send(
+    new CreateTrafficMirrorSessionCommand({
+      NetworkInterfaceId: request.networkInterfaceId,
+      TrafficMirrorTargetId: request.trafficMirrorTargetId,
+      TrafficMirrorFilterId: request.trafficMirrorFilterId,
+      SessionNumber: request.sessionNumber,
+      ...(request.packetLength !== null ? { PacketLength: request.packetLength } : {}),
+      ...(request.virtualNetworkId !== null ? { VirtualNetworkId: request.virtualNetworkId } : {}),
+      Description: request.description,
+      TagSpecifications: [
+        { ResourceType: 'traffic-mirror-session', Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })) },
+      ],
+      ClientToken: request.clientToken,
+      DryRun: request.dryRun,
+    }),
+  );
+  if (!out.TrafficMirrorSession) throw new Error('CreateTrafficMirrorSession returned no session');
+  return toSession(out.TrafficMirrorSession);
+}
+
+export async function deleteSession(trafficMirrorSessionId: string, client = ec2Client()): Promise<void> {
+  await client.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: trafficMirrorSessionId }));
+}
+
+export async function modifySession(
+  trafficMirrorSessionId: string,
+  change: { trafficMirrorTargetId?: string; trafficMirrorFilterId?: string; sessionNumber?: number },
+  client = ec2Client(),
+): Promise<Session> {
+  const out = await client.send(
+    new ModifyTrafficMirrorSessionCommand({
+      TrafficMirrorSessionId: trafficMirrorSessionId,
+      ...(change.trafficMirrorTargetId ? { TrafficMirrorTargetId: change.trafficMirrorTargetId } : {}),
+      ...(change.trafficMirrorFilterId ? { TrafficMirrorFilterId: change.trafficMirrorFilterId } : {}),
+      ...(change.sessionNumber ? { SessionNumber: change.sessionNumber } : {}),
+    }),
+  );
+  if (!out.TrafficMirrorSession) throw new Error('ModifyTrafficMirrorSession returned no session');
+  return toSession(out.TrafficMirrorSession);
+}

@@ -1,0 +1,18 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+
+let shared: SNSClient | undefined;
+export function snsClient(): SNSClient {
+  shared ??= new SNSClient({});
+  return shared;
+}
+
+/** SNS email subjects: fewer than 100 printable ASCII characters, no line breaks. */
+export function safeSubject(subject: string): string {
+  const ascii = subject.replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length < 100 ? ascii : `${ascii.slice(0, 96)}...`;
+}
+
+export async function publish(topicArn: string, subject: string, message: string, client = snsClient()): Promise<string | undefined> {
+  const out = await client.send(new PublishCommand({ TopicArn: topicArn, Subject: safeSubject(subject), Message: message }));
+  return out.MessageId;
+}

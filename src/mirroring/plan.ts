@@ -1,0 +1,107 @@
+import type { MirroringConfig } from '../config/schema.ts';
+import { decideScope } from './scope.ts';
+import { pickSessionNumber } from './session-numbers.ts';
+import { candidateTargets, chooseTarget, targetLoads } from './targets.ts';
+import { MANAGED_TAG, type Attachment, type EniResult, type Instance, type NetworkInterface, type Session, type Target } from './types.ts';
+
+export interface InterfacePlanInput {
+  config: MirroringConfig;
+  /** The instances found, each with only the ENIs this execution is about. */
+  instances: Instance[];
+  /** Instance ids asked for and not found (after the retries for eventual consistency). */
+  missingInstanceIds: string[];
+  /** ENI ids asked for and not found, or not attached to any instance. */
+  missingNetworkInterfaceIds: string[];
+  /** Every session on the ENIs of `instances`. */
+  interfaceSessions: Session[];
+  /** Every session on the candidate targets, to know their load. */
+  targetSessions: Session[];
+  /** Every mirror target of the account. */
+  accountTargets: Target[];
+  dryRun: boolean;
+}
+
+export interface InterfacePlan {
+  /** ENIs already decided: skipped or already mirrored. */
+  results: EniResult[];
+  /** ENIs to attach a session to. */
+  attachments: Attachment[];
+  /** Configured targets the account does not have. */
+  missingTargets: string[];
+}
+
+/**
+ * Every decision of the workflow for one execution, on data already described: scope, existing
+ * sessions, session number and target per ENI. Pure, so the reconciler and `autotap simulate` take
+ * exactly the same decisions.
+ */
+export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
+  const { config } = input;
+  const { targets, missing } = candidateTargets(config, input.accountTargets);
+  const autotapTargetIds = new Set(targets.map((t) => t.trafficMirrorTargetId));
+  const targetInterfaceIds = new Set(
+    input.accountTargets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])),
+  );
+  const sessionsByEni = new Map<string, Session[]>();
+  for (const s of input.interfaceSessions) {
+    sessionsByEni.set(s.networkInterfaceId, [...(sessionsByEni.get(s.networkInterfaceId) ?? []), s]);
+  }
+  const loads = targetLoads(input.targetSessions);
+  const results: EniResult[] = [];
+  const attachments: Attachment[] = [];
+
+  for (const instanceId of input.missingInstanceIds) {
+    results.push({ instanceId, networkInterfaceId: '', outcome: 'skipped', reason: 'not-found' });
+  }
+  for (const networkInterfaceId of input.missingNetworkInterfaceIds) {
+    results.push({ instanceId: '', networkInterfaceId, outcome: 'skipped', reason: 'not-found' });
+  }
+
+  const ordered = input.instances.flatMap((instance) =>
+    [...instance.networkInterfaces]
+      .sort((a, b) => a.deviceIndex - b.deviceIndex)
+      .map((eni): [Instance, NetworkInterface] => [instance, eni]),
+  );
+  for (const [instance, eni] of ordered) {
+    const base = { instanceId: instance.instanceId, networkInterfaceId: eni.networkInterfaceId };
+    const outOfScope = decideScope(instance, eni, config.scope, targetInterfaceIds);
+    if (outOfScope) {
+      results.push({ ...base, outcome: 'skipped', reason: outOfScope });
+      continue;
+    }
+    const existing = sessionsByEni.get(eni.networkInterfaceId) ?? [];
+    const ours = existing.find((s) => s.tags[MANAGED_TAG] === 'true' || autotapTargetIds.has(s.trafficMirrorTargetId));
+    if (ours) {
+      results.push({
+        ...base,
+        outcome: 'already-mirrored',
+        sessionNumber: ours.sessionNumber,
+        trafficMirrorSessionId: ours.trafficMirrorSessionId,
+        trafficMirrorTargetId: ours.trafficMirrorTargetId,
+      });
+      continue;
+    }
+    const usedSessionNumbers = existing.map((s) => s.sessionNumber);
+    const number = pickSessionNumber(usedSessionNumbers, config.sessionNumber);
+    if ('reason' in number) {
+      results.push({ ...base, outcome: 'skipped', reason: number.reason });
+      continue;
+    }
+    const target = chooseTarget(instance.availabilityZone, eni.networkInterfaceId, targets, loads, config.crossAz);
+    if ('reason' in target) {
+      results.push({ ...base, outcome: 'skipped', reason: target.reason });
+      continue;
+    }
+    attachments.push({
+      ...base,
+      trafficMirrorTargetId: target.trafficMirrorTargetId,
+      alternativeTargetIds: target.alternativeTargetIds,
+      trafficMirrorFilterId: config.filterId,
+      sessionNumber: number.sessionNumber,
+      usedSessionNumbers,
+      ...(instance.launchTime ? { launchTime: instance.launchTime } : {}),
+      dryRun: input.dryRun,
+    });
+  }
+  return { results, attachments, missingTargets: missing };
+}

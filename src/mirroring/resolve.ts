@@ -1,0 +1,74 @@
+import type { MirroringConfig } from '../config/schema.ts';
+import { RetryableError } from './errors.ts';
+import type { MirrorRequest } from './input.ts';
+import { planInterfaces, type InterfacePlan } from './plan.ts';
+import { candidateTargets } from './targets.ts';
+import type { Instance, Session, Target } from './types.ts';
+
+export interface ResolvePorts {
+  describeInstances(instanceIds: string[]): Promise<Instance[]>;
+  attachedInstances(networkInterfaceIds: string[]): Promise<Map<string, string>>;
+  describeSessionsOfInterfaces(networkInterfaceIds: string[]): Promise<Session[]>;
+  describeSessionsOfTargets(targetIds: string[]): Promise<Session[]>;
+  describeTargets(): Promise<Target[]>;
+}
+
+/**
+ * Retries the state machine grants an instance or ENI that EC2 does not show yet (eventual
+ * consistency right after launch); past them it is reported `not-found`. The definition's Retry
+ * for NotYetVisible allows more attempts than this.
+ */
+export const VISIBILITY_RETRIES = 4;
+
+/**
+ * Describes what the request names, with as few EC2 calls as one execution allows (one batched
+ * describe per kind, paginated), and plans every ENI.
+ */
+export async function resolveInterfaces(
+  request: MirrorRequest,
+  config: MirroringConfig,
+  ports: ResolvePorts,
+  retryCount: number,
+): Promise<InterfacePlan> {
+  const finalAttempt = retryCount >= VISIBILITY_RETRIES;
+  const eniOwners = request.networkInterfaceIds.length > 0 ? await ports.attachedInstances(request.networkInterfaceIds) : new Map<string, string>();
+  const missingNetworkInterfaceIds = request.networkInterfaceIds.filter((id) => !eniOwners.has(id));
+
+  const wholeInstances = new Set(request.instanceIds);
+  const instanceIds = [...new Set([...request.instanceIds, ...eniOwners.values()])];
+  const described = instanceIds.length > 0 ? await ports.describeInstances(instanceIds) : [];
+  const foundIds = new Set(described.map((i) => i.instanceId));
+  const missingInstanceIds = request.instanceIds.filter((id) => !foundIds.has(id));
+
+  if (!finalAttempt && (missingInstanceIds.length > 0 || missingNetworkInterfaceIds.length > 0)) {
+    throw new RetryableError('NotYetVisible', `not visible yet: ${[...missingInstanceIds, ...missingNetworkInterfaceIds].join(', ')}`);
+  }
+
+  const requestedEnis = new Set(eniOwners.keys());
+  const instances = described.map((instance) =>
+    wholeInstances.has(instance.instanceId)
+      ? instance
+      : { ...instance, networkInterfaces: instance.networkInterfaces.filter((n) => requestedEnis.has(n.networkInterfaceId)) },
+  );
+  const eniIds = instances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId));
+
+  let interfaceSessions: Session[] = [];
+  let accountTargets: Target[] = [];
+  let targetSessions: Session[] = [];
+  if (eniIds.length > 0) {
+    [interfaceSessions, accountTargets] = await Promise.all([ports.describeSessionsOfInterfaces(eniIds), ports.describeTargets()]);
+    const targetIds = candidateTargets(config, accountTargets).targets.map((t) => t.trafficMirrorTargetId);
+    targetSessions = targetIds.length > 0 ? await ports.describeSessionsOfTargets(targetIds) : [];
+  }
+
+  return planInterfaces({
+    config,
+    instances,
+    missingInstanceIds,
+    missingNetworkInterfaceIds,
+    interfaceSessions,
+    targetSessions,
+    accountTargets,
+    dryRun: request.dryRun,
+  });
+}

@@ -1,0 +1,33 @@
+import type { MirroringConfig } from '../config/schema.ts';
+import type { Instance, NetworkInterface, SkipReason, Tags } from './types.ts';
+
+type Scope = MirroringConfig['scope'];
+
+/** A tag rule matches when the instance has the key with that value; the value "*" matches any value. */
+function matches(tags: Tags, key: string, value: string): boolean {
+  return key in tags && (value === '*' || tags[key] === value);
+}
+
+const GONE_STATES = new Set(['shutting-down', 'terminated']);
+
+/**
+ * Whether one ENI of an instance may get a mirror session. Returns the reason it may not, or null.
+ * `targetInterfaceIds` are the ENIs behind mirror targets: AWS refuses them as sources.
+ */
+export function decideScope(
+  instance: Instance,
+  eni: NetworkInterface,
+  scope: Scope,
+  targetInterfaceIds: ReadonlySet<string>,
+): SkipReason | null {
+  if (GONE_STATES.has(instance.state)) return 'not-found';
+  const vpcId = eni.vpcId ?? instance.vpcId;
+  const subnetId = eni.subnetId ?? instance.subnetId;
+  if (scope.vpcIds.length > 0 && (!vpcId || !scope.vpcIds.includes(vpcId))) return 'out-of-scope';
+  if (scope.subnetIds.length > 0 && (!subnetId || !scope.subnetIds.includes(subnetId))) return 'out-of-scope';
+  if (!Object.entries(scope.includeTags).every(([key, value]) => matches(instance.tags, key, value))) return 'out-of-scope';
+  if (Object.entries(scope.excludeTags).some(([key, value]) => matches(instance.tags, key, value))) return 'excluded-by-tag';
+  if (eni.interfaceType !== 'interface') return 'interface-type';
+  if (targetInterfaceIds.has(eni.networkInterfaceId)) return 'is-mirror-target';
+  return null;
+}

@@ -1,0 +1,96 @@
+import type { MirroringConfig } from '../config/schema.ts';
+import type { Session, Target } from './types.ts';
+
+/** An ENI target takes 10 sources unless configured for 100 (a few large instance sizes). */
+export const DEFAULT_INTERFACE_TARGET_SOURCES = 10;
+/** Tag that places a tag-discovered target in a zone (load balancers serve every zone without it). */
+export const ZONE_TAG = 'autotap:availability-zone';
+
+export interface TargetCandidates {
+  targets: Target[];
+  /** Configured target ids the account does not have: a configuration error for a human. */
+  missing: string[];
+}
+
+/** The targets autotap may use: the configured ones, plus those carrying `targetTag`. */
+export function candidateTargets(config: MirroringConfig, accountTargets: readonly Target[]): TargetCandidates {
+  const byId = new Map(accountTargets.map((t) => [t.trafficMirrorTargetId, t]));
+  const chosen = new Map<string, Target>();
+  const missing: string[] = [];
+  for (const configured of config.targets) {
+    const found = byId.get(configured.id);
+    if (!found) {
+      missing.push(configured.id);
+      continue;
+    }
+    chosen.set(configured.id, {
+      ...found,
+      availabilityZone: configured.availabilityZone ?? found.availabilityZone,
+      maxSources: configured.maxSources ?? capacityOf(found),
+    });
+  }
+  const tag = config.targetTag;
+  if (tag) {
+    for (const target of accountTargets) {
+      if (chosen.has(target.trafficMirrorTargetId) || target.tags[tag.key] !== tag.value) continue;
+      chosen.set(target.trafficMirrorTargetId, {
+        ...target,
+        availabilityZone: target.availabilityZone ?? target.tags[ZONE_TAG],
+        maxSources: capacityOf(target),
+      });
+    }
+  }
+  return { targets: [...chosen.values()].sort(byTargetId), missing };
+}
+
+function capacityOf(target: Target): number | undefined {
+  return target.maxSources ?? (target.kind === 'network-interface' ? DEFAULT_INTERFACE_TARGET_SOURCES : undefined);
+}
+
+function byTargetId(a: Target, b: Target): number {
+  return a.trafficMirrorTargetId < b.trafficMirrorTargetId ? -1 : a.trafficMirrorTargetId > b.trafficMirrorTargetId ? 1 : 0;
+}
+
+/** Source ENIs per target, counted as AWS counts them for the sources-per-target quota. */
+export function targetLoads(sessions: readonly Session[]): Map<string, Set<string>> {
+  const loads = new Map<string, Set<string>>();
+  for (const s of sessions) {
+    const sources = loads.get(s.trafficMirrorTargetId) ?? new Set<string>();
+    sources.add(s.networkInterfaceId);
+    loads.set(s.trafficMirrorTargetId, sources);
+  }
+  return loads;
+}
+
+export type TargetChoice =
+  | { trafficMirrorTargetId: string; alternativeTargetIds: string[] }
+  | { reason: 'no-target' | 'target-full' };
+
+/**
+ * Targets in the ENI's zone first (cross-zone mirroring costs data transfer; `same-only` forbids it),
+ * then the least loaded with free capacity; ties go to the lower id so that duplicate executions
+ * reach the same decision. `loads` is updated with the choice so a batch spreads over targets.
+ */
+export function chooseTarget(
+  availabilityZone: string,
+  networkInterfaceId: string,
+  targets: readonly Target[],
+  loads: Map<string, Set<string>>,
+  crossAz: MirroringConfig['crossAz'],
+): TargetChoice {
+  const sameZone = (t: Target) => t.availabilityZone === undefined || t.availabilityZone === availabilityZone;
+  const allowed = crossAz === 'same-only' ? targets.filter(sameZone) : [...targets];
+  if (allowed.length === 0) return { reason: 'no-target' };
+  const loadOf = (t: Target) => loads.get(t.trafficMirrorTargetId)?.size ?? 0;
+  const hasRoom = (t: Target) =>
+    t.maxSources === undefined || loadOf(t) < t.maxSources || loads.get(t.trafficMirrorTargetId)?.has(networkInterfaceId) === true;
+  const ranked = allowed
+    .filter(hasRoom)
+    .sort((a, b) => Number(!sameZone(a)) - Number(!sameZone(b)) || loadOf(a) - loadOf(b) || byTargetId(a, b));
+  const [best, ...rest] = ranked;
+  if (!best) return { reason: 'target-full' };
+  const sources = loads.get(best.trafficMirrorTargetId) ?? new Set<string>();
+  sources.add(networkInterfaceId);
+  loads.set(best.trafficMirrorTargetId, sources);
+  return { trafficMirrorTargetId: best.trafficMirrorTargetId, alternativeTargetIds: rest.map((t) => t.trafficMirrorTargetId) };
+}

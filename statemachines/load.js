@@ -1,0 +1,54 @@
+/**
+ * State machine definitions for serverless.yml: `${file(statemachines/load.js):mirrorInstances}`.
+ *
+ * The ASL files name their Lambdas with `${<Name>FunctionArn}` placeholders (so the same file runs
+ * locally with other resources). serverless-step-functions has no DefinitionSubstitutions, so each
+ * placeholder is replaced here by `Fn::GetAtt` of the function's CloudFormation logical id; the
+ * plugin turns those into an `Fn::Sub` of the definition and grants its role lambda:InvokeFunction.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const placeholder = /^\$\{([A-Z][A-Za-z0-9]*)FunctionArn\}$/;
+
+/** `NormalizeInput` -> the function `normalizeInput`, logical id `NormalizeInputLambdaFunction`. */
+function lambdaArn(name) {
+  return { 'Fn::GetAtt': [`${name}LambdaFunction`, 'Arn'] };
+}
+
+/** Reads an ASL file and replaces every `${<Name>FunctionArn}`; any other `${...}` is an error. */
+export function renderDefinition(file, functionKeys) {
+  const definition = JSON.parse(readFileSync(path.join(here, file), 'utf8'));
+  const visit = (value, where) => {
+    if (typeof value === 'string') {
+      const match = placeholder.exec(value);
+      if (match) {
+        const name = match[1];
+        const key = name[0].toLowerCase() + name.slice(1);
+        if (functionKeys && !functionKeys.includes(key)) {
+          throw new Error(`${file}: ${where}: ${value} names no function "${key}" in serverless.yml`);
+        }
+        return lambdaArn(name);
+      }
+      if (value.includes('${')) throw new Error(`${file}: ${where}: unknown placeholder in ${JSON.stringify(value)}`);
+      return value;
+    }
+    if (Array.isArray(value)) return value.map((item, i) => visit(item, `${where}[${i}]`));
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, visit(v, where ? `${where}.${k}` : k)]));
+    }
+    return value;
+  };
+  return visit(definition, '');
+}
+
+async function functionKeysOf({ resolveConfigurationProperty }) {
+  const functions = await resolveConfigurationProperty(['functions']);
+  return functions && typeof functions === 'object' ? Object.keys(functions) : undefined;
+}
+
+export async function mirrorInstances(context) {
+  return renderDefinition('mirror-instances.asl.json', await functionKeysOf(context));
+}
