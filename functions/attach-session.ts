@@ -7,8 +7,6 @@ import type { EniResult } from '../src/mirroring/types.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { parseOrThrow } from '../src/validation.ts';
 
-const config = configFromEnvironment();
-
 const attachmentSchema = z.object({
   instanceId: z.string(),
   networkInterfaceId: z.string(),
@@ -23,5 +21,5 @@ const attachmentSchema = z.object({
 
 export const handler = lambdaHandler<unknown, EniResult>(async (event) => {
   const attachment = parseOrThrow(attachmentSchema, event, (d) => new InvalidInput(d));
-  return attachInterface(attachment, config.mirroring, { createSession, describeSessionsOfInterfaces });
+  return attachInterface(attachment, configFromEnvironment().mirroring, { createSession, describeSessionsOfInterfaces });
 });

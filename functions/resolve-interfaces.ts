@@ -14,8 +14,6 @@ import { resolveInterfaces } from '../src/mirroring/resolve.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { parseOrThrow } from '../src/validation.ts';
 
-const config = configFromEnvironment();
-
 const inputSchema = z.object({
   request: z.object({
     instanceIds: z.array(z.string()),
@@ -23,19 +21,19 @@ const inputSchema = z.object({
     dryRun: z.boolean(),
     trigger: z.enum(['instance-running', 'interface-attached', 'manual']),
   }),
-  retryCount: z.number().int().min(0).default(0),
+  finalAttempt: z.boolean().default(false),
 });
 
 export type ResolveOutput = InterfacePlan & { request: MirrorRequest };
 
 export const handler = lambdaHandler<unknown, ResolveOutput>(async (event) => {
-  const { request, retryCount } = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
+  const { request, finalAttempt } = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
   try {
     const plan = await resolveInterfaces(
       request,
-      config.mirroring,
+      configFromEnvironment().mirroring,
       { describeInstances, attachedInstances, describeSessionsOfInterfaces, describeSessionsOfTargets, describeTargets },
-      retryCount,
+      finalAttempt,
     );
     return { request, ...plan };
   } catch (error) {

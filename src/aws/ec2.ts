@@ -19,11 +19,15 @@ import type { CreateSessionRequest, Instance, Session, Tags, Target, TargetKind 
 const FILTER_VALUES_PER_CALL = 200;
 const PAGE_SIZE = 1000;
 
-let shared: EC2Client | undefined;
-/** One client per Lambda container; region and endpoint come from the standard AWS_* variables. */
+let shared: { endpoint: string | undefined; client: EC2Client } | undefined;
+/**
+ * One client per Lambda container; region and endpoint come from the standard AWS_* variables (a new
+ * client only if the endpoint variable changes, as it does between local runs).
+ */
 export function ec2Client(): EC2Client {
-  shared ??= new EC2Client({});
-  return shared;
+  const endpoint = process.env.AWS_ENDPOINT_URL_EC2 ?? process.env.AWS_ENDPOINT_URL;
+  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new EC2Client({}) };
+  return shared.client;
 }
 
 function tagsOf(tags: Tag[] | undefined): Tags {

@@ -1,9 +1,11 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 
-let shared: SNSClient | undefined;
+let shared: { endpoint: string | undefined; client: SNSClient } | undefined;
+/** One client per container, as in ec2.ts. */
 export function snsClient(): SNSClient {
-  shared ??= new SNSClient({});
-  return shared;
+  const endpoint = process.env.AWS_ENDPOINT_URL_SNS ?? process.env.AWS_ENDPOINT_URL;
+  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new SNSClient({}) };
+  return shared.client;
 }
 
 /** SNS email subjects: fewer than 100 printable ASCII characters, no line breaks. */

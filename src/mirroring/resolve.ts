@@ -14,13 +14,6 @@ export interface ResolvePorts {
 }
 
 /**
- * Retries the state machine grants an instance or ENI that EC2 does not show yet (eventual
- * consistency right after launch); past them it is reported `not-found`. The definition's Retry
- * for NotYetVisible allows more attempts than this.
- */
-export const VISIBILITY_RETRIES = 4;
-
-/**
  * Describes what the request names, with as few EC2 calls as one execution allows (one batched
  * describe per kind, paginated), and plans every ENI.
  */
@@ -28,9 +21,9 @@ export async function resolveInterfaces(
   request: MirrorRequest,
   config: MirroringConfig,
   ports: ResolvePorts,
-  retryCount: number,
+  /** Past the state machine's retries for eventual consistency: what is still unseen is `not-found`. */
+  finalAttempt: boolean,
 ): Promise<InterfacePlan> {
-  const finalAttempt = retryCount >= VISIBILITY_RETRIES;
   const eniOwners = request.networkInterfaceIds.length > 0 ? await ports.attachedInstances(request.networkInterfaceIds) : new Map<string, string>();
   const missingNetworkInterfaceIds = request.networkInterfaceIds.filter((id) => !eniOwners.has(id));
 

@@ -1,0 +1,115 @@
+import { resolveApplianceLink } from './model.ts';
+
+/**
+ * Detection descriptions are Markdown written by the appliance: links to device pages (relative on
+ * older firmware), backslash-escaped dots in link text, bold, headings, lists and inline code.
+ * Email wants plain text, Slack its own mrkdwn; both start from the same reading.
+ */
+
+// Private-use characters stand in for escaped characters while the formatting is rewritten.
+const HOLD = '\uE000';
+const HOLD_END = '\uE001';
+
+function holdEscapes(markdown: string): { text: string; held: string[] } {
+  const held: string[] = [];
+  const text = markdown.replace(/[\uE000-\uE002]/g, '').replace(/\\([\\`*_{}[\]()#+\-.!|<>~])/g, (_, c: string) => {
+    held.push(c);
+    return `${HOLD}${held.length - 1}${HOLD_END}`;
+  });
+  return { text, held };
+}
+
+function releaseEscapes(text: string, held: string[], encode: (c: string) => string = (c) => c): string {
+  return text.replace(/\uE000(\d+)\uE001/g, (_, i: string) => encode(held[Number(i)] ?? ''));
+}
+
+const LINK = /!?\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)/g;
+const AUTOLINK = /<((?:https?|mailto):[^>\s]+)>/g;
+
+/** Strips emphasis and code markers; `keep` receives the inner text. */
+function stripInline(text: string, bold: (inner: string) => string, code: (inner: string) => string): string {
+  return text
+    .replace(/```[^\n]*\n?([\s\S]*?)```/g, (_, inner: string) => code(inner.replace(/\n$/, '')))
+    .replace(/`([^`\n]+)`/g, (_, inner: string) => code(inner))
+    .replace(/\*\*(?=\S)([^*]*?\S)\*\*/g, (_, inner: string) => bold(inner))
+    .replace(/(^|[^\w])__(?=\S)([^_]*?\S)__(?!\w)/g, (_, pre: string, inner: string) => pre + bold(inner))
+    .replace(/(^|[^\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])/g, (_, pre: string, inner: string) => `${pre}${inner}`)
+    .replace(/(^|[^\w])_(?=\S)([^_\n]*?\S)_(?!\w)/g, (_, pre: string, inner: string) => `${pre}${inner}`)
+    .replace(/~~(?=\S)([^~]*?\S)~~/g, '$1');
+}
+
+function blockLines(text: string, heading: (inner: string) => string): string {
+  return text
+    .split('\n')
+    .map((line) =>
+      line
+        .replace(/^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/, (_, inner: string) => heading(inner))
+        .replace(/^\s{0,3}#{1,6}$/, '')
+        .replace(/^(\s*)[*+-]\s+/, '$1- ')
+        .replace(/^\s{0,3}>\s?/, '')
+        .replace(/^\s{0,3}([-*_])(\s*\1){2,}\s*$/, ''),
+    )
+    .join('\n');
+}
+
+function tidy(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** Markdown to plain text: `[text](url)` becomes `text (url)`, relative links absolute, no markers left. */
+export function descriptionToPlainText(markdown: string, applianceUrl?: string): string {
+  const { text, held } = holdEscapes(markdown);
+  const links: string[] = [];
+  const linked = text
+    .replace(LINK, (_, label: string, url: string) => {
+      const target = resolveApplianceLink(url, applianceUrl);
+      const plainLabel = releaseEscapes(stripInline(label, (x) => x, (x) => x), held).trim();
+      links.push(!target ? plainLabel : plainLabel && plainLabel !== target ? `${plainLabel} (${target})` : target);
+      return `${HOLD}L${links.length - 1}${HOLD_END}`;
+    })
+    .replace(AUTOLINK, (_, url: string) => {
+      links.push(url);
+      return `${HOLD}L${links.length - 1}${HOLD_END}`;
+    });
+  const plain = blockLines(stripInline(linked, (x) => x, (x) => x), (x) => x)
+    // Leftover markers that did not pair up are noise in plain text.
+    .replace(/\*\*|`/g, '');
+  return tidy(releaseEscapes(plain.replace(/\uE000L(\d+)\uE001/g, (_, i: string) => links[Number(i)] ?? ''), held));
+}
+
+/** Escapes the three characters Slack's mrkdwn reserves. */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Markdown to Slack mrkdwn: `<url|text>` links, `*bold*`, headings in bold, `&<>` escaped. */
+export function descriptionToSlack(markdown: string, applianceUrl?: string): string {
+  const { text, held } = holdEscapes(markdown);
+  const links: string[] = [];
+  const slackLink = (url: string, label: string) => {
+    const target = resolveApplianceLink(url, applianceUrl);
+    if (!/^(https?|mailto):/i.test(target)) return slackEscape(label || target);
+    // `|` and `>` end a Slack link early.
+    const safeUrl = target.replace(/\|/g, '%7C').replace(/>/g, '%3E').replace(/</g, '%3C');
+    return label ? `<${safeUrl}|${slackEscape(label).replace(/\|/g, '/')}>` : `<${safeUrl}>`;
+  };
+  const linked = text
+    .replace(LINK, (_, label: string, url: string) => {
+      links.push(slackLink(url, releaseEscapes(stripInline(label, (x) => x, (x) => x), held).trim()));
+      return `${HOLD}L${links.length - 1}${HOLD_END}`;
+    })
+    .replace(AUTOLINK, (_, url: string) => {
+      links.push(slackLink(url, ''));
+      return `${HOLD}L${links.length - 1}${HOLD_END}`;
+    });
+  const BOLD_OPEN = '\uE002';
+  const bold = (x: string) => `${BOLD_OPEN}${x}${BOLD_OPEN}`;
+  const body = slackEscape(stripInline(blockLines(linked, bold), bold, (x) => `\`${x}\``))
+    .replace(/\*\*/g, '')
+    .replace(/\uE002/g, '*');
+  return tidy(releaseEscapes(body.replace(/\uE000L(\d+)\uE001/g, (_, i: string) => links[Number(i)] ?? ''), held, slackEscape));
+}
