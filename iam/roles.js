@@ -1,0 +1,128 @@
+/**
+ * One IAM role per function, least privilege, built from the stage configuration:
+ * `${file(iam/roles.js):resources}` in serverless.yml, `role: <Name>Role` on each function.
+ *
+ * No wildcard actions. `Resource: '*'` only for Describe* calls, which EC2 cannot scope.
+ */
+import { loadStageConfig, stageOf } from '../scripts/stage-config.js';
+
+const MANAGED_TAG = 'autotap:managed';
+
+const ec2Arn = (resource) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}` });
+
+/** Writes to the function's own log group (created by the framework as `<Name>LogGroup`). */
+const logsStatement = (name) => ({
+  Sid: 'WriteOwnLogs',
+  Effect: 'Allow',
+  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  Resource: { 'Fn::GetAtt': [`${name}LogGroup`, 'Arn'] },
+});
+
+const role = (name, statements) => ({
+  Type: 'AWS::IAM::Role',
+  Properties: {
+    Description: `autotap ${name} function`,
+    AssumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    },
+    Policies: [
+      {
+        PolicyName: name,
+        PolicyDocument: { Version: '2012-10-17', Statement: [logsStatement(name), ...statements] },
+      },
+    ],
+  },
+});
+
+/** ec2:CreateTrafficMirrorSession is authorized on the filter, the target, the ENI and the new session. */
+export function attachSessionStatements(mirroring) {
+  const statements = [
+    {
+      Sid: 'MirrorWithConfiguredFilter',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession'],
+      Resource: ec2Arn(`traffic-mirror-filter/${mirroring.filterId}`),
+    },
+  ];
+  if (mirroring.targets.length > 0) {
+    statements.push({
+      Sid: 'MirrorToConfiguredTargets',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession'],
+      Resource: mirroring.targets.map((target) => ec2Arn(`traffic-mirror-target/${target.id}`)),
+    });
+  }
+  if (mirroring.targetTag) {
+    statements.push({
+      Sid: 'MirrorToTaggedTargets',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession'],
+      Resource: ec2Arn('traffic-mirror-target/*'),
+      Condition: { StringEquals: { [`aws:ResourceTag/${mirroring.targetTag.key}`]: mirroring.targetTag.value } },
+    });
+  }
+  statements.push(
+    {
+      Sid: 'MirrorNetworkInterfaces',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTrafficMirrorSession'],
+      Resource: ec2Arn('network-interface/*'),
+    },
+    {
+      Sid: 'CreateManagedSessions',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTrafficMirrorSession'],
+      Resource: ec2Arn('traffic-mirror-session/*'),
+      Condition: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG}`]: 'true' } },
+    },
+    {
+      Sid: 'TagSessionsOnCreate',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: ec2Arn('traffic-mirror-session/*'),
+      Condition: { StringEquals: { 'ec2:CreateAction': 'CreateTrafficMirrorSession' } },
+    },
+    {
+      Sid: 'ChangeManagedSessions',
+      Effect: 'Allow',
+      Action: ['ec2:DeleteTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession'],
+      Resource: ec2Arn('traffic-mirror-session/*'),
+      Condition: { StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } },
+    },
+    {
+      Sid: 'DescribeSessions',
+      Effect: 'Allow',
+      Action: ['ec2:DescribeTrafficMirrorSessions'],
+      Resource: '*',
+    },
+  );
+  return statements;
+}
+
+export function roles(config) {
+  return {
+    NormalizeInputRole: role('NormalizeInput', []),
+    ResolveInterfacesRole: role('ResolveInterfaces', [
+      {
+        Sid: 'DescribeInstancesInterfacesSessionsTargets',
+        Effect: 'Allow',
+        Action: [
+          'ec2:DescribeInstances',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeTrafficMirrorSessions',
+          'ec2:DescribeTrafficMirrorTargets',
+        ],
+        Resource: '*',
+      },
+    ]),
+    AttachSessionRole: role('AttachSession', attachSessionStatements(config.mirroring)),
+    SummarizeRole: role('Summarize', [
+      { Sid: 'PublishToOpsTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'OpsTopic' } },
+    ]),
+  };
+}
+
+export async function resources(context) {
+  return { Resources: roles(loadStageConfig(await stageOf(context))) };
+}
