@@ -1,0 +1,47 @@
+import { parseConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import type { Instance, Session, Target } from '../../src/mirroring/types.ts';
+
+/** A valid configuration with the given mirroring overrides. */
+export function configWith(mirroring: Record<string, unknown> = {}): Config {
+  return parseConfig({
+    mirroring: {
+      filterId: 'tmf-0123456789abcdef0',
+      targets: [{ id: 'tmt-aaaaaaaaaaaaaaaa1', availabilityZone: 'us-east-1a' }],
+      ...mirroring,
+    },
+  });
+}
+
+export function instance(overrides: Partial<Instance> = {}): Instance {
+  return {
+    instanceId: 'i-0a1b2c3d4e5f60001',
+    instanceType: 'm5.large',
+    state: 'running',
+    availabilityZone: 'us-east-1a',
+    vpcId: 'vpc-0a1',
+    subnetId: 'subnet-0a1',
+    launchTime: '2026-11-11T21:29:50.000Z',
+    tags: { Name: 'web' },
+    networkInterfaces: [{ networkInterfaceId: 'eni-0a1b2c3d4e5f60001', interfaceType: 'interface', deviceIndex: 0 }],
+    ...overrides,
+  };
+}
+
+export function target(overrides: Partial<Target> = {}): Target {
+  return { trafficMirrorTargetId: 'tmt-aaaaaaaaaaaaaaaa1', kind: 'network-load-balancer', tags: {}, ...overrides };
+}
+
+let sequence = 0;
+export function session(overrides: Partial<Session> = {}): Session {
+  sequence += 1;
+  return {
+    trafficMirrorSessionId: `tms-${sequence.toString(16).padStart(17, '0')}`,
+    networkInterfaceId: 'eni-0a1b2c3d4e5f60001',
+    trafficMirrorTargetId: 'tmt-fffffffffffffff99',
+    trafficMirrorFilterId: 'tmf-fffffffffffffff99',
+    sessionNumber: 1,
+    tags: {},
+    ...overrides,
+  };
+}
