@@ -1,0 +1,714 @@
+import { createHash } from 'node:crypto';
+import { ApiError, invalidValue, missingParameter } from './errors.ts';
+import type { FaultInjector } from './faults.ts';
+import {
+  optionalBoolean,
+  optionalInteger,
+  optionalString,
+  requiredString,
+  stringList,
+  structList,
+  type Params,
+} from './query.ts';
+import {
+  INSTANCE_STATE_CODES,
+  type Account,
+  type FilterRecord,
+  type InstanceRecord,
+  type NetworkInterfaceRecord,
+  type SessionRecord,
+  type Tags,
+  type TargetRecord,
+} from './state.ts';
+import { element, list, text, type Child } from './xml.ts';
+
+/** The EC2 actions autotap uses, with the validation, quotas and error codes AWS documents. */
+
+export interface Ec2Context {
+  account: Account;
+  faults: FaultInjector;
+}
+
+/** Children of `<{Action}Response>` after its requestId. */
+export type Ec2Handler = (params: Params, ctx: Ec2Context) => Child[];
+
+const SESSIONS_PER_INTERFACE = 3;
+const MAX_TAGS = 50;
+
+// ---- parameters -------------------------------------------------------------------------------
+
+function checkId(id: string, prefix: string, parameter: string, malformedCode = 'InvalidParameterValue'): void {
+  if (!new RegExp(`^${prefix}-[0-9a-z]+$`).test(id)) {
+    throw new ApiError(malformedCode, `Invalid id: "${id}" (${parameter} must look like ${prefix}-0123456789abcdef0)`);
+  }
+}
+
+function integerInRange(params: Params, name: string, min: number, max: number): number | undefined {
+  const value = optionalInteger(params, name);
+  if (value !== undefined && (value < min || value > max)) {
+    throw invalidValue(`Value (${value}) for parameter ${name} is invalid. Expected a value between ${min} and ${max}.`);
+  }
+  return value;
+}
+
+function dryRunRequested(params: Params): boolean {
+  return optionalBoolean(params, 'DryRun') ?? false;
+}
+
+function dryRunSucceeded(): ApiError {
+  return new ApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+}
+
+function uniqueIds(params: Params, prefix: string): string[] {
+  return [...new Set(stringList(params, prefix))];
+}
+
+function readTags(group: Params, prefix: string, requireValue: boolean): { key: string; value?: string }[] {
+  const tags = structList(group, prefix).map((tag, i) => {
+    const key = tag.get('Key');
+    if (key === undefined || key === '') throw missingParameter(`${prefix}.${i + 1}.Key`);
+    if (key.length > 128) throw invalidValue(`Tag key ${prefix}.${i + 1}.Key exceeds 128 characters`);
+    if (key.toLowerCase().startsWith('aws:')) throw invalidValue(`Tag key ${prefix}.${i + 1}.Key "${key}" uses the reserved prefix aws:`);
+    const value = tag.get('Value');
+    if (value !== undefined && value.length > 256) throw invalidValue(`Tag value ${prefix}.${i + 1}.Value exceeds 256 characters`);
+    return { key, value: value ?? (requireValue ? '' : undefined) };
+  });
+  if (tags.length > MAX_TAGS) throw new ApiError('TagLimitExceeded', `The request has ${tags.length} tags; a resource has at most ${MAX_TAGS}`);
+  return tags;
+}
+
+/** TagSpecification.N: tags for the resource being created; other resource types are refused. */
+function readTagSpecifications(params: Params, resourceType: string): Tags {
+  const tags: Tags = {};
+  structList(params, 'TagSpecification').forEach((spec, i) => {
+    const type = spec.get('ResourceType');
+    if (type === undefined) throw missingParameter(`TagSpecification.${i + 1}.ResourceType`);
+    if (type !== resourceType) throw invalidValue(`'${type}' is not a valid taggable resource type for this operation (expected ${resourceType}).`);
+    for (const tag of readTags(spec, 'Tag', true)) tags[tag.key] = tag.value ?? '';
+  });
+  if (Object.keys(tags).length > MAX_TAGS) throw new ApiError('TagLimitExceeded', `At most ${MAX_TAGS} tags per resource`);
+  return tags;
+}
+
+// ---- filters and pages --------------------------------------------------------------------------
+
+interface Filter {
+  name: string;
+  values: string[];
+}
+
+function readFilters(params: Params): Filter[] {
+  return structList(params, 'Filter').map((group, i) => {
+    const name = group.get('Name');
+    if (name === undefined || name === '') throw missingParameter(`Filter.${i + 1}.Name`);
+    const values = structList(group, 'Value').map((value, j) => {
+      const v = value.get('');
+      if (v === undefined) throw missingParameter(`Filter.${i + 1}.Value.${j + 1}`);
+      return v;
+    });
+    return { name, values };
+  });
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  if (!/[*?]/.test(pattern)) return pattern === value;
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's').test(value);
+}
+
+type FieldValues = (name: string) => (string | number | boolean | undefined)[] | undefined;
+
+function tagField(name: string, tags: Tags): string[] | undefined {
+  if (name.startsWith('tag:')) {
+    const value = tags[name.slice(4)];
+    return value === undefined ? [] : [value];
+  }
+  if (name === 'tag-key') return Object.keys(tags);
+  if (name === 'tag-value') return Object.values(tags);
+  return undefined;
+}
+
+/** A resource matches when, for every filter, one of its values matches one of the filter's. */
+function matches(filters: Filter[], fields: FieldValues): boolean {
+  return filters.every((filter) => {
+    const values = fields(filter.name);
+    if (values === undefined) throw invalidValue(`The filter '${filter.name}' is invalid`);
+    return values.some((value) => value !== undefined && filter.values.some((pattern) => globMatch(pattern, String(value))));
+  });
+}
+
+function checkFilterNames(filters: Filter[], fields: FieldValues): void {
+  for (const filter of filters) {
+    if (fields(filter.name) === undefined) throw invalidValue(`The filter '${filter.name}' is invalid`);
+  }
+}
+
+interface Page<T> {
+  items: T[];
+  nextToken?: string;
+}
+
+/**
+ * Tokens carry the action and the offset; a token from another action or a mangled one is
+ * refused, as EC2 refuses tokens it did not issue.
+ */
+function paginate<T>(items: T[], params: Params, action: string): Page<T> {
+  const maxResults = optionalInteger(params, 'MaxResults');
+  if (maxResults !== undefined && (maxResults < 5 || maxResults > 1000)) {
+    throw invalidValue(`Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+  }
+  const token = optionalString(params, 'NextToken');
+  let offset = 0;
+  if (token !== undefined && token !== '') {
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    } catch {
+      decoded = undefined;
+    }
+    const candidate = decoded as { a?: unknown; o?: unknown } | undefined;
+    if (!candidate || candidate.a !== action || typeof candidate.o !== 'number' || !Number.isInteger(candidate.o) || candidate.o < 0) {
+      throw new ApiError('InvalidPaginationToken', `The pagination token '${token}' is invalid or expired.`);
+    }
+    offset = candidate.o;
+  }
+  const size = maxResults ?? 1000;
+  const pageItems = items.slice(offset, offset + size);
+  const next = offset + size;
+  return {
+    items: pageItems,
+    nextToken: next < items.length ? Buffer.from(JSON.stringify({ a: action, o: next })).toString('base64url') : undefined,
+  };
+}
+
+function refuseIdsWithMaxResults(params: Params, idParameter: string, ids: string[]): void {
+  if (ids.length > 0 && params.has('MaxResults')) {
+    throw new ApiError('InvalidParameterCombination', `The parameter ${idParameter} cannot be used with the parameter MaxResults`);
+  }
+}
+
+function notFound(code: string, noun: string, ids: string[]): ApiError {
+  return ids.length === 1
+    ? new ApiError(code, `The ${noun} ID '${ids[0]}' does not exist`)
+    : new ApiError(code, `The ${noun} IDs '${ids.join(', ')}' do not exist`);
+}
+
+// ---- rendering --------------------------------------------------------------------------------
+
+const tagSet = (tags: Tags): Child =>
+  list('tagSet', Object.entries(tags), ([key, value]) => [text('key', key), text('value', value)]);
+
+function renderInstanceInterface(eni: NetworkInterfaceRecord, ownerId: string): Child[] {
+  const attachment = eni.attachment;
+  return [
+    text('networkInterfaceId', eni.id),
+    text('subnetId', eni.subnetId),
+    text('vpcId', eni.vpcId),
+    text('description', eni.description ?? ''),
+    text('ownerId', ownerId),
+    text('status', 'in-use'),
+    text('sourceDestCheck', true),
+    text('interfaceType', eni.interfaceType),
+    attachment &&
+      element('attachment', [
+        text('attachmentId', attachment.attachmentId),
+        text('deviceIndex', attachment.deviceIndex),
+        text('networkCardIndex', 0),
+        text('status', 'attached'),
+        text('attachTime', attachment.attachTime),
+        text('deleteOnTermination', attachment.deleteOnTermination),
+      ]),
+  ];
+}
+
+function renderInstance(instance: InstanceRecord, account: Account): Child[] {
+  const terminated = instance.state === 'terminated';
+  return [
+    text('instanceId', instance.id),
+    element('instanceState', [text('code', INSTANCE_STATE_CODES[instance.state]), text('name', instance.state)]),
+    text('instanceType', instance.instanceType),
+    text('launchTime', instance.launchTime),
+    element('placement', [text('availabilityZone', instance.availabilityZone), text('tenancy', 'default')]),
+    !terminated && text('subnetId', instance.subnetId),
+    !terminated && text('vpcId', instance.vpcId),
+    tagSet(instance.tags),
+    list('networkInterfaceSet', terminated ? [] : account.interfacesOf(instance.id), (eni) => renderInstanceInterface(eni, account.accountId)),
+  ];
+}
+
+function renderNetworkInterface(eni: NetworkInterfaceRecord, account: Account): Child[] {
+  const attachment = eni.attachment;
+  return [
+    text('networkInterfaceId', eni.id),
+    text('subnetId', eni.subnetId),
+    text('vpcId', eni.vpcId),
+    text('availabilityZone', eni.availabilityZone),
+    text('description', eni.description ?? ''),
+    text('ownerId', account.accountId),
+    text('requesterManaged', false),
+    text('status', attachment ? 'in-use' : 'available'),
+    text('sourceDestCheck', true),
+    text('interfaceType', eni.interfaceType),
+    tagSet(eni.tags),
+    attachment &&
+      element('attachment', [
+        text('attachmentId', attachment.attachmentId),
+        text('instanceId', attachment.instanceId),
+        text('instanceOwnerId', account.accountId),
+        text('deviceIndex', attachment.deviceIndex),
+        text('networkCardIndex', 0),
+        text('status', 'attached'),
+        text('attachTime', attachment.attachTime),
+        text('deleteOnTermination', attachment.deleteOnTermination),
+      ]),
+  ];
+}
+
+function renderSession(session: SessionRecord, account: Account): Child[] {
+  return [
+    text('trafficMirrorSessionId', session.id),
+    text('trafficMirrorTargetId', session.targetId),
+    text('trafficMirrorFilterId', session.filterId),
+    text('networkInterfaceId', session.networkInterfaceId),
+    text('ownerId', account.accountId),
+    text('packetLength', session.packetLength),
+    text('sessionNumber', session.sessionNumber),
+    text('virtualNetworkId', session.virtualNetworkId),
+    text('description', session.description),
+    tagSet(session.tags),
+  ];
+}
+
+function renderTarget(target: TargetRecord, account: Account): Child[] {
+  return [
+    text('trafficMirrorTargetId', target.id),
+    text('networkInterfaceId', target.networkInterfaceId),
+    text('networkLoadBalancerArn', target.networkLoadBalancerArn),
+    text('gatewayLoadBalancerEndpointId', target.gatewayLoadBalancerEndpointId),
+    text('type', target.type),
+    text('description', target.description),
+    text('ownerId', account.accountId),
+    tagSet(target.tags),
+  ];
+}
+
+function renderFilter(filter: FilterRecord): Child[] {
+  return [
+    text('trafficMirrorFilterId', filter.id),
+    list('ingressFilterRuleSet', [], () => []),
+    list('egressFilterRuleSet', [], () => []),
+    list('networkServiceSet', [], () => []),
+    text('description', filter.description),
+    tagSet(filter.tags),
+  ];
+}
+
+// ---- describe ---------------------------------------------------------------------------------
+
+function describeInstances(params: Params, { account, faults }: Ec2Context): Child[] {
+  const ids = uniqueIds(params, 'InstanceId');
+  const filters = readFilters(params);
+  refuseIdsWithMaxResults(params, 'InstanceId', ids);
+  for (const id of ids) checkId(id, 'i', 'InstanceId', 'InvalidInstanceID.Malformed');
+  const fields = (instance: InstanceRecord): FieldValues => (name) => {
+    switch (name) {
+      case 'instance-id': return [instance.id];
+      case 'instance-type': return [instance.instanceType];
+      case 'instance-state-name': return [instance.state];
+      case 'instance-state-code': return [INSTANCE_STATE_CODES[instance.state]];
+      case 'availability-zone': return [instance.availabilityZone];
+      case 'vpc-id': return [instance.vpcId];
+      case 'subnet-id': return [instance.subnetId];
+      case 'launch-time': return [instance.launchTime];
+      case 'network-interface.network-interface-id': return account.interfacesOf(instance.id).map((eni) => eni.id);
+      case 'network-interface.interface-type': return account.interfacesOf(instance.id).map((eni) => eni.interfaceType);
+      default: return tagField(name, instance.tags);
+    }
+  };
+  checkFilterNames(filters, fields(placeholderInstance));
+  if (dryRunRequested(params)) throw dryRunSucceeded();
+  let candidates: InstanceRecord[];
+  if (ids.length > 0) {
+    const missing = ids.filter((id) => {
+      const instance = account.instances.get(id);
+      return !instance || faults.named(id, instance.createdAt);
+    });
+    if (missing.length > 0) throw notFound('InvalidInstanceID.NotFound', 'instance', missing);
+    candidates = ids.map((id) => account.instances.get(id)).filter((i): i is InstanceRecord => i !== undefined);
+  } else {
+    candidates = [...account.instances.values()].filter((instance) => !faults.hiddenByAge(instance.createdAt));
+  }
+  let selected = candidates.filter((instance) => matches(filters, fields(instance)));
+  if (ids.length === 0 && filters.some((f) => f.name === 'instance-id')) {
+    selected = selected.filter((instance) => !faults.named(instance.id, instance.createdAt));
+  }
+  const page = paginate(selected, params, 'DescribeInstances');
+  return [
+    list('reservationSet', page.items, (instance) => [
+      text('reservationId', instance.reservationId),
+      text('ownerId', account.accountId),
+      list('groupSet', [], () => []),
+      list('instancesSet', [instance], (i) => renderInstance(i, account)),
+    ]),
+    text('nextToken', page.nextToken),
+  ];
+}
+
+/** Lets filter names be checked even when there is nothing to filter. */
+const placeholderInstance: InstanceRecord = {
+  id: 'i-0', reservationId: 'r-0', instanceType: 'm5.large', state: 'running', availabilityZone: 'us-east-1a',
+  tags: {}, launchTime: '1970-01-01T00:00:00.000Z', createdAt: 0,
+};
+
+function describeNetworkInterfaces(params: Params, { account, faults }: Ec2Context): Child[] {
+  const ids = uniqueIds(params, 'NetworkInterfaceId');
+  const filters = readFilters(params);
+  refuseIdsWithMaxResults(params, 'NetworkInterfaceId', ids);
+  for (const id of ids) checkId(id, 'eni', 'NetworkInterfaceId', 'InvalidNetworkInterfaceID.Malformed');
+  const fields = (eni: NetworkInterfaceRecord): FieldValues => (name) => {
+    const attachment = eni.attachment;
+    switch (name) {
+      case 'network-interface-id': return [eni.id];
+      case 'attachment.instance-id': return [attachment?.instanceId];
+      case 'attachment.attachment-id': return [attachment?.attachmentId];
+      case 'attachment.device-index': return [attachment?.deviceIndex];
+      case 'attachment.status': return [attachment ? 'attached' : undefined];
+      case 'attachment.delete-on-termination': return [attachment?.deleteOnTermination];
+      case 'availability-zone': return [eni.availabilityZone];
+      case 'interface-type': return [eni.interfaceType];
+      case 'subnet-id': return [eni.subnetId];
+      case 'vpc-id': return [eni.vpcId];
+      case 'status': return [attachment ? 'in-use' : 'available'];
+      case 'description': return [eni.description ?? ''];
+      case 'owner-id': return [account.accountId];
+      default: return tagField(name, eni.tags);
+    }
+  };
+  checkFilterNames(filters, fields({ id: 'eni-0', interfaceType: 'interface', availabilityZone: '', tags: {}, createdAt: 0 }));
+  if (dryRunRequested(params)) throw dryRunSucceeded();
+  let candidates: NetworkInterfaceRecord[];
+  if (ids.length > 0) {
+    const missing = ids.filter((id) => {
+      const eni = account.networkInterfaces.get(id);
+      return !eni || faults.named(id, eni.createdAt);
+    });
+    if (missing.length > 0) throw notFound('InvalidNetworkInterfaceID.NotFound', 'networkInterface', missing);
+    candidates = ids.map((id) => account.networkInterfaces.get(id)).filter((e): e is NetworkInterfaceRecord => e !== undefined);
+  } else {
+    candidates = [...account.networkInterfaces.values()].filter((eni) => !faults.hiddenByAge(eni.createdAt));
+  }
+  let selected = candidates.filter((eni) => matches(filters, fields(eni)));
+  if (ids.length === 0 && filters.some((f) => f.name === 'network-interface-id')) {
+    selected = selected.filter((eni) => !faults.named(eni.id, eni.createdAt));
+  }
+  const page = paginate(selected, params, 'DescribeNetworkInterfaces');
+  return [list('networkInterfaceSet', page.items, (eni) => renderNetworkInterface(eni, account)), text('nextToken', page.nextToken)];
+}
+
+function describeTrafficMirrorSessions(params: Params, { account }: Ec2Context): Child[] {
+  const ids = uniqueIds(params, 'TrafficMirrorSessionId');
+  const filters = readFilters(params);
+  for (const id of ids) checkId(id, 'tms', 'TrafficMirrorSessionId');
+  const fields = (session: SessionRecord): FieldValues => (name) => {
+    switch (name) {
+      case 'traffic-mirror-session-id': return [session.id];
+      case 'traffic-mirror-target-id': return [session.targetId];
+      case 'traffic-mirror-filter-id': return [session.filterId];
+      case 'network-interface-id': return [session.networkInterfaceId];
+      case 'session-number': return [session.sessionNumber];
+      case 'virtual-network-id': return [session.virtualNetworkId];
+      case 'packet-length': return [session.packetLength];
+      case 'description': return [session.description];
+      case 'owner-id': return [account.accountId];
+      default: return tagField(name, session.tags);
+    }
+  };
+  checkFilterNames(filters, fields({ id: 'tms-0', networkInterfaceId: '', targetId: '', filterId: '', sessionNumber: 0, virtualNetworkId: 0, tags: {} }));
+  if (dryRunRequested(params)) throw dryRunSucceeded();
+  const missing = ids.filter((id) => !account.sessions.has(id));
+  if (missing.length > 0) throw notFound('InvalidTrafficMirrorSessionId.NotFound', 'traffic mirror session', missing);
+  const candidates = ids.length > 0 ? ids.map((id) => account.sessions.get(id) as SessionRecord) : [...account.sessions.values()];
+  const page = paginate(candidates.filter((s) => matches(filters, fields(s))), params, 'DescribeTrafficMirrorSessions');
+  return [list('trafficMirrorSessionSet', page.items, (s) => renderSession(s, account)), text('nextToken', page.nextToken)];
+}
+
+function describeTrafficMirrorTargets(params: Params, { account }: Ec2Context): Child[] {
+  const ids = uniqueIds(params, 'TrafficMirrorTargetId');
+  const filters = readFilters(params);
+  for (const id of ids) checkId(id, 'tmt', 'TrafficMirrorTargetId');
+  const fields = (target: TargetRecord): FieldValues => (name) => {
+    switch (name) {
+      case 'traffic-mirror-target-id': return [target.id];
+      case 'network-interface-id': return [target.networkInterfaceId];
+      case 'network-load-balancer-arn': return [target.networkLoadBalancerArn];
+      case 'gateway-load-balancer-endpoint-id': return [target.gatewayLoadBalancerEndpointId];
+      case 'description': return [target.description];
+      case 'owner-id': return [account.accountId];
+      default: return tagField(name, target.tags);
+    }
+  };
+  checkFilterNames(filters, fields({ id: 'tmt-0', type: 'network-interface', tags: {} }));
+  if (dryRunRequested(params)) throw dryRunSucceeded();
+  const missing = ids.filter((id) => !account.targets.has(id));
+  if (missing.length > 0) throw notFound('InvalidTrafficMirrorTargetId.NotFound', 'traffic mirror target', missing);
+  const candidates = ids.length > 0 ? ids.map((id) => account.targets.get(id) as TargetRecord) : [...account.targets.values()];
+  const page = paginate(candidates.filter((t) => matches(filters, fields(t))), params, 'DescribeTrafficMirrorTargets');
+  return [list('trafficMirrorTargetSet', page.items, (t) => renderTarget(t, account)), text('nextToken', page.nextToken)];
+}
+
+function describeTrafficMirrorFilters(params: Params, { account }: Ec2Context): Child[] {
+  const ids = uniqueIds(params, 'TrafficMirrorFilterId');
+  const filters = readFilters(params);
+  for (const id of ids) checkId(id, 'tmf', 'TrafficMirrorFilterId');
+  const fields = (filter: FilterRecord): FieldValues => (name) => {
+    switch (name) {
+      case 'traffic-mirror-filter-id': return [filter.id];
+      case 'description': return [filter.description];
+      default: return tagField(name, filter.tags);
+    }
+  };
+  checkFilterNames(filters, fields({ id: 'tmf-0', tags: {} }));
+  if (dryRunRequested(params)) throw dryRunSucceeded();
+  const missing = ids.filter((id) => !account.filters.has(id));
+  if (missing.length > 0) throw notFound('InvalidTrafficMirrorFilterId.NotFound', 'traffic mirror filter', missing);
+  const candidates = ids.length > 0 ? ids.map((id) => account.filters.get(id) as FilterRecord) : [...account.filters.values()];
+  const page = paginate(candidates.filter((f) => matches(filters, fields(f))), params, 'DescribeTrafficMirrorFilters');
+  return [list('trafficMirrorFilterSet', page.items, renderFilter), text('nextToken', page.nextToken)];
+}
+
+// ---- sessions ---------------------------------------------------------------------------------
+
+function targetOf(account: Account, id: string): TargetRecord {
+  checkId(id, 'tmt', 'TrafficMirrorTargetId');
+  const target = account.targets.get(id);
+  if (!target) throw notFound('InvalidTrafficMirrorTargetId.NotFound', 'traffic mirror target', [id]);
+  return target;
+}
+
+function filterOf(account: Account, id: string): FilterRecord {
+  checkId(id, 'tmf', 'TrafficMirrorFilterId');
+  const filter = account.filters.get(id);
+  if (!filter) throw notFound('InvalidTrafficMirrorFilterId.NotFound', 'traffic mirror filter', [id]);
+  return filter;
+}
+
+function sessionOf(account: Account, id: string): SessionRecord {
+  checkId(id, 'tms', 'TrafficMirrorSessionId');
+  const session = account.sessions.get(id);
+  if (!session) throw notFound('InvalidTrafficMirrorSessionId.NotFound', 'traffic mirror session', [id]);
+  return session;
+}
+
+function checkTargetCapacity(account: Account, target: TargetRecord, networkInterfaceId: string): void {
+  if (target.maxSources === undefined) return;
+  const sources = account.sourcesOf(target.id);
+  if (!sources.has(networkInterfaceId) && sources.size >= target.maxSources) {
+    throw new ApiError(
+      'TrafficMirrorSourcesPerTargetLimitExceeded',
+      `The traffic mirror target ${target.id} already has the maximum number of sources (${target.maxSources}).`,
+    );
+  }
+}
+
+/**
+ * Whether AWS lets two sessions of one ENI share a number is undocumented. The emulator refuses it,
+ * because the number is the ENI's priority order and a duplicate would make that order ambiguous.
+ */
+function checkSessionNumberFree(account: Account, networkInterfaceId: string, sessionNumber: number, except?: string): void {
+  const clash = account.sessionsOf(networkInterfaceId).find((s) => s.sessionNumber === sessionNumber && s.id !== except);
+  if (clash) {
+    throw invalidValue(`The session number ${sessionNumber} is already in use on network interface ${networkInterfaceId} (by ${clash.id}).`);
+  }
+}
+
+/** What makes two requests "the same" for ClientToken: every parameter but the token and DryRun. */
+function fingerprint(params: Params): string {
+  const relevant = [...params].filter(([key]) => !['Action', 'Version', 'ClientToken', 'DryRun'].includes(key)).sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex');
+}
+
+function createTrafficMirrorSession(params: Params, { account, faults }: Ec2Context): Child[] {
+  const networkInterfaceId = requiredString(params, 'NetworkInterfaceId');
+  const targetId = requiredString(params, 'TrafficMirrorTargetId');
+  const filterId = requiredString(params, 'TrafficMirrorFilterId');
+  if (!params.has('SessionNumber')) throw missingParameter('SessionNumber');
+  const sessionNumber = integerInRange(params, 'SessionNumber', 1, 32766) as number;
+  const packetLength = integerInRange(params, 'PacketLength', 1, 8500);
+  const virtualNetworkId = integerInRange(params, 'VirtualNetworkId', 0, 16777215);
+  const description = optionalString(params, 'Description');
+  if (description !== undefined && description.length > 255) throw invalidValue('Description exceeds 255 characters');
+  const tags = readTagSpecifications(params, 'traffic-mirror-session');
+  const dryRun = dryRunRequested(params);
+  const clientToken = optionalString(params, 'ClientToken');
+  if (clientToken !== undefined && (clientToken.length > 64 || !/^[\x20-\x7e]*$/.test(clientToken))) {
+    throw invalidValue(`ClientToken must be at most 64 printable ASCII characters (got ${clientToken.length}).`);
+  }
+  checkId(networkInterfaceId, 'eni', 'NetworkInterfaceId', 'InvalidNetworkInterfaceID.Malformed');
+
+  const tokenKey = clientToken ? `CreateTrafficMirrorSession:${clientToken}` : undefined;
+  const print = fingerprint(params);
+  if (tokenKey && !dryRun) {
+    const earlier = account.clientTokens.get(tokenKey);
+    if (earlier) {
+      if (earlier.fingerprint !== print) {
+        throw new ApiError('IdempotentParameterMismatch', `The client token ${clientToken} was already used with different parameters.`);
+      }
+      return [element('trafficMirrorSession', renderSession(earlier.session, account)), text('clientToken', clientToken)];
+    }
+  }
+
+  const eni = account.networkInterfaces.get(networkInterfaceId);
+  if (!eni || faults.named(networkInterfaceId, eni.createdAt)) {
+    throw notFound('InvalidNetworkInterfaceID.NotFound', 'networkInterface', [networkInterfaceId]);
+  }
+  const target = targetOf(account, targetId);
+  filterOf(account, filterId);
+
+  if (eni.interfaceType !== 'interface') {
+    throw new ApiError('NetworkInterfaceNotSupported', `The network interface ${networkInterfaceId} has type ${eni.interfaceType}; only interface type 'interface' can be a mirror source.`);
+  }
+  const instance = eni.attachment ? account.instances.get(eni.attachment.instanceId) : undefined;
+  if (instance && account.isUnsupportedInstanceType(instance.instanceType)) {
+    throw new ApiError('NetworkInterfaceNotSupported', `The network interface ${networkInterfaceId} is attached to instance ${instance.id} of type ${instance.instanceType}, which does not support Traffic Mirroring.`);
+  }
+  const asTarget = account.targetUsingInterface(networkInterfaceId);
+  if (asTarget) {
+    throw new ApiError('InterfaceInUseByTrafficMirrorTarget', `The network interface ${networkInterfaceId} is in use by traffic mirror target ${asTarget.id} and cannot be a mirror source.`);
+  }
+  const existing = account.sessionsOf(networkInterfaceId);
+  if (existing.length >= SESSIONS_PER_INTERFACE) {
+    throw new ApiError('TrafficMirrorSessionsPerInterfaceLimitExceeded', `The network interface ${networkInterfaceId} already has ${existing.length} traffic mirror sessions, the maximum.`);
+  }
+  checkSessionNumberFree(account, networkInterfaceId, sessionNumber);
+  checkTargetCapacity(account, target, networkInterfaceId);
+  if (account.sessions.size >= account.accountSessionLimit) {
+    throw new ApiError('TrafficMirrorSessionLimitExceeded', `The account already has ${account.sessions.size} traffic mirror sessions, the maximum.`);
+  }
+  if (dryRun) throw dryRunSucceeded();
+
+  const session: SessionRecord = {
+    id: account.newSessionId(),
+    networkInterfaceId,
+    targetId,
+    filterId,
+    sessionNumber,
+    packetLength,
+    virtualNetworkId: virtualNetworkId ?? account.newVirtualNetworkId(),
+    description,
+    tags,
+  };
+  account.sessions.set(session.id, session);
+  if (tokenKey) account.clientTokens.set(tokenKey, { fingerprint: print, session: { ...session, tags: { ...session.tags } } });
+  return [element('trafficMirrorSession', renderSession(session, account)), text('clientToken', clientToken)];
+}
+
+const REMOVABLE_FIELDS = ['packet-length', 'description', 'virtual-network-id'];
+
+function modifyTrafficMirrorSession(params: Params, { account }: Ec2Context): Child[] {
+  const session = sessionOf(account, requiredString(params, 'TrafficMirrorSessionId'));
+  const targetId = optionalString(params, 'TrafficMirrorTargetId');
+  const filterId = optionalString(params, 'TrafficMirrorFilterId');
+  const sessionNumber = integerInRange(params, 'SessionNumber', 1, 32766);
+  const packetLength = integerInRange(params, 'PacketLength', 1, 8500);
+  const virtualNetworkId = integerInRange(params, 'VirtualNetworkId', 0, 16777215);
+  const description = optionalString(params, 'Description');
+  const remove = stringList(params, 'RemoveField');
+  for (const field of remove) {
+    if (!REMOVABLE_FIELDS.includes(field)) throw invalidValue(`RemoveField value '${field}' is invalid; expected one of ${REMOVABLE_FIELDS.join(', ')}.`);
+  }
+  const clash = (field: string, value: unknown) => value !== undefined && remove.includes(field);
+  if (clash('packet-length', packetLength) || clash('description', description) || clash('virtual-network-id', virtualNetworkId)) {
+    throw new ApiError('InvalidParameterCombination', 'A field cannot be both set and listed in RemoveField.');
+  }
+  const target = targetId !== undefined ? targetOf(account, targetId) : undefined;
+  if (filterId !== undefined) filterOf(account, filterId);
+  if (sessionNumber !== undefined) checkSessionNumberFree(account, session.networkInterfaceId, sessionNumber, session.id);
+  if (target && target.id !== session.targetId) checkTargetCapacity(account, target, session.networkInterfaceId);
+  if (dryRunRequested(params)) throw dryRunSucceeded();
+
+  if (target) session.targetId = target.id;
+  if (filterId !== undefined) session.filterId = filterId;
+  if (sessionNumber !== undefined) session.sessionNumber = sessionNumber;
+  if (packetLength !== undefined) session.packetLength = packetLength;
+  if (virtualNetworkId !== undefined) session.virtualNetworkId = virtualNetworkId;
+  if (description !== undefined) session.description = description;
+  if (remove.includes('packet-length')) session.packetLength = undefined;
+  if (remove.includes('description')) session.description = undefined;
+  if (remove.includes('virtual-network-id')) session.virtualNetworkId = account.newVirtualNetworkId();
+  return [element('trafficMirrorSession', renderSession(session, account))];
+}
+
+function deleteTrafficMirrorSession(params: Params, { account }: Ec2Context): Child[] {
+  const session = sessionOf(account, requiredString(params, 'TrafficMirrorSessionId'));
+  if (dryRunRequested(params)) throw dryRunSucceeded();
+  account.sessions.delete(session.id);
+  return [text('trafficMirrorSessionId', session.id)];
+}
+
+// ---- tags -------------------------------------------------------------------------------------
+
+function taggable(account: Account, id: string): { tags: Tags } {
+  const kinds: [string, Map<string, { tags: Tags }>, string, string][] = [
+    ['tms', account.sessions, 'InvalidTrafficMirrorSessionId.NotFound', 'traffic mirror session'],
+    ['tmt', account.targets, 'InvalidTrafficMirrorTargetId.NotFound', 'traffic mirror target'],
+    ['tmf', account.filters, 'InvalidTrafficMirrorFilterId.NotFound', 'traffic mirror filter'],
+    ['eni', account.networkInterfaces, 'InvalidNetworkInterfaceID.NotFound', 'networkInterface'],
+    ['i', account.instances, 'InvalidInstanceID.NotFound', 'instance'],
+  ];
+  for (const [prefix, resources, code, noun] of kinds) {
+    if (!new RegExp(`^${prefix}-[0-9a-z]+$`).test(id)) continue;
+    const resource = resources.get(id);
+    if (!resource) throw notFound(code, noun, [id]);
+    return resource;
+  }
+  throw new ApiError('InvalidID', `The ID '${id}' is not valid`);
+}
+
+function resourcesToTag(params: Params, account: Account): { tags: Tags }[] {
+  const ids = stringList(params, 'ResourceId');
+  if (ids.length === 0) throw missingParameter('ResourceId');
+  return ids.map((id) => taggable(account, id));
+}
+
+function createTags(params: Params, { account }: Ec2Context): Child[] {
+  const resources = resourcesToTag(params, account);
+  const tags = readTags(params, 'Tag', true);
+  if (tags.length === 0) throw missingParameter('Tag');
+  for (const resource of resources) {
+    const keys = new Set([...Object.keys(resource.tags), ...tags.map((t) => t.key)]);
+    if (keys.size > MAX_TAGS) throw new ApiError('TagLimitExceeded', `A resource has at most ${MAX_TAGS} tags`);
+  }
+  if (dryRunRequested(params)) throw dryRunSucceeded();
+  for (const resource of resources) for (const tag of tags) resource.tags[tag.key] = tag.value ?? '';
+  return [text('return', true)];
+}
+
+/** A tag given with a value is removed only when the value matches; no tags at all removes every tag. */
+function deleteTags(params: Params, { account }: Ec2Context): Child[] {
+  const resources = resourcesToTag(params, account);
+  const tags = readTags(params, 'Tag', false);
+  if (dryRunRequested(params)) throw dryRunSucceeded();
+  for (const resource of resources) {
+    if (tags.length === 0) {
+      for (const key of Object.keys(resource.tags)) delete resource.tags[key];
+      continue;
+    }
+    for (const tag of tags) {
+      if (tag.value === undefined || resource.tags[tag.key] === tag.value) delete resource.tags[tag.key];
+    }
+  }
+  return [text('return', true)];
+}
+
+export const EC2_ACTIONS: Record<string, Ec2Handler> = {
+  DescribeInstances: describeInstances,
+  DescribeNetworkInterfaces: describeNetworkInterfaces,
+  DescribeTrafficMirrorSessions: describeTrafficMirrorSessions,
+  DescribeTrafficMirrorTargets: describeTrafficMirrorTargets,
+  DescribeTrafficMirrorFilters: describeTrafficMirrorFilters,
+  CreateTrafficMirrorSession: createTrafficMirrorSession,
+  ModifyTrafficMirrorSession: modifyTrafficMirrorSession,
+  DeleteTrafficMirrorSession: deleteTrafficMirrorSession,
+  CreateTags: createTags,
+  DeleteTags: deleteTags,
+};

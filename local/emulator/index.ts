@@ -1,0 +1,195 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FaultInjector, type Clock } from './faults.ts';
+import {
+  parseFaults,
+  parseSeed,
+  type EmulatorFaults,
+  type EmulatorSeed,
+  type InstanceSeed,
+  type NetworkInterfaceSeed,
+  type SessionSeed,
+  type TargetSeed,
+} from './seed.ts';
+import { CallLog, createListener } from './server.ts';
+import { Account, type MessageAttribute, type PublishedMessage, type Tags } from './state.ts';
+
+/**
+ * A local EC2 + SNS endpoint for the calls autotap makes: real SDK clients point at `endpoint`
+ * (or the variables from `env()`), tests steer and inspect it through this object.
+ */
+
+export {
+  emulatorSeedSchema,
+  faultsSchema,
+  parseSeed,
+  parseFaults,
+  readSeedFile,
+  SeedError,
+  DEFAULT_UNSUPPORTED_INSTANCE_TYPES,
+} from './seed.ts';
+export type { EmulatorSeed, ParsedEmulatorSeed, EmulatorFaults, ParsedFaults, InstanceSeed, NetworkInterfaceSeed, SessionSeed, TargetSeed } from './seed.ts';
+export { EmulatorStateError } from './state.ts';
+export type { MessageAttribute, PublishedMessage, Tags } from './state.ts';
+export type { Clock } from './faults.ts';
+
+export interface EmulatorOptions {
+  /** Milliseconds, like Date.now: drives token-bucket refills and invisibility windows. */
+  clock?: Clock;
+  /** Replaces the seed's faults. */
+  faults?: EmulatorFaults;
+}
+
+export interface EmulatedSession {
+  trafficMirrorSessionId: string;
+  networkInterfaceId: string;
+  trafficMirrorTargetId: string;
+  trafficMirrorFilterId: string;
+  sessionNumber: number;
+  packetLength?: number;
+  virtualNetworkId?: number;
+  description?: string;
+  tags: Tags;
+}
+
+export interface EmulatedInstance {
+  instanceId: string;
+  instanceType: string;
+  state: string;
+  availabilityZone: string;
+  launchTime: string;
+  tags: Tags;
+  networkInterfaceIds: string[];
+}
+
+export interface EmulatorEnv {
+  AWS_ENDPOINT_URL_EC2: string;
+  AWS_ENDPOINT_URL_SNS: string;
+  AWS_REGION: string;
+  AWS_ACCESS_KEY_ID: string;
+  AWS_SECRET_ACCESS_KEY: string;
+}
+
+export interface Emulator {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** The live model, for inspections the methods below do not cover. */
+  readonly account: Account;
+  env(): EmulatorEnv;
+  sessions(): EmulatedSession[];
+  instances(): EmulatedInstance[];
+  published(): PublishedMessage[];
+  /** Every call per action, failed and throttled ones included. */
+  calls(): Record<string, number>;
+  /** Calls per action that were answered with success. */
+  successfulCalls(): Record<string, number>;
+  resetCalls(): void;
+  setFaults(faults: EmulatorFaults): void;
+  setAccountSessionLimit(limit: number): void;
+  addInstance(instance: InstanceSeed): void;
+  addNetworkInterface(networkInterface: NetworkInterfaceSeed): void;
+  addTarget(target: TargetSeed): void;
+  addFilter(id: string, tags?: Tags): void;
+  /** Returns the session id (generated unless given). Quotas are not checked: seed any state. */
+  addSession(session: SessionSeed): string;
+  stopInstance(id: string): void;
+  startInstance(id: string): void;
+  terminateInstance(id: string): void;
+  detachNetworkInterface(id: string): void;
+  attachNetworkInterface(id: string, instanceId: string, deviceIndex: number): void;
+  deleteNetworkInterface(id: string): void;
+  /** Returns the topic ARN. */
+  createTopic(nameOrArn: string): string;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOptions = {}): Promise<Emulator> {
+  const parsed = parseSeed(seed);
+  const clock = options.clock ?? Date.now;
+  const account = new Account(parsed, clock);
+  const faults = new FaultInjector(options.faults ? parseFaults(options.faults) : parsed.faults, clock);
+  const calls = new CallLog();
+  const server = createServer(createListener({ account, faults, calls }));
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+
+  return {
+    endpoint,
+    region: account.region,
+    accountId: account.accountId,
+    account,
+    env: () => ({
+      AWS_ENDPOINT_URL_EC2: endpoint,
+      AWS_ENDPOINT_URL_SNS: endpoint,
+      AWS_REGION: account.region,
+      AWS_ACCESS_KEY_ID: 'AKIAEMULATOR',
+      AWS_SECRET_ACCESS_KEY: 'emulator-secret',
+    }),
+    sessions: () =>
+      [...account.sessions.values()].map((s) => {
+        const session: EmulatedSession = {
+          trafficMirrorSessionId: s.id,
+          networkInterfaceId: s.networkInterfaceId,
+          trafficMirrorTargetId: s.targetId,
+          trafficMirrorFilterId: s.filterId,
+          sessionNumber: s.sessionNumber,
+          virtualNetworkId: s.virtualNetworkId,
+          tags: { ...s.tags },
+        };
+        if (s.packetLength !== undefined) session.packetLength = s.packetLength;
+        if (s.description !== undefined) session.description = s.description;
+        return session;
+      }),
+    instances: () =>
+      [...account.instances.values()].map((i) => ({
+        instanceId: i.id,
+        instanceType: i.instanceType,
+        state: i.state,
+        availabilityZone: i.availabilityZone,
+        launchTime: i.launchTime,
+        tags: { ...i.tags },
+        networkInterfaceIds: account.interfacesOf(i.id).map((eni) => eni.id),
+      })),
+    published: () =>
+      account.published.map((m) => ({ ...m, messageAttributes: copyAttributes(m.messageAttributes) })),
+    calls: () => ({ ...calls.all }),
+    successfulCalls: () => ({ ...calls.succeeded }),
+    resetCalls: () => calls.reset(),
+    setFaults: (next) => faults.configure(parseFaults(next)),
+    setAccountSessionLimit: (limit) => {
+      account.accountSessionLimit = limit;
+    },
+    addInstance: (instance) => void account.addInstance(instance),
+    addNetworkInterface: (eni) => void account.addNetworkInterface(eni),
+    addTarget: (target) => void account.addTarget(target),
+    addFilter: (id, tags = {}) => {
+      account.filters.set(id, { id, tags: { ...tags } });
+    },
+    addSession: (session) => account.addSession(session).id,
+    stopInstance: (id) => account.stopInstance(id),
+    startInstance: (id) => account.startInstance(id),
+    terminateInstance: (id) => account.terminateInstance(id),
+    detachNetworkInterface: (id) => account.detachNetworkInterface(id),
+    attachNetworkInterface: (id, instanceId, deviceIndex) => account.attachNetworkInterface(id, instanceId, deviceIndex),
+    deleteNetworkInterface: (id) => account.deleteNetworkInterface(id),
+    createTopic: (nameOrArn) => account.createTopic(nameOrArn),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function copyAttributes(attributes: Record<string, MessageAttribute>): Record<string, MessageAttribute> {
+  return Object.fromEntries(Object.entries(attributes).map(([name, a]) => [name, { ...a }]));
+}

@@ -1,0 +1,269 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { describeIssues } from '../../src/validation.ts';
+
+/**
+ * The emulator's starting state, which is also the scenario-file format. Ids may be short
+ * (`eni-1`, `tmt-web`) so scenarios stay readable; AWS's own ids (`eni-0123456789abcdef0`) fit too.
+ */
+
+const resourceId = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}-[0-9a-z]+$`), {
+    message: `expected an id like ${prefix}-0123456789abcdef0 (${prefix}- then lowercase letters or digits)`,
+  });
+
+export const instanceIdSchema = resourceId('i');
+export const networkInterfaceIdSchema = resourceId('eni');
+export const targetIdSchema = resourceId('tmt');
+export const filterIdSchema = resourceId('tmf');
+export const sessionIdSchema = resourceId('tms');
+
+const availabilityZone = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: 'expected an availability zone like us-east-1a' });
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'expected a region like us-east-1' });
+const tags = z.record(z.string().min(1).max(128), z.string().max(256)).default({});
+
+export const INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'] as const;
+export const TARGET_TYPES = ['network-interface', 'network-load-balancer', 'gateway-load-balancer-endpoint'] as const;
+/** Interface types EC2 reports; only `interface` may be a mirror source. */
+export const INTERFACE_TYPES = [
+  'interface', 'efa', 'efa-only', 'trunk', 'branch', 'lambda', 'nat_gateway', 'network_load_balancer',
+  'gateway_load_balancer', 'gateway_load_balancer_endpoint', 'vpc_endpoint', 'transit_gateway',
+  'load_balancer', 'api_gateway_managed', 'aws_codestar_connections_managed', 'global_accelerator_managed',
+  'iot_rules_managed', 'quicksight', 'ec2_instance_connect_endpoint',
+] as const;
+
+/**
+ * Instance types that cannot be mirror sources. AWS's guide used to publish a deny list (T2 and the
+ * Xen-based previous generations) before switching to an allow list; this is that deny list.
+ */
+export const DEFAULT_UNSUPPORTED_INSTANCE_TYPES = [
+  't1.*', 't2.*', 'm1.*', 'm2.*', 'm3.*', 'c1.*', 'c3.*', 'cc2.*', 'cr1.*', 'g2.*', 'hi1.*', 'hs1.*', 'i2.*', 'r3.*',
+];
+
+export const networkInterfaceSeedSchema = z
+  .object({
+    id: networkInterfaceIdSchema,
+    deviceIndex: z.number().int().min(0).max(31).optional(),
+    interfaceType: z.enum(INTERFACE_TYPES).default('interface'),
+    deleteOnTermination: z.boolean().default(true),
+    subnetId: resourceId('subnet').optional(),
+    vpcId: resourceId('vpc').optional(),
+    description: z.string().optional(),
+    tags,
+  })
+  .strict();
+
+/** An ENI outside any instance (a target appliance's ENI, a Lambda ENI, a detached one). */
+export const standaloneNetworkInterfaceSeedSchema = networkInterfaceSeedSchema
+  .omit({ deviceIndex: true, deleteOnTermination: true })
+  .extend({ availabilityZone: availabilityZone.optional() })
+  .strict();
+
+export const instanceSeedSchema = z
+  .object({
+    id: instanceIdSchema,
+    instanceType: z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, { message: 'expected an instance type like m5.large' }).default('m5.large'),
+    state: z.enum(INSTANCE_STATES).default('running'),
+    availabilityZone: availabilityZone.optional(),
+    vpcId: resourceId('vpc').optional(),
+    subnetId: resourceId('subnet').optional(),
+    tags,
+    launchTime: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time like 2026-01-01T00:00:00Z' }).optional(),
+    networkInterfaces: z.array(networkInterfaceSeedSchema).default([]),
+  })
+  .strict();
+
+export const targetSeedSchema = z
+  .object({
+    id: targetIdSchema,
+    type: z.enum(TARGET_TYPES),
+    availabilityZone: availabilityZone.optional(),
+    networkInterfaceId: networkInterfaceIdSchema.optional(),
+    networkLoadBalancerArn: z.string().startsWith('arn:').optional(),
+    gatewayLoadBalancerEndpointId: resourceId('vpce').optional(),
+    /** Distinct source ENIs an ENI target accepts: 10, or 100 on the largest instance sizes. */
+    maxSources: z.number().int().min(1).optional(),
+    description: z.string().optional(),
+    tags,
+  })
+  .strict()
+  .superRefine((target, ctx) => {
+    if (target.type !== 'network-interface') {
+      if (target.networkInterfaceId !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['networkInterfaceId'], message: `only a network-interface target has a networkInterfaceId (this one is ${target.type})` });
+      }
+      if (target.maxSources !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['maxSources'], message: `only a network-interface target has a source limit (${target.type} targets are unlimited)` });
+      }
+    }
+  });
+
+export const filterSeedSchema = z.object({ id: filterIdSchema, description: z.string().optional(), tags }).strict();
+
+export const sessionSeedSchema = z
+  .object({
+    id: sessionIdSchema.optional(),
+    networkInterfaceId: networkInterfaceIdSchema,
+    targetId: targetIdSchema,
+    filterId: filterIdSchema,
+    sessionNumber: z.number().int().min(1).max(32766),
+    packetLength: z.number().int().min(1).max(8500).optional(),
+    virtualNetworkId: z.number().int().min(0).max(16777215).optional(),
+    description: z.string().optional(),
+    tags,
+  })
+  .strict();
+
+const topic = z.string().regex(/^(arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:)?[A-Za-z0-9_-]{1,256}(\.fifo)?$/, {
+  message: 'expected a topic name (letters, digits, - and _) or a topic ARN like arn:aws:sns:us-east-1:123456789012:alerts',
+});
+
+const bucketSchema = z
+  .object({ capacity: z.number().int().min(1), refillPerSecond: z.number().min(0) })
+  .strict();
+
+const probability = z.number().min(0).max(1);
+
+export const faultsSchema = z
+  .object({
+    throttle: z
+      .object({
+        /** Token buckets per action class, as EC2 throttles: Describe* calls and mutating calls. */
+        describe: bucketSchema.optional(),
+        mutate: bucketSchema.optional(),
+        /** Or independent of load: each call (of `actions`, default all) is throttled with this probability. */
+        rate: probability.optional(),
+        actions: z.array(z.string().min(1)).optional(),
+        seed: z.number().int().optional(),
+      })
+      .strict()
+      .optional(),
+    /** An instance or ENI answers NotFound to its first N calls that name it (eventual consistency). */
+    invisibleForCalls: z.number().int().min(0).default(0),
+    /** An instance or ENI is absent for its first M milliseconds after it was created or seeded. */
+    invisibleForMs: z.number().min(0).default(0),
+    serverErrors: z
+      .object({
+        /** Default: every action. */
+        actions: z.array(z.string().min(1)).optional(),
+        /** The first `count` calls of each listed action fail. */
+        count: z.number().int().min(0).optional(),
+        rate: probability.optional(),
+        code: z.enum(['InternalError', 'Unavailable']).default('InternalError'),
+        seed: z.number().int().optional(),
+      })
+      .strict()
+      .optional(),
+    latencyMs: z.number().min(0).default(0),
+  })
+  .strict();
+
+export const emulatorSeedSchema = z
+  .object({
+    region: region.default('us-east-1'),
+    accountId: z.string().regex(/^\d{12}$/, { message: 'expected a 12-digit account id' }).default('123456789012'),
+    targets: z.array(targetSeedSchema).default([]),
+    filters: z.array(filterSeedSchema).default([]),
+    instances: z.array(instanceSeedSchema).default([]),
+    networkInterfaces: z.array(standaloneNetworkInterfaceSeedSchema).default([]),
+    sessions: z.array(sessionSeedSchema).default([]),
+    topics: z.array(topic).default([]),
+    unsupportedInstanceTypes: z
+      .array(z.string().regex(/^[a-z0-9.*?-]+$/, { message: 'expected an instance type or glob such as t2.* or m5.?large' }))
+      .default(DEFAULT_UNSUPPORTED_INSTANCE_TYPES),
+    accountSessionLimit: z.number().int().min(0).default(10_000),
+    faults: faultsSchema.default({ invisibleForCalls: 0, invisibleForMs: 0, latencyMs: 0 }),
+  })
+  .strict()
+  .superRefine((seed, ctx) => {
+    const seen = new Map<string, string>();
+    const unique = (id: string, path: (string | number)[]) => {
+      const first = seen.get(id);
+      if (first) ctx.addIssue({ code: 'custom', path, message: `duplicate id ${id} (already used at ${first})` });
+      else seen.set(id, path.join('.'));
+    };
+    const enis = new Set<string>();
+    seed.instances.forEach((instance, i) => {
+      unique(instance.id, ['instances', i, 'id']);
+      const indexes = new Set<number>();
+      instance.networkInterfaces.forEach((eni, j) => {
+        unique(eni.id, ['instances', i, 'networkInterfaces', j, 'id']);
+        enis.add(eni.id);
+        const index = eni.deviceIndex ?? j;
+        if (indexes.has(index)) {
+          ctx.addIssue({ code: 'custom', path: ['instances', i, 'networkInterfaces', j, 'deviceIndex'], message: `device index ${index} is used twice on ${instance.id}` });
+        }
+        indexes.add(index);
+      });
+    });
+    seed.networkInterfaces.forEach((eni, i) => {
+      unique(eni.id, ['networkInterfaces', i, 'id']);
+      enis.add(eni.id);
+    });
+    const targets = new Set<string>();
+    seed.targets.forEach((target, i) => {
+      unique(target.id, ['targets', i, 'id']);
+      targets.add(target.id);
+    });
+    const filters = new Set<string>();
+    seed.filters.forEach((filter, i) => {
+      unique(filter.id, ['filters', i, 'id']);
+      filters.add(filter.id);
+    });
+    seed.sessions.forEach((session, i) => {
+      if (session.id) unique(session.id, ['sessions', i, 'id']);
+      if (!enis.has(session.networkInterfaceId)) {
+        ctx.addIssue({ code: 'custom', path: ['sessions', i, 'networkInterfaceId'], message: `no network interface ${session.networkInterfaceId} in instances or networkInterfaces` });
+      }
+      if (!targets.has(session.targetId)) {
+        ctx.addIssue({ code: 'custom', path: ['sessions', i, 'targetId'], message: `no target ${session.targetId} in targets` });
+      }
+      if (!filters.has(session.filterId)) {
+        ctx.addIssue({ code: 'custom', path: ['sessions', i, 'filterId'], message: `no filter ${session.filterId} in filters` });
+      }
+    });
+  });
+
+/** What a caller writes: every defaulted field may be left out. */
+export type EmulatorSeed = z.input<typeof emulatorSeedSchema>;
+/** The seed after defaults are applied. */
+export type ParsedEmulatorSeed = z.infer<typeof emulatorSeedSchema>;
+export type EmulatorFaults = z.input<typeof faultsSchema>;
+export type ParsedFaults = z.infer<typeof faultsSchema>;
+export type InstanceSeed = z.input<typeof instanceSeedSchema>;
+export type NetworkInterfaceSeed = z.input<typeof standaloneNetworkInterfaceSeedSchema>;
+export type SessionSeed = z.input<typeof sessionSeedSchema>;
+export type TargetSeed = z.input<typeof targetSeedSchema>;
+
+export class SeedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SeedError';
+  }
+}
+
+/** Validates a seed; the error lists every problem as `path: message` (`instances[0].id: ...`). */
+export function parseSeed(value: unknown, source = 'seed'): ParsedEmulatorSeed {
+  const result = emulatorSeedSchema.safeParse(value ?? {});
+  if (!result.success) throw new SeedError(`invalid ${source}: ${describeIssues(result.error)}`);
+  return result.data;
+}
+
+export function parseFaults(value: unknown): ParsedFaults {
+  const result = faultsSchema.safeParse(value ?? {});
+  if (!result.success) throw new SeedError(`invalid faults: ${describeIssues(result.error, 'faults')}`);
+  return result.data;
+}
+
+/** Reads a scenario file (YAML or JSON; JSON is YAML). */
+export async function readSeedFile(path: string): Promise<ParsedEmulatorSeed> {
+  const text = await readFile(path, 'utf8');
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new SeedError(`${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  return parseSeed(value, path);
+}

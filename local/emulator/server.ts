@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { EC2_ACTIONS } from './ec2.ts';
+import { ApiError } from './errors.ts';
+import type { FaultInjector } from './faults.ts';
+import { parseForm, type Params } from './query.ts';
+import { SNS_ACTIONS, snsResult } from './sns.ts';
+import type { Account } from './state.ts';
+import { document, element, text } from './xml.ts';
+
+/** HTTP in, Query protocol dispatch, XML out: EC2 and SNS share one endpoint, told apart by Version. */
+
+export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
+export const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
+const SNS_VERSION = '2010-03-31';
+/** Far above SNS's 256 KiB even form-encoded; anything larger is not a real client's request. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+type Service = 'ec2' | 'sns';
+
+export class CallLog {
+  readonly all: Record<string, number> = {};
+  readonly succeeded: Record<string, number> = {};
+
+  count(action: string, ok: boolean): void {
+    const table = ok ? this.succeeded : this.all;
+    table[action] = (table[action] ?? 0) + 1;
+  }
+
+  reset(): void {
+    for (const table of [this.all, this.succeeded]) for (const key of Object.keys(table)) delete table[key];
+  }
+}
+
+export interface ServiceContext {
+  account: Account;
+  faults: FaultInjector;
+  calls: CallLog;
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new ApiError('RequestEntityTooLarge', `The request body exceeds ${MAX_BODY_BYTES} bytes`, 413));
+        request.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+async function readParams(request: IncomingMessage): Promise<Map<string, string>> {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const params = parseForm(url.search.slice(1));
+  if (request.method === 'POST') {
+    const type = request.headers['content-type'] ?? '';
+    const body = await readBody(request);
+    if (body !== '' && !/^application\/x-www-form-urlencoded\b/i.test(type)) {
+      throw new ApiError('MalformedQueryString', `Expected a form-encoded body (application/x-www-form-urlencoded), got "${type || 'no content type'}"`);
+    }
+    for (const [key, value] of parseForm(body)) params.set(key, value);
+  } else if (request.method !== 'GET') {
+    throw new ApiError('InvalidHttpRequest', `The HTTP method ${request.method ?? ''} is not supported; use POST`, 405);
+  }
+  return params;
+}
+
+function serviceOf(params: Params): Service {
+  const version = params.get('Version');
+  if (version === SNS_VERSION) return 'sns';
+  if (version === undefined && SNS_ACTIONS[params.get('Action') ?? ''] && !EC2_ACTIONS[params.get('Action') ?? '']) return 'sns';
+  return 'ec2';
+}
+
+function errorBody(service: Service, error: ApiError, requestId: string): string {
+  if (service === 'sns') {
+    return document(
+      element(
+        'ErrorResponse',
+        [
+          element('Error', [text('Type', error.fault), text('Code', error.code), text('Message', error.message)]),
+          text('RequestId', requestId),
+        ],
+        { xmlns: SNS_NAMESPACE },
+      ),
+    );
+  }
+  return document(
+    element('Response', [
+      element('Errors', [element('Error', [text('Code', error.code), text('Message', error.message)])]),
+      text('RequestID', requestId),
+    ]),
+  );
+}
+
+function send(response: ServerResponse, status: number, body: string, requestId: string): void {
+  if (response.headersSent) return;
+  response.writeHead(status, {
+    'content-type': 'text/xml;charset=UTF-8',
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-requestid': requestId,
+  });
+  response.end(body);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createListener(context: ServiceContext): RequestListener {
+  return (request, response) => {
+    void handle(context, request, response);
+  };
+}
+
+async function handle(context: ServiceContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const requestId = randomUUID();
+  let service: Service = 'ec2';
+  try {
+    const params = await readParams(request);
+    service = serviceOf(params);
+    const action = params.get('Action');
+    context.calls.count(action ?? '(no action)', false);
+    if (context.faults.latencyMs > 0) await sleep(context.faults.latencyMs);
+    if (action === undefined || action === '') throw new ApiError('MissingAction', 'The request must contain the parameter Action');
+    const body = service === 'sns' ? answerSns(context, action, params, requestId) : answerEc2(context, action, params, requestId);
+    context.calls.count(action, true);
+    send(response, 200, body, requestId);
+  } catch (error) {
+    const apiError =
+      error instanceof ApiError ? error : new ApiError('InternalError', `The emulator failed: ${(error as Error)?.message ?? String(error)}`, 500);
+    send(response, apiError.status, errorBody(service, apiError, requestId), requestId);
+  }
+}
+
+function answerEc2(context: ServiceContext, action: string, params: Params, requestId: string): string {
+  const handler = EC2_ACTIONS[action];
+  if (!handler) throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
+  const fault = context.faults.beforeCall('ec2', action);
+  if (fault) throw fault;
+  const children = handler(params, context);
+  return document(element(`${action}Response`, [text('requestId', requestId), ...children], { xmlns: EC2_NAMESPACE }));
+}
+
+function answerSns(context: ServiceContext, action: string, params: Params, requestId: string): string {
+  const handler = SNS_ACTIONS[action];
+  if (!handler) throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
+  const fault = context.faults.beforeCall('sns', action);
+  if (fault) throw fault;
+  const children = handler(params, context.account);
+  return document(
+    element(
+      `${action}Response`,
+      [snsResult(action, children), element('ResponseMetadata', [text('RequestId', requestId)])],
+      { xmlns: SNS_NAMESPACE },
+    ),
+  );
+}

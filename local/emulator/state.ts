@@ -1,0 +1,397 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import {
+  instanceSeedSchema,
+  sessionSeedSchema,
+  standaloneNetworkInterfaceSeedSchema,
+  targetSeedSchema,
+  type InstanceSeed,
+  type NetworkInterfaceSeed,
+  type ParsedEmulatorSeed,
+  type SessionSeed,
+  type TargetSeed,
+} from './seed.ts';
+
+/** The emulated account: EC2 resources, SNS topics and what was published. */
+
+export type Tags = Record<string, string>;
+export type InstanceStateName = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+
+export const INSTANCE_STATE_CODES: Record<InstanceStateName, number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
+
+export interface InstanceRecord {
+  id: string;
+  reservationId: string;
+  instanceType: string;
+  state: InstanceStateName;
+  availabilityZone: string;
+  vpcId?: string;
+  subnetId?: string;
+  tags: Tags;
+  launchTime: string;
+  /** Clock time the emulator learnt of it: the start of its eventual-consistency window. */
+  createdAt: number;
+}
+
+export interface AttachmentRecord {
+  instanceId: string;
+  deviceIndex: number;
+  attachmentId: string;
+  deleteOnTermination: boolean;
+  attachTime: string;
+}
+
+export interface NetworkInterfaceRecord {
+  id: string;
+  interfaceType: string;
+  availabilityZone: string;
+  subnetId?: string;
+  vpcId?: string;
+  description?: string;
+  tags: Tags;
+  attachment?: AttachmentRecord;
+  createdAt: number;
+}
+
+export interface TargetRecord {
+  id: string;
+  type: 'network-interface' | 'network-load-balancer' | 'gateway-load-balancer-endpoint';
+  availabilityZone?: string;
+  networkInterfaceId?: string;
+  networkLoadBalancerArn?: string;
+  gatewayLoadBalancerEndpointId?: string;
+  /** Undefined: unlimited sources. */
+  maxSources?: number;
+  description?: string;
+  tags: Tags;
+}
+
+export interface FilterRecord {
+  id: string;
+  description?: string;
+  tags: Tags;
+}
+
+export interface SessionRecord {
+  id: string;
+  networkInterfaceId: string;
+  targetId: string;
+  filterId: string;
+  sessionNumber: number;
+  packetLength?: number;
+  virtualNetworkId: number;
+  description?: string;
+  tags: Tags;
+}
+
+export interface MessageAttribute {
+  dataType: string;
+  value: string;
+}
+
+export interface PublishedMessage {
+  topicArn: string;
+  subject?: string;
+  message: string;
+  messageAttributes: Record<string, MessageAttribute>;
+  messageStructure?: string;
+  messageId: string;
+  /** The entry id when the message came from PublishBatch. */
+  batchEntryId?: string;
+  messageGroupId?: string;
+  messageDeduplicationId?: string;
+}
+
+export interface SubscriptionRecord {
+  subscriptionArn: string;
+  topicArn: string;
+  protocol: string;
+  endpoint?: string;
+}
+
+/** Thrown by the programmatic API for impossible requests (the HTTP API answers ApiError instead). */
+export class EmulatorStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmulatorStateError';
+  }
+}
+
+export const hexId = (prefix: string): string => `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
+
+function globToRegExp(glob: string): RegExp {
+  const source = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's');
+}
+
+export class Account {
+  readonly region: string;
+  readonly accountId: string;
+  accountSessionLimit: number;
+  readonly instances = new Map<string, InstanceRecord>();
+  readonly networkInterfaces = new Map<string, NetworkInterfaceRecord>();
+  readonly targets = new Map<string, TargetRecord>();
+  readonly filters = new Map<string, FilterRecord>();
+  readonly sessions = new Map<string, SessionRecord>();
+  readonly topics = new Map<string, { arn: string; name: string }>();
+  readonly subscriptions: SubscriptionRecord[] = [];
+  readonly published: PublishedMessage[] = [];
+  /** `Action:token` → the request fingerprint and what the first request returned. */
+  readonly clientTokens = new Map<string, { fingerprint: string; session: SessionRecord }>();
+  private unsupported: RegExp[];
+  private readonly now: () => number;
+
+  constructor(seed: ParsedEmulatorSeed, now: () => number) {
+    this.region = seed.region;
+    this.accountId = seed.accountId;
+    this.accountSessionLimit = seed.accountSessionLimit;
+    this.unsupported = seed.unsupportedInstanceTypes.map(globToRegExp);
+    this.now = now;
+    for (const eni of seed.networkInterfaces) this.addNetworkInterface(eni);
+    for (const instance of seed.instances) this.addInstance(instance);
+    for (const target of seed.targets) this.addTarget(target);
+    for (const filter of seed.filters) this.filters.set(filter.id, { id: filter.id, description: filter.description, tags: { ...filter.tags } });
+    for (const session of seed.sessions) this.addSession(session);
+    for (const topic of seed.topics) this.createTopic(topic);
+  }
+
+  setUnsupportedInstanceTypes(patterns: string[]): void {
+    this.unsupported = patterns.map(globToRegExp);
+  }
+
+  isUnsupportedInstanceType(instanceType: string): boolean {
+    return this.unsupported.some((pattern) => pattern.test(instanceType));
+  }
+
+  private defaultZone(): string {
+    return `${this.region}a`;
+  }
+
+  addInstance(input: InstanceSeed): InstanceRecord {
+    const seed = instanceSeedSchema.parse(input);
+    if (this.instances.has(seed.id)) throw new EmulatorStateError(`instance ${seed.id} already exists`);
+    for (const eni of seed.networkInterfaces) {
+      if (this.networkInterfaces.has(eni.id)) throw new EmulatorStateError(`network interface ${eni.id} already exists`);
+    }
+    const now = this.now();
+    const launchTime = seed.launchTime ? new Date(seed.launchTime).toISOString() : new Date(now).toISOString();
+    const instance: InstanceRecord = {
+      id: seed.id,
+      reservationId: hexId('r'),
+      instanceType: seed.instanceType,
+      state: seed.state,
+      availabilityZone: seed.availabilityZone ?? this.defaultZone(),
+      vpcId: seed.vpcId,
+      subnetId: seed.subnetId,
+      tags: { ...seed.tags },
+      launchTime,
+      createdAt: now,
+    };
+    this.instances.set(instance.id, instance);
+    seed.networkInterfaces.forEach((eni, position) => {
+      this.networkInterfaces.set(eni.id, {
+        id: eni.id,
+        interfaceType: eni.interfaceType,
+        availabilityZone: instance.availabilityZone,
+        subnetId: eni.subnetId ?? instance.subnetId,
+        vpcId: eni.vpcId ?? instance.vpcId,
+        description: eni.description,
+        tags: { ...eni.tags },
+        createdAt: now,
+        attachment: {
+          instanceId: instance.id,
+          deviceIndex: eni.deviceIndex ?? position,
+          attachmentId: hexId('eni-attach'),
+          deleteOnTermination: eni.deleteOnTermination,
+          attachTime: launchTime,
+        },
+      });
+    });
+    return instance;
+  }
+
+  addNetworkInterface(input: NetworkInterfaceSeed): NetworkInterfaceRecord {
+    const seed = standaloneNetworkInterfaceSeedSchema.parse(input);
+    if (this.networkInterfaces.has(seed.id)) throw new EmulatorStateError(`network interface ${seed.id} already exists`);
+    const eni: NetworkInterfaceRecord = {
+      id: seed.id,
+      interfaceType: seed.interfaceType,
+      availabilityZone: seed.availabilityZone ?? this.defaultZone(),
+      subnetId: seed.subnetId,
+      vpcId: seed.vpcId,
+      description: seed.description,
+      tags: { ...seed.tags },
+      createdAt: this.now(),
+    };
+    this.networkInterfaces.set(eni.id, eni);
+    return eni;
+  }
+
+  addTarget(input: TargetSeed): TargetRecord {
+    const seed = targetSeedSchema.parse(input);
+    if (this.targets.has(seed.id)) throw new EmulatorStateError(`target ${seed.id} already exists`);
+    const target: TargetRecord = {
+      id: seed.id,
+      type: seed.type,
+      availabilityZone: seed.availabilityZone,
+      description: seed.description,
+      tags: { ...seed.tags },
+    };
+    if (seed.type === 'network-interface') {
+      target.networkInterfaceId = seed.networkInterfaceId ?? hexId('eni');
+      target.maxSources = seed.maxSources ?? 10;
+    } else if (seed.type === 'network-load-balancer') {
+      target.networkLoadBalancerArn =
+        seed.networkLoadBalancerArn ??
+        `arn:aws:elasticloadbalancing:${this.region}:${this.accountId}:loadbalancer/net/${seed.id}/${randomBytes(8).toString('hex')}`;
+    } else {
+      target.gatewayLoadBalancerEndpointId = seed.gatewayLoadBalancerEndpointId ?? hexId('vpce');
+    }
+    this.targets.set(target.id, target);
+    return target;
+  }
+
+  addSession(input: SessionSeed): SessionRecord {
+    const seed = sessionSeedSchema.parse(input);
+    if (!this.networkInterfaces.has(seed.networkInterfaceId)) throw new EmulatorStateError(`no network interface ${seed.networkInterfaceId}`);
+    if (!this.targets.has(seed.targetId)) throw new EmulatorStateError(`no target ${seed.targetId}`);
+    if (!this.filters.has(seed.filterId)) throw new EmulatorStateError(`no filter ${seed.filterId}`);
+    const id = seed.id ?? this.newSessionId();
+    if (this.sessions.has(id)) throw new EmulatorStateError(`session ${id} already exists`);
+    const session: SessionRecord = {
+      id,
+      networkInterfaceId: seed.networkInterfaceId,
+      targetId: seed.targetId,
+      filterId: seed.filterId,
+      sessionNumber: seed.sessionNumber,
+      packetLength: seed.packetLength,
+      virtualNetworkId: seed.virtualNetworkId ?? this.newVirtualNetworkId(),
+      description: seed.description,
+      tags: { ...seed.tags },
+    };
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  newSessionId(): string {
+    for (;;) {
+      const id = hexId('tms');
+      if (!this.sessions.has(id)) return id;
+    }
+  }
+
+  /** AWS picks a random VNI that no other session of the account uses. */
+  newVirtualNetworkId(): number {
+    const used = new Set([...this.sessions.values()].map((s) => s.virtualNetworkId));
+    for (;;) {
+      const vni = randomInt(1, 16_777_216);
+      if (!used.has(vni)) return vni;
+    }
+  }
+
+  sessionsOf(networkInterfaceId: string): SessionRecord[] {
+    return [...this.sessions.values()].filter((s) => s.networkInterfaceId === networkInterfaceId);
+  }
+
+  /** Distinct source ENIs mirrored to a target: what its source limit counts. */
+  sourcesOf(targetId: string): Set<string> {
+    return new Set([...this.sessions.values()].filter((s) => s.targetId === targetId).map((s) => s.networkInterfaceId));
+  }
+
+  /** The ENI behind a network-interface target, if `networkInterfaceId` is one. */
+  targetUsingInterface(networkInterfaceId: string): TargetRecord | undefined {
+    return [...this.targets.values()].find((t) => t.type === 'network-interface' && t.networkInterfaceId === networkInterfaceId);
+  }
+
+  interfacesOf(instanceId: string): NetworkInterfaceRecord[] {
+    return [...this.networkInterfaces.values()]
+      .filter((eni) => eni.attachment?.instanceId === instanceId)
+      .sort((a, b) => (a.attachment?.deviceIndex ?? 0) - (b.attachment?.deviceIndex ?? 0));
+  }
+
+  private instance(id: string): InstanceRecord {
+    const instance = this.instances.get(id);
+    if (!instance) throw new EmulatorStateError(`no instance ${id}`);
+    return instance;
+  }
+
+  private networkInterface(id: string): NetworkInterfaceRecord {
+    const eni = this.networkInterfaces.get(id);
+    if (!eni) throw new EmulatorStateError(`no network interface ${id}`);
+    return eni;
+  }
+
+  stopInstance(id: string): void {
+    const instance = this.instance(id);
+    if (instance.state === 'terminated') throw new EmulatorStateError(`instance ${id} is terminated`);
+    instance.state = 'stopped';
+  }
+
+  /** Every start is a new launch: EC2 reports a new launchTime. */
+  startInstance(id: string): void {
+    const instance = this.instance(id);
+    if (instance.state === 'terminated') throw new EmulatorStateError(`instance ${id} is terminated`);
+    instance.state = 'running';
+    instance.launchTime = new Date(Math.max(this.now(), Date.parse(instance.launchTime) + 1000)).toISOString();
+  }
+
+  /**
+   * ENIs with deleteOnTermination go, taking their sessions with them; the others survive detached
+   * and keep their (still billed) sessions. The instance stays describable as `terminated`.
+   */
+  terminateInstance(id: string): void {
+    const instance = this.instance(id);
+    instance.state = 'terminated';
+    for (const eni of this.interfacesOf(id)) {
+      if (eni.attachment?.deleteOnTermination) this.deleteNetworkInterface(eni.id);
+      else eni.attachment = undefined;
+    }
+  }
+
+  detachNetworkInterface(id: string): void {
+    const eni = this.networkInterface(id);
+    if (!eni.attachment) throw new EmulatorStateError(`network interface ${id} is not attached`);
+    eni.attachment = undefined;
+  }
+
+  attachNetworkInterface(id: string, instanceId: string, deviceIndex: number): void {
+    const eni = this.networkInterface(id);
+    const instance = this.instance(instanceId);
+    if (eni.attachment) throw new EmulatorStateError(`network interface ${id} is attached to ${eni.attachment.instanceId}`);
+    if (instance.state === 'terminated') throw new EmulatorStateError(`instance ${instanceId} is terminated`);
+    if (this.interfacesOf(instanceId).some((other) => other.attachment?.deviceIndex === deviceIndex)) {
+      throw new EmulatorStateError(`instance ${instanceId} already has a network interface at device index ${deviceIndex}`);
+    }
+    eni.attachment = {
+      instanceId,
+      deviceIndex,
+      attachmentId: hexId('eni-attach'),
+      deleteOnTermination: false,
+      attachTime: new Date(this.now()).toISOString(),
+    };
+  }
+
+  /** Deleting a source ENI deletes its sessions, as AWS does. An attached ENI is detached first. */
+  deleteNetworkInterface(id: string): void {
+    this.networkInterface(id);
+    this.networkInterfaces.delete(id);
+    for (const session of this.sessionsOf(id)) this.sessions.delete(session.id);
+  }
+
+  topicArn(nameOrArn: string): string {
+    return nameOrArn.startsWith('arn:') ? nameOrArn : `arn:aws:sns:${this.region}:${this.accountId}:${nameOrArn}`;
+  }
+
+  /** Idempotent, like SNS CreateTopic. */
+  createTopic(nameOrArn: string): string {
+    const arn = this.topicArn(nameOrArn);
+    if (!this.topics.has(arn)) this.topics.set(arn, { arn, name: arn.slice(arn.lastIndexOf(':') + 1) });
+    return arn;
+  }
+}
