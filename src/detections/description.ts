@@ -68,7 +68,8 @@ export function descriptionToPlainText(markdown: string, applianceUrl?: string):
     .replace(LINK, (_, label: string, url: string) => {
       const target = resolveApplianceLink(url, applianceUrl);
       const plainLabel = releaseEscapes(stripInline(label, (x) => x, (x) => x), held).trim();
-      links.push(!target ? plainLabel : plainLabel && plainLabel !== target ? `${plainLabel} (${target})` : target);
+      const usable = /^(https?|mailto):/i.test(target);
+      links.push(!usable ? plainLabel : plainLabel && plainLabel !== target ? `${plainLabel} (${target})` : target);
       return `${HOLD}L${links.length - 1}${HOLD_END}`;
     })
     .replace(AUTOLINK, (_, url: string) => {
@@ -77,7 +78,8 @@ export function descriptionToPlainText(markdown: string, applianceUrl?: string):
     });
   const plain = blockLines(stripInline(linked, (x) => x, (x) => x), (x) => x)
     // Leftover markers that did not pair up are noise in plain text.
-    .replace(/\*\*|`/g, '');
+    .replace(/\*\*|`/g, '')
+    .replace(/^[ \t]{0,3}(?:#{1,6}(?=[ \t]|$)[ \t]*)+/gm, '');
   return tidy(releaseEscapes(plain.replace(/\uE000L(\d+)\uE001/g, (_, i: string) => links[Number(i)] ?? ''), held));
 }
 
