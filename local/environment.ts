@@ -1,0 +1,48 @@
+import type { Config } from '../src/config/schema.ts';
+import { startEmulator, type Emulator, type EmulatorOptions, type EmulatorSeed } from './emulator/index.ts';
+import { loadStateMachine, runExecution, type ExecutionRecord, type LoadedMachine, type RunOptions } from './stepfunctions/runner.ts';
+
+/**
+ * autotap on a local AWS: the emulator for EC2 and SNS, the real state machine definitions and the
+ * real handlers, wired through the same environment variables the deployed Lambdas read.
+ */
+export interface LocalAutotap {
+  emulator: Emulator;
+  opsTopicArn: string;
+  run(stateMachine: string, input: unknown, options?: RunOptions): Promise<ExecutionRecord>;
+  close(): Promise<void>;
+}
+
+export const STATE_MACHINES = ['mirror-instances'] as const;
+
+export interface LocalAutotapOptions extends EmulatorOptions {
+  /** Pause of every Retry in ms (default 5: retries keep their count, not their wait). */
+  retryPauseMs?: number;
+}
+
+export async function startLocalAutotap(seed: EmulatorSeed, config: Config, options: LocalAutotapOptions = {}): Promise<LocalAutotap> {
+  const emulator = await startEmulator(seed, options);
+  const opsTopicArn = emulator.createTopic('autotap-local-ops');
+  Object.assign(process.env, emulator.env(), {
+    AUTOTAP_CONFIG: JSON.stringify(config),
+    OPS_TOPIC_ARN: opsTopicArn,
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    AWS_MAX_ATTEMPTS: process.env.AWS_MAX_ATTEMPTS ?? '3',
+  });
+  const machines = new Map<string, LoadedMachine>();
+  const machine = (name: string) => {
+    let loaded = machines.get(name);
+    if (!loaded) {
+      loaded = loadStateMachine(name);
+      machines.set(name, loaded);
+    }
+    return loaded;
+  };
+  return {
+    emulator,
+    opsTopicArn,
+    run: (stateMachine, input, runOptions) =>
+      runExecution(machine(stateMachine), input, { retryPauseMs: options.retryPauseMs ?? 5, ...runOptions }),
+    close: () => emulator.close(),
+  };
+}
