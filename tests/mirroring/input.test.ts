@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { InvalidInput, normalizeInput } from '../../src/mirroring/input.ts';
+import type { InvalidInput} from '../../src/mirroring/input.ts';
+import { normalizeInput } from '../../src/mirroring/input.ts';
 
 const runningEvent = JSON.parse(readFileSync(new URL('../../events/ec2-instance-running.json', import.meta.url), 'utf8'));
 
