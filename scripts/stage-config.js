@@ -54,9 +54,11 @@ export async function json(context) {
   return JSON.stringify(await config(context));
 }
 
-/** One email subscription to the ops topic per `notifications.opsEmails` entry. */
-export async function opsEmailSubscriptions(context) {
-  const { notifications } = await config(context);
+/**
+ * One email subscription to the ops topic per `notifications.opsEmails` entry. The logical id comes
+ * from the address, so reordering the list changes nothing.
+ */
+export function emailSubscriptions({ notifications }) {
   const Resources = {};
   for (const address of notifications.opsEmails) {
     const suffix = createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 10);
@@ -66,4 +68,8 @@ export async function opsEmailSubscriptions(context) {
     };
   }
   return { Resources };
+}
+
+export async function opsEmailSubscriptions(context) {
+  return emailSubscriptions(await config(context));
 }

@@ -1,0 +1,14 @@
+import type { Config, MirroringConfig } from '../src/config/schema.ts';
+import type { CfnFragment, ResolverContext } from '../scripts/stage-config.js';
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, string>>;
+}
+
+export function attachSessionStatements(mirroring: MirroringConfig): PolicyStatement[];
+export function roles(config: Config): CfnFragment['Resources'];
+export function resources(context: ResolverContext): Promise<CfnFragment>;

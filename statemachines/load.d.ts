@@ -1,0 +1,4 @@
+import type { ResolverContext } from '../scripts/stage-config.js';
+
+export function renderDefinition(file: string, functionKeys?: string[]): Record<string, unknown>;
+export function mirrorInstances(context: ResolverContext): Promise<Record<string, unknown>>;

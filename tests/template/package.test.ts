@@ -1,0 +1,624 @@
+/**
+ * Packages the service offline (osls + serverless-esbuild + serverless-step-functions) in a copy of
+ * the project and checks the CloudFormation template and the function zips.
+ *
+ * Packaging runs twice in the whole suite: once with config/dev.yml as committed, once with an
+ * invalid filter id (which must fail and name the field).
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inflateRawSync } from 'node:zlib';
+import { loadConfigFile } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { emailSubscriptions, loadStageConfig } from '../../scripts/stage-config.js';
+import { attachSessionStatements } from '../../iam/roles.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = path.join(root, 'node_modules', '.bin');
+const localNode = path.join(root, 'node_modules', 'node', 'bin', 'node');
+const node = existsSync(localNode) ? localNode : process.execPath;
+const PACKAGE_TIMEOUT_MS = 120_000;
+const MAX_ZIP_BYTES = 1024 * 1024;
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const FUNCTIONS = {
+  normalizeInput: { logicalId: 'NormalizeInputLambdaFunction', placeholder: 'NormalizeInputFunctionArn' },
+  resolveInterfaces: { logicalId: 'ResolveInterfacesLambdaFunction', placeholder: 'ResolveInterfacesFunctionArn' },
+  attachSession: { logicalId: 'AttachSessionLambdaFunction', placeholder: 'AttachSessionFunctionArn' },
+  summarize: { logicalId: 'SummarizeLambdaFunction', placeholder: 'SummarizeFunctionArn' },
+} as const;
+type FunctionKey = keyof typeof FUNCTIONS;
+
+interface CfnResource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+}
+interface Template {
+  Resources: Record<string, CfnResource>;
+}
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: unknown;
+  NotResource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+interface PolicyDocument {
+  Statement: Statement[];
+}
+interface RuleTarget {
+  Id: string;
+  Arn: unknown;
+  RoleArn?: unknown;
+  DeadLetterConfig?: { Arn: unknown };
+  InputTransformer?: { InputPathsMap: Record<string, string>; InputTemplate: string };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers: copy the project, run serverless, read zips, evaluate CloudFormation intrinsics.
+
+const temporaryDirs: string[] = [];
+
+/** A copy of the project without build output; node_modules is linked, not copied. */
+function copyProject(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'autotap-package-'));
+  temporaryDirs.push(dir);
+  const skip = new Set(['node_modules', '.git', '.serverless', '.esbuild', 'reports', 'coverage']);
+  cpSync(root, dir, { recursive: true, filter: (source) => !skip.has(path.relative(root, source).split(path.sep)[0] ?? '') });
+  symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+interface Run {
+  code: number;
+  output: string;
+}
+
+function run(file: string, args: string[], cwd: string): Promise<Run> {
+  const env = {
+    ...process.env,
+    PATH: [path.dirname(node), bin, process.env.PATH].join(path.delimiter),
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    AWS_REGION: REGION,
+    SLS_TELEMETRY_DISABLED: '1',
+    NODE_OPTIONS: '',
+  };
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd, env, timeout: PACKAGE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, output: `${stdout}\n${stderr}` });
+    });
+  });
+}
+
+/** The entries of a zip file (stored or deflated, as serverless writes them). */
+function readZip(file: string): Map<string, Buffer> {
+  const zip = readFileSync(file);
+  let end = zip.length - 22;
+  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end--;
+  if (end < 0) throw new Error(`${file}: not a zip file`);
+  const count = zip.readUInt16LE(end + 10);
+  let offset = zip.readUInt32LE(end + 16);
+  const entries = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error(`${file}: bad central directory`);
+    const method = zip.readUInt16LE(offset + 10);
+    const compressedSize = zip.readUInt32LE(offset + 20);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    const localHeader = zip.readUInt32LE(offset + 42);
+    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
+    const start = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
+    const raw = zip.subarray(start, start + compressedSize);
+    if (!name.endsWith('/')) entries.set(name, method === 0 ? raw : inflateRawSync(raw));
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** Evaluates the intrinsic functions the template uses, as a deploy to ACCOUNT / REGION would. */
+function evaluate(template: Template, value: unknown): unknown {
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': REGION,
+    'AWS::AccountId': ACCOUNT,
+    'AWS::URLSuffix': 'amazonaws.com',
+  };
+  const ref = (logicalId: string): string => {
+    if (logicalId in pseudo) return pseudo[logicalId]!;
+    const resource = template.Resources[logicalId];
+    if (!resource) throw new Error(`Ref to a missing resource: ${logicalId}`);
+    const props = resource.Properties;
+    switch (resource.Type) {
+      case 'AWS::Lambda::Function':
+        return String(props.FunctionName);
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${REGION}:${ACCOUNT}:${String(props.TopicName)}`;
+      case 'AWS::StepFunctions::StateMachine':
+        return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${String(props.StateMachineName)}`;
+      default:
+        return `{${logicalId}}`;
+    }
+  };
+  const getAtt = (logicalId: string, attribute: string): string => {
+    const resource = template.Resources[logicalId];
+    if (!resource) throw new Error(`Fn::GetAtt of a missing resource: ${logicalId}`);
+    const props = resource.Properties;
+    if (attribute === 'Arn') {
+      switch (resource.Type) {
+        case 'AWS::Lambda::Function':
+          return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${String(props.FunctionName)}`;
+        case 'AWS::Logs::LogGroup':
+          return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${String(props.LogGroupName)}:*`;
+        case 'AWS::Events::Rule':
+          return `arn:aws:events:${REGION}:${ACCOUNT}:rule/${String(props.Name ?? logicalId)}`;
+        case 'AWS::SQS::Queue':
+          return `arn:aws:sqs:${REGION}:${ACCOUNT}:${String(props.QueueName ?? logicalId)}`;
+        case 'AWS::CloudWatch::Alarm':
+          return `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${String(props.AlarmName ?? logicalId)}`;
+        default:
+      }
+    }
+    return `{${logicalId}.${attribute}}`;
+  };
+  const sub = (text: string, variables: Record<string, unknown>): string =>
+    text.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
+      if (name in variables) return String(evaluate(template, variables[name]));
+      if (name in pseudo || name in template.Resources) return ref(name);
+      const [logicalId, attribute] = name.split('.');
+      if (logicalId && attribute && logicalId in template.Resources) return getAtt(logicalId, attribute);
+      throw new Error(`Fn::Sub: unknown variable \${${name}}`);
+    });
+
+  if (Array.isArray(value)) return value.map((item) => evaluate(template, item));
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  if (keys.length === 1) {
+    const [key] = keys as [string];
+    const argument = object[key];
+    if (key === 'Ref') return ref(argument as string);
+    if (key === 'Fn::GetAtt') {
+      const [logicalId, attribute] = (typeof argument === 'string' ? argument.split('.') : argument) as [string, string];
+      return getAtt(logicalId, attribute);
+    }
+    if (key === 'Fn::Sub') {
+      return typeof argument === 'string'
+        ? sub(argument, {})
+        : sub((argument as [string, Record<string, unknown>])[0], (argument as [string, Record<string, unknown>])[1]);
+    }
+    if (key === 'Fn::Join') {
+      const [separator, parts] = argument as [string, unknown[]];
+      return parts.map((part) => String(evaluate(template, part))).join(separator);
+    }
+  }
+  return Object.fromEntries(keys.map((key) => [key, evaluate(template, object[key])]));
+}
+
+/** Every policy document in the template, with where it is. */
+function policyDocuments(template: Template): { where: string; document: PolicyDocument }[] {
+  const documents: { where: string; document: PolicyDocument }[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const props = resource.Properties;
+    if (resource.Type === 'AWS::IAM::Role') {
+      for (const policy of asArray(props.Policies as { PolicyName: string; PolicyDocument: PolicyDocument }[] | undefined)) {
+        documents.push({ where: `${logicalId}/${policy.PolicyName}`, document: policy.PolicyDocument });
+      }
+      if (props.ManagedPolicyArns) throw new Error(`${logicalId}: managed policies are not expected`);
+    }
+    if (['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::SNS::TopicPolicy', 'AWS::SQS::QueuePolicy', 'AWS::S3::BucketPolicy'].includes(resource.Type)) {
+      documents.push({ where: logicalId, document: props.PolicyDocument as PolicyDocument });
+    }
+  }
+  return documents;
+}
+
+function rolePolicyStatements(template: Template, roleLogicalId: string): Statement[] {
+  const role = template.Resources[roleLogicalId];
+  if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId}: no such role`);
+  return asArray(role.Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+/** The role of a function: `role: <LogicalId>` becomes Fn::GetAtt [<LogicalId>, Arn]. */
+function roleOf(template: Template, functionKey: FunctionKey): string {
+  const role = template.Resources[FUNCTIONS[functionKey].logicalId]!.Properties.Role as { 'Fn::GetAtt': [string, string] };
+  return role['Fn::GetAtt'][0];
+}
+
+const actionsOf = (statement: Statement): string[] => asArray(statement.Action);
+const resourcesOf = (template: Template, statement: Statement): string[] =>
+  asArray(statement.Resource).map((resource) => String(evaluate(template, resource)));
+
+/** Task resources of a definition, state by state, nested Map / Parallel states included. */
+function taskResources(states: Record<string, Record<string, unknown>>, found: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === 'Task') found[name] = state.Resource;
+    const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
+    if (processor) taskResources(processor.States, found);
+    for (const branch of asArray(state.Branches as { States: Record<string, Record<string, unknown>> }[] | undefined)) {
+      taskResources(branch.States, found);
+    }
+  }
+  return found;
+}
+
+function withoutKey(value: unknown, dropped: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => withoutKey(item, dropped));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([key]) => key !== dropped)
+      .map(([key, item]) => [key, withoutKey(item, dropped)]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let template: Template;
+let packaged: string;
+let invalid: Run;
+let devConfig: Config;
+const functionArn = (key: FunctionKey) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:autotap-dev-${key}`;
+
+beforeAll(async () => {
+  devConfig = loadConfigFile(path.join(root, 'config', 'dev.yml'));
+
+  packaged = copyProject();
+  const broken = copyProject();
+  const devYml = path.join(broken, 'config', 'dev.yml');
+  writeFileSync(devYml, readFileSync(devYml, 'utf8').replace(/^(\s*filterId:).*$/m, '$1 nope'));
+
+  const [ok, failed] = await Promise.all([
+    run(node, [path.join(packaged, 'scripts', 'package-offline.js'), '--stage', 'dev'], packaged),
+    run(path.join(bin, 'serverless'), ['package', '--stage', 'dev'], broken),
+  ]);
+  if (ok.code !== 0) throw new Error(`serverless package failed:\n${ok.output}`);
+  invalid = failed;
+  template = JSON.parse(readFileSync(path.join(packaged, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+}, 2 * PACKAGE_TIMEOUT_MS);
+
+afterAll(() => {
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('configuration at package time', () => {
+  test('an invalid config/<stage>.yml fails packaging with a message naming the field', () => {
+    expect(invalid.code).not.toBe(0);
+    expect(invalid.output).toContain('mirroring.filterId');
+    expect(invalid.output).toContain('expected an id like tmf-');
+  });
+
+  test('a missing config/<stage>.yml is an error naming the file', () => {
+    expect(() => loadStageConfig('no-such-stage', packaged)).toThrow(/config\/no-such-stage\.yml: configuration file not found/);
+  });
+
+  test('every function gets the validated configuration as compact JSON and the ops topic', () => {
+    for (const { logicalId } of Object.values(FUNCTIONS)) {
+      const variables = (template.Resources[logicalId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(typeof variables.AUTOTAP_CONFIG).toBe('string');
+      expect(variables.AUTOTAP_CONFIG).toBe(JSON.stringify(devConfig));
+      expect(variables.OPS_TOPIC_ARN).toEqual({ Ref: 'OpsTopic' });
+      expect(variables.POWERTOOLS_SERVICE_NAME).toBe('autotap');
+      expect(variables.LOG_LEVEL).toBe('INFO');
+    }
+  });
+
+  test('ops emails become email subscriptions to the ops topic', () => {
+    const { Resources } = emailSubscriptions({ notifications: { opsEmails: ['ops@example.com', 'oncall@example.com'] } });
+    const subscriptions = Object.values(Resources);
+    expect(subscriptions).toHaveLength(2);
+    for (const subscription of subscriptions) {
+      expect(subscription.Type).toBe('AWS::SNS::Subscription');
+      expect(subscription.Properties).toMatchObject({ Protocol: 'email', TopicArn: { Ref: 'OpsTopic' } });
+    }
+    expect(subscriptions.map((s) => s.Properties.Endpoint).sort()).toEqual(['oncall@example.com', 'ops@example.com']);
+    expect(Object.keys(emailSubscriptions({ notifications: { opsEmails: [] } }).Resources)).toEqual([]);
+    const dev = Object.values(template.Resources).filter((r) => r.Type === 'AWS::SNS::Subscription');
+    expect(dev).toHaveLength(devConfig.notifications.opsEmails.length);
+  });
+});
+
+describe('functions', () => {
+  test('all four functions run nodejs24.x on arm64 with their own role', () => {
+    const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(Object.values(FUNCTIONS).map((f) => f.logicalId).sort());
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+    }
+    const roles = (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) => roleOf(template, key));
+    expect(new Set(roles).size).toBe(4);
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  test('each zip holds one ES module bundle, under 1 MB, that loads on Node 24', async () => {
+    const sizes: Record<string, { zip: number; bundle: number }> = {};
+    const extracted = mkdtempSync(path.join(os.tmpdir(), 'autotap-bundles-'));
+    temporaryDirs.push(extracted);
+    const env = (template.Resources.AttachSessionLambdaFunction!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const [key, { logicalId }] of Object.entries(FUNCTIONS)) {
+      const zipFile = path.join(packaged, '.serverless', `${key}.zip`);
+      expect(existsSync(zipFile)).toBe(true);
+      const zipBytes = statSync(zipFile).size;
+      expect(zipBytes).toBeLessThan(MAX_ZIP_BYTES);
+
+      const handler = String(template.Resources[logicalId]!.Properties.Handler);
+      const modulePath = `${handler.slice(0, handler.lastIndexOf('.'))}.mjs`;
+      const entries = readZip(zipFile);
+      expect([...entries.keys()]).toEqual([modulePath]);
+      const bundle = entries.get(modulePath)!;
+      sizes[key] = { zip: zipBytes, bundle: bundle.length };
+
+      const file = path.join(extracted, key, modulePath);
+      // Import the bundle as Lambda would: a fresh Node 24 process, the function's environment.
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, bundle);
+      const loaded = await new Promise<string>((resolve, reject) => {
+        execFile(
+          node,
+          ['--input-type=module', '-e', 'const m = await import(process.argv[1]); console.log(typeof m.handler);', file],
+          {
+            env: {
+              PATH: process.env.PATH ?? '',
+              AUTOTAP_CONFIG: String(env.AUTOTAP_CONFIG),
+              OPS_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:autotap-dev-ops`,
+              POWERTOOLS_SERVICE_NAME: 'autotap',
+              LOG_LEVEL: 'INFO',
+              AWS_REGION: REGION,
+            },
+            timeout: 30_000,
+          },
+          (error, stdout, stderr) => (error ? reject(new Error(`${key}: ${stderr || error.message}`)) : resolve(stdout.trim())),
+        );
+      });
+      expect(loaded).toBe('function');
+    }
+    console.log(`function zips (bytes): ${JSON.stringify(sizes)}`);
+  });
+});
+
+describe('mirror-instances state machine', () => {
+  test('is a Standard workflow named autotap-dev-mirror-instances', () => {
+    const machine = template.Resources.MirrorInstancesStateMachine!;
+    expect(machine.Type).toBe('AWS::StepFunctions::StateMachine');
+    expect(machine.Properties.StateMachineType).toBe('STANDARD');
+    expect(machine.Properties.StateMachineName).toBe('autotap-dev-mirror-instances');
+  });
+
+  test('the rendered definition is the ASL file with every Task resolved to its Lambda ARN', () => {
+    const source = readFileSync(path.join(root, 'statemachines', 'mirror-instances.asl.json'), 'utf8');
+    const definitionString = template.Resources.MirrorInstancesStateMachine!.Properties.DefinitionString;
+    const rendered = String(evaluate(template, definitionString));
+    expect(rendered).not.toMatch(/\$\{/);
+    const definition = JSON.parse(rendered) as { States: Record<string, Record<string, unknown>> };
+
+    const tasks = taskResources(definition.States);
+    expect(Object.keys(tasks).length).toBeGreaterThanOrEqual(4);
+    for (const resource of Object.values(tasks)) expect(resource).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:autotap-dev-\w+$/);
+
+    let expected = source;
+    for (const [key, { placeholder }] of Object.entries(FUNCTIONS)) expected = expected.replaceAll(`\${${placeholder}}`, functionArn(key as FunctionKey));
+    expect(expected).not.toMatch(/\$\{/);
+    // The plugin spells out the default QueryLanguage on every state; otherwise nothing changes.
+    expect(withoutKey(definition, 'QueryLanguage')).toEqual(JSON.parse(expected));
+  });
+
+  test('its role may invoke exactly the four functions and nothing else', () => {
+    const roleArn = template.Resources.MirrorInstancesStateMachine!.Properties.RoleArn as { 'Fn::GetAtt': [string, string] };
+    const statements = rolePolicyStatements(template, roleArn['Fn::GetAtt'][0]);
+    expect(statements.flatMap(actionsOf).every((action) => action === 'lambda:InvokeFunction')).toBe(true);
+    const resources = statements.flatMap((statement) => resourcesOf(template, statement));
+    const allowed = (Object.keys(FUNCTIONS) as FunctionKey[]).flatMap((key) => [functionArn(key), `${functionArn(key)}:*`]);
+    expect(new Set(resources)).toEqual(new Set(allowed));
+  });
+
+  test('the EC2 launch rule uses the pattern of events/ec2-instance-running.pattern.json and starts the state machine', () => {
+    const pattern = JSON.parse(readFileSync(path.join(root, 'events', 'ec2-instance-running.pattern.json'), 'utf8')) as unknown;
+    const rules = Object.entries(template.Resources).filter(
+      ([, r]) => r.Type === 'AWS::Events::Rule' && asArray(r.Properties.Targets as RuleTarget[]).some((t) => JSON.stringify(t.Arn) === '{"Ref":"MirrorInstancesStateMachine"}'),
+    );
+    expect(rules).toHaveLength(1);
+    const [ruleId, rule] = rules[0]!;
+    expect(rule.Properties.EventPattern).toEqual(pattern);
+    expect(rule.Properties.State).toBe('ENABLED');
+
+    const [target] = rule.Properties.Targets as RuleTarget[];
+    const eventsRole = (target!.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = rolePolicyStatements(template, eventsRole);
+    expect(statements.flatMap(actionsOf)).toEqual(['states:StartExecution']);
+    expect(statements.flatMap((s) => resourcesOf(template, s))).toEqual([`arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:autotap-dev-mirror-instances`]);
+
+    // Events that cannot start an execution go to a dead-letter queue only this rule may write to.
+    expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['LaunchEventsDeadLetterQueue', 'Arn'] } });
+    const queuePolicy = template.Resources.LaunchEventsDeadLetterQueuePolicy!.Properties.PolicyDocument as PolicyDocument;
+    expect(queuePolicy.Statement).toHaveLength(1);
+    expect(queuePolicy.Statement[0]).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+    });
+  });
+});
+
+describe('ops topic and failure alerts', () => {
+  test('the ops topic is autotap-dev-ops', () => {
+    expect(template.Resources.OpsTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { TopicName: 'autotap-dev-ops' } });
+  });
+
+  test('failed, timed out and aborted executions of autotap\'s state machine reach the ops topic as readable text', () => {
+    const rule = template.Resources.ExecutionFailedRule!;
+    const pattern = rule.Properties.EventPattern as { source: string[]; 'detail-type': string[]; detail: { status: string[]; stateMachineArn: unknown[] } };
+    expect(pattern.source).toEqual(['aws.states']);
+    expect(pattern['detail-type']).toEqual(['Step Functions Execution Status Change']);
+    expect([...pattern.detail.status].sort()).toEqual(['ABORTED', 'FAILED', 'TIMED_OUT']);
+    expect(pattern.detail.stateMachineArn).toEqual([{ Ref: 'MirrorInstancesStateMachine' }]);
+
+    const targets = rule.Properties.Targets as RuleTarget[];
+    expect(targets).toHaveLength(1);
+    expect(targets[0]!.Arn).toEqual({ Ref: 'OpsTopic' });
+    const transformer = targets[0]!.InputTransformer!;
+    let message = transformer.InputTemplate;
+    for (const [name, jsonPath] of Object.entries(transformer.InputPathsMap)) {
+      expect(jsonPath).toMatch(/^\$\.(detail\.)?[A-Za-z]+$/);
+      message = message.replaceAll(`<${name}>`, name.toUpperCase());
+    }
+    expect(message).not.toMatch(/<[a-zA-Z]+>/);
+    const text = JSON.parse(message) as unknown;
+    expect(typeof text).toBe('string');
+    expect(text).toContain('STATUS');
+    expect(text).toContain('EXECUTIONARN');
+
+    const topicPolicy = Object.values(template.Resources).find((r) => r.Type === 'AWS::SNS::TopicPolicy')!;
+    expect(topicPolicy.Properties.Topics).toEqual([{ Ref: 'OpsTopic' }]);
+    const statements = (topicPolicy.Properties.PolicyDocument as PolicyDocument).Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: 'OpsTopic' },
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ExecutionFailedRule', 'Arn'] } } },
+      }),
+    );
+    for (const statement of statements) expect(statement.Condition?.ArnEquals?.['aws:SourceArn']).toBeDefined();
+  });
+});
+
+describe('IAM', () => {
+  const isDescribe = (action: string) => /^[a-z0-9-]+:Describe[A-Za-z]+$/.test(action);
+
+  test('no Allow statement has a wildcard action, NotAction or NotResource', () => {
+    for (const { where, document } of policyDocuments(template)) {
+      for (const statement of document.Statement) {
+        expect({ where, notAction: statement.NotAction, notResource: statement.NotResource }).toEqual({ where, notAction: undefined, notResource: undefined });
+        const wildcards = actionsOf(statement).filter((action) => action.includes('*'));
+        if (statement.Effect === 'Allow') {
+          expect({ where, wildcards }).toEqual({ where, wildcards: [] });
+        } else {
+          // The framework's deployment bucket policy denies every S3 action without TLS: a wildcard
+          // that can only take permissions away.
+          expect({ where, statement }).toEqual({
+            where: 'ServerlessDeploymentBucketPolicy',
+            statement: expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': false } } }),
+          });
+        }
+      }
+    }
+  });
+
+  test('Resource "*" only for Describe actions', () => {
+    for (const { where, document } of policyDocuments(template)) {
+      for (const statement of document.Statement.filter((s) => s.Effect === 'Allow')) {
+        if (asArray(statement.Resource).includes('*')) {
+          expect({ where, actions: actionsOf(statement).filter((a) => !isDescribe(a)) }).toEqual({ where, actions: [] });
+        }
+      }
+    }
+  });
+
+  const logActions = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+  test('every function writes only to its own log group', () => {
+    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+      const logs = rolePolicyStatements(template, roleOf(template, key)).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+      expect(logs.flatMap(actionsOf).sort()).toEqual(logActions);
+      expect(logs.flatMap((s) => resourcesOf(template, s))).toEqual([`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/autotap-dev-${key}:*`]);
+    }
+  });
+
+  test('normalizeInput may only log; resolveInterfaces may only describe', () => {
+    expect(rolePolicyStatements(template, roleOf(template, 'normalizeInput')).flatMap(actionsOf).sort()).toEqual(logActions);
+    const resolve = rolePolicyStatements(template, roleOf(template, 'resolveInterfaces')).filter((s) => !actionsOf(s)[0]!.startsWith('logs:'));
+    expect(resolve.flatMap(actionsOf).sort()).toEqual([
+      'ec2:DescribeInstances',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeTrafficMirrorSessions',
+      'ec2:DescribeTrafficMirrorTargets',
+    ]);
+    for (const statement of resolve) expect(statement.Resource).toBe('*');
+  });
+
+  test('summarize may only publish to the ops topic', () => {
+    const statements = rolePolicyStatements(template, roleOf(template, 'summarize')).filter((s) => !actionsOf(s)[0]!.startsWith('logs:'));
+    expect(statements.flatMap(actionsOf)).toEqual(['sns:Publish']);
+    expect(statements.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: 'OpsTopic' }]);
+  });
+
+  describe('attachSession', () => {
+    const ec2 = (resource: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:${resource}`;
+    let statements: Statement[];
+    beforeAll(() => {
+      statements = rolePolicyStatements(template, roleOf(template, 'attachSession')).filter((s) => !actionsOf(s)[0]!.startsWith('logs:'));
+    });
+    const allowing = (action: string) => statements.filter((s) => actionsOf(s).includes(action));
+
+    test('creates sessions only with the configured filter, configured or tagged targets, and the managed tag', () => {
+      const grants = allowing('ec2:CreateTrafficMirrorSession').flatMap((s) => resourcesOf(template, s).map((resource) => ({ resource, condition: s.Condition })));
+      const tag = devConfig.mirroring.targetTag!;
+      expect(grants).toEqual(
+        expect.arrayContaining([
+          { resource: ec2(`traffic-mirror-filter/${devConfig.mirroring.filterId}`), condition: undefined },
+          ...devConfig.mirroring.targets.map((t) => ({ resource: ec2(`traffic-mirror-target/${t.id}`), condition: undefined })),
+          { resource: ec2('traffic-mirror-target/*'), condition: { StringEquals: { [`aws:ResourceTag/${tag.key}`]: tag.value } } },
+          { resource: ec2('network-interface/*'), condition: undefined },
+          { resource: ec2('traffic-mirror-session/*'), condition: { StringEquals: { 'aws:RequestTag/autotap:managed': 'true' } } },
+        ]),
+      );
+      expect(grants).toHaveLength(4 + devConfig.mirroring.targets.length);
+      for (const { resource } of grants) expect(resource).not.toMatch(/traffic-mirror-filter\/\*/);
+    });
+
+    test('tags only the sessions it creates; describes sessions anywhere', () => {
+      const tagging = allowing('ec2:CreateTags');
+      expect(tagging).toHaveLength(1);
+      expect(resourcesOf(template, tagging[0]!)).toEqual([ec2('traffic-mirror-session/*')]);
+      expect(tagging[0]!.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'CreateTrafficMirrorSession' } });
+      const describe = allowing('ec2:DescribeTrafficMirrorSessions');
+      expect(describe.map((s) => s.Resource)).toEqual(['*']);
+    });
+
+    test('deletes and modifies only sessions tagged autotap:managed=true', () => {
+      for (const action of ['ec2:DeleteTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession']) {
+        for (const statement of allowing(action)) {
+          for (const resource of resourcesOf(template, statement)) {
+            if (resource.includes(':traffic-mirror-session/')) {
+              expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/autotap:managed': 'true' } });
+            } else {
+              // Modify may point a managed session at the configured filter or an allowed target.
+              expect(action).toBe('ec2:ModifyTrafficMirrorSession');
+              expect(resource).toMatch(/:traffic-mirror-(filter|target)\//);
+            }
+          }
+        }
+      }
+      expect(allowing('ec2:DeleteTrafficMirrorSession')).toHaveLength(1);
+      expect(statements.flatMap(actionsOf).filter((a) => !a.startsWith('ec2:'))).toEqual([]);
+    });
+
+    test('targets only by tag, or only by id, produce only the matching statements', () => {
+      const base = devConfig.mirroring;
+      const byTag = attachSessionStatements({ ...base, targets: [] });
+      expect(byTag.map((s) => s.Sid)).not.toContain('MirrorToConfiguredTargets');
+      expect(byTag.map((s) => s.Sid)).toContain('MirrorToTaggedTargets');
+      const byId = attachSessionStatements({ ...base, targetTag: undefined });
+      expect(byId.map((s) => s.Sid)).toContain('MirrorToConfiguredTargets');
+      expect(byId.map((s) => s.Sid)).not.toContain('MirrorToTaggedTargets');
+      for (const statement of byId) {
+        for (const resource of asArray(statement.Resource)) expect(JSON.stringify(resource)).not.toContain('traffic-mirror-target/*');
+      }
+    });
+  });
+});
