@@ -7,7 +7,7 @@
  * insists on credentials. The template and the zips land in `.serverless/`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,9 +27,14 @@ env.AWS_SECRET_ACCESS_KEY ??= 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 env.AWS_REGION ??= 'us-east-1';
 env.AWS_DEFAULT_REGION ??= env.AWS_REGION;
 env.SLS_TELEMETRY_DISABLED ??= '1';
+// serverless-esbuild leaves one folder per function in the temporary directory: keep them in .esbuild/.
+const scratch = path.join(root, '.esbuild', 'tmp');
+mkdirSync(scratch, { recursive: true });
+env.TMPDIR = scratch;
 env.PATH = [path.dirname(node), path.join(root, 'node_modules', '.bin'), env.PATH].filter(Boolean).join(path.delimiter);
 
 const result = spawnSync(node, [serverless, 'package', ...args], { cwd: root, env, stdio: 'inherit' });
+rmSync(scratch, { recursive: true, force: true });
 if (result.error) {
   console.error(`package: cannot run serverless: ${result.error.message}`);
   process.exit(1);

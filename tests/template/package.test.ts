@@ -83,8 +83,12 @@ interface Run {
 }
 
 function run(file: string, args: string[], cwd: string): Promise<Run> {
+  // serverless-esbuild leaves a folder per function in the temporary directory: use the copy's.
+  const scratch = path.join(cwd, '.esbuild-tmp');
+  mkdirSync(scratch, { recursive: true });
   const env = {
     ...process.env,
+    TMPDIR: scratch,
     PATH: [path.dirname(node), bin, process.env.PATH].join(path.delimiter),
     AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
     AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
