@@ -116,7 +116,7 @@ export function decideLifecycle(
   if (d.status === 'closed' && previous.status !== 'closed') {
     const reasons = [d.resolution ? `closed: ${d.resolution}` : 'closed'];
     // Closing something nobody was told about would be the first and only message about it.
-    let notify = policy.notifyOnClose && previous.lastNotified !== undefined;
+    const notify = policy.notifyOnClose && previous.lastNotified !== undefined;
     if (!policy.notifyOnClose) reasons.push('notifyOnClose is off');
     else if (!notify) reasons.push('never notified');
     return { event: 'closed', notify, reasons, record: nextRecord(previous, d, now, notify ? 'closed' : undefined) };
