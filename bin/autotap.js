@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// The CLI is TypeScript run by Node's own type stripping, so it needs the Node the project installs.
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 24) {
+  process.stderr.write(`autotap needs Node 24 or later (this is ${process.version}); run it through npm: npx autotap ... or npm start\n`);
+  process.exit(1);
+}
+const { main } = await import('../local/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfigFile } from '../../src/config/load.ts';
+import { readScenarioFile } from '../scenario.ts';
+import { simulate } from '../simulate.ts';
+import { renderSimulation } from './render.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const USAGE = `usage: autotap <command>
+
+  simulate --scenario FILE [--config FILE] [--json]
+      Seed the local AWS from a scenario, run its events through the real state machines,
+      and print what happened (a table, or one JSON document with --json).
+  demo
+      Run the built-in demo (what \`npm start\` does).
+`;
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+async function runSimulate(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { scenario: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  if (!values.scenario) throw new UsageError('simulate: --scenario FILE is required');
+  const scenario = readScenarioFile(values.scenario);
+  const config = values.config ? loadConfigFile(values.config) : (scenario.config ?? loadConfigFile(join(ROOT, 'config', 'dev.yml')));
+  const report = await simulate(scenario, config);
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderSimulation(report)}\n`);
+}
+
+async function runDemo(): Promise<void> {
+  const scenarioPath = join(ROOT, 'scenarios', 'demo.yml');
+  const scenario = readScenarioFile(scenarioPath);
+  if (!scenario.config) throw new Error(`${scenarioPath}: the demo scenario must embed its config`);
+  console.log('autotap demo: a small VPC on a local AWS (no account, no network needed).');
+  console.log('Scenario: scenarios/demo.yml. Each event runs the real mirror-instances state machine and Lambdas.\n');
+  const report = await simulate(scenario, scenario.config);
+  console.log(renderSimulation(report));
+  console.log('\nTry your own: npx autotap simulate --scenario scenarios/demo.yml --json');
+  console.log('Deploy to your account: see README.md, "Deploy".');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'simulate':
+        await runSimulate(rest);
+        return 0;
+      case 'demo':
+        await runDemo();
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+        process.stdout.write(USAGE);
+        return command ? 0 : 2;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    const e = error as Error;
+    process.stderr.write(`autotap: ${e.message}\n`);
+    if (e.name === 'UsageError' || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(USAGE);
+    return 1;
+  }
+}

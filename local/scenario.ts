@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { parseConfig } from '../src/config/load.ts';
+import type { Config } from '../src/config/schema.ts';
+import { describeIssues } from '../src/validation.ts';
+import { parseSeed, type ParsedEmulatorSeed } from './emulator/index.ts';
+import { STATE_MACHINES } from './environment.ts';
+
+/**
+ * A scenario: an emulated account (the emulator's seed), the events to run through the state
+ * machines, and optionally the configuration to run them with.
+ */
+export interface Scenario {
+  seed: ParsedEmulatorSeed;
+  events: { stateMachine: string; input: unknown }[];
+  concurrency: number;
+  config?: Config;
+}
+
+export class ScenarioError extends Error {
+  override name = 'ScenarioError';
+}
+
+const explicitEvent = z.object({ stateMachine: z.enum(STATE_MACHINES), input: z.unknown() }).strict();
+
+const scenarioPartsSchema = z.object({
+  events: z.array(z.record(z.string(), z.unknown()), { message: 'expected a list of events or inputs' }).default([]),
+  concurrency: z.number().int().min(1).max(64).default(1),
+  config: z.unknown().optional(),
+});
+
+export function parseScenario(document: unknown, origin = 'scenario'): Scenario {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new ScenarioError(`${origin}: expected a mapping with region, targets, filters, instances, sessions, events`);
+  }
+  const { events, concurrency, config, ...seed } = document as Record<string, unknown>;
+  const parts = scenarioPartsSchema.safeParse({ events, concurrency, config });
+  if (!parts.success) throw new ScenarioError(`${origin}: ${describeIssues(parts.error)}`);
+  const parsedEvents = parts.data.events.map((event, i) => {
+    if ('stateMachine' in event) {
+      const explicit = explicitEvent.safeParse(event);
+      if (!explicit.success) throw new ScenarioError(`${origin}: ${describeIssues(explicit.error, `events[${i}]`)}`);
+      return { stateMachine: explicit.data.stateMachine, input: explicit.data.input };
+    }
+    return { stateMachine: 'mirror-instances', input: event };
+  });
+  let parsedSeed: ParsedEmulatorSeed;
+  try {
+    parsedSeed = parseSeed(seed, origin);
+  } catch (error) {
+    throw new ScenarioError((error as Error).message);
+  }
+  return {
+    seed: parsedSeed,
+    events: parsedEvents,
+    concurrency: parts.data.concurrency,
+    ...(parts.data.config !== undefined ? { config: parseConfig(parts.data.config, `${origin}: config`) } : {}),
+  };
+}
+
+export function readScenarioFile(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ScenarioError(`${path}: scenario file not found`);
+  }
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch (error) {
+    throw new ScenarioError(`${path}: not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  return parseScenario(document, path);
+}
