@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configFromEnvironment } from '../src/config/load.ts';
+import { configFromEnvironment } from '../src/config/environment.ts';
 import { createSession, describeSessionsOfInterfaces } from '../src/aws/ec2.ts';
 import { attachInterface } from '../src/mirroring/attach.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configFromEnvironment } from '../src/config/load.ts';
+import { configFromEnvironment } from '../src/config/environment.ts';
 import {
   attachedInstances,
   describeInstances,

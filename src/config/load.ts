@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { configSchema, type Config } from './schema.ts';
 import { parseOrThrow } from '../validation.ts';
+import { ConfigError } from './error.ts';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 /** Validates an already-parsed configuration document. */
 export function parseConfig(document: unknown, origin = 'configuration'): Config {
@@ -28,22 +27,3 @@ export function loadConfigFile(path: string): Config {
   return parseConfig(document, path);
 }
 
-let parsed: { raw: string; config: Config } | undefined;
-
-/**
- * The deployed Lambdas receive the validated configuration as JSON in AUTOTAP_CONFIG. Parsed once
- * per container (again only if the variable changes, as it does between local runs).
- */
-export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): Config {
-  const raw = env.AUTOTAP_CONFIG;
-  if (!raw) throw new ConfigError('AUTOTAP_CONFIG: not set (expected the stage configuration as JSON)');
-  if (parsed?.raw === raw) return parsed.config;
-  let document: unknown;
-  try {
-    document = JSON.parse(raw);
-  } catch {
-    throw new ConfigError('AUTOTAP_CONFIG: not valid JSON');
-  }
-  parsed = { raw, config: parseConfig(document, 'AUTOTAP_CONFIG') };
-  return parsed.config;
-}

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configFromEnvironment, loadConfigFile, parseConfig } from '../../src/config/load.ts';
+import { configFromEnvironment } from '../../src/config/environment.ts';
+import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.ts';
 
 function messageOf(fn: () => unknown): string {
   try {
