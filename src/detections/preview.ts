@@ -1,0 +1,91 @@
+import { DEFAULT_LIFECYCLE_POLICY, decideLifecycle, type DetectionRecord, type LifecycleEvent, type LifecyclePolicy } from './lifecycle.ts';
+import type { Detection } from './model.ts';
+import { normalizeDetections, type RejectedDetection } from './normalize.ts';
+import { detectionsTopicEntry, emailTopicEntry, publishBatches, type SnsPublishEntry } from './publish.ts';
+import { renderEmail, type RenderedEmail } from './render-email.ts';
+import { renderAmazonQ, renderSlack, renderSlackRollup, type AmazonQNotification, type SlackMessage } from './render-slack.ts';
+import { planSlackPosts, type PendingNotification } from './slack-pacing.ts';
+
+/** What `autotap detections preview FILE --json` prints: everything the fan-out would send, nothing sent. */
+
+export interface PreviewOptions extends Partial<LifecyclePolicy> {
+  applianceUrl?: string;
+  slackFormat?: 'block-kit' | 'amazon-q';
+  /** Slack's own threshold, when it differs from minRiskScore. */
+  slackMinRiskScore?: number;
+  /** Records as the store holds them, to preview updates of known detections. */
+  previous?: readonly DetectionRecord[];
+  /** Clock for firstSeen and pacing; defaults to the latest modTime in the body so output is reproducible. */
+  now?: number;
+}
+
+export interface PreviewDecision {
+  id: string;
+  modTime: number;
+  event: LifecycleEvent;
+  notify: boolean;
+  reasons: string[];
+}
+
+export interface DetectionPreview {
+  detections: Detection[];
+  decisions: PreviewDecision[];
+  /** PublishBatch calls per topic. The detections topic gets every change; the email topic only notifications. */
+  sns: { detections: SnsPublishEntry[][]; email: SnsPublishEntry[][] };
+  email: RenderedEmail[];
+  slack: { at: number; message: SlackMessage | AmazonQNotification }[];
+  records: DetectionRecord[];
+  rejected: RejectedDetection[];
+}
+
+export function previewDetections(body: unknown, options: PreviewOptions = {}): DetectionPreview {
+  const { detections, rejected } = normalizeDetections(body, options.applianceUrl ? { applianceUrl: options.applianceUrl } : {});
+  const policy: LifecyclePolicy = {
+    minRiskScore: options.minRiskScore ?? DEFAULT_LIFECYCLE_POLICY.minRiskScore,
+    escalationDelta: options.escalationDelta ?? DEFAULT_LIFECYCLE_POLICY.escalationDelta,
+    notifyOnClose: options.notifyOnClose ?? DEFAULT_LIFECYCLE_POLICY.notifyOnClose,
+  };
+  const now = options.now ?? detections.reduce((latest, d) => Math.max(latest, d.modTime), 0);
+  const records = new Map((options.previous ?? []).map((r) => [r.id, r]));
+
+  const decisions: PreviewDecision[] = [];
+  const machineEntries: SnsPublishEntry[] = [];
+  const emailEntries: SnsPublishEntry[] = [];
+  const email: RenderedEmail[] = [];
+  const forSlack: PendingNotification[] = [];
+  // In mod_time order, as the store would see them, so a body holding several updates of one detection previews correctly.
+  const ordered = [...detections].sort((a, b) => a.modTime - b.modTime);
+  for (const d of ordered) {
+    const decision = decideLifecycle(records.get(d.id), d, policy, now);
+    records.set(d.id, decision.record);
+    decisions.push({ id: d.id, modTime: d.modTime, event: decision.event, notify: decision.notify, reasons: decision.reasons });
+    if (decision.event === 'stale') continue;
+    machineEntries.push(detectionsTopicEntry(d, decision.event, decision.reasons));
+    if (!decision.notify) continue;
+    emailEntries.push(emailTopicEntry(d, decision.event, decision.reasons));
+    email.push(renderEmail(d, decision.event, decision.reasons));
+    if (d.riskScore >= (options.slackMinRiskScore ?? policy.minRiskScore)) forSlack.push({ detection: d, event: decision.event });
+  }
+
+  const amazonQ = options.slackFormat === 'amazon-q';
+  const slack = amazonQ
+    ? // Amazon Q posts one message per SNS notification: threads group them, there is no roll-up.
+      forSlack.map((n) => ({ at: now, message: renderAmazonQ(n.detection, n.event) as SlackMessage | AmazonQNotification }))
+    : planSlackPosts(forSlack, { now }).map((post) => ({
+        at: post.at,
+        message:
+          post.kind === 'single'
+            ? renderSlack(post.notification.detection, post.notification.event)
+            : renderSlackRollup(post.notifications.map((n) => n.detection), post.counts),
+      }));
+
+  return {
+    detections,
+    decisions,
+    sns: { detections: publishBatches(machineEntries), email: publishBatches(emailEntries) },
+    email,
+    slack,
+    records: [...records.values()].filter((r) => detections.some((d) => d.id === r.id)),
+    rejected,
+  };
+}
