@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultInjector, type Clock } from './faults.ts';
 import {
+  filterSeedSchema,
   parseFaults,
   parseSeed,
   type EmulatorFaults,
@@ -172,7 +173,8 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
     addNetworkInterface: (eni) => void account.addNetworkInterface(eni),
     addTarget: (target) => void account.addTarget(target),
     addFilter: (id, tags = {}) => {
-      account.filters.set(id, { id, tags: { ...tags } });
+      const filter = filterSeedSchema.parse({ id, tags });
+      account.filters.set(filter.id, { id: filter.id, tags: filter.tags });
     },
     addSession: (session) => account.addSession(session).id,
     stopInstance: (id) => account.stopInstance(id),
