@@ -1,0 +1,33 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
+/** Secrets are cached per container for this long: rotations are picked up within it. */
+const CACHE_SECONDS = 300;
+
+let shared: { endpoint: string | undefined; provider: SecretsProvider } | undefined;
+
+function provider(): SecretsProvider {
+  const endpoint = process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? process.env.AWS_ENDPOINT_URL;
+  if (!shared || shared.endpoint !== endpoint) {
+    shared = { endpoint, provider: new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }) };
+  }
+  return shared.provider;
+}
+
+export class SecretUnavailable extends Error {
+  override name = 'SecretUnavailable';
+}
+
+/**
+ * The string value of a Secrets Manager secret, by ARN. The error names the secret, never its value.
+ */
+export async function getSecretString(secretArn: string): Promise<string> {
+  let value: unknown;
+  try {
+    value = await provider().get(secretArn, { maxAge: CACHE_SECONDS });
+  } catch (error) {
+    throw new SecretUnavailable(`${secretArn}: could not be read (${(error as Error).name})`);
+  }
+  if (typeof value !== 'string' || value.length === 0) throw new SecretUnavailable(`${secretArn}: expected a non-empty string secret`);
+  return value;
+}
