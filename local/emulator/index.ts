@@ -16,7 +16,7 @@ import { CallLog, createListener } from './server.ts';
 import { Account, type MessageAttribute, type PublishedMessage, type Tags } from './state.ts';
 
 /**
- * A local EC2 + SNS endpoint for the calls autotap makes: real SDK clients point at `endpoint`
+ * A local EC2 + SNS + SQS + Secrets Manager endpoint for the calls autotap makes: real SDK clients point at `endpoint`
  * (or the variables from `env()`), tests steer and inspect it through this object.
  */
 
@@ -63,9 +63,17 @@ export interface EmulatedInstance {
   networkInterfaceIds: string[];
 }
 
+export interface QueuedMessageView {
+  messageId: string;
+  body: string;
+  receiveCount: number;
+}
+
 export interface EmulatorEnv {
   AWS_ENDPOINT_URL_EC2: string;
   AWS_ENDPOINT_URL_SNS: string;
+  AWS_ENDPOINT_URL_SQS: string;
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: string;
   AWS_REGION: string;
   AWS_ACCESS_KEY_ID: string;
   AWS_SECRET_ACCESS_KEY: string;
@@ -102,6 +110,13 @@ export interface Emulator {
   deleteNetworkInterface(id: string): void;
   /** Returns the topic ARN. */
   createTopic(nameOrArn: string): string;
+  /** Returns the queue URL. */
+  createQueue(name: string): string;
+  queueUrl(name: string): string;
+  /** Bodies of the messages still in the queue (in flight or not), oldest first. */
+  queueMessages(name: string): QueuedMessageView[];
+  /** Creates or replaces a secret; returns its ARN. */
+  putSecret(nameOrArn: string, value: string): string;
   close(): Promise<void>;
 }
 
@@ -131,6 +146,8 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
     env: () => ({
       AWS_ENDPOINT_URL_EC2: endpoint,
       AWS_ENDPOINT_URL_SNS: endpoint,
+      AWS_ENDPOINT_URL_SQS: endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
       AWS_REGION: account.region,
       AWS_ACCESS_KEY_ID: 'AKIAEMULATOR',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret',
@@ -184,6 +201,10 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
     attachNetworkInterface: (id, instanceId, deviceIndex) => account.attachNetworkInterface(id, instanceId, deviceIndex),
     deleteNetworkInterface: (id) => account.deleteNetworkInterface(id),
     createTopic: (nameOrArn) => account.createTopic(nameOrArn),
+    createQueue: (name) => `${endpoint}/${account.accountId}/${account.queues.create(name).name}`,
+    queueUrl: (name) => `${endpoint}/${account.accountId}/${account.queues.named(name).name}`,
+    queueMessages: (name) => account.queues.named(name).messages.map((m) => ({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount })),
+    putSecret: (nameOrArn, value) => account.secrets.put(nameOrArn, value).arn,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

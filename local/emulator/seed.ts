@@ -119,6 +119,19 @@ const topic = z.string().regex(/^(arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:)?[A-Za-z
   message: 'expected a topic name (letters, digits, - and _) or a topic ARN like arn:aws:sns:us-east-1:123456789012:alerts',
 });
 
+const queueName = z.string().regex(/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/, {
+  message: 'expected a queue name (1-80 letters, digits, - and _, plus .fifo)',
+});
+
+const secretSeedSchema = z
+  .object({
+    arn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, { message: 'expected a secret ARN like arn:aws:secretsmanager:us-east-1:123456789012:secret:name-AbCdEf' }).optional(),
+    name: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, { message: 'expected a secret name (letters, digits and /_+=.@-)' }).optional(),
+    value: z.string(),
+  })
+  .strict()
+  .refine((s) => (s.arn === undefined) !== (s.name === undefined), { message: 'expected either arn or name' });
+
 const bucketSchema = z
   .object({ capacity: z.number().int().min(1), refillPerSecond: z.number().min(0) })
   .strict();
@@ -169,6 +182,8 @@ export const emulatorSeedSchema = z
     networkInterfaces: z.array(standaloneNetworkInterfaceSeedSchema).default([]),
     sessions: z.array(sessionSeedSchema).default([]),
     topics: z.array(topic).default([]),
+    queues: z.array(queueName).default([]),
+    secrets: z.array(secretSeedSchema).default([]),
     unsupportedInstanceTypes: z
       .array(z.string().regex(/^[a-z0-9.*?-]+$/, { message: 'expected an instance type or glob such as t2.* or m5.?large' }))
       .default(DEFAULT_UNSUPPORTED_INSTANCE_TYPES),

@@ -5,10 +5,15 @@ import { ApiError } from './errors.ts';
 import type { FaultInjector } from './faults.ts';
 import { parseForm, type Params } from './query.ts';
 import { SNS_ACTIONS, snsResult } from './sns.ts';
+import { SECRETS_ACTIONS } from './secrets.ts';
+import { SQS_ACTIONS, SqsError } from './sqs.ts';
 import type { Account } from './state.ts';
 import { document, element, text } from './xml.ts';
 
-/** HTTP in, Query protocol dispatch, XML out: EC2 and SNS share one endpoint, told apart by Version. */
+/**
+ * HTTP in, Query protocol dispatch, XML out: EC2 and SNS share one endpoint, told apart by Version.
+ * SQS and Secrets Manager speak JSON on the same endpoint, told apart by their X-Amz-Target.
+ */
 
 export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 export const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
@@ -120,6 +125,8 @@ export function createListener(context: ServiceContext): RequestListener {
 
 async function handle(context: ServiceContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const requestId = randomUUID();
+  const target = request.headers['x-amz-target'];
+  if (typeof target === 'string' && /^(AmazonSQS|secretsmanager)\./.test(target)) return handleJson(context, target, request, response, requestId);
   let service: Service = 'ec2';
   try {
     const params = await readParams(request);
@@ -160,4 +167,60 @@ function answerSns(context: ServiceContext, action: string, params: Params, requ
       { xmlns: SNS_NAMESPACE },
     ),
   );
+}
+
+type JsonService = 'sqs' | 'secretsmanager';
+
+function sendJson(response: ServerResponse, service: JsonService, status: number, body: unknown, requestId: string, queryError?: string): void {
+  if (response.headersSent) return;
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': `application/x-amz-json-${service === 'sqs' ? '1.0' : '1.1'}`,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': requestId,
+    ...(queryError ? { 'x-amzn-query-error': queryError } : {}),
+  });
+  response.end(text);
+}
+
+/** SQS (JSON 1.0, query compatible) and Secrets Manager (JSON 1.1): `{__type, message}` errors. */
+async function handleJson(context: ServiceContext, target: string, request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+  const [prefix, action = ''] = target.split('.', 2);
+  const service: JsonService = prefix === 'AmazonSQS' ? 'sqs' : 'secretsmanager';
+  context.calls.count(action || '(no action)', false);
+  try {
+    if (request.method !== 'POST') throw new ApiError('InvalidHttpRequest', `The HTTP method ${request.method ?? ''} is not supported; use POST`, 405);
+    const text = await readBody(request);
+    let input: unknown;
+    try {
+      input = text.trim() === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new ApiError('SerializationException', 'The request body is not valid JSON');
+    }
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ApiError('SerializationException', 'The request body must be a JSON object');
+    if (context.faults.latencyMs > 0) await sleep(context.faults.latencyMs);
+    let body: Record<string, unknown>;
+    if (service === 'sqs') {
+      const handler = SQS_ACTIONS[action];
+      if (!handler) throw new SqsError('InvalidAction', 'AWS.SimpleQueueService.UnsupportedOperation', `The action ${action} is not valid for this endpoint.`);
+      const fault = context.faults.beforeCall('sqs', action);
+      if (fault) throw fault;
+      const origin = `http://${request.headers.host ?? '127.0.0.1'}`;
+      body = handler(input as Record<string, unknown>, context.account.queues, origin, context.account.accountId);
+    } else {
+      const handler = SECRETS_ACTIONS[action];
+      if (!handler) throw new ApiError('InvalidAction', `The action ${action} is not valid for this endpoint.`);
+      const fault = context.faults.beforeCall('secretsmanager', action);
+      if (fault) throw fault;
+      body = handler(input as Record<string, unknown>, context.account.secrets);
+    }
+    context.calls.count(action, true);
+    sendJson(response, service, 200, body, requestId);
+  } catch (error) {
+    const apiError =
+      error instanceof ApiError ? error : new ApiError('InternalError', `The emulator failed: ${(error as Error)?.message ?? String(error)}`, 500);
+    const type = service === 'sqs' ? `com.amazonaws.sqs#${apiError.code}` : apiError.code;
+    const queryError = service === 'sqs' ? `${apiError instanceof SqsError ? apiError.queryCode : apiError.code};${apiError.fault}` : undefined;
+    sendJson(response, service, apiError.status, { __type: type, message: apiError.message }, requestId, queryError);
+  }
 }

@@ -10,8 +10,10 @@ import {
   type SessionSeed,
   type TargetSeed,
 } from './seed.ts';
+import { Queues } from './sqs.ts';
+import { Secrets } from './secrets.ts';
 
-/** The emulated account: EC2 resources, SNS topics and what was published. */
+/** The emulated account: EC2 resources, SNS topics and what was published, SQS queues and secrets. */
 
 export type Tags = Record<string, string>;
 export type InstanceStateName = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
@@ -142,6 +144,8 @@ export class Account {
   readonly topics = new Map<string, { arn: string; name: string }>();
   readonly subscriptions: SubscriptionRecord[] = [];
   readonly published: PublishedMessage[] = [];
+  readonly queues: Queues;
+  readonly secrets: Secrets;
   /** `Action:token` → the request fingerprint and what the first request returned. */
   readonly clientTokens = new Map<string, { fingerprint: string; session: SessionRecord }>();
   private unsupported: RegExp[];
@@ -159,6 +163,10 @@ export class Account {
     for (const filter of seed.filters) this.filters.set(filter.id, { id: filter.id, description: filter.description, tags: { ...filter.tags } });
     for (const session of seed.sessions) this.addSession(session);
     for (const topic of seed.topics) this.createTopic(topic);
+    this.queues = new Queues(now);
+    for (const queue of seed.queues) this.queues.create(queue);
+    this.secrets = new Secrets(this.region, this.accountId, now);
+    for (const secret of seed.secrets) this.secrets.put(secret.arn ?? secret.name ?? '', secret.value);
   }
 
   setUnsupportedInstanceTypes(patterns: string[]): void {
