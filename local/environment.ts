@@ -13,7 +13,7 @@ export interface LocalAutotap {
   close(): Promise<void>;
 }
 
-export const STATE_MACHINES = ['mirror-instances'] as const;
+export const STATE_MACHINES = ['mirror-instances', 'reconcile', 'cleanup-sessions'] as const;
 
 export interface LocalAutotapOptions extends EmulatorOptions {
   /** Pause of every Retry in ms (default 5: retries keep their count, not their wait). */

@@ -189,3 +189,65 @@ export async function modifySession(
   if (!out.TrafficMirrorSession) throw new Error('ModifyTrafficMirrorSession returned no session');
   return toSession(out.TrafficMirrorSession);
 }
+
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+
+/** Every instance that can carry a session (not terminated), optionally in the given VPCs. */
+export async function describeLiveInstances(vpcIds: readonly string[], client = ec2Client()): Promise<Instance[]> {
+  const filters: Filter[] = [{ Name: 'instance-state-name', Values: LIVE_STATES }];
+  if (vpcIds.length > 0) filters.push({ Name: 'vpc-id', Values: [...vpcIds] });
+  const found: Instance[] = [];
+  const pages = paginateDescribeInstances({ client, pageSize: PAGE_SIZE }, { Filters: filters, MaxResults: PAGE_SIZE });
+  for await (const page of pages) {
+    for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) found.push(toInstance(i));
+  }
+  return found;
+}
+
+/** Every mirror session of the account (one paginated call: the describe a reconcile cannot avoid). */
+export async function describeAllSessions(client = ec2Client()): Promise<Session[]> {
+  const found: Session[] = [];
+  const pages = paginateDescribeTrafficMirrorSessions({ client, pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE });
+  for await (const page of pages) found.push(...(page.TrafficMirrorSessions ?? []).map(toSession));
+  return found;
+}
+
+/**
+ * Sessions autotap created for one instance, found by the description it gives them: EC2 offers no
+ * tag filter on sessions, and a terminated instance no longer lists its ENIs.
+ */
+export function describeSessionsOfInstance(instanceId: string, client = ec2Client()): Promise<Session[]> {
+  return describeSessionsBy('description', [`autotap: ${instanceId}`], client);
+}
+
+export function describeAllManagedSessions(client = ec2Client()): Promise<Session[]> {
+  return describeSessionsBy('description', ['autotap: *'], client);
+}
+
+export interface InterfaceStandingRecord {
+  networkInterfaceId: string;
+  vpcId?: string;
+  attachedInstanceId?: string;
+}
+
+/** Where ENIs stand now: attached to which instance, or detached. ENIs that no longer exist are absent. */
+export async function describeInterfaceStandings(networkInterfaceIds: readonly string[], client = ec2Client()): Promise<InterfaceStandingRecord[]> {
+  const found: InterfaceStandingRecord[] = [];
+  for (const ids of chunks(networkInterfaceIds, FILTER_VALUES_PER_CALL)) {
+    const pages = paginateDescribeNetworkInterfaces(
+      { client, pageSize: PAGE_SIZE },
+      { Filters: [{ Name: 'network-interface-id', Values: ids }], MaxResults: PAGE_SIZE },
+    );
+    for await (const page of pages) {
+      for (const n of page.NetworkInterfaces ?? []) {
+        if (!n.NetworkInterfaceId) continue;
+        found.push({
+          networkInterfaceId: n.NetworkInterfaceId,
+          ...(n.VpcId ? { vpcId: n.VpcId } : {}),
+          ...(n.Attachment?.InstanceId ? { attachedInstanceId: n.Attachment.InstanceId } : {}),
+        });
+      }
+    }
+  }
+  return found;
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { configFromEnvironment } from '../src/config/environment.ts';
+import * as ec2 from '../src/aws/ec2.ts';
+import { applyActions } from '../src/mirroring/apply.ts';
+import { classifyEc2Error, RetryableError } from '../src/mirroring/errors.ts';
+import { InvalidInput } from '../src/mirroring/input.ts';
+import { planReconcile } from '../src/mirroring/reconcile.ts';
+import { reportSlice, type SliceReport } from '../src/mirroring/reconcile-report.ts';
+import { loadSlice } from '../src/mirroring/reconcile-work.ts';
+import { lambdaHandler } from '../src/lambda/handler.ts';
+import { parseOrThrow } from '../src/validation.ts';
+
+const workSchema = z.object({
+  mode: z.enum(['reconcile', 'cleanup']),
+  instanceIds: z.array(z.string()).default([]),
+  orphanNetworkInterfaceIds: z.array(z.string()).default([]),
+  sessionsOfInstanceIds: z.array(z.string()).default([]),
+  allManagedSessions: z.boolean().default(false),
+  vpcIds: z.array(z.string()).default([]),
+  dryRun: z.boolean().default(false),
+});
+
+/** Plans and applies one slice of a reconcile or cleanup: describe, decide (pure), act. */
+export const handler = lambdaHandler<unknown, SliceReport>(async (event) => {
+  const work = parseOrThrow(workSchema, event, (d) => new InvalidInput(d));
+  const config = configFromEnvironment().mirroring;
+  try {
+    const slice = await loadSlice(work, config, ec2);
+    const applied = await applyActions(planReconcile(slice), config, ec2, work.dryRun);
+    return reportSlice(applied);
+  } catch (error) {
+    if (error instanceof RetryableError) throw error;
+    const verdict = classifyEc2Error(error as Error);
+    if (verdict.action === 'retry') throw new RetryableError(verdict.error, (error as Error).message);
+    throw error;
+  }
+});

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { publish } from '../src/aws/sns.ts';
+import { InvalidInput } from '../src/mirroring/input.ts';
+import { mergeReports, renderWorkflowReport, type WorkflowSummary } from '../src/mirroring/reconcile-report.ts';
+import { lambdaHandler } from '../src/lambda/handler.ts';
+import { logger } from '../src/lambda/logger.ts';
+import { parseOrThrow } from '../src/validation.ts';
+
+const reportSchema = z.object({
+  counts: z.record(z.string(), z.number()),
+  actions: z.array(
+    z.object({
+      action: z.enum(['create', 'delete', 'modify', 'skip']),
+      outcome: z.enum(['created', 'deleted', 'modified', 'already-mirrored', 'skipped', 'failed', 'planned']),
+      instanceId: z.string(),
+      networkInterfaceId: z.string(),
+      reason: z.string().optional(),
+      sessionNumber: z.number().optional(),
+      trafficMirrorTargetId: z.string().optional(),
+      trafficMirrorFilterId: z.string().optional(),
+      trafficMirrorSessionId: z.string().optional(),
+    }),
+  ),
+  truncated: z.number().default(0),
+});
+
+const inputSchema = z.object({
+  workflow: z.enum(['reconcile', 'cleanup-sessions']),
+  reports: z.array(reportSchema),
+  dryRun: z.boolean().default(false),
+  executionArn: z.string().optional(),
+});
+
+/** Adds up the slices' reports; the ops topic hears when sessions changed or something needs a human. */
+export const handler = lambdaHandler<unknown, WorkflowSummary & { dryRun: boolean }>(async (event) => {
+  const input = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
+  const summary = mergeReports(input.reports);
+  const report = renderWorkflowReport(input.workflow, summary, input.executionArn);
+  if (report) {
+    const topicArn = process.env.OPS_TOPIC_ARN;
+    if (!topicArn) throw new Error('OPS_TOPIC_ARN: not set (expected the ops topic ARN)');
+    await publish(topicArn, report.subject, report.message);
+  }
+  logger.info(`${input.workflow} summary`, { counts: summary.counts });
+  return { ...summary, dryRun: input.dryRun };
+});

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { describeIssues } from '../validation.ts';
+import { InvalidInput } from './input.ts';
+import type { WorkSlice } from './reconcile-work.ts';
+
+const INSTANCE_ID = /^i-[0-9a-f]{1,17}$/;
+const VPC_ID = /^vpc-[0-9a-f]{1,17}$/;
+
+const instanceId = z.string().refine((v) => INSTANCE_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not an instance id (i-...)` });
+const vpcId = z.string().refine((v) => VPC_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not a VPC id (vpc-...)` });
+
+function invalid(error: z.ZodError): never {
+  throw new InvalidInput(describeIssues(error));
+}
+
+export interface ReconcileRequest {
+  dryRun: boolean;
+  vpcIds: string[];
+}
+
+const manualReconcile = z
+  .object({ dryRun: z.boolean({ message: 'expected true or false' }).optional(), vpcIds: z.array(vpcId).optional() })
+  .strict();
+
+/** `reconcile` starts from its schedule, or by hand with `{"dryRun": true}` and/or `{"vpcIds": [...]}`. */
+export function normalizeReconcileInput(input: unknown): ReconcileRequest {
+  const record = (input ?? {}) as Record<string, unknown>;
+  if (record['detail-type'] === 'Scheduled Event' && record.source === 'aws.events') return { dryRun: false, vpcIds: [] };
+  const parsed = manualReconcile.safeParse(input ?? {});
+  if (!parsed.success) invalid(parsed.error);
+  return { dryRun: parsed.data.dryRun ?? false, vpcIds: parsed.data.vpcIds ?? [] };
+}
+
+const stateChange = z.object({
+  source: z.literal('aws.ec2'),
+  'detail-type': z.literal('EC2 Instance State-change Notification'),
+  detail: z.object({
+    'instance-id': instanceId,
+    state: z.enum(['stopped', 'terminated'], { message: 'expected "stopped" or "terminated"' }),
+  }),
+});
+
+const detachCall = z.object({
+  source: z.literal('aws.ec2'),
+  'detail-type': z.literal('AWS API Call via CloudTrail'),
+  detail: z.object({
+    eventName: z.literal('DetachNetworkInterface', { message: 'expected "DetachNetworkInterface"' }),
+    errorCode: z.undefined({ message: 'expected a successful call (no errorCode)' }).optional(),
+  }),
+});
+
+const manualCleanup = z
+  .object({ instanceIds: z.array(instanceId).min(1).max(100), dryRun: z.boolean({ message: 'expected true or false' }).optional() })
+  .strict();
+
+const CLEANUP = { mode: 'cleanup' as const, orphanNetworkInterfaceIds: [], vpcIds: [] };
+
+/** `cleanup-sessions` starts on stop, terminate and detach, or by hand with `{"instanceIds": [...]}`. */
+export function normalizeCleanupInput(input: unknown): WorkSlice {
+  const record = (input ?? {}) as Record<string, unknown>;
+  if (record['detail-type'] === 'AWS API Call via CloudTrail') {
+    const parsed = detachCall.safeParse(input);
+    if (!parsed.success) invalid(parsed.error);
+    return { ...CLEANUP, instanceIds: [], sessionsOfInstanceIds: [], allManagedSessions: true, dryRun: false };
+  }
+  if ('detail-type' in record || 'source' in record) {
+    const parsed = stateChange.safeParse(input);
+    if (!parsed.success) invalid(parsed.error);
+    const id = parsed.data.detail['instance-id'];
+    return { ...CLEANUP, instanceIds: [id], sessionsOfInstanceIds: [id], allManagedSessions: false, dryRun: false };
+  }
+  const parsed = manualCleanup.safeParse(input);
+  if (!parsed.success) invalid(parsed.error);
+  const ids = [...new Set(parsed.data.instanceIds)];
+  return { ...CLEANUP, instanceIds: ids, sessionsOfInstanceIds: ids, allManagedSessions: false, dryRun: parsed.data.dryRun ?? false };
+}

@@ -1,0 +1,67 @@
+import type { AppliedAction } from './apply.ts';
+
+/** What one slice reports back: counts always, the actions themselves up to a cap (payload budget). */
+export interface SliceReport {
+  counts: Record<string, number>;
+  actions: AppliedAction[];
+  truncated: number;
+}
+
+/** Keeps a slice's output a few KB: Step Functions carries at most 256 KiB between states. */
+export const ACTIONS_PER_SLICE_REPORT = 50;
+
+const NOTABLE: AppliedAction['outcome'][] = ['failed', 'skipped'];
+
+export function countKey(a: AppliedAction): string {
+  return a.outcome === 'planned' ? `would-${a.action}` : a.outcome;
+}
+
+export function reportSlice(applied: readonly AppliedAction[]): SliceReport {
+  const counts: Record<string, number> = {};
+  for (const a of applied) counts[countKey(a)] = (counts[countKey(a)] ?? 0) + 1;
+  // Failures and skips first: they are what a human reads the report for.
+  const ordered = [...applied].sort((a, b) => Number(!NOTABLE.includes(a.outcome)) - Number(!NOTABLE.includes(b.outcome)));
+  const actions = ordered.slice(0, ACTIONS_PER_SLICE_REPORT);
+  return { counts, actions, truncated: applied.length - actions.length };
+}
+
+export interface WorkflowSummary {
+  counts: Record<string, number>;
+  actions: AppliedAction[];
+  truncated: number;
+}
+
+export function mergeReports(reports: readonly SliceReport[], cap = 500): WorkflowSummary {
+  const counts: Record<string, number> = {};
+  for (const r of reports) for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + v;
+  const all = reports.flatMap((r) => r.actions);
+  const actions = all.slice(0, cap);
+  return { counts, actions, truncated: reports.reduce((n, r) => n + r.truncated, 0) + all.length - actions.length };
+}
+
+const NEEDS_A_HUMAN = new Set(['session-limit', 'no-target', 'target-full', 'no-session-number']);
+const CHANGES = ['created', 'deleted', 'modified'];
+
+/** The ops message: sent when something changed or needs a human, so a quiet account stays quiet. */
+export function renderWorkflowReport(workflow: string, summary: WorkflowSummary, executionArn?: string): { subject: string; message: string } | null {
+  const attention = summary.actions.filter((a) => a.outcome === 'failed' || (a.outcome === 'skipped' && NEEDS_A_HUMAN.has(a.reason ?? '')));
+  const changed = CHANGES.reduce((n, k) => n + (summary.counts[k] ?? 0), 0);
+  const failedSlices = summary.counts['failed-slices'] ?? 0;
+  if (changed === 0 && attention.length === 0 && failedSlices === 0) return null;
+  const countLine = Object.entries(summary.counts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const lines = [
+    `autotap ${workflow}: ${countLine}.`,
+    ...(executionArn ? [`Execution: ${executionArn}`] : []),
+    '',
+    ...summary.actions
+      .filter((a) => a.outcome !== 'skipped' || NEEDS_A_HUMAN.has(a.reason ?? ''))
+      .map((a) => `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${a.instanceId || '(unknown instance)'}${a.reason ? `: ${a.reason}` : ''}`.replace(/ {2,}/g, ' ')),
+    ...(summary.truncated > 0 ? [`(and ${summary.truncated} more, counted above)`] : []),
+    ...(failedSlices > 0 ? ['', `${failedSlices} slice(s) failed after their retries: see the execution, then run reconcile again.`] : []),
+  ];
+  const subject = attention.length + failedSlices > 0 ? `[autotap] ${workflow}: ${attention.length + failedSlices} need attention` : `[autotap] ${workflow}: ${changed} sessions changed`;
+  return { subject, message: lines.join('\n') };
+}

@@ -1,0 +1,95 @@
+import type { MirroringConfig } from '../config/schema.ts';
+import type { InterfaceStanding, ReconcileSlice } from './reconcile.ts';
+import { candidateTargets } from './targets.ts';
+import type { Instance, Session, Target } from './types.ts';
+
+/**
+ * One Lambda's share of a reconcile or cleanup: the instances to look at, and the ENIs outside them
+ * that carry autotap sessions (detached, or of instances gone).
+ */
+export interface WorkSlice {
+  mode: 'reconcile' | 'cleanup';
+  instanceIds: string[];
+  orphanNetworkInterfaceIds: string[];
+  /** Cleanup of one instance: its sessions are found by their description, even when its ENIs are gone. */
+  sessionsOfInstanceIds: string[];
+  /** Cleanup after a detach: every autotap session is checked (CloudTrail names only the attachment). */
+  allManagedSessions: boolean;
+  vpcIds: string[];
+  dryRun: boolean;
+}
+
+/**
+ * Slices a few hundred ENIs large, so that a run over thousands of instances stays far within
+ * Step Functions' execution history and each Lambda within its time.
+ */
+export const INSTANCES_PER_SLICE = 100;
+
+export function splitWork(
+  liveInstances: readonly Instance[],
+  managedSessions: readonly Session[],
+  options: { vpcIds: string[]; dryRun: boolean; perSlice?: number },
+): WorkSlice[] {
+  const perSlice = options.perSlice ?? INSTANCES_PER_SLICE;
+  const base = { mode: 'reconcile' as const, sessionsOfInstanceIds: [], allManagedSessions: false, vpcIds: options.vpcIds, dryRun: options.dryRun };
+  const liveEnis = new Set(liveInstances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId)));
+  const orphans = [...new Set(managedSessions.map((s) => s.networkInterfaceId).filter((eni) => !liveEnis.has(eni)))].sort();
+  const ids = liveInstances.map((i) => i.instanceId).sort();
+  const slices: WorkSlice[] = [];
+  for (let i = 0; i < ids.length; i += perSlice) slices.push({ ...base, instanceIds: ids.slice(i, i + perSlice), orphanNetworkInterfaceIds: [] });
+  for (let i = 0; i < orphans.length; i += perSlice) slices.push({ ...base, instanceIds: [], orphanNetworkInterfaceIds: orphans.slice(i, i + perSlice) });
+  return slices;
+}
+
+export interface SlicePorts {
+  describeInstances(instanceIds: string[]): Promise<Instance[]>;
+  describeSessionsOfInterfaces(networkInterfaceIds: string[]): Promise<Session[]>;
+  describeSessionsOfInstance(instanceId: string): Promise<Session[]>;
+  describeAllManagedSessions(): Promise<Session[]>;
+  describeInterfaceStandings(networkInterfaceIds: string[]): Promise<{ networkInterfaceId: string; vpcId?: string; attachedInstanceId?: string }[]>;
+  describeTargets(): Promise<Target[]>;
+  describeSessionsOfTargets(targetIds: string[]): Promise<Session[]>;
+}
+
+function unique(sessions: Session[]): Session[] {
+  return [...new Map(sessions.map((s) => [s.trafficMirrorSessionId, s])).values()];
+}
+
+/** Describes what one slice needs for `planReconcile`, batched per kind of call. */
+export async function loadSlice(work: WorkSlice, config: MirroringConfig, ports: SlicePorts): Promise<ReconcileSlice> {
+  const instances = work.instanceIds.length > 0 ? await ports.describeInstances(work.instanceIds) : [];
+  const ownEnis = new Set(instances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId)));
+  const lookups: Promise<Session[]>[] = [];
+  const enisToDescribe = [...ownEnis, ...work.orphanNetworkInterfaceIds];
+  if (enisToDescribe.length > 0) lookups.push(ports.describeSessionsOfInterfaces(enisToDescribe));
+  for (const id of work.sessionsOfInstanceIds) lookups.push(ports.describeSessionsOfInstance(id));
+  if (work.allManagedSessions) lookups.push(ports.describeAllManagedSessions());
+  const sessions = unique((await Promise.all(lookups)).flat());
+
+  const otherEnis = [...new Set(sessions.map((s) => s.networkInterfaceId).filter((eni) => !ownEnis.has(eni)))];
+  const otherInterfaces = new Map<string, InterfaceStanding>();
+  if (otherEnis.length > 0) {
+    const standings = (await ports.describeInterfaceStandings(otherEnis)).filter(
+      (s) => work.vpcIds.length === 0 || (s.vpcId !== undefined && work.vpcIds.includes(s.vpcId)),
+    );
+    const ownerIds = [...new Set(standings.flatMap((s) => (s.attachedInstanceId ? [s.attachedInstanceId] : [])))];
+    const owners = ownerIds.length > 0 ? await ports.describeInstances(ownerIds) : [];
+    const stateOf = new Map(owners.map((i) => [i.instanceId, i.state]));
+    for (const s of standings) {
+      const state = s.attachedInstanceId ? stateOf.get(s.attachedInstanceId) : undefined;
+      otherInterfaces.set(s.networkInterfaceId, {
+        ...(s.attachedInstanceId ? { attachedInstanceId: s.attachedInstanceId } : {}),
+        ...(state ? { instanceState: state } : {}),
+      });
+    }
+  }
+
+  let accountTargets: Target[] = [];
+  let targetSessions: Session[] = [];
+  if (work.mode === 'reconcile' && instances.length > 0) {
+    accountTargets = await ports.describeTargets();
+    const candidates = candidateTargets(config, accountTargets).targets.map((t) => t.trafficMirrorTargetId);
+    targetSessions = candidates.length > 0 ? await ports.describeSessionsOfTargets(candidates) : [];
+  }
+  return { config, mode: work.mode, instances, sessions, otherInterfaces, accountTargets, targetSessions };
+}
