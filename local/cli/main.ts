@@ -15,6 +15,9 @@ const USAGE = `usage: autotap <command>
       and print what happened (a table, or one JSON document with --json).
   demo
       Run the built-in demo (what \`npm start\` does).
+  bench [--quick] [options]
+      Benchmark a launch burst through the real workflow and the Lambda bundles; writes
+      bench/results.json (what \`npm run bench\` does). \`autotap bench --help\` lists the options.
 `;
 
 class UsageError extends Error {
@@ -56,6 +59,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo':
         await runDemo();
         return 0;
+      case 'bench':
+        // Loaded on demand: the benchmark pulls in esbuild, which no other command needs.
+        return await (await import('../bench/command.ts')).benchCommand(rest);
       case undefined:
       case 'help':
       case '--help':

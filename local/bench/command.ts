@@ -1,0 +1,140 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { measureBundles, type BundleResults } from './bundles.ts';
+import type { TargetCheck } from './metrics.ts';
+import { DEFAULT_MIRRORING, runMirroringBench, type MirroringParams, type MirroringResult } from './mirroring.ts';
+import { renderBundles, renderMirroring, renderTargets } from './render.ts';
+import { DEFAULT_BURST } from './scenario.ts';
+import { evaluateTargets } from './targets.ts';
+
+/** `autotap bench`: options, the run, bench/results.json and the printed tables. */
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const RESULTS_FILE = join(ROOT, 'bench', 'results.json');
+
+export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] [--scale X] [--describe-capacity N]
+        [--describe-refill N] [--mutate-capacity N] [--mutate-refill N] [--duplicate-share F]
+        [--two-eni-share F] [--excluded-share F] [--unsupported-share F] [--seed N]
+        [--load-samples N] [--skip-bundles] [--out FILE] [--json]
+      Benchmark a launch burst through the real workflow on the local AWS under EC2-like
+      throttling, and the Lambda bundles; writes bench/results.json (what \`npm run bench\` does).
+      --quick: 20 instances, buckets 20/20 and 5/5, so throttling still happens in seconds.`;
+
+export interface BenchOptions {
+  mirroring: Partial<MirroringParams>;
+  loadSamples: number;
+  bundles: boolean;
+  out: string;
+  json: boolean;
+}
+
+export interface BenchResults {
+  generatedAt: string;
+  command: string;
+  mirroring: MirroringResult;
+  bundles: BundleResults | null;
+  targets: TargetCheck[];
+}
+
+function number(name: string, value: string | undefined, fallback: number, check: (n: number) => boolean = (n) => n >= 0): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || !check(parsed)) throw Object.assign(new Error(`bench: --${name} ${value} is not a valid value`), { name: 'UsageError' });
+  return parsed;
+}
+
+export function parseBenchArgs(args: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      quick: { type: 'boolean', default: false },
+      instances: { type: 'string' },
+      concurrency: { type: 'string' },
+      scale: { type: 'string' },
+      'describe-capacity': { type: 'string' },
+      'describe-refill': { type: 'string' },
+      'mutate-capacity': { type: 'string' },
+      'mutate-refill': { type: 'string' },
+      'duplicate-share': { type: 'string' },
+      'two-eni-share': { type: 'string' },
+      'excluded-share': { type: 'string' },
+      'unsupported-share': { type: 'string' },
+      seed: { type: 'string' },
+      'load-samples': { type: 'string' },
+      'skip-bundles': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const quick = values.quick ?? false;
+  const base = quick
+    ? { instances: 20, concurrency: 10, scale: 4, describe: { capacity: 20, refillPerSecond: 20 }, mutate: { capacity: 5, refillPerSecond: 5 }, loadSamples: 3 }
+    : { instances: DEFAULT_BURST.instances, ...DEFAULT_MIRRORING, loadSamples: 7 };
+  const positive = (n: number) => n > 0;
+  const share = (n: number) => n >= 0 && n <= 1;
+  const integer = (n: number) => Number.isInteger(n) && n >= 1;
+  return {
+    mirroring: {
+      burst: {
+        instances: number('instances', values.instances, base.instances, integer),
+        duplicateShare: number('duplicate-share', values['duplicate-share'], DEFAULT_BURST.duplicateShare, share),
+        twoEniShare: number('two-eni-share', values['two-eni-share'], DEFAULT_BURST.twoEniShare, share),
+        excludedShare: number('excluded-share', values['excluded-share'], DEFAULT_BURST.excludedShare, share),
+        unsupportedShare: number('unsupported-share', values['unsupported-share'], DEFAULT_BURST.unsupportedShare, share),
+        seed: number('seed', values.seed, DEFAULT_BURST.seed, Number.isInteger),
+      },
+      concurrency: number('concurrency', values.concurrency, base.concurrency, integer),
+      scale: number('scale', values.scale, base.scale, positive),
+      describe: {
+        capacity: number('describe-capacity', values['describe-capacity'], base.describe.capacity, integer),
+        refillPerSecond: number('describe-refill', values['describe-refill'], base.describe.refillPerSecond, positive),
+      },
+      mutate: {
+        capacity: number('mutate-capacity', values['mutate-capacity'], base.mutate.capacity, integer),
+        refillPerSecond: number('mutate-refill', values['mutate-refill'], base.mutate.refillPerSecond, positive),
+      },
+    },
+    loadSamples: number('load-samples', values['load-samples'], base.loadSamples, integer),
+    bundles: !(values['skip-bundles'] ?? false),
+    out: values.out ?? RESULTS_FILE,
+    json: values.json ?? false,
+  };
+}
+
+export async function runBenchmark(options: BenchOptions, command = 'autotap bench', log: (line: string) => void = () => undefined): Promise<BenchResults> {
+  log('mirroring: running the burst ...');
+  const mirroring = await runMirroringBench({ ...options.mirroring, onProgress: log });
+  let bundles: BundleResults | null = null;
+  if (options.bundles) {
+    log('bundles: building each Lambda and timing its load ...');
+    bundles = await measureBundles(options.loadSamples);
+  }
+  return { generatedAt: new Date().toISOString(), command, mirroring, bundles, targets: evaluateTargets(mirroring, bundles) };
+}
+
+export function renderResults(results: BenchResults): string {
+  return [
+    renderMirroring(results.mirroring),
+    ...(results.bundles ? ['', renderBundles(results.bundles)] : []),
+    '',
+    renderTargets(results.targets),
+  ].join('\n');
+}
+
+export async function benchCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`usage: autotap bench [options]\n\n${BENCH_USAGE}\n`);
+    return 0;
+  }
+  const options = parseBenchArgs(args);
+  const command = ['autotap bench', ...args].join(' ');
+  const results = await runBenchmark(options, command, (line) => process.stderr.write(`${line}\n`));
+  await mkdir(dirname(options.out), { recursive: true });
+  await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${renderResults(results)}\n\nResults: ${options.out}\n`);
+  // A missed target is a finding the tables report, not a failure of the command.
+  return 0;
+}

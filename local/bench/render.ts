@@ -1,0 +1,122 @@
+import type { BundleResults } from './bundles.ts';
+import { costPerThousandInstances, PRICE_PER_TRANSITION_USD, ratio, type TargetCheck } from './metrics.ts';
+import type { MirroringResult } from './mirroring.ts';
+
+/** The benchmark's printed tables (also pasted into bench/README.md). Plain text, fixed-width columns. */
+
+/** Columns are right-aligned (figures) except the first and those listed in `left` (text). */
+function table(headers: string[], rows: string[][], left: number[] = []): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const pad = (c: string, i: number) => (i === 0 || left.includes(i) ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0));
+  const line = (cells: string[]) => cells.map(pad).join('  ').trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const n = (x: number, digits = 0) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const usd = (x: number) => `$${x.toFixed(4)}`;
+
+export function renderMirroring(m: MirroringResult): string {
+  const s = m.scenario;
+  const out: string[] = [];
+  out.push(
+    `Burst: ${n(s.instances)} instances (${n(s.twoEniInstances)} with two ENIs, ${s.excludedInstances} excluded by tag, ${s.unsupportedInstances} t2.*), ` +
+      `${n(s.events)} events (${s.duplicateEvents} duplicates), ${m.params.concurrency} executions in flight.`,
+    `Throttling model: describe bucket ${m.params.describe.capacity} refill ${m.params.describe.refillPerSecond}/s, ` +
+      `mutate bucket ${m.params.mutate.capacity} refill ${m.params.mutate.refillPerSecond}/s; time x${m.params.scale} (${m.timeModel.sdkBackoff}).`,
+    '',
+  );
+
+  out.push(
+    table(
+      ['Coverage', 'value'],
+      [
+        ['ENIs eligible', n(m.coverage.eligibleEnis)],
+        ['ENIs mirrored', `${n(m.coverage.mirroredEnis)} (${((100 * m.coverage.mirroredEnis) / Math.max(1, m.coverage.eligibleEnis)).toFixed(1)}%)`],
+        ['duplicate sessions', n(m.coverage.duplicateSessions)],
+        ['sessions on excluded / unsupported ENIs', n(m.coverage.unwantedSessions)],
+        ['executions succeeded / failed', `${n(m.executions.succeeded)} / ${n(m.executions.failed)}`],
+        ...Object.entries(m.executions.failures).map(([name, count]) => [`  failed with ${name}`, n(count)]),
+        ...Object.entries(m.executions.outcomes)
+          .sort((a, b) => b[1] - a[1])
+          .map(([outcome, count]) => [`  ENI outcome ${outcome}`, n(count)]),
+      ],
+    ),
+    '',
+  );
+
+  const actions = Object.entries(m.ec2.byAction).sort((a, b) => b[1].calls - a[1].calls);
+  out.push(
+    table(
+      ['EC2 calls', 'calls', 'succeeded', 'errors', 'minimum', 'ratio'],
+      [
+        ...actions.map(([action, c]) => {
+          const min = m.ec2.minimum.byAction[action] ?? 0;
+          return [action, n(c.calls), n(c.succeeded), n(c.failed), n(min), min > 0 ? `${ratio(c.calls, min).toFixed(2)}x` : '-'];
+        }),
+        ['total', n(m.ec2.total), n(m.ec2.total - m.ec2.throttled), n(m.ec2.throttled) + ' throttled', n(m.ec2.minimum.total), `${m.ec2.ratioToMinimum.toFixed(2)}x`],
+        ['per mirrored ENI', n(m.ec2.perMirroredEni, 2), '', '', n(m.ec2.minimumPerMirroredEni, 2), ''],
+      ],
+    ),
+    `SDK retries inside the Lambdas: ${n(m.ec2.http.sdkRetries)}; HTTP requests seen ${n(m.ec2.http.requests)}, emulator log ${n(m.ec2.emulatorTotal)}. ` +
+      `Lambda invocations: ${Object.entries(m.lambdaInvocations).map(([fn, c]) => `${fn} ${n(c)}`).join(', ')}.`,
+    '',
+  );
+
+  out.push(
+    table(
+      ['Time (model seconds)', 'value'],
+      [
+        ['wall time', `${n(m.time.modelSeconds, 1)} s (${n(m.time.realSeconds, 1)} s real)`],
+        ['throttle bound: mutate', `${n(m.time.mutateBoundSeconds, 1)} s = (${n(m.time.createsNeeded)} creates - ${m.params.mutate.capacity}) / ${m.params.mutate.refillPerSecond}/s`],
+        ['throttle bound: describe', `${n(m.time.describeBoundSeconds, 1)} s`],
+        ['wall time / bound', m.time.lowerBoundSeconds > 0 ? `${m.time.ratioToBound.toFixed(2)}x` : 'n/a'],
+        ['event loop busy', `${(m.time.eventLoopUtilization * 100).toFixed(0)}%`],
+      ],
+    ),
+    '',
+  );
+
+  const perMirroredInstance = m.transitions.total / Math.max(1, m.coverage.mirroredInstances);
+  out.push(
+    table(
+      ['State transitions', 'per instance', `USD per 1,000 instances`],
+      [
+        ['happy path, one ENI', n(m.transitions.happyPath.oneEniTransitions), usd(costPerThousandInstances(m.transitions.happyPath.oneEniTransitions))],
+        ['happy path, two ENIs', n(m.transitions.happyPath.twoEniTransitions), usd(costPerThousandInstances(m.transitions.happyPath.twoEniTransitions))],
+        ['burst average (retries, duplicates)', n(m.transitions.perInstance, 2), usd(costPerThousandInstances(m.transitions.perInstance))],
+        ['burst, per mirrored instance', n(perMirroredInstance, 2), usd(costPerThousandInstances(perMirroredInstance))],
+      ],
+    ),
+    `(${n(m.transitions.total)} transitions in ${n(m.executions.total)} executions; $${(PRICE_PER_TRANSITION_USD * 1000).toFixed(3)} per 1,000 transitions)`,
+  );
+  return out.join('\n');
+}
+
+export function renderBundles(b: BundleResults): string {
+  const emptyMs = b.empty.loadMs;
+  const rows = [b.empty, ...b.functions].map((f) => [
+    f.name,
+    `${n(f.bytes / 1000, 1)} kB`,
+    `${n(f.loadMs, 1)} ms`,
+    f === b.empty ? '1.0x' : `${ratio(f.loadMs, emptyMs).toFixed(1)}x`,
+    f.packages.slice(0, 3).map((p) => `${p.input} ${n(p.bytes / 1000)} kB`).join(', '),
+  ]);
+  const biggest = [...b.functions].sort((x, y) => y.bytes - x.bytes)[0];
+  const lines = [
+    table(['Lambda bundle', 'minified', 'load (median)', 'vs empty', 'largest packages'], rows, [4]),
+    `(esbuild options from serverless.yml; load = import in a fresh ${b.node} process, median of ${b.samples})`,
+  ];
+  if (biggest) {
+    lines.push('', `Largest inputs of the biggest bundle (${biggest.name}):`);
+    lines.push(table(['input', 'bytes in output'], biggest.topInputs.slice(0, 10).map((i) => [i.input, n(i.bytes)])));
+  }
+  return lines.join('\n');
+}
+
+export function renderTargets(checks: TargetCheck[]): string {
+  return table(
+    ['Target', 'measured', 'target', 'result'],
+    checks.map((c) => [c.name, c.measured, c.target, c.pass ? 'pass' : `MISS: ${c.miss}`]),
+    [3],
+  );
+}
