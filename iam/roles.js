@@ -100,8 +100,27 @@ export function attachSessionStatements(mirroring) {
   return statements;
 }
 
+const DESCRIBE_FOR_PLANNING = {
+  Sid: 'DescribeInstancesInterfacesSessionsTargets',
+  Effect: 'Allow',
+  Action: ['ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeTrafficMirrorSessions', 'ec2:DescribeTrafficMirrorTargets'],
+  Resource: '*',
+};
+
+const PUBLISH_TO_OPS = { Sid: 'PublishToOpsTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'OpsTopic' } };
+
 export function roles(config) {
   return {
+    NormalizeCleanupInputRole: role('NormalizeCleanupInput', []),
+    ListReconcileWorkRole: role('ListReconcileWork', [
+      { Sid: 'ListInstancesAndSessions', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTrafficMirrorSessions'], Resource: '*' },
+    ]),
+    // Creates, moves and deletes sessions like attachSession: the same tag-scoped statements.
+    ReconcileSliceRole: role('ReconcileSlice', [
+      DESCRIBE_FOR_PLANNING,
+      ...attachSessionStatements(config.mirroring).filter((s) => s.Sid !== 'DescribeSessions'),
+    ]),
+    SummarizeReconcileRole: role('SummarizeReconcile', [PUBLISH_TO_OPS]),
     NormalizeInputRole: role('NormalizeInput', []),
     ResolveInterfacesRole: role('ResolveInterfaces', [
       {
@@ -117,9 +136,7 @@ export function roles(config) {
       },
     ]),
     AttachSessionRole: role('AttachSession', attachSessionStatements(config.mirroring)),
-    SummarizeRole: role('Summarize', [
-      { Sid: 'PublishToOpsTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'OpsTopic' } },
-    ]),
+    SummarizeRole: role('Summarize', [PUBLISH_TO_OPS]),
   };
 }
 

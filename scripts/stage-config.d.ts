@@ -18,3 +18,4 @@ export function config(context: ResolverContext): Promise<Config>;
 export function json(context: ResolverContext): Promise<string>;
 export function emailSubscriptions(config: Pick<Config, 'notifications'>): CfnFragment;
 export function opsEmailSubscriptions(context: ResolverContext): Promise<CfnFragment>;
+export function reconcileSchedule(context: ResolverContext): Promise<string>;

@@ -73,3 +73,8 @@ export function emailSubscriptions({ notifications }) {
 export async function opsEmailSubscriptions(context) {
   return emailSubscriptions(await config(context));
 }
+
+/** The reconciler's EventBridge schedule (`mirroring.reconcileSchedule`). */
+export async function reconcileSchedule(context) {
+  return (await config(context)).mirroring.reconcileSchedule;
+}

@@ -52,3 +52,11 @@ async function functionKeysOf({ resolveConfigurationProperty }) {
 export async function mirrorInstances(context) {
   return renderDefinition('mirror-instances.asl.json', await functionKeysOf(context));
 }
+
+export async function cleanupSessions(context) {
+  return renderDefinition('cleanup-sessions.asl.json', await functionKeysOf(context));
+}
+
+export async function reconcile(context) {
+  return renderDefinition('reconcile.asl.json', await functionKeysOf(context));
+}

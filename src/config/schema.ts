@@ -58,6 +58,10 @@ export const mirroringSchema = z
     virtualNetworkId: z.number().int().min(0).max(16777215).nullable().default(null),
     scope: scopeSchema.default({ vpcIds: [], subnetIds: [], includeTags: {}, excludeTags: { 'autotap:mirror': 'false' } }),
     onStop: z.enum(['keep', 'delete']).default('keep'),
+    reconcileSchedule: z
+      .string()
+      .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, { message: 'expected an EventBridge schedule like rate(6 hours) or cron(0 */6 * * ? *)' })
+      .default('rate(6 hours)'),
   })
   .strict()
   .refine((m) => m.targets.length > 0 || m.targetTag !== undefined, {

@@ -30,8 +30,18 @@ const FUNCTIONS = {
   resolveInterfaces: { logicalId: 'ResolveInterfacesLambdaFunction', placeholder: 'ResolveInterfacesFunctionArn' },
   attachSession: { logicalId: 'AttachSessionLambdaFunction', placeholder: 'AttachSessionFunctionArn' },
   summarize: { logicalId: 'SummarizeLambdaFunction', placeholder: 'SummarizeFunctionArn' },
+  normalizeCleanupInput: { logicalId: 'NormalizeCleanupInputLambdaFunction', placeholder: 'NormalizeCleanupInputFunctionArn' },
+  listReconcileWork: { logicalId: 'ListReconcileWorkLambdaFunction', placeholder: 'ListReconcileWorkFunctionArn' },
+  reconcileSlice: { logicalId: 'ReconcileSliceLambdaFunction', placeholder: 'ReconcileSliceFunctionArn' },
+  summarizeReconcile: { logicalId: 'SummarizeReconcileLambdaFunction', placeholder: 'SummarizeReconcileFunctionArn' },
 } as const;
 type FunctionKey = keyof typeof FUNCTIONS;
+/** The functions each state machine's definition names. */
+const MACHINE_FUNCTIONS: Record<string, FunctionKey[]> = {
+  MirrorInstancesStateMachine: ['normalizeInput', 'resolveInterfaces', 'attachSession', 'summarize'],
+  CleanupSessionsStateMachine: ['normalizeCleanupInput', 'reconcileSlice', 'summarizeReconcile'],
+  ReconcileStateMachine: ['listReconcileWork', 'reconcileSlice', 'summarizeReconcile'],
+};
 
 interface CfnResource {
   Type: string;
@@ -335,7 +345,7 @@ describe('configuration at package time', () => {
 });
 
 describe('functions', () => {
-  test('all four functions run nodejs24.x on arm64 with their own role', () => {
+  test('every function runs nodejs24.x on arm64 with its own role', () => {
     const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual(Object.values(FUNCTIONS).map((f) => f.logicalId).sort());
     for (const [, fn] of functions) {
@@ -343,7 +353,7 @@ describe('functions', () => {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
     }
     const roles = (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) => roleOf(template, key));
-    expect(new Set(roles).size).toBe(4);
+    expect(new Set(roles).size).toBe(Object.keys(FUNCTIONS).length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
@@ -413,25 +423,39 @@ describe('mirror-instances state machine', () => {
     for (const resource of Object.values(tasks)) expect(resource).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:autotap-dev-\w+$/);
 
     let expected = source;
-    for (const [key, { placeholder }] of Object.entries(FUNCTIONS)) expected = expected.replaceAll(`\${${placeholder}}`, functionArn(key as FunctionKey));
+    for (const key of MACHINE_FUNCTIONS.MirrorInstancesStateMachine!) expected = expected.replaceAll(`\${${FUNCTIONS[key].placeholder}}`, functionArn(key));
     expect(expected).not.toMatch(/\$\{/);
     // The plugin spells out the default QueryLanguage on every state; otherwise nothing changes.
     expect(withoutKey(definition, 'QueryLanguage')).toEqual(JSON.parse(expected));
   });
 
-  test('its role may invoke exactly the four functions and nothing else', () => {
-    const roleArn = template.Resources.MirrorInstancesStateMachine!.Properties.RoleArn as { 'Fn::GetAtt': [string, string] };
+  test.each(Object.entries(MACHINE_FUNCTIONS))('%s may invoke exactly the functions its definition names', (machineId, keys) => {
+    const roleArn = template.Resources[machineId]!.Properties.RoleArn as { 'Fn::GetAtt': [string, string] };
     const statements = rolePolicyStatements(template, roleArn['Fn::GetAtt'][0]);
     expect(statements.flatMap(actionsOf).every((action) => action === 'lambda:InvokeFunction')).toBe(true);
     const resources = statements.flatMap((statement) => resourcesOf(template, statement));
-    const allowed = (Object.keys(FUNCTIONS) as FunctionKey[]).flatMap((key) => [functionArn(key), `${functionArn(key)}:*`]);
+    const allowed = keys.flatMap((key) => [functionArn(key), `${functionArn(key)}:*`]);
     expect(new Set(resources)).toEqual(new Set(allowed));
+  });
+
+  test.each([
+    ['cleanup-sessions.asl.json', 'CleanupSessionsStateMachine'],
+    ['reconcile.asl.json', 'ReconcileStateMachine'],
+  ])('%s is deployed with every Task resolved', (file, machineId) => {
+    const rendered = String(evaluate(template, template.Resources[machineId]!.Properties.DefinitionString));
+    expect(rendered).not.toMatch(/\$\{/);
+    let expected = readFileSync(path.join(root, 'statemachines', file), 'utf8');
+    for (const key of MACHINE_FUNCTIONS[machineId]!) expected = expected.replaceAll(`\${${FUNCTIONS[key].placeholder}}`, functionArn(key));
+    expect(withoutKey(JSON.parse(rendered), 'QueryLanguage')).toEqual(JSON.parse(expected));
   });
 
   test('the EC2 launch rule uses the pattern of events/ec2-instance-running.pattern.json and starts the state machine', () => {
     const pattern = JSON.parse(readFileSync(path.join(root, 'events', 'ec2-instance-running.pattern.json'), 'utf8')) as unknown;
     const rules = Object.entries(template.Resources).filter(
-      ([, r]) => r.Type === 'AWS::Events::Rule' && asArray(r.Properties.Targets as RuleTarget[]).some((t) => JSON.stringify(t.Arn) === '{"Ref":"MirrorInstancesStateMachine"}'),
+      ([, r]) =>
+        r.Type === 'AWS::Events::Rule' &&
+        asArray(r.Properties.Targets as RuleTarget[]).some((t) => JSON.stringify(t.Arn) === '{"Ref":"MirrorInstancesStateMachine"}') &&
+        JSON.stringify(r.Properties.EventPattern) === JSON.stringify(pattern),
     );
     expect(rules).toHaveLength(1);
     const [ruleId, rule] = rules[0]!;
@@ -444,16 +468,37 @@ describe('mirror-instances state machine', () => {
     expect(statements.flatMap(actionsOf)).toEqual(['states:StartExecution']);
     expect(statements.flatMap((s) => resourcesOf(template, s))).toEqual([`arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:autotap-dev-mirror-instances`]);
 
-    // Events that cannot start an execution go to a dead-letter queue only this rule may write to.
+    // Events that cannot start an execution go to a dead-letter queue only autotap's rules may write to.
     expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['LaunchEventsDeadLetterQueue', 'Arn'] } });
     const queuePolicy = template.Resources.LaunchEventsDeadLetterQueuePolicy!.Properties.PolicyDocument as PolicyDocument;
     expect(queuePolicy.Statement).toHaveLength(1);
-    expect(queuePolicy.Statement[0]).toMatchObject({
-      Effect: 'Allow',
-      Principal: { Service: 'events.amazonaws.com' },
-      Action: 'sqs:SendMessage',
-      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
-    });
+    expect(queuePolicy.Statement[0]).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
+    expect(queuePolicy.Statement[0]!.Condition?.ArnEquals?.['aws:SourceArn']).toContainEqual({ 'Fn::GetAtt': [ruleId, 'Arn'] });
+  });
+
+  test.each([
+    ['cloudtrail-attach-network-interface.pattern.json', 'MirrorInstancesStateMachine'],
+    ['ec2-instance-stopped-or-terminated.pattern.json', 'CleanupSessionsStateMachine'],
+    ['cloudtrail-detach-network-interface.pattern.json', 'CleanupSessionsStateMachine'],
+  ])('the rule with events/%s starts %s, with the dead-letter queue', (file, machineId) => {
+    const pattern = JSON.parse(readFileSync(path.join(root, 'events', file), 'utf8')) as unknown;
+    const matching = Object.entries(template.Resources).filter(
+      ([, r]) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.EventPattern) === JSON.stringify(pattern),
+    );
+    expect(matching).toHaveLength(1);
+    const [ruleId, rule] = matching[0]!;
+    const [target] = rule.Properties.Targets as RuleTarget[];
+    expect(target!.Arn).toEqual({ Ref: machineId });
+    expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['LaunchEventsDeadLetterQueue', 'Arn'] } });
+    const queuePolicy = template.Resources.LaunchEventsDeadLetterQueuePolicy!.Properties.PolicyDocument as PolicyDocument;
+    expect(queuePolicy.Statement[0]!.Condition?.ArnEquals?.['aws:SourceArn']).toContainEqual({ 'Fn::GetAtt': [ruleId, 'Arn'] });
+  });
+
+  test('the reconciler runs on the configured schedule (default every 6 hours)', () => {
+    const scheduled = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.ScheduleExpression);
+    expect(scheduled).toHaveLength(1);
+    expect(scheduled[0]!.Properties.ScheduleExpression).toBe('rate(6 hours)');
+    expect((scheduled[0]!.Properties.Targets as RuleTarget[])[0]!.Arn).toEqual({ Ref: 'ReconcileStateMachine' });
   });
 });
 
@@ -468,7 +513,7 @@ describe('ops topic and failure alerts', () => {
     expect(pattern.source).toEqual(['aws.states']);
     expect(pattern['detail-type']).toEqual(['Step Functions Execution Status Change']);
     expect([...pattern.detail.status].sort()).toEqual(['ABORTED', 'FAILED', 'TIMED_OUT']);
-    expect(pattern.detail.stateMachineArn).toEqual([{ Ref: 'MirrorInstancesStateMachine' }]);
+    expect(pattern.detail.stateMachineArn).toEqual(Object.keys(MACHINE_FUNCTIONS).map((id) => ({ Ref: id })));
 
     const targets = rule.Properties.Targets as RuleTarget[];
     expect(targets).toHaveLength(1);
