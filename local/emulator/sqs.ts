@@ -144,7 +144,11 @@ const queueUrl = (endpoint: string, accountId: string, name: string) => `${endpo
 function checkBody(body: string, where: string): void {
   if (body === '') throw invalidParameter(`${where}MessageBody: the message must be at least one character`);
   // SQS allows #x9 #xA #xD and #x20 to #x10FFFF, excluding surrogates (lone ones cannot be encoded anyway).
-  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/.test(body)) {
+  const invalid = [...body].some((c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0xfffe || code === 0xffff;
+  });
+  if (invalid) {
     throw invalidParameter(`${where}MessageBody: Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF`);
   }
   const bytes = Buffer.byteLength(body, 'utf8');

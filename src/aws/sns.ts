@@ -1,4 +1,5 @@
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { SnsPublishEntry } from '../detections/publish.ts';
 
 let shared: { endpoint: string | undefined; client: SNSClient } | undefined;
 /** One client per container, as in ec2.ts. */
@@ -17,4 +18,23 @@ export function safeSubject(subject: string): string {
 export async function publish(topicArn: string, subject: string, message: string, client = snsClient()): Promise<string | undefined> {
   const out = await client.send(new PublishCommand({ TopicArn: topicArn, Subject: safeSubject(subject), Message: message }));
   return out.MessageId;
+}
+
+/**
+ * One PublishBatch call (at most 10 entries; split with publishBatches first). Returns the Ids SNS
+ * reported in Failed; a call that fails as a whole throws.
+ */
+export async function publishBatch(topicArn: string, entries: readonly SnsPublishEntry[], client = snsClient()): Promise<Set<string>> {
+  const out = await client.send(
+    new PublishBatchCommand({
+      TopicArn: topicArn,
+      PublishBatchRequestEntries: entries.map((e) => ({
+        Id: e.Id,
+        Message: e.Message,
+        ...(e.Subject ? { Subject: safeSubject(e.Subject) } : {}),
+        MessageAttributes: e.MessageAttributes,
+      })),
+    }),
+  );
+  return new Set((out.Failed ?? []).flatMap((f) => (f.Id ? [f.Id] : [])));
 }

@@ -1,0 +1,83 @@
+import type { SQSBatchResponse } from 'aws-lambda';
+import { z } from 'zod';
+import { DetectionTable } from '../src/aws/dynamodb.ts';
+import { publish, publishBatch } from '../src/aws/sns.ts';
+import { QueueSendFailed, sendMessages } from '../src/aws/sqs.ts';
+import { ENV, detectionsConfig, lifecyclePolicy, requiredVariable } from '../src/detections/ingest/environment.ts';
+import { processBatch, type BatchResult, type FanoutPorts } from '../src/detections/ingest/process-batch.ts';
+import { lambdaHandler } from '../src/lambda/handler.ts';
+import { logger } from '../src/lambda/logger.ts';
+import { parseOrThrow } from '../src/validation.ts';
+
+/**
+ * SQS event source (ReportBatchItemFailures) of the detections queue: each raw detection is decided,
+ * recorded and fanned out; only the failed messages are returned for redelivery.
+ */
+
+const eventSchema = z.object({
+  Records: z.array(z.object({ messageId: z.string().min(1), body: z.string() })),
+});
+
+class InvalidEvent extends Error {
+  override name = 'InvalidEvent';
+}
+
+async function reportRejected(rejected: BatchResult['rejected']): Promise<void> {
+  logger.warn('invalid detections acknowledged without processing', { count: rejected.length, rejected });
+  const topicArn = process.env[ENV.opsTopicArn];
+  if (!topicArn) return;
+  const lines = rejected.map((r) => `- message ${r.messageId}${r.id ? `, detection ${r.id}` : ''}: ${r.error}`);
+  const message = [
+    `${rejected.length} detection(s) could not be read and were dropped (not retried).`,
+    'The appliance sent them in a shape autotap does not understand; each line names the problem.',
+    '',
+    ...lines,
+  ].join('\n');
+  try {
+    await publish(topicArn, `autotap: ${rejected.length} invalid detection(s) dropped`, message);
+  } catch (error) {
+    // The report is a courtesy; failing the batch for it would redeliver the valid detections too.
+    logger.error('could not report invalid detections to the ops topic', { errorName: (error as Error).name });
+  }
+}
+
+export const handler = lambdaHandler<unknown, SQSBatchResponse>(async (event) => {
+  const { Records } = parseOrThrow(eventSchema, event, (d) => new InvalidEvent(`not an SQS event: ${d}`));
+  const config = detectionsConfig();
+  const table = new DetectionTable(requiredVariable(ENV.table, 'the detections table name'));
+  const detectionsTopicArn = requiredVariable(ENV.detectionsTopicArn, 'the detections topic ARN');
+  const emailTopicArn = requiredVariable(ENV.emailTopicArn, 'the detections email topic ARN');
+  const slackQueueUrl = process.env[ENV.slackQueueUrl];
+
+  const fanout: FanoutPorts = {
+    publishBatch: (topic, entries) => publishBatch(topic === 'detections' ? detectionsTopicArn : emailTopicArn, entries),
+  };
+  if (config.slack && slackQueueUrl) {
+    fanout.enqueueSlack = async (bodies) => {
+      try {
+        await sendMessages(slackQueueUrl, bodies);
+        return new Set();
+      } catch (error) {
+        if (error instanceof QueueSendFailed) return new Set(error.failed);
+        throw error;
+      }
+    };
+  }
+
+  const result = await processBatch(
+    Records.map((r) => ({ messageId: r.messageId, body: r.body })),
+    table,
+    fanout,
+    {
+      policy: lifecyclePolicy(config),
+      normalize: config.appliance ? { applianceUrl: config.appliance.url } : {},
+      ...(config.slack?.minRiskScore !== undefined ? { slackMinRiskScore: config.slack.minRiskScore } : {}),
+    },
+  );
+  for (const report of result.reports) {
+    if (report.outcome === 'failed') logger.warn('detection not processed; it will be redelivered', { ...report });
+    else logger.info('detection processed', { ...report });
+  }
+  if (result.rejected.length > 0) await reportRejected(result.rejected);
+  return { batchItemFailures: result.failed.map((itemIdentifier) => ({ itemIdentifier })) };
+});

@@ -1,0 +1,165 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import type { DetectionRecord } from '../detections/lifecycle.ts';
+import type { Outbox, StoredDetection } from '../detections/ingest/outbox.ts';
+
+let shared: { endpoint: string | undefined; client: DynamoDBClient } | undefined;
+/** One client per container, as in ec2.ts. */
+export function dynamoClient(): DynamoDBClient {
+  const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
+  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new DynamoDBClient({}) };
+  return shared.client;
+}
+
+/**
+ * Items of the detections table (partition key `pk`, string; TTL attribute `expiresAt`):
+ * - `detection#...`: `modTime` N (the condition key), `record` S (DetectionRecord JSON), optional
+ *   `outbox` S (Outbox JSON) with `outboxToken` S beside it for conditions;
+ * - `cursor#extrahop`: `cursor` N, the poll's committed mod_time;
+ * - `webhook-replay#...`: only `expiresAt`, one per accepted signature.
+ * JSON strings rather than maps: the records are read and written whole, and stay one attribute each.
+ */
+
+const s = (value: string): AttributeValue => ({ S: value });
+const n = (value: number): AttributeValue => ({ N: String(value) });
+
+const conditionFailed = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+
+export class DetectionTable {
+  readonly tableName: string;
+  private readonly client: DynamoDBClient;
+
+  constructor(tableName: string, client = dynamoClient()) {
+    this.tableName = tableName;
+    this.client = client;
+  }
+
+  async load(pk: string): Promise<StoredDetection | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true }));
+    const item = out.Item;
+    if (!item?.record?.S) return undefined;
+    const stored: StoredDetection = { record: JSON.parse(item.record.S) as DetectionRecord };
+    if (item.outbox?.S) stored.outbox = JSON.parse(item.outbox.S) as Outbox;
+    return stored;
+  }
+
+  /**
+   * Writes a newer record together with its outbox. False when the item holds the same or a newer
+   * modTime, or an outbox not yet delivered: the caller re-reads and decides again.
+   */
+  async saveWithOutbox(pk: string, record: DetectionRecord, outbox: Outbox, expiresAt: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: s(pk),
+            modTime: n(record.modTime),
+            record: s(JSON.stringify(record)),
+            outbox: s(JSON.stringify(outbox)),
+            outboxToken: s(outbox.token),
+            expiresAt: n(expiresAt),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR (modTime < :m AND attribute_not_exists(outboxToken))',
+          ExpressionAttributeValues: { ':m': n(record.modTime) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Replaces the outbox whose token is `expectedToken` (a claim, or progress); false when it changed meanwhile. */
+  async replaceOutbox(pk: string, expectedToken: string, outbox: Outbox): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: s(pk) },
+          UpdateExpression: 'SET outbox = :o, outboxToken = :t',
+          ConditionExpression: 'outboxToken = :expected',
+          ExpressionAttributeValues: { ':o': s(JSON.stringify(outbox)), ':t': s(outbox.token), ':expected': s(expectedToken) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Removes a delivered outbox; false when another delivery had taken it over. */
+  async clearOutbox(pk: string, token: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: s(pk) },
+          UpdateExpression: 'REMOVE outbox, outboxToken',
+          ConditionExpression: 'outboxToken = :t',
+          ExpressionAttributeValues: { ':t': s(token) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async readCursor(pk: string): Promise<number | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true }));
+    const value = out.Item?.cursor?.N;
+    return value === undefined ? undefined : Number(value);
+  }
+
+  /** Moves the cursor from `previous` (undefined: no cursor yet) to `next`; false when another poll moved it first. */
+  async commitCursor(pk: string, previous: number | undefined, next: number, now: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: s(pk), cursor: n(next), committedAt: n(now) },
+          ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : '#c = :previous',
+          ...(previous === undefined ? {} : { ExpressionAttributeNames: { '#c': 'cursor' }, ExpressionAttributeValues: { ':previous': n(previous) } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async forget(pk: string): Promise<void> {
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: s(pk) } }));
+  }
+
+  /** Records a key once; false when it was already there (and has not expired). */
+  async recordOnce(pk: string, expiresAt: number, now: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: s(pk), expiresAt: n(expiresAt) },
+          // TTL deletion lags by up to days: an expired item must not block the key.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': n(Math.floor(now / 1000)) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+}

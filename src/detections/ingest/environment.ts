@@ -1,0 +1,30 @@
+import { configFromEnvironment } from '../../config/environment.ts';
+import { ConfigError } from '../../config/error.ts';
+import { detectionsSchema, type DetectionsConfig } from '../../config/schema.ts';
+import type { LifecyclePolicy } from '../lifecycle.ts';
+
+/** What the detection Lambdas read from their environment, besides AUTOTAP_CONFIG. */
+export const ENV = {
+  table: 'DETECTIONS_TABLE',
+  queueUrl: 'DETECTIONS_QUEUE_URL',
+  detectionsTopicArn: 'DETECTIONS_TOPIC_ARN',
+  emailTopicArn: 'DETECTIONS_EMAIL_TOPIC_ARN',
+  slackQueueUrl: 'SLACK_QUEUE_URL',
+  opsTopicArn: 'OPS_TOPIC_ARN',
+  initialLookbackMinutes: 'DETECTIONS_INITIAL_LOOKBACK_MINUTES',
+} as const;
+
+export function requiredVariable(name: string, what: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`${name}: not set (expected ${what})`);
+  return value;
+}
+
+/** The detections section; a configuration without one gets the defaults. */
+export function detectionsConfig(env: NodeJS.ProcessEnv = process.env): DetectionsConfig {
+  return configFromEnvironment(env).detections ?? detectionsSchema.parse({});
+}
+
+export function lifecyclePolicy(config: DetectionsConfig): LifecyclePolicy {
+  return { minRiskScore: config.minRiskScore, escalationDelta: config.escalationDelta, notifyOnClose: config.notifyOnClose };
+}
