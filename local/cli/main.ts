@@ -13,6 +13,9 @@ const USAGE = `usage: autotap <command>
   simulate --scenario FILE [--config FILE] [--json]
       Seed the local AWS from a scenario, run its events through the real state machines,
       and print what happened (a table, or one JSON document with --json).
+  plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] [--json]
+      What the reconciler would create, delete, move or skip, and why; read-only. Against the
+      account of your AWS credentials (config/<stage>.yml), or a scenario on the local AWS.
   demo
       Run the built-in demo (what \`npm start\` does).
   bench [--quick] [options]
@@ -56,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'simulate':
         await runSimulate(rest);
         return 0;
+      case 'plan':
+        return await (await import('./plan.ts')).planCommand(rest, ROOT);
       case 'demo':
         await runDemo();
         return 0;

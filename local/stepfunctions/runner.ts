@@ -25,6 +25,8 @@ export interface ExecutionRecord {
   error: { name: string; message: string } | null;
   /** States entered, retries included: what Step Functions bills as state transitions. */
   stateTransitions: number;
+  /** Events of the execution's log (AWS records a few more per Task: scheduled, started). */
+  historyEvents: number;
 }
 
 export interface RunOptions {
@@ -137,8 +139,10 @@ export async function runExecution(machine: LoadedMachine, input: unknown, optio
     context: { Execution: { Id: executionArn, Name: executionArn.split(':').pop() } },
   });
   let stateTransitions = 0;
+  let historyEvents = 0;
   const counting = (async () => {
     for await (const event of execution.eventLogs) {
+      historyEvents += 1;
       if ((event as { type: string }).type === 'StateEntered' || (event as { type: string }).type === 'StateRetried') {
         stateTransitions += 1;
       }
@@ -148,11 +152,11 @@ export async function runExecution(machine: LoadedMachine, input: unknown, optio
   try {
     const output = await execution.result;
     await counting.catch(() => undefined);
-    return { ...record, status: 'SUCCEEDED', output, error: null, stateTransitions };
+    return { ...record, status: 'SUCCEEDED', output, error: null, stateTransitions, historyEvents };
   } catch (error) {
     await counting.catch(() => undefined);
     const { name, message } = executionError(error);
-    return { ...record, status: 'FAILED', output: null, error: { name, message }, stateTransitions };
+    return { ...record, status: 'FAILED', output: null, error: { name, message }, stateTransitions, historyEvents };
   }
 }
 

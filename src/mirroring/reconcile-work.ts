@@ -1,6 +1,6 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import type { InterfaceStanding, ReconcileSlice } from './reconcile.ts';
-import { candidateTargets } from './targets.ts';
+import { candidateTargets, limitedTargetIds } from './targets.ts';
 import type { Instance, Session, Target } from './types.ts';
 
 /**
@@ -88,7 +88,7 @@ export async function loadSlice(work: WorkSlice, config: MirroringConfig, ports:
   let targetSessions: Session[] = [];
   if (work.mode === 'reconcile' && instances.length > 0) {
     accountTargets = await ports.describeTargets();
-    const candidates = candidateTargets(config, accountTargets).targets.map((t) => t.trafficMirrorTargetId);
+    const candidates = limitedTargetIds(candidateTargets(config, accountTargets).targets);
     targetSessions = candidates.length > 0 ? await ports.describeSessionsOfTargets(candidates) : [];
   }
   return { config, mode: work.mode, instances, sessions, otherInterfaces, accountTargets, targetSessions };

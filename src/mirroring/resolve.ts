@@ -2,7 +2,7 @@ import type { MirroringConfig } from '../config/schema.ts';
 import { RetryableError } from './errors.ts';
 import type { MirrorRequest } from './input.ts';
 import { planInterfaces, type InterfacePlan } from './plan.ts';
-import { candidateTargets } from './targets.ts';
+import { candidateTargets, limitedTargetIds } from './targets.ts';
 import type { Instance, Session, Target } from './types.ts';
 
 export interface ResolvePorts {
@@ -50,7 +50,7 @@ export async function resolveInterfaces(
   let targetSessions: Session[] = [];
   if (eniIds.length > 0) {
     [interfaceSessions, accountTargets] = await Promise.all([ports.describeSessionsOfInterfaces(eniIds), ports.describeTargets()]);
-    const targetIds = candidateTargets(config, accountTargets).targets.map((t) => t.trafficMirrorTargetId);
+    const targetIds = limitedTargetIds(candidateTargets(config, accountTargets).targets);
     targetSessions = targetIds.length > 0 ? await ports.describeSessionsOfTargets(targetIds) : [];
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { MirroringConfig } from '../config/schema.ts';
 import type { Session, Target } from './types.ts';
 
@@ -51,6 +52,20 @@ function byTargetId(a: Target, b: Target): number {
   return a.trafficMirrorTargetId < b.trafficMirrorTargetId ? -1 : a.trafficMirrorTargetId > b.trafficMirrorTargetId ? 1 : 0;
 }
 
+/**
+ * The targets whose load must be described: those with a source limit (ENI targets). Load balancer
+ * targets are unlimited, and ENIs are spread over them without looking (see chooseTarget), which
+ * keeps one paginated describe of every session in the account out of each execution.
+ */
+export function limitedTargetIds(targets: readonly Target[]): string[] {
+  return targets.filter((t) => t.maxSources !== undefined).map((t) => t.trafficMirrorTargetId);
+}
+
+/** Rendezvous weight of an ENI on a target: stable, so every execution spreads ENIs alike. */
+function weight(networkInterfaceId: string, targetId: string): string {
+  return createHash('sha256').update(`${networkInterfaceId}|${targetId}`).digest('hex');
+}
+
 /** Source ENIs per target, counted as AWS counts them for the sources-per-target quota. */
 export function targetLoads(sessions: readonly Session[]): Map<string, Set<string>> {
   const loads = new Map<string, Set<string>>();
@@ -67,9 +82,12 @@ export type TargetChoice =
   | { reason: 'no-target' | 'target-full' };
 
 /**
- * Targets in the ENI's zone first (cross-zone mirroring costs data transfer; `same-only` forbids it),
- * then the least loaded with free capacity; ties go to the lower id so that duplicate executions
- * reach the same decision. `loads` is updated with the choice so a batch spreads over targets.
+ * Targets in the ENI's zone first (cross-zone mirroring costs data transfer; `same-only` forbids
+ * it). Within a zone group, unlimited targets (NLB, GWLB endpoint) come before limited ones (ENI
+ * targets fill after 10 or 100 sources) and ENIs are spread over them by a stable hash of the ENI
+ * (rendezvous hashing: even, no describe needed, and the same answer for duplicate executions);
+ * limited targets go least loaded first, ties by id. `loads` is updated with the choice so a batch
+ * spreads over limited targets too.
  */
 export function chooseTarget(
   availabilityZone: string,
@@ -84,9 +102,19 @@ export function chooseTarget(
   const loadOf = (t: Target) => loads.get(t.trafficMirrorTargetId)?.size ?? 0;
   const hasRoom = (t: Target) =>
     t.maxSources === undefined || loadOf(t) < t.maxSources || loads.get(t.trafficMirrorTargetId)?.has(networkInterfaceId) === true;
+  const limited = (t: Target) => Number(t.maxSources !== undefined);
   const ranked = allowed
     .filter(hasRoom)
-    .sort((a, b) => Number(!sameZone(a)) - Number(!sameZone(b)) || loadOf(a) - loadOf(b) || byTargetId(a, b));
+    .map((t) => ({ t, w: t.maxSources === undefined ? weight(networkInterfaceId, t.trafficMirrorTargetId) : '' }))
+    .sort(
+      (a, b) =>
+        Number(!sameZone(a.t)) - Number(!sameZone(b.t)) ||
+        limited(a.t) - limited(b.t) ||
+        (a.w > b.w ? -1 : a.w < b.w ? 1 : 0) ||
+        loadOf(a.t) - loadOf(b.t) ||
+        byTargetId(a.t, b.t),
+    )
+    .map(({ t }) => t);
   const [best, ...rest] = ranked;
   if (!best) return { reason: 'target-full' };
   const sources = loads.get(best.trafficMirrorTargetId) ?? new Set<string>();

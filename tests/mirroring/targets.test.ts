@@ -33,13 +33,27 @@ describe('chooseTarget', () => {
     expect(chooseTarget('us-east-1a', 'eni-2', twoIn1a, targetLoads([session({ trafficMirrorTargetId: 'tmt-a' })]), 'prefer-same')).toMatchObject({
       trafficMirrorTargetId: 'tmt-a2',
     });
-    expect(chooseTarget('us-east-1a', 'eni-3', [nlb, a], targetLoads([]), 'prefer-same')).toMatchObject({ trafficMirrorTargetId: 'tmt-a' });
+    // A load balancer does not fill up: it goes before an ENI target of the same zone.
+    expect(chooseTarget('us-east-1a', 'eni-3', [a, nlb], targetLoads([]), 'prefer-same')).toMatchObject({ trafficMirrorTargetId: 'tmt-c' });
   });
 
-  it('spreads a batch by counting its own choices', () => {
+  it('spreads a batch over ENI targets by counting its own choices', () => {
     const loads = targetLoads([]);
-    const picks = ['eni-1', 'eni-2', 'eni-3', 'eni-4'].map((eni) => chooseTarget('us-east-1a', eni, [a, nlb], loads, 'prefer-same'));
-    expect(picks.map((p) => ('trafficMirrorTargetId' in p ? p.trafficMirrorTargetId : p.reason))).toEqual(['tmt-a', 'tmt-c', 'tmt-a', 'tmt-c']);
+    const a2 = { ...a, trafficMirrorTargetId: 'tmt-a2', maxSources: 10 };
+    const picks = ['eni-1', 'eni-2', 'eni-3', 'eni-4'].map((eni) => chooseTarget('us-east-1a', eni, [{ ...a, maxSources: 10 }, a2], loads, 'prefer-same'));
+    expect(picks.map((p) => ('trafficMirrorTargetId' in p ? p.trafficMirrorTargetId : p.reason))).toEqual(['tmt-a', 'tmt-a2', 'tmt-a', 'tmt-a2']);
+  });
+
+  it('spreads ENIs evenly over load balancers, the same way whatever the loads', () => {
+    const nlbs = [target({ trafficMirrorTargetId: 'tmt-n1' }), target({ trafficMirrorTargetId: 'tmt-n2' })];
+    const enis = Array.from({ length: 400 }, (_, i) => `eni-${i.toString(16)}`);
+    const first = enis.map((eni) => chooseTarget('us-east-1a', eni, nlbs, targetLoads([]), 'prefer-same'));
+    const busy = targetLoads(Array.from({ length: 50 }, (_, i) => session({ networkInterfaceId: `eni-x${i}`, trafficMirrorTargetId: 'tmt-n1' })));
+    const again = enis.map((eni) => chooseTarget('us-east-1a', eni, nlbs, busy, 'prefer-same'));
+    expect(again).toEqual(first);
+    const onFirst = first.filter((c) => 'trafficMirrorTargetId' in c && c.trafficMirrorTargetId === 'tmt-n1').length;
+    expect(onFirst).toBeGreaterThan(150);
+    expect(onFirst).toBeLessThan(250);
   });
 
   it('falls back across zones only when allowed, and tells full from absent', () => {
