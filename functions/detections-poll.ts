@@ -49,7 +49,7 @@ export const handler = lambdaHandler<unknown, PollOutput>(async (_event, context
       },
       {
         pageSize: config.poll.pageSize,
-        initialCursor: Date.now() - (Number.isFinite(lookback) && lookback >= 0 ? lookback : DEFAULT_LOOKBACK_MINUTES) * 60_000,
+        initialCursor: Math.max(0, Date.now() - (Number.isFinite(lookback) && lookback >= 0 ? lookback : DEFAULT_LOOKBACK_MINUTES) * 60_000),
       },
     );
     if (result.outcome === 'incomplete') logger.warn('poll window incomplete; the cursor stays and the next poll reads it again', { ...result });
