@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { functionArn, type ExecutionRecord, type LoadedMachine } from '../stepfunctions/runner.ts';
+import { functionArn, type LoadedMachine } from '../stepfunctions/runner.ts';
 
 /**
  * Runs executions of one definition the way local/stepfunctions/runner.ts does (same handlers, same
@@ -45,8 +45,17 @@ function lambdaContext(functionName: string) {
   };
 }
 
+/** What the benchmark reads of an execution (a subset of the runner's ExecutionRecord). */
+export interface BenchExecution {
+  status: 'SUCCEEDED' | 'FAILED';
+  output: unknown;
+  error: { name: string; message: string } | null;
+  /** States entered, retries included: what Step Functions bills as state transitions. */
+  stateTransitions: number;
+}
+
 export interface Executor {
-  run(input: unknown, onInvoke?: (functionName: string) => void): Promise<ExecutionRecord>;
+  run(input: unknown, onInvoke?: (functionName: string) => void): Promise<BenchExecution>;
 }
 
 export function executor(machine: LoadedMachine): Executor {
@@ -77,16 +86,15 @@ export function executor(machine: LoadedMachine): Executor {
           if (type === 'StateEntered' || type === 'StateRetried') stateTransitions += 1;
         }
       })();
-      const record = { stateMachine: machine.name, executionArn, input };
       try {
         const output = await execution.result;
         await counting.catch(() => undefined);
-        return { ...record, status: 'SUCCEEDED', output, error: null, stateTransitions };
+        return { status: 'SUCCEEDED', output, error: null, stateTransitions };
       } catch (error) {
         await counting.catch(() => undefined);
         const e = error as { name?: string; message?: string; cause?: { name?: string; message?: string } };
         const inner = e.cause && typeof e.cause === 'object' ? e.cause : e;
-        return { ...record, status: 'FAILED', output: null, error: { name: inner.name ?? 'Error', message: inner.message ?? String(error) }, stateTransitions };
+        return { status: 'FAILED', output: null, error: { name: inner.name ?? 'Error', message: inner.message ?? String(error) }, stateTransitions };
       }
     },
   };

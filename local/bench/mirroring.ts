@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { startLocalAutotap, type LocalAutotap } from '../environment.ts';
-import { loadStateMachine, type ExecutionRecord } from '../stepfunctions/runner.ts';
-import { executor, type Executor } from './executor.ts';
+import { loadStateMachine } from '../stepfunctions/runner.ts';
+import { executor, type BenchExecution, type Executor } from './executor.ts';
 import { MANAGED_TAG, type EniResult } from '../../src/mirroring/types.ts';
 import { observeHttp, type HttpObservation } from './http-observer.ts';
 import {
@@ -120,7 +120,7 @@ export interface MirroringResult {
   };
 }
 
-const resultsOf = (record: ExecutionRecord): EniResult[] =>
+const resultsOf = (record: BenchExecution): EniResult[] =>
   record.status === 'SUCCEEDED' ? ((record.output as { results?: EniResult[] }).results ?? []) : [];
 
 async function withLocal<T>(seed: Parameters<typeof startLocalAutotap>[0], config: Parameters<typeof startLocalAutotap>[1], options: Parameters<typeof startLocalAutotap>[2], body: (local: LocalAutotap) => Promise<T>): Promise<T> {
@@ -155,7 +155,7 @@ export async function runMirroringBench(input: Partial<MirroringParams> = {}): P
   const params = { ...DEFAULT_MIRRORING, ...input, burst: input.burst ?? {} };
   const burst = generateBurst(params.burst);
   const time = timeModel(params.scale);
-  const sdk = scaleSdkBackoff(params.scale);
+  const sdk = await scaleSdkBackoff(params.scale);
   const progress = params.onProgress ?? (() => undefined);
   try {
     const machine = executor(scaledMachine(loadStateMachine('mirror-instances'), params.scale));
@@ -165,7 +165,7 @@ export async function runMirroringBench(input: Partial<MirroringParams> = {}): P
     return await withLocal(burst.seed, burst.config, { clock: time.clock, faults }, async (local) => {
       const http = observeHttp(local.emulator.endpoint);
       const invocations: Record<string, number> = {};
-      const records: ExecutionRecord[] = new Array(burst.events.length);
+      const records: BenchExecution[] = new Array(burst.events.length);
       let next = 0;
       let done = 0;
       const elu0 = performance.eventLoopUtilization();
@@ -199,7 +199,7 @@ export async function runMirroringBench(input: Partial<MirroringParams> = {}): P
 interface RunObservations {
   params: MirroringParams & { burst: Partial<BurstParams> };
   burst: Burst;
-  records: ExecutionRecord[];
+  records: BenchExecution[];
   local: LocalAutotap;
   invocations: Record<string, number>;
   happyPath: HappyPath;

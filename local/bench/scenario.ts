@@ -76,9 +76,12 @@ const FILTER_ID = 'tmf-0f1';
 /** Ids stay valid for both the emulator and the workflow's input check (hex digits only). */
 const hex = (prefix: string, n: number) => `${prefix}-${(0x100000 + n).toString(16)}`;
 
-/** How many of `total` items get a share, spread evenly (deterministic, no rounding drift). */
+/**
+ * Which of `total` items get a share, spread evenly (deterministic, no rounding drift); at least
+ * one when the share is not zero, so that a small run still has every kind of instance.
+ */
 function picks(total: number, share: number, offset: number): Set<number> {
-  const count = Math.round(total * share);
+  const count = share > 0 ? Math.min(total, Math.max(1, Math.round(total * share))) : 0;
   const chosen = new Set<number>();
   for (let k = 0; k < count; k += 1) chosen.add((Math.floor(((k + 0.5) * total) / count) + offset) % total);
   return chosen;

@@ -78,32 +78,37 @@ interface SdkRetryDelays {
 /**
  * Divides the AWS SDK's retry base delays (50 ms, and 1 s after throttling, in the installed
  * @smithy/core) by `scale`. The EC2 client is CommonJS, so the class patched is the one its own
- * `require('@smithy/core/retry')` returns. Must run before the first client is created (a client's
- * strategy reads the plain delay once). Returns what it did and how to undo it.
+ * `require('@smithy/core/retry')` returns; a client created afterwards proves the patch reached the
+ * module the handlers use (its retry strategy reads the plain delay when created). Must run before
+ * the handlers create their first client. Returns what it did and how to undo it.
  */
-export function scaleSdkBackoff(scale: number): { scaled: boolean; detail: string; restore(): void } {
+export async function scaleSdkBackoff(scale: number): Promise<{ scaled: boolean; detail: string; restore(): void }> {
+  const unscaled = (why: string) => ({ scaled: false, detail: `SDK backoff in real time: ${why}`, restore: () => undefined });
+  let Retry: SdkRetryDelays | undefined;
   try {
-    const requireHere = createRequire(import.meta.url);
-    const ec2Entry = requireHere.resolve('@aws-sdk/client-ec2');
-    const retry = createRequire(ec2Entry)('@smithy/core/retry') as { Retry?: SdkRetryDelays };
-    const Retry = retry.Retry;
-    if (!Retry || typeof Retry.delay !== 'function' || typeof Retry.throttlingDelay !== 'function') {
-      return { scaled: false, detail: 'SDK retry delays not found: SDK backoff runs in real time', restore: () => undefined };
-    }
-    const original = { delay: Retry.delay, throttlingDelay: Retry.throttlingDelay };
-    const base = original.delay.call(Retry);
-    const throttling = original.throttlingDelay.call(Retry);
-    Retry.delay = () => base / scale;
-    Retry.throttlingDelay = () => throttling / scale;
-    return {
-      scaled: true,
-      detail: `SDK retry base delays ${base} ms / ${throttling} ms (throttled) divided by ${scale}`,
-      restore: () => {
-        Retry.delay = original.delay;
-        Retry.throttlingDelay = original.throttlingDelay;
-      },
-    };
+    const ec2Entry = createRequire(import.meta.url).resolve('@aws-sdk/client-ec2');
+    Retry = (createRequire(ec2Entry)('@smithy/core/retry') as { Retry?: SdkRetryDelays }).Retry;
   } catch (error) {
-    return { scaled: false, detail: `SDK backoff not scaled (${(error as Error).message})`, restore: () => undefined };
+    return unscaled((error as Error).message);
   }
+  if (!Retry || typeof Retry.delay !== 'function' || typeof Retry.throttlingDelay !== 'function') return unscaled('no retry delays to scale in @smithy/core');
+  const patched = Retry;
+  const original = { delay: patched.delay, throttlingDelay: patched.throttlingDelay };
+  const restore = () => {
+    patched.delay = original.delay;
+    patched.throttlingDelay = original.throttlingDelay;
+  };
+  const base = original.delay.call(patched);
+  const throttling = original.throttlingDelay.call(patched);
+  patched.delay = () => base / scale;
+  patched.throttlingDelay = () => throttling / scale;
+
+  const { EC2Client } = await import('@aws-sdk/client-ec2');
+  const provider = (new EC2Client({ region: 'us-east-1' }).config as { retryStrategy?: () => Promise<{ baseDelay?: number }> }).retryStrategy;
+  const strategy = typeof provider === 'function' ? await provider() : undefined;
+  if (strategy?.baseDelay !== base / scale) {
+    restore();
+    return unscaled('the EC2 client in use does not read the patched delays');
+  }
+  return { scaled: true, detail: `SDK retry base delays ${base} ms / ${throttling} ms (throttled) divided by ${scale}`, restore };
 }
