@@ -75,6 +75,7 @@ export const handler = lambdaHandler<unknown, SQSBatchResponse>(async (event) =>
     },
   );
   for (const report of result.reports) {
+    if (report.outcome === 'rejected') continue;
     if (report.outcome === 'failed') logger.warn('detection not processed; it will be redelivered', { ...report });
     else logger.info('detection processed', { ...report });
   }

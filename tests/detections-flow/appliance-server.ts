@@ -122,7 +122,7 @@ export function rawDetection(id: number, modTime: number, extra: RawDetection = 
     description: 'Device [10.0.1.7](#/metrics/devices/1) tried many passwords.',
     categories: ['sec', 'sec.attack'],
     risk_score: 60,
-    start_time: modTime - 60_000,
+    start_time: Math.max(0, modTime - 60_000),
     update_time: modTime,
     mod_time: modTime,
     status: null,

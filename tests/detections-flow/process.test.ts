@@ -1,0 +1,225 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterEach, describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { rawDetection, type RawDetection } from './appliance-server.ts';
+import { startFlow, TOPICS, type Flow } from './fixture.ts';
+
+let flow: Flow | undefined;
+afterEach(async () => {
+  await flow?.close();
+  flow = undefined;
+});
+
+async function enqueue(f: Flow, ...bodies: (RawDetection | string)[]): Promise<void> {
+  for (const body of bodies) {
+    await f.sqs.send(new SendMessageCommand({ QueueUrl: f.queueUrl, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) }));
+  }
+}
+
+const events = (f: Flow, topic: 'detections' | 'email') => f.published(topic).map((m) => m.messageAttributes.event?.value);
+const slackMessages = (f: Flow) => f.emulator.queueMessages('autotap-slack').map((m) => JSON.parse(m.body) as { event: string; detection: { id: string } });
+
+describe('update semantics through the processor', () => {
+  test('new -> notified once; the same update again -> nothing', async () => {
+    flow = await startFlow();
+    await enqueue(flow, rawDetection(42, 1_000, { risk_score: 60 }));
+    const [first] = await flow.drain();
+    expect(first?.batchItemFailures).toEqual([]);
+    expect(events(flow, 'detections')).toEqual(['new']);
+    expect(events(flow, 'email')).toEqual(['new']);
+    expect(slackMessages(flow).map((m) => [m.event, m.detection.id])).toEqual([['new', '42']]);
+
+    const detectionMessage = flow.published('detections')[0]!;
+    expect(detectionMessage.messageAttributes).toEqual({
+      riskScore: { dataType: 'Number', value: '60' },
+      severity: { dataType: 'String', value: 'medium' },
+      category: { dataType: 'String', value: 'sec' },
+      type: { dataType: 'String', value: 'rdp_brute_force' },
+      event: { dataType: 'String', value: 'new' },
+    });
+    expect(JSON.parse(detectionMessage.message)).toMatchObject({ schema: 'autotap.detection/1', event: 'new', detection: { id: '42', modTime: 1_000 } });
+    expect(flow.published('email')[0]?.subject).toMatch(/RDP brute force 42/);
+
+    await enqueue(flow, rawDetection(42, 1_000, { risk_score: 60 }));
+    await flow.drain();
+    expect(flow.emulator.published()).toHaveLength(2);
+    expect(slackMessages(flow)).toHaveLength(1);
+    const stored = await flow.table.load('detection#default#42');
+    expect(stored?.outbox).toBeUndefined();
+    expect(stored?.record).toMatchObject({ id: '42', modTime: 1_000, lastNotified: { event: 'new', riskScore: 60 } });
+  });
+
+  test('a minor update is recorded and goes to the detections topic only; an escalation notifies', async () => {
+    flow = await startFlow();
+    await enqueue(flow, rawDetection(7, 1_000, { risk_score: 40 }));
+    await flow.drain();
+    await enqueue(flow, rawDetection(7, 2_000, { risk_score: 45, assignee: 'sam' }));
+    await flow.drain();
+    expect(events(flow, 'detections')).toEqual(['new', 'updated']);
+    expect(events(flow, 'email')).toEqual(['new']);
+    await enqueue(flow, rawDetection(7, 3_000, { risk_score: 85 }));
+    await flow.drain();
+    expect(events(flow, 'detections')).toEqual(['new', 'updated', 'escalated']);
+    expect(events(flow, 'email')).toEqual(['new', 'escalated']);
+    expect(slackMessages(flow).map((m) => m.event)).toEqual(['new', 'escalated']);
+  });
+
+  test('below minRiskScore: recorded and published for machines, nobody is told', async () => {
+    flow = await startFlow();
+    await enqueue(flow, rawDetection(8, 1_000, { risk_score: 10 }));
+    await flow.drain();
+    expect(events(flow, 'detections')).toEqual(['new']);
+    expect(flow.published('email')).toEqual([]);
+    expect(slackMessages(flow)).toEqual([]);
+  });
+
+  test.each([
+    [false, ['new']],
+    [true, ['new', 'closed']],
+  ])('closed with notifyOnClose %s', async (notifyOnClose, emailEvents) => {
+    flow = await startFlow({ notifyOnClose });
+    await enqueue(flow, rawDetection(9, 1_000));
+    await flow.drain();
+    await enqueue(flow, rawDetection(9, 2_000, { status: 'closed', resolution: 'action_taken' }));
+    await flow.drain();
+    expect(events(flow, 'detections')).toEqual(['new', 'closed']);
+    expect(events(flow, 'email')).toEqual(emailEvents);
+  });
+
+  test('an older update arriving late is stale: nothing published, the record keeps the newer one', async () => {
+    flow = await startFlow();
+    await enqueue(flow, rawDetection(10, 2_000));
+    await flow.drain();
+    await enqueue(flow, rawDetection(10, 1_000, { risk_score: 99 }));
+    await flow.drain();
+    expect(flow.emulator.published()).toHaveLength(2);
+    expect((await flow.table.load('detection#default#10'))?.record.modTime).toBe(2_000);
+  });
+
+  test('two updates of one detection in the same batch are decided in order', async () => {
+    flow = await startFlow();
+    await enqueue(flow, rawDetection(11, 1_000, { risk_score: 40 }), rawDetection(11, 2_000, { risk_score: 90 }));
+    await flow.drain();
+    expect(events(flow, 'detections')).toEqual(['new', 'escalated']);
+    expect(events(flow, 'email')).toEqual(['new', 'escalated']);
+  });
+});
+
+describe('delivery guarantees', () => {
+  test('the same update delivered twice concurrently (poll and push) is notified once', async () => {
+    flow = await startFlow();
+    await enqueue(flow, rawDetection(77, 5_000), rawDetection(77, 5_000));
+    const event = await flow.receive(10);
+    expect(event.Records).toHaveLength(2);
+    // Two Lambda invocations at once, one message each.
+    const responses = await Promise.all(event.Records.map((record) => flow!.runProcessor({ Records: [record] })));
+    expect(responses.flatMap((r) => r.batchItemFailures)).toEqual([]);
+    expect(flow.published('email')).toHaveLength(1);
+    expect(flow.published('detections')).toHaveLength(1);
+    expect(slackMessages(flow)).toHaveLength(1);
+  });
+
+  test('many concurrent deliveries of one update still notify once', async () => {
+    flow = await startFlow();
+    const records = Array.from({ length: 6 }, (_, i) => ({ messageId: `m-${i}`, body: JSON.stringify(rawDetection(78, 5_000)) }));
+    const responses = await Promise.all(records.map((r) => flow!.runProcessor({ Records: [r] } as never)));
+    expect(flow.published('email')).toHaveLength(1);
+    // A delivery that kept losing the race is retried, never published twice.
+    for (const r of responses) for (const f of r.batchItemFailures) await flow.runProcessor({ Records: [records.find((x) => x.messageId === f.itemIdentifier)!] } as never);
+    expect(flow.published('email')).toHaveLength(1);
+  });
+
+  test('SNS failing for a while: reported in batchItemFailures, delivered on redelivery, exactly one notification', async () => {
+    flow = await startFlow();
+    flow.emulator.setFaults({ serverErrors: { actions: ['PublishBatch'], rate: 1 } });
+    await enqueue(flow, rawDetection(50, 1_000), rawDetection(51, 1_000, { risk_score: 10 }));
+    const first = await flow.processOnce();
+    expect(first.response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(first.event.Records.map((r) => r.messageId).sort());
+    expect(flow.emulator.published()).toEqual([]);
+    // The record is written with its outbox (Slack, a queue, already has it): a redelivery must not
+    // decide "duplicate" and drop the rest.
+    expect((await flow.table.load('detection#default#50'))?.outbox).toMatchObject({ modTime: 1_000, notify: true, sent: ['slack'] });
+
+    const second = await flow.processOnce();
+    expect(second.response.batchItemFailures).toHaveLength(2);
+    flow.emulator.setFaults({});
+    await flow.drain();
+    expect(flow.emulator.queueMessages('autotap-detections')).toEqual([]);
+    expect(events(flow, 'email')).toEqual(['new']);
+    expect(flow.published('detections').map((m) => JSON.parse(m.message).detection.id).sort()).toEqual(['50', '51']);
+    expect(slackMessages(flow)).toHaveLength(1);
+    expect((await flow.table.load('detection#default#50'))?.outbox).toBeUndefined();
+  });
+
+  test('one channel failing: the redelivery sends only what is missing', async () => {
+    flow = await startFlow({ withoutTopics: ['email'] });
+    await enqueue(flow, rawDetection(60, 1_000));
+    const first = await flow.processOnce();
+    expect(first.response.batchItemFailures).toHaveLength(1);
+    expect(events(flow, 'detections')).toEqual(['new']);
+    expect((await flow.table.load('detection#default#60'))?.outbox?.sent).toEqual(['detections', 'slack']);
+
+    flow.emulator.createTopic(TOPICS.email);
+    await flow.drain();
+    expect(events(flow, 'detections')).toEqual(['new']);
+    expect(events(flow, 'email')).toEqual(['new']);
+    expect(slackMessages(flow)).toHaveLength(1);
+  });
+
+  test('a newer update waits for an older outbox still owned by another delivery', async () => {
+    flow = await startFlow();
+    flow.emulator.setFaults({ serverErrors: { actions: ['PublishBatch'], rate: 1 } });
+    await flow.runProcessor({ Records: [{ messageId: 'owner', body: JSON.stringify(rawDetection(70, 1_000)) }] } as never);
+    flow.emulator.setFaults({});
+    const newer = await flow.runProcessor({ Records: [{ messageId: 'newer', body: JSON.stringify(rawDetection(70, 2_000, { risk_score: 95 })) }] } as never);
+    expect(newer.batchItemFailures).toEqual([{ itemIdentifier: 'newer' }]);
+    expect(flow.emulator.published()).toEqual([]);
+    // The owner's redelivery sends its outbox; then the newer update goes through.
+    await flow.runProcessor({ Records: [{ messageId: 'owner', body: JSON.stringify(rawDetection(70, 1_000)) }] } as never);
+    await flow.runProcessor({ Records: [{ messageId: 'newer', body: JSON.stringify(rawDetection(70, 2_000, { risk_score: 95 })) }] } as never);
+    expect(events(flow, 'email')).toEqual(['new', 'escalated']);
+  });
+});
+
+describe('invalid and hostile input', () => {
+  test('invalid detections are acknowledged, reported to ops once per batch, and never published', async () => {
+    flow = await startFlow();
+    await enqueue(flow, '{"id": 5, "type": "x"}', 'not json', rawDetection(90, 1_000));
+    const { response } = await flow.processOnce();
+    expect(response.batchItemFailures).toEqual([]);
+    expect(flow.emulator.queueMessages('autotap-detections')).toEqual([]);
+    const ops = flow.published('ops');
+    expect(ops).toHaveLength(1);
+    expect(ops[0]?.subject).toBe('autotap: 2 invalid detection(s) dropped');
+    expect(ops[0]?.message).toContain('detection 5: ');
+    expect(ops[0]?.message).toContain('risk_score: expected an integer from 1 to 99');
+    expect(ops[0]?.message).toContain('the message body is not JSON');
+    expect(events(flow, 'detections')).toEqual(['new']);
+  });
+
+  test('fuzzed message bodies never crash the processor and never publish a detection', async () => {
+    flow = await startFlow();
+    const body = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.anything().map((v) => JSON.stringify(v) ?? 'undefined'),
+      fc.record({ id: fc.anything(), type: fc.anything(), risk_score: fc.anything(), mod_time: fc.anything(), start_time: fc.anything() }).map((v) => JSON.stringify(v)),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(body, { minLength: 1, maxLength: 10 }), async (bodies) => {
+        const records = bodies.map((b, i) => ({ messageId: `fuzz-${i}`, body: b }));
+        const response = await flow!.runProcessor({ Records: records } as never);
+        expect(response.batchItemFailures).toEqual([]);
+      }),
+      { numRuns: 60 },
+    );
+    expect(flow.published('detections')).toEqual([]);
+    expect(flow.published('email')).toEqual([]);
+    expect(flow.emulator.queueMessages('autotap-slack')).toEqual([]);
+  });
+
+  test('an event that is not an SQS event fails the invocation by name', async () => {
+    flow = await startFlow();
+    await expect(flow.runProcessor({ nope: true } as never)).rejects.toMatchObject({ name: 'InvalidEvent' });
+  });
+});
