@@ -62,6 +62,8 @@ export const mirroringSchema = z
       .string()
       .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, { message: 'expected an EventBridge schedule like rate(6 hours) or cron(0 */6 * * ? *)' })
       .default('rate(6 hours)'),
+    /** Publish autotap's own events (source `autotap`) on the bus EVENT_BUS_NAME. */
+    publishEvents: z.boolean().default(true),
   })
   .strict()
   .refine((m) => m.targets.length > 0 || m.targetTag !== undefined, {
