@@ -87,7 +87,7 @@ export class FaultInjector {
   }
 
   /** The throttling or server error this call gets before it reaches the service, if any. */
-  beforeCall(service: 'ec2' | 'sns' | 'sqs' | 'secretsmanager', action: string): ApiError | undefined {
+  beforeCall(service: 'ec2' | 'sns' | 'sqs' | 'secretsmanager' | 'events' | 'states', action: string): ApiError | undefined {
     const throttle = this.config.throttle;
     if (throttle) {
       const bucket = service === 'ec2' ? this.buckets[actionClass(action)] : undefined;
@@ -131,7 +131,7 @@ function appliesTo(actions: string[] | undefined, action: string): boolean {
   return actions === undefined || actions.includes(action);
 }
 
-function throttled(service: 'ec2' | 'sns' | 'sqs' | 'secretsmanager', action: string): ApiError {
+function throttled(service: 'ec2' | 'sns' | 'sqs' | 'secretsmanager' | 'events' | 'states', action: string): ApiError {
   if (service === 'ec2') return new ApiError('RequestLimitExceeded', `Request limit exceeded for ${action}.`, 503);
   if (service === 'sns') return new ApiError('Throttled', `Rate exceeded for ${action}.`, 429);
   return new ApiError('ThrottlingException', `Rate exceeded for ${action}.`, 400);

@@ -13,10 +13,12 @@ import {
   type TargetSeed,
 } from './seed.ts';
 import { CallLog, createListener } from './server.ts';
+import { EventBuses, type RecordedEvent } from './eventbridge.ts';
+import { StepFunctions, type StateMachineExecutor } from './stepfunctions.ts';
 import { Account, type MessageAttribute, type PublishedMessage, type Tags } from './state.ts';
 
 /**
- * A local EC2 + SNS + SQS + Secrets Manager endpoint for the calls autotap makes: real SDK clients point at `endpoint`
+ * A local EC2 + SNS + SQS + Secrets Manager + EventBridge + Step Functions endpoint for the calls autotap makes: real SDK clients point at `endpoint`
  * (or the variables from `env()`), tests steer and inspect it through this object.
  */
 
@@ -33,12 +35,19 @@ export type { EmulatorSeed, ParsedEmulatorSeed, EmulatorFaults, ParsedFaults, In
 export { EmulatorStateError } from './state.ts';
 export type { MessageAttribute, PublishedMessage, Tags } from './state.ts';
 export type { Clock } from './faults.ts';
+export type { RecordedEvent } from './eventbridge.ts';
+export type { ExecutionResult, StateMachineExecutor } from './stepfunctions.ts';
 
 export interface EmulatorOptions {
   /** Milliseconds, like Date.now: drives token-bucket refills and invisibility windows. */
   clock?: Clock;
   /** Replaces the seed's faults. */
   faults?: EmulatorFaults;
+  /**
+   * State machines of the emulated Step Functions API, by name, each with what runs an execution.
+   * The emulator only keeps the executions' records; local/environment.ts plugs in the real runner.
+   */
+  stateMachines?: Record<string, StateMachineExecutor>;
 }
 
 export interface EmulatedSession {
@@ -74,6 +83,8 @@ export interface EmulatorEnv {
   AWS_ENDPOINT_URL_SNS: string;
   AWS_ENDPOINT_URL_SQS: string;
   AWS_ENDPOINT_URL_SECRETS_MANAGER: string;
+  AWS_ENDPOINT_URL_EVENTBRIDGE: string;
+  AWS_ENDPOINT_URL_SFN: string;
   AWS_REGION: string;
   AWS_ACCESS_KEY_ID: string;
   AWS_SECRET_ACCESS_KEY: string;
@@ -117,6 +128,16 @@ export interface Emulator {
   queueMessages(name: string): QueuedMessageView[];
   /** Creates or replaces a secret; returns its ARN. */
   putSecret(nameOrArn: string, value: string): string;
+  /** Events accepted by PutEvents, oldest first, on every bus. */
+  events(): RecordedEvent[];
+  createEventBus(name: string): void;
+  /** The next `count` valid PutEvents entries are reported failed with `errorCode` (default InternalFailure). */
+  failEventEntries(count: number, errorCode?: string): void;
+  /** Adds a state machine to the Step Functions API; returns its ARN. */
+  defineStateMachine(name: string, executor: StateMachineExecutor): string;
+  /** Waits for the Step Functions executions still running. */
+  settleExecutions(): Promise<void>;
+  /** Waits for running executions, then stops the server. */
   close(): Promise<void>;
 }
 
@@ -126,7 +147,11 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
   const account = new Account(parsed, clock);
   const faults = new FaultInjector(options.faults ? parseFaults(options.faults) : parsed.faults, clock);
   const calls = new CallLog();
-  const server = createServer(createListener({ account, faults, calls }));
+  const events = new EventBuses(account.region, account.accountId, clock);
+  for (const name of parsed.eventBuses) events.create(name);
+  const stepFunctions = new StepFunctions(account.region, account.accountId, clock);
+  for (const [name, executor] of Object.entries(options.stateMachines ?? {})) stepFunctions.define(name, executor);
+  const server = createServer(createListener({ account, faults, calls, events, stepFunctions }));
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -148,6 +173,8 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
       AWS_ENDPOINT_URL_SNS: endpoint,
       AWS_ENDPOINT_URL_SQS: endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: endpoint,
+      AWS_ENDPOINT_URL_SFN: endpoint,
       AWS_REGION: account.region,
       AWS_ACCESS_KEY_ID: 'AKIAEMULATOR',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret',
@@ -205,11 +232,18 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
     queueUrl: (name) => `${endpoint}/${account.accountId}/${account.queues.named(name).name}`,
     queueMessages: (name) => account.queues.named(name).messages.map((m) => ({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount })),
     putSecret: (nameOrArn, value) => account.secrets.put(nameOrArn, value).arn,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    events: () => events.recorded.map((e) => ({ ...e, resources: [...e.resources], detail: structuredClone(e.detail) })),
+    createEventBus: (name) => events.create(name),
+    failEventEntries: (count, errorCode) => events.failEntries(count, errorCode),
+    defineStateMachine: (name, executor) => stepFunctions.define(name, executor),
+    settleExecutions: () => stepFunctions.settle(),
+    close: async () => {
+      await stepFunctions.settle();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 

@@ -184,6 +184,8 @@ export const emulatorSeedSchema = z
     topics: z.array(topic).default([]),
     queues: z.array(queueName).default([]),
     secrets: z.array(secretSeedSchema).default([]),
+    /** Custom EventBridge buses; the account's `default` bus always exists. */
+    eventBuses: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, { message: 'expected an event bus name (letters, digits, . _ -)' })).default([]),
     unsupportedInstanceTypes: z
       .array(z.string().regex(/^[a-z0-9.*?-]+$/, { message: 'expected an instance type or glob such as t2.* or m5.?large' }))
       .default(DEFAULT_UNSUPPORTED_INSTANCE_TYPES),

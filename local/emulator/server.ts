@@ -9,10 +9,13 @@ import { SECRETS_ACTIONS } from './secrets.ts';
 import { SQS_ACTIONS, SqsError } from './sqs.ts';
 import type { Account } from './state.ts';
 import { document, element, text } from './xml.ts';
+import { EVENTS_ACTIONS, type EventBuses } from './eventbridge.ts';
+import { STATES_ACTIONS, type StepFunctions } from './stepfunctions.ts';
 
 /**
  * HTTP in, Query protocol dispatch, XML out: EC2 and SNS share one endpoint, told apart by Version.
- * SQS and Secrets Manager speak JSON on the same endpoint, told apart by their X-Amz-Target.
+ * SQS, Secrets Manager, EventBridge and Step Functions speak JSON on the same endpoint, told apart
+ * by their X-Amz-Target.
  */
 
 export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
@@ -41,6 +44,8 @@ export interface ServiceContext {
   account: Account;
   faults: FaultInjector;
   calls: CallLog;
+  events: EventBuses;
+  stepFunctions: StepFunctions;
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -126,7 +131,7 @@ export function createListener(context: ServiceContext): RequestListener {
 async function handle(context: ServiceContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const requestId = randomUUID();
   const target = request.headers['x-amz-target'];
-  if (typeof target === 'string' && /^(AmazonSQS|secretsmanager)\./.test(target)) return handleJson(context, target, request, response, requestId);
+  if (typeof target === 'string' && /^(AmazonSQS|secretsmanager|AWSEvents|AWSStepFunctions)\./.test(target)) return handleJson(context, target, request, response, requestId);
   let service: Service = 'ec2';
   try {
     const params = await readParams(request);
@@ -169,13 +174,16 @@ function answerSns(context: ServiceContext, action: string, params: Params, requ
   );
 }
 
-type JsonService = 'sqs' | 'secretsmanager';
+type JsonService = 'sqs' | 'secretsmanager' | 'events' | 'states';
+
+const JSON_SERVICES: Record<string, JsonService> = { AmazonSQS: 'sqs', secretsmanager: 'secretsmanager', AWSEvents: 'events', AWSStepFunctions: 'states' };
+const JSON_VERSIONS: Record<JsonService, string> = { sqs: '1.0', secretsmanager: '1.1', events: '1.1', states: '1.0' };
 
 function sendJson(response: ServerResponse, service: JsonService, status: number, body: unknown, requestId: string, queryError?: string): void {
   if (response.headersSent) return;
   const text = JSON.stringify(body);
   response.writeHead(status, {
-    'content-type': `application/x-amz-json-${service === 'sqs' ? '1.0' : '1.1'}`,
+    'content-type': `application/x-amz-json-${JSON_VERSIONS[service]}`,
     'content-length': Buffer.byteLength(text),
     'x-amzn-requestid': requestId,
     ...(queryError ? { 'x-amzn-query-error': queryError } : {}),
@@ -183,10 +191,13 @@ function sendJson(response: ServerResponse, service: JsonService, status: number
   response.end(text);
 }
 
-/** SQS (JSON 1.0, query compatible) and Secrets Manager (JSON 1.1): `{__type, message}` errors. */
+/**
+ * SQS (JSON 1.0, query compatible), Secrets Manager and EventBridge (JSON 1.1) and Step Functions
+ * (JSON 1.0): `{__type, message}` errors.
+ */
 async function handleJson(context: ServiceContext, target: string, request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
   const [prefix, action = ''] = target.split('.', 2);
-  const service: JsonService = prefix === 'AmazonSQS' ? 'sqs' : 'secretsmanager';
+  const service: JsonService = JSON_SERVICES[prefix ?? ''] ?? 'secretsmanager';
   context.calls.count(action || '(no action)', false);
   try {
     if (request.method !== 'POST') throw new ApiError('InvalidHttpRequest', `The HTTP method ${request.method ?? ''} is not supported; use POST`, 405);
@@ -207,6 +218,18 @@ async function handleJson(context: ServiceContext, target: string, request: Inco
       if (fault) throw fault;
       const origin = `http://${request.headers.host ?? '127.0.0.1'}`;
       body = handler(input as Record<string, unknown>, context.account.queues, origin, context.account.accountId);
+    } else if (service === 'events') {
+      const handler = EVENTS_ACTIONS[action];
+      if (!handler) throw new ApiError('UnknownOperationException', `The action ${action} is not valid for this endpoint.`);
+      const fault = context.faults.beforeCall('events', action);
+      if (fault) throw fault;
+      body = handler(input as Record<string, unknown>, context.events);
+    } else if (service === 'states') {
+      const handler = STATES_ACTIONS[action];
+      if (!handler) throw new ApiError('UnknownOperationException', `The action ${action} is not valid for this endpoint.`);
+      const fault = context.faults.beforeCall('states', action);
+      if (fault) throw fault;
+      body = handler(input as Record<string, unknown>, context.stepFunctions);
     } else {
       const handler = SECRETS_ACTIONS[action];
       if (!handler) throw new ApiError('InvalidAction', `The action ${action} is not valid for this endpoint.`);

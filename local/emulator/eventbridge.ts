@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError } from './errors.ts';
+
+/** EventBridge's PutEvents over its JSON 1.1 protocol (`X-Amz-Target: AWSEvents.PutEvents`). */
+
+const MAX_ENTRIES = 10;
+const MAX_REQUEST_BYTES = 256 * 1024;
+const BUS_NAME = /^[A-Za-z0-9._\-/]{1,256}$/;
+
+export interface RecordedEvent {
+  eventId: string;
+  eventBusName: string;
+  source: string;
+  detailType: string;
+  /** The Detail, parsed. */
+  detail: unknown;
+  resources: string[];
+  /** ISO time: the entry's Time, else when it was received. */
+  time: string;
+}
+
+const validation = (message: string) => new ApiError('ValidationException', message);
+
+export class EventBuses {
+  readonly names = new Set<string>(['default']);
+  readonly recorded: RecordedEvent[] = [];
+  private readonly region: string;
+  private readonly accountId: string;
+  private readonly now: () => number;
+  /** Entries still to be refused with an injected per-entry error, and that error's code. */
+  private failing = { count: 0, code: 'InternalFailure' };
+
+  constructor(region: string, accountId: string, now: () => number) {
+    this.region = region;
+    this.accountId = accountId;
+    this.now = now;
+  }
+
+  create(name: string): void {
+    if (!BUS_NAME.test(name) || name.includes('/')) throw validation(`Event bus name "${name}" is not valid`);
+    this.names.add(name);
+  }
+
+  /** The next `count` entries PutEvents receives are reported failed with `code`, as a busy service does. */
+  failEntries(count: number, code = 'InternalFailure'): void {
+    this.failing = { count, code };
+  }
+
+  /** A name or an ARN of this account and region, as EventBusName accepts; undefined when unknown. */
+  resolve(nameOrArn: string | undefined): string | undefined {
+    const value = nameOrArn === undefined || nameOrArn === '' ? 'default' : nameOrArn;
+    const prefix = `arn:aws:events:${this.region}:${this.accountId}:event-bus/`;
+    const name = value.startsWith('arn:') ? (value.startsWith(prefix) ? value.slice(prefix.length) : undefined) : value;
+    return name !== undefined && this.names.has(name) ? name : undefined;
+  }
+
+  putEvents(input: Record<string, unknown>): Record<string, unknown> {
+    const entries = input.Entries;
+    if (!Array.isArray(entries) || entries.length === 0) {
+      throw validation("1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    }
+    if (entries.length > MAX_ENTRIES) {
+      throw validation(`1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}`);
+    }
+    if (!entries.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e))) throw new ApiError('SerializationException', 'Entries must be a list of objects');
+    const typed = entries as Record<string, unknown>[];
+    const size = typed.reduce((sum, e) => sum + entrySize(e), 0);
+    if (size > MAX_REQUEST_BYTES) throw validation(`Total size of the entries in the request is over the limit (${size} bytes, limit ${MAX_REQUEST_BYTES})`);
+    // A bus that does not exist fails the whole call: a misnamed bus must not lose events silently.
+    for (const entry of typed) {
+      const bus = entry.EventBusName;
+      if (bus !== undefined && typeof bus !== 'string') throw validation('EventBusName must be a string');
+      if (this.resolve(bus) === undefined) throw new ApiError('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
+    }
+    let failed = 0;
+    const results = typed.map((entry) => {
+      const problem = this.problemOf(entry);
+      if (problem) {
+        failed += 1;
+        return { ErrorCode: problem.code, ErrorMessage: problem.message };
+      }
+      const eventId = randomUUID();
+      this.recorded.push({
+        eventId,
+        eventBusName: this.resolve(entry.EventBusName as string | undefined)!,
+        source: entry.Source as string,
+        detailType: entry.DetailType as string,
+        detail: JSON.parse(entry.Detail as string),
+        resources: Array.isArray(entry.Resources) ? (entry.Resources as string[]) : [],
+        time: new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : this.now()).toISOString(),
+      });
+      return { EventId: eventId };
+    });
+    return { FailedEntryCount: failed, Entries: results };
+  }
+
+  private problemOf(entry: Record<string, unknown>): { code: string; message: string } | undefined {
+    for (const field of ['Source', 'DetailType', 'Detail']) {
+      const value = entry[field];
+      if (typeof value !== 'string' || value === '') return { code: 'InvalidArgument', message: `Parameter ${field} is not valid. Reason: ${field} is a required argument.` };
+    }
+    let detail: unknown;
+    try {
+      detail = JSON.parse(entry.Detail as string);
+    } catch {
+      return { code: 'MalformedDetail', message: 'Detail is malformed.' };
+    }
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return { code: 'MalformedDetail', message: 'Detail is malformed.' };
+    if ((entry.Source as string).startsWith('aws.')) {
+      return { code: 'NotAuthorizedForSourceException', message: `Not authorized for the source ${entry.Source as string}.` };
+    }
+    if (this.failing.count > 0) {
+      this.failing.count -= 1;
+      return { code: this.failing.code, message: 'Injected failure of this entry.' };
+    }
+    return undefined;
+  }
+}
+
+/** EventBridge's documented size calculation: UTF-8 bytes of the strings, 14 for a Time. */
+function entrySize(entry: Record<string, unknown>): number {
+  let size = entry.Time !== undefined ? 14 : 0;
+  for (const field of ['Source', 'DetailType', 'Detail']) if (typeof entry[field] === 'string') size += Buffer.byteLength(entry[field], 'utf8');
+  if (Array.isArray(entry.Resources)) for (const r of entry.Resources) if (typeof r === 'string') size += Buffer.byteLength(r, 'utf8');
+  return size;
+}
+
+export type EventsHandler = (input: Record<string, unknown>, buses: EventBuses) => Record<string, unknown>;
+
+export const EVENTS_ACTIONS: Record<string, EventsHandler> = {
+  PutEvents: (input, buses) => buses.putEvents(input),
+};
