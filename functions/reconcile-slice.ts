@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { configFromEnvironment } from '../src/config/environment.ts';
 import * as ec2 from '../src/aws/ec2.ts';
+import { putAutotapEvents } from '../src/aws/eventbridge.ts';
+import { eventsForActions, workflowOfMode } from '../src/mirroring/autotap-events.ts';
 import { applyActions } from '../src/mirroring/apply.ts';
 import { classifyEc2Error, RetryableError } from '../src/mirroring/errors.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
@@ -27,6 +29,8 @@ export const handler = lambdaHandler<unknown, SliceReport>(async (event) => {
   try {
     const slice = await loadSlice(work, config, ec2);
     const applied = await applyActions(planReconcile(slice), config, ec2, work.dryRun);
+    // A dry run changed nothing, so it has nothing to announce.
+    if (!work.dryRun && config.publishEvents) await putAutotapEvents(eventsForActions(applied, { workflow: workflowOfMode(work.mode) }));
     return reportSlice(applied);
   } catch (error) {
     if (error instanceof RetryableError) throw error;

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { putAutotapEvents } from '../src/aws/eventbridge.ts';
 import { publish } from '../src/aws/sns.ts';
+import { configFromEnvironment } from '../src/config/environment.ts';
+import { eventsForResults } from '../src/mirroring/autotap-events.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { renderOpsReport } from '../src/mirroring/ops-report.ts';
 import type { EniResult } from '../src/mirroring/types.ts';
@@ -33,6 +36,11 @@ export interface MirrorOutput {
 export const handler = lambdaHandler<unknown, MirrorOutput>(async (event) => {
   const input = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
   const results: EniResult[] = [...input.results, ...input.attached];
+  // Events before the ops report: if publishing fails, the state machine's retry repeats events
+  // (which consumers must tolerate anyway, EventBridge delivers at least once) but not the e-mail.
+  if (configFromEnvironment().mirroring.publishEvents) {
+    await putAutotapEvents(eventsForResults(results, { workflow: 'mirror-instances', ...(input.executionArn ? { executionArn: input.executionArn } : {}) }));
+  }
   const report = renderOpsReport(results, input.executionArn, input.missingTargets);
   if (report) {
     const topicArn = process.env.OPS_TOPIC_ARN;

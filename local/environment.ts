@@ -1,5 +1,5 @@
 import type { Config } from '../src/config/schema.ts';
-import { startEmulator, type Emulator, type EmulatorOptions, type EmulatorSeed } from './emulator/index.ts';
+import { startEmulator, type Emulator, type EmulatorOptions, type EmulatorSeed, type StateMachineExecutor } from './emulator/index.ts';
 import { loadStateMachine, runExecution, type ExecutionRecord, type LoadedMachine, type RunOptions } from './stepfunctions/runner.ts';
 
 /**
@@ -18,14 +18,29 @@ export const STATE_MACHINES = ['mirror-instances', 'reconcile', 'cleanup-session
 export interface LocalAutotapOptions extends EmulatorOptions {
   /** Pause of every Retry in ms (default 5: retries keep their count, not their wait). */
   retryPauseMs?: number;
+  /**
+   * Stage of the state machines on the emulated Step Functions API (`autotap-<stage>-<name>`);
+   * default `dev`, the stage `autotap rerun` assumes.
+   */
+  stage?: string;
 }
 
 export async function startLocalAutotap(seed: EmulatorSeed, config: Config, options: LocalAutotapOptions = {}): Promise<LocalAutotap> {
-  const emulator = await startEmulator(seed, options);
+  // The emulated Step Functions API runs the real definitions with the real handlers, as `run` does.
+  const stage = options.stage ?? 'dev';
+  const stateMachines: Record<string, StateMachineExecutor> = { ...options.stateMachines };
+  for (const name of STATE_MACHINES) {
+    stateMachines[`autotap-${stage}-${name}`] ??= async (input, execution) => {
+      const record = await runExecution(machine(name), input, { retryPauseMs: options.retryPauseMs ?? 5, executionArn: execution.executionArn });
+      return { status: record.status, output: record.output, ...(record.error ? { error: record.error.name, cause: record.error.message } : {}) };
+    };
+  }
+  const emulator = await startEmulator(seed, { ...options, stateMachines });
   const opsTopicArn = emulator.createTopic('autotap-local-ops');
   Object.assign(process.env, emulator.env(), {
     AUTOTAP_CONFIG: JSON.stringify(config),
     OPS_TOPIC_ARN: opsTopicArn,
+    EVENT_BUS_NAME: 'default',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
     AWS_MAX_ATTEMPTS: process.env.AWS_MAX_ATTEMPTS ?? '3',
   });

@@ -34,6 +34,8 @@ export interface RunOptions {
   retryPauseMs?: number;
   /** Called with every Task invocation, e.g. to count Lambda invocations. */
   onInvoke?: (functionName: string) => void;
+  /** The execution's ARN (`$$.Execution.Id`), when the caller names it, e.g. the emulated Step Functions API. */
+  executionArn?: string;
 }
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -116,7 +118,7 @@ function lambdaContext(functionName: string) {
 
 /** Runs one execution to its end and reports it the way the Step Functions console would. */
 export async function runExecution(machine: LoadedMachine, input: unknown, options: RunOptions = {}): Promise<ExecutionRecord> {
-  const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:autotap-local-${machine.name}:${randomUUID()}`;
+  const executionArn = options.executionArn ?? `arn:aws:states:${REGION}:${ACCOUNT}:execution:autotap-local-${machine.name}:${randomUUID()}`;
   const stateMachine = new StateMachine(structuredClone(machine.definition) as never, {
     validationOptions: { checkArn: false },
   });
