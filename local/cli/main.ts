@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../../src/config/load.ts';
 import { readScenarioFile } from '../scenario.ts';
 import { simulate } from '../simulate.ts';
+import { DETECTIONS_USAGE, renderDetectionsDemo, runDetections } from './detections.ts';
 import { renderSimulation } from './render.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -16,6 +17,9 @@ const USAGE = `usage: autotap <command>
   plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] [--json]
       What the reconciler would create, delete, move or skip, and why; read-only. Against the
       account of your AWS credentials (config/<stage>.yml), or a scenario on the local AWS.
+${DETECTIONS_USAGE}  rerun (--instance i-... | --eni eni-...) [--stage S] [--dry-run] [--wait] [--timeout SECONDS] [--json]
+      Start the deployed autotap-<stage>-mirror-instances for the given instances or ENIs (repeat the
+      flag for several), print the execution ARN and its console link; with --wait, the outcomes.
   demo
       Run the built-in demo (what \`npm start\` does).
   bench [--quick] [options]
@@ -48,7 +52,11 @@ async function runDemo(): Promise<void> {
   console.log('Scenario: scenarios/demo.yml. Each event runs the real mirror-instances state machine and Lambdas.\n');
   const report = await simulate(scenario, scenario.config);
   console.log(renderSimulation(report));
+  const samples = 'events/detections/extrahop-detections.json';
+  console.log(`\nDetections: the appliance's sample deliveries (${samples}) through the fan-out, nothing sent.`);
+  console.log(renderDetectionsDemo(join(ROOT, samples), 'https://extrahop.example.com'));
   console.log('\nTry your own: npx autotap simulate --scenario scenarios/demo.yml --json');
+  console.log(`             npx autotap detections preview ${samples}`);
   console.log('Deploy to your account: see README.md, "Deploy".');
 }
 
@@ -61,9 +69,13 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'plan':
         return await (await import('./plan.ts')).planCommand(rest, ROOT);
+      case 'rerun':
+        return await (await import('./rerun.ts')).rerunCommand(rest);
       case 'demo':
         await runDemo();
         return 0;
+      case 'detections':
+        return await runDetections(rest);
       case 'bench':
         // Loaded on demand: the benchmark pulls in esbuild, which no other command needs.
         return await (await import('../bench/command.ts')).benchCommand(rest);

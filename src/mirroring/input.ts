@@ -20,8 +20,8 @@ export class InvalidInput extends Error {
 /** Bounded so the state payload stays far below Step Functions' 256 KiB. */
 export const MAX_IDS_PER_EXECUTION = 500;
 
-const INSTANCE_ID = /^i-[0-9a-f]{1,17}$/;
-const ENI_ID = /^eni-[0-9a-f]{1,17}$/;
+export const INSTANCE_ID = /^i-[0-9a-f]{1,17}$/;
+export const ENI_ID = /^eni-[0-9a-f]{1,17}$/;
 
 const instanceId = z.string({ message: 'expected an instance id (i-...)' }).refine((v) => INSTANCE_ID.test(v), {
   error: (issue) => `${JSON.stringify(issue.input)} is not an instance id (i-...)`,

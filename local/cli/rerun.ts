@@ -1,0 +1,145 @@
+import { parseArgs } from 'node:util';
+import { DescribeExecutionCommand, paginateListStateMachines, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { ENI_ID, INSTANCE_ID, MAX_IDS_PER_EXECUTION } from '../../src/mirroring/input.ts';
+import type { EniResult } from '../../src/mirroring/types.ts';
+import { CommandError, requireAwsAccess } from './plan.ts';
+import { table } from './render.ts';
+
+/** Named like main.ts's own, so that main prints the usage after the message. */
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Polling DescribeExecution: first pause, growth, cap; the whole wait is bounded by --timeout. */
+const FIRST_POLL_MS = 500;
+const POLL_CAP_MS = 10_000;
+const DEFAULT_TIMEOUT_SECONDS = 900;
+
+export function consoleUrl(region: string, executionArn: string): string {
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+/** The console's own input forms (README, "Running it by hand"). */
+export function rerunInput(instanceIds: string[], networkInterfaceIds: string[], dryRun: boolean): Record<string, unknown> {
+  return {
+    ...(instanceIds.length > 0 ? { instanceIds } : {}),
+    ...(networkInterfaceIds.length > 0 ? { networkInterfaceIds } : {}),
+    ...(dryRun ? { dryRun: true } : {}),
+  };
+}
+
+function checkIds(flag: string, ids: string[], pattern: RegExp, kind: string): void {
+  for (const id of ids) if (!pattern.test(id)) throw new UsageError(`rerun: ${flag} ${JSON.stringify(id)} is not ${kind}`);
+  if (ids.length > MAX_IDS_PER_EXECUTION) throw new UsageError(`rerun: at most ${MAX_IDS_PER_EXECUTION} ${flag} values per execution`);
+}
+
+async function findStateMachine(client: SFNClient, name: string): Promise<string | undefined> {
+  for await (const page of paginateListStateMachines({ client }, {})) {
+    const found = page.stateMachines?.find((m) => m.name === name);
+    if (found?.stateMachineArn) return found.stateMachineArn;
+  }
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function waitForEnd(client: SFNClient, executionArn: string, timeoutMs: number): Promise<DescribeExecutionCommandOutput> {
+  const deadline = Date.now() + timeoutMs;
+  let pause = FIRST_POLL_MS;
+  for (;;) {
+    const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
+    if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') return execution;
+    const left = deadline - Date.now();
+    if (left <= 0) return execution;
+    await sleep(Math.min(pause, left));
+    pause = Math.min(pause * 2, POLL_CAP_MS);
+  }
+}
+
+function parseOutput(text: string | undefined): { results?: EniResult[] } | null {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as { results?: EniResult[] };
+  } catch {
+    return null;
+  }
+}
+
+function resultsTable(results: readonly EniResult[]): string {
+  return table(
+    ['instance', 'ENI', 'outcome', 'reason', 'number', 'target', 'session'],
+    results.map((r) => [
+      r.instanceId || '-',
+      r.networkInterfaceId || '-',
+      r.outcome,
+      r.reason ?? '',
+      r.sessionNumber !== undefined ? String(r.sessionNumber) : '',
+      r.trafficMirrorTargetId ?? '',
+      r.trafficMirrorSessionId ?? '',
+    ]),
+  );
+}
+
+/**
+ * `autotap rerun`: starts the deployed mirror-instances state machine for some instances or ENIs,
+ * as the console's Start execution would, and optionally waits for the per-ENI outcomes.
+ */
+export async function rerunCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      instance: { type: 'string', multiple: true, default: [] },
+      eni: { type: 'string', multiple: true, default: [] },
+      stage: { type: 'string', default: 'dev' },
+      'dry-run': { type: 'boolean', default: false },
+      wait: { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const instanceIds = values.instance;
+  const networkInterfaceIds = values.eni;
+  if (instanceIds.length === 0 && networkInterfaceIds.length === 0) throw new UsageError('rerun: give --instance i-... or --eni eni-...');
+  if (instanceIds.length > 0 && networkInterfaceIds.length > 0) throw new UsageError('rerun: give either --instance or --eni, not both');
+  checkIds('--instance', instanceIds, INSTANCE_ID, 'an instance id (i-...)');
+  checkIds('--eni', networkInterfaceIds, ENI_ID, 'a network interface id (eni-...)');
+  const timeoutSeconds = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`rerun: --timeout ${JSON.stringify(values.timeout)} is not a number of seconds`);
+
+  const region = await requireAwsAccess();
+  const client = new SFNClient({});
+  const name = `autotap-${values.stage}-mirror-instances`;
+  const stateMachineArn = await findStateMachine(client, name);
+  if (!stateMachineArn) {
+    throw new CommandError(`no state machine ${name} in ${region}: is autotap deployed with stage "${values.stage}" in this account and region? (--stage S picks another stage)`);
+  }
+  const input = rerunInput(instanceIds, networkInterfaceIds, values['dry-run']);
+  const started = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
+  const executionArn = started.executionArn ?? '';
+  const link = consoleUrl(region, executionArn);
+  if (!values.json) {
+    const what = instanceIds.length > 0 ? `instance(s) ${instanceIds.join(', ')}` : `ENI(s) ${networkInterfaceIds.join(', ')}`;
+    process.stdout.write(`Started ${name} for ${what}${values['dry-run'] ? ' (dry run: nothing is created)' : ''}.\nExecution: ${executionArn}\nConsole:   ${link}\n`);
+  }
+  if (!values.wait) {
+    if (values.json) process.stdout.write(`${JSON.stringify({ executionArn, consoleUrl: link, input }, null, 2)}\n`);
+    return 0;
+  }
+
+  const execution = await waitForEnd(client, executionArn, timeoutSeconds * 1000);
+  const output = parseOutput(execution.output);
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({ executionArn, consoleUrl: link, input, status: execution.status, output, error: execution.error ?? null, cause: execution.cause ?? null }, null, 2)}\n`,
+    );
+  } else if (execution.status === 'RUNNING') {
+    process.stdout.write(`\nStill running after ${timeoutSeconds} s; follow it in the console.\n`);
+  } else {
+    process.stdout.write(`\nStatus: ${execution.status}\n`);
+    if (execution.error) process.stdout.write(`Error: ${execution.error}${execution.cause ? `: ${execution.cause}` : ''}\n`);
+    const results = output?.results ?? [];
+    if (results.length > 0) process.stdout.write(`\n${resultsTable(results)}\n`);
+  }
+  return execution.status === 'SUCCEEDED' ? 0 : 1;
+}
