@@ -33,7 +33,8 @@ export interface DetectionPreview {
   /** PublishBatch calls per topic. The detections topic gets every change; the email topic only notifications. */
   sns: { detections: SnsPublishEntry[][]; email: SnsPublishEntry[][] };
   email: RenderedEmail[];
-  slack: { at: number; message: SlackMessage | AmazonQNotification }[];
+  /** Each planned message, with the detections it is about (a roll-up names many). */
+  slack: { at: number; message: SlackMessage | AmazonQNotification; detectionIds: string[] }[];
   records: DetectionRecord[];
   rejected: RejectedDetection[];
 }
@@ -70,13 +71,14 @@ export function previewDetections(body: unknown, options: PreviewOptions = {}): 
   const amazonQ = options.slackFormat === 'amazon-q';
   const slack = amazonQ
     ? // Amazon Q posts one message per SNS notification: threads group them, there is no roll-up.
-      forSlack.map((n) => ({ at: now, message: renderAmazonQ(n.detection, n.event) as SlackMessage | AmazonQNotification }))
+      forSlack.map((n) => ({ at: now, message: renderAmazonQ(n.detection, n.event) as SlackMessage | AmazonQNotification, detectionIds: [n.detection.id] }))
     : planSlackPosts(forSlack, { now }).map((post) => ({
         at: post.at,
         message:
           post.kind === 'single'
             ? renderSlack(post.notification.detection, post.notification.event)
             : renderSlackRollup(post.notifications.map((n) => n.detection), post.counts),
+        detectionIds: post.kind === 'single' ? [post.notification.detection.id] : post.notifications.map((n) => n.detection.id),
       }));
 
   return {
