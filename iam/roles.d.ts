@@ -12,3 +12,4 @@ export interface PolicyStatement {
 export function attachSessionStatements(mirroring: MirroringConfig): PolicyStatement[];
 export function roles(config: Config): CfnFragment['Resources'];
 export function resources(context: ResolverContext): Promise<CfnFragment>;
+export const EVENT_BUS_NAME: string;

@@ -109,6 +109,16 @@ const DESCRIBE_FOR_PLANNING = {
 
 const PUBLISH_TO_OPS = { Sid: 'PublishToOpsTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'OpsTopic' } };
 
+/** The bus autotap's own events go to: EVENT_BUS_NAME of summarize and reconcileSlice in serverless.yml. */
+export const EVENT_BUS_NAME = 'default';
+
+const PUT_AUTOTAP_EVENTS = {
+  Sid: 'PutAutotapEvents',
+  Effect: 'Allow',
+  Action: ['events:PutEvents'],
+  Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${EVENT_BUS_NAME}` },
+};
+
 export function roles(config) {
   return {
     NormalizeCleanupInputRole: role('NormalizeCleanupInput', []),
@@ -119,6 +129,7 @@ export function roles(config) {
     ReconcileSliceRole: role('ReconcileSlice', [
       DESCRIBE_FOR_PLANNING,
       ...attachSessionStatements(config.mirroring).filter((s) => s.Sid !== 'DescribeSessions'),
+      PUT_AUTOTAP_EVENTS,
     ]),
     SummarizeReconcileRole: role('SummarizeReconcile', [PUBLISH_TO_OPS]),
     NormalizeInputRole: role('NormalizeInput', []),
@@ -136,7 +147,7 @@ export function roles(config) {
       },
     ]),
     AttachSessionRole: role('AttachSession', attachSessionStatements(config.mirroring)),
-    SummarizeRole: role('Summarize', [PUBLISH_TO_OPS]),
+    SummarizeRole: role('Summarize', [PUBLISH_TO_OPS, PUT_AUTOTAP_EVENTS]),
   };
 }
 

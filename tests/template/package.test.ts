@@ -14,7 +14,7 @@ import { inflateRawSync } from 'node:zlib';
 import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { emailSubscriptions, loadStageConfig } from '../../scripts/stage-config.js';
-import { attachSessionStatements } from '../../iam/roles.js';
+import { attachSessionStatements, EVENT_BUS_NAME } from '../../iam/roles.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'node_modules', '.bin');
@@ -600,10 +600,29 @@ describe('IAM', () => {
     for (const statement of resolve) expect(statement.Resource).toBe('*');
   });
 
-  test('summarize may only publish to the ops topic', () => {
+  test('summarize may only publish to the ops topic and put events on autotap\'s bus', () => {
     const statements = rolePolicyStatements(template, roleOf(template, 'summarize')).filter((s) => !actionsOf(s)[0]!.startsWith('logs:'));
-    expect(statements.flatMap(actionsOf)).toEqual(['sns:Publish']);
-    expect(statements.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: 'OpsTopic' }]);
+    expect(statements.flatMap(actionsOf).sort()).toEqual(['events:PutEvents', 'sns:Publish']);
+    const publish = statements.filter((s) => actionsOf(s).includes('sns:Publish'));
+    expect(publish.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: 'OpsTopic' }]);
+  });
+
+  test('events:PutEvents only on the bus named by EVENT_BUS_NAME, and only for summarize and reconcileSlice', () => {
+    const bus = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${EVENT_BUS_NAME}`;
+    const grants = policyDocuments(template).flatMap(({ where, document }) =>
+      document.Statement.filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('events:'))).map((s) => ({ where, statement: s })),
+    );
+    const holders = grants.map((g) => g.where.split('/')[0]).sort();
+    expect(holders).toEqual([roleOf(template, 'reconcileSlice'), roleOf(template, 'summarize')].sort());
+    for (const { statement } of grants) {
+      expect(actionsOf(statement)).toEqual(['events:PutEvents']);
+      expect(resourcesOf(template, statement)).toEqual([bus]);
+      expect(statement.Condition).toBeUndefined();
+    }
+    for (const key of ['summarize', 'reconcileSlice'] as const) {
+      const variables = (template.Resources[FUNCTIONS[key].logicalId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.EVENT_BUS_NAME).toBe(EVENT_BUS_NAME);
+    }
   });
 
   describe('attachSession', () => {
