@@ -60,6 +60,23 @@ function tidy(text: string): string {
     .trim();
 }
 
+/** `*` and a backtick are legal in a URL but read as markers in plain text; percent-encoded they are neither. */
+function plainUrl(url: string): string {
+  return url.replace(/\*/g, '%2A').replace(/`/g, '%60');
+}
+
+const HEADING_MARKERS = /^[ \t]{0,3}(?:#{1,6}(?=[ \t]|$)[ \t]*)+/gm;
+const HEADING_MARKERS_AT_START = /^(?:#{1,6}(?=\s|$)[ \t]*)+/;
+
+/**
+ * Markers that did not pair up are noise in plain text. This runs once the links are back in place:
+ * a link that renders as nothing (or as its label) can leave a `#` at the start of a line, or two
+ * stars side by side, that were not markers in the Markdown.
+ */
+function dropStrayMarkers(text: string): string {
+  return text.replace(/`/g, '').replace(/\*\*/g, '').replace(HEADING_MARKERS, '');
+}
+
 /** Markdown to plain text: `[text](url)` becomes `text (url)`, relative links absolute, no markers left. */
 export function descriptionToPlainText(markdown: string, applianceUrl?: string): string {
   const { text, held } = holdEscapes(markdown);
@@ -67,20 +84,23 @@ export function descriptionToPlainText(markdown: string, applianceUrl?: string):
   const linked = text
     .replace(LINK, (_, label: string, url: string) => {
       const target = resolveApplianceLink(url, applianceUrl);
-      const plainLabel = releaseEscapes(stripInline(label, (x) => x, (x) => x), held).trim();
+      // Escapes stay held in the label so that they come out literally, like everywhere else.
+      const heldLabel = stripInline(label, (x) => x, (x) => x).trim();
+      const plainLabel = releaseEscapes(heldLabel, held);
       const usable = /^(https?|mailto):/i.test(target);
-      links.push(!usable ? plainLabel : plainLabel && plainLabel !== target ? `${plainLabel} (${target})` : target);
+      links.push(!usable ? heldLabel : plainLabel && plainLabel !== target ? `${heldLabel} (${plainUrl(target)})` : plainUrl(target));
       return `${HOLD}L${links.length - 1}${HOLD_END}`;
     })
     .replace(AUTOLINK, (_, url: string) => {
-      links.push(url);
+      links.push(plainUrl(url));
       return `${HOLD}L${links.length - 1}${HOLD_END}`;
     });
-  const plain = blockLines(stripInline(linked, (x) => x, (x) => x), (x) => x)
-    // Leftover markers that did not pair up are noise in plain text.
-    .replace(/\*\*|`/g, '')
-    .replace(/^[ \t]{0,3}(?:#{1,6}(?=[ \t]|$)[ \t]*)+/gm, '');
-  return tidy(releaseEscapes(plain.replace(/\uE000L(\d+)\uE001/g, (_, i: string) => links[Number(i)] ?? ''), held));
+  const plain = blockLines(stripInline(linked, (x) => x, (x) => x), (x) => x);
+  const withLinks = dropStrayMarkers(plain.replace(/\uE000L(\d+)\uE001/g, (_, i: string) => links[Number(i)] ?? ''));
+  let out = tidy(releaseEscapes(withLinks, held));
+  // Trimming can bring an indented `#` to the start of the text.
+  while (HEADING_MARKERS_AT_START.test(out)) out = tidy(out.replace(HEADING_MARKERS_AT_START, ''));
+  return out;
 }
 
 /** Escapes the three characters Slack's mrkdwn reserves. */

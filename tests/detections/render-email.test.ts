@@ -107,6 +107,26 @@ describe('renderEmail', () => {
     expect(renderEmail(sample(RDP_BRUTE_FORCE), 'escalated', ['1 new victim']).body.split('\n')[1]).toBe('This detection escalated. (1 new victim)');
   });
 
+  it.each([
+    ['a heading after an empty link', ['[', '](', ')', '# ']],
+    ['bold markers as a link label', ['[', '**', '](', ')']],
+    ['a star label next to a star', ['[', '*', '](', 'x', ')', '*']],
+    ['a backtick as a link label', ['[', '`', '](', 'x', ')']],
+    ['stars in a link target', ['[', '](', 'https://h/', '**', ')']],
+    ['an indented heading at the start', ['    ', '# ', 'a']],
+  ])('leaves no Markdown markers: %s', (_, parts) => {
+    const text = descriptionToPlainText(parts.join(''), APPLIANCE_URL);
+    expect(text).not.toContain('**');
+    expect(text).not.toContain('`');
+    expect(text).not.toMatch(/^#{1,6}( |$)/m);
+    expect(text).not.toMatch(/[\uE000-\uE002]/);
+  });
+
+  it('keeps the text around a link that renders as nothing', () => {
+    expect(descriptionToPlainText('[]()# Heading', APPLIANCE_URL)).toBe('Heading');
+    expect(descriptionToPlainText('See [](https://h/a*b)', APPLIANCE_URL)).toBe('See https://h/a%2Ab');
+  });
+
   it('leaves no Markdown markers in arbitrary descriptions', () => {
     const markdownish = fc.array(fc.constantFrom('**', '`', '# ', '\n## ', '[', '](', ')', '#/x', '\\.', 'a', ' ', '\n', '*', '_', 'https://h/'), { maxLength: 40 });
     fc.assert(
