@@ -26,6 +26,7 @@ let shared: { endpoint: string | undefined; client: EC2Client } | undefined;
  */
 export function ec2Client(): EC2Client {
   const endpoint = process.env.AWS_ENDPOINT_URL_EC2 ?? process.env.AWS_ENDPOINT_URL;
+  // Retry mode and attempts come from AWS_RETRY_MODE / AWS_MAX_ATTEMPTS (the stack sets adaptive).
   if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new EC2Client({}) };
   return shared.client;
 }
@@ -139,11 +140,20 @@ function toTarget(t: TrafficMirrorTarget): Target {
   };
 }
 
+/**
+ * Targets change rarely and every execution needs them: a warm container reuses its last answer for
+ * this long, which takes one describe per execution off EC2's throttled describe bucket in a burst.
+ */
+export const TARGETS_CACHE_MS = 60_000;
+let cachedTargets: { client: EC2Client; at: number; targets: Target[] } | undefined;
+
 /** Every mirror target of the account: autotap needs all of them to refuse their ENIs as sources. */
-export async function describeTargets(client = ec2Client()): Promise<Target[]> {
+export async function describeTargets(client = ec2Client(), now = Date.now()): Promise<Target[]> {
+  if (cachedTargets && cachedTargets.client === client && now - cachedTargets.at < TARGETS_CACHE_MS) return cachedTargets.targets;
   const found: Target[] = [];
   const pages = paginateDescribeTrafficMirrorTargets({ client, pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE });
   for await (const page of pages) found.push(...(page.TrafficMirrorTargets ?? []).map(toTarget));
+  cachedTargets = { client, at: now, targets: found };
   return found;
 }
 

@@ -56,7 +56,7 @@ export async function attachInterface(attachment: Attachment, config: MirroringC
           targets.shift();
           break;
         case 'repick-number': {
-          const sessions = await ports.describeSessionsOfInterfaces([attachment.networkInterfaceId]);
+          const sessions = await describeAgain(attachment.networkInterfaceId, ports);
           const ours = sessions.find((s) => s.tags[MANAGED_TAG] === 'true');
           if (ours) {
             return {
@@ -76,4 +76,15 @@ export async function attachInterface(attachment: Attachment, config: MirroringC
     }
   }
   return { ...base, outcome: 'failed', reason: 'attach-attempts-exhausted', sessionNumber };
+}
+
+/** The re-pick's describe is throttled like any other call: the state machine retries it with backoff. */
+async function describeAgain(networkInterfaceId: string, ports: AttachPorts): Promise<Session[]> {
+  try {
+    return await ports.describeSessionsOfInterfaces([networkInterfaceId]);
+  } catch (error) {
+    const verdict = classifyEc2Error(error as Error);
+    if (verdict.action === 'retry') throw new RetryableError(verdict.error, `${networkInterfaceId}: ${(error as Error).name}`);
+    throw error;
+  }
 }
