@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { configFromEnvironment } from '../src/config/environment.ts';
 import { createSession, describeSessionsOfInterfaces } from '../src/aws/ec2.ts';
 import { attachInterface } from '../src/mirroring/attach.ts';
@@ -11,12 +11,12 @@ const attachmentSchema = z.object({
   instanceId: z.string(),
   networkInterfaceId: z.string(),
   trafficMirrorTargetId: z.string(),
-  alternativeTargetIds: z.array(z.string()).default([]),
+  alternativeTargetIds: z._default(z.array(z.string()), []),
   trafficMirrorFilterId: z.string(),
-  sessionNumber: z.number().int().min(1).max(32766),
-  usedSessionNumbers: z.array(z.number().int()).default([]),
-  launchTime: z.string().optional(),
-  dryRun: z.boolean().default(false),
+  sessionNumber: z.int().check(z.minimum(1), z.maximum(32766)),
+  usedSessionNumbers: z._default(z.array(z.int()), []),
+  launchTime: z.optional(z.string()),
+  dryRun: z._default(z.boolean(), false),
 });
 
 export const handler = lambdaHandler<unknown, EniResult>(async (event) => {

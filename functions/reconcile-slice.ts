@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { configFromEnvironment } from '../src/config/environment.ts';
 import * as ec2 from '../src/aws/ec2.ts';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
@@ -14,12 +14,12 @@ import { parseOrThrow } from '../src/validation.ts';
 
 const workSchema = z.object({
   mode: z.enum(['reconcile', 'cleanup']),
-  instanceIds: z.array(z.string()).default([]),
-  orphanNetworkInterfaceIds: z.array(z.string()).default([]),
-  sessionsOfInstanceIds: z.array(z.string()).default([]),
-  allManagedSessions: z.boolean().default(false),
-  vpcIds: z.array(z.string()).default([]),
-  dryRun: z.boolean().default(false),
+  instanceIds: z._default(z.array(z.string()), []),
+  orphanNetworkInterfaceIds: z._default(z.array(z.string()), []),
+  sessionsOfInstanceIds: z._default(z.array(z.string()), []),
+  allManagedSessions: z._default(z.boolean(), false),
+  vpcIds: z._default(z.array(z.string()), []),
+  dryRun: z._default(z.boolean(), false),
 });
 
 /** Plans and applies one slice of a reconcile or cleanup: describe, decide (pure), act. */

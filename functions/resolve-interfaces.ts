@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { configFromEnvironment } from '../src/config/environment.ts';
 import {
   attachedInstances,
@@ -21,7 +21,7 @@ const inputSchema = z.object({
     dryRun: z.boolean(),
     trigger: z.enum(['instance-running', 'interface-attached', 'manual']),
   }),
-  finalAttempt: z.boolean().default(false),
+  finalAttempt: z._default(z.boolean(), false),
 });
 
 export type ResolveOutput = InterfacePlan & { request: MirrorRequest };

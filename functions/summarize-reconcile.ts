@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { publish } from '../src/aws/sns.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { mergeReports, renderWorkflowReport, type WorkflowSummary } from '../src/mirroring/reconcile-report.ts';
@@ -14,21 +14,21 @@ const reportSchema = z.object({
       outcome: z.enum(['created', 'deleted', 'modified', 'already-mirrored', 'skipped', 'failed', 'planned']),
       instanceId: z.string(),
       networkInterfaceId: z.string(),
-      reason: z.string().optional(),
-      sessionNumber: z.number().optional(),
-      trafficMirrorTargetId: z.string().optional(),
-      trafficMirrorFilterId: z.string().optional(),
-      trafficMirrorSessionId: z.string().optional(),
+      reason: z.optional(z.string()),
+      sessionNumber: z.optional(z.number()),
+      trafficMirrorTargetId: z.optional(z.string()),
+      trafficMirrorFilterId: z.optional(z.string()),
+      trafficMirrorSessionId: z.optional(z.string()),
     }),
   ),
-  truncated: z.number().default(0),
+  truncated: z._default(z.number(), 0),
 });
 
 const inputSchema = z.object({
   workflow: z.enum(['reconcile', 'cleanup-sessions']),
   reports: z.array(reportSchema),
-  dryRun: z.boolean().default(false),
-  executionArn: z.string().optional(),
+  dryRun: z._default(z.boolean(), false),
+  executionArn: z.optional(z.string()),
 });
 
 /** Adds up the slices' reports; the ops topic hears when sessions changed or something needs a human. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
 import { publish } from '../src/aws/sns.ts';
 import { configFromEnvironment } from '../src/config/environment.ts';
@@ -15,18 +15,17 @@ const resultSchema = z
     instanceId: z.string(),
     networkInterfaceId: z.string(),
     outcome: z.enum(['created', 'already-mirrored', 'skipped', 'failed']),
-    reason: z.string().optional(),
-    sessionNumber: z.number().optional(),
-    trafficMirrorSessionId: z.string().optional(),
-    trafficMirrorTargetId: z.string().optional(),
-  })
-  .strip();
+    reason: z.optional(z.string()),
+    sessionNumber: z.optional(z.number()),
+    trafficMirrorSessionId: z.optional(z.string()),
+    trafficMirrorTargetId: z.optional(z.string()),
+  });
 
 const inputSchema = z.object({
   results: z.array(resultSchema),
-  attached: z.array(resultSchema).default([]),
-  missingTargets: z.array(z.string()).default([]),
-  executionArn: z.string().optional(),
+  attached: z._default(z.array(resultSchema), []),
+  missingTargets: z._default(z.array(z.string()), []),
+  executionArn: z.optional(z.string()),
 });
 
 export interface MirrorOutput {

@@ -1,7 +1,18 @@
-import type { z } from 'zod';
+import { config } from 'zod/mini';
+import { en } from 'zod/locales';
+
+// zod's mini API ships no messages of its own; English is the one locale bundled.
+config(en());
+
+interface Issue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+type SafeParse<T> = { success: true; data: T } | { success: false; error: { issues: readonly Issue[] } };
 
 /** Renders zod issues as `path: message` lines, the path in the user's own notation (`a.b[1].c`). */
-export function describeIssues(error: z.ZodError, root = ''): string {
+export function describeIssues(error: { issues: readonly Issue[] }, root = ''): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.reduce<string>(
@@ -13,13 +24,13 @@ export function describeIssues(error: z.ZodError, root = ''): string {
     .join('; ');
 }
 
-/** Parses `value` with `schema` or throws `makeError(description)`. */
-export function parseOrThrow<S extends z.ZodType>(
-  schema: S,
+/** Parses `value` with `schema` (zod, classic or mini) or throws `makeError(description)`. */
+export function parseOrThrow<T>(
+  schema: { safeParse(value: unknown): SafeParse<T> },
   value: unknown,
   makeError: (description: string) => Error,
   root = '',
-): z.infer<S> {
+): T {
   const result = schema.safeParse(value);
   if (!result.success) throw makeError(describeIssues(result.error, root));
   return result.data;

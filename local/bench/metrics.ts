@@ -13,7 +13,9 @@ export const PRICE_PER_TRANSITION_USD = 0.025 / 1000;
  */
 export const DESCRIBES_PER_EXECUTION: Readonly<Record<string, number>> = {
   DescribeInstances: 1,
-  DescribeTrafficMirrorSessions: 2,
+  // Sessions of the ENIs; the load of targets is described only for ENI targets, and the burst's
+  // targets are load balancers.
+  DescribeTrafficMirrorSessions: 1,
   DescribeTrafficMirrorTargets: 1,
 };
 

@@ -124,6 +124,9 @@ const resultsOf = (record: BenchExecution): EniResult[] =>
   record.status === 'SUCCEEDED' ? ((record.output as { results?: EniResult[] }).results ?? []) : [];
 
 async function withLocal<T>(seed: Parameters<typeof startLocalAutotap>[0], config: Parameters<typeof startLocalAutotap>[1], options: Parameters<typeof startLocalAutotap>[2], body: (local: LocalAutotap) => Promise<T>): Promise<T> {
+  // The SDK retries as the deployed stack configures it (serverless.yml: adaptive, 5 attempts).
+  process.env.AWS_RETRY_MODE = 'adaptive';
+  process.env.AWS_MAX_ATTEMPTS = '5';
   const local = await startLocalAutotap(seed, config, options);
   try {
     return await body(local);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeIssues } from '../validation.ts';
 
 /**
@@ -23,27 +23,28 @@ export const MAX_IDS_PER_EXECUTION = 500;
 export const INSTANCE_ID = /^i-[0-9a-f]{1,17}$/;
 export const ENI_ID = /^eni-[0-9a-f]{1,17}$/;
 
-const instanceId = z.string({ message: 'expected an instance id (i-...)' }).refine((v) => INSTANCE_ID.test(v), {
-  error: (issue) => `${JSON.stringify(issue.input)} is not an instance id (i-...)`,
-});
-const eniId = z.string({ message: 'expected a network interface id (eni-...)' }).refine((v) => ENI_ID.test(v), {
-  error: (issue) => `${JSON.stringify(issue.input)} is not a network interface id (eni-...)`,
-});
+const instanceId = z.string({ message: 'expected an instance id (i-...)' }).check(
+  z.refine((v) => INSTANCE_ID.test(v), { error: (issue) => `${JSON.stringify(issue.input)} is not an instance id (i-...)` }),
+);
+const eniId = z.string({ message: 'expected a network interface id (eni-...)' }).check(
+  z.refine((v) => ENI_ID.test(v), { error: (issue) => `${JSON.stringify(issue.input)} is not a network interface id (eni-...)` }),
+);
 
 const MANUAL_SHAPE =
   'expected {"instanceIds": ["i-..."]}, {"instanceId": "i-..."} or {"networkInterfaceIds": ["eni-..."]}, with optional "dryRun": true';
 
 const manualSchema = z
-  .object({
-    instanceIds: z.array(instanceId).max(MAX_IDS_PER_EXECUTION).optional(),
-    instanceId: instanceId.optional(),
-    networkInterfaceIds: z.array(eniId).max(MAX_IDS_PER_EXECUTION).optional(),
-    dryRun: z.boolean({ message: 'expected true or false' }).optional(),
+  .strictObject({
+    instanceIds: z.optional(z.array(instanceId).check(z.maxLength(MAX_IDS_PER_EXECUTION))),
+    instanceId: z.optional(instanceId),
+    networkInterfaceIds: z.optional(z.array(eniId).check(z.maxLength(MAX_IDS_PER_EXECUTION))),
+    dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
   })
-  .strict()
-  .refine((m) => (m.instanceIds?.length ?? 0) + (m.instanceId ? 1 : 0) + (m.networkInterfaceIds?.length ?? 0) > 0, {
-    message: MANUAL_SHAPE,
-  });
+  .check(
+    z.refine((m) => (m.instanceIds?.length ?? 0) + (m.instanceId ? 1 : 0) + (m.networkInterfaceIds?.length ?? 0) > 0, {
+      message: MANUAL_SHAPE,
+    }),
+  );
 
 const stateChangeSchema = z.object({
   source: z.literal('aws.ec2'),
@@ -59,12 +60,12 @@ const attachCallSchema = z.object({
   'detail-type': z.literal('AWS API Call via CloudTrail'),
   detail: z.object({
     eventName: z.literal('AttachNetworkInterface', { message: 'expected "AttachNetworkInterface"' }),
-    errorCode: z.undefined({ message: 'expected a successful call (no errorCode)' }).optional(),
+    errorCode: z.optional(z.undefined({ message: 'expected a successful call (no errorCode)' })),
     requestParameters: z.object({ networkInterfaceId: eniId, instanceId: instanceId }),
   }),
 });
 
-function fail(error: z.ZodError): never {
+function fail(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): never {
   throw new InvalidInput(describeIssues(error));
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeIssues } from '../validation.ts';
 import { InvalidInput } from './input.ts';
 import type { WorkSlice } from './reconcile-work.ts';
@@ -6,10 +6,10 @@ import type { WorkSlice } from './reconcile-work.ts';
 const INSTANCE_ID = /^i-[0-9a-f]{1,17}$/;
 const VPC_ID = /^vpc-[0-9a-f]{1,17}$/;
 
-const instanceId = z.string().refine((v) => INSTANCE_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not an instance id (i-...)` });
-const vpcId = z.string().refine((v) => VPC_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not a VPC id (vpc-...)` });
+const instanceId = z.string().check(z.refine((v) => INSTANCE_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not an instance id (i-...)` }));
+const vpcId = z.string().check(z.refine((v) => VPC_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not a VPC id (vpc-...)` }));
 
-function invalid(error: z.ZodError): never {
+function invalid(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): never {
   throw new InvalidInput(describeIssues(error));
 }
 
@@ -19,8 +19,7 @@ export interface ReconcileRequest {
 }
 
 const manualReconcile = z
-  .object({ dryRun: z.boolean({ message: 'expected true or false' }).optional(), vpcIds: z.array(vpcId).optional() })
-  .strict();
+  .strictObject({ dryRun: z.optional(z.boolean({ message: 'expected true or false' })), vpcIds: z.optional(z.array(vpcId)) });
 
 /** `reconcile` starts from its schedule, or by hand with `{"dryRun": true}` and/or `{"vpcIds": [...]}`. */
 export function normalizeReconcileInput(input: unknown): ReconcileRequest {
@@ -45,13 +44,15 @@ const detachCall = z.object({
   'detail-type': z.literal('AWS API Call via CloudTrail'),
   detail: z.object({
     eventName: z.literal('DetachNetworkInterface', { message: 'expected "DetachNetworkInterface"' }),
-    errorCode: z.undefined({ message: 'expected a successful call (no errorCode)' }).optional(),
+    errorCode: z.optional(z.undefined({ message: 'expected a successful call (no errorCode)' })),
   }),
 });
 
 const manualCleanup = z
-  .object({ instanceIds: z.array(instanceId).min(1).max(100), dryRun: z.boolean({ message: 'expected true or false' }).optional() })
-  .strict();
+  .strictObject({
+    instanceIds: z.array(instanceId).check(z.minLength(1), z.maxLength(100)),
+    dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
+  });
 
 const CLEANUP = { mode: 'cleanup' as const, orphanNetworkInterfaceIds: [], vpcIds: [] };
 
