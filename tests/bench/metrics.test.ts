@@ -20,16 +20,16 @@ describe('benchmark metrics', () => {
     expect(throttleBoundSeconds(51, { capacity: 50, refillPerSecond: 0 })).toBe(Number.POSITIVE_INFINITY);
   });
 
-  it('minimum calls: three describes per execution and one create per ENI to attempt', () => {
+  it('minimum calls: two describes per execution, the targets once, and one create per ENI to attempt', () => {
     const minimum = minimumCalls(1030, 1389);
     expect(minimum.byAction).toEqual({
       DescribeInstances: 1030,
       DescribeTrafficMirrorSessions: 1030,
-      DescribeTrafficMirrorTargets: 1030,
+      DescribeTrafficMirrorTargets: 1,
       CreateTrafficMirrorSession: 1389,
     });
-    expect(minimum.total).toBe(3 * 1030 + 1389);
-    expect(describesNeeded(1030)).toBe(3090);
+    expect(minimum.total).toBe(2 * 1030 + 1 + 1389);
+    expect(describesNeeded(1030)).toBe(2061);
   });
 
   it('duplicates: extra autotap sessions per ENI; foreign sessions do not count', () => {
