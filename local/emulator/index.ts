@@ -137,9 +137,12 @@ export interface Emulator {
   defineStateMachine(name: string, executor: StateMachineExecutor): string;
   /** Waits for the Step Functions executions still running. */
   settleExecutions(): Promise<void>;
-  /** Waits for running executions, then stops the server. */
+  /** Waits for running executions (at most 10 s), then stops the server. */
   close(): Promise<void>;
 }
+
+/** How long close() waits for Step Functions executions still running. */
+const CLOSE_WAIT_MS = 10_000;
 
 export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOptions = {}): Promise<Emulator> {
   const parsed = parseSeed(seed);
@@ -238,7 +241,10 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
     defineStateMachine: (name, executor) => stepFunctions.define(name, executor),
     settleExecutions: () => stepFunctions.settle(),
     close: async () => {
-      await stepFunctions.settle();
+      // Bounded: an executor that never ends (a test that failed before finishing it) must not hang close().
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([stepFunctions.settle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
