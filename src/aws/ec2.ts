@@ -145,16 +145,26 @@ function toTarget(t: TrafficMirrorTarget): Target {
  * this long, which takes one describe per execution off EC2's throttled describe bucket in a burst.
  */
 export const TARGETS_CACHE_MS = 60_000;
-let cachedTargets: { client: EC2Client; at: number; targets: Target[] } | undefined;
+let cachedTargets: { client: EC2Client; at: number; targets: Promise<Target[]> } | undefined;
 
-/** Every mirror target of the account: autotap needs all of them to refuse their ENIs as sources. */
-export async function describeTargets(client = ec2Client(), now = Date.now()): Promise<Target[]> {
+/**
+ * Every mirror target of the account: autotap needs all of them to refuse their ENIs as sources.
+ * Concurrent callers share one request in flight; a failed one is not kept.
+ */
+export function describeTargets(client = ec2Client(), now = Date.now()): Promise<Target[]> {
   if (cachedTargets && cachedTargets.client === client && now - cachedTargets.at < TARGETS_CACHE_MS) return cachedTargets.targets;
-  const found: Target[] = [];
-  const pages = paginateDescribeTrafficMirrorTargets({ client, pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE });
-  for await (const page of pages) found.push(...(page.TrafficMirrorTargets ?? []).map(toTarget));
-  cachedTargets = { client, at: now, targets: found };
-  return found;
+  const targets = (async () => {
+    const found: Target[] = [];
+    const pages = paginateDescribeTrafficMirrorTargets({ client, pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE });
+    for await (const page of pages) found.push(...(page.TrafficMirrorTargets ?? []).map(toTarget));
+    return found;
+  })();
+  const entry = { client, at: now, targets };
+  cachedTargets = entry;
+  targets.catch(() => {
+    if (cachedTargets === entry) cachedTargets = undefined;
+  });
+  return targets;
 }
 
 
