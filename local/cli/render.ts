@@ -63,6 +63,6 @@ export function renderSimulation(report: SimulationReport): string {
     out.push(...m.message.split('\n').map((l) => `    ${l}`));
   }
   out.push('');
-  out.push(`EC2/SNS calls: ${Object.entries(report.calls).map(([action, count]) => `${action} ${count}`).join(', ') || 'none'}`);
+  out.push(`AWS API calls: ${Object.entries(report.calls).map(([action, count]) => `${action} ${count}`).join(', ') || 'none'}`);
   return out.join('\n');
 }
