@@ -15,31 +15,35 @@ function describeInput(input: unknown): string {
   return `manual: ${JSON.stringify(input)}`;
 }
 
+/** The per-ENI outcomes of a mirror-instances execution, as the console output lists them. */
+export function resultsTable(results: readonly EniResult[]): string {
+  return table(
+    ['instance', 'ENI', 'outcome', 'reason', 'number', 'target', 'session'],
+    results.map((r) => [
+      r.instanceId || '-',
+      r.networkInterfaceId || '-',
+      r.outcome,
+      r.reason ?? '',
+      r.sessionNumber !== undefined ? String(r.sessionNumber) : '',
+      r.trafficMirrorTargetId ?? '',
+      r.trafficMirrorSessionId ?? '',
+    ]),
+  );
+}
+
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+
 export function renderSimulation(report: SimulationReport): string {
   const out: string[] = [];
   report.executions.forEach((execution, n) => {
     out.push(`Execution ${n + 1}: ${execution.stateMachine} <- ${describeInput(execution.input)}: ${execution.status}`);
     if (execution.error) out.push(`  error ${execution.error.name}: ${execution.error.message}`);
     const results = (execution.output as { results?: EniResult[] } | null)?.results ?? [];
-    if (results.length > 0) {
-      out.push(
-        table(
-          ['instance', 'ENI', 'outcome', 'reason', 'number', 'target', 'session'],
-          results.map((r) => [
-            r.instanceId || '-',
-            r.networkInterfaceId || '-',
-            r.outcome,
-            r.reason ?? '',
-            r.sessionNumber !== undefined ? String(r.sessionNumber) : '',
-            r.trafficMirrorTargetId ?? '',
-            r.trafficMirrorSessionId ?? '',
-          ]),
-        )
-          .split('\n')
-          .map((l) => `  ${l}`)
-          .join('\n'),
-      );
-    }
+    if (results.length > 0) out.push(indent(resultsTable(results)));
     out.push('');
   });
   out.push(`Mirror sessions in the account afterwards (${report.sessions.length}):`);

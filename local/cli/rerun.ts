@@ -3,7 +3,7 @@ import { DescribeExecutionCommand, paginateListStateMachines, SFNClient, StartEx
 import { ENI_ID, INSTANCE_ID, MAX_IDS_PER_EXECUTION } from '../../src/mirroring/input.ts';
 import type { EniResult } from '../../src/mirroring/types.ts';
 import { CommandError, requireAwsAccess } from './plan.ts';
-import { table } from './render.ts';
+import { resultsTable } from './render.ts';
 
 /** Named like main.ts's own, so that main prints the usage after the message. */
 class UsageError extends Error {
@@ -65,20 +65,6 @@ function parseOutput(text: string | undefined): { results?: EniResult[] } | null
   }
 }
 
-function resultsTable(results: readonly EniResult[]): string {
-  return table(
-    ['instance', 'ENI', 'outcome', 'reason', 'number', 'target', 'session'],
-    results.map((r) => [
-      r.instanceId || '-',
-      r.networkInterfaceId || '-',
-      r.outcome,
-      r.reason ?? '',
-      r.sessionNumber !== undefined ? String(r.sessionNumber) : '',
-      r.trafficMirrorTargetId ?? '',
-      r.trafficMirrorSessionId ?? '',
-    ]),
-  );
-}
 
 /**
  * `autotap rerun`: starts the deployed mirror-instances state machine for some instances or ENIs,

@@ -87,6 +87,21 @@ export function loadStateMachine(name: string): LoadedMachine {
   return { name, definition, tasks };
 }
 
+const machines = new WeakMap<LoadedMachine, StateMachine>();
+
+/**
+ * One validated StateMachine per definition, shared by all its executions (runs are independent):
+ * validating the ASL is most of the CPU an execution costs locally, so it is done once.
+ */
+function validated(machine: LoadedMachine): StateMachine {
+  let stateMachine = machines.get(machine);
+  if (!stateMachine) {
+    stateMachine = new StateMachine(structuredClone(machine.definition) as never, { validationOptions: { checkArn: false } });
+    machines.set(machine, stateMachine);
+  }
+  return stateMachine;
+}
+
 const handlers = new Map<string, Promise<Handler>>();
 
 function loadHandler(functionName: string): Promise<Handler> {
@@ -119,9 +134,7 @@ function lambdaContext(functionName: string) {
 /** Runs one execution to its end and reports it the way the Step Functions console would. */
 export async function runExecution(machine: LoadedMachine, input: unknown, options: RunOptions = {}): Promise<ExecutionRecord> {
   const executionArn = options.executionArn ?? `arn:aws:states:${REGION}:${ACCOUNT}:execution:autotap-local-${machine.name}:${randomUUID()}`;
-  const stateMachine = new StateMachine(structuredClone(machine.definition) as never, {
-    validationOptions: { checkArn: false },
-  });
+  const stateMachine = validated(machine);
   const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, functionName] of machine.tasks) {
     taskResourceLocalHandlers[stateName] = async (taskInput: unknown) => {

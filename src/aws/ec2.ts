@@ -81,19 +81,8 @@ export async function describeInstances(instanceIds: readonly string[], client =
 
 /** The instance each ENI is attached to (absent: unknown or detached ENI). */
 export async function attachedInstances(networkInterfaceIds: readonly string[], client = ec2Client()): Promise<Map<string, string>> {
-  const attached = new Map<string, string>();
-  for (const ids of chunks(networkInterfaceIds, FILTER_VALUES_PER_CALL)) {
-    const pages = paginateDescribeNetworkInterfaces(
-      { client, pageSize: PAGE_SIZE },
-      { Filters: [{ Name: 'network-interface-id', Values: ids }], MaxResults: PAGE_SIZE },
-    );
-    for await (const page of pages) {
-      for (const n of page.NetworkInterfaces ?? []) {
-        if (n.NetworkInterfaceId && n.Attachment?.InstanceId) attached.set(n.NetworkInterfaceId, n.Attachment.InstanceId);
-      }
-    }
-  }
-  return attached;
+  const standings = await describeInterfaceStandings(networkInterfaceIds, client);
+  return new Map(standings.flatMap((s) => (s.attachedInstanceId ? [[s.networkInterfaceId, s.attachedInstanceId] as const] : [])));
 }
 
 function toSession(s: TrafficMirrorSession): Session {
