@@ -10,6 +10,7 @@ import { planReconcile } from '../src/mirroring/reconcile.ts';
 import { reportSlice, type SliceReport } from '../src/mirroring/reconcile-report.ts';
 import { loadSlice } from '../src/mirroring/reconcile-work.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
+import { logger } from '../src/lambda/logger.ts';
 import { parseOrThrow } from '../src/validation.ts';
 
 const workSchema = z.object({
@@ -22,16 +23,29 @@ const workSchema = z.object({
   dryRun: z._default(z.boolean(), false),
 });
 
+const inputSchema = z.object({ work: workSchema, executionArn: z.optional(z.string()) });
+
 /** Plans and applies one slice of a reconcile or cleanup: describe, decide (pure), act. */
 export const handler = lambdaHandler<unknown, SliceReport>(async (event) => {
-  const work = parseOrThrow(workSchema, event, (d) => new InvalidInput(d));
+  const { work, executionArn } = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
   const config = configFromEnvironment().mirroring;
   try {
     const slice = await loadSlice(work, config, ec2);
     const applied = await applyActions(planReconcile(slice), config, ec2, work.dryRun);
+    const report = reportSlice(applied);
     // A dry run changed nothing, so it has nothing to announce.
-    if (!work.dryRun && config.publishEvents) await putAutotapEvents(eventsForActions(applied, { workflow: workflowOfMode(work.mode) }));
-    return reportSlice(applied);
+    if (!work.dryRun && config.publishEvents) {
+      const events = eventsForActions(applied, { workflow: workflowOfMode(work.mode), ...(executionArn ? { executionArn } : {}) });
+      try {
+        await putAutotapEvents(events);
+      } catch (error) {
+        // The changes are made: a retry of the slice would find nothing left to announce. So the
+        // loss is counted, and the summary tells the ops topic, instead of failing the slice.
+        logger.error('autotap events could not be published', { errorName: (error as Error).name, events: events.length });
+        report.counts['unpublished-events'] = (report.counts['unpublished-events'] ?? 0) + events.length;
+      }
+    }
+    return report;
   } catch (error) {
     if (error instanceof RetryableError) throw error;
     const verdict = classifyEc2Error(error as Error);

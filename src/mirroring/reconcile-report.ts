@@ -47,7 +47,8 @@ export function renderWorkflowReport(workflow: string, summary: WorkflowSummary,
   const attention = summary.actions.filter((a) => a.outcome === 'failed' || (a.outcome === 'skipped' && NEEDS_A_HUMAN.has(a.reason ?? '')));
   const changed = CHANGES.reduce((n, k) => n + (summary.counts[k] ?? 0), 0);
   const failedSlices = summary.counts['failed-slices'] ?? 0;
-  if (changed === 0 && attention.length === 0 && failedSlices === 0) return null;
+  const unpublished = summary.counts['unpublished-events'] ?? 0;
+  if (changed === 0 && attention.length === 0 && failedSlices === 0 && unpublished === 0) return null;
   const countLine = Object.entries(summary.counts)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k} ${v}`)
@@ -61,7 +62,8 @@ export function renderWorkflowReport(workflow: string, summary: WorkflowSummary,
       .map((a) => `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${a.instanceId || '(unknown instance)'}${a.reason ? `: ${a.reason}` : ''}`.replace(/ {2,}/g, ' ')),
     ...(summary.truncated > 0 ? [`(and ${summary.truncated} more, counted above)`] : []),
     ...(failedSlices > 0 ? ['', `${failedSlices} slice(s) failed after their retries: see the execution, then run reconcile again.`] : []),
+    ...(unpublished > 0 ? ['', `${unpublished} autotap event(s) could not be published to EventBridge; the changes above were made.`] : []),
   ];
-  const subject = attention.length + failedSlices > 0 ? `[autotap] ${workflow}: ${attention.length + failedSlices} need attention` : `[autotap] ${workflow}: ${changed} sessions changed`;
+  const subject = attention.length + failedSlices + unpublished > 0 ? `[autotap] ${workflow}: ${attention.length + failedSlices + unpublished} need attention` : `[autotap] ${workflow}: ${changed} sessions changed`;
   return { subject, message: lines.join('\n') };
 }

@@ -188,6 +188,24 @@ describe('reconcile and cleanup-sessions', () => {
     ]);
   });
 
+  it('reconcile events carry the execution ARN; events that can never be published are reported, the changes stand', async () => {
+    local = await startLocalAutotap(seed(), configWith());
+    local.emulator.failEventEntries(1_000);
+    const run = await local.run('reconcile', {});
+    expect(run.status).toBe('SUCCEEDED');
+    expect(local.emulator.sessions().filter((s) => s.tags['autotap:managed'] === 'true')).toHaveLength(2);
+    expect((run.output as { counts: Record<string, number> }).counts['unpublished-events']).toBe(3);
+    const report = local.emulator.published().find((m) => m.topicArn === local.opsTopicArn);
+    expect(report?.message).toContain('3 autotap event(s) could not be published to EventBridge');
+
+    await local.close();
+    local = await startLocalAutotap(seed(), configWith());
+    const second = await local.run('reconcile', {});
+    expect(local.emulator.events().map((e) => (e.detail as { executionArn?: string }).executionArn)).toEqual(
+      local.emulator.events().map(() => second.executionArn),
+    );
+  });
+
   it('reconcile publishes nothing with mirroring.publishEvents: false', async () => {
     local = await startLocalAutotap(seed(), configWith({ publishEvents: false }));
     await local.run('reconcile', {});
