@@ -3,6 +3,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureBundles, type BundleResults } from './bundles.ts';
+import { DEFAULT_DETECTIONS, runDetectionsBench, type DetectionsParams, type DetectionsResult } from './detections.ts';
+import { renderDetections } from './detections-render.ts';
+import { DEFAULT_WINDOW } from './detections-scenario.ts';
+import { evaluateDetectionsTargets } from './detections-targets.ts';
 import type { TargetCheck } from './metrics.ts';
 import { DEFAULT_MIRRORING, runMirroringBench, type MirroringParams, type MirroringResult } from './mirroring.ts';
 import { renderBundles, renderMirroring, renderTargets } from './render.ts';
@@ -18,12 +22,22 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
         [--describe-refill N] [--mutate-capacity N] [--mutate-refill N] [--duplicate-share F]
         [--two-eni-share F] [--excluded-share F] [--unsupported-share F] [--seed N]
         [--load-samples N] [--skip-bundles] [--out FILE] [--json]
+        [--only mirroring|detections] [--skip-detections] [--detections N] [--page-size N]
+        [--sqs-batch-size N] [--compare-batch-sizes N,N] [--update-share F] [--exact-duplicate-share F]
       Benchmark a launch burst through the real workflow on the local AWS under EC2-like
-      throttling, and the Lambda bundles; writes bench/results.json (what \`npm run bench\` does).
-      --quick: 20 instances, buckets 20/20 and 5/5, so throttling still happens in seconds.`;
+      throttling, one poll window of detections through the real detection Lambdas (SQS,
+      DynamoDB, SNS), and the Lambda bundles; writes bench/results.json (what \`npm run bench\` does).
+      --quick: 20 instances, buckets 20/20 and 5/5, so throttling still happens in seconds;
+      300 detections.
+      Detections: 10,000 by default, page size 1000, SQS batch size 10 (Lambda's default), then the
+      same window again at each --compare-batch-sizes (default 100; "" for none).`;
 
 export interface BenchOptions {
   mirroring: Partial<MirroringParams>;
+  /** False with --only detections. */
+  runMirroring: boolean;
+  /** Null with --skip-detections or --only mirroring. */
+  detections: Partial<DetectionsParams> | null;
   loadSamples: number;
   bundles: boolean;
   out: string;
@@ -33,8 +47,12 @@ export interface BenchOptions {
 export interface BenchResults {
   generatedAt: string;
   command: string;
-  mirroring: MirroringResult;
+  /** Null when left out (--only detections). */
+  mirroring: MirroringResult | null;
+  /** Null when left out (--skip-detections, --only mirroring); its targets are in `detections.targets`. */
+  detections: DetectionsResult | null;
   bundles: BundleResults | null;
+  /** The mirroring targets (bundle sizes included). */
   targets: TargetCheck[];
 }
 
@@ -67,8 +85,20 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       'skip-bundles': { type: 'boolean', default: false },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'skip-detections': { type: 'boolean', default: false },
+      detections: { type: 'string' },
+      'page-size': { type: 'string' },
+      'sqs-batch-size': { type: 'string' },
+      'compare-batch-sizes': { type: 'string' },
+      'update-share': { type: 'string' },
+      'exact-duplicate-share': { type: 'string' },
     },
   });
+  const only = values.only;
+  if (only !== undefined && only !== 'mirroring' && only !== 'detections') {
+    throw Object.assign(new Error(`bench: --only ${only}: expected mirroring or detections`), { name: 'UsageError' });
+  }
   const quick = values.quick ?? false;
   const base = quick
     ? { instances: 20, concurrency: 10, scale: 4, describe: { capacity: 20, refillPerSecond: 20 }, mutate: { capacity: 5, refillPerSecond: 5 }, loadSamples: 3 }
@@ -76,7 +106,26 @@ export function parseBenchArgs(args: string[]): BenchOptions {
   const positive = (n: number) => n > 0;
   const share = (n: number) => n >= 0 && n <= 1;
   const integer = (n: number) => Number.isInteger(n) && n >= 1;
+  // Lambda's SQS event source takes batches of 1 to 10,000 records (more than 10 with a batching window).
+  const batchSize = (n: number) => Number.isInteger(n) && n >= 1 && n <= 10_000;
+  const compare = (values['compare-batch-sizes'] ?? (quick ? '100' : DEFAULT_DETECTIONS.compareBatchSizes.join(',')))
+    .split(',')
+    .filter((v) => v.trim() !== '')
+    .map((v) => number('compare-batch-sizes', v.trim(), 0, batchSize));
+  const detections: Partial<DetectionsParams> = {
+    window: {
+      detections: number('detections', values.detections, quick ? 300 : DEFAULT_WINDOW.detections, integer),
+      updateShare: number('update-share', values['update-share'], DEFAULT_WINDOW.updateShare, share),
+      duplicateShare: number('exact-duplicate-share', values['exact-duplicate-share'], DEFAULT_WINDOW.duplicateShare, share),
+      seed: number('seed', values.seed, DEFAULT_WINDOW.seed, Number.isInteger),
+    },
+    pageSize: number('page-size', values['page-size'], DEFAULT_DETECTIONS.pageSize, (n) => Number.isInteger(n) && n >= 1 && n <= 20_000),
+    sqsBatchSize: number('sqs-batch-size', values['sqs-batch-size'], DEFAULT_DETECTIONS.sqsBatchSize, batchSize),
+    compareBatchSizes: compare,
+  };
   return {
+    detections: only === 'mirroring' || (values['skip-detections'] ?? false) ? null : detections,
+    runMirroring: only !== 'detections',
     mirroring: {
       burst: {
         instances: number('instances', values.instances, base.instances, integer),
@@ -105,22 +154,29 @@ export function parseBenchArgs(args: string[]): BenchOptions {
 }
 
 export async function runBenchmark(options: BenchOptions, command = 'autotap bench', log: (line: string) => void = () => undefined): Promise<BenchResults> {
-  log('mirroring: running the burst ...');
-  const mirroring = await runMirroringBench({ ...options.mirroring, onProgress: log });
+  let mirroring: MirroringResult | null = null;
+  if (options.runMirroring) {
+    log('mirroring: running the burst ...');
+    mirroring = await runMirroringBench({ ...options.mirroring, onProgress: log });
+  }
+  let detections: DetectionsResult | null = null;
+  if (options.detections) detections = await runDetectionsBench({ ...options.detections, onProgress: log });
   let bundles: BundleResults | null = null;
   if (options.bundles) {
     log('bundles: building each Lambda and timing its load ...');
     bundles = await measureBundles(options.loadSamples);
   }
-  return { generatedAt: new Date().toISOString(), command, mirroring, bundles, targets: evaluateTargets(mirroring, bundles) };
+  if (detections) detections.targets = evaluateDetectionsTargets(detections, bundles);
+  return { generatedAt: new Date().toISOString(), command, mirroring, detections, bundles, targets: mirroring ? evaluateTargets(mirroring, bundles) : [] };
 }
 
 export function renderResults(results: BenchResults): string {
+  const targets = [...results.targets, ...(results.detections?.targets ?? [])];
   return [
-    renderMirroring(results.mirroring),
-    ...(results.bundles ? ['', renderBundles(results.bundles)] : []),
-    '',
-    renderTargets(results.targets),
+    ...(results.mirroring ? [renderMirroring(results.mirroring), ''] : []),
+    ...(results.detections ? [renderDetections(results.detections), ''] : []),
+    ...(results.bundles ? [renderBundles(results.bundles), ''] : []),
+    renderTargets(targets),
   ].join('\n');
 }
 

@@ -5,14 +5,14 @@ import type { MirroringResult } from './mirroring.ts';
 /** The benchmark's printed tables (also pasted into bench/README.md). Plain text, fixed-width columns. */
 
 /** Columns are right-aligned (figures) except the first and those listed in `left` (text). */
-function table(headers: string[], rows: string[][], left: number[] = []): string {
+export function table(headers: string[], rows: string[][], left: number[] = []): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const pad = (c: string, i: number) => (i === 0 || left.includes(i) ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0));
   const line = (cells: string[]) => cells.map(pad).join('  ').trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-const n = (x: number, digits = 0) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+export const n = (x: number, digits = 0) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const usd = (x: number) => `$${x.toFixed(4)}`;
 
 export function renderMirroring(m: MirroringResult): string {

@@ -1,0 +1,479 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { parse as parseYaml } from 'yaml';
+import { parseConfig } from '../../src/config/load.ts';
+import { lifecyclePolicy } from '../../src/detections/ingest/environment.ts';
+import { startEmulator } from '../emulator/index.ts';
+import { startBenchAppliance } from './detections-appliance.ts';
+import type { AwsCall, ContainerFunction, ContainerReady, InvocationReport } from './detections-container.ts';
+import {
+  detectionsMessageKey,
+  emailMessageKey,
+  expectedFanout,
+  missingFrom,
+  percentile,
+  publishBatchFloor,
+  repeatedKeys,
+  type ExpectedFanout,
+} from './detections-metrics.ts';
+import { generateWindow, type DetectionWindow, type DetectionWindowParams } from './detections-scenario.ts';
+import type { TargetCheck } from './metrics.ts';
+
+/**
+ * The detections half of the benchmark: one poll window through the real handlers. The poll Lambda
+ * pages through a loopback appliance and enqueues to the emulator's SQS; the queue is drained into
+ * the processor Lambda in SQS batches, as the Lambda event source mapping does, with dynalite as
+ * DynamoDB; what reached SNS is read back from the emulator. Each Lambda runs in a child process of
+ * its own (detections-container.ts), so that its memory is a container's, not the whole benchmark's.
+ */
+
+export interface DetectionsParams {
+  window: Partial<DetectionWindowParams>;
+  /** The poll's page size (detections.poll.pageSize). */
+  pageSize: number;
+  /** Records per processor invocation (the event source mapping's BatchSize). */
+  sqsBatchSize: number;
+  /** Further runs of the same window at these batch sizes, for comparison. */
+  compareBatchSizes: number[];
+  /** Share of neighbours swapped within each page. */
+  disorderShare: number;
+  onProgress?: (line: string) => void;
+}
+
+export const DEFAULT_DETECTIONS: Omit<DetectionsParams, 'window' | 'onProgress'> = {
+  pageSize: 1000,
+  // Lambda's default for an SQS event source; more than 10 needs a batching window.
+  sqsBatchSize: 10,
+  compareBatchSizes: [100],
+  disorderShare: 0.1,
+};
+
+export interface LambdaSettings {
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+
+export interface TopicFigures {
+  publishBatchCalls: number;
+  publishCalls: number;
+  /** Messages the emulator recorded on the topic. */
+  messages: number;
+  /** ceil(messages / 10): the fewest PublishBatch calls for these messages. */
+  floor: number;
+  largestBatch: number;
+  /** Messages of the topic that repeat an earlier one (same detection, mod_time and event). */
+  repeated: number;
+}
+
+export interface ContainerMemory {
+  /** RSS after the runtime started, and after the handler was imported (before any invocation). */
+  runtimeRss: number;
+  loadedRss: number;
+  importMs: number;
+  /** Peak RSS over every invocation (getrusage): what Lambda's memory limit is measured against. */
+  peakRss: number;
+  peakHeapUsed: number;
+  /** Per invocation: the highest heapUsed during it minus heapUsed at its start. */
+  invocationHeapGrowth: { max: number; median: number; p95: number };
+}
+
+export interface DetectionsRun {
+  sqsBatchSize: number;
+  poll: { outcome: string; pages: number; enqueued: number; searches: number; ms: number; response: unknown };
+  processor: {
+    invocations: number;
+    /** Records handed to the processor, redeliveries included. */
+    recordsDelivered: number;
+    batchItemFailures: number;
+    failedInvocations: number;
+    records: { min: number; max: number };
+  };
+  expected: Omit<ExpectedFanout, 'changeKeys' | 'notificationKeys'>;
+  topics: { detections: TopicFigures; email: TopicFigures; ops: { publishCalls: number; messages: number } };
+  /** Published messages missing from, or extra to, the expected fan-out (first 5 keys each). */
+  mismatches: { detectionsMissing: string[]; detectionsExtra: string[]; emailMissing: string[]; emailExtra: string[] };
+  slack: { sendMessageBatchCalls: number; messages: number };
+  sqs: {
+    /** The poll's SendMessageBatch calls to the detections queue, and their entries. */
+    pollSendMessageBatch: number;
+    pollEntries: number;
+    largestBatch: number;
+    /** Calls of the event source mapping (receive, delete, visibility): Lambda's poller, not the function. */
+    eventSource: Record<string, number>;
+  };
+  dynamodb: {
+    /** Per command, from the handlers' clients. */
+    byCommand: Record<string, number>;
+    conditionalFailures: number;
+    total: number;
+    perRecord: number;
+    /** Requests dynalite received from the handlers, counted on its side. */
+    httpRequests: number;
+  };
+  /** The emulator's own call log, per action (event source calls included). */
+  emulatorCalls: Record<string, number>;
+  time: { pollMs: number; processMs: number; wallMs: number; detectionsPerSecond: number };
+  memory: { poll: ContainerMemory; process: ContainerMemory };
+}
+
+export interface DetectionsResult {
+  params: Omit<DetectionsParams, 'onProgress' | 'window'> & { window: DetectionWindowParams };
+  lambda: { poll: LambdaSettings; process: LambdaSettings; source: string };
+  window: DetectionWindow['counts'];
+  /** The first run is at sqsBatchSize; the others at compareBatchSizes. */
+  runs: DetectionsRun[];
+  /** Filled in by the benchmark once the bundles are measured too (detections-targets.ts). */
+  targets: TargetCheck[];
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CONTAINER = fileURLToPath(new URL('./detections-container.ts', import.meta.url));
+const ACCOUNT = '123456789012';
+const TOPICS = {
+  detections: `arn:aws:sns:us-east-1:${ACCOUNT}:autotap-bench-detections`,
+  email: `arn:aws:sns:us-east-1:${ACCOUNT}:autotap-bench-detections-email`,
+  ops: `arn:aws:sns:us-east-1:${ACCOUNT}:autotap-bench-ops`,
+};
+const APPLIANCE_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:bench-appliance-AbCdEf`;
+const SLACK_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:bench-slack-AbCdEf`;
+const CREDENTIALS = { accessKeyId: 'AKIABENCH', secretAccessKey: 'bench-secret' };
+
+/**
+ * Memory and timeout of the two Lambdas from serverless.yml: the function's own setting where the
+ * stack declares the function, else the provider's default, as the deployed stack would have them.
+ */
+export async function lambdaSettings(): Promise<DetectionsResult['lambda']> {
+  type Fn = { handler?: string; memorySize?: number; timeout?: number };
+  const doc = parseYaml(await readFile(`${ROOT}serverless.yml`, 'utf8'), { logLevel: 'silent' }) as {
+    provider?: { memorySize?: number; timeout?: number };
+    functions?: Record<string, Fn>;
+  };
+  const fallback = { memoryMb: doc.provider?.memorySize ?? 1024, timeoutSeconds: doc.provider?.timeout ?? 6 };
+  const declared = Object.values(doc.functions ?? {});
+  const of = (file: string): LambdaSettings & { declared: boolean } => {
+    const fn = declared.find((f) => f.handler === `functions/${file}.handler`);
+    return { memoryMb: fn?.memorySize ?? fallback.memoryMb, timeoutSeconds: fn?.timeout ?? fallback.timeoutSeconds, declared: fn !== undefined };
+  };
+  const poll = of('detections-poll');
+  const process = of('detections-process');
+  const source =
+    poll.declared && process.declared
+      ? 'serverless.yml, per function'
+      : `serverless.yml provider defaults (${[poll.declared ? '' : 'detections-poll', process.declared ? '' : 'detections-process'].filter(Boolean).join(' and ')} not declared there)`;
+  return { poll: { memoryMb: poll.memoryMb, timeoutSeconds: poll.timeoutSeconds }, process: { memoryMb: process.memoryMb, timeoutSeconds: process.timeoutSeconds }, source };
+}
+
+/** dynalite on a free loopback port, counting the requests it receives. */
+async function startCountingDynalite(): Promise<{ endpoint: string; requests(): number; reset(): void; close(): Promise<void> }> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let requests = 0;
+  server.on('request', () => {
+    requests += 1;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests: () => requests,
+    reset: () => {
+      requests = 0;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+interface Container {
+  ready: ContainerReady;
+  invoke(event: unknown): Promise<InvocationReport>;
+  stop(): void;
+}
+
+async function startContainer(fn: ContainerFunction, env: NodeJS.ProcessEnv, settings: LambdaSettings): Promise<Container> {
+  // No inherited flags (a test runner's, an inspector's): the container runs as Lambda's Node would.
+  const child: ChildProcess = fork(CONTAINER, [fn], { env, execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  const pending = new Map<number, (report: InvocationReport) => void>();
+  let nextId = 0;
+  let failure: Error | undefined;
+  const ready = await new Promise<ContainerReady>((resolve, reject) => {
+    child.on('message', (message: { kind: string; id?: number; report?: InvocationReport; error?: string }) => {
+      if (message.kind === 'ready') resolve(message as unknown as ContainerReady);
+      else if (message.kind === 'done' && message.id !== undefined) pending.get(message.id)?.(message.report as InvocationReport);
+      else if (message.kind === 'failed') reject(new Error(`${fn} container: ${message.error}`));
+    });
+    child.on('exit', (code) => {
+      failure = new Error(`${fn} container exited (${code}): ${stderr.trim()}`);
+      reject(failure);
+      for (const [, settle] of pending) settle({ response: undefined, error: failure.message, ms: 0, calls: [], heapBefore: 0, heapPeak: 0, maxRss: 0 });
+    });
+  });
+  return {
+    ready,
+    invoke: (event) =>
+      new Promise<InvocationReport>((resolve) => {
+        if (failure) throw failure;
+        const id = nextId++;
+        pending.set(id, (report) => {
+          pending.delete(id);
+          resolve(report);
+        });
+        child.send({ kind: 'invoke', id, event, timeoutMs: settings.timeoutSeconds * 1000, memoryMb: settings.memoryMb });
+      }),
+    stop: () => {
+      child.removeAllListeners('exit');
+      child.kill();
+    },
+  };
+}
+
+function memoryOf(ready: ContainerReady, reports: readonly InvocationReport[]): ContainerMemory {
+  const growth = reports.map((r) => r.heapPeak - r.heapBefore);
+  return {
+    runtimeRss: ready.runtime.rss,
+    loadedRss: ready.loaded.rss,
+    importMs: ready.importMs,
+    peakRss: Math.max(ready.loaded.rss, ...reports.map((r) => r.maxRss)),
+    peakHeapUsed: Math.max(ready.loaded.heapUsed, ...reports.map((r) => r.heapPeak)),
+    invocationHeapGrowth: { max: Math.max(0, ...growth), median: percentile(growth, 50), p95: percentile(growth, 95) },
+  };
+}
+
+function count(into: Record<string, number>, key: string, by = 1): void {
+  into[key] = (into[key] ?? 0) + by;
+}
+
+function sqsRecord(m: Message) {
+  return {
+    messageId: m.MessageId!,
+    receiptHandle: m.ReceiptHandle!,
+    body: m.Body!,
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: ACCOUNT, ApproximateFirstReceiveTimestamp: '0' },
+    messageAttributes: {},
+    md5OfBody: m.MD5OfBody!,
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:us-east-1:${ACCOUNT}:autotap-bench-detections`,
+    awsRegion: 'us-east-1',
+  };
+}
+
+async function runOnce(window: DetectionWindow, params: DetectionsParams, batchSize: number, lambda: DetectionsResult['lambda']): Promise<DetectionsRun> {
+  const progress = params.onProgress ?? (() => undefined);
+  const appliance = await startBenchAppliance(window.records, { disorderShare: params.disorderShare });
+  const emulator = await startEmulator({
+    topics: Object.values(TOPICS),
+    queues: ['autotap-bench-detections', 'autotap-bench-slack'],
+    secrets: [
+      { arn: APPLIANCE_SECRET, value: JSON.stringify({ apiKey: appliance.apiKey }) },
+      { arn: SLACK_SECRET, value: JSON.stringify({ webhookUrl: 'https://hooks.slack.invalid/services/T0/B0/x' }) },
+    ],
+  });
+  const dynamo = await startCountingDynalite();
+  const containers: Container[] = [];
+  const sqs = new SQSClient({ endpoint: emulator.endpoint, region: emulator.region, credentials: CREDENTIALS, maxAttempts: 1 });
+  try {
+    const tableName = 'autotap-bench-detections';
+    const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    await admin.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    admin.destroy();
+    dynamo.reset();
+    const queueUrl = emulator.queueUrl('autotap-bench-detections');
+    const slackQueueUrl = emulator.queueUrl('autotap-bench-slack');
+    const config = {
+      mirroring: { filterId: 'tmf-0123456789abcdef0', targets: [{ id: 'tmt-0123456789abcdef0' }] },
+      detections: {
+        appliance: { url: appliance.url, auth: 'apikey', secretArn: APPLIANCE_SECRET },
+        poll: { enabled: true, pageSize: params.pageSize },
+        slack: { secretArn: SLACK_SECRET },
+      },
+    };
+    const parsed = parseConfig(config, 'the benchmark configuration');
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH ?? '',
+      ...emulator.env(),
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      // As the deployed stack configures the SDK (serverless.yml provider.environment).
+      AWS_RETRY_MODE: 'adaptive',
+      AWS_MAX_ATTEMPTS: '5',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      LOG_LEVEL: 'SILENT',
+      AUTOTAP_CONFIG: JSON.stringify(config),
+      DETECTIONS_TABLE: tableName,
+      DETECTIONS_QUEUE_URL: queueUrl,
+      DETECTIONS_TOPIC_ARN: TOPICS.detections,
+      DETECTIONS_EMAIL_TOPIC_ARN: TOPICS.email,
+      SLACK_QUEUE_URL: slackQueueUrl,
+      OPS_TOPIC_ARN: TOPICS.ops,
+      // The whole seeded window (it starts on 2026-01-01) is new to a first poll.
+      DETECTIONS_INITIAL_LOOKBACK_MINUTES: String(Math.ceil((Date.now() - window.records.reduce((m, r) => Math.min(m, r.mod_time as number), Date.now())) / 60_000) + 60),
+    };
+
+    const started = performance.now();
+    const poller = await startContainer('detections-poll', env, lambda.poll);
+    containers.push(poller);
+    const pollReport = await poller.invoke({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+    const pollMs = performance.now() - started;
+    if (pollReport.error) throw new Error(`the poll failed: ${pollReport.error}`);
+    const pollResponse = pollReport.response as { outcome: string; pages: number; enqueued: number };
+    progress(`  poll: ${pollResponse.outcome}, ${pollResponse.pages} pages, ${pollResponse.enqueued} enqueued in ${(pollMs / 1000).toFixed(1)} s`);
+
+    const processStarted = performance.now();
+    const processor = await startContainer('detections-process', env, lambda.process);
+    containers.push(processor);
+    const reports: InvocationReport[] = [];
+    const bodies: string[] = [];
+    const eventSource: Record<string, number> = {};
+    let batchItemFailures = 0;
+    let failedInvocations = 0;
+    let recordsDelivered = 0;
+    const sizes: number[] = [];
+    // A bound on redeliveries, so that a processor failing every batch ends the run instead of looping.
+    const maxInvocations = 3 * Math.ceil(window.records.length / batchSize) + 20;
+    let lastProgress = performance.now();
+    for (let invocation = 0; invocation < maxInvocations; invocation += 1) {
+      // The event source mapping gathers up to BatchSize records, 10 per ReceiveMessage.
+      const messages: Message[] = [];
+      while (messages.length < batchSize) {
+        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(10, batchSize - messages.length), VisibilityTimeout: 900 }));
+        count(eventSource, 'ReceiveMessage');
+        if (!out.Messages?.length) break;
+        messages.push(...out.Messages);
+      }
+      if (messages.length === 0) break;
+      const records = messages.map(sqsRecord);
+      const report = await processor.invoke({ Records: records });
+      reports.push(report);
+      recordsDelivered += records.length;
+      sizes.push(records.length);
+      let failed: Set<string>;
+      if (report.error) {
+        failedInvocations += 1;
+        failed = new Set(records.map((r) => r.messageId));
+      } else {
+        failed = new Set(((report.response as { batchItemFailures?: { itemIdentifier: string }[] })?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        batchItemFailures += failed.size;
+      }
+      const done = records.filter((r) => !failed.has(r.messageId));
+      // Only settled deliveries count for the expected fan-out; a failed one is decided on its redelivery.
+      for (const r of done) bodies.push(r.body);
+      for (let i = 0; i < done.length; i += 10) {
+        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.slice(i, i + 10).map((r, k) => ({ Id: `d${k}`, ReceiptHandle: r.receiptHandle })) }));
+        count(eventSource, 'DeleteMessageBatch');
+      }
+      for (const r of records.filter((x) => failed.has(x.messageId))) {
+        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: r.receiptHandle, VisibilityTimeout: 0 }));
+        count(eventSource, 'ChangeMessageVisibility');
+      }
+      if (performance.now() - lastProgress > 10_000) {
+        lastProgress = performance.now();
+        progress(`  process (batch ${batchSize}): ${recordsDelivered} records in ${reports.length} invocations, ${((performance.now() - processStarted) / 1000).toFixed(0)} s`);
+      }
+    }
+    const processMs = performance.now() - processStarted;
+    const wallMs = performance.now() - started;
+
+    // What reached SNS, read back from the emulator.
+    const published = emulator.published();
+    const onTopic = (arn: string) => published.filter((m) => m.topicArn === arn);
+    const detectionKeys = onTopic(TOPICS.detections).map((m) => detectionsMessageKey(m.message));
+    const emailKeys = onTopic(TOPICS.email).map((m) => emailMessageKey(m.message, m.messageAttributes.event?.value));
+    const expected = expectedFanout(bodies, lifecyclePolicy(parsed.detections!), { applianceUrl: appliance.url });
+
+    const processorCalls = reports.flatMap((r) => r.calls);
+    const allCalls: AwsCall[] = [...pollReport.calls, ...processorCalls];
+    const topicFigures = (arn: string, keys: string[]): TopicFigures => {
+      const batches = processorCalls.filter((c) => c.command === 'PublishBatch' && c.target === arn);
+      const messages = onTopic(arn).length;
+      return {
+        publishBatchCalls: batches.length,
+        publishCalls: processorCalls.filter((c) => c.command === 'Publish' && c.target === arn).length,
+        messages,
+        floor: publishBatchFloor(messages),
+        largestBatch: Math.max(0, ...batches.map((c) => c.entries ?? 0)),
+        repeated: repeatedKeys(keys),
+      };
+    };
+    const dynamoCommands = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem', 'BatchGetItem', 'TransactWriteItems']);
+    const byCommand: Record<string, number> = {};
+    for (const c of allCalls) if (dynamoCommands.has(c.command)) count(byCommand, c.command);
+    const dynamoTotal = Object.values(byCommand).reduce((a, b) => a + b, 0);
+    const pollSends = pollReport.calls.filter((c) => c.command === 'SendMessageBatch');
+    const slackSends = processorCalls.filter((c) => c.command === 'SendMessageBatch' && c.target === slackQueueUrl);
+
+    return {
+      sqsBatchSize: batchSize,
+      poll: { outcome: pollResponse.outcome, pages: pollResponse.pages, enqueued: pollResponse.enqueued, searches: appliance.searches, ms: pollReport.ms, response: pollResponse },
+      processor: {
+        invocations: reports.length,
+        recordsDelivered,
+        batchItemFailures,
+        failedInvocations,
+        records: { min: Math.min(...sizes), max: Math.max(...sizes) },
+      },
+      expected: { changes: expected.changes, notifications: expected.notifications, stale: expected.stale, byEvent: expected.byEvent },
+      topics: {
+        detections: topicFigures(TOPICS.detections, detectionKeys),
+        email: topicFigures(TOPICS.email, emailKeys),
+        ops: { publishCalls: processorCalls.filter((c) => c.command === 'Publish' && c.target === TOPICS.ops).length, messages: onTopic(TOPICS.ops).length },
+      },
+      mismatches: {
+        detectionsMissing: missingFrom(expected.changeKeys, detectionKeys).slice(0, 5),
+        detectionsExtra: missingFrom(detectionKeys, expected.changeKeys).slice(0, 5),
+        emailMissing: missingFrom(expected.notificationKeys, emailKeys).slice(0, 5),
+        emailExtra: missingFrom(emailKeys, expected.notificationKeys).slice(0, 5),
+      },
+      slack: { sendMessageBatchCalls: slackSends.length, messages: emulator.queueMessages('autotap-bench-slack').length },
+      sqs: {
+        pollSendMessageBatch: pollSends.length,
+        pollEntries: pollSends.reduce((a, c) => a + (c.entries ?? 0), 0),
+        largestBatch: Math.max(0, ...pollSends.map((c) => c.entries ?? 0)),
+        eventSource,
+      },
+      dynamodb: {
+        byCommand,
+        conditionalFailures: allCalls.filter((c) => c.error === 'ConditionalCheckFailedException').length,
+        total: dynamoTotal,
+        perRecord: dynamoTotal / Math.max(1, recordsDelivered),
+        httpRequests: dynamo.requests(),
+      },
+      emulatorCalls: emulator.calls(),
+      time: { pollMs, processMs, wallMs, detectionsPerSecond: window.records.length / (wallMs / 1000) },
+      memory: { poll: memoryOf(poller.ready, [pollReport]), process: memoryOf(processor.ready, reports) },
+    };
+  } finally {
+    for (const c of containers) c.stop();
+    sqs.destroy();
+    await Promise.all([emulator.close(), appliance.close(), dynamo.close()]);
+  }
+}
+
+export async function runDetectionsBench(input: Partial<DetectionsParams> = {}): Promise<DetectionsResult> {
+  const params: DetectionsParams = { ...DEFAULT_DETECTIONS, ...input, window: input.window ?? {} };
+  const progress = params.onProgress ?? (() => undefined);
+  const window = generateWindow(params.window);
+  const lambda = await lambdaSettings();
+  const runs: DetectionsRun[] = [];
+  for (const batchSize of [params.sqsBatchSize, ...params.compareBatchSizes.filter((b) => b !== params.sqsBatchSize)]) {
+    progress(`detections: ${window.records.length.toLocaleString('en-US')} detections, SQS batch size ${batchSize} ...`);
+    runs.push(await runOnce(window, params, batchSize, lambda));
+  }
+  return {
+    params: { pageSize: params.pageSize, sqsBatchSize: params.sqsBatchSize, compareBatchSizes: params.compareBatchSizes, disorderShare: params.disorderShare, window: window.params },
+    lambda,
+    window: window.counts,
+    runs,
+    targets: [],
+  };
+}
