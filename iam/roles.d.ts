@@ -11,5 +11,9 @@ export interface PolicyStatement {
 
 export function attachSessionStatements(mirroring: MirroringConfig): PolicyStatement[];
 export function roles(config: Config): CfnFragment['Resources'];
+/** The roles of the detection functions the configuration deploys (empty without `detections`). */
+export function detectionRoles(config: Config): CfnFragment['Resources'];
+/** A secret's configured ARN and the same with `-??????` (the suffix AWS appends to secret ARNs). */
+export function secretArns(arn: string): [string, string];
 export function resources(context: ResolverContext): Promise<CfnFragment>;
 export const EVENT_BUS_NAME: string;

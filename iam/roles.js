@@ -4,7 +4,7 @@
  *
  * No wildcard actions. `Resource: '*'` only for Describe* calls, which EC2 cannot scope.
  */
-import { loadStageConfig, stageOf } from '../scripts/stage-config.js';
+import { detectionParts, detectionsOf, loadStageConfig, stageOf } from '../scripts/stage-config.js';
 
 const MANAGED_TAG = 'autotap:managed';
 
@@ -119,6 +119,70 @@ const PUT_AUTOTAP_EVENTS = {
   Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${EVENT_BUS_NAME}` },
 };
 
+/**
+ * A secret by its configured ARN. IAM authorizes against the secret's complete ARN, which ends in a
+ * dash and six random characters; a configured ARN without them matches through `-??????`.
+ */
+export const secretArns = (arn) => [arn, `${arn}-??????`];
+
+const readSecret = (sid, arn) => ({ Sid: sid, Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArns(arn) });
+const table = (actions) => ({ Sid: 'DetectionsTable', Effect: 'Allow', Action: actions, Resource: { 'Fn::GetAtt': ['DetectionsTable', 'Arn'] } });
+const sendTo = (sid, queue) => ({ Sid: sid, Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': [queue, 'Arn'] } });
+/** What a Lambda SQS event source needs from the function's role. */
+const consume = (sid, queue) => ({
+  Sid: sid,
+  Effect: 'Allow',
+  Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+  Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+});
+
+/** The roles of the detection functions the configuration deploys (none without `detections`). */
+export function detectionRoles(config) {
+  const detections = detectionsOf(config);
+  const parts = detectionParts(config);
+  if (!detections || !parts) return {};
+  const result = {};
+  if (parts.poll) {
+    result.DetectionsPollRole = role('DetectionsPoll', [
+      readSecret('ReadApplianceSecret', detections.appliance.secretArn),
+      table(['dynamodb:GetItem', 'dynamodb:PutItem']),
+      sendTo('QueueDetections', 'DetectionsQueue'),
+    ]);
+  }
+  if (parts.webhook) {
+    result.DetectionsWebhookRole = role('DetectionsWebhook', [
+      readSecret('ReadWebhookSecret', detections.webhook.secretArn),
+      table(['dynamodb:PutItem', 'dynamodb:DeleteItem']),
+      sendTo('QueueDetections', 'DetectionsQueue'),
+    ]);
+  }
+  result.DetectionsProcessRole = role('DetectionsProcess', [
+    consume('ConsumeDetectionsQueue', 'DetectionsQueue'),
+    table(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+    {
+      Sid: 'PublishDetections',
+      Effect: 'Allow',
+      Action: ['sns:Publish'],
+      Resource: [{ Ref: 'DetectionsTopic' }, { Ref: 'DetectionsEmailTopic' }, { Ref: 'OpsTopic' }],
+    },
+    ...(parts.slack ? [sendTo('QueueSlackNotifications', 'SlackQueue')] : []),
+  ]);
+  if (parts.slack) {
+    result.SlackNotifyRole = role('SlackNotify', [
+      consume('ConsumeSlackQueue', 'SlackQueue'),
+      // Amazon Q posts what the Chatbot topic receives: no webhook to read then.
+      ...(parts.chatbot ? [] : [readSecret('ReadSlackWebhookSecret', detections.slack.secretArn)]),
+      {
+        Sid: 'PublishToOpsTopic',
+        Effect: 'Allow',
+        Action: ['sns:Publish'],
+        Resource: [{ Ref: 'OpsTopic' }, ...(parts.chatbot ? [{ Ref: 'DetectionsChatbotTopic' }] : [])],
+      },
+    ]);
+  }
+  return result;
+}
+
 export function roles(config) {
   return {
     NormalizeCleanupInputRole: role('NormalizeCleanupInput', []),
@@ -148,6 +212,7 @@ export function roles(config) {
     ]),
     AttachSessionRole: role('AttachSession', attachSessionStatements(config.mirroring)),
     SummarizeRole: role('Summarize', [PUBLISH_TO_OPS, PUT_AUTOTAP_EVENTS]),
+    ...detectionRoles(config),
   };
 }
 

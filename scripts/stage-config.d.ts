@@ -19,3 +19,29 @@ export function json(context: ResolverContext): Promise<string>;
 export function emailSubscriptions(config: Pick<Config, 'notifications'>): CfnFragment;
 export function opsEmailSubscriptions(context: ResolverContext): Promise<CfnFragment>;
 export function reconcileSchedule(context: ResolverContext): Promise<string>;
+
+/** Which detection parts a configuration deploys (undefined: none, no enabled `detections` section). */
+export interface DetectionParts {
+  poll: boolean;
+  webhook: boolean;
+  slack: boolean;
+  chatbot: boolean;
+}
+
+/** A CloudFormation fragment with outputs, as merged into `resources:`. */
+export interface CfnFragmentWithOutputs extends CfnFragment {
+  Outputs?: Record<string, { Value: unknown }>;
+}
+
+export const PROCESS_TIMEOUT_SECONDS: number;
+export const SLACK_NOTIFY_TIMEOUT_SECONDS: number;
+export const SLACK_BATCHING_WINDOW_SECONDS: number;
+export const POLL_TIMEOUT_SECONDS: number;
+export function detectionsOf(config: Config): NonNullable<Config['detections']> | undefined;
+export function detectionParts(config: Config): DetectionParts | undefined;
+export function detectionFunctions(config: Config): Record<string, Record<string, unknown>>;
+export function detectionResources(config: Config, stage: string): CfnFragmentWithOutputs;
+export function opsAlarmArns(config: Config): unknown;
+export function detectionsFunctions(context: ResolverContext): Promise<Record<string, Record<string, unknown>>>;
+export function detectionsResources(context: ResolverContext): Promise<CfnFragmentWithOutputs>;
+export function opsTopicAlarmArns(context: ResolverContext): Promise<unknown>;

@@ -44,8 +44,10 @@ export function renderDefinition(file, functionKeys) {
   return visit(definition, '');
 }
 
+/** The function names of serverless.yml; `functions:` may be a list of maps that osls merges. */
 async function functionKeysOf({ resolveConfigurationProperty }) {
   const functions = await resolveConfigurationProperty(['functions']);
+  if (Array.isArray(functions)) return functions.flatMap((part) => (part && typeof part === 'object' ? Object.keys(part) : []));
   return functions && typeof functions === 'object' ? Object.keys(functions) : undefined;
 }
 
