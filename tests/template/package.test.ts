@@ -2,29 +2,42 @@
  * Packages the service offline (osls + serverless-esbuild + serverless-step-functions) in a copy of
  * the project and checks the CloudFormation template and the function zips.
  *
- * Packaging runs twice in the whole suite: once with config/dev.yml as committed, once with an
- * invalid filter id (which must fail and name the field).
+ * Packaging runs three times in the whole suite, in parallel: with config/dev.yml as committed (no
+ * detections), with an invalid filter id (which must fail and name the field), and as the stage
+ * `detections` with tests/template/fixtures/detections.yml, which enables every detections part.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { inflateRawSync } from 'node:zlib';
 import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { emailSubscriptions, loadStageConfig } from '../../scripts/stage-config.js';
 import { attachSessionStatements, EVENT_BUS_NAME } from '../../iam/roles.js';
+import { registerDetectionTests, type DetectionsPackage } from './detections.ts';
+import {
+  ACCOUNT,
+  MAX_ZIP_BYTES,
+  REGION,
+  actionsOf,
+  asArray,
+  bin,
+  evaluate,
+  loadBundle,
+  node,
+  policyDocuments,
+  readZip,
+  resourcesOf,
+  rolePolicyStatements,
+  root,
+  type PolicyDocument,
+  type RuleTarget,
+  type Statement,
+  type Template,
+} from './helpers.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = path.join(root, 'node_modules', '.bin');
-const localNode = path.join(root, 'node_modules', 'node', 'bin', 'node');
-const node = existsSync(localNode) ? localNode : process.execPath;
 const PACKAGE_TIMEOUT_MS = 120_000;
-const MAX_ZIP_BYTES = 1024 * 1024;
 
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
 const FUNCTIONS = {
   normalizeInput: { logicalId: 'NormalizeInputLambdaFunction', placeholder: 'NormalizeInputFunctionArn' },
   resolveInterfaces: { logicalId: 'ResolveInterfacesLambdaFunction', placeholder: 'ResolveInterfacesFunctionArn' },
@@ -42,35 +55,6 @@ const MACHINE_FUNCTIONS: Record<string, FunctionKey[]> = {
   CleanupSessionsStateMachine: ['normalizeCleanupInput', 'reconcileSlice', 'summarizeReconcile'],
   ReconcileStateMachine: ['listReconcileWork', 'reconcileSlice', 'summarizeReconcile'],
 };
-
-interface CfnResource {
-  Type: string;
-  Properties: Record<string, unknown>;
-  DependsOn?: string[];
-}
-interface Template {
-  Resources: Record<string, CfnResource>;
-}
-interface Statement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Action?: string | string[];
-  NotAction?: unknown;
-  Resource?: unknown;
-  NotResource?: unknown;
-  Principal?: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
-interface PolicyDocument {
-  Statement: Statement[];
-}
-interface RuleTarget {
-  Id: string;
-  Arn: unknown;
-  RoleArn?: unknown;
-  DeadLetterConfig?: { Arn: unknown };
-  InputTransformer?: { InputPathsMap: Record<string, string>; InputTemplate: string };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: copy the project, run serverless, read zips, evaluate CloudFormation intrinsics.
@@ -114,146 +98,11 @@ function run(file: string, args: string[], cwd: string): Promise<Run> {
   });
 }
 
-/** The entries of a zip file (stored or deflated, as serverless writes them). */
-function readZip(file: string): Map<string, Buffer> {
-  const zip = readFileSync(file);
-  let end = zip.length - 22;
-  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end--;
-  if (end < 0) throw new Error(`${file}: not a zip file`);
-  const count = zip.readUInt16LE(end + 10);
-  let offset = zip.readUInt32LE(end + 16);
-  const entries = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error(`${file}: bad central directory`);
-    const method = zip.readUInt16LE(offset + 10);
-    const compressedSize = zip.readUInt32LE(offset + 20);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const extraLength = zip.readUInt16LE(offset + 30);
-    const commentLength = zip.readUInt16LE(offset + 32);
-    const localHeader = zip.readUInt32LE(offset + 42);
-    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
-    const start = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
-    const raw = zip.subarray(start, start + compressedSize);
-    if (!name.endsWith('/')) entries.set(name, method === 0 ? raw : inflateRawSync(raw));
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
-}
-
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-
-/** Evaluates the intrinsic functions the template uses, as a deploy to ACCOUNT / REGION would. */
-function evaluate(template: Template, value: unknown): unknown {
-  const pseudo: Record<string, string> = {
-    'AWS::Partition': 'aws',
-    'AWS::Region': REGION,
-    'AWS::AccountId': ACCOUNT,
-    'AWS::URLSuffix': 'amazonaws.com',
-  };
-  const ref = (logicalId: string): string => {
-    if (logicalId in pseudo) return pseudo[logicalId]!;
-    const resource = template.Resources[logicalId];
-    if (!resource) throw new Error(`Ref to a missing resource: ${logicalId}`);
-    const props = resource.Properties;
-    switch (resource.Type) {
-      case 'AWS::Lambda::Function':
-        return String(props.FunctionName);
-      case 'AWS::SNS::Topic':
-        return `arn:aws:sns:${REGION}:${ACCOUNT}:${String(props.TopicName)}`;
-      case 'AWS::StepFunctions::StateMachine':
-        return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${String(props.StateMachineName)}`;
-      default:
-        return `{${logicalId}}`;
-    }
-  };
-  const getAtt = (logicalId: string, attribute: string): string => {
-    const resource = template.Resources[logicalId];
-    if (!resource) throw new Error(`Fn::GetAtt of a missing resource: ${logicalId}`);
-    const props = resource.Properties;
-    if (attribute === 'Arn') {
-      switch (resource.Type) {
-        case 'AWS::Lambda::Function':
-          return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${String(props.FunctionName)}`;
-        case 'AWS::Logs::LogGroup':
-          return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${String(props.LogGroupName)}:*`;
-        case 'AWS::Events::Rule':
-          return `arn:aws:events:${REGION}:${ACCOUNT}:rule/${String(props.Name ?? logicalId)}`;
-        case 'AWS::SQS::Queue':
-          return `arn:aws:sqs:${REGION}:${ACCOUNT}:${String(props.QueueName ?? logicalId)}`;
-        case 'AWS::CloudWatch::Alarm':
-          return `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${String(props.AlarmName ?? logicalId)}`;
-        default:
-      }
-    }
-    return `{${logicalId}.${attribute}}`;
-  };
-  const sub = (text: string, variables: Record<string, unknown>): string =>
-    text.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
-      if (name in variables) return String(evaluate(template, variables[name]));
-      if (name in pseudo || name in template.Resources) return ref(name);
-      const [logicalId, attribute] = name.split('.');
-      if (logicalId && attribute && logicalId in template.Resources) return getAtt(logicalId, attribute);
-      throw new Error(`Fn::Sub: unknown variable \${${name}}`);
-    });
-
-  if (Array.isArray(value)) return value.map((item) => evaluate(template, item));
-  if (value === null || typeof value !== 'object') return value;
-  const object = value as Record<string, unknown>;
-  const keys = Object.keys(object);
-  if (keys.length === 1) {
-    const [key] = keys as [string];
-    const argument = object[key];
-    if (key === 'Ref') return ref(argument as string);
-    if (key === 'Fn::GetAtt') {
-      const [logicalId, attribute] = (typeof argument === 'string' ? argument.split('.') : argument) as [string, string];
-      return getAtt(logicalId, attribute);
-    }
-    if (key === 'Fn::Sub') {
-      return typeof argument === 'string'
-        ? sub(argument, {})
-        : sub((argument as [string, Record<string, unknown>])[0], (argument as [string, Record<string, unknown>])[1]);
-    }
-    if (key === 'Fn::Join') {
-      const [separator, parts] = argument as [string, unknown[]];
-      return parts.map((part) => String(evaluate(template, part))).join(separator);
-    }
-  }
-  return Object.fromEntries(keys.map((key) => [key, evaluate(template, object[key])]));
-}
-
-/** Every policy document in the template, with where it is. */
-function policyDocuments(template: Template): { where: string; document: PolicyDocument }[] {
-  const documents: { where: string; document: PolicyDocument }[] = [];
-  for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    const props = resource.Properties;
-    if (resource.Type === 'AWS::IAM::Role') {
-      for (const policy of asArray(props.Policies as { PolicyName: string; PolicyDocument: PolicyDocument }[] | undefined)) {
-        documents.push({ where: `${logicalId}/${policy.PolicyName}`, document: policy.PolicyDocument });
-      }
-      if (props.ManagedPolicyArns) throw new Error(`${logicalId}: managed policies are not expected`);
-    }
-    if (['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::SNS::TopicPolicy', 'AWS::SQS::QueuePolicy', 'AWS::S3::BucketPolicy'].includes(resource.Type)) {
-      documents.push({ where: logicalId, document: props.PolicyDocument as PolicyDocument });
-    }
-  }
-  return documents;
-}
-
-function rolePolicyStatements(template: Template, roleLogicalId: string): Statement[] {
-  const role = template.Resources[roleLogicalId];
-  if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId}: no such role`);
-  return asArray(role.Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap((policy) => policy.PolicyDocument.Statement);
-}
-
 /** The role of a function: `role: <LogicalId>` becomes Fn::GetAtt [<LogicalId>, Arn]. */
 function roleOf(template: Template, functionKey: FunctionKey): string {
   const role = template.Resources[FUNCTIONS[functionKey].logicalId]!.Properties.Role as { 'Fn::GetAtt': [string, string] };
   return role['Fn::GetAtt'][0];
 }
-
-const actionsOf = (statement: Statement): string[] => asArray(statement.Action);
-const resourcesOf = (template: Template, statement: Statement): string[] =>
-  asArray(statement.Resource).map((resource) => String(evaluate(template, resource)));
 
 /** Task resources of a definition, state by state, nested Map / Parallel states included. */
 function taskResources(states: Record<string, Record<string, unknown>>, found: Record<string, unknown> = {}): Record<string, unknown> {
@@ -284,6 +133,8 @@ let template: Template;
 let packaged: string;
 let invalid: Run;
 let devConfig: Config;
+const DETECTIONS_STAGE = 'detections';
+const detections: DetectionsPackage = { template: { Resources: {} }, dir: '', config: undefined as unknown as Config };
 const functionArn = (key: FunctionKey) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:autotap-dev-${key}`;
 
 beforeAll(async () => {
@@ -294,13 +145,22 @@ beforeAll(async () => {
   const devYml = path.join(broken, 'config', 'dev.yml');
   writeFileSync(devYml, readFileSync(devYml, 'utf8').replace(/^(\s*filterId:).*$/m, '$1 nope'));
 
-  const [ok, failed] = await Promise.all([
+  const withDetections = copyProject();
+  const fixture = path.join(root, 'tests', 'template', 'fixtures', 'detections.yml');
+  cpSync(fixture, path.join(withDetections, 'config', `${DETECTIONS_STAGE}.yml`));
+  detections.config = loadConfigFile(fixture);
+  detections.dir = withDetections;
+
+  const [ok, failed, detectionsRun] = await Promise.all([
     run(node, [path.join(packaged, 'scripts', 'package-offline.js'), '--stage', 'dev'], packaged),
     run(path.join(bin, 'serverless'), ['package', '--stage', 'dev'], broken),
+    run(node, [path.join(withDetections, 'scripts', 'package-offline.js'), '--stage', DETECTIONS_STAGE], withDetections),
   ]);
   if (ok.code !== 0) throw new Error(`serverless package failed:\n${ok.output}`);
+  if (detectionsRun.code !== 0) throw new Error(`serverless package --stage ${DETECTIONS_STAGE} failed:\n${detectionsRun.output}`);
   invalid = failed;
   template = JSON.parse(readFileSync(path.join(packaged, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  detections.template = JSON.parse(readFileSync(path.join(withDetections, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }, 2 * PACKAGE_TIMEOUT_MS);
 
 afterAll(() => {
@@ -375,27 +235,11 @@ describe('functions', () => {
       const bundle = entries.get(modulePath)!;
       sizes[key] = { zip: zipBytes, bundle: bundle.length };
 
-      const file = path.join(extracted, key, modulePath);
-      // Import the bundle as Lambda would: a fresh Node 24 process, the function's environment.
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, bundle);
-      const loaded = await new Promise<string>((resolve, reject) => {
-        execFile(
-          node,
-          ['--input-type=module', '-e', 'const m = await import(process.argv[1]); console.log(typeof m.handler);', file],
-          {
-            env: {
-              PATH: process.env.PATH ?? '',
-              AUTOTAP_CONFIG: String(env.AUTOTAP_CONFIG),
-              OPS_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:autotap-dev-ops`,
-              POWERTOOLS_SERVICE_NAME: 'autotap',
-              LOG_LEVEL: 'INFO',
-              AWS_REGION: REGION,
-            },
-            timeout: 30_000,
-          },
-          (error, stdout, stderr) => (error ? reject(new Error(`${key}: ${stderr || error.message}`)) : resolve(stdout.trim())),
-        );
+      const loaded = await loadBundle(bundle, modulePath, path.join(extracted, key), {
+        AUTOTAP_CONFIG: String(env.AUTOTAP_CONFIG),
+        OPS_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:autotap-dev-ops`,
+        POWERTOOLS_SERVICE_NAME: 'autotap',
+        LOG_LEVEL: 'INFO',
       });
       expect(loaded).toBe('function');
     }
@@ -549,8 +393,13 @@ describe('ops topic and failure alerts', () => {
 describe('IAM', () => {
   const isDescribe = (action: string) => /^[a-z0-9-]+:Describe[A-Za-z]+$/.test(action);
 
-  test('no Allow statement has a wildcard action, NotAction or NotResource', () => {
-    for (const { where, document } of policyDocuments(template)) {
+  const templates: [string, () => Template][] = [
+    ['dev', () => template],
+    [DETECTIONS_STAGE, () => detections.template],
+  ];
+
+  test.each(templates)('%s: no Allow statement has a wildcard action, NotAction or NotResource', (_stage, templateOf) => {
+    for (const { where, document } of policyDocuments(templateOf())) {
       for (const statement of document.Statement) {
         expect({ where, notAction: statement.NotAction, notResource: statement.NotResource }).toEqual({ where, notAction: undefined, notResource: undefined });
         const wildcards = actionsOf(statement).filter((action) => action.includes('*'));
@@ -568,8 +417,8 @@ describe('IAM', () => {
     }
   });
 
-  test('Resource "*" only for Describe actions', () => {
-    for (const { where, document } of policyDocuments(template)) {
+  test.each(templates)('%s: Resource "*" only for Describe actions', (_stage, templateOf) => {
+    for (const { where, document } of policyDocuments(templateOf())) {
       for (const statement of document.Statement.filter((s) => s.Effect === 'Allow')) {
         if (asArray(statement.Resource).includes('*')) {
           expect({ where, actions: actionsOf(statement).filter((a) => !isDescribe(a)) }).toEqual({ where, actions: [] });
@@ -690,3 +539,5 @@ describe('IAM', () => {
     });
   });
 });
+
+registerDetectionTests(() => ({ ...detections, dev: template, devConfig, temporaryDirs }));
