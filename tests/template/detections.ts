@@ -26,7 +26,7 @@ import {
   type PolicyDocument,
   type RuleTarget,
   type Template,
-} from './helpers.ts';
+} from './inspect.ts';
 
 export interface DetectionsPackage {
   /** The template packaged as the stage `detections`. */

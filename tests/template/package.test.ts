@@ -34,7 +34,7 @@ import {
   type RuleTarget,
   type Statement,
   type Template,
-} from './helpers.ts';
+} from './inspect.ts';
 
 const PACKAGE_TIMEOUT_MS = 120_000;
 

@@ -1,5 +1,5 @@
 /**
- * Helpers of the template tests: the packaged template's types, zips, CloudFormation intrinsics as a
+ * What the template tests share: the packaged template's types, zips, CloudFormation intrinsics as a
  * deploy to ACCOUNT / REGION would evaluate them, IAM policy documents, and loading a bundle.
  */
 import { execFile } from 'node:child_process';
