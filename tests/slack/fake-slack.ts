@@ -64,14 +64,16 @@ export async function startFakeSlack(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  // Closing twice (a test that closes the webhook itself, then the cleanup) is the same close.
+  let closed: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/services/T0AUTOTAP/B0AUTOTAP/${secretToken}`,
     secretToken,
     posts,
     close: () =>
-      new Promise<void>((resolve, reject) => {
+      (closed ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      })),
   };
 }

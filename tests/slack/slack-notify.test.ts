@@ -57,7 +57,7 @@ const sqsEvent = (bodies: string[]) => ({
 const queued = (detections: Detection[], event: QueuedNotification['event'] = 'new') =>
   detections.map((detection) => queuedNotificationBody({ detection, event, reasons: [] }));
 
-const context = {
+const contextFields = {
   functionName: 'autotap-test-slackNotify',
   functionVersion: '$LATEST',
   invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:autotap-test-slackNotify',
@@ -66,11 +66,22 @@ const context = {
   logGroupName: '/aws/lambda/autotap-test-slackNotify',
   logStreamName: 'test',
   callbackWaitsForEmptyEventLoop: false,
-  getRemainingTimeInMillis: () => 60_000,
   done: () => undefined,
   fail: () => undefined,
   succeed: () => undefined,
-} as unknown as Context;
+};
+
+/** Lambda's timeout for the notifier in these tests. */
+const TIMEOUT_MS = 60_000;
+
+/**
+ * One invocation's context: its remaining time runs down on the clock the handler is given, as it does
+ * in Lambda, so that virtual waits spend it and wall time under load does not.
+ */
+const invocationContext = (now: () => number = Date.now): Context => {
+  const deadline = now() + TIMEOUT_MS;
+  return { ...contextFields, getRemainingTimeInMillis: () => deadline - now() } as unknown as Context;
+};
 
 /** Time that passes only when the notifier sleeps: waits are asserted as times, instantly. */
 function virtualClock(start = 1_750_000_000_000) {
@@ -111,8 +122,7 @@ beforeEach(async () => {
 afterEach(async () => {
   jest.restoreAllMocks();
   logger.setLogLevel('SILENT');
-  if (!start.closed) await slack?.close();
-  start.closed = false;
+  await slack?.close();
   slack = undefined;
   await emulator.close();
 });
@@ -130,11 +140,9 @@ async function start(options: { answer?: (n: number) => SlackAnswer; virtual?: b
     ...(clock ? { now: clock.now, sleep: clock.sleep } : {}),
     ...options.deps,
   });
-  const invoke = (bodies: string[]) => handler(sqsEvent(bodies), context) as Promise<SQSBatchResponse>;
+  const invoke = (bodies: string[]) => handler(sqsEvent(bodies), invocationContext(clock?.now)) as Promise<SQSBatchResponse>;
   return { slack, invoke, secretReads, clock };
 }
-/** Set by a test that closes the webhook itself. */
-start.closed = false;
 
 const failedIds = (response: SQSBatchResponse) => response.batchItemFailures.map((f) => f.itemIdentifier);
 const opsMessages = () => emulator.published().filter((m) => m.topicArn === opsTopicArn);
@@ -277,7 +285,6 @@ describe('slack-notify against a webhook', () => {
     const token = slack.secretToken;
     const closed = { ...slack, url, secretToken: token };
     await slack.close();
-    start.closed = true;
     const response = await invoke(queued([highRisk]));
     expect(failedIds(response)).toEqual(['msg-0']);
     expect(logs()).toMatch(/request failed/);
@@ -319,8 +326,9 @@ describe('slack-notify against a webhook', () => {
   test('the secret may be JSON {"webhookUrl": ...}', async () => {
     const fake = await startFakeSlack();
     slack = fake;
-    const handler = createSlackNotifyHandler({ readSecret: async () => JSON.stringify({ webhookUrl: fake.url }), ...virtualClock() });
-    const response = (await handler(sqsEvent(queued([highRisk])), context)) as SQSBatchResponse;
+    const clock = virtualClock();
+    const handler = createSlackNotifyHandler({ readSecret: async () => JSON.stringify({ webhookUrl: fake.url }), ...clock });
+    const response = (await handler(sqsEvent(queued([highRisk])), invocationContext(clock.now))) as SQSBatchResponse;
     expect(response.batchItemFailures).toEqual([]);
     expect(fake.posts).toHaveLength(1);
     expect(fake.posts[0]!.path).toContain(fake.secretToken);
@@ -328,8 +336,9 @@ describe('slack-notify against a webhook', () => {
 
   test('a secret that is not an https URL fails the invocation without echoing it', async () => {
     const secret = 'http://hooks.slack.example.com/services/T1/B1/leakyTokenValue';
-    const handler = createSlackNotifyHandler({ readSecret: async () => secret, ...virtualClock() });
-    const error = await (handler(sqsEvent(queued([highRisk])), context) as Promise<unknown>).then(
+    const clock = virtualClock();
+    const handler = createSlackNotifyHandler({ readSecret: async () => secret, ...clock });
+    const error = await (handler(sqsEvent(queued([highRisk])), invocationContext(clock.now)) as Promise<unknown>).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
