@@ -80,7 +80,15 @@ async function startDynalite(): Promise<{ endpoint: string; close(): Promise<voi
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
-  return { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    // Its close also closes the store; connections still open (a test that failed mid-request) must not keep it up.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 const saved = { ...process.env };
@@ -107,17 +115,28 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
     },
     { clock },
   );
-  const dynamo = await startDynalite();
+  let dynamo: Awaited<ReturnType<typeof startDynalite>> | undefined;
   const credentials = { accessKeyId: 'AKIATEST', secretAccessKey: 'secret' };
   const tableName = `autotap-detections-${randomUUID().slice(0, 8)}`;
-  await new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials }).send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  const dynamoClients: DynamoDBClient[] = [];
+  try {
+    dynamo = await startDynalite();
+    const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
+    dynamoClients.push(admin);
+    await admin.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (error) {
+    // The test never gets a flow to close: what was started must not outlive it.
+    for (const client of dynamoClients) client.destroy();
+    await Promise.all([emulator.close(), appliance.close(), dynamo?.close()]);
+    throw error;
+  }
   const queueUrl = emulator.queueUrl('autotap-detections');
   const slackQueueUrl = emulator.queueUrl('autotap-slack');
   const config = {
@@ -145,7 +164,9 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
     // From the epoch: the tests' detections have small mod_times.
     DETECTIONS_INITIAL_LOOKBACK_MINUTES: String(60 * 24 * 365 * 100),
   });
-  const table = new DetectionTable(tableName, new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials }));
+  const tableClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
+  dynamoClients.push(tableClient);
+  const table = new DetectionTable(tableName, tableClient);
   const sqs = new SQSClient({ endpoint: emulator.endpoint, region: emulator.region, credentials, maxAttempts: 1 });
 
   const runProcessor = (event: SQSEvent) => processHandler(event, lambdaContext('detections-process')) as Promise<SQSBatchResponse>;
@@ -208,6 +229,7 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
     runProcessor,
     close: async () => {
       sqs.destroy();
+      for (const client of dynamoClients) client.destroy();
       await Promise.all([emulator.close(), appliance.close(), dynamo.close()]);
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
