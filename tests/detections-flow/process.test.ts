@@ -105,6 +105,116 @@ describe('update semantics through the processor', () => {
   });
 });
 
+describe('several updates of one detection in one batch', () => {
+  const record = (messageId: string, detection: RawDetection) => ({ messageId, body: JSON.stringify(detection) });
+  // The detections topic carries the detection as JSON; an e-mail names it in its subject.
+  const isOf = (topic: 'detections' | 'email', id: string) => (m: { message: string; subject?: string }) =>
+    topic === 'detections' ? (JSON.parse(m.message) as { detection: { id: string } }).detection.id === id : new RegExp(` ${id}\\b`).test(m.subject ?? '');
+  const eventsOf = (f: Flow, topic: 'detections' | 'email', id: string) => f.published(topic).filter(isOf(topic, id)).map((m) => m.messageAttributes.event?.value);
+
+  test('two updates of one detection among others: one invocation, no batch item failures, each update told in order', async () => {
+    flow = await startFlow();
+    flow.emulator.resetCalls();
+    const response = await flow.runProcessor({
+      Records: [
+        record('a', rawDetection(11, 1_000, { risk_score: 40 })),
+        record('b', rawDetection(12, 1_000, { risk_score: 60 })),
+        record('c', rawDetection(11, 2_000, { risk_score: 90 })),
+        record('d', rawDetection(13, 1_000, { risk_score: 10 })),
+      ],
+    } as never);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventsOf(flow, 'detections', '11')).toEqual(['new', 'escalated']);
+    expect(eventsOf(flow, 'email', '11')).toEqual(['new', 'escalated']);
+    expect(events(flow, 'detections')).toEqual(['new', 'new', 'new', 'escalated']);
+    expect(events(flow, 'email')).toEqual(['new', 'new', 'escalated']);
+    expect(slackMessages(flow).map((m) => [m.event, m.detection.id])).toEqual([
+      ['new', '11'],
+      ['new', '12'],
+      ['escalated', '11'],
+    ]);
+    // Two rounds, each with one PublishBatch call per topic.
+    expect(flow.emulator.calls().PublishBatch).toBe(4);
+    const stored = await flow.table.load('detection#default#11');
+    expect(stored?.outbox).toBeUndefined();
+    expect(stored?.record).toMatchObject({ modTime: 2_000, lastNotified: { event: 'escalated', riskScore: 90 } });
+  });
+
+  test('three updates of one detection, out of order with the others: three rounds in one invocation', async () => {
+    flow = await startFlow({ notifyOnClose: true });
+    const response = await flow.runProcessor({
+      Records: [
+        record('a', rawDetection(20, 1_000, { risk_score: 40 })),
+        record('b', rawDetection(21, 1_000, { risk_score: 60 })),
+        record('c', rawDetection(20, 2_000, { risk_score: 90 })),
+        record('d', rawDetection(22, 1_000, { risk_score: 70 })),
+        record('e', rawDetection(21, 2_000, { risk_score: 62, assignee: 'sam' })),
+        record('f', rawDetection(20, 3_000, { risk_score: 90, status: 'closed', resolution: 'action_taken' })),
+      ],
+    } as never);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventsOf(flow, 'detections', '20')).toEqual(['new', 'escalated', 'closed']);
+    expect(eventsOf(flow, 'email', '20')).toEqual(['new', 'escalated', 'closed']);
+    expect(eventsOf(flow, 'detections', '21')).toEqual(['new', 'updated']);
+    expect(eventsOf(flow, 'email', '21')).toEqual(['new']);
+    expect(eventsOf(flow, 'detections', '22')).toEqual(['new']);
+    expect(slackMessages(flow).filter((m) => m.detection.id === '20').map((m) => m.event)).toEqual(['new', 'escalated', 'closed']);
+    for (const id of ['20', '21', '22']) expect((await flow.table.load(`detection#default#${id}`))?.outbox).toBeUndefined();
+    expect((await flow.table.load('detection#default#20'))?.record.modTime).toBe(3_000);
+  });
+
+  test('one message per detection is one round: the PublishBatch calls are those of the batch alone', async () => {
+    flow = await startFlow();
+    flow.emulator.resetCalls();
+    const response = await flow.runProcessor({ Records: Array.from({ length: 12 }, (_, i) => record(`m${i}`, rawDetection(100 + i, 1_000, { risk_score: 60 }))) } as never);
+    expect(response.batchItemFailures).toEqual([]);
+    // 12 entries per topic: 10 + 2, as without rounds.
+    expect(flow.emulator.calls().PublishBatch).toBe(4);
+    expect(flow.published('detections')).toHaveLength(12);
+    expect(flow.published('email')).toHaveLength(12);
+  });
+
+  test('a round with nothing to send publishes nothing: the same update twice in a batch is told once', async () => {
+    flow = await startFlow();
+    flow.emulator.resetCalls();
+    const response = await flow.runProcessor({
+      Records: [record('a', rawDetection(30, 1_000)), record('b', rawDetection(31, 1_000)), record('c', rawDetection(30, 1_000))],
+    } as never);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(flow.emulator.calls().PublishBatch).toBe(2);
+    expect(eventsOf(flow, 'email', '30')).toEqual(['new']);
+    expect(slackMessages(flow).filter((m) => m.detection.id === '30')).toHaveLength(1);
+  });
+
+  test('an earlier update still owed to a channel goes first and the later one is decided in the next round', async () => {
+    flow = await startFlow();
+    flow.emulator.setFaults({ serverErrors: { actions: ['PublishBatch'], rate: 1 } });
+    const first = await flow.runProcessor({
+      Records: [record('owner', rawDetection(40, 1_000, { risk_score: 60 })), record('later', rawDetection(40, 2_000, { risk_score: 95 }))],
+    } as never);
+    // The first update's outbox stays for its redelivery; the later update may not pass it.
+    expect(first.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['later', 'owner']);
+    flow.emulator.setFaults({});
+    expect(flow.emulator.published()).toEqual([]);
+
+    // Its owner gone (the lease is over), the later update's redelivery sends it, then its own.
+    const owed = (await flow.table.load('detection#default#40'))?.outbox;
+    expect(owed).toMatchObject({ modTime: 1_000, claimedBy: 'owner', sent: ['slack'] });
+    expect(await flow.table.replaceOutbox('detection#default#40', owed!.token, { ...owed!, claimedUntil: 0 })).toBe(true);
+    const second = await flow.runProcessor({ Records: [record('later', rawDetection(40, 2_000, { risk_score: 95 }))] } as never);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(events(flow, 'detections')).toEqual(['new', 'escalated']);
+    expect(events(flow, 'email')).toEqual(['new', 'escalated']);
+    expect(slackMessages(flow).map((m) => m.event)).toEqual(['new', 'escalated']);
+    expect((await flow.table.load('detection#default#40'))?.outbox).toBeUndefined();
+
+    // The owner's redelivery finds a newer record: nothing more is told.
+    const third = await flow.runProcessor({ Records: [record('owner', rawDetection(40, 1_000, { risk_score: 60 }))] } as never);
+    expect(third.batchItemFailures).toEqual([]);
+    expect(flow.published('email')).toHaveLength(2);
+  });
+});
+
 describe('delivery guarantees', () => {
   test('the same update delivered twice concurrently (poll and push) is notified once', async () => {
     flow = await startFlow();

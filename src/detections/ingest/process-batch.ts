@@ -15,6 +15,13 @@ import { CHANNELS, mayDeliver, type Channel, type Outbox, type StoredDetection }
  * or two concurrent batches): the other re-reads, finds the update recorded and stops. An invalid
  * detection is acknowledged and reported, never retried: it cannot become valid by waiting, and
  * keeping it out of the dead-letter queue leaves that queue to the failures worth redriving.
+ *
+ * A record holds one outbox at a time, so a batch runs in rounds with at most one message per
+ * detection, each round decided, fanned out and settled before the next: the second update of a
+ * detection in the same batch (batch order is kept per detection) is decided in the second round,
+ * against the record the first left, instead of waiting for its redelivery. A message that first had to
+ * send an earlier update's abandoned outbox has its own update decided in the next round as well. A
+ * batch with one message per detection is a single round, with the PublishBatch calls it always had.
  */
 
 export interface QueueMessage {
@@ -82,6 +89,19 @@ interface Delivery {
   /** Channels sent by this invocation. */
   sent: Set<Channel>;
   failed: boolean;
+  /** The outbox resumed is an earlier update's: the message's own update is still to be decided. */
+  deferred: boolean;
+}
+
+/** A readable message waiting for its round. */
+interface Pending {
+  message: QueueMessage;
+  detection: Detection;
+  pk: string;
+  /** Position in the batch: orders each round, and a detection's updates across rounds. */
+  position: number;
+  /** Already resumed an earlier update's outbox in this invocation. */
+  deferred: boolean;
 }
 
 type Prepared = { kind: 'deliver'; delivery: Delivery; report: MessageReport } | { kind: 'done'; report: MessageReport };
@@ -107,34 +127,30 @@ function parseOutboxMessage(outbox: Outbox): DetectionMessage {
 }
 
 /** Decides and records one update, or resumes an outbox this delivery may send. */
-async function prepare(message: QueueMessage, store: DeliveryStore, options: ProcessOptions, now: number): Promise<Prepared> {
+async function prepare(pending: Pending, store: DeliveryStore, options: ProcessOptions, now: number): Promise<Prepared> {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const d = readMessage(message, options.normalize ?? {});
-  const pk = detectionKey(d);
+  const { message, detection: d, pk } = pending;
   const base: MessageReport = { messageId: message.messageId, outcome: 'failed', detectionId: d.id, modTime: d.modTime };
   for (let attempt = 0; attempt < DECIDE_ATTEMPTS; attempt++) {
     const stored = await store.load(pk);
-    const pending = stored?.outbox;
-    if (pending) {
-      if (!mayDeliver(pending, message.messageId, now)) {
+    const owed = stored?.outbox;
+    if (owed) {
+      if (!mayDeliver(owed, message.messageId, now)) {
         // Another delivery is sending it. The same or an older update: that delivery covers it.
         // A newer one waits (redelivery) until the outbox is gone, as a record holds one outbox at a time.
-        if (d.modTime <= pending.modTime) return { kind: 'done', report: { ...base, outcome: 'owned-elsewhere' } };
+        if (d.modTime <= owed.modTime) return { kind: 'done', report: { ...base, outcome: 'owned-elsewhere' } };
         return { kind: 'done', report: { ...base, outcome: 'failed', error: 'an earlier update of this detection is still being delivered' } };
       }
-      let outbox = pending;
-      if (pending.claimedBy !== message.messageId) {
-        outbox = { ...pending, token: randomUUID(), claimedBy: message.messageId, claimedUntil: now + leaseMs };
-        if (!(await store.replaceOutbox(pk, pending.token, outbox))) continue;
+      let outbox = owed;
+      if (owed.claimedBy !== message.messageId) {
+        outbox = { ...owed, token: randomUUID(), claimedBy: message.messageId, claimedUntil: now + leaseMs };
+        if (!(await store.replaceOutbox(pk, owed.token, outbox))) continue;
       }
       const resumed = parseOutboxMessage(outbox);
-      const delivery: Delivery = { messageId: message.messageId, pk, outbox, message: resumed, sent: new Set(outbox.sent), failed: false };
+      // A newer update sends what was owed first; its own update is decided once that outbox is gone.
+      const deferred = d.modTime > outbox.modTime;
+      const delivery: Delivery = { messageId: message.messageId, pk, outbox, message: resumed, sent: new Set(outbox.sent), failed: false, deferred };
       const report: MessageReport = { ...base, outcome: 'delivered', modTime: outbox.modTime, event: resumed.event, notified: outbox.notify };
-      if (d.modTime > outbox.modTime) {
-        // Send what was owed first; this update is decided on redelivery, against a record without outbox.
-        delivery.failed = true;
-        report.error = 'delivered an earlier update first';
-      }
       return { kind: 'deliver', delivery, report };
     }
 
@@ -151,7 +167,7 @@ async function prepare(message: QueueMessage, store: DeliveryStore, options: Pro
       claimedUntil: now + leaseMs,
     };
     if (await store.saveWithOutbox(pk, decision.record, outbox, expiresAt(now))) {
-      const delivery: Delivery = { messageId: message.messageId, pk, outbox, message: parseOutboxMessage(outbox), sent: new Set(), failed: false };
+      const delivery: Delivery = { messageId: message.messageId, pk, outbox, message: parseOutboxMessage(outbox), sent: new Set(), failed: false, deferred: false };
       return { kind: 'deliver', delivery, report: { ...base, outcome: 'delivered', event: decision.event, notified: decision.notify } };
     }
     // Lost a race with another delivery of this detection: decide again against what it wrote.
@@ -214,62 +230,96 @@ async function fanOut(deliveries: Delivery[], fanout: FanoutPorts, options: Proc
 /** Records the outcome: the outbox goes when complete, else it keeps what was sent for the redelivery. */
 async function settle(delivery: Delivery, store: DeliveryStore, options: ProcessOptions, slackConfigured: boolean): Promise<boolean> {
   const complete = channelsOf(delivery, options, slackConfigured).every((c) => delivery.sent.has(c));
-  if (complete && !delivery.failed) {
-    await store.clearOutbox(delivery.pk, delivery.outbox.token);
-    return true;
-  }
   if (complete) {
     await store.clearOutbox(delivery.pk, delivery.outbox.token);
-    return false;
+    return !delivery.failed;
   }
   const sent = CHANNELS.filter((c) => delivery.sent.has(c));
   if (sent.length > delivery.outbox.sent.length) await store.replaceOutbox(delivery.pk, delivery.outbox.token, { ...delivery.outbox, sent });
   return false;
 }
 
+function failureReport(message: QueueMessage, error: unknown, rejected: BatchResult['rejected']): MessageReport {
+  if (error instanceof InvalidDetection) {
+    let id: string | undefined;
+    try {
+      id = rawId(JSON.parse(message.body));
+    } catch {
+      id = undefined;
+    }
+    rejected.push(id === undefined ? { messageId: message.messageId, error: error.message } : { messageId: message.messageId, id, error: error.message });
+    return { messageId: message.messageId, outcome: 'rejected', ...(id ? { detectionId: id } : {}), error: error.message };
+  }
+  return { messageId: message.messageId, outcome: 'failed', error: `${(error as Error)?.name}: ${(error as Error)?.message}` };
+}
+
+/** The next round: the first waiting message of each detection, in batch order. */
+function nextRound(queues: Map<string, Pending[]>): Pending[] {
+  const round: Pending[] = [];
+  for (const [pk, queue] of queues) {
+    const head = queue.shift();
+    if (head) round.push(head);
+    if (queue.length === 0) queues.delete(pk);
+  }
+  return round.sort((a, b) => a.position - b.position);
+}
+
 export async function processBatch(messages: readonly QueueMessage[], store: DeliveryStore, fanout: FanoutPorts, options: ProcessOptions): Promise<BatchResult> {
   const now = (options.now ?? Date.now)();
+  const slackConfigured = fanout.enqueueSlack !== undefined;
   const reports: MessageReport[] = [];
   const rejected: BatchResult['rejected'] = [];
-  const deliveries: { delivery: Delivery; report: MessageReport }[] = [];
-  // One at a time: two updates of one detection in the same batch must see each other's writes.
-  for (const message of messages) {
+  const queues = new Map<string, Pending[]>();
+  messages.forEach((message, position) => {
+    let detection: Detection;
     try {
-      const prepared = await prepare(message, store, options, now);
-      if (prepared.kind === 'deliver') deliveries.push(prepared);
-      else reports.push(prepared.report);
+      detection = readMessage(message, options.normalize ?? {});
     } catch (error) {
-      if (error instanceof InvalidDetection) {
-        let id: string | undefined;
-        try {
-          id = rawId(JSON.parse(message.body));
-        } catch {
-          id = undefined;
-        }
-        rejected.push(id === undefined ? { messageId: message.messageId, error: error.message } : { messageId: message.messageId, id, error: error.message });
-        reports.push({ messageId: message.messageId, outcome: 'rejected', ...(id ? { detectionId: id } : {}), error: error.message });
-      } else {
-        reports.push({ messageId: message.messageId, outcome: 'failed', error: `${(error as Error)?.name}: ${(error as Error)?.message}` });
+      reports.push(failureReport(message, error, rejected));
+      return;
+    }
+    const pk = detectionKey(detection);
+    const queue = queues.get(pk) ?? [];
+    queue.push({ message, detection, pk, position, deferred: false });
+    queues.set(pk, queue);
+  });
+
+  for (let round = nextRound(queues); round.length > 0; round = nextRound(queues)) {
+    const deliveries: { pending: Pending; delivery: Delivery; report: MessageReport }[] = [];
+    for (const pending of round) {
+      try {
+        const prepared = await prepare(pending, store, options, now);
+        if (prepared.kind === 'deliver') deliveries.push({ pending, ...prepared });
+        else reports.push(prepared.report);
+      } catch (error) {
+        reports.push(failureReport(pending.message, error, rejected));
       }
     }
-  }
 
-  await fanOut(deliveries.map((d) => d.delivery), fanout, options);
-  for (const { delivery, report } of deliveries) {
-    let ok: boolean;
-    try {
-      ok = await settle(delivery, store, options, fanout.enqueueSlack !== undefined);
-    } catch (error) {
-      ok = false;
-      report.error = `${(error as Error)?.name}: ${(error as Error)?.message}`;
+    await fanOut(deliveries.map((d) => d.delivery), fanout, options);
+    for (const { pending, delivery, report } of deliveries) {
+      let ok: boolean;
+      try {
+        ok = await settle(delivery, store, options, slackConfigured);
+      } catch (error) {
+        ok = false;
+        report.error = `${(error as Error)?.name}: ${(error as Error)?.message}`;
+      }
+      if (ok && delivery.deferred && !pending.deferred) {
+        // The earlier update is out and its outbox gone: the message's own update goes in the next round.
+        const queue = queues.get(pending.pk) ?? [];
+        queue.unshift({ ...pending, deferred: true });
+        queues.set(pending.pk, queue);
+        continue;
+      }
+      if (!ok || delivery.deferred) {
+        report.outcome = 'failed';
+        report.error ??= ok ? 'delivered an earlier update first' : `not delivered to ${channelsOf(delivery, options, slackConfigured).filter((c) => !delivery.sent.has(c)).join(', ')}`;
+      } else if (!delivery.outbox.notify && report.outcome === 'delivered') {
+        report.outcome = 'recorded';
+      }
+      reports.push(report);
     }
-    if (!ok) {
-      report.outcome = 'failed';
-      report.error ??= `not delivered to ${channelsOf(delivery, options, fanout.enqueueSlack !== undefined).filter((c) => !delivery.sent.has(c)).join(', ')}`;
-    } else if (!delivery.outbox.notify && report.outcome === 'delivered') {
-      report.outcome = 'recorded';
-    }
-    reports.push(report);
   }
   const order = new Map(messages.map((m, i) => [m.messageId, i]));
   reports.sort((a, b) => (order.get(a.messageId) ?? 0) - (order.get(b.messageId) ?? 0));
