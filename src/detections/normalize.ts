@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeIssues } from '../validation.ts';
 import {
   DETECTION_STATUSES,
@@ -44,10 +44,10 @@ type Reading<T> = T | typeof INVALID;
  * per field (ms or ISO, integer or string) and every failure must say the same thing, `expected ...`.
  */
 function field<T>(expectation: string, read: (value: unknown) => Reading<T>) {
-  return z.unknown().transform((value, ctx): T => {
+  return z.transform((value: unknown, ctx): T => {
     const result = read(value);
     if (result === INVALID) {
-      ctx.addIssue({ code: 'custom', message: `expected ${expectation}` });
+      ctx.issues.push({ code: 'custom', message: `expected ${expectation}`, input: value });
       return z.NEVER;
     }
     return result;
@@ -56,7 +56,7 @@ function field<T>(expectation: string, read: (value: unknown) => Reading<T>) {
 
 /** An optional key: zod skips the reader when the key is absent, so only null and present values reach it. */
 function optionalField<T>(expectation: string, read: (value: unknown) => Reading<T | undefined>) {
-  return field(expectation, read).optional();
+  return z.optional(field(expectation, read));
 }
 
 const absent = (value: unknown) => value === undefined || value === null;
@@ -113,11 +113,11 @@ const mitreSchema = z.object(
   { error: 'expected an object with id and name' },
 );
 
-const listOf = <S extends z.ZodType>(item: S) =>
-  z
-    .array(item, { error: 'expected an array or null' })
-    .nullish()
-    .transform((v) => v ?? []);
+const listOf = <S extends z.ZodMiniType>(item: S) =>
+  z.pipe(
+    z.nullish(z.array(item, { error: 'expected an array or null' })),
+    z.transform((v: z.output<S>[] | null | undefined) => v ?? []),
+  );
 
 const statuses = DETECTION_STATUSES.filter((s) => s !== 'open').join(', ');
 
@@ -127,8 +127,12 @@ const restDetectionSchema = z.object(
     type: field('a non-empty string', (v) => (typeof v === 'string' && v !== '' ? v : INVALID)),
     title: optionalString,
     description: optionalString,
-    categories: field('an array of strings or null', (v) =>
-      absent(v) ? [] : Array.isArray(v) && v.every((c) => typeof c === 'string') ? (v as string[]) : INVALID,
+    // An absent key takes the default without the reader (a bare field would be a missing key); null reads the same.
+    categories: z._default(
+      field('an array of strings or null', (v): Reading<string[]> =>
+        absent(v) ? [] : Array.isArray(v) && v.every((c) => typeof c === 'string') ? (v as string[]) : INVALID,
+      ),
+      (): string[] => [],
     ),
     risk_score: field(`an integer from ${MIN_RISK_SCORE} to ${MAX_RISK_SCORE}`, (v) =>
       typeof v === 'number' && Number.isInteger(v) && v >= MIN_RISK_SCORE && v <= MAX_RISK_SCORE ? v : INVALID,
@@ -138,8 +142,11 @@ const restDetectionSchema = z.object(
     update_time: optionalTime,
     mod_time: optionalTime,
     create_time: optionalTime,
-    status: field(`null or one of ${statuses}`, (v): Reading<DetectionStatus> =>
-      absent(v) ? 'open' : typeof v === 'string' && (DETECTION_STATUSES as readonly string[]).includes(v) ? (v as DetectionStatus) : INVALID,
+    status: z._default(
+      field(`null or one of ${statuses}`, (v): Reading<DetectionStatus> =>
+        absent(v) ? 'open' : typeof v === 'string' && (DETECTION_STATUSES as readonly string[]).includes(v) ? (v as DetectionStatus) : INVALID,
+      ),
+      (): DetectionStatus => 'open',
     ),
     resolution: optionalString,
     assignee: optionalString,

@@ -96,6 +96,17 @@ describe('normalizeDetection', () => {
     expect(normalizeDetection({ ...base(), status: 'closed', resolution: 'action_taken' })).toMatchObject({ status: 'closed', resolution: 'action_taken' });
   });
 
+  it('reads a missing categories or status as a null one: no categories, open', () => {
+    const { categories: _c, status: _s, ...raw } = base();
+    const d = normalizeDetection(raw);
+    expect(d).toMatchObject({ id: '4294967311', categories: [], status: 'open' });
+    expect(normalizeDetection({ ...raw, categories: null, status: null })).toEqual(d);
+    const { categories: _cc, status: _cs, ...camel } = rawCamelCase();
+    expect(normalizeDetection(camel)).toMatchObject({ categories: [], status: 'open' });
+    // Each default is a fresh array, never shared between detections.
+    expect(normalizeDetection(raw).categories).not.toBe(d.categories);
+  });
+
   it('accepts participants without object_value', () => {
     const d = sample(LOW_RISK);
     expect(d.participants[0]).toEqual({ role: 'offender', objectType: 'device', objectId: '31', external: false });
