@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeIssues } from '../validation.ts';
 import type { NotifiedEvent } from './lifecycle.ts';
 import { DETECTION_STATUSES, MAX_RISK_SCORE, MIN_RISK_SCORE, severityOf, type Detection } from './model.ts';
@@ -17,35 +17,37 @@ export interface QueuedNotification {
 
 const NOTIFIED_EVENTS = ['new', 'escalated', 'closed'] as const satisfies readonly NotifiedEvent[];
 
-const epochMs = z.number().int().nonnegative();
-const optionalText = z.string().optional();
+// A number with an integer check rather than z.int(): a string is reported as `expected number`.
+const epochMs = z.number().check(z.int(), z.nonnegative());
+const optionalText = z.optional(z.string());
+const nonEmpty = z.string().check(z.minLength(1));
 
 const participantSchema = z.object({
-  role: z.string().min(1),
-  objectType: z.string().min(1),
+  role: nonEmpty,
+  objectType: nonEmpty,
   objectId: optionalText,
   ipAddress: optionalText,
   hostname: optionalText,
-  external: z.boolean().optional(),
+  external: z.optional(z.boolean()),
   username: optionalText,
 });
 
-const mitreSchema = z.object({ id: z.string().min(1), name: z.string(), url: optionalText });
+const mitreSchema = z.object({ id: nonEmpty, name: z.string(), url: optionalText });
 
 const detectionSchema = z.object({
-  id: z.string().regex(/^\d{1,20}$/, { message: 'expected the detection id as a string of digits' }),
-  type: z.string().min(1),
+  id: z.string().check(z.regex(/^\d{1,20}$/, { message: 'expected the detection id as a string of digits' })),
+  type: nonEmpty,
   title: z.string(),
   description: z.string(),
   categories: z.array(z.string()),
-  riskScore: z.number().int().min(MIN_RISK_SCORE).max(MAX_RISK_SCORE),
+  riskScore: z.number().check(z.int(), z.minimum(MIN_RISK_SCORE), z.maximum(MAX_RISK_SCORE)),
   // Recomputed from riskScore below: a producer's band cannot disagree with the score.
-  severity: z.string().optional(),
+  severity: optionalText,
   startTime: epochMs,
-  endTime: epochMs.optional(),
+  endTime: z.optional(epochMs),
   updateTime: epochMs,
   modTime: epochMs,
-  createTime: epochMs.optional(),
+  createTime: z.optional(epochMs),
   status: z.enum(DETECTION_STATUSES),
   resolution: optionalText,
   assignee: optionalText,
@@ -56,13 +58,13 @@ const detectionSchema = z.object({
   url: optionalText,
   applianceId: optionalText,
   applianceUrl: optionalText,
-  source: z.literal('extrahop').default('extrahop'),
+  source: z._default(z.literal('extrahop'), 'extrahop'),
 });
 
 const queuedNotificationSchema = z.object({
   detection: detectionSchema,
   event: z.enum(NOTIFIED_EVENTS, { message: `expected one of ${NOTIFIED_EVENTS.join(', ')}` }),
-  reasons: z.array(z.string()).default([]),
+  reasons: z._default(z.array(z.string()), []),
 });
 
 export type QueuedNotificationReading = { ok: true; notification: QueuedNotification } | { ok: false; error: string };
