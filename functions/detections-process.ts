@@ -1,5 +1,5 @@
 import type { SQSBatchResponse } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DetectionTable } from '../src/aws/dynamodb.ts';
 import { publish, publishBatch } from '../src/aws/sns.ts';
 import { QueueSendFailed, sendMessages } from '../src/aws/sqs.ts';
@@ -15,7 +15,7 @@ import { parseOrThrow } from '../src/validation.ts';
  */
 
 const eventSchema = z.object({
-  Records: z.array(z.object({ messageId: z.string().min(1), body: z.string() })),
+  Records: z.array(z.object({ messageId: z.string().check(z.minLength(1)), body: z.string() })),
 });
 
 class InvalidEvent extends Error {

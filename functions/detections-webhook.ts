@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DetectionTable } from '../src/aws/dynamodb.ts';
 import { getSecretString } from '../src/aws/secrets.ts';
 import { sendMessages } from '../src/aws/sqs.ts';
@@ -18,10 +18,10 @@ import { logger } from '../src/lambda/logger.ts';
  */
 
 const eventSchema = z.object({
-  headers: z.record(z.string(), z.string().optional()).nullish(),
-  body: z.string().nullish(),
-  isBase64Encoded: z.boolean().nullish(),
-  requestContext: z.object({ http: z.object({ method: z.string() }).partial().optional() }).partial().passthrough().optional(),
+  headers: z.nullish(z.record(z.string(), z.optional(z.string()))),
+  body: z.nullish(z.string()),
+  isBase64Encoded: z.nullish(z.boolean()),
+  requestContext: z.optional(z.looseObject({ http: z.optional(z.object({ method: z.optional(z.string()) })) })),
 });
 
 function answer(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { getSecretString } from '../src/aws/secrets.ts';
 import { publish } from '../src/aws/sns.ts';
 import { configFromEnvironment } from '../src/config/environment.ts';
@@ -24,7 +24,7 @@ export class InvalidSqsEvent extends Error {
 }
 
 const sqsEventSchema = z.object({
-  Records: z.array(z.object({ messageId: z.string().min(1), body: z.string() })),
+  Records: z.array(z.object({ messageId: z.string().check(z.minLength(1)), body: z.string() })),
 });
 
 export interface SlackNotifyDeps {
