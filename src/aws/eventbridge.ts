@@ -1,3 +1,4 @@
+import { splitIntoBatches } from '../batches.ts';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { AutotapEvent } from '../mirroring/autotap-events.ts';
 import { RetryableError } from '../mirroring/errors.ts';
@@ -35,21 +36,7 @@ export function entrySize(entry: PutEventsRequestEntry): number {
 }
 
 function batchesOf(indexes: readonly number[], entries: readonly PutEventsRequestEntry[]): number[][] {
-  const batches: number[][] = [];
-  let current: number[] = [];
-  let bytes = 0;
-  for (const index of indexes) {
-    const size = entrySize(entries[index]!);
-    if (current.length > 0 && (current.length >= PUT_EVENTS_MAX_ENTRIES || bytes + size > PUT_EVENTS_MAX_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(index);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return splitIntoBatches(indexes, { maxEntries: PUT_EVENTS_MAX_ENTRIES, maxBytes: PUT_EVENTS_MAX_BYTES, sizeOf: (i) => entrySize(entries[i]!) });
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,3 +1,4 @@
+import { splitIntoBatches } from '../batches.ts';
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 
 let shared: { endpoint: string | undefined; client: SQSClient } | undefined;
@@ -26,21 +27,7 @@ export class QueueSendFailed extends Error {
 }
 
 function batchesOf(indexes: readonly number[], bodies: readonly string[]): number[][] {
-  const batches: number[][] = [];
-  let current: number[] = [];
-  let bytes = 0;
-  for (const index of indexes) {
-    const size = Buffer.byteLength(bodies[index]!, 'utf8');
-    if (current.length > 0 && (current.length >= SQS_MAX_BATCH_ENTRIES || bytes + size > SQS_MAX_BATCH_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(index);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return splitIntoBatches(indexes, { maxEntries: SQS_MAX_BATCH_ENTRIES, maxBytes: SQS_MAX_BATCH_BYTES, sizeOf: (i) => Buffer.byteLength(bodies[i]!, 'utf8') });
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,3 +1,4 @@
+import { splitIntoBatches } from '../batches.ts';
 import type { LifecycleEvent } from './lifecycle.ts';
 import { topCategory, type Detection } from './model.ts';
 import { renderEmail } from './render-email.ts';
@@ -124,24 +125,13 @@ export function publishEntries(d: Detection, event: LifecycleEvent, reasons: rea
 export function publishBatches(entries: readonly SnsPublishEntry[], limits: { maxEntries?: number; maxBytes?: number } = {}): SnsPublishEntry[][] {
   const maxEntries = limits.maxEntries ?? SNS_MAX_BATCH_ENTRIES;
   const maxBytes = limits.maxBytes ?? SNS_MAX_MESSAGE_BYTES;
-  const batches: SnsPublishEntry[][] = [];
-  let current: SnsPublishEntry[] = [];
-  let bytes = 0;
-  let ids = new Set<string>();
-  for (const entry of entries) {
-    const size = entryBytes(entry);
-    if (current.length > 0 && (current.length >= maxEntries || bytes + size > maxBytes || ids.has(entry.Id))) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-      ids = new Set();
-    }
-    current.push(entry);
-    bytes += size;
-    ids.add(entry.Id);
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return splitIntoBatches(entries, {
+    maxEntries,
+    maxBytes,
+    sizeOf: entryBytes,
+    // SNS refuses a batch whose entries share an Id.
+    startsNew: (entry, batch) => batch.some((e) => e.Id === entry.Id),
+  });
 }
 
 export interface EmailFilterPolicy {
