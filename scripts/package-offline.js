@@ -22,7 +22,7 @@ const args = process.argv.slice(2);
 if (!args.some((arg) => arg === '--stage' || arg === '-s' || arg.startsWith('--stage='))) args.push('--stage', 'dev');
 
 const env = { ...process.env };
-env.AWS_ACCESS_KEY_ID ??= 'AKIAIOSFODNN7EXAMPLE';
+env.AWS_ACCESS_KEY_ID ??= 'offline-packaging-key';
 env.AWS_SECRET_ACCESS_KEY ??= 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 env.AWS_REGION ??= 'us-east-1';
 env.AWS_DEFAULT_REGION ??= env.AWS_REGION;

@@ -84,7 +84,7 @@ function run(file: string, args: string[], cwd: string): Promise<Run> {
     ...process.env,
     TMPDIR: scratch,
     PATH: [path.dirname(node), bin, process.env.PATH].join(path.delimiter),
-    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+    AWS_ACCESS_KEY_ID: 'offline-packaging-key',
     AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
     AWS_REGION: REGION,
     SLS_TELEMETRY_DISABLED: '1',
