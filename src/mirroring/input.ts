@@ -23,7 +23,7 @@ export const MAX_IDS_PER_EXECUTION = 500;
 export const INSTANCE_ID = /^i-[0-9a-f]{1,17}$/;
 export const ENI_ID = /^eni-[0-9a-f]{1,17}$/;
 
-const instanceId = z.string({ message: 'expected an instance id (i-...)' }).check(
+export const instanceId = z.string({ message: 'expected an instance id (i-...)' }).check(
   z.refine((v) => INSTANCE_ID.test(v), { error: (issue) => `${JSON.stringify(issue.input)} is not an instance id (i-...)` }),
 );
 const eniId = z.string({ message: 'expected a network interface id (eni-...)' }).check(
@@ -65,7 +65,8 @@ const attachCallSchema = z.object({
   }),
 });
 
-function fail(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): never {
+/** Fails with InvalidInput naming every field that is wrong. */
+export function fail(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): never {
   throw new InvalidInput(describeIssues(error));
 }
 

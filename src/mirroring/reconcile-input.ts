@@ -1,17 +1,10 @@
 import * as z from 'zod/mini';
-import { describeIssues } from '../validation.ts';
-import { InvalidInput } from './input.ts';
+import { fail as invalid, instanceId } from './input.ts';
 import type { WorkSlice } from './reconcile-work.ts';
 
-const INSTANCE_ID = /^i-[0-9a-f]{1,17}$/;
 const VPC_ID = /^vpc-[0-9a-f]{1,17}$/;
 
-const instanceId = z.string().check(z.refine((v) => INSTANCE_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not an instance id (i-...)` }));
 const vpcId = z.string().check(z.refine((v) => VPC_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not a VPC id (vpc-...)` }));
-
-function invalid(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): never {
-  throw new InvalidInput(describeIssues(error));
-}
 
 export interface ReconcileRequest {
   dryRun: boolean;
