@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { text } from 'node:stream/consumers';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { seededRandom } from '../emulator/faults.ts';
 import type { RawDetection } from './detections-scenario.ts';
@@ -25,15 +26,6 @@ interface Search {
   filter: { categories?: string[]; status?: string[]; risk_score_min?: number };
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 /** Swaps about `share` of the page's neighbours, seeded by the page's offset: the same disorder every run. */
 export function disorder<T>(page: T[], share: number, seed: number): T[] {
   const random = seededRandom(seed);
@@ -50,7 +42,7 @@ export async function startBenchAppliance(records: readonly RawDetection[], opti
   const state = { searches: 0, returned: 0 };
   const server = createServer((request, response) => {
     void (async () => {
-      const body = await readBody(request);
+      const body = await text(request);
       const reply = (status: number, value: unknown) => {
         response.writeHead(status, { 'content-type': 'application/json' });
         response.end(JSON.stringify(value));

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { text } from 'node:stream/consumers';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -39,15 +40,6 @@ export interface ApplianceServerOptions {
   tokenLifetimeSeconds?: number;
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -67,7 +59,7 @@ export async function startApplianceServer(options: ApplianceServerOptions = {})
 
   const server = createServer((request, response) => {
     void (async () => {
-      const body = await readBody(request);
+      const body = await text(request);
       if (request.url === '/oauth2/token' && request.method === 'POST') {
         state.tokenRequests += 1;
         const expected = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`;

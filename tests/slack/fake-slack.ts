@@ -1,3 +1,4 @@
+import { text } from 'node:stream/consumers';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -36,15 +37,6 @@ export const CHANNEL_NOT_FOUND: SlackAnswer = { status: 404, body: 'channel_not_
 export const CHANNEL_IS_ARCHIVED: SlackAnswer = { status: 410, body: 'channel_is_archived' };
 export const SERVER_ERROR: SlackAnswer = { status: 500, body: 'internal_error' };
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 /** `answer(n, payload)` decides the reply to the n-th post (0-based); every post is answered 200 ok by default. */
 export async function startFakeSlack(
   options: { clock?: () => number; answer?: (n: number, payload: RecordedPost['payload']) => SlackAnswer } = {},
@@ -54,7 +46,7 @@ export async function startFakeSlack(
   const secretToken = `xSeCrEt${Math.random().toString(36).slice(2, 12)}`;
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const at = clock();
-    void readBody(request).then((raw) => {
+    void text(request).then((raw) => {
       const payload = JSON.parse(raw) as RecordedPost['payload'];
       const answer = options.answer?.(posts.length, payload) ?? OK;
       posts.push({ at, path: request.url ?? '', contentType: request.headers['content-type'], payload, answer });
