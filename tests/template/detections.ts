@@ -466,7 +466,7 @@ export function registerDetectionTests(get: () => Suite): void {
       });
 
       test('webhook disabled: no webhook function, role or URL', () => {
-        const { functions, roles } = consistent(variant(suite.config, { webhook: { enabled: false } }));
+        const { functions, roles } = consistent(variant(suite.config, { webhook: { enabled: false, reservedConcurrency: 10 } }));
         expect(functions.detectionsWebhook).toBeUndefined();
         expect(roles.DetectionsWebhookRole).toBeUndefined();
       });
