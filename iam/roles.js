@@ -152,7 +152,8 @@ export function detectionRoles(config) {
   if (parts.webhook) {
     result.DetectionsWebhookRole = role('DetectionsWebhook', [
       readSecret('ReadWebhookSecret', detections.webhook.secretArn),
-      table(['dynamodb:PutItem', 'dynamodb:DeleteItem']),
+      // Whether a signature was accepted already, and recording it once its detections are queued.
+      table(['dynamodb:GetItem', 'dynamodb:PutItem']),
       sendTo('QueueDetections', 'DetectionsQueue'),
     ]);
   }

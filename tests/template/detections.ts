@@ -364,11 +364,11 @@ export function registerDetectionTests(get: () => Suite): void {
         );
       });
 
-      test('detectionsWebhook: the webhook secret, put and delete in the table, send to the detections queue', () => {
+      test('detectionsWebhook: the webhook secret, get and put in the table (never delete), send to the detections queue', () => {
         expect(grants(template, 'DetectionsWebhookRole')).toEqual(
           [
             ...lines(['secretsmanager:GetSecretValue'], secretArns(detections.webhook.secretArn!)),
-            ...lines(['dynamodb:DeleteItem', 'dynamodb:PutItem'], [TABLE_ARN]),
+            ...lines(['dynamodb:GetItem', 'dynamodb:PutItem'], [TABLE_ARN]),
             ...lines(['sqs:SendMessage'], [queueArn('detections')]),
           ].sort(),
         );
