@@ -14,9 +14,11 @@ import { postToWebhook, readWebhookSecret, redactWebhookUrl } from '../src/slack
 import { parseOrThrow } from '../src/validation.ts';
 
 /**
- * SQS-triggered: posts queued detection notifications to Slack. Runs with reserved concurrency 1, so
- * it is the webhook's only poster and can pace itself. Returns a partial batch response: what Slack
- * did not take goes back to the queue, and after maxReceiveCount receives into its dead-letter queue.
+ * SQS-triggered: posts queued detection notifications to Slack. At most SLACK_CONCURRENT_POSTERS
+ * invocations run at once (the event source's maximum concurrency, matched by the reserved
+ * concurrency so that none is throttled), each pacing itself to its share of the webhook's rate.
+ * Returns a partial batch response: what Slack did not take goes back to the queue, and after
+ * maxReceiveCount receives into its dead-letter queue.
  */
 
 export class InvalidSqsEvent extends Error {
@@ -50,7 +52,7 @@ const MAX_LISTED_MALFORMED = 20;
 
 export function createSlackNotifyHandler(overrides: Partial<SlackNotifyDeps> = {}) {
   const deps: SlackNotifyDeps = { ...defaultDeps, ...overrides };
-  // Kept per container: with a single poster, the last post's time paces the next batch too.
+  // Kept per container: the last post's time paces this container's next batch too.
   let notBefore: number | undefined;
   const lastAlerts = new Map<string, number>();
 
