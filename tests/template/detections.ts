@@ -289,6 +289,13 @@ export function registerDetectionTests(get: () => Suite): void {
         }
       });
 
+      test('detections-process gets the memory its measured peak needs (295 MB RSS in the benchmark), the others the default', () => {
+        expect(template.Resources.DetectionsProcessLambdaFunction!.Properties.MemorySize).toBe(512);
+        for (const id of ['DetectionsPollLambdaFunction', 'DetectionsWebhookLambdaFunction', 'SlackNotifyLambdaFunction']) {
+          expect(template.Resources[id]!.Properties.MemorySize).toBe(256);
+        }
+      });
+
       test('the webhook\'s concurrency is capped by detections.webhook.reservedConcurrency (default 10)', () => {
         expect(detections.webhook.reservedConcurrency).toBe(10);
         expect(template.Resources.DetectionsWebhookLambdaFunction!.Properties.ReservedConcurrentExecutions).toBe(10);
