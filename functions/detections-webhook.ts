@@ -2,7 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { DetectionTable } from '../src/aws/dynamodb.ts';
 import { getSecretString } from '../src/aws/secrets.ts';
-import { sendMessages } from '../src/aws/sqs.ts';
+import { SQS_MAX_BATCH_BYTES, sendMessages } from '../src/aws/sqs.ts';
 import { ENV, detectionsConfig, requiredVariable } from '../src/detections/ingest/environment.ts';
 import { replayKey } from '../src/detections/ingest/keys.ts';
 import { webhookCredentials } from '../src/detections/ingest/webhook-credentials.ts';
@@ -69,7 +69,7 @@ export const handler = lambdaHandler<unknown, APIGatewayProxyStructuredResultV2>
 
   const read = parseWebhookBody(body, headerOf(headers, 'content-length'), { isBase64Encoded: base64 });
   if (!read.ok) return answer(read.status, { error: read.reason });
-  const pushed = readPushedDetections(read.value, config.appliance ? { applianceUrl: config.appliance.url } : {});
+  const pushed = readPushedDetections(read.value, config.appliance ? { applianceUrl: config.appliance.url } : {}, SQS_MAX_BATCH_BYTES);
   if (!pushed.ok) return answer(pushed.status, { error: pushed.reason });
   if (pushed.bodies.length > 0) {
     try {

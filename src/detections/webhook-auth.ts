@@ -137,13 +137,26 @@ export type PushedDetections =
  * failure here is the body's, so it is a 400 that no retry can change, never a 5xx: a body nested
  * too deeply for the stack (JSON.parse reads it; normalizing or serializing it overflows) included.
  */
-export function readPushedDetections(value: unknown, context: NormalizeContext = {}): PushedDetections {
+export function readPushedDetections(value: unknown, context: NormalizeContext = {}, maxMessageBytes = Infinity): PushedDetections {
   try {
     const batch = normalizeDetections(value, context);
     const items = Array.isArray(value) ? value : [value];
-    const rejected = new Set(batch.rejected.map((r) => r.index));
-    const bodies = items.filter((_, index) => !rejected.has(index)).map((item) => JSON.stringify(item));
-    return { ok: true, bodies, rejected: batch.rejected };
+    const invalid = new Set(batch.rejected.map((r) => r.index));
+    const rejected = [...batch.rejected];
+    const bodies: string[] = [];
+    let accepted = 0;
+    items.forEach((item, index) => {
+      if (invalid.has(index)) return;
+      const detection = batch.detections[accepted++]!;
+      // Serialized again, a detection can outgrow the body it came in (1e20 is 21 digits): one the
+      // queue cannot take is rejected by itself, instead of failing the whole request for good.
+      const body = JSON.stringify(item);
+      const bytes = Buffer.byteLength(body, 'utf8');
+      if (bytes > maxMessageBytes) rejected.push({ index, id: detection.id, error: `detection of ${bytes} bytes exceeds the queue's limit of ${maxMessageBytes} bytes` });
+      else bodies.push(body);
+    });
+    rejected.sort((a, b) => a.index - b.index);
+    return { ok: true, bodies, rejected };
   } catch (error) {
     if (error instanceof InvalidDetection) return { ok: false, status: 400, reason: error.message };
     if (error instanceof RangeError) return { ok: false, status: 400, reason: 'body nested too deeply to read (expected a detection object or an array of them)' };

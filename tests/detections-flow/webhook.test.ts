@@ -71,6 +71,18 @@ describe('detections webhook', () => {
     expect(queued(flow)).toEqual([]);
   });
 
+  test('a detection that outgrows the queue\'s limit once serialized is rejected by itself; the others are queued', async () => {
+    flow = await startFlow();
+    // 1e20 is 4 bytes as sent and 21 as JavaScript writes it: under 1 MB here, over 1 MiB queued.
+    const numbers = `[${Array.from({ length: 180_000 }, () => '1e20').join(',')}]`;
+    const grown = JSON.stringify(rawDetection(21, 1_000)).replace(/}$/, `,"properties":{"n":${numbers}}}`);
+    const body = `[${JSON.stringify(rawDetection(20, 1_000))},${grown}]`;
+    expect(Buffer.byteLength(body)).toBeLessThan(1024 * 1024);
+    const answer = await call(request(body, bearer));
+    expect(answer).toEqual({ status: 202, body: { accepted: 1, rejected: [{ index: 1, id: '21', error: expect.stringContaining("exceeds the queue's limit") }] } });
+    expect(queued(flow).map((d) => d.id)).toEqual([20]);
+  });
+
   test.each([
     ['digits (a JSON number)', '12345678901234567890123456789012'],
     ['true (a JSON literal)', 'true'],
