@@ -8,6 +8,7 @@ import { ConfigError } from '../src/config/error.ts';
 import { readQueuedNotification, toPending } from '../src/detections/queued-notification.ts';
 import { renderAmazonQ } from '../src/detections/render-slack.ts';
 import { deliverToSlack, type DeliveryProblem, type QueuedItem } from '../src/detections/slack-delivery.ts';
+import { POSTER_MIN_INTERVAL_MS } from '../src/detections/slack-pacing.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { postToWebhook, readWebhookSecret, redactWebhookUrl } from '../src/slack/webhook.ts';
@@ -84,7 +85,9 @@ export function createSlackNotifyHandler(overrides: Partial<SlackNotifyDeps> = {
           now: deps.now,
           remainingMs: () => context.getRemainingTimeInMillis(),
         },
-        notBefore === undefined ? {} : { notBefore },
+        // A new container does not know when the container before it last posted: it waits one
+        // interval before its first post, so two posters never post more than twice in that time.
+        { notBefore: notBefore ?? deps.now() + POSTER_MIN_INTERVAL_MS },
       );
       notBefore = report.notBefore;
       for (const problem of report.problems) await reportProblem(problem, secretArn, report.failed.length, context);

@@ -16,7 +16,9 @@ import type { QueuedMessage, QueueRecord, Queues } from './sqs.ts';
  * - With ReportBatchItemFailures, the records the response names stay in the queue (visible again
  *   after the visibility timeout); the others are deleted. An invocation that throws keeps them all.
  * - Each concurrent invocation runs in its own container, reused when idle (per-container state,
- *   such as a pacing clock, carries over between its batches as in Lambda).
+ *   such as a pacing clock, carries over between its batches). Lambda may also start a new container
+ *   for any invocation: `reuseContainers: false` gives every invocation a fresh one, so code is
+ *   shown correct under both.
  */
 
 export interface EventSourceSettings {
@@ -98,6 +100,8 @@ export async function runSqsEventSource(options: {
   clock: EventSourceClock & { actor<T>(fn: () => Promise<T>): Promise<T> };
   finished: () => boolean;
   functionName?: string;
+  /** False: a new container for every invocation (Lambda does not promise to reuse one). */
+  reuseContainers?: boolean;
 }): Promise<EventSourceReport> {
   const { queues, queue, settings, clock } = options;
   if (!Number.isInteger(settings.maximumConcurrency) || settings.maximumConcurrency < 2 || settings.maximumConcurrency > 1000) {
@@ -143,7 +147,7 @@ export async function runSqsEventSource(options: {
       failed = new Set(batch.map((m) => m.messageId));
     } finally {
       running--;
-      idle.push(handler);
+      if (options.reuseContainers !== false) idle.push(handler);
     }
     for (const m of batch) {
       if (failed.has(m.messageId)) continue;

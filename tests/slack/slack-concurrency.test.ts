@@ -66,7 +66,7 @@ afterEach(async () => {
   slack = undefined;
 });
 
-async function deliverBurst(settings: ReturnType<typeof deployedSettings>, count: number) {
+async function deliverBurst(settings: ReturnType<typeof deployedSettings>, count: number, reuseContainers = true) {
   const time = new VirtualTime();
   slack = await startFakeSlack({ clock: time.now });
   const fake = slack;
@@ -87,6 +87,7 @@ async function deliverBurst(settings: ReturnType<typeof deployedSettings>, count
     finished: () => queue.messages.length === 0,
     newContainer: () => createSlackNotifyHandler({ readSecret: async () => fake.url, now: time.now, sleep: time.sleep, publish: async () => 'ops-message-id' }) as never,
     functionName: 'autotap-test-slackNotify',
+    reuseContainers,
   });
   const tried = new Set([...report.tried].map((id) => bodyOf.get(id)));
   const untriedDeadLetters = deadLetters.messages.filter((m) => !tried.has(m.body));
@@ -109,6 +110,13 @@ describe('Slack delivery under the event source mapping the stack deploys', () =
     expect(posts.length).toBeGreaterThan(0);
     for (let i = 2; i < posts.length; i++) expect(posts[i]!.at - posts[i - 2]!.at).toBeGreaterThanOrEqual(2_000);
     expect(posts.every((p) => p.answer.status === 200)).toBe(true);
+  }, 60_000);
+
+  test('the pace holds when Lambda starts a new container for every batch (no pacing state carried over)', async () => {
+    const { report, deadLetters, posts } = await deliverBurst(deployedSettings(), 1_000, false);
+    expect(report.throttledBatches).toBe(0);
+    expect(deadLetters).toEqual([]);
+    for (let i = 2; i < posts.length; i++) expect(posts[i]!.at - posts[i - 2]!.at).toBeGreaterThanOrEqual(2_000);
   }, 60_000);
 
   test('the model catches the defect: reserved concurrency below MaximumConcurrency parks notifications untried', async () => {
