@@ -19,6 +19,7 @@ export function json(context: ResolverContext): Promise<string>;
 export function emailSubscriptions(config: Pick<Config, 'notifications'>): CfnFragment;
 export function opsEmailSubscriptions(context: ResolverContext): Promise<CfnFragment>;
 export function reconcileSchedule(context: ResolverContext): Promise<string>;
+export function ruleEventsDeadLetters(context: ResolverContext): Promise<CfnFragment>;
 
 /** Which detection parts a configuration deploys (undefined: none, no enabled `detections` section). */
 export interface DetectionParts {

@@ -253,6 +253,53 @@ function deadLetterAlarm(stage, queueLogicalId, name, description) {
   };
 }
 
+/**
+ * A dead-letter queue for EventBridge targets (and asynchronous invocations): EventBridge may send to
+ * it for the rules of `ruleArns` only, and an alarm tells the ops topic of its first message.
+ */
+function ruleDeadLetters(stage, { logicalId, name, sid, ruleArns, alarmDescription }) {
+  return {
+    [logicalId]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: { QueueName: `autotap-${stage}-${name}`, MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS, SqsManagedSseEnabled: true },
+    },
+    [`${logicalId}Policy`]: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [ref(logicalId)],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: sid,
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: arnOf(logicalId),
+              Condition: { ArnEquals: { 'aws:SourceArn': ruleArns } },
+            },
+          ],
+        },
+      },
+    },
+    [`${logicalId.replace(/Queue$/, '')}Alarm`]: deadLetterAlarm(stage, logicalId, name.replace(/-dlq$/, '-dead-letters'), alarmDescription),
+  };
+}
+
+/** The dead-letter queue of the reconcile schedule and the failed-execution rule (serverless.yml). */
+export async function ruleEventsDeadLetters(context) {
+  const stage = await stageOf(context);
+  return {
+    Resources: ruleDeadLetters(stage, {
+      logicalId: 'RuleEventsDeadLetterQueue',
+      name: 'rule-events-dlq',
+      sid: 'RuleDeadLetters',
+      ruleArns: [arnOf('ReconcileScheduleRule'), arnOf('ExecutionFailedRule')],
+      alarmDescription: 'A reconcile run could not be started, or a failed-execution alert could not be published; see the rule events dead-letter queue',
+    }),
+  };
+}
+
 /** A queue with its dead-letter queue (which only that queue may redrive into) and an alarm on it. */
 function queueWithDeadLetters(stage, { logicalId, name, visibilityTimeout, maxReceiveCount, alarmDescription }) {
   const deadLetterId = `${logicalId.replace(/Queue$/, '')}DeadLetterQueue`;
@@ -351,30 +398,16 @@ export function detectionResources(config, stage) {
   }
   if (parts.poll) {
     // Polls EventBridge could not deliver and polls that failed after Lambda's retries.
-    Resources.PollDeadLetterQueue = {
-      Type: 'AWS::SQS::Queue',
-      Properties: { QueueName: `autotap-${stage}-poll-dlq`, MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS, SqsManagedSseEnabled: true },
-    };
-    Resources.PollDeadLetterQueuePolicy = {
-      Type: 'AWS::SQS::QueuePolicy',
-      Properties: {
-        Queues: [ref('PollDeadLetterQueue')],
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'PollRuleDeadLetters',
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sqs:SendMessage',
-              Resource: arnOf('PollDeadLetterQueue'),
-              Condition: { ArnEquals: { 'aws:SourceArn': ruleArn(pollRuleName(stage)) } },
-            },
-          ],
-        },
-      },
-    };
-    Resources.PollDeadLetterAlarm = deadLetterAlarm(stage, 'PollDeadLetterQueue', 'poll-dead-letters', 'Detection polls failed or could not be started; see the poll dead-letter queue');
+    Object.assign(
+      Resources,
+      ruleDeadLetters(stage, {
+        logicalId: 'PollDeadLetterQueue',
+        name: 'poll-dlq',
+        sid: 'PollRuleDeadLetters',
+        ruleArns: ruleArn(pollRuleName(stage)),
+        alarmDescription: 'Detection polls failed or could not be started; see the poll dead-letter queue',
+      }),
+    );
     Resources.PollErrorsAlarm = {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
