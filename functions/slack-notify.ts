@@ -8,15 +8,18 @@ import { ConfigError } from '../src/config/error.ts';
 import { readQueuedNotification, toPending } from '../src/detections/queued-notification.ts';
 import { renderAmazonQ } from '../src/detections/render-slack.ts';
 import { deliverToSlack, type DeliveryProblem, type QueuedItem } from '../src/detections/slack-delivery.ts';
+import { POSTER_MIN_INTERVAL_MS } from '../src/detections/slack-pacing.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { postToWebhook, readWebhookSecret, redactWebhookUrl } from '../src/slack/webhook.ts';
 import { parseOrThrow } from '../src/validation.ts';
 
 /**
- * SQS-triggered: posts queued detection notifications to Slack. Runs with reserved concurrency 1, so
- * it is the webhook's only poster and can pace itself. Returns a partial batch response: what Slack
- * did not take goes back to the queue, and after maxReceiveCount receives into its dead-letter queue.
+ * SQS-triggered: posts queued detection notifications to Slack. At most SLACK_CONCURRENT_POSTERS
+ * invocations run at once (the event source's maximum concurrency, matched by the reserved
+ * concurrency so that none is throttled), each pacing itself to its share of the webhook's rate.
+ * Returns a partial batch response: what Slack did not take goes back to the queue, and after
+ * maxReceiveCount receives into its dead-letter queue.
  */
 
 export class InvalidSqsEvent extends Error {
@@ -50,7 +53,7 @@ const MAX_LISTED_MALFORMED = 20;
 
 export function createSlackNotifyHandler(overrides: Partial<SlackNotifyDeps> = {}) {
   const deps: SlackNotifyDeps = { ...defaultDeps, ...overrides };
-  // Kept per container: with a single poster, the last post's time paces the next batch too.
+  // Kept per container: the last post's time paces this container's next batch too.
   let notBefore: number | undefined;
   const lastAlerts = new Map<string, number>();
 
@@ -82,7 +85,9 @@ export function createSlackNotifyHandler(overrides: Partial<SlackNotifyDeps> = {
           now: deps.now,
           remainingMs: () => context.getRemainingTimeInMillis(),
         },
-        notBefore === undefined ? {} : { notBefore },
+        // A new container does not know when the container before it last posted: it waits one
+        // interval before its first post, so two posters never post more than twice in that time.
+        { notBefore: notBefore ?? deps.now() + POSTER_MIN_INTERVAL_MS },
       );
       notBefore = report.notBefore;
       for (const problem of report.problems) await reportProblem(problem, secretArn, report.failed.length, context);

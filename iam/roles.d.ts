@@ -6,7 +6,7 @@ export interface PolicyStatement {
   Effect: 'Allow' | 'Deny';
   Action: string[];
   Resource: unknown;
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 export function attachSessionStatements(mirroring: MirroringConfig): PolicyStatement[];

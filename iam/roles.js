@@ -5,6 +5,7 @@
  * No wildcard actions. `Resource: '*'` only for Describe* calls, which EC2 cannot scope.
  */
 import { detectionParts, detectionsOf, loadStageConfig, stageOf } from '../scripts/stage-config.js';
+import { KEY_PREFIXES } from '../src/detections/ingest/keys.ts';
 
 const MANAGED_TAG = 'autotap:managed';
 
@@ -126,7 +127,19 @@ const PUT_AUTOTAP_EVENTS = {
 export const secretArns = (arn) => [arn, `${arn}-??????`];
 
 const readSecret = (sid, arn) => ({ Sid: sid, Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArns(arn) });
-const table = (actions) => ({ Sid: 'DetectionsTable', Effect: 'Allow', Action: actions, Resource: { 'Fn::GetAtt': ['DetectionsTable', 'Arn'] } });
+/**
+ * Items of the detections table, only those whose partition key starts with one of `prefixes`
+ * (src/detections/ingest/keys.ts): the poller cannot touch a detection record, the webhook only its
+ * replay keys, the processor only detection records. ForAllValues holds for every key a request names.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+ */
+const table = (actions, prefixes) => ({
+  Sid: 'DetectionsTable',
+  Effect: 'Allow',
+  Action: actions,
+  Resource: { 'Fn::GetAtt': ['DetectionsTable', 'Arn'] },
+  Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) } },
+});
 const sendTo = (sid, queue) => ({ Sid: sid, Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': [queue, 'Arn'] } });
 /** What a Lambda SQS event source needs from the function's role. */
 const consume = (sid, queue) => ({
@@ -145,20 +158,23 @@ export function detectionRoles(config) {
   if (parts.poll) {
     result.DetectionsPollRole = role('DetectionsPoll', [
       readSecret('ReadApplianceSecret', detections.appliance.secretArn),
-      table(['dynamodb:GetItem', 'dynamodb:PutItem']),
+      table(['dynamodb:GetItem', 'dynamodb:PutItem'], [KEY_PREFIXES.cursor]),
       sendTo('QueueDetections', 'DetectionsQueue'),
+      // The asynchronous invocation's failure destination (Lambda sends with the function's role).
+      sendTo('RecordFailedPolls', 'PollDeadLetterQueue'),
     ]);
   }
   if (parts.webhook) {
     result.DetectionsWebhookRole = role('DetectionsWebhook', [
       readSecret('ReadWebhookSecret', detections.webhook.secretArn),
-      table(['dynamodb:PutItem', 'dynamodb:DeleteItem']),
+      // Whether a signature was accepted already, and recording it once its detections are queued.
+      table(['dynamodb:GetItem', 'dynamodb:PutItem'], [KEY_PREFIXES.replay]),
       sendTo('QueueDetections', 'DetectionsQueue'),
     ]);
   }
   result.DetectionsProcessRole = role('DetectionsProcess', [
     consume('ConsumeDetectionsQueue', 'DetectionsQueue'),
-    table(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+    table(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [KEY_PREFIXES.detection]),
     {
       Sid: 'PublishDetections',
       Effect: 'Allow',

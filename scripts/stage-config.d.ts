@@ -19,6 +19,7 @@ export function json(context: ResolverContext): Promise<string>;
 export function emailSubscriptions(config: Pick<Config, 'notifications'>): CfnFragment;
 export function opsEmailSubscriptions(context: ResolverContext): Promise<CfnFragment>;
 export function reconcileSchedule(context: ResolverContext): Promise<string>;
+export function ruleEventsDeadLetters(context: ResolverContext): Promise<CfnFragment>;
 
 /** Which detection parts a configuration deploys (undefined: none, no enabled `detections` section). */
 export interface DetectionParts {
@@ -34,12 +35,15 @@ export interface CfnFragmentWithOutputs extends CfnFragment {
 }
 
 export const PROCESS_TIMEOUT_SECONDS: number;
+export const PROCESS_MEMORY_MB: number;
 export const SLACK_NOTIFY_TIMEOUT_SECONDS: number;
 export const SLACK_BATCHING_WINDOW_SECONDS: number;
 export const POLL_TIMEOUT_SECONDS: number;
+export const POLL_EVENT_MAX_AGE_SECONDS: number;
+export function pollRuleName(stage: string): string;
 export function detectionsOf(config: Config): NonNullable<Config['detections']> | undefined;
 export function detectionParts(config: Config): DetectionParts | undefined;
-export function detectionFunctions(config: Config): Record<string, Record<string, unknown>>;
+export function detectionFunctions(config: Config, stage: string): Record<string, Record<string, unknown>>;
 export function detectionResources(config: Config, stage: string): CfnFragmentWithOutputs;
 export function opsAlarmArns(config: Config): unknown;
 export function detectionsFunctions(context: ResolverContext): Promise<Record<string, Record<string, unknown>>>;

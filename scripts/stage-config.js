@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../src/config/load.ts';
 import { emailFilterPolicy } from '../src/detections/publish.ts';
+import { SLACK_CONCURRENT_POSTERS } from '../src/detections/slack-pacing.ts';
 
 export const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -87,9 +88,20 @@ export async function reconcileSchedule(context) {
 
 /** The processor's timeout; the detections queue's visibility timeout is six times it. */
 export const PROCESS_TIMEOUT_SECONDS = 60;
+/**
+ * The processor's memory, from a measurement: `npm run bench -- --only detections` peaks at 295 MB
+ * RSS (heapUsed 115 MB) over 10,000 detections in SQS batches of 10 and of 100, over the 256 MB
+ * default. 512 MB leaves about 40% headroom (and more CPU, which Lambda gives in proportion).
+ */
+export const PROCESS_MEMORY_MB = 512;
 export const SLACK_NOTIFY_TIMEOUT_SECONDS = 60;
 export const SLACK_BATCHING_WINDOW_SECONDS = 20;
 export const POLL_TIMEOUT_SECONDS = 60;
+/**
+ * A poll EventBridge could not deliver, or Lambda could not run (after its own 2 retries), is not
+ * worth running later than this: the next poll reads the same window from the cursor.
+ */
+export const POLL_EVENT_MAX_AGE_SECONDS = 3600;
 const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
 /** Shorter than the dead-letter queues' retention: a message keeps its first enqueue time when it moves there. */
 const QUEUE_RETENTION_SECONDS = 4 * 24 * 3600;
@@ -120,8 +132,12 @@ const ref = (logicalId) => ({ Ref: logicalId });
 const arnOf = (logicalId) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 const addressSuffix = (address) => createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 10);
 
+/** The ARN of the EventBridge rule named `name`, for queue policies that must name it before it exists. */
+const ruleArn = (name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${name}` });
+export const pollRuleName = (stage) => `autotap-${stage}-detections-poll`;
+
 /** The four detection functions (those the configuration deploys), for the `functions:` list. */
-export function detectionFunctions(config) {
+export function detectionFunctions(config, stage) {
   const detections = detectionsOf(config);
   const parts = detectionParts(config);
   if (!detections || !parts) return {};
@@ -134,7 +150,24 @@ export function detectionFunctions(config) {
       role: 'DetectionsPollRole',
       timeout: POLL_TIMEOUT_SECONDS,
       environment: { DETECTIONS_TABLE: ref('DetectionsTable'), DETECTIONS_QUEUE_URL: ref('DetectionsQueue') },
-      events: [{ schedule: { rate: [detections.poll.schedule], enabled: true } }],
+      // An EventBridge rule (not a `schedule` event) for its dead-letter queue: a poll that cannot be
+      // delivered is parked and told, not dropped after EventBridge's retries.
+      events: [
+        {
+          eventBridge: {
+            name: pollRuleName(stage),
+            description: 'Poll the appliance for detections on detections.poll.schedule',
+            schedule: detections.poll.schedule,
+            retryPolicy: { maximumEventAge: POLL_EVENT_MAX_AGE_SECONDS, maximumRetryAttempts: 24 },
+            deadLetterQueueArn: arnOf('PollDeadLetterQueue'),
+          },
+        },
+      ],
+      // Invoked asynchronously: a poll that still fails after Lambda's 2 retries (or grew too old
+      // for them) is recorded in the same dead-letter queue, with its error.
+      maximumRetryAttempts: 2,
+      maximumEventAge: POLL_EVENT_MAX_AGE_SECONDS,
+      destinations: { onFailure: { type: 'sqs', arn: arnOf('PollDeadLetterQueue') } },
     };
   }
   if (parts.webhook) {
@@ -142,6 +175,9 @@ export function detectionFunctions(config) {
       handler: 'functions/detections-webhook.handler',
       description: 'Function URL for detections pushed by the appliance; verifies the shared secret, then queues them',
       role: 'DetectionsWebhookRole',
+      // A flood of requests to the public URL is answered 429 beyond this, instead of taking the
+      // account's concurrency from the mirroring functions.
+      reservedConcurrency: detections.webhook.reservedConcurrency,
       // Public URL (AuthType NONE): the handler refuses every request without the shared secret
       // (bearer token or HMAC signature, compared in constant time) before it reads the body.
       url: true,
@@ -158,6 +194,7 @@ export function detectionFunctions(config) {
     description: 'Deduplicates detections, tracks their lifecycle and fans them out to SNS, email and Slack',
     role: 'DetectionsProcessRole',
     timeout: PROCESS_TIMEOUT_SECONDS,
+    memorySize: PROCESS_MEMORY_MB,
     environment: {
       DETECTIONS_TABLE: ref('DetectionsTable'),
       DETECTIONS_TOPIC_ARN: ref('DetectionsTopic'),
@@ -172,8 +209,12 @@ export function detectionFunctions(config) {
       description: 'Posts queued detection notifications to Slack, paced to the webhook limit',
       role: 'SlackNotifyRole',
       timeout: SLACK_NOTIFY_TIMEOUT_SECONDS,
-      // The webhook's only poster, so it can pace itself to about one message a second.
-      reservedConcurrency: 1,
+      // Event source mappings do not honour reserved concurrency: below the mapping's maximum
+      // concurrency, a second batch is throttled and its receives count toward maxReceiveCount, so
+      // notifications reached the dead-letter queue untried. Equal to it, nothing is throttled and
+      // the two posters together (each paced to one post per SLACK_CONCURRENT_POSTERS seconds)
+      // keep to Slack's one message a second.
+      reservedConcurrency: SLACK_CONCURRENT_POSTERS,
       environment: parts.chatbot ? { CHATBOT_TOPIC_ARN: ref('DetectionsChatbotTopic') } : {},
       events: [
         {
@@ -182,8 +223,8 @@ export function detectionFunctions(config) {
             batchSize: 100,
             maximumBatchingWindow: SLACK_BATCHING_WINDOW_SECONDS,
             functionResponseType: reportBatchItemFailures,
-            // The lowest the event source allows; the reserved concurrency keeps it at one poster.
-            maximumConcurrency: 2,
+            // The lowest the event source allows (2), and the number of posters the pacing is divided by.
+            maximumConcurrency: SLACK_CONCURRENT_POSTERS,
           },
         },
       ],
@@ -209,6 +250,53 @@ function deadLetterAlarm(stage, queueLogicalId, name, description) {
       TreatMissingData: 'notBreaching',
       AlarmActions: [ref('OpsTopic')],
     },
+  };
+}
+
+/**
+ * A dead-letter queue for EventBridge targets (and asynchronous invocations): EventBridge may send to
+ * it for the rules of `ruleArns` only, and an alarm tells the ops topic of its first message.
+ */
+function ruleDeadLetters(stage, { logicalId, name, sid, ruleArns, alarmDescription }) {
+  return {
+    [logicalId]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: { QueueName: `autotap-${stage}-${name}`, MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS, SqsManagedSseEnabled: true },
+    },
+    [`${logicalId}Policy`]: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [ref(logicalId)],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: sid,
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: arnOf(logicalId),
+              Condition: { ArnEquals: { 'aws:SourceArn': ruleArns } },
+            },
+          ],
+        },
+      },
+    },
+    [`${logicalId.replace(/Queue$/, '')}Alarm`]: deadLetterAlarm(stage, logicalId, name.replace(/-dlq$/, '-dead-letters'), alarmDescription),
+  };
+}
+
+/** The dead-letter queue of the reconcile schedule and the failed-execution rule (serverless.yml). */
+export async function ruleEventsDeadLetters(context) {
+  const stage = await stageOf(context);
+  return {
+    Resources: ruleDeadLetters(stage, {
+      logicalId: 'RuleEventsDeadLetterQueue',
+      name: 'rule-events-dlq',
+      sid: 'RuleDeadLetters',
+      ruleArns: [arnOf('ReconcileScheduleRule'), arnOf('ExecutionFailedRule')],
+      alarmDescription: 'A reconcile run could not be started, or a failed-execution alert could not be published; see the rule events dead-letter queue',
+    }),
   };
 }
 
@@ -308,6 +396,38 @@ export function detectionResources(config, stage) {
     Outputs.SlackQueueUrl = { Value: ref('SlackQueue') };
     Outputs.SlackDeadLetterQueueUrl = { Value: ref('SlackDeadLetterQueue') };
   }
+  if (parts.poll) {
+    // Polls EventBridge could not deliver and polls that failed after Lambda's retries.
+    Object.assign(
+      Resources,
+      ruleDeadLetters(stage, {
+        logicalId: 'PollDeadLetterQueue',
+        name: 'poll-dlq',
+        sid: 'PollRuleDeadLetters',
+        ruleArns: ruleArn(pollRuleName(stage)),
+        alarmDescription: 'Detection polls failed or could not be started; see the poll dead-letter queue',
+      }),
+    );
+    Resources.PollErrorsAlarm = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: `autotap-${stage}-poll-errors`,
+        AlarmDescription: 'The detections poller has failed for 15 minutes; polled detections are not arriving',
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: ref('DetectionsPollLambdaFunction') }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [ref('OpsTopic')],
+      },
+    };
+    Outputs.PollDeadLetterQueueUrl = { Value: ref('PollDeadLetterQueue') };
+  }
   if (parts.chatbot) {
     // Subscribe Amazon Q Developer in chat applications (AWS Chatbot) to this topic.
     Resources.DetectionsChatbotTopic = {
@@ -321,14 +441,20 @@ export function detectionResources(config, stage) {
 
 /** The alarms that may publish to the ops topic (its topic policy's aws:SourceArn). */
 export function opsAlarmArns(config) {
-  const launch = arnOf('LaunchEventsDeadLetterAlarm');
+  const mirroring = [arnOf('LaunchEventsDeadLetterAlarm'), arnOf('RuleEventsDeadLetterAlarm')];
   const parts = detectionParts(config);
-  if (!parts) return launch;
-  return [launch, arnOf('DetectionsDeadLetterAlarm'), ...(parts.slack ? [arnOf('SlackDeadLetterAlarm')] : [])];
+  if (!parts) return mirroring;
+  return [
+    ...mirroring,
+    arnOf('DetectionsDeadLetterAlarm'),
+    ...(parts.slack ? [arnOf('SlackDeadLetterAlarm')] : []),
+    ...(parts.poll ? [arnOf('PollDeadLetterAlarm'), arnOf('PollErrorsAlarm')] : []),
+  ];
 }
 
 export async function detectionsFunctions(context) {
-  return detectionFunctions(await config(context));
+  const stage = await stageOf(context);
+  return detectionFunctions(loadStageConfig(stage), stage);
 }
 
 export async function detectionsResources(context) {

@@ -6,6 +6,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { parse as parseYaml } from 'yaml';
+import { detectionFunctions } from '../../scripts/stage-config.js';
 import { parseConfig } from '../../src/config/load.ts';
 import { lifecyclePolicy } from '../../src/detections/ingest/environment.ts';
 import { startEmulator } from '../emulator/index.ts';
@@ -144,17 +145,20 @@ const SLACK_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:bench-s
 const CREDENTIALS = { accessKeyId: 'AKIABENCH', secretAccessKey: 'bench-secret' };
 
 /**
- * Memory and timeout of the two Lambdas from serverless.yml: the function's own setting where the
- * stack declares the function, else the provider's default, as the deployed stack would have them.
+ * Memory and timeout of the two Lambdas as the deployed stack has them: the function's own setting
+ * (the detection functions are declared by scripts/stage-config.js), else serverless.yml's provider default.
  */
 export async function lambdaSettings(): Promise<DetectionsResult['lambda']> {
   type Fn = { handler?: string; memorySize?: number; timeout?: number };
   const doc = parseYaml(await readFile(`${ROOT}serverless.yml`, 'utf8'), { logLevel: 'silent' }) as {
     provider?: { memorySize?: number; timeout?: number };
-    functions?: Record<string, Fn>;
   };
   const fallback = { memoryMb: doc.provider?.memorySize ?? 1024, timeoutSeconds: doc.provider?.timeout ?? 6 };
-  const declared = Object.values(doc.functions ?? {});
+  const stage = parseConfig(
+    { mirroring: { filterId: 'tmf-0123456789abcdef0', targets: [{ id: 'tmt-0123456789abcdef0' }] }, detections: { appliance: { url: 'https://appliance.example.com', secretArn: APPLIANCE_SECRET } } },
+    'the benchmark configuration',
+  );
+  const declared = Object.values(detectionFunctions(stage, 'bench')) as Fn[];
   const of = (file: string): LambdaSettings & { declared: boolean } => {
     const fn = declared.find((f) => f.handler === `functions/${file}.handler`);
     return { memoryMb: fn?.memorySize ?? fallback.memoryMb, timeoutSeconds: fn?.timeout ?? fallback.timeoutSeconds, declared: fn !== undefined };
@@ -163,7 +167,7 @@ export async function lambdaSettings(): Promise<DetectionsResult['lambda']> {
   const process = of('detections-process');
   const source =
     poll.declared && process.declared
-      ? 'serverless.yml, per function'
+      ? 'scripts/stage-config.js, per function'
       : `serverless.yml provider defaults (${[poll.declared ? '' : 'detections-poll', process.declared ? '' : 'detections-process'].filter(Boolean).join(' and ')} not declared there)`;
   return { poll: { memoryMb: poll.memoryMb, timeoutSeconds: poll.timeoutSeconds }, process: { memoryMb: process.memoryMb, timeoutSeconds: process.timeoutSeconds }, source };
 }

@@ -42,7 +42,15 @@ export interface QueueRecord {
   name: string;
   messages: QueuedMessage[];
   visibilityTimeoutSeconds: number;
+  /** RedrivePolicy: a message received maxReceiveCount times moves to the dead-letter queue. */
+  redrive?: { deadLetter: QueueRecord; maxReceiveCount: number };
 }
+
+/**
+ * SQS allows maxReceiveCount from 1 to 1,000:
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+ */
+const MAX_RECEIVE_COUNT = 1000;
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 
@@ -90,8 +98,27 @@ export class Queues {
     return message;
   }
 
+  /** Sets the queue's RedrivePolicy (same account and queue type, as SQS requires). */
+  setRedrivePolicy(queue: QueueRecord, deadLetter: QueueRecord, maxReceiveCount: number): void {
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > MAX_RECEIVE_COUNT) {
+      throw invalidParameter(`Value ${maxReceiveCount} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: ${maxReceiveCount}, valid values are from 1 to ${MAX_RECEIVE_COUNT} both inclusive.`);
+    }
+    if (deadLetter === queue) throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target cannot be the source queue.');
+    queue.redrive = { deadLetter, maxReceiveCount };
+  }
+
   receive(queue: QueueRecord, max: number, visibilityTimeoutSeconds: number): QueuedMessage[] {
     const now = this.now();
+    // SQS moves a message whose receive count has reached maxReceiveCount to the dead-letter queue
+    // instead of returning it once more; it keeps its id, body and first enqueue time there.
+    if (queue.redrive) {
+      const { deadLetter, maxReceiveCount } = queue.redrive;
+      const exhausted = queue.messages.filter((m) => m.visibleAt <= now && m.receiveCount >= maxReceiveCount);
+      for (const m of exhausted) {
+        queue.messages.splice(queue.messages.indexOf(m), 1);
+        deadLetter.messages.push({ messageId: m.messageId, body: m.body, md5OfBody: m.md5OfBody, sentAt: m.sentAt, visibleAt: now, receiveCount: 0 });
+      }
+    }
     const received = queue.messages.filter((m) => m.visibleAt <= now).slice(0, max);
     for (const m of received) {
       m.receiveCount += 1;
@@ -184,7 +211,22 @@ function createQueue(input: Input, queues: Queues, endpoint: string, accountId: 
   const name = requiredString(input, 'QueueName');
   const attributes = (input.Attributes ?? {}) as Record<string, string>;
   const visibility = attributes.VisibilityTimeout === undefined ? undefined : Number(attributes.VisibilityTimeout);
-  queues.create(name, visibility !== undefined && Number.isInteger(visibility) && visibility >= 0 ? visibility : undefined);
+  const queue = queues.create(name, visibility !== undefined && Number.isInteger(visibility) && visibility >= 0 ? visibility : undefined);
+  if (attributes.RedrivePolicy !== undefined) {
+    let policy: { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown };
+    try {
+      policy = JSON.parse(attributes.RedrivePolicy) as typeof policy;
+    } catch {
+      throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid JSON map.');
+    }
+    const target = typeof policy.deadLetterTargetArn === 'string' ? /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:(\d{12}):([A-Za-z0-9_.-]+)$/.exec(policy.deadLetterTargetArn) : null;
+    if (!target || target[1] !== accountId) throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target does not exist.');
+    const deadLetter = queues.byName.get(target[2]!);
+    if (!deadLetter) throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target does not exist.');
+    // The dead-letter queue of a FIFO queue must be FIFO, and of a standard queue standard.
+    if (deadLetter.name.endsWith('.fifo') !== name.endsWith('.fifo')) throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be of the same type as the source queue.');
+    queues.setRedrivePolicy(queue, deadLetter, Number(policy.maxReceiveCount));
+  }
   return { QueueUrl: queueUrl(endpoint, accountId, name) };
 }
 

@@ -1,6 +1,5 @@
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -140,8 +139,11 @@ export class DetectionTable {
     }
   }
 
-  async forget(pk: string): Promise<void> {
-    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: s(pk) } }));
+  /** Whether a key recorded with recordOnce is there and has not expired (TTL deletion lags by up to days). */
+  async holds(pk: string, now: number): Promise<boolean> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true }));
+    const expires = out.Item?.expiresAt?.N;
+    return expires !== undefined && Number(expires) >= Math.floor(now / 1000);
   }
 
   /** Records a key once; false when it was already there (and has not expired). */

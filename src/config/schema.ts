@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { scheduleExpressionProblem } from './schedule.ts';
 
 /**
  * The one configuration schema. `config/<stage>.yml` is validated against it by the deployed
@@ -35,6 +36,14 @@ const sessionNumberSchema = z
   })
   .check(z.refine((s) => s.min <= s.preferred && s.preferred <= s.max, { message: 'expected min <= preferred <= max' }));
 
+/** An EventBridge schedule expression, checked field by field (src/config/schedule.ts). */
+const scheduleSchema = z.string().check(
+  z.superRefine((expression, ctx) => {
+    const problem = scheduleExpressionProblem(expression);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: expression });
+  }),
+);
+
 const tagMatchSchema = z.record(z.string().check(z.minLength(1)), z.string());
 
 const scopeSchema = z.strictObject({
@@ -55,14 +64,7 @@ export const mirroringSchema = z
     virtualNetworkId: z._default(z.nullable(intIn(0, 16777215)), null),
     scope: z._default(scopeSchema, { vpcIds: [], subnetIds: [], includeTags: {}, excludeTags: { 'autotap:mirror': 'false' } }),
     onStop: z._default(z.enum(['keep', 'delete']), 'keep'),
-    reconcileSchedule: z._default(
-      z.string().check(
-        z.regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, {
-          message: 'expected an EventBridge schedule like rate(6 hours) or cron(0 */6 * * ? *)',
-        }),
-      ),
-      'rate(6 hours)',
-    ),
+    reconcileSchedule: z._default(scheduleSchema, 'rate(6 hours)'),
     /** Publish autotap's own events (source `autotap`) on the bus EVENT_BUS_NAME. */
     publishEvents: z._default(z.boolean(), true),
   })
@@ -72,6 +74,31 @@ export const mirroringSchema = z
       path: ['targets'],
     }),
   );
+
+/**
+ * A mailbox is one address whatever its case: SNS would send twice, and the stack names each
+ * subscription by the lowercased address, so two spellings would become one subscription.
+ * `filterOf` tells entries whose filters differ apart, so the message can say which one would be lost.
+ */
+function sameMailboxIssues<T>(entries: readonly T[], list: string, addressOf: (entry: T) => string, filterOf?: (entry: T) => string) {
+  const first = new Map<string, number>();
+  const issues: { path: number; message: string }[] = [];
+  entries.forEach((entry, index) => {
+    const key = addressOf(entry).toLowerCase();
+    const earlier = first.get(key);
+    if (earlier === undefined) {
+      first.set(key, index);
+      return;
+    }
+    const other = entries[earlier]!;
+    const conflict = filterOf && filterOf(other) !== filterOf(entry) ? ` with a different filter (${filterOf(entry)} here, ${filterOf(other)} there)` : '';
+    issues.push({
+      path: index,
+      message: `"${addressOf(entry)}" is the same address as ${list}[${earlier}] ("${addressOf(other)}")${conflict}; addresses are compared without case, list each once`,
+    });
+  });
+  return issues;
+}
 
 const emailRecipientSchema = z.strictObject({
   address: z.email({ message: 'expected an email address' }),
@@ -85,12 +112,35 @@ const secretArn = z.string().check(
   }),
 );
 
+/** Where local runs put their stand-ins: plain http is allowed there and nowhere else. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * The appliance URL carries the API key or OAuth token on every request: https only (loopback aside),
+ * and no user:password@ (credentials live in Secrets Manager, never in the configuration).
+ */
+const applianceUrlSchema = z.url({ message: 'expected the appliance URL, e.g. https://extrahop.example.com' }).check(
+  z.superRefine((text, ctx) => {
+    if (!URL.canParse(text)) return;
+    const url = new URL(text);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+      ctx.addIssue({ code: 'custom', message: `expected an https URL (got ${url.protocol.replace(':', '')}); the appliance's credentials travel with every request`, input: text });
+    }
+    if (url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'expected a URL without user:password@ (put the credentials in the secret of secretArn)', input: text });
+    }
+  }),
+);
+
+/** The webhook's reserved concurrency when none is configured: ample for an appliance, small beside the account's 1,000. */
+export const DEFAULT_WEBHOOK_RESERVED_CONCURRENCY = 10;
+
 export const detectionsSchema = z.strictObject({
   enabled: z._default(z.boolean(), true),
   source: z._default(z.literal('extrahop'), 'extrahop'),
   appliance: z.optional(
     z.strictObject({
-      url: z.url({ message: 'expected the appliance URL, e.g. https://extrahop.example.com' }),
+      url: applianceUrlSchema,
       auth: z._default(z.enum(['apikey', 'oauth']), 'apikey'),
       secretArn,
     }),
@@ -98,16 +148,24 @@ export const detectionsSchema = z.strictObject({
   poll: z._default(
     z.strictObject({
       enabled: z._default(z.boolean(), true),
-      schedule: z._default(z.string(), 'rate(1 minute)'),
+      schedule: z._default(scheduleSchema, 'rate(1 minute)'),
       pageSize: z._default(intIn(1, 20000), 1000),
     }),
     { enabled: true, schedule: 'rate(1 minute)', pageSize: 1000 },
   ),
   webhook: z._default(
     z
-      .strictObject({ enabled: z._default(z.boolean(), false), secretArn: z.optional(secretArn) })
+      .strictObject({
+        enabled: z._default(z.boolean(), false),
+        secretArn: z.optional(secretArn),
+        /**
+         * The function's reserved concurrency: a flood of requests to the public URL is answered 429
+         * beyond it instead of taking the account's concurrency from the mirroring functions.
+         */
+        reservedConcurrency: z._default(intIn(1, 1000), DEFAULT_WEBHOOK_RESERVED_CONCURRENCY),
+      })
       .check(z.refine((w) => !w.enabled || w.secretArn !== undefined, { message: 'expected secretArn when the webhook is enabled', path: ['secretArn'] })),
-    { enabled: false },
+    { enabled: false, reservedConcurrency: DEFAULT_WEBHOOK_RESERVED_CONCURRENCY },
   ),
   minRiskScore: z._default(riskScore, 30),
   escalationDelta: z._default(intIn(1, 98), 20),
@@ -120,11 +178,30 @@ export const detectionsSchema = z.strictObject({
       format: z._default(z.enum(['block-kit', 'amazon-q']), 'block-kit'),
     }),
   ),
-});
+}).check(
+  z.superRefine((detections, ctx) => {
+    const filterOf = (r: { minRiskScore?: number | undefined }) => `minRiskScore ${r.minRiskScore ?? detections.minRiskScore}`;
+    for (const issue of sameMailboxIssues(detections.emails, 'emails', (r) => r.address, filterOf)) {
+      ctx.addIssue({ code: 'custom', path: ['emails', issue.path], message: issue.message, input: detections.emails });
+    }
+  }),
+);
 
 export const configSchema = z.strictObject({
   mirroring: mirroringSchema,
-  notifications: z._default(z.strictObject({ opsEmails: z._default(z.array(z.email({ message: 'expected an email address' })), []) }), { opsEmails: [] }),
+  notifications: z._default(
+    z.strictObject({
+      opsEmails: z._default(
+        z.array(z.email({ message: 'expected an email address' })).check(
+          z.superRefine((addresses, ctx) => {
+            for (const issue of sameMailboxIssues(addresses, 'opsEmails', (a) => a)) ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message, input: addresses });
+          }),
+        ),
+        [],
+      ),
+    }),
+    { opsEmails: [] },
+  ),
   detections: z.optional(detectionsSchema),
 });
 

@@ -1,6 +1,6 @@
 import type { SlackPostResult } from '../slack/webhook.ts';
 import { renderSlack, renderSlackRollup, type SlackMessage } from './render-slack.ts';
-import { DEFAULT_MIN_INTERVAL_MS, planRetry, planSlackPosts, type PendingNotification, type PlannedPost } from './slack-pacing.ts';
+import { POSTER_MIN_INTERVAL_MS, planRetry, planSlackPosts, type PendingNotification, type PlannedPost } from './slack-pacing.ts';
 
 /**
  * Delivers one batch of queued notifications to a Slack webhook: a burst becomes a few posts and a
@@ -72,7 +72,8 @@ function render(post: PlannedPost): SlackMessage {
 }
 
 export async function deliverToSlack(items: readonly QueuedItem[], ports: SlackDeliveryPorts, options: SlackDeliveryOptions = {}): Promise<SlackDeliveryReport> {
-  const interval = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
+  // Another invocation may be posting to the same webhook at the same time: each keeps its share.
+  const interval = options.minIntervalMs ?? POSTER_MIN_INTERVAL_MS;
   const maxRetries = options.maxRateLimitRetries ?? 3;
   const margin = options.safetyMarginMs ?? 5000;
   // Planning works on notifications; the identity of each (even two equal ones) maps back to its message.

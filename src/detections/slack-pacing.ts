@@ -28,6 +28,14 @@ export type PlannedPost =
   | { kind: 'rollup'; at: number; notifications: PendingNotification[]; counts: EventCounts };
 
 export const DEFAULT_MIN_INTERVAL_MS = 1000;
+/**
+ * How many notifier invocations may post at once: the Slack queue's event source mapping runs at
+ * most this many (its MaximumConcurrency, whose minimum is 2), and the function's reserved
+ * concurrency equals it so that no batch is throttled. See scripts/stage-config.js.
+ */
+export const SLACK_CONCURRENT_POSTERS = 2;
+/** Each poster's own spacing: together they keep to the webhook's one message a second. */
+export const POSTER_MIN_INTERVAL_MS = DEFAULT_MIN_INTERVAL_MS * SLACK_CONCURRENT_POSTERS;
 export const DEFAULT_MAX_MESSAGES = 5;
 
 // Escalations first: they are news about something already known to matter.

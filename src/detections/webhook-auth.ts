@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { InvalidDetection, normalizeDetections, type NormalizeContext, type RejectedDetection } from './normalize.ts';
 
 /**
  * Verification of a detection pushed to autotap's HTTPS endpoint. ExtraHop notification-rule webhooks
@@ -121,6 +122,44 @@ export function parseWebhookBody(
   try {
     return { ok: true, value: JSON.parse(text), bytes: bytes.length };
   } catch (error) {
-    return { ok: false, status: 400, reason: `body is not valid JSON: ${(error as Error).message}` };
+    // The parser's message quotes the body: only where it stopped is told back.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    return { ok: false, status: 400, reason: `body is not valid JSON${position === undefined ? '' : ` (at position ${position})`}` };
+  }
+}
+
+export type PushedDetections =
+  | { ok: true; /** The accepted detections, raw, one queue message body each. */ bodies: string[]; rejected: RejectedDetection[] }
+  | { ok: false; status: 400; reason: string };
+
+/**
+ * What of a pushed body can be queued: the detections that normalize, each as it was sent. Every
+ * failure here is the body's, so it is a 400 that no retry can change, never a 5xx: a body nested
+ * too deeply for the stack (JSON.parse reads it; normalizing or serializing it overflows) included.
+ */
+export function readPushedDetections(value: unknown, context: NormalizeContext = {}, maxMessageBytes = Infinity): PushedDetections {
+  try {
+    const batch = normalizeDetections(value, context);
+    const items = Array.isArray(value) ? value : [value];
+    const invalid = new Set(batch.rejected.map((r) => r.index));
+    const rejected = [...batch.rejected];
+    const bodies: string[] = [];
+    let accepted = 0;
+    items.forEach((item, index) => {
+      if (invalid.has(index)) return;
+      const detection = batch.detections[accepted++]!;
+      // Serialized again, a detection can outgrow the body it came in (1e20 is 21 digits): one the
+      // queue cannot take is rejected by itself, instead of failing the whole request for good.
+      const body = JSON.stringify(item);
+      const bytes = Buffer.byteLength(body, 'utf8');
+      if (bytes > maxMessageBytes) rejected.push({ index, id: detection.id, error: `detection of ${bytes} bytes exceeds the queue's limit of ${maxMessageBytes} bytes` });
+      else bodies.push(body);
+    });
+    rejected.sort((a, b) => a.index - b.index);
+    return { ok: true, bodies, rejected };
+  } catch (error) {
+    if (error instanceof InvalidDetection) return { ok: false, status: 400, reason: error.message };
+    if (error instanceof RangeError) return { ok: false, status: 400, reason: 'body nested too deeply to read (expected a detection object or an array of them)' };
+    throw error;
   }
 }

@@ -43,3 +43,105 @@ describe('configuration', () => {
     expect(ConfigError.name).toBe('ConfigError');
   });
 });
+
+const MIRRORING = { filterId: 'tmf-01', targets: [{ id: 'tmt-01' }] };
+const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:autotap/appliance-AbCdEf';
+const withDetections = (detections: Record<string, unknown>) => parseConfig({ mirroring: MIRRORING, detections });
+
+describe('schedule expressions, as EventBridge documents them', () => {
+  const schedule = (expression: string) => () => parseConfig({ mirroring: { ...MIRRORING, reconcileSchedule: expression } });
+  const pollSchedule = (expression: string) => () => withDetections({ poll: { schedule: expression } });
+
+  it.each([
+    'rate(1 minute)',
+    'rate(5 minutes)',
+    'rate(1 hour)',
+    'rate(6 hours)',
+    'rate(1 day)',
+    'cron(0 */6 * * ? *)',
+    'cron(15 10 ? * 6L 2027-2029)',
+    'cron(0/15 * ? * MON-FRI *)',
+    'cron(0 9 L * ? *)',
+    'cron(0 9 3W * ? *)',
+    'cron(0 8 ? JAN,JUL 3#2 *)',
+    'cron(5,35 14 1-15 * ? 2030)',
+  ])('accepts %s', (expression) => {
+    expect(schedule(expression)().mirroring.reconcileSchedule).toBe(expression);
+    expect(pollSchedule(expression)().detections!.poll.schedule).toBe(expression);
+  });
+
+  it.each([
+    ['cron(bogus)', 'expected 6 fields'],
+    ['cron(0 */6 * * *)', 'expected 6 fields (Minutes Hours Day-of-month Month Day-of-week Year), got 5'],
+    ['cron(61 * * * ? *)', 'Minutes field "61"'],
+    ['cron(0 24 * * ? *)', 'Hours field "24"'],
+    ['cron(0 0 32 * ? *)', 'Day-of-month field "32"'],
+    ['cron(0 0 ? FOO * *)', 'Month field "FOO"'],
+    ['cron(0 0 ? * 8 *)', 'Day-of-week field "8"'],
+    ['cron(0 0 ? * MON/2 *)', 'Day-of-week field "MON/2"'],
+    ['cron(0 0 ? * 1 1969)', 'Year field "1969"'],
+    ['cron(0 0 * * * *)', 'exactly one of them must be ?'],
+    ['cron(0 0 1 * 2 *)', 'exactly one of them must be ?'],
+    ['cron(0 0 ? * 3#1,6#3 *)', 'a # expression must stand alone'],
+    ['cron(? 0 1 * ? *)', 'Minutes field "?"'],
+    ['rate(0 minutes)', 'positive whole number'],
+    ['rate(1 hours)', 'singular unit'],
+    ['rate(5 hour)', 'plural unit'],
+    ['rate(5 weeks)', 'unit minute(s), hour(s) or day(s)'],
+    ['every 5 minutes', 'expected an EventBridge schedule'],
+  ])('refuses %s, naming the field and what is wrong', (expression, problem) => {
+    expect(messageOf(schedule(expression))).toContain('mirroring.reconcileSchedule: ');
+    expect(messageOf(schedule(expression))).toContain(problem);
+    expect(messageOf(pollSchedule(expression))).toContain('detections.poll.schedule: ');
+    expect(messageOf(pollSchedule(expression))).toContain(problem);
+  });
+});
+
+describe('the appliance URL', () => {
+  const appliance = (url: string) => () => withDetections({ appliance: { url, secretArn: SECRET } });
+
+  it('takes https, and http only on the loopback interface (local stand-ins)', () => {
+    expect(appliance('https://extrahop.example.com')().detections!.appliance!.url).toBe('https://extrahop.example.com');
+    expect(appliance('http://127.0.0.1:8443')().detections!.appliance!.url).toBe('http://127.0.0.1:8443');
+  });
+
+  it('refuses http and credentials in the URL, without echoing them', () => {
+    expect(messageOf(appliance('http://extrahop.example.com'))).toContain('detections.appliance.url: expected an https URL (got http)');
+    const message = messageOf(appliance('https://admin:hunter2@extrahop.example.com'));
+    expect(message).toContain('detections.appliance.url: expected a URL without user:password@');
+    expect(message).not.toContain('hunter2');
+    expect(messageOf(appliance('https://admin@extrahop.example.com'))).toContain('without user:password@');
+  });
+});
+
+describe('e-mail addresses are compared without case', () => {
+  it('refuses the same address twice with different filters, naming both entries and both filters', () => {
+    const message = messageOf(() =>
+      withDetections({ minRiskScore: 30, emails: [{ address: 'soc@example.com' }, { address: 'ciso@example.com' }, { address: 'SOC@Example.com', minRiskScore: 80 }] }),
+    );
+    expect(message).toContain('detections.emails[2]: "SOC@Example.com" is the same address as emails[0] ("soc@example.com")');
+    expect(message).toContain('with a different filter (minRiskScore 80 here, minRiskScore 30 there)');
+  });
+
+  it('refuses the same address twice with the same filter, and in opsEmails', () => {
+    expect(messageOf(() => withDetections({ emails: [{ address: 'a@example.com' }, { address: 'A@example.com' }] }))).toContain(
+      'detections.emails[1]: "A@example.com" is the same address as emails[0] ("a@example.com"); addresses are compared without case',
+    );
+    expect(messageOf(() => parseConfig({ mirroring: MIRRORING, notifications: { opsEmails: ['ops@example.com', 'Ops@Example.com'] } }))).toContain(
+      'notifications.opsEmails[1]: "Ops@Example.com" is the same address as opsEmails[0] ("ops@example.com")',
+    );
+  });
+
+  it('keeps distinct addresses', () => {
+    expect(withDetections({ emails: [{ address: 'a@example.com' }, { address: 'b@example.com', minRiskScore: 80 }] }).detections!.emails).toHaveLength(2);
+  });
+});
+
+describe('the webhook concurrency cap', () => {
+  it('defaults to a small reserved concurrency and takes 1 to 1000', () => {
+    expect(withDetections({}).detections!.webhook.reservedConcurrency).toBe(10);
+    expect(withDetections({ webhook: { enabled: true, secretArn: SECRET, reservedConcurrency: 3 } }).detections!.webhook.reservedConcurrency).toBe(3);
+    expect(messageOf(() => withDetections({ webhook: { enabled: true, secretArn: SECRET, reservedConcurrency: 0 } }))).toContain('detections.webhook.reservedConcurrency');
+    expect(messageOf(() => withDetections({ webhook: { enabled: true, secretArn: SECRET, reservedConcurrency: 2.5 } }))).toContain('detections.webhook.reservedConcurrency');
+  });
+});

@@ -5,7 +5,7 @@ import { handler as pollHandler } from '../../functions/detections-poll.ts';
 import { handler as webhookHandler } from '../../functions/detections-webhook.ts';
 import { signWebhookBody } from '../../src/detections/webhook-auth.ts';
 import { rawDetection } from './appliance-server.ts';
-import { WEBHOOK_HMAC, WEBHOOK_TOKEN, captureOutput, lambdaContext, startFlow, type Flow } from './fixture.ts';
+import { WEBHOOK_HMAC, WEBHOOK_SECRET_ARN, WEBHOOK_TOKEN, captureOutput, lambdaContext, startFlow, type Flow } from './fixture.ts';
 
 let flow: Flow | undefined;
 afterEach(async () => {
@@ -50,15 +50,98 @@ describe('detections webhook', () => {
     expect(queued(flow).map((d) => d.id)).toEqual([1, 3]);
   });
 
-  test.each([
-    ['a wrong token', { authorization: 'Bearer nope' }, 'wrong token'],
-    ['no credentials', {}, 'missing'],
-    ['a malformed header', { authorization: `Basic ${WEBHOOK_TOKEN}` }, 'malformed Authorization header'],
-  ])('%s: 401 and nothing enqueued', async (_name, headers, reason) => {
+  test('every refusal is the same 401: it names neither the reason nor the auth methods configured; the log keeps the reason', async () => {
     flow = await startFlow();
-    const { status, body } = await call(request(JSON.stringify(rawDetection(1, 1_000)), headers));
-    expect(status).toBe(401);
-    expect(String(body.error)).toContain(reason);
+    const body = JSON.stringify(rawDetection(1, 1_000));
+    const refusals: [Record<string, string>, string][] = [
+      [{ authorization: 'Bearer nope' }, 'wrong token'],
+      [{}, 'missing'],
+      [{ authorization: `Basic ${WEBHOOK_TOKEN}` }, 'malformed Authorization header'],
+      [{ 'x-autotap-signature': 'sha256=00' }, 'malformed signature'],
+      [{ ...signed(body), 'x-autotap-timestamp': '1' }, 'stale timestamp'],
+      [signed('{"other": true}'), 'bad signature'],
+    ];
+    const { output } = await captureOutput(async () => {
+      for (const [headers] of refusals) {
+        const answer = await call(request(body, headers));
+        expect(answer).toEqual({ status: 401, body: { error: 'unauthorized' } });
+      }
+    });
+    for (const [, reason] of refusals) expect(output).toContain(reason);
+    expect(queued(flow)).toEqual([]);
+  });
+
+  test('a detection that outgrows the queue\'s limit once serialized is rejected by itself; the others are queued', async () => {
+    flow = await startFlow();
+    // 1e20 is 4 bytes as sent and 21 as JavaScript writes it: under 1 MB here, over 1 MiB queued.
+    const numbers = `[${Array.from({ length: 180_000 }, () => '1e20').join(',')}]`;
+    const grown = JSON.stringify(rawDetection(21, 1_000)).replace(/}$/, `,"properties":{"n":${numbers}}}`);
+    const body = `[${JSON.stringify(rawDetection(20, 1_000))},${grown}]`;
+    expect(Buffer.byteLength(body)).toBeLessThan(1024 * 1024);
+    const answer = await call(request(body, bearer));
+    expect(answer).toEqual({ status: 202, body: { accepted: 1, rejected: [{ index: 1, id: '21', error: expect.stringContaining("exceeds the queue's limit") }] } });
+    expect(queued(flow).map((d) => d.id)).toEqual([20]);
+  });
+
+  test.each([
+    ['digits (a JSON number)', '12345678901234567890123456789012'],
+    ['true (a JSON literal)', 'true'],
+    ['a JSON string', JSON.stringify('quoted-token-value')],
+    ['text with spaces around it', '  plain-token-value\n'],
+  ])('a plain-string secret of %s is the bearer token, read as a string', async (_name, secret) => {
+    flow = await startFlow();
+    flow.emulator.putSecret(WEBHOOK_SECRET_ARN, secret);
+    const token = secret.trim().replace(/^"(.*)"$/, '$1');
+    const body = JSON.stringify(rawDetection(11, 1_000));
+    expect((await call(request(body, { authorization: `Bearer ${token}` }))).status).toBe(202);
+    expect((await call(request(body, { authorization: 'Bearer 1' }))).status).toBe(401);
+  });
+
+  test('405 for another method, without echoing it', async () => {
+    flow = await startFlow();
+    const method = 'PROPFIND<script>alert(1)</script>';
+    const out = (await webhookHandler(
+      request('{}', bearer, { requestContext: { http: { method, path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'x' } } as never }),
+      lambdaContext('detections-webhook'),
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(out.statusCode).toBe(405);
+    expect(JSON.stringify(out)).not.toContain('PROPFIND');
+    expect(JSON.stringify(out)).not.toContain('script');
+    expect(out.headers).toMatchObject({ allow: 'POST' });
+  });
+
+  test('a crash between accepting a signed request and queueing it does not refuse the sender\'s retry', async () => {
+    flow = await startFlow();
+    // Warm the container: the secret is then cached and only the queue is slow below.
+    expect((await call(request(JSON.stringify(rawDetection(7, 1_000)), bearer))).status).toBe(202);
+    const body = JSON.stringify(rawDetection(8, 1_000));
+    const headers = signed(body);
+    flow.emulator.setFaults({ latencyMs: 1_500 });
+    // The first delivery is lost while it waits for SQS (a timeout, a crash): the sender sees no answer.
+    const lost = call(request(body, headers));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    flow.emulator.setFaults({ latencyMs: 0 });
+    expect((await call(request(body, headers))).status).toBe(202);
+    await lost;
+    // Once accepted, the signature still cannot be replayed.
+    expect(await call(request(body, headers))).toEqual({ status: 401, body: { error: 'unauthorized' } });
+    // The retry and the lost delivery may both have queued it: the processor keeps one.
+    expect(queued(flow).filter((d) => d.id === 8).length).toBeGreaterThanOrEqual(1);
+  });
+
+  test('permanent errors are 400, not 503: a body nested 200,000 levels deep, and JSON errors without the body echoed', async () => {
+    flow = await startFlow();
+    const depth = 200_000;
+    const nested = JSON.stringify({ ...rawDetection(9, 1_000), properties: {} }).replace('"properties":{}', `"properties":${'['.repeat(depth)}${']'.repeat(depth)}`);
+    const deep = await call(request(nested, bearer));
+    expect(deep.status).toBe(400);
+    expect(String(deep.body.error)).toContain('nested');
+    const wrapped = await call(request(`${'['.repeat(depth)}${']'.repeat(depth)}`, bearer));
+    // An array holding a deep array: read, and its one entry rejected as no detection.
+    expect(wrapped).toEqual({ status: 202, body: { accepted: 0, rejected: [expect.objectContaining({ index: 0 })] } });
+    const invalid = await call(request('{"secretish": tru', bearer));
+    expect(invalid.status).toBe(400);
+    expect(String(invalid.body.error)).not.toContain('secretish');
     expect(queued(flow)).toEqual([]);
   });
 
@@ -68,11 +151,11 @@ describe('detections webhook', () => {
     const headers = signed(body);
     expect((await call(request(body, headers))).status).toBe(202);
     const replay = await call(request(body, headers));
-    expect(replay).toEqual({ status: 401, body: { error: expect.stringContaining('replayed') } });
+    expect(replay).toEqual({ status: 401, body: { error: 'unauthorized' } });
     const stale = await call(request(body, signed(body, 600)));
-    expect(stale).toEqual({ status: 401, body: { error: expect.stringContaining('stale timestamp') } });
+    expect(stale).toEqual({ status: 401, body: { error: 'unauthorized' } });
     const tampered = await call(request(body.replace('1000', '1001'), signed(body)));
-    expect(tampered).toEqual({ status: 401, body: { error: 'bad signature' } });
+    expect(tampered).toEqual({ status: 401, body: { error: 'unauthorized' } });
     expect(queued(flow)).toHaveLength(1);
   });
 

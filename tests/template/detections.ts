@@ -52,7 +52,7 @@ const DETECTION_FUNCTIONS = {
 type DetectionFunction = keyof typeof DETECTION_FUNCTIONS;
 
 /** Logical ids only the detections part creates. */
-const DETECTION_RESOURCE = /^(Detections|Slack|Chatbot)/;
+const DETECTION_RESOURCE = /^(Detections|Slack|Chatbot|Poll)/;
 const CONSUME = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
 /** Lambda's limit on the total size of a function's environment variables. */
 const MAX_ENVIRONMENT_BYTES = 4 * 1024;
@@ -64,17 +64,23 @@ const TABLE_ARN = '{DetectionsTable.Arn}';
 const variablesOf = (template: Template, logicalId: string) =>
   (template.Resources[logicalId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
-/** A role's grants without its log statement, as sorted `action resource` lines. */
+/** A role's grants without its log statement, as sorted `action resource` lines (and their condition, if any). */
 function grants(template: Template, roleId: string): string[] {
   return rolePolicyStatements(template, roleId)
     .filter((s) => !actionsOf(s).some((a) => a.startsWith('logs:')))
     .flatMap((s) => {
       expect(s.Effect).toBe('Allow');
-      expect(s.Condition).toBeUndefined();
-      return actionsOf(s).flatMap((action) => resourcesOf(template, s).map((resource) => `${action} ${resource}`));
+      const condition = s.Condition === undefined ? '' : ` if ${JSON.stringify(s.Condition)}`;
+      return actionsOf(s).flatMap((action) => resourcesOf(template, s).map((resource) => `${action} ${resource}${condition}`));
     })
     .sort();
 }
+
+/** The table, for items whose partition key starts with `prefix` only (dynamodb:LeadingKeys). */
+const tableItems = (prefix: string) => `${TABLE_ARN} if ${JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } })}`;
+
+/** The mirroring part's alarms, which may always publish to the ops topic. */
+const MIRRORING_ALARMS = [{ 'Fn::GetAtt': ['LaunchEventsDeadLetterAlarm', 'Arn'] }, { 'Fn::GetAtt': ['RuleEventsDeadLetterAlarm', 'Arn'] }];
 
 const lines = (actions: string[], resources: string[]) => actions.flatMap((a) => resources.map((r) => `${a} ${r}`));
 
@@ -101,13 +107,13 @@ export function registerDetectionTests(get: () => Suite): void {
         expect(Object.keys(Resources).filter((id) => DETECTION_RESOURCE.test(id))).toEqual([]);
         const types = new Set(Object.values(Resources).map((r) => r.Type));
         for (const type of ['AWS::DynamoDB::Table', 'AWS::Lambda::Url', 'AWS::Lambda::EventSourceMapping', 'AWS::Lambda::Permission']) expect(types.has(type)).toBe(false);
-        expect(Object.values(Resources).filter((r) => r.Type === 'AWS::SQS::Queue')).toHaveLength(1);
+        expect(Object.values(Resources).filter((r) => r.Type === 'AWS::SQS::Queue')).toHaveLength(2);
         expect(Object.values(Resources).filter((r) => r.Type === 'AWS::SNS::Topic')).toHaveLength(1);
         const outputs = Object.keys((suite.dev as Template & { Outputs: Record<string, unknown> }).Outputs);
         expect(outputs.filter((id) => DETECTION_RESOURCE.test(id))).toEqual([]);
-        // The ops topic takes alarms from the launch events' dead-letter alarm alone.
+        // The ops topic takes alarms from the mirroring part's dead-letter alarms alone.
         const statement = (Resources.OpsTopicPolicy!.Properties.PolicyDocument as PolicyDocument).Statement.find((s) => s.Sid === 'DeadLetterAlarm')!;
-        expect(statement.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['LaunchEventsDeadLetterAlarm', 'Arn'] } } });
+        expect(statement.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': MIRRORING_ALARMS } });
       });
 
       test.each([
@@ -115,10 +121,10 @@ export function registerDetectionTests(get: () => Suite): void {
         ['enabled: false', (config: Config): Config => variant(config, { enabled: false })],
       ])('the resolvers return nothing for %s', (_name, configure) => {
         const config = configure(suite.config);
-        expect(detectionFunctions(config)).toEqual({});
+        expect(detectionFunctions(config, STAGE)).toEqual({});
         expect(detectionResources(config, STAGE)).toEqual({ Resources: {} });
         expect(detectionRoles(config)).toEqual({});
-        expect(opsAlarmArns(config)).toEqual({ 'Fn::GetAtt': ['LaunchEventsDeadLetterAlarm', 'Arn'] });
+        expect(opsAlarmArns(config)).toEqual(MIRRORING_ALARMS);
       });
     });
 
@@ -194,6 +200,50 @@ export function registerDetectionTests(get: () => Suite): void {
         expect(template.Resources.DetectionsPollLambdaFunction!.Properties.Timeout).toBeGreaterThanOrEqual(30);
       });
 
+      test('a poll that cannot be delivered or fails after Lambda\'s retries is parked in the poll dead-letter queue, and ops is told', () => {
+        const [ruleId, rule] = Object.entries(template.Resources).find(
+          ([, r]) => r.Type === 'AWS::Events::Rule' && asArray(r.Properties.Targets as RuleTarget[]).some((t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': ['DetectionsPollLambdaFunction', 'Arn'] })),
+        )!;
+        const [target] = rule.Properties.Targets as (RuleTarget & { RetryPolicy?: unknown })[];
+        const deadLetters = { 'Fn::GetAtt': ['PollDeadLetterQueue', 'Arn'] };
+        expect(target!.DeadLetterConfig).toEqual({ Arn: deadLetters });
+        expect(target!.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 24 });
+        // Only that rule may send to the queue (by its ARN, as the rule resolves it).
+        const policy = template.Resources.PollDeadLetterQueuePolicy!.Properties;
+        expect(policy.Queues).toEqual([{ Ref: 'PollDeadLetterQueue' }]);
+        const [statement, ...others] = (policy.PolicyDocument as PolicyDocument).Statement;
+        expect(others).toEqual([]);
+        expect(statement).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: deadLetters });
+        expect(evaluate(template, statement!.Condition!.ArnEquals!['aws:SourceArn'])).toBe(evaluate(template, { 'Fn::GetAtt': [ruleId, 'Arn'] }));
+        // The asynchronous invocation's failures go to the same queue, which the poller's role may send to.
+        const invokeConfig = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig')!.Properties;
+        expect(invokeConfig).toMatchObject({
+          FunctionName: { Ref: 'DetectionsPollLambdaFunction' },
+          DestinationConfig: { OnFailure: { Destination: deadLetters } },
+          MaximumRetryAttempts: 2,
+          MaximumEventAgeInSeconds: 3600,
+        });
+        expect(grants(template, 'DetectionsPollRole')).toContain(`sqs:SendMessage ${queueArn('poll-dlq')}`);
+        // Both alarms tell the ops topic: a message in the queue, and errors 15 minutes in a row.
+        expect(template.Resources.PollDeadLetterAlarm!.Properties).toMatchObject({
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['PollDeadLetterQueue', 'QueueName'] } }],
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          AlarmActions: [{ Ref: 'OpsTopic' }],
+        });
+        expect(template.Resources.PollErrorsAlarm!.Properties).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Errors',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'DetectionsPollLambdaFunction' } }],
+          Statistic: 'Sum',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          AlarmActions: [{ Ref: 'OpsTopic' }],
+        });
+      });
+
       test('the webhook is a public function URL (AuthType NONE) with the permissions AWS requires for one', () => {
         const urls = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Url');
         expect(urls.map(([id]) => id)).toEqual(['DetectionsWebhookLambdaFunctionUrl']);
@@ -216,7 +266,7 @@ export function registerDetectionTests(get: () => Suite): void {
         }
       });
 
-      test('the SQS event sources report batch item failures; the Slack notifier is the one poster', () => {
+      test('the SQS event sources report batch item failures; the Slack notifier is never throttled below its event source', () => {
         const mappings = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping').map((r) => r.Properties);
         expect(mappings).toHaveLength(2);
         for (const mapping of mappings) expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
@@ -230,11 +280,27 @@ export function registerDetectionTests(get: () => Suite): void {
           Enabled: true,
         });
         const slack = template.Resources.SlackNotifyLambdaFunction!.Properties;
-        expect(slack.ReservedConcurrentExecutions).toBe(1);
+        // Event source mappings do not honour reserved concurrency: below MaximumConcurrency the
+        // second batch is throttled and its messages move toward the dead-letter queue untried.
+        expect(slack.ReservedConcurrentExecutions).toBe((of('SlackNotifyLambdaFunction').ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency);
         expect(slack.Timeout).toBe(60);
-        for (const id of ['DetectionsPollLambdaFunction', 'DetectionsWebhookLambdaFunction', 'DetectionsProcessLambdaFunction']) {
+        for (const id of ['DetectionsPollLambdaFunction', 'DetectionsProcessLambdaFunction']) {
           expect(template.Resources[id]!.Properties.ReservedConcurrentExecutions).toBeUndefined();
         }
+      });
+
+      test('detections-process gets the memory its measured peak needs (295 MB RSS in the benchmark), the others the default', () => {
+        expect(template.Resources.DetectionsProcessLambdaFunction!.Properties.MemorySize).toBe(512);
+        for (const id of ['DetectionsPollLambdaFunction', 'DetectionsWebhookLambdaFunction', 'SlackNotifyLambdaFunction']) {
+          expect(template.Resources[id]!.Properties.MemorySize).toBe(256);
+        }
+      });
+
+      test('the webhook\'s concurrency is capped by detections.webhook.reservedConcurrency (default 10)', () => {
+        expect(detections.webhook.reservedConcurrency).toBe(10);
+        expect(template.Resources.DetectionsWebhookLambdaFunction!.Properties.ReservedConcurrentExecutions).toBe(10);
+        const capped = variant(suite.config, { webhook: { ...detections.webhook, reservedConcurrency: 3 } });
+        expect(detectionFunctions(capped, STAGE).detectionsWebhook!.reservedConcurrency).toBe(3);
       });
     });
 
@@ -273,7 +339,8 @@ export function registerDetectionTests(get: () => Suite): void {
           expect(evaluate(template, { 'Fn::GetAtt': [source, 'Arn'] })).toBe(queueArn(name));
         }
         const queues = Object.values(template.Resources).filter((r) => r.Type === 'AWS::SQS::Queue');
-        expect(queues).toHaveLength(5);
+        // launch events, rule events, detections (+ dlq), Slack (+ dlq), poll dlq
+        expect(queues).toHaveLength(7);
         for (const q of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
       });
 
@@ -290,7 +357,7 @@ export function registerDetectionTests(get: () => Suite): void {
           alarms.map(([id, r]) => [JSON.stringify((r.Properties.Dimensions as { Value: unknown }[])[0]!.Value), { id, props: r.Properties }]),
         );
         const alarmIds: string[] = [];
-        for (const queue of ['DetectionsDeadLetterQueue', 'SlackDeadLetterQueue']) {
+        for (const queue of ['DetectionsDeadLetterQueue', 'SlackDeadLetterQueue', 'PollDeadLetterQueue']) {
           const alarm = byQueue[JSON.stringify({ 'Fn::GetAtt': [queue, 'QueueName'] })]!;
           expect(alarm).toBeDefined();
           expect(alarm.props).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [{ Ref: 'OpsTopic' }] });
@@ -298,10 +365,11 @@ export function registerDetectionTests(get: () => Suite): void {
         }
         const statement = (template.Resources.OpsTopicPolicy!.Properties.PolicyDocument as PolicyDocument).Statement.find((s) => s.Sid === 'DeadLetterAlarm')!;
         expect(statement).toMatchObject({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: 'OpsTopic' } });
-        expect(statement.Condition!.ArnEquals!['aws:SourceArn']).toEqual(
-          ['LaunchEventsDeadLetterAlarm', ...alarmIds].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
-        );
-        expect(alarms).toHaveLength(3);
+        const allowed = statement.Condition!.ArnEquals!['aws:SourceArn'] as unknown[];
+        const expected = [...MIRRORING_ALARMS, ...[...alarmIds, 'PollErrorsAlarm'].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }))];
+        expect(allowed).toEqual(expect.arrayContaining(expected));
+        expect(allowed).toHaveLength(expected.length);
+        expect(alarms).toHaveLength(6);
       });
     });
 
@@ -354,31 +422,31 @@ export function registerDetectionTests(get: () => Suite): void {
     });
 
     describe('IAM of the detection functions', () => {
-      test('detectionsPoll: the appliance secret, read and write the table, send to the detections queue', () => {
+      test('detectionsPoll: the appliance secret, read and write the cursor only, send to the detections queue and its dead-letter queue', () => {
         expect(grants(template, 'DetectionsPollRole')).toEqual(
           [
             ...lines(['secretsmanager:GetSecretValue'], secretArns(detections.appliance!.secretArn)),
-            ...lines(['dynamodb:GetItem', 'dynamodb:PutItem'], [TABLE_ARN]),
-            ...lines(['sqs:SendMessage'], [queueArn('detections')]),
+            ...lines(['dynamodb:GetItem', 'dynamodb:PutItem'], [tableItems('cursor#')]),
+            ...lines(['sqs:SendMessage'], [queueArn('detections'), queueArn('poll-dlq')]),
           ].sort(),
         );
       });
 
-      test('detectionsWebhook: the webhook secret, put and delete in the table, send to the detections queue', () => {
+      test('detectionsWebhook: the webhook secret, get and put replay keys only (never delete), send to the detections queue', () => {
         expect(grants(template, 'DetectionsWebhookRole')).toEqual(
           [
             ...lines(['secretsmanager:GetSecretValue'], secretArns(detections.webhook.secretArn!)),
-            ...lines(['dynamodb:DeleteItem', 'dynamodb:PutItem'], [TABLE_ARN]),
+            ...lines(['dynamodb:GetItem', 'dynamodb:PutItem'], [tableItems('webhook-replay#')]),
             ...lines(['sqs:SendMessage'], [queueArn('detections')]),
           ].sort(),
         );
       });
 
-      test('detectionsProcess: consume the detections queue, the table, publish to its three topics, send to the Slack queue', () => {
+      test('detectionsProcess: consume the detections queue, detection records only, publish to its three topics, send to the Slack queue', () => {
         expect(grants(template, 'DetectionsProcessRole')).toEqual(
           [
             ...lines(CONSUME, [queueArn('detections')]),
-            ...lines(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [TABLE_ARN]),
+            ...lines(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tableItems('detection#')]),
             ...lines(['sns:Publish'], [topicArn('detections'), topicArn('detections-email'), topicArn('ops')]),
             ...lines(['sqs:SendMessage'], [queueArn('slack')]),
           ].sort(),
@@ -416,7 +484,7 @@ export function registerDetectionTests(get: () => Suite): void {
           const roleId = where.split('/')[0]!;
           for (const statement of document.Statement) {
             const touches = actionsOf(statement).some((a) => /^(secretsmanager|dynamodb|sqs):/.test(a)) || resourcesOf(template, statement).some((r) => /autotap-detections-(detections|slack)|DetectionsTable/.test(r));
-            if (touches && !['LaunchEventsDeadLetterQueuePolicy'].includes(roleId)) expect({ where, detection: detectionRoleIds.has(roleId) }).toEqual({ where, detection: true });
+            if (touches && !['LaunchEventsDeadLetterQueuePolicy', 'RuleEventsDeadLetterQueuePolicy', 'PollDeadLetterQueuePolicy'].includes(roleId)) expect({ where, detection: detectionRoleIds.has(roleId) }).toEqual({ where, detection: true });
           }
         }
         // The fixture's mirroring section is config/dev.yml's: only the stage in names may differ.
@@ -431,7 +499,7 @@ export function registerDetectionTests(get: () => Suite): void {
     describe('configurations in between (the resolvers directly)', () => {
       /** Every function's role exists, and every role belongs to a function. */
       function consistent(config: Config) {
-        const functions = detectionFunctions(config);
+        const functions = detectionFunctions(config, STAGE);
         const roles = detectionRoles(config);
         expect(Object.values(functions).map((f) => f.role).sort()).toEqual(Object.keys(roles).sort());
         return { functions, roles, resources: detectionResources(config, STAGE).Resources, outputs: detectionResources(config, STAGE).Outputs ?? {} };
@@ -450,7 +518,7 @@ export function registerDetectionTests(get: () => Suite): void {
         expect(Object.keys(resources).filter((id) => id.startsWith('Slack'))).toEqual([]);
         expect(Object.keys(functions.detectionsProcess!.environment as object)).not.toContain('SLACK_QUEUE_URL');
         expect(roleGrants(roles, 'DetectionsProcessRole').flatMap(actionsOf)).not.toContain('sqs:SendMessage');
-        expect(opsAlarmArns(config)).toEqual([{ 'Fn::GetAtt': ['LaunchEventsDeadLetterAlarm', 'Arn'] }, { 'Fn::GetAtt': ['DetectionsDeadLetterAlarm', 'Arn'] }]);
+        expect(opsAlarmArns(config)).toEqual([...MIRRORING_ALARMS, { 'Fn::GetAtt': ['DetectionsDeadLetterAlarm', 'Arn'] }, { 'Fn::GetAtt': ['PollDeadLetterAlarm', 'Arn'] }, { 'Fn::GetAtt': ['PollErrorsAlarm', 'Arn'] }]);
       });
 
       test('slack.format amazon-q: a Chatbot topic (output), the notifier publishes there and reads no webhook secret', () => {
@@ -466,7 +534,7 @@ export function registerDetectionTests(get: () => Suite): void {
       });
 
       test('webhook disabled: no webhook function, role or URL', () => {
-        const { functions, roles } = consistent(variant(suite.config, { webhook: { enabled: false } }));
+        const { functions, roles } = consistent(variant(suite.config, { webhook: { enabled: false, reservedConcurrency: 10 } }));
         expect(functions.detectionsWebhook).toBeUndefined();
         expect(roles.DetectionsWebhookRole).toBeUndefined();
       });
@@ -475,9 +543,10 @@ export function registerDetectionTests(get: () => Suite): void {
         ['poll disabled', { poll: { enabled: false, schedule: 'rate(1 minute)', pageSize: 1000 } }],
         ['no appliance', { appliance: undefined }],
       ] as [string, Partial<NonNullable<Config['detections']>>][])('%s: no poller, role or schedule', (_name, change) => {
-        const { functions, roles } = consistent(variant(suite.config, change));
+        const { functions, roles, resources } = consistent(variant(suite.config, change));
         expect(functions.detectionsPoll).toBeUndefined();
         expect(roles.DetectionsPollRole).toBeUndefined();
+        expect(Object.keys(resources).filter((id) => id.startsWith('Poll'))).toEqual([]);
         expect(Object.keys(functions)).toContain('detectionsProcess');
       });
 

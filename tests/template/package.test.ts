@@ -344,6 +344,35 @@ describe('mirror-instances state machine', () => {
     expect(scheduled[0]!.Properties.ScheduleExpression).toBe('rate(6 hours)');
     expect((scheduled[0]!.Properties.Targets as RuleTarget[])[0]!.Arn).toEqual({ Ref: 'ReconcileStateMachine' });
   });
+
+  test('a reconcile start EventBridge cannot deliver is parked in the rule events dead-letter queue, which alarms to ops', () => {
+    const [ruleId, rule] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties.ScheduleExpression)!;
+    const targets = rule.Properties.Targets as (RuleTarget & { RetryPolicy?: unknown; Input?: string })[];
+    expect(targets).toHaveLength(1);
+    expect(targets[0]!.Input).toBe('{}');
+    expect(targets[0]!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['RuleEventsDeadLetterQueue', 'Arn'] } });
+    expect(targets[0]!.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 24 });
+    const eventsRole = (targets[0]!.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = rolePolicyStatements(template, eventsRole);
+    expect(statements.flatMap(actionsOf)).toEqual(['states:StartExecution']);
+    expect(statements.flatMap((s) => resourcesOf(template, s))).toEqual([`arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:autotap-dev-reconcile`]);
+
+    const queuePolicy = template.Resources.RuleEventsDeadLetterQueuePolicy!.Properties.PolicyDocument as PolicyDocument;
+    expect(queuePolicy.Statement).toHaveLength(1);
+    expect(queuePolicy.Statement[0]).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
+    expect(queuePolicy.Statement[0]!.Condition?.ArnEquals?.['aws:SourceArn']).toEqual([
+      { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      { 'Fn::GetAtt': ['ExecutionFailedRule', 'Arn'] },
+    ]);
+    expect(template.Resources.RuleEventsDeadLetterAlarm!.Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['RuleEventsDeadLetterQueue', 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: 'OpsTopic' }],
+    });
+  });
 });
 
 describe('ops topic and failure alerts', () => {
@@ -359,9 +388,12 @@ describe('ops topic and failure alerts', () => {
     expect([...pattern.detail.status].sort()).toEqual(['ABORTED', 'FAILED', 'TIMED_OUT']);
     expect(pattern.detail.stateMachineArn).toEqual(Object.keys(MACHINE_FUNCTIONS).map((id) => ({ Ref: id })));
 
-    const targets = rule.Properties.Targets as RuleTarget[];
+    const targets = rule.Properties.Targets as (RuleTarget & { RetryPolicy?: unknown })[];
     expect(targets).toHaveLength(1);
     expect(targets[0]!.Arn).toEqual({ Ref: 'OpsTopic' });
+    // An alert SNS does not take is parked (and alarmed on), not dropped after EventBridge's retries.
+    expect(targets[0]!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['RuleEventsDeadLetterQueue', 'Arn'] } });
+    expect(targets[0]!.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
     const transformer = targets[0]!.InputTransformer!;
     let message = transformer.InputTemplate;
     for (const [name, jsonPath] of Object.entries(transformer.InputPathsMap)) {

@@ -5,15 +5,21 @@ import type { Detection } from '../model.ts';
  * replay keys, told apart by the prefix of the string partition key `pk` (no sort key).
  */
 
-export const CURSOR_KEY = 'cursor#extrahop';
+/**
+ * The prefix of each kind of item. IAM gives each function only its own kinds (dynamodb:LeadingKeys
+ * in iam/roles.js): every key a function writes must start with one of these.
+ */
+export const KEY_PREFIXES = { detection: 'detection#', cursor: 'cursor#', replay: 'webhook-replay#' } as const;
+
+export const CURSOR_KEY = `${KEY_PREFIXES.cursor}extrahop`;
 
 /** Appliances number detections independently: the appliance id keeps two appliances' id 17 apart. */
 export function detectionKey(d: Pick<Detection, 'id' | 'applianceId'>): string {
-  return `detection#${d.applianceId ?? 'default'}#${d.id}`;
+  return `${KEY_PREFIXES.detection}${d.applianceId ?? 'default'}#${d.id}`;
 }
 
 export function replayKey(signature: string): string {
-  return `webhook-replay#${signature}`;
+  return `${KEY_PREFIXES.replay}${signature}`;
 }
 
 /** Records expire this long after their last update (DynamoDB TTL on `expiresAt`, epoch seconds). */
