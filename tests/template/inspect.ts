@@ -171,10 +171,17 @@ export function policyDocuments(template: Template): { where: string; document: 
   return documents;
 }
 
+/** A role's statements: its inline policies', then those of the managed policies attached to it (by their `Roles`). */
 export function rolePolicyStatements(template: Template, roleLogicalId: string): Statement[] {
   const role = template.Resources[roleLogicalId];
   if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId}: no such role`);
-  return asArray(role.Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap((policy) => policy.PolicyDocument.Statement);
+  const managed = Object.values(template.Resources).filter(
+    (r) => r.Type === 'AWS::IAM::ManagedPolicy' && asArray(r.Properties.Roles as unknown[]).some((ref) => JSON.stringify(ref) === JSON.stringify({ Ref: roleLogicalId })),
+  );
+  return [
+    ...asArray(role.Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap((policy) => policy.PolicyDocument.Statement),
+    ...managed.flatMap((policy) => (policy.Properties.PolicyDocument as PolicyDocument).Statement),
+  ];
 }
 
 export const actionsOf = (statement: Statement): string[] => asArray(statement.Action);
