@@ -19,6 +19,7 @@ import { attachSessionStatements, EVENT_BUS_NAME } from '../../iam/roles.js';
 import { registerDetectionTests, type DetectionsPackage } from './detections.ts';
 import { LARGE_STAGE, largeStageDocument, registerLargeStageTests, type LargeStagePackage } from './large-stage.ts';
 import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING } from '../../scripts/stage-config.js';
+import { registerValidatorTests } from '../validators/validators.ts';
 import {
   ACCOUNT,
   MAX_ZIP_BYTES,
@@ -584,3 +585,11 @@ describe('IAM', () => {
 
 registerDetectionTests(() => ({ ...detections, dev: template, devConfig, temporaryDirs }));
 registerLargeStageTests(() => large);
+registerValidatorTests(
+  () => [
+    { stage: 'dev', template },
+    { stage: DETECTIONS_STAGE, template: detections.template },
+    { stage: LARGE_STAGE, template: large.template },
+  ],
+  ['dev', DETECTIONS_STAGE, LARGE_STAGE],
+);
