@@ -11,7 +11,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { emailFilterPolicy } from '../../src/detections/publish.ts';
 import { detectionFunctions, detectionResources, opsAlarmArns } from '../../scripts/stage-config.js';
 import { detectionRoles, secretArns } from '../../iam/roles.js';
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, measureEnvironments } from '../../scripts/lambda-environment-limit.js';
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, measureEnvironments } from '../../scripts/package-limits.js';
 import {
   ACCOUNT,
   MAX_ZIP_BYTES,

@@ -20,8 +20,14 @@ export function measureEnvironments(input: {
 }): MeasuredEnvironment[];
 export function oversizedEnvironments(measured: MeasuredEnvironment[], limit?: number): string | undefined;
 
-export default class LambdaEnvironmentLimit {
+export const CLOUDFORMATION_MAX_RESOURCES: number;
+export const CLOUDFORMATION_MAX_TEMPLATE_BYTES: number;
+export const CLOUDFORMATION_LIMITS_PAGE: string;
+export function oversizedStack(template: { Resources?: Record<string, { Type: string }> }): string | undefined;
+
+export default class PackageLimits {
   constructor(serverless: unknown);
   hooks: Record<string, () => void>;
-  check(): void;
+  checkEnvironments(): void;
+  checkStack(): void;
 }

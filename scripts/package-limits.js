@@ -1,6 +1,8 @@
 /**
- * Packaging refuses a function whose environment variables Lambda would refuse at deploy time.
+ * Packaging refuses what a deploy would fail on for a size limit: a function whose environment
+ * variables Lambda refuses, and a stack over CloudFormation's resource count or template size.
  *
+ * Lambda environment:
  * Lambda allows "4 KB, for all environment variables associated with the function, in aggregate"
  * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html; the Lambda documentation
  * uses binary units, so 4,096 bytes). What it measures is the variables as one JSON object: its
@@ -11,7 +13,12 @@
  * name of the resource they point at, with a 12-digit account. One whose result this check cannot
  * tell counts as MAX_UNKNOWN_VALUE_BYTES, so it errs towards refusing, never towards a failed deploy.
  *
- * Loaded as a local osls plugin (serverless.yml `plugins`); it runs before anything is bundled.
+ * CloudFormation allows 500 resources in a stack and a template body of 1 MB from S3, where the
+ * framework uploads it (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
+ * Each email address of the configuration is one subscription resource.
+ *
+ * Loaded as a local osls plugin (serverless.yml `plugins`): the environment check runs before
+ * anything is bundled, the stack check on the complete template before it is written.
  */
 
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
@@ -103,13 +110,43 @@ export function oversizedEnvironments(measured, limit = LAMBDA_ENVIRONMENT_LIMIT
   ].join('\n');
 }
 
-export default class LambdaEnvironmentLimit {
+export const CLOUDFORMATION_MAX_RESOURCES = 500;
+export const CLOUDFORMATION_MAX_TEMPLATE_BYTES = 1_000_000;
+export const CLOUDFORMATION_LIMITS_PAGE = 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html';
+
+/** The refusal for a template CloudFormation would not take, or undefined. */
+export function oversizedStack(template) {
+  const resources = Object.values(template.Resources ?? {});
+  const problems = [];
+  if (resources.length > CLOUDFORMATION_MAX_RESOURCES) {
+    const subscriptions = resources.filter((r) => r.Type === 'AWS::SNS::Subscription').length;
+    problems.push(
+      `CloudFormation allows ${CLOUDFORMATION_MAX_RESOURCES} resources in a stack and this one has ${resources.length}, ` +
+        `${subscriptions} of them email subscriptions (one per address of notifications.opsEmails and detections.emails) (${CLOUDFORMATION_LIMITS_PAGE})`,
+    );
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(template), 'utf8');
+  if (bytes > CLOUDFORMATION_MAX_TEMPLATE_BYTES) {
+    problems.push(`CloudFormation allows a template of ${CLOUDFORMATION_MAX_TEMPLATE_BYTES} bytes and this one has ${bytes} (${CLOUDFORMATION_LIMITS_PAGE})`);
+  }
+  return problems.length ? problems.join('\n') : undefined;
+}
+
+export default class PackageLimits {
   constructor(serverless) {
     this.serverless = serverless;
-    this.hooks = { 'before:package:createDeploymentArtifacts': () => this.check() };
+    this.hooks = {
+      'before:package:createDeploymentArtifacts': () => this.checkEnvironments(),
+      'before:aws:package:finalize:saveServiceState': () => this.checkStack(),
+    };
   }
 
-  check() {
+  checkStack() {
+    const refusal = oversizedStack(this.serverless.service.provider.compiledCloudFormationTemplate);
+    if (refusal) throw new this.serverless.classes.Error(refusal);
+  }
+
+  checkEnvironments() {
     const service = this.serverless.service;
     const functions = Object.fromEntries(service.getAllFunctions().map((name) => [name, service.getFunction(name).environment ?? {}]));
     const measured = measureEnvironments({

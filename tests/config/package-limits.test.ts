@@ -1,15 +1,18 @@
 /**
- * Lambda's 4 KB environment limit as packaging checks it (scripts/lambda-environment-limit.js). The
- * refusal by a real `serverless package` run is in tests/template/package.test.ts.
+ * The size limits packaging checks (scripts/package-limits.js): Lambda's 4 KB of environment and
+ * CloudFormation's stack limits. A real `serverless package` refusing an environment over the limit
+ * is in tests/template/package.test.ts.
  */
-import LambdaEnvironmentLimit, {
+import PackageLimits, {
+  CLOUDFORMATION_MAX_RESOURCES,
   LAMBDA_ENVIRONMENT_LIMIT_BYTES,
   MAX_UNKNOWN_VALUE_BYTES,
   environmentBytes,
   measureEnvironments,
   oversizedEnvironments,
+  oversizedStack,
   resolvedValue,
-} from '../../scripts/lambda-environment-limit.js';
+} from '../../scripts/package-limits.js';
 
 const resources = {
   OpsTopic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'autotap-dev-ops' } },
@@ -71,11 +74,41 @@ describe('Lambda environment limit', () => {
         getFunction: (name: string) => functions[name]!,
       },
     };
-    const plugin = new LambdaEnvironmentLimit(serverless);
+    const plugin = new PackageLimits(serverless);
     const hook = plugin.hooks['before:package:createDeploymentArtifacts']!;
     expect(hook).toThrow(FrameworkError);
     expect(hook).toThrow(/big: 50\d\d bytes/);
     delete functions.big;
+    expect(hook).not.toThrow();
+  });
+});
+
+describe('CloudFormation stack limits', () => {
+  const stack = (topics: number, subscriptions: number) => ({
+    Resources: {
+      ...Object.fromEntries(Array.from({ length: topics }, (_, n) => [`Topic${n}`, { Type: 'AWS::SNS::Topic' }])),
+      ...Object.fromEntries(Array.from({ length: subscriptions }, (_, n) => [`Subscription${n}`, { Type: 'AWS::SNS::Subscription' }])),
+    },
+  });
+
+  test('500 resources fit; 501 are refused, naming the limit, the count and the email subscriptions', () => {
+    expect(CLOUDFORMATION_MAX_RESOURCES).toBe(500);
+    expect(oversizedStack(stack(100, 400))).toBeUndefined();
+    expect(oversizedStack(stack(101, 400))).toBe(
+      'CloudFormation allows 500 resources in a stack and this one has 501, 400 of them email subscriptions (one per address of notifications.opsEmails and detections.emails) (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html)',
+    );
+  });
+
+  test('a template over 1 MB is refused', () => {
+    expect(oversizedStack({ Resources: { Big: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'x'.repeat(1_000_000) } } as never } })).toMatch(/allows a template of 1000000 bytes and this one has 10000\d\d/);
+  });
+
+  test('the plugin checks the complete template before it is saved', () => {
+    class FrameworkError extends Error {}
+    const serverless = { classes: { Error: FrameworkError }, service: { provider: { compiledCloudFormationTemplate: stack(0, 501) } } };
+    const hook = new PackageLimits(serverless).hooks['before:aws:package:finalize:saveServiceState']!;
+    expect(hook).toThrow(FrameworkError);
+    serverless.service.provider.compiledCloudFormationTemplate = stack(0, 500);
     expect(hook).not.toThrow();
   });
 });
