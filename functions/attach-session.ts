@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { configFromEnvironment } from '../src/config/environment.ts';
+import { mirroringConfig } from '../src/config/environment.ts';
 import { createSession, describeSessionsOfInterfaces } from '../src/aws/ec2.ts';
 import { attachInterface } from '../src/mirroring/attach.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
@@ -21,5 +21,5 @@ const attachmentSchema = z.object({
 
 export const handler = lambdaHandler<unknown, EniResult>(async (event) => {
   const attachment = parseOrThrow(attachmentSchema, event, (d) => new InvalidInput(d));
-  return attachInterface(attachment, configFromEnvironment().mirroring, { createSession, describeSessionsOfInterfaces });
+  return attachInterface(attachment, mirroringConfig(), { createSession, describeSessionsOfInterfaces });
 });

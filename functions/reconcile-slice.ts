@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { configFromEnvironment } from '../src/config/environment.ts';
+import { mirroringConfig } from '../src/config/environment.ts';
 import * as ec2 from '../src/aws/ec2.ts';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
 import { eventsForActions, workflowOfMode } from '../src/mirroring/autotap-events.ts';
@@ -28,7 +28,7 @@ const inputSchema = z.object({ work: workSchema, executionArn: z.optional(z.stri
 /** Plans and applies one slice of a reconcile or cleanup: describe, decide (pure), act. */
 export const handler = lambdaHandler<unknown, SliceReport>(async (event) => {
   const { work, executionArn } = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
-  const config = configFromEnvironment().mirroring;
+  const config = mirroringConfig();
   try {
     const slice = await loadSlice(work, config, ec2);
     const applied = await applyActions(planReconcile(slice), config, ec2, work.dryRun);

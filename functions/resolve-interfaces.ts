@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { configFromEnvironment } from '../src/config/environment.ts';
+import { mirroringConfig } from '../src/config/environment.ts';
 import {
   attachedInstances,
   describeInstances,
@@ -31,7 +31,7 @@ export const handler = lambdaHandler<unknown, ResolveOutput>(async (event) => {
   try {
     const plan = await resolveInterfaces(
       request,
-      configFromEnvironment().mirroring,
+      mirroringConfig(),
       { describeInstances, attachedInstances, describeSessionsOfInterfaces, describeSessionsOfTargets, describeTargets },
       finalAttempt,
     );

@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { getSecretString } from '../src/aws/secrets.ts';
 import { publish } from '../src/aws/sns.ts';
-import { configFromEnvironment } from '../src/config/environment.ts';
+import { detectionsSection } from '../src/config/environment.ts';
 import { ConfigError } from '../src/config/error.ts';
 import { readQueuedNotification, toPending } from '../src/detections/queued-notification.ts';
 import { renderAmazonQ } from '../src/detections/render-slack.ts';
@@ -165,7 +165,7 @@ export function createSlackNotifyHandler(overrides: Partial<SlackNotifyDeps> = {
 
   return lambdaHandler<unknown, SQSBatchResponse>(async (event, context) => {
     const { Records } = parseOrThrow(sqsEventSchema, event, (d) => new InvalidSqsEvent(d));
-    const slack = configFromEnvironment().detections?.slack;
+    const slack = detectionsSection()?.slack;
     if (!slack) throw new ConfigError('detections.slack: not configured (the Slack notifier has nowhere to post)');
 
     const items: QueuedItem[] = [];

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
 import { publish } from '../src/aws/sns.ts';
-import { configFromEnvironment } from '../src/config/environment.ts';
+import { mirroringConfig } from '../src/config/environment.ts';
 import { eventsForResults } from '../src/mirroring/autotap-events.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { renderOpsReport } from '../src/mirroring/ops-report.ts';
@@ -37,7 +37,7 @@ export const handler = lambdaHandler<unknown, MirrorOutput>(async (event) => {
   const results: EniResult[] = [...input.results, ...input.attached];
   // Events before the ops report: if publishing fails, the state machine's retry repeats events
   // (which consumers must tolerate anyway, EventBridge delivers at least once) but not the e-mail.
-  if (configFromEnvironment().mirroring.publishEvents) {
+  if (mirroringConfig().publishEvents) {
     await putAutotapEvents(eventsForResults(results, { workflow: 'mirror-instances', ...(input.executionArn ? { executionArn: input.executionArn } : {}) }));
   }
   const report = renderOpsReport(results, input.executionArn, input.missingTargets);

@@ -10,6 +10,10 @@ export interface PolicyStatement {
 }
 
 export function attachSessionStatements(mirroring: MirroringConfig): PolicyStatement[];
+export const TARGETS_PER_POLICY: number;
+export const MAX_MANAGED_POLICIES_PER_ROLE: number;
+/** The managed policies granting the configured targets to the session-creating roles (empty without configured targets). */
+export function configuredTargetPolicies(mirroring: MirroringConfig): CfnFragment['Resources'];
 export function roles(config: Config): CfnFragment['Resources'];
 /** The roles of the detection functions the configuration deploys (empty without `detections`). */
 export function detectionRoles(config: Config): CfnFragment['Resources'];

@@ -101,6 +101,48 @@ export function attachSessionStatements(mirroring) {
   return statements;
 }
 
+/**
+ * The configured targets' grant, outside the roles' inline policies: IAM allows a role 10,240
+ * characters of inline policy and a managed policy 6,144, and attaches at most 10 managed policies
+ * to a role by default (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ * A target ARN takes up to about 95 characters, so the targets go, TARGETS_PER_POLICY at a time, into
+ * managed policies that both session-creating roles share; more targets than that fits is refused.
+ */
+export const TARGETS_PER_POLICY = 60;
+export const MAX_MANAGED_POLICIES_PER_ROLE = 10;
+const CONFIGURED_TARGETS_SID = 'MirrorToConfiguredTargets';
+const SESSION_CREATING_ROLES = ['AttachSessionRole', 'ReconcileSliceRole'];
+
+export function configuredTargetPolicies(mirroring) {
+  const grant = attachSessionStatements(mirroring).find((s) => s.Sid === CONFIGURED_TARGETS_SID);
+  if (!grant) return {};
+  const chunks = [];
+  for (let start = 0; start < grant.Resource.length; start += TARGETS_PER_POLICY) chunks.push(grant.Resource.slice(start, start + TARGETS_PER_POLICY));
+  if (chunks.length > MAX_MANAGED_POLICIES_PER_ROLE) {
+    throw new Error(
+      `mirroring.targets: ${grant.Resource.length} target ids need ${chunks.length} IAM managed policies of ${TARGETS_PER_POLICY} targets, ` +
+        `and IAM attaches at most ${MAX_MANAGED_POLICIES_PER_ROLE} to a role (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html); ` +
+        `list at most ${TARGETS_PER_POLICY * MAX_MANAGED_POLICIES_PER_ROLE}, or tag the targets and use mirroring.targetTag`,
+    );
+  }
+  return Object.fromEntries(
+    chunks.map((resources, index) => [
+      `ConfiguredTargetsPolicy${index + 1}`,
+      {
+        Type: 'AWS::IAM::ManagedPolicy',
+        Properties: {
+          Description: `autotap: create and move sessions to configured targets (${index + 1} of ${chunks.length})`,
+          Roles: SESSION_CREATING_ROLES.map((id) => ({ Ref: id })),
+          PolicyDocument: { Version: '2012-10-17', Statement: [{ ...grant, Resource: resources }] },
+        },
+      },
+    ]),
+  );
+}
+
+/** A session-creating role's own statements: the configured targets' grant is in configuredTargetPolicies. */
+const inlineSessionStatements = (mirroring) => attachSessionStatements(mirroring).filter((s) => s.Sid !== CONFIGURED_TARGETS_SID);
+
 const DESCRIBE_FOR_PLANNING = {
   Sid: 'DescribeInstancesInterfacesSessionsTargets',
   Effect: 'Allow',
@@ -208,7 +250,7 @@ export function roles(config) {
     // Creates, moves and deletes sessions like attachSession: the same tag-scoped statements.
     ReconcileSliceRole: role('ReconcileSlice', [
       DESCRIBE_FOR_PLANNING,
-      ...attachSessionStatements(config.mirroring).filter((s) => s.Sid !== 'DescribeSessions'),
+      ...inlineSessionStatements(config.mirroring).filter((s) => s.Sid !== 'DescribeSessions'),
       PUT_AUTOTAP_EVENTS,
     ]),
     SummarizeReconcileRole: role('SummarizeReconcile', [PUBLISH_TO_OPS]),
@@ -226,7 +268,8 @@ export function roles(config) {
         Resource: '*',
       },
     ]),
-    AttachSessionRole: role('AttachSession', attachSessionStatements(config.mirroring)),
+    AttachSessionRole: role('AttachSession', inlineSessionStatements(config.mirroring)),
+    ...configuredTargetPolicies(config.mirroring),
     SummarizeRole: role('Summarize', [PUBLISH_TO_OPS, PUT_AUTOTAP_EVENTS]),
     ...detectionRoles(config),
   };

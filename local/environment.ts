@@ -4,7 +4,9 @@ import { loadStateMachine, runExecution, type ExecutionRecord, type LoadedMachin
 
 /**
  * autotap on a local AWS: the emulator for EC2 and SNS, the real state machine definitions and the
- * real handlers, wired through the same environment variables the deployed Lambdas read.
+ * real handlers, wired through the same environment variables the deployed Lambdas read. The stage
+ * configuration, which packaging bundles into each function's code, comes from AUTOTAP_CONFIG here
+ * (src/config/environment.ts reads it when the code runs unbundled).
  */
 export interface LocalAutotap {
   emulator: Emulator;

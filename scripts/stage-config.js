@@ -1,5 +1,5 @@
 /**
- * Stage configuration for serverless.yml: `${file(scripts/stage-config.js):json}` and friends.
+ * Stage configuration for serverless.yml: `${file(scripts/stage-config.js):bundledConfig}` and friends.
  *
  * osls loads variable files with `require()`; Node 24 loads this ES module that way (no top-level
  * await here, which `require()` of an ES module does not allow) together with the TypeScript
@@ -51,9 +51,25 @@ export async function config(context) {
   return loadStageConfig(await stageOf(context));
 }
 
-/** The validated configuration as compact JSON: the functions' AUTOTAP_CONFIG. */
-export async function json(context) {
-  return JSON.stringify(await config(context));
+/** The esbuild constants each function's bundle reads its part of the configuration from (src/config/environment.ts). */
+export const BUNDLED_MIRRORING = '__AUTOTAP_MIRRORING_CONFIG__';
+export const BUNDLED_DETECTIONS = '__AUTOTAP_DETECTIONS_CONFIG__';
+
+/**
+ * esbuild `define` for every function: the validated `mirroring` and `detections` (null without one)
+ * sections, each as a JSON string literal. A bundle keeps only the constants its code reads, and
+ * `notifications` (CloudFormation's email subscriptions) is never bundled: the configuration rides
+ * in the code, whatever its size, instead of Lambda's 4 KB of environment variables.
+ */
+export function bundledConfigDefine({ mirroring, detections }) {
+  return {
+    [BUNDLED_MIRRORING]: JSON.stringify(JSON.stringify(mirroring)),
+    [BUNDLED_DETECTIONS]: JSON.stringify(JSON.stringify(detections ?? null)),
+  };
+}
+
+export async function bundledConfig(context) {
+  return bundledConfigDefine(await config(context));
 }
 
 /**

@@ -1,23 +1,66 @@
-import { configSchema, type Config } from './schema.ts';
+import { configSchema, detectionsSchema, mirroringSchema, type Config, type DetectionsConfig, type MirroringConfig } from './schema.ts';
 import { ConfigError } from './error.ts';
 import { parseOrThrow } from '../validation.ts';
 
-let parsed: { raw: string; config: Config } | undefined;
-
 /**
- * The deployed Lambdas receive the validated configuration as JSON in AUTOTAP_CONFIG. Parsed once
- * per container (again only if the variable changes, as it does between local runs).
+ * Where a Lambda finds its part of the stage configuration.
+ *
+ * Deployed: packaging validates config/<stage>.yml and bundles each part into the code as a JSON
+ * string (esbuild `define` of the two constants below, see scripts/stage-config.js `bundledConfig`),
+ * so no size of configuration meets Lambda's 4 KB environment limit. A function's bundle holds only
+ * the parts its code reads: tree shaking drops the other constant, and `notifications` (CloudFormation
+ * only) is never bundled. Read and validated again at cold start.
+ *
+ * Run from source (the local AWS, tests, `autotap`), the constants do not exist and the whole
+ * configuration comes as JSON in AUTOTAP_CONFIG instead.
  */
-export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): Config {
-  const raw = env.AUTOTAP_CONFIG;
-  if (!raw) throw new ConfigError('AUTOTAP_CONFIG: not set (expected the stage configuration as JSON)');
-  if (parsed?.raw === raw) return parsed.config;
-  let document: unknown;
+declare const __AUTOTAP_MIRRORING_CONFIG__: string | undefined;
+declare const __AUTOTAP_DETECTIONS_CONFIG__: string | undefined;
+
+/** The variable the local runs put the whole configuration in (never set on a deployed function). */
+export const LOCAL_CONFIG_VARIABLE = 'AUTOTAP_CONFIG';
+
+function parseJson(raw: string, origin: string): unknown {
   try {
-    document = JSON.parse(raw);
+    return JSON.parse(raw);
   } catch {
-    throw new ConfigError('AUTOTAP_CONFIG: not valid JSON');
+    throw new ConfigError(`${origin}: not valid JSON`);
   }
-  parsed = { raw, config: parseOrThrow(configSchema, document, (d) => new ConfigError(`AUTOTAP_CONFIG: ${d}`)) };
-  return parsed.config;
+}
+
+let bundledMirroring: MirroringConfig | undefined;
+let bundledDetections: { section: DetectionsConfig | undefined } | undefined;
+let local: { raw: string; config: Config } | undefined;
+
+/** The whole configuration from AUTOTAP_CONFIG; parsed again only when the variable changes (between local runs). */
+function localConfig(env: NodeJS.ProcessEnv): Config {
+  const raw = env[LOCAL_CONFIG_VARIABLE];
+  if (!raw) throw new ConfigError(`${LOCAL_CONFIG_VARIABLE}: not set (expected the stage configuration as JSON)`);
+  if (local?.raw === raw) return local.config;
+  const document = parseJson(raw, LOCAL_CONFIG_VARIABLE);
+  local = { raw, config: parseOrThrow(configSchema, document, (d) => new ConfigError(`${LOCAL_CONFIG_VARIABLE}: ${d}`)) };
+  return local.config;
+}
+
+/** The stage's `mirroring` section: the bundled one when deployed, else AUTOTAP_CONFIG's. */
+export function mirroringConfig(env: NodeJS.ProcessEnv = process.env): MirroringConfig {
+  if (typeof __AUTOTAP_MIRRORING_CONFIG__ === 'string') {
+    bundledMirroring ??= parseOrThrow(mirroringSchema, parseJson(__AUTOTAP_MIRRORING_CONFIG__, 'bundled mirroring'), (d) => new ConfigError(`bundled configuration: ${d}`), 'mirroring');
+    return bundledMirroring;
+  }
+  return localConfig(env).mirroring;
+}
+
+/** The stage's `detections` section (undefined when it has none): the bundled one when deployed, else AUTOTAP_CONFIG's. */
+export function detectionsSection(env: NodeJS.ProcessEnv = process.env): DetectionsConfig | undefined {
+  if (typeof __AUTOTAP_DETECTIONS_CONFIG__ === 'string') {
+    if (!bundledDetections) {
+      const document = parseJson(__AUTOTAP_DETECTIONS_CONFIG__, 'bundled detections');
+      bundledDetections = {
+        section: document === null ? undefined : parseOrThrow(detectionsSchema, document, (d) => new ConfigError(`bundled configuration: ${d}`), 'detections'),
+      };
+    }
+    return bundledDetections.section;
+  }
+  return localConfig(env).detections;
 }

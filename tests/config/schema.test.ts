@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromEnvironment } from '../../src/config/environment.ts';
+import { detectionsSection, mirroringConfig } from '../../src/config/environment.ts';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.ts';
 
 function messageOf(fn: () => unknown): string {
@@ -38,8 +38,9 @@ describe('configuration', () => {
     expect(messageOf(() => loadConfigFile(join(dir, 'prod.yml')))).toContain('not found');
     writeFileSync(join(dir, 'bad.yml'), 'mirroring: [unclosed');
     expect(messageOf(() => loadConfigFile(join(dir, 'bad.yml')))).toContain('not valid YAML');
-    expect(messageOf(() => configFromEnvironment({}))).toContain('AUTOTAP_CONFIG: not set');
-    expect(messageOf(() => configFromEnvironment({ AUTOTAP_CONFIG: '{' }))).toContain('not valid JSON');
+    expect(messageOf(() => mirroringConfig({}))).toContain('AUTOTAP_CONFIG: not set');
+    expect(messageOf(() => detectionsSection({ AUTOTAP_CONFIG: '{' }))).toContain('not valid JSON');
+    expect(messageOf(() => mirroringConfig({ AUTOTAP_CONFIG: '{"mirroring":{"filterId":"nope"}}' }))).toContain('AUTOTAP_CONFIG: mirroring.filterId');
     expect(ConfigError.name).toBe('ConfigError');
   });
 });

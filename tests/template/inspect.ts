@@ -171,31 +171,55 @@ export function policyDocuments(template: Template): { where: string; document: 
   return documents;
 }
 
+/** A role's statements: its inline policies', then those of the managed policies attached to it (by their `Roles`). */
 export function rolePolicyStatements(template: Template, roleLogicalId: string): Statement[] {
   const role = template.Resources[roleLogicalId];
   if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId}: no such role`);
-  return asArray(role.Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap((policy) => policy.PolicyDocument.Statement);
+  const managed = Object.values(template.Resources).filter(
+    (r) => r.Type === 'AWS::IAM::ManagedPolicy' && asArray(r.Properties.Roles as unknown[]).some((ref) => JSON.stringify(ref) === JSON.stringify({ Ref: roleLogicalId })),
+  );
+  return [
+    ...asArray(role.Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap((policy) => policy.PolicyDocument.Statement),
+    ...managed.flatMap((policy) => (policy.Properties.PolicyDocument as PolicyDocument).Statement),
+  ];
 }
 
 export const actionsOf = (statement: Statement): string[] => asArray(statement.Action);
 export const resourcesOf = (template: Template, statement: Statement): string[] =>
   asArray(statement.Resource).map((resource) => String(evaluate(template, resource)));
 
-/**
- * Imports a bundle as Lambda would: a fresh Node 24 process with the function's environment. The
- * bundle is written to `dir` under its handler path; resolves with `typeof handler`.
- */
-export function loadBundle(bundle: Buffer, modulePath: string, dir: string, env: Record<string, string>): Promise<string> {
+/** Writes a bundle to `dir` under its handler path and runs `script` on it in a fresh Node 24 process with `env`. */
+function runBundle(bundle: Buffer, modulePath: string, dir: string, env: Record<string, string>, script: string, args: string[] = []): Promise<string> {
   const file = path.join(dir, modulePath);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, bundle);
   return new Promise<string>((resolve, reject) => {
     execFile(
       node,
-      ['--input-type=module', '-e', 'const m = await import(process.argv[1]); console.log(typeof m.handler);', file],
+      ['--input-type=module', '-e', script, file, ...args],
       { env: { PATH: process.env.PATH ?? '', AWS_REGION: REGION, ...env }, timeout: 30_000 },
       (error, stdout, stderr) => (error ? reject(new Error(`${modulePath}: ${stderr || error.message}`)) : resolve(stdout.trim())),
     );
   });
 }
 
+/**
+ * Imports a bundle as Lambda would: a fresh Node 24 process with the function's environment. The
+ * bundle is written to `dir` under its handler path; resolves with `typeof handler`.
+ */
+export function loadBundle(bundle: Buffer, modulePath: string, dir: string, env: Record<string, string>): Promise<string> {
+  return runBundle(bundle, modulePath, dir, env, 'const m = await import(process.argv[1]); console.log(typeof m.handler);');
+}
+
+/** Invokes a bundle's handler once with `event`, as Lambda would (fresh process, the given environment); resolves with its result. */
+export async function invokeBundle(bundle: Buffer, modulePath: string, dir: string, env: Record<string, string>, event: unknown): Promise<unknown> {
+  const script = [
+    'const m = await import(process.argv[1]);',
+    "const context = { functionName: 'bundle', functionVersion: '$LATEST', awsRequestId: 'local', memoryLimitInMB: '256', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bundle', getRemainingTimeInMillis: () => 30000 };",
+    'const result = await m.handler(JSON.parse(process.argv[2]), context);',
+    "process.stdout.write('\\n' + JSON.stringify(result));",
+  ].join('\n');
+  const output = await runBundle(bundle, modulePath, dir, env, script, [JSON.stringify(event)]);
+  // Log lines come first; the result is the last line.
+  return JSON.parse(output.slice(output.lastIndexOf('\n') + 1)) as unknown;
+}

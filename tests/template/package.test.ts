@@ -2,9 +2,11 @@
  * Packages the service offline (osls + serverless-esbuild + serverless-step-functions) in a copy of
  * the project and checks the CloudFormation template and the function zips.
  *
- * Packaging runs three times in the whole suite, in parallel: with config/dev.yml as committed (no
- * detections), with an invalid filter id (which must fail and name the field), and as the stage
- * `detections` with tests/template/fixtures/detections.yml, which enables every detections part.
+ * Packaging runs five times in the whole suite, in parallel: with config/dev.yml as committed (no
+ * detections), with an invalid filter id (which must fail and name the field), as the stage
+ * `detections` with tests/template/fixtures/detections.yml, which enables every detections part, as
+ * the stage `large` (large-stage.ts: 200 targets and 200 email recipients), and with a function
+ * environment over Lambda's 4 KB (which must fail before anything is bundled).
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,9 @@ import type { Config } from '../../src/config/schema.ts';
 import { emailSubscriptions, loadStageConfig } from '../../scripts/stage-config.js';
 import { attachSessionStatements, EVENT_BUS_NAME } from '../../iam/roles.js';
 import { registerDetectionTests, type DetectionsPackage } from './detections.ts';
+import { LARGE_STAGE, largeStageDocument, registerLargeStageTests, type LargeStagePackage } from './large-stage.ts';
+import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING } from '../../scripts/stage-config.js';
+import { registerValidatorTests } from '../validators/validators.ts';
 import {
   ACCOUNT,
   MAX_ZIP_BYTES,
@@ -132,9 +137,14 @@ function withoutKey(value: unknown, dropped: string): unknown {
 let template: Template;
 let packaged: string;
 let invalid: Run;
+let oversized: Run;
+let oversizedDir: string;
 let devConfig: Config;
 const DETECTIONS_STAGE = 'detections';
 const detections: DetectionsPackage = { template: { Resources: {} }, dir: '', config: undefined as unknown as Config };
+const large: LargeStagePackage = { template: { Resources: {} }, dir: '', config: undefined as unknown as Config, temporaryDirs };
+/** A variable that takes a function's environment past Lambda's 4 KB. */
+const OVERSIZED_VARIABLE = 'OVERSIZED_SETTING';
 const functionArn = (key: FunctionKey) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:autotap-dev-${key}`;
 
 beforeAll(async () => {
@@ -151,16 +161,32 @@ beforeAll(async () => {
   detections.config = loadConfigFile(fixture);
   detections.dir = withDetections;
 
-  const [ok, failed, detectionsRun] = await Promise.all([
+  const withLargeStage = copyProject();
+  const largeYml = path.join(withLargeStage, 'config', `${LARGE_STAGE}.yml`);
+  writeFileSync(largeYml, JSON.stringify(largeStageDocument(detections.config), null, 1));
+  large.config = loadConfigFile(largeYml);
+  large.dir = withLargeStage;
+
+  const overEnvironment = copyProject();
+  const overYml = path.join(overEnvironment, 'serverless.yml');
+  writeFileSync(overYml, readFileSync(overYml, 'utf8').replace(/^( {2}environment:\n)/m, `$1    ${OVERSIZED_VARIABLE}: ${'x'.repeat(4000)}\n`));
+
+  const [ok, failed, detectionsRun, largeRun, overRun] = await Promise.all([
     run(node, [path.join(packaged, 'scripts', 'package-offline.js'), '--stage', 'dev'], packaged),
     run(path.join(bin, 'serverless'), ['package', '--stage', 'dev'], broken),
     run(node, [path.join(withDetections, 'scripts', 'package-offline.js'), '--stage', DETECTIONS_STAGE], withDetections),
+    run(node, [path.join(withLargeStage, 'scripts', 'package-offline.js'), '--stage', LARGE_STAGE], withLargeStage),
+    run(path.join(bin, 'serverless'), ['package', '--stage', 'dev'], overEnvironment),
   ]);
   if (ok.code !== 0) throw new Error(`serverless package failed:\n${ok.output}`);
   if (detectionsRun.code !== 0) throw new Error(`serverless package --stage ${DETECTIONS_STAGE} failed:\n${detectionsRun.output}`);
+  if (largeRun.code !== 0) throw new Error(`serverless package --stage ${LARGE_STAGE} failed:\n${largeRun.output}`);
   invalid = failed;
+  oversized = overRun;
+  oversizedDir = overEnvironment;
   template = JSON.parse(readFileSync(path.join(packaged, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
   detections.template = JSON.parse(readFileSync(path.join(withDetections, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  large.template = JSON.parse(readFileSync(path.join(withLargeStage, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }, 2 * PACKAGE_TIMEOUT_MS);
 
 afterAll(() => {
@@ -178,15 +204,34 @@ describe('configuration at package time', () => {
     expect(() => loadStageConfig('no-such-stage', packaged)).toThrow(/config\/no-such-stage\.yml: configuration file not found/);
   });
 
-  test('every function gets the validated configuration as compact JSON and the ops topic', () => {
+  test('no function carries the configuration in its environment; each gets the ops topic', () => {
     for (const { logicalId } of Object.values(FUNCTIONS)) {
       const variables = (template.Resources[logicalId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-      expect(typeof variables.AUTOTAP_CONFIG).toBe('string');
-      expect(variables.AUTOTAP_CONFIG).toBe(JSON.stringify(devConfig));
+      expect(Object.keys(variables)).not.toContain('AUTOTAP_CONFIG');
+      expect(JSON.stringify(variables)).not.toContain(devConfig.mirroring.filterId);
       expect(variables.OPS_TOPIC_ARN).toEqual({ Ref: 'OpsTopic' });
       expect(variables.POWERTOOLS_SERVICE_NAME).toBe('autotap');
       expect(variables.LOG_LEVEL).toBe('INFO');
     }
+  });
+
+  test('the validated configuration is bundled into the code of the functions that read it', () => {
+    for (const [key, { logicalId }] of Object.entries(FUNCTIONS)) {
+      const handler = String(template.Resources[logicalId]!.Properties.Handler);
+      const bundle = readZip(path.join(packaged, '.serverless', `${key}.zip`)).get(`${handler.slice(0, handler.lastIndexOf('.'))}.mjs`)!.toString('utf8');
+      const reads = ['attachSession', 'resolveInterfaces', 'reconcileSlice', 'summarize'].includes(key);
+      expect({ key, mirroring: bundle.includes(JSON.stringify(devConfig.mirroring)) }).toEqual({ key, mirroring: reads });
+      // Replaced by esbuild wherever it is read: no bundle looks the constants up at run time.
+      expect({ key, constants: [BUNDLED_MIRRORING, BUNDLED_DETECTIONS].filter((name) => bundle.includes(name)) }).toEqual({ key, constants: [] });
+    }
+  });
+
+  test('a function environment over Lambda\'s 4 KB fails packaging, naming the limit and the sizes, before bundling', () => {
+    expect(oversized.code).not.toBe(0);
+    expect(oversized.output).toContain('4 KB (4096 bytes');
+    expect(oversized.output).toContain('https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html');
+    expect(oversized.output).toMatch(new RegExp(`summarize: \\d{4} bytes \\(largest: ${OVERSIZED_VARIABLE} 40\\d\\d bytes`));
+    expect(existsSync(path.join(oversizedDir, '.serverless', 'summarize.zip'))).toBe(false);
   });
 
   test('ops emails become email subscriptions to the ops topic', () => {
@@ -221,7 +266,6 @@ describe('functions', () => {
     const sizes: Record<string, { zip: number; bundle: number }> = {};
     const extracted = mkdtempSync(path.join(os.tmpdir(), 'autotap-bundles-'));
     temporaryDirs.push(extracted);
-    const env = (template.Resources.AttachSessionLambdaFunction!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     for (const [key, { logicalId }] of Object.entries(FUNCTIONS)) {
       const zipFile = path.join(packaged, '.serverless', `${key}.zip`);
       expect(existsSync(zipFile)).toBe(true);
@@ -236,7 +280,6 @@ describe('functions', () => {
       sizes[key] = { zip: zipBytes, bundle: bundle.length };
 
       const loaded = await loadBundle(bundle, modulePath, path.join(extracted, key), {
-        AUTOTAP_CONFIG: String(env.AUTOTAP_CONFIG),
         OPS_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:autotap-dev-ops`,
         POWERTOOLS_SERVICE_NAME: 'autotap',
         LOG_LEVEL: 'INFO',
@@ -573,3 +616,12 @@ describe('IAM', () => {
 });
 
 registerDetectionTests(() => ({ ...detections, dev: template, devConfig, temporaryDirs }));
+registerLargeStageTests(() => large);
+registerValidatorTests(
+  () => [
+    { stage: 'dev', template },
+    { stage: DETECTIONS_STAGE, template: detections.template },
+    { stage: LARGE_STAGE, template: large.template },
+  ],
+  ['dev', DETECTIONS_STAGE, LARGE_STAGE],
+);

@@ -1,9 +1,9 @@
-import { configFromEnvironment } from '../../config/environment.ts';
+import { detectionsSection } from '../../config/environment.ts';
 import { ConfigError } from '../../config/error.ts';
 import { detectionsSchema, type DetectionsConfig } from '../../config/schema.ts';
 import type { LifecyclePolicy } from '../lifecycle.ts';
 
-/** What the detection Lambdas read from their environment, besides AUTOTAP_CONFIG. */
+/** What the detection Lambdas read from their environment, besides their part of the configuration. */
 export const ENV = {
   table: 'DETECTIONS_TABLE',
   queueUrl: 'DETECTIONS_QUEUE_URL',
@@ -22,7 +22,7 @@ export function requiredVariable(name: string, what: string, env: NodeJS.Process
 
 /** The detections section; a configuration without one gets the defaults. */
 export function detectionsConfig(env: NodeJS.ProcessEnv = process.env): DetectionsConfig {
-  return configFromEnvironment(env).detections ?? detectionsSchema.parse({});
+  return detectionsSection(env) ?? detectionsSchema.parse({});
 }
 
 export function lifecyclePolicy(config: DetectionsConfig): LifecyclePolicy {

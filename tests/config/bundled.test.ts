@@ -1,0 +1,90 @@
+/**
+ * The configuration bundled into each function's code (src/config/environment.ts, esbuild `define`
+ * from scripts/stage-config.js), bundled here in-process with serverless.yml's own esbuild options
+ * and run in a fresh Node process, as Lambda would. The packaged zips are checked by tests/template.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { packagingOptions } from '../../local/bench/bundles.ts';
+import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING, bundledConfigDefine } from '../../scripts/stage-config.js';
+import { loadConfigFile } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { node, root } from '../template/inspect.ts';
+
+const config: Config = loadConfigFile(path.join(root, 'tests', 'template', 'fixtures', 'detections.yml'));
+const dir = mkdtempSync(path.join(tmpdir(), 'autotap-bundled-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Bundles a module that prints what `reader` returns, with `define` as packaging sets it. */
+async function bundle(name: string, reader: 'mirroringConfig' | 'detectionsSection', define: Record<string, string>): Promise<{ file: string; text: string }> {
+  const { options } = await packagingOptions();
+  const result = await build({
+    ...options,
+    define,
+    stdin: {
+      contents: `import { ${reader} } from './src/config/environment.ts';\nconsole.log(JSON.stringify(${reader}() ?? null));`,
+      resolveDir: root,
+      loader: 'ts',
+    },
+    outfile: path.join(dir, `${name}.mjs`),
+  });
+  const text = result.outputFiles![0]!.text;
+  const file = path.join(dir, `${name}.mjs`);
+  writeFileSync(file, text);
+  return { file, text };
+}
+
+function runBundle(file: string, env: Record<string, string> = {}): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve) => {
+    execFile(node, [file], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }, (error, stdout, stderr) =>
+      resolve({ ok: !error, output: error ? stderr : stdout.trim() }),
+    );
+  });
+}
+
+describe('configuration bundled into the code', () => {
+  test('a mirroring function reads the bundled mirroring section, without any environment variable', async () => {
+    const { file, text } = await bundle('mirroring', 'mirroringConfig', bundledConfigDefine(config));
+    const run = await runBundle(file);
+    expect(run).toEqual({ ok: true, output: JSON.stringify(config.mirroring) });
+    // What the function does not read is not in its code: no detections section, no ops emails.
+    expect(text).not.toContain(config.detections!.appliance!.secretArn);
+    for (const address of config.notifications.opsEmails) expect(text).not.toContain(address);
+  });
+
+  test('a deployed function ignores AUTOTAP_CONFIG: the bundle is the one source', async () => {
+    const { file } = await bundle('mirroring-ignores-env', 'mirroringConfig', bundledConfigDefine(config));
+    const other = { ...config, mirroring: { ...config.mirroring, filterId: 'tmf-fffffffffffffffff' } };
+    expect(await runBundle(file, { AUTOTAP_CONFIG: JSON.stringify(other) })).toEqual({ ok: true, output: JSON.stringify(config.mirroring) });
+  });
+
+  test('a detection function reads the bundled detections section and not the mirroring one', async () => {
+    const { file, text } = await bundle('detections', 'detectionsSection', bundledConfigDefine(config));
+    expect(await runBundle(file)).toEqual({ ok: true, output: JSON.stringify(config.detections) });
+    expect(text).not.toContain(config.mirroring.filterId);
+    for (const address of config.notifications.opsEmails) expect(text).not.toContain(address);
+  });
+
+  test('a stage without detections bundles null: the section is absent, not defaulted', async () => {
+    const { file } = await bundle('no-detections', 'detectionsSection', bundledConfigDefine({ ...config, detections: undefined }));
+    expect(await runBundle(file)).toEqual({ ok: true, output: 'null' });
+  });
+
+  test('a bundled section that is not valid fails at cold start naming the field', async () => {
+    const define = { ...bundledConfigDefine(config), [BUNDLED_MIRRORING]: JSON.stringify(JSON.stringify({ ...config.mirroring, filterId: 'nope' })) };
+    const { file } = await bundle('invalid', 'mirroringConfig', define);
+    const run = await runBundle(file);
+    expect(run.ok).toBe(false);
+    expect(run.output).toContain('bundled configuration: mirroring.filterId: expected an id like tmf-');
+  });
+
+  test('the define holds both sections as JSON string literals, and nothing else', () => {
+    const define = bundledConfigDefine(config);
+    expect(Object.keys(define).sort()).toEqual([BUNDLED_DETECTIONS, BUNDLED_MIRRORING].sort());
+    expect(JSON.parse(JSON.parse(define[BUNDLED_MIRRORING]!) as string)).toEqual(config.mirroring);
+    expect(JSON.parse(JSON.parse(define[BUNDLED_DETECTIONS]!) as string)).toEqual(config.detections);
+  });
+});
