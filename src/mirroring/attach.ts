@@ -30,11 +30,16 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * moves to the next candidate; a number taken meanwhile is picked again from a fresh describe. A
  * session is reported `created` only once a describe shows it.
  */
-export async function attachInterface(attachment: Attachment, config: MirroringConfig, ports: AttachPorts): Promise<EniResult> {
+export async function attachInterface(
+  attachment: Attachment,
+  config: MirroringConfig,
+  ports: AttachPorts,
+  options: AttachOptions = {},
+): Promise<EniResult> {
   const base = { instanceId: attachment.instanceId, networkInterfaceId: attachment.networkInterfaceId };
   const targets = [attachment.trafficMirrorTargetId, ...attachment.alternativeTargetIds];
   let sessionNumber = attachment.sessionNumber;
-  let generation = 0;
+  let generation = options.generation ?? 0;
 
   for (let attempt = 0; attempt < MAX_ATTACH_ATTEMPTS; attempt += 1) {
     const trafficMirrorTargetId = targets[0];
@@ -78,7 +83,7 @@ export async function attachInterface(attachment: Attachment, config: MirroringC
         case 'repick-number': {
           // EC2 documents no error for a number already used on the ENI: any invalid value is
           // checked against the ENI's sessions, whatever its message says.
-          const sessions = await describeAgain(attachment.networkInterfaceId, ports);
+          const sessions = await describeAgain([attachment.networkInterfaceId], ports);
           const ours = sessions.find((s) => s.tags[MANAGED_TAG] === 'true');
           if (ours) return alreadyMirrored(base, ours);
           if (!sessions.some((s) => s.sessionNumber === sessionNumber)) {
@@ -91,12 +96,38 @@ export async function attachInterface(attachment: Attachment, config: MirroringC
         }
       }
     }
-    if (await sessionShows(session.trafficMirrorSessionId, attachment.networkInterfaceId, ports)) {
+    if (options.confirm === false || (await sessionShows(session.trafficMirrorSessionId, attachment.networkInterfaceId, ports))) {
       return { ...base, outcome: 'created', ...decided, trafficMirrorSessionId: session.trafficMirrorSessionId };
     }
     generation += 1;
   }
   return { ...base, outcome: 'failed', reason: 'attach-attempts-exhausted', sessionNumber };
+}
+
+export interface AttachOptions {
+  /** false: the caller confirms the session in a batch (confirmCreated) instead of one describe here. */
+  confirm?: boolean;
+  /** Token generation to start from: one more than a create whose session did not show. */
+  generation?: number;
+}
+
+/**
+ * The created results whose session no describe shows, after the same waits as one attach: their
+ * token replayed a deleted session. One describe per 200 ENIs instead of one per create.
+ */
+export async function unconfirmedCreates<R extends Pick<EniResult, 'networkInterfaceId' | 'trafficMirrorSessionId'> & { outcome: string }>(
+  results: readonly R[],
+  ports: AttachPorts,
+): Promise<R[]> {
+  const sleep = ports.sleep ?? realSleep;
+  let pending = results.filter((r) => r.outcome === 'created' && r.trafficMirrorSessionId);
+  for (const pause of VERIFY_PAUSES_MS) {
+    if (pending.length === 0) break;
+    if (pause > 0) await sleep(pause);
+    const shown = new Set((await describeAgain([...new Set(pending.map((r) => r.networkInterfaceId))], ports)).map((s) => s.trafficMirrorSessionId));
+    pending = pending.filter((r) => !shown.has(r.trafficMirrorSessionId ?? ''));
+  }
+  return pending;
 }
 
 function alreadyMirrored(base: { instanceId: string; networkInterfaceId: string }, ours: Session): EniResult {
@@ -114,19 +145,19 @@ async function sessionShows(trafficMirrorSessionId: string, networkInterfaceId: 
   const sleep = ports.sleep ?? realSleep;
   for (const pause of VERIFY_PAUSES_MS) {
     if (pause > 0) await sleep(pause);
-    const sessions = await describeAgain(networkInterfaceId, ports);
+    const sessions = await describeAgain([networkInterfaceId], ports);
     if (sessions.some((s) => s.trafficMirrorSessionId === trafficMirrorSessionId)) return true;
   }
   return false;
 }
 
 /** The re-pick's describe is throttled like any other call: the state machine retries it with backoff. */
-async function describeAgain(networkInterfaceId: string, ports: AttachPorts): Promise<Session[]> {
+async function describeAgain(networkInterfaceIds: string[], ports: AttachPorts): Promise<Session[]> {
   try {
-    return await ports.describeSessionsOfInterfaces([networkInterfaceId]);
+    return await ports.describeSessionsOfInterfaces(networkInterfaceIds);
   } catch (error) {
     const verdict = classifyEc2Error(error as Error);
-    if (verdict.action === 'retry') throw new RetryableError(verdict.error, `${networkInterfaceId}: ${(error as Error).name}`);
+    if (verdict.action === 'retry') throw new RetryableError(verdict.error, `${networkInterfaceIds.join(', ')}: ${(error as Error).name}`);
     throw error;
   }
 }
