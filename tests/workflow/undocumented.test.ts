@@ -57,3 +57,15 @@ describe.each(['refuse', 'accept'] as const)('session numbers used twice on an E
     expect(numbers.sort()).toEqual([['other', 1], ['ours', 2]]);
   }, 30_000);
 });
+
+describe('sessions eventually consistent', () => {
+  it('a create is confirmed once describes catch up: created, one session, and a re-run finds it', async () => {
+    local = await startLocalAutotap({ ...seed({}), faults: { sessionLagCalls: 2 } }, config);
+    const first = resultsOf((await local.run('mirror-instances', { instanceIds: ['i-0a1'] })).output);
+    expect(first).toEqual([expect.objectContaining({ outcome: 'created' })]);
+    expect(local.emulator.sessions().map((s) => s.trafficMirrorSessionId)).toEqual([first[0]?.trafficMirrorSessionId]);
+    const again = resultsOf((await local.run('mirror-instances', { instanceIds: ['i-0a1'] })).output);
+    expect(again).toEqual([expect.objectContaining({ outcome: 'already-mirrored', trafficMirrorSessionId: first[0]?.trafficMirrorSessionId })]);
+    expect(local.emulator.sessions()).toHaveLength(1);
+  }, 30_000);
+});
