@@ -1,7 +1,7 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import { attachInterface, unconfirmedCreates, type AttachPorts } from './attach.ts';
 import { classifyEc2Error, isSessionGone, RetryableError } from './errors.ts';
-import { publicAction, type ReconcileAction } from './reconcile.ts';
+import { publicAction, SESSION_NUMBER_TAKEN, type ReconcileAction } from './reconcile.ts';
 import type { Session } from './types.ts';
 
 export interface ApplyPorts extends AttachPorts {
@@ -69,7 +69,8 @@ async function applyOne(action: ReconcileAction, config: MirroringConfig, ports:
         const change = {
           ...(action.trafficMirrorTargetId ? { trafficMirrorTargetId: action.trafficMirrorTargetId } : {}),
           ...(action.trafficMirrorFilterId ? { trafficMirrorFilterId: action.trafficMirrorFilterId } : {}),
-          ...(action.sessionNumber !== undefined ? { sessionNumber: action.sessionNumber } : {}),
+          // Only a move off a taken number changes it: the action's number is otherwise the current one.
+          ...(action.sessionNumber !== undefined && action.reason?.split(',').includes(SESSION_NUMBER_TAKEN) ? { sessionNumber: action.sessionNumber } : {}),
         };
         await ports.modifySession(action.trafficMirrorSessionId ?? '', change);
         return { ...shown, outcome: 'modified' };

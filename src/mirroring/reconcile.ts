@@ -49,6 +49,9 @@ export interface ReconcileSlice {
   targetSessions: Session[];
 }
 
+/** Reason of a `modify` that moves autotap's session off a number another session of its ENI uses. */
+export const SESSION_NUMBER_TAKEN = 'session-number-taken';
+
 const GONE = new Set(['shutting-down', 'terminated']);
 const STOPPED = new Set(['stopping', 'stopped']);
 
@@ -130,7 +133,7 @@ export function planReconcile(slice: ReconcileSlice): ReconcileAction[] {
       const free = pickSessionNumber(othersOnEni.map((s) => s.sessionNumber), config.sessionNumber);
       if ('sessionNumber' in free) {
         change.sessionNumber = free.sessionNumber;
-        reasons.push('session-number-taken');
+        reasons.push(SESSION_NUMBER_TAKEN);
       }
     }
     if (reasons.length > 0) actions.push({ ...base, ...change, action: 'modify', reason: reasons.join(',') });
