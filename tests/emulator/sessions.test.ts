@@ -294,6 +294,18 @@ describe('eventual consistency of sessions', () => {
     expect(await ids(client)).toEqual([]);
   });
 
+  test('the lag in milliseconds runs on the injected clock', async () => {
+    let now = 1_000_000;
+    emulator = await startEmulator({ ...baseSeed(), faults: { sessionLagMs: 2_000 } }, { clock: () => now });
+    const client = ec2Client(emulator, { maxAttempts: 1 });
+    const created = await client.send(new CreateTrafficMirrorSessionCommand(request()));
+    expect(await ids(client)).toEqual([]);
+    now += 1_999;
+    expect(await ids(client)).toEqual([]);
+    now += 1;
+    expect(await ids(client)).toEqual([created.TrafficMirrorSession?.TrafficMirrorSessionId]);
+  });
+
   test('without a lag describes show the account as it is', async () => {
     const { client } = await start();
     const created = await client.send(new CreateTrafficMirrorSessionCommand(request()));
