@@ -48,8 +48,8 @@ export interface MinimumCalls {
 
 /**
  * The fewest EC2 calls the burst allows: the unavoidable describes of every execution (duplicates
- * start executions too) and one create per ENI that must be attempted. An unsupported instance type
- * is only known by attempting (EC2 has no field for it), so those ENIs cost one create each as well.
+ * start executions too) and one create per ENI that must be attempted. Instance types AWS does not
+ * support are skipped from its published list without an attempt.
  */
 export function minimumCalls(executions: number, createsNeeded: number): MinimumCalls {
   const byAction: Record<string, number> = {};

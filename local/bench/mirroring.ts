@@ -236,7 +236,7 @@ function summarize(o: RunObservations): MirroringResult {
     byAction[action] = { calls, succeeded, failed: calls - succeeded };
   }
   const total = sum(Object.values(byAction).map((a) => a.calls));
-  const createsNeeded = enis.eligible.length + enis.unsupported.length;
+  const createsNeeded = enis.eligible.length;
   const minimum = minimumCalls(records.length, createsNeeded);
 
   const mutateBound = throttleBoundSeconds(createsNeeded, params.mutate);

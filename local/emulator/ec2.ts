@@ -33,6 +33,15 @@ export interface Ec2Context {
 export type Ec2Handler = (params: Params, ctx: Ec2Context) => Child[];
 
 const SESSIONS_PER_INTERFACE = 3;
+
+/**
+ * Error codes as AWS's EC2 error-code reference spells them
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html), typos included:
+ * the target's is `NoFound`, and none of the three has a dot.
+ */
+const TARGET_NOT_FOUND = 'InvalidTrafficMirrorTargetNoFound';
+const FILTER_NOT_FOUND = 'InvalidTrafficMirrorFilterNotFound';
+const SESSION_NOT_FOUND = 'InvalidTrafficMirrorSessionNotFound';
 const MAX_TAGS = 50;
 
 // ---- parameters -------------------------------------------------------------------------------
@@ -110,9 +119,38 @@ function readFilters(params: Params): Filter[] {
   });
 }
 
+/**
+ * EC2 matches a filter value exactly (API reference, Filter: "Filter values are case-sensitive"),
+ * except where AWS documents wildcards (`*` any run of characters, `?` one character): the tag
+ * filters of DescribeInstances and DescribeNetworkInterfaces (EC2 User Guide, "List and filter
+ * your resources": https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Filtering.html).
+ * No page documents wildcards, nor tag filters, for the traffic mirror describe calls, so there a
+ * `*` is a literal `*` and `tag:` filters are unknown filter names.
+ */
+export interface DescribeFilterRules {
+  /** The call's API reference page, which lists its filters. */
+  page: string;
+  /** Filters whose values may hold wildcards. */
+  wildcards: (filterName: string) => boolean;
+  /** Whether the call documents `tag:<key>`, `tag-key` and `tag-value`. */
+  tagFilters: boolean;
+}
+
+const isTagFilter = (name: string): boolean => name.startsWith('tag:') || name === 'tag-key' || name === 'tag-value';
+const exactOnly = (): boolean => false;
+const apiPage = (action: string) => `https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_${action}.html`;
+
+export const DESCRIBE_FILTER_RULES = {
+  DescribeInstances: { page: apiPage('DescribeInstances'), wildcards: isTagFilter, tagFilters: true },
+  DescribeNetworkInterfaces: { page: apiPage('DescribeNetworkInterfaces'), wildcards: isTagFilter, tagFilters: true },
+  DescribeTrafficMirrorSessions: { page: apiPage('DescribeTrafficMirrorSessions'), wildcards: exactOnly, tagFilters: false },
+  DescribeTrafficMirrorTargets: { page: apiPage('DescribeTrafficMirrorTargets'), wildcards: exactOnly, tagFilters: false },
+  DescribeTrafficMirrorFilters: { page: apiPage('DescribeTrafficMirrorFilters'), wildcards: exactOnly, tagFilters: false },
+} satisfies Record<string, DescribeFilterRules>;
+
 function globMatch(pattern: string, value: string): boolean {
   if (!/[*?]/.test(pattern)) return pattern === value;
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.?');
   return new RegExp(`^${source}$`, 's').test(value);
 }
 
@@ -129,11 +167,12 @@ function tagField(name: string, tags: Tags): string[] | undefined {
 }
 
 /** A resource matches when, for every filter, one of its values matches one of the filter's. */
-function matches(filters: Filter[], fields: FieldValues): boolean {
+function matches(filters: Filter[], fields: FieldValues, rules: DescribeFilterRules): boolean {
   return filters.every((filter) => {
     const values = fields(filter.name);
     if (values === undefined) throw invalidValue(`The filter '${filter.name}' is invalid`);
-    return values.some((value) => value !== undefined && filter.values.some((pattern) => globMatch(pattern, String(value))));
+    const match = rules.wildcards(filter.name) ? globMatch : (pattern: string, value: string) => pattern === value;
+    return values.some((value) => value !== undefined && filter.values.some((pattern) => match(pattern, String(value))));
   });
 }
 
@@ -338,7 +377,7 @@ function describeInstances(params: Params, { account, faults }: Ec2Context): Chi
   } else {
     candidates = [...account.instances.values()].filter((instance) => !faults.hiddenByAge(instance.createdAt));
   }
-  let selected = candidates.filter((instance) => matches(filters, fields(instance)));
+  let selected = candidates.filter((instance) => matches(filters, fields(instance), DESCRIBE_FILTER_RULES.DescribeInstances));
   if (ids.length === 0 && filters.some((f) => f.name === 'instance-id')) {
     selected = selected.filter((instance) => !faults.named(instance.id, instance.createdAt));
   }
@@ -364,7 +403,7 @@ function describeNetworkInterfaces(params: Params, { account, faults }: Ec2Conte
   const ids = uniqueIds(params, 'NetworkInterfaceId');
   const filters = readFilters(params);
   refuseIdsWithMaxResults(params, 'NetworkInterfaceId', ids);
-  for (const id of ids) checkId(id, 'eni', 'NetworkInterfaceId', 'InvalidNetworkInterfaceID.Malformed');
+  for (const id of ids) checkId(id, 'eni', 'NetworkInterfaceId', 'InvalidNetworkInterfaceId.Malformed');
   const fields = (eni: NetworkInterfaceRecord): FieldValues => (name) => {
     const attachment = eni.attachment;
     switch (name) {
@@ -397,7 +436,7 @@ function describeNetworkInterfaces(params: Params, { account, faults }: Ec2Conte
   } else {
     candidates = [...account.networkInterfaces.values()].filter((eni) => !faults.hiddenByAge(eni.createdAt));
   }
-  let selected = candidates.filter((eni) => matches(filters, fields(eni)));
+  let selected = candidates.filter((eni) => matches(filters, fields(eni), DESCRIBE_FILTER_RULES.DescribeNetworkInterfaces));
   if (ids.length === 0 && filters.some((f) => f.name === 'network-interface-id')) {
     selected = selected.filter((eni) => !faults.named(eni.id, eni.createdAt));
   }
@@ -405,7 +444,7 @@ function describeNetworkInterfaces(params: Params, { account, faults }: Ec2Conte
   return [list('networkInterfaceSet', page.items, (eni) => renderNetworkInterface(eni, account)), text('nextToken', page.nextToken)];
 }
 
-function describeTrafficMirrorSessions(params: Params, { account }: Ec2Context): Child[] {
+function describeTrafficMirrorSessions(params: Params, { account, faults }: Ec2Context): Child[] {
   const ids = uniqueIds(params, 'TrafficMirrorSessionId');
   const filters = readFilters(params);
   for (const id of ids) checkId(id, 'tms', 'TrafficMirrorSessionId');
@@ -420,15 +459,17 @@ function describeTrafficMirrorSessions(params: Params, { account }: Ec2Context):
       case 'packet-length': return [session.packetLength];
       case 'description': return [session.description];
       case 'owner-id': return [account.accountId];
-      default: return tagField(name, session.tags);
+      default: return undefined;
     }
   };
   checkFilterNames(filters, fields({ id: 'tms-0', networkInterfaceId: '', targetId: '', filterId: '', sessionNumber: 0, virtualNetworkId: 0, tags: {} }));
   if (dryRunRequested(params)) throw dryRunSucceeded();
-  const missing = ids.filter((id) => !account.sessions.has(id));
-  if (missing.length > 0) throw notFound('InvalidTrafficMirrorSessionId.NotFound', 'traffic mirror session', missing);
-  const candidates = ids.length > 0 ? ids.map((id) => account.sessions.get(id) as SessionRecord) : [...account.sessions.values()];
-  const page = paginate(candidates.filter((s) => matches(filters, fields(s))), params, 'DescribeTrafficMirrorSessions');
+  // What this call sees: sessions created within the lag are not there yet, deleted ones still are.
+  const visible = new Map(faults.visibleSessions([...account.sessions.values()]).map((s) => [s.id, s]));
+  const missing = ids.filter((id) => !visible.has(id));
+  if (missing.length > 0) throw notFound(SESSION_NOT_FOUND, 'traffic mirror session', missing);
+  const candidates = ids.length > 0 ? ids.map((id) => visible.get(id) as SessionRecord) : [...visible.values()];
+  const page = paginate(candidates.filter((s) => matches(filters, fields(s), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorSessions)), params, 'DescribeTrafficMirrorSessions');
   return [list('trafficMirrorSessionSet', page.items, (s) => renderSession(s, account)), text('nextToken', page.nextToken)];
 }
 
@@ -441,18 +482,17 @@ function describeTrafficMirrorTargets(params: Params, { account }: Ec2Context): 
       case 'traffic-mirror-target-id': return [target.id];
       case 'network-interface-id': return [target.networkInterfaceId];
       case 'network-load-balancer-arn': return [target.networkLoadBalancerArn];
-      case 'gateway-load-balancer-endpoint-id': return [target.gatewayLoadBalancerEndpointId];
       case 'description': return [target.description];
       case 'owner-id': return [account.accountId];
-      default: return tagField(name, target.tags);
+      default: return undefined;
     }
   };
   checkFilterNames(filters, fields({ id: 'tmt-0', type: 'network-interface', tags: {} }));
   if (dryRunRequested(params)) throw dryRunSucceeded();
   const missing = ids.filter((id) => !account.targets.has(id));
-  if (missing.length > 0) throw notFound('InvalidTrafficMirrorTargetId.NotFound', 'traffic mirror target', missing);
+  if (missing.length > 0) throw notFound(TARGET_NOT_FOUND, 'traffic mirror target', missing);
   const candidates = ids.length > 0 ? ids.map((id) => account.targets.get(id) as TargetRecord) : [...account.targets.values()];
-  const page = paginate(candidates.filter((t) => matches(filters, fields(t))), params, 'DescribeTrafficMirrorTargets');
+  const page = paginate(candidates.filter((t) => matches(filters, fields(t), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorTargets)), params, 'DescribeTrafficMirrorTargets');
   return [list('trafficMirrorTargetSet', page.items, (t) => renderTarget(t, account)), text('nextToken', page.nextToken)];
 }
 
@@ -464,15 +504,15 @@ function describeTrafficMirrorFilters(params: Params, { account }: Ec2Context): 
     switch (name) {
       case 'traffic-mirror-filter-id': return [filter.id];
       case 'description': return [filter.description];
-      default: return tagField(name, filter.tags);
+      default: return undefined;
     }
   };
   checkFilterNames(filters, fields({ id: 'tmf-0', tags: {} }));
   if (dryRunRequested(params)) throw dryRunSucceeded();
   const missing = ids.filter((id) => !account.filters.has(id));
-  if (missing.length > 0) throw notFound('InvalidTrafficMirrorFilterId.NotFound', 'traffic mirror filter', missing);
+  if (missing.length > 0) throw notFound(FILTER_NOT_FOUND, 'traffic mirror filter', missing);
   const candidates = ids.length > 0 ? ids.map((id) => account.filters.get(id) as FilterRecord) : [...account.filters.values()];
-  const page = paginate(candidates.filter((f) => matches(filters, fields(f))), params, 'DescribeTrafficMirrorFilters');
+  const page = paginate(candidates.filter((f) => matches(filters, fields(f), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorFilters)), params, 'DescribeTrafficMirrorFilters');
   return [list('trafficMirrorFilterSet', page.items, renderFilter), text('nextToken', page.nextToken)];
 }
 
@@ -481,21 +521,21 @@ function describeTrafficMirrorFilters(params: Params, { account }: Ec2Context): 
 function targetOf(account: Account, id: string): TargetRecord {
   checkId(id, 'tmt', 'TrafficMirrorTargetId');
   const target = account.targets.get(id);
-  if (!target) throw notFound('InvalidTrafficMirrorTargetId.NotFound', 'traffic mirror target', [id]);
+  if (!target) throw notFound(TARGET_NOT_FOUND, 'traffic mirror target', [id]);
   return target;
 }
 
 function filterOf(account: Account, id: string): FilterRecord {
   checkId(id, 'tmf', 'TrafficMirrorFilterId');
   const filter = account.filters.get(id);
-  if (!filter) throw notFound('InvalidTrafficMirrorFilterId.NotFound', 'traffic mirror filter', [id]);
+  if (!filter) throw notFound(FILTER_NOT_FOUND, 'traffic mirror filter', [id]);
   return filter;
 }
 
 function sessionOf(account: Account, id: string): SessionRecord {
   checkId(id, 'tms', 'TrafficMirrorSessionId');
   const session = account.sessions.get(id);
-  if (!session) throw notFound('InvalidTrafficMirrorSessionId.NotFound', 'traffic mirror session', [id]);
+  if (!session) throw notFound(SESSION_NOT_FOUND, 'traffic mirror session', [id]);
   return session;
 }
 
@@ -511,14 +551,14 @@ function checkTargetCapacity(account: Account, target: TargetRecord, networkInte
 }
 
 /**
- * Whether AWS lets two sessions of one ENI share a number is undocumented. The emulator refuses it,
- * because the number is the ENI's priority order and a duplicate would make that order ambiguous.
+ * Whether AWS lets two sessions of one ENI share a number is undocumented, so the emulator answers
+ * either way (seed `undocumented.duplicateSessionNumbers`). Refused, the message is deliberately
+ * plain: AWS documents no wording that a caller could rely on.
  */
 function checkSessionNumberFree(account: Account, networkInterfaceId: string, sessionNumber: number, except?: string): void {
+  if (account.undocumented.duplicateSessionNumbers === 'accept') return;
   const clash = account.sessionsOf(networkInterfaceId).find((s) => s.sessionNumber === sessionNumber && s.id !== except);
-  if (clash) {
-    throw invalidValue(`The session number ${sessionNumber} is already in use on network interface ${networkInterfaceId} (by ${clash.id}).`);
-  }
+  if (clash) throw invalidValue(`Invalid value '${sessionNumber}' for SessionNumber.`);
 }
 
 /** What makes two requests "the same" for ClientToken: every parameter but the token and DryRun. */
@@ -540,16 +580,19 @@ function createTrafficMirrorSession(params: Params, { account, faults }: Ec2Cont
   const tags = readTagSpecifications(params, 'traffic-mirror-session');
   const dryRun = dryRunRequested(params);
   const clientToken = optionalString(params, 'ClientToken');
+  // At most 64 ASCII characters: https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html
   if (clientToken !== undefined && (clientToken.length > 64 || !/^[\x20-\x7e]*$/.test(clientToken))) {
     throw invalidValue(`ClientToken must be at most 64 printable ASCII characters (got ${clientToken.length}).`);
   }
-  checkId(networkInterfaceId, 'eni', 'NetworkInterfaceId', 'InvalidNetworkInterfaceID.Malformed');
+  checkId(networkInterfaceId, 'eni', 'NetworkInterfaceId', 'InvalidNetworkInterfaceId.Malformed');
 
   const tokenKey = clientToken ? `CreateTrafficMirrorSession:${clientToken}` : undefined;
   const print = fingerprint(params);
   if (tokenKey && !dryRun) {
     const earlier = account.clientTokens.get(tokenKey);
-    if (earlier) {
+    // What a token means once its session is gone is undocumented: replay it, or create anew.
+    const forgotten = earlier && !account.sessions.has(earlier.session.id) && account.undocumented.clientTokenAfterDelete === 'create';
+    if (earlier && !forgotten) {
       if (earlier.fingerprint !== print) {
         throw new ApiError('IdempotentParameterMismatch', `The client token ${clientToken} was already used with different parameters.`);
       }
@@ -598,6 +641,7 @@ function createTrafficMirrorSession(params: Params, { account, faults }: Ec2Cont
     tags,
   };
   account.sessions.set(session.id, session);
+  faults.sessionCreated(session.id);
   if (tokenKey) account.clientTokens.set(tokenKey, { fingerprint: print, session: { ...session, tags: { ...session.tags } } });
   return [element('trafficMirrorSession', renderSession(session, account)), text('clientToken', clientToken)];
 }
@@ -638,10 +682,11 @@ function modifyTrafficMirrorSession(params: Params, { account }: Ec2Context): Ch
   return [element('trafficMirrorSession', renderSession(session, account))];
 }
 
-function deleteTrafficMirrorSession(params: Params, { account }: Ec2Context): Child[] {
+function deleteTrafficMirrorSession(params: Params, { account, faults }: Ec2Context): Child[] {
   const session = sessionOf(account, requiredString(params, 'TrafficMirrorSessionId'));
   if (dryRunRequested(params)) throw dryRunSucceeded();
   account.sessions.delete(session.id);
+  faults.sessionDeleted(session);
   return [text('trafficMirrorSessionId', session.id)];
 }
 
@@ -649,9 +694,9 @@ function deleteTrafficMirrorSession(params: Params, { account }: Ec2Context): Ch
 
 function taggable(account: Account, id: string): { tags: Tags } {
   const kinds: [string, Map<string, { tags: Tags }>, string, string][] = [
-    ['tms', account.sessions, 'InvalidTrafficMirrorSessionId.NotFound', 'traffic mirror session'],
-    ['tmt', account.targets, 'InvalidTrafficMirrorTargetId.NotFound', 'traffic mirror target'],
-    ['tmf', account.filters, 'InvalidTrafficMirrorFilterId.NotFound', 'traffic mirror filter'],
+    ['tms', account.sessions, SESSION_NOT_FOUND, 'traffic mirror session'],
+    ['tmt', account.targets, TARGET_NOT_FOUND, 'traffic mirror target'],
+    ['tmf', account.filters, FILTER_NOT_FOUND, 'traffic mirror filter'],
     ['eni', account.networkInterfaces, 'InvalidNetworkInterfaceID.NotFound', 'networkInterface'],
     ['i', account.instances, 'InvalidInstanceID.NotFound', 'instance'],
   ];

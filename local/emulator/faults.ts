@@ -1,5 +1,6 @@
 import { ApiError } from './errors.ts';
 import type { ParsedFaults } from './seed.ts';
+import type { SessionRecord } from './state.ts';
 
 /** Injected failures: throttling, eventual consistency, server errors and latency. */
 
@@ -58,6 +59,9 @@ export class FaultInjector {
   private readonly errorCalls = new Map<string, number>();
   /** Calls that named each instance / ENI id so far: eventual consistency ends after N of them. */
   private readonly namedCalls = new Map<string, number>();
+  /** Sessions created or deleted within the session lag, with when (clock and describe count). */
+  private readonly sessionChanges = new Map<string, { deleted?: SessionRecord; at: number; describe: number }>();
+  private sessionDescribes = 0;
 
   constructor(config: ParsedFaults, clock: Clock) {
     this.clock = clock;
@@ -124,6 +128,37 @@ export class FaultInjector {
     const before = this.namedCalls.get(id) ?? 0;
     this.namedCalls.set(id, before + 1);
     return before < this.config.invisibleForCalls || this.hiddenByAge(createdAt);
+  }
+
+  private get sessionLag(): boolean {
+    return this.config.sessionLagCalls > 0 || this.config.sessionLagMs > 0;
+  }
+
+  sessionCreated(id: string): void {
+    if (this.sessionLag) this.sessionChanges.set(id, { at: this.clock(), describe: this.sessionDescribes });
+  }
+
+  /** A session created and deleted within one lag was never seen: it stays unseen. */
+  sessionDeleted(session: SessionRecord): void {
+    if (!this.sessionLag) return;
+    const created = this.sessionChanges.get(session.id);
+    if (created && !created.deleted) this.sessionChanges.delete(session.id);
+    else this.sessionChanges.set(session.id, { deleted: { ...session, tags: { ...session.tags } }, at: this.clock(), describe: this.sessionDescribes });
+  }
+
+  /** What one DescribeTrafficMirrorSessions call sees of `sessions` (the account's, as they are). */
+  visibleSessions(sessions: SessionRecord[]): SessionRecord[] {
+    this.sessionDescribes += 1;
+    const lagging = (change: { at: number; describe: number }) =>
+      this.sessionDescribes - change.describe <= this.config.sessionLagCalls || this.clock() - change.at < this.config.sessionLagMs;
+    const hidden = new Set<string>();
+    const ghosts: SessionRecord[] = [];
+    for (const [id, change] of this.sessionChanges) {
+      if (!lagging(change)) this.sessionChanges.delete(id);
+      else if (change.deleted) ghosts.push(change.deleted);
+      else hidden.add(id);
+    }
+    return [...sessions.filter((s) => !hidden.has(s.id)), ...ghosts];
   }
 }
 

@@ -29,7 +29,6 @@ export {
   parseFaults,
   readSeedFile,
   SeedError,
-  DEFAULT_UNSUPPORTED_INSTANCE_TYPES,
 } from './seed.ts';
 export type { EmulatorSeed, ParsedEmulatorSeed, EmulatorFaults, ParsedFaults, InstanceSeed, NetworkInterfaceSeed, SessionSeed, TargetSeed } from './seed.ts';
 export { EmulatorStateError } from './state.ts';

@@ -34,12 +34,19 @@ export const INTERFACE_TYPES = [
 ] as const;
 
 /**
- * Instance types that cannot be mirror sources. AWS's guide used to publish a deny list (T2 and the
- * Xen-based previous generations) before switching to an allow list; this is that deny list.
+ * What EC2 leaves undocumented, answerable either way so that autotap is proven under both answers.
+ * - `clientTokenAfterDelete`: a CreateTrafficMirrorSession ClientToken used again, with the same
+ *   parameters, after its session was deleted: `replay` answers the original response (the deleted
+ *   session's id), `create` creates a new session.
+ * - `duplicateSessionNumbers`: a second session on one ENI with a number already used there:
+ *   `refuse` answers InvalidParameterValue, `accept` creates it.
  */
-export const DEFAULT_UNSUPPORTED_INSTANCE_TYPES = [
-  't1.*', 't2.*', 'm1.*', 'm2.*', 'm3.*', 'c1.*', 'c3.*', 'cc2.*', 'cr1.*', 'g2.*', 'hi1.*', 'hs1.*', 'i2.*', 'r3.*',
-];
+export const undocumentedSchema = z
+  .object({
+    clientTokenAfterDelete: z.enum(['replay', 'create']).default('replay'),
+    duplicateSessionNumbers: z.enum(['refuse', 'accept']).default('refuse'),
+  })
+  .strict();
 
 export const networkInterfaceSeedSchema = z
   .object({
@@ -169,6 +176,15 @@ export const faultsSchema = z
       .strict()
       .optional(),
     latencyMs: z.number().min(0).default(0),
+    /**
+     * Traffic mirror sessions are eventually consistent (EC2 API guide, "Eventual consistency":
+     * https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html): a created session
+     * is missing from its first N DescribeTrafficMirrorSessions calls, and a deleted one still shows
+     * in them. 0 answers at once, which is one of the answers EC2 may give.
+     */
+    sessionLagCalls: z.number().int().min(0).default(0),
+    /** The same window in milliseconds of the emulator's clock; a session is hidden while either lasts. */
+    sessionLagMs: z.number().min(0).default(0),
   })
   .strict();
 
@@ -186,11 +202,16 @@ export const emulatorSeedSchema = z
     secrets: z.array(secretSeedSchema).default([]),
     /** Custom EventBridge buses; the account's `default` bus always exists. */
     eventBuses: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, { message: 'expected an event bus name (letters, digits, . _ -)' })).default([]),
+    /**
+     * Types refused as mirror sources on top of those AWS refuses (src/mirroring/instance-types.ts,
+     * which always applies), for scenarios of a type AWS stops supporting.
+     */
     unsupportedInstanceTypes: z
       .array(z.string().regex(/^[a-z0-9.*?-]+$/, { message: 'expected an instance type or glob such as t2.* or m5.?large' }))
-      .default(DEFAULT_UNSUPPORTED_INSTANCE_TYPES),
+      .default([]),
+    undocumented: undocumentedSchema.default({ clientTokenAfterDelete: 'replay', duplicateSessionNumbers: 'refuse' }),
     accountSessionLimit: z.number().int().min(0).default(10_000),
-    faults: faultsSchema.default({ invisibleForCalls: 0, invisibleForMs: 0, latencyMs: 0 }),
+    faults: faultsSchema.default({ invisibleForCalls: 0, invisibleForMs: 0, latencyMs: 0, sessionLagCalls: 0, sessionLagMs: 0 }),
   })
   .strict()
   .superRefine((seed, ctx) => {

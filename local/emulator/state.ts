@@ -10,6 +10,7 @@ import {
   type SessionSeed,
   type TargetSeed,
 } from './seed.ts';
+import { supportsMirroring } from '../../src/mirroring/instance-types.ts';
 import { Queues } from './sqs.ts';
 import { Secrets } from './secrets.ts';
 
@@ -148,6 +149,8 @@ export class Account {
   readonly secrets: Secrets;
   /** `Action:token` → the request fingerprint and what the first request returned. */
   readonly clientTokens = new Map<string, { fingerprint: string; session: SessionRecord }>();
+  /** How the emulator answers what EC2 does not document (see seed.ts). */
+  undocumented: ParsedEmulatorSeed['undocumented'];
   private unsupported: RegExp[];
   private readonly now: () => number;
 
@@ -156,6 +159,7 @@ export class Account {
     this.accountId = seed.accountId;
     this.accountSessionLimit = seed.accountSessionLimit;
     this.unsupported = seed.unsupportedInstanceTypes.map(globToRegExp);
+    this.undocumented = { ...seed.undocumented };
     this.now = now;
     for (const eni of seed.networkInterfaces) this.addNetworkInterface(eni);
     for (const instance of seed.instances) this.addInstance(instance);
@@ -173,8 +177,9 @@ export class Account {
     this.unsupported = patterns.map(globToRegExp);
   }
 
+  /** AWS's published support (always), plus any types the scenario also refuses. */
   isUnsupportedInstanceType(instanceType: string): boolean {
-    return this.unsupported.some((pattern) => pattern.test(instanceType));
+    return !supportsMirroring(instanceType) || this.unsupported.some((pattern) => pattern.test(instanceType));
   }
 
   private defaultZone(): string {

@@ -13,7 +13,7 @@ import {
   type TrafficMirrorSession,
   type TrafficMirrorTarget,
 } from '@aws-sdk/client-ec2';
-import type { CreateSessionRequest, Instance, Session, Tags, Target, TargetKind } from '../mirroring/types.ts';
+import { INSTANCE_TAG, MANAGED_TAG, type CreateSessionRequest, type Instance, type Session, type Tags, type Target, type TargetKind } from '../mirroring/types.ts';
 
 /** EC2 accepts at most 200 values in one filter. */
 const FILTER_VALUES_PER_CALL = 200;
@@ -221,16 +221,29 @@ export async function describeAllSessions(client = ec2Client()): Promise<Session
   return found;
 }
 
+/** autotap's own sessions carry its tag; EC2 documents no tag filter for sessions, so code matches it. */
+const isManaged = (session: Session): boolean => session.tags[MANAGED_TAG] === 'true';
+
 /**
- * Sessions autotap created for one instance, found by the description it gives them: EC2 offers no
- * tag filter on sessions, and a terminated instance no longer lists its ENIs.
+ * Sessions autotap created for one instance (a terminated instance no longer lists its ENIs). The
+ * `description` filter with the exact description autotap gives them narrows it to one call: an
+ * exact value is what every EC2 filter matches (API reference, Filter), no wildcard is involved.
+ * The tags are checked in code too, so a session of another tool that copied the description is
+ * never taken for autotap's; a session whose description a person changed is left to reconcile,
+ * which finds autotap's sessions by tag.
  */
-export function describeSessionsOfInstance(instanceId: string, client = ec2Client()): Promise<Session[]> {
-  return describeSessionsBy('description', [`autotap: ${instanceId}`], client);
+export async function describeSessionsOfInstance(instanceId: string, client = ec2Client()): Promise<Session[]> {
+  const described = await describeSessionsBy('description', [`autotap: ${instanceId}`], client);
+  return described.filter((s) => isManaged(s) && s.tags[INSTANCE_TAG] === instanceId);
 }
 
-export function describeAllManagedSessions(client = ec2Client()): Promise<Session[]> {
-  return describeSessionsBy('description', ['autotap: *'], client);
+/**
+ * Every session autotap manages: all sessions of the account, paginated, with autotap's tag matched
+ * in code. No AWS page documents wildcards in the traffic mirror describe filters, so a
+ * `description` of `autotap: *` could match nothing but a literal `*`.
+ */
+export async function describeAllManagedSessions(client = ec2Client()): Promise<Session[]> {
+  return (await describeAllSessions(client)).filter(isManaged);
 }
 
 export interface InterfaceStandingRecord {

@@ -1,12 +1,12 @@
 import type { MirroringConfig } from '../config/schema.ts';
-import { attachInterface, type AttachPorts } from './attach.ts';
+import { attachInterface, unconfirmedCreates, type AttachPorts } from './attach.ts';
 import { classifyEc2Error, isSessionGone, RetryableError } from './errors.ts';
-import { publicAction, type ReconcileAction } from './reconcile.ts';
+import { publicAction, SESSION_NUMBER_TAKEN, type ReconcileAction } from './reconcile.ts';
 import type { Session } from './types.ts';
 
 export interface ApplyPorts extends AttachPorts {
   deleteSession(trafficMirrorSessionId: string): Promise<void>;
-  modifySession(trafficMirrorSessionId: string, change: { trafficMirrorTargetId?: string; trafficMirrorFilterId?: string }): Promise<Session>;
+  modifySession(trafficMirrorSessionId: string, change: { trafficMirrorTargetId?: string; trafficMirrorFilterId?: string; sessionNumber?: number }): Promise<Session>;
 }
 
 export type AppliedOutcome = 'created' | 'deleted' | 'modified' | 'already-mirrored' | 'skipped' | 'failed' | 'planned';
@@ -32,7 +32,23 @@ export async function applyActions(actions: readonly ReconcileAction[], config: 
     }
   };
   await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, actions.length) }, worker));
+  await createAgainWhereUnconfirmed(actions, applied, config, ports);
   return applied;
+}
+
+/**
+ * Creates are confirmed in one batch per slice: a session no describe shows was replayed from a
+ * token whose session was deleted, so that ENI is attached again with the next token generation
+ * (and confirmed on its own, a rare path).
+ */
+async function createAgainWhereUnconfirmed(actions: readonly ReconcileAction[], applied: AppliedAction[], config: MirroringConfig, ports: ApplyPorts): Promise<void> {
+  const unconfirmed = new Set((await unconfirmedCreates(applied, ports)).map((r) => r.trafficMirrorSessionId));
+  for (const [index, result] of applied.entries()) {
+    const action = actions[index];
+    if (!unconfirmed.has(result.trafficMirrorSessionId) || !action?.attachment) continue;
+    const again = await attachInterface(action.attachment, config, ports, { generation: 1 });
+    applied[index] = { ...result, ...again, outcome: again.outcome };
+  }
 }
 
 async function applyOne(action: ReconcileAction, config: MirroringConfig, ports: ApplyPorts, dryRun: boolean): Promise<AppliedAction> {
@@ -43,9 +59,8 @@ async function applyOne(action: ReconcileAction, config: MirroringConfig, ports:
     switch (action.action) {
       case 'create': {
         if (!action.attachment) return { ...shown, outcome: 'failed', reason: 'no-attachment-planned' };
-        const result = await attachInterface(action.attachment, config, ports);
-        const outcome = result.outcome === 'created' || result.outcome === 'already-mirrored' || result.outcome === 'failed' ? result.outcome : 'skipped';
-        return { ...shown, ...result, outcome, reason: result.reason ?? shown.reason };
+        const result = await attachInterface(action.attachment, config, ports, { confirm: false });
+        return { ...shown, ...result, outcome: result.outcome, reason: result.reason ?? shown.reason };
       }
       case 'delete':
         await ports.deleteSession(action.trafficMirrorSessionId ?? '');
@@ -54,6 +69,8 @@ async function applyOne(action: ReconcileAction, config: MirroringConfig, ports:
         const change = {
           ...(action.trafficMirrorTargetId ? { trafficMirrorTargetId: action.trafficMirrorTargetId } : {}),
           ...(action.trafficMirrorFilterId ? { trafficMirrorFilterId: action.trafficMirrorFilterId } : {}),
+          // Only a move off a taken number changes it: the action's number is otherwise the current one.
+          ...(action.sessionNumber !== undefined && action.reason?.split(',').includes(SESSION_NUMBER_TAKEN) ? { sessionNumber: action.sessionNumber } : {}),
         };
         await ports.modifySession(action.trafficMirrorSessionId ?? '', change);
         return { ...shown, outcome: 'modified' };

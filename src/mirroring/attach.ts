@@ -7,27 +7,47 @@ import { INSTANCE_TAG, MANAGED_TAG, type Attachment, type CreateSessionRequest, 
 export interface AttachPorts {
   createSession(request: CreateSessionRequest): Promise<Session>;
   describeSessionsOfInterfaces(networkInterfaceIds: string[]): Promise<Session[]>;
+  /** Waits between the describes that look for a new session (eventual consistency). */
+  sleep?(ms: number): Promise<void>;
 }
 
-/** Bounds the re-picks after a target filled up or a number was taken by a concurrent writer. */
+/** Bounds the re-picks after a target filled up, a number was taken or a token replayed a deleted session. */
 export const MAX_ATTACH_ATTEMPTS = 5;
+
+/**
+ * Pauses before each describe that looks for a session just created. EC2's describes are eventually
+ * consistent (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html): a session
+ * still missing after these (3.6 s in all) was not created by this call but replayed from a token
+ * whose session has been deleted since.
+ */
+export const VERIFY_PAUSES_MS = [0, 400, 1200, 2000];
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Attaches one session as decided by the plan. Throttling and not-yet-visible ENIs are thrown as
  * RetryableError for the state machine to retry with backoff; a target that filled up meanwhile
- * moves to the next candidate; a number taken meanwhile is picked again from a fresh describe.
+ * moves to the next candidate; a number taken meanwhile is picked again from a fresh describe. A
+ * session is reported `created` only once a describe shows it.
  */
-export async function attachInterface(attachment: Attachment, config: MirroringConfig, ports: AttachPorts): Promise<EniResult> {
+export async function attachInterface(
+  attachment: Attachment,
+  config: MirroringConfig,
+  ports: AttachPorts,
+  options: AttachOptions = {},
+): Promise<EniResult> {
   const base = { instanceId: attachment.instanceId, networkInterfaceId: attachment.networkInterfaceId };
   const targets = [attachment.trafficMirrorTargetId, ...attachment.alternativeTargetIds];
   let sessionNumber = attachment.sessionNumber;
+  let generation = options.generation ?? 0;
 
   for (let attempt = 0; attempt < MAX_ATTACH_ATTEMPTS; attempt += 1) {
     const trafficMirrorTargetId = targets[0];
     if (!trafficMirrorTargetId) return { ...base, outcome: 'skipped', reason: 'target-full' };
     const decided = { sessionNumber, trafficMirrorTargetId };
+    let session: Session;
     try {
-      const session = await ports.createSession({
+      session = await ports.createSession({
         networkInterfaceId: attachment.networkInterfaceId,
         trafficMirrorTargetId,
         trafficMirrorFilterId: attachment.trafficMirrorFilterId,
@@ -36,10 +56,15 @@ export async function attachInterface(attachment: Attachment, config: MirroringC
         virtualNetworkId: config.virtualNetworkId,
         description: `autotap: ${attachment.instanceId}`,
         tags: { [MANAGED_TAG]: 'true', [INSTANCE_TAG]: attachment.instanceId },
-        clientToken: sessionClientToken({ ...attachment, ...decided }),
+        clientToken: sessionClientToken({
+          ...attachment,
+          ...decided,
+          packetLength: config.packetLength,
+          virtualNetworkId: config.virtualNetworkId,
+          generation,
+        }),
         dryRun: attachment.dryRun,
       });
-      return { ...base, outcome: 'created', ...decided, trafficMirrorSessionId: session.trafficMirrorSessionId };
     } catch (error) {
       const verdict = classifyEc2Error(error as Error);
       const message = `${(error as Error).name}: ${(error as Error).message}`;
@@ -54,37 +79,85 @@ export async function attachInterface(attachment: Attachment, config: MirroringC
           return { ...base, outcome: 'failed', reason: verdict.reason, ...decided };
         case 'next-target':
           targets.shift();
-          break;
+          continue;
         case 'repick-number': {
-          const sessions = await describeAgain(attachment.networkInterfaceId, ports);
+          // EC2 documents no error for a number already used on the ENI: any invalid value is
+          // checked against the ENI's sessions, whatever its message says.
+          const sessions = await describeAgain([attachment.networkInterfaceId], ports);
           const ours = sessions.find((s) => s.tags[MANAGED_TAG] === 'true');
-          if (ours) {
-            return {
-              ...base,
-              outcome: 'already-mirrored',
-              sessionNumber: ours.sessionNumber,
-              trafficMirrorSessionId: ours.trafficMirrorSessionId,
-              trafficMirrorTargetId: ours.trafficMirrorTargetId,
-            };
+          if (ours) return alreadyMirrored(base, ours);
+          if (!sessions.some((s) => s.sessionNumber === sessionNumber)) {
+            return { ...base, outcome: 'failed', reason: (error as Error).name, ...decided };
           }
           const next = pickSessionNumber(sessions.map((s) => s.sessionNumber), config.sessionNumber);
           if ('reason' in next) return { ...base, outcome: 'skipped', reason: next.reason };
           sessionNumber = next.sessionNumber;
-          break;
+          continue;
         }
       }
     }
+    if (options.confirm === false || (await sessionShows(session.trafficMirrorSessionId, attachment.networkInterfaceId, ports))) {
+      return { ...base, outcome: 'created', ...decided, trafficMirrorSessionId: session.trafficMirrorSessionId };
+    }
+    generation += 1;
   }
   return { ...base, outcome: 'failed', reason: 'attach-attempts-exhausted', sessionNumber };
 }
 
+export interface AttachOptions {
+  /** false: the caller confirms the session in a batch (confirmCreated) instead of one describe here. */
+  confirm?: boolean;
+  /** Token generation to start from: one more than a create whose session did not show. */
+  generation?: number;
+}
+
+/**
+ * The created results whose session no describe shows, after the same waits as one attach: their
+ * token replayed a deleted session. One describe per 200 ENIs instead of one per create.
+ */
+export async function unconfirmedCreates<R extends Pick<EniResult, 'networkInterfaceId' | 'trafficMirrorSessionId'> & { outcome: string }>(
+  results: readonly R[],
+  ports: AttachPorts,
+): Promise<R[]> {
+  const sleep = ports.sleep ?? realSleep;
+  let pending = results.filter((r) => r.outcome === 'created' && r.trafficMirrorSessionId);
+  for (const pause of VERIFY_PAUSES_MS) {
+    if (pending.length === 0) break;
+    if (pause > 0) await sleep(pause);
+    const shown = new Set((await describeAgain([...new Set(pending.map((r) => r.networkInterfaceId))], ports)).map((s) => s.trafficMirrorSessionId));
+    pending = pending.filter((r) => !shown.has(r.trafficMirrorSessionId ?? ''));
+  }
+  return pending;
+}
+
+function alreadyMirrored(base: { instanceId: string; networkInterfaceId: string }, ours: Session): EniResult {
+  return {
+    ...base,
+    outcome: 'already-mirrored',
+    sessionNumber: ours.sessionNumber,
+    trafficMirrorSessionId: ours.trafficMirrorSessionId,
+    trafficMirrorTargetId: ours.trafficMirrorTargetId,
+  };
+}
+
+/** Whether the session a create answered with exists, allowing describes the time to catch up. */
+async function sessionShows(trafficMirrorSessionId: string, networkInterfaceId: string, ports: AttachPorts): Promise<boolean> {
+  const sleep = ports.sleep ?? realSleep;
+  for (const pause of VERIFY_PAUSES_MS) {
+    if (pause > 0) await sleep(pause);
+    const sessions = await describeAgain([networkInterfaceId], ports);
+    if (sessions.some((s) => s.trafficMirrorSessionId === trafficMirrorSessionId)) return true;
+  }
+  return false;
+}
+
 /** The re-pick's describe is throttled like any other call: the state machine retries it with backoff. */
-async function describeAgain(networkInterfaceId: string, ports: AttachPorts): Promise<Session[]> {
+async function describeAgain(networkInterfaceIds: string[], ports: AttachPorts): Promise<Session[]> {
   try {
-    return await ports.describeSessionsOfInterfaces([networkInterfaceId]);
+    return await ports.describeSessionsOfInterfaces(networkInterfaceIds);
   } catch (error) {
     const verdict = classifyEc2Error(error as Error);
-    if (verdict.action === 'retry') throw new RetryableError(verdict.error, `${networkInterfaceId}: ${(error as Error).name}`);
+    if (verdict.action === 'retry') throw new RetryableError(verdict.error, `${networkInterfaceIds.join(', ')}: ${(error as Error).name}`);
     throw error;
   }
 }

@@ -27,10 +27,11 @@ const FAILURES: Record<string, string> = {
   TrafficMirrorSessionLimitExceeded: 'account-session-limit',
   IdempotentParameterMismatch: 'idempotent-parameter-mismatch',
   UnauthorizedOperation: 'unauthorized',
-  'InvalidTrafficMirrorTargetId.NotFound': 'target-not-found',
+  // As AWS's error-code reference spells them, and as they are also seen in the wild.
   InvalidTrafficMirrorTargetNoFound: 'target-not-found',
+  'InvalidTrafficMirrorTargetId.NotFound': 'target-not-found',
+  InvalidTrafficMirrorFilterNotFound: 'filter-not-found',
   'InvalidTrafficMirrorFilterId.NotFound': 'filter-not-found',
-  'InvalidTrafficMirrorFilterNotFound': 'filter-not-found',
 };
 
 export function classifyEc2Error(error: { name?: string; message?: string; $fault?: string; $metadata?: { httpStatusCode?: number } }): Ec2ErrorClass {
@@ -41,10 +42,9 @@ export function classifyEc2Error(error: { name?: string; message?: string; $faul
   const skip = SKIPS[name];
   if (skip) return { action: 'skip', reason: skip };
   if (TARGET_FULL.has(name)) return { action: 'next-target' };
-  // EC2 does not document a code for a number already used on the ENI; what it says is matched instead.
-  if (name === 'InvalidParameterValue' && /session ?number/i.test(error.message ?? '') && /(in use|already|exists)/i.test(error.message ?? '')) {
-    return { action: 'repick-number' };
-  }
+  // EC2 documents no error for a number already used on the ENI, and no wording: the caller checks
+  // the ENI's sessions on any invalid value, whatever the message says.
+  if (name === 'InvalidParameterValue') return { action: 'repick-number' };
   const failure = FAILURES[name];
   if (failure) return { action: 'fail', reason: failure };
   if (UNAVAILABLE.has(name) || error.$fault === 'server' || (error.$metadata?.httpStatusCode ?? 0) >= 500) {

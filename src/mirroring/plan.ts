@@ -16,8 +16,11 @@ export interface InterfacePlanInput {
   interfaceSessions: Session[];
   /** Every session on the candidate targets, to know their load. */
   targetSessions: Session[];
-  /** Every mirror target of the account. */
-  accountTargets: Target[];
+  /**
+   * Every mirror target of the account; undefined when they were not described (no ENI to plan),
+   * so that no configured target is claimed missing without EC2 having said so.
+   */
+  accountTargets: Target[] | undefined;
   dryRun: boolean;
 }
 
@@ -37,11 +40,10 @@ export interface InterfacePlan {
  */
 export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
   const { config } = input;
-  const { targets, missing } = candidateTargets(config, input.accountTargets);
+  const accountTargets = input.accountTargets ?? [];
+  const { targets, missing } = candidateTargets(config, accountTargets);
   const autotapTargetIds = new Set(targets.map((t) => t.trafficMirrorTargetId));
-  const targetInterfaceIds = new Set(
-    input.accountTargets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])),
-  );
+  const targetInterfaceIds = new Set(accountTargets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])));
   const sessionsByEni = new Map<string, Session[]>();
   for (const s of input.interfaceSessions) {
     sessionsByEni.set(s.networkInterfaceId, [...(sessionsByEni.get(s.networkInterfaceId) ?? []), s]);
@@ -103,5 +105,5 @@ export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
       dryRun: input.dryRun,
     });
   }
-  return { results, attachments, missingTargets: missing };
+  return { results, attachments, missingTargets: input.accountTargets ? missing : [] };
 }

@@ -1,5 +1,6 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import { planInterfaces } from './plan.ts';
+import { pickSessionNumber } from './session-numbers.ts';
 import { decideScope } from './scope.ts';
 import { candidateTargets, chooseTarget, targetLoads } from './targets.ts';
 import { MANAGED_TAG, type Attachment, type Instance, type NetworkInterface, type Session, type Target } from './types.ts';
@@ -47,6 +48,9 @@ export interface ReconcileSlice {
   /** Every session on the candidate targets, for their load. */
   targetSessions: Session[];
 }
+
+/** Reason of a `modify` that moves autotap's session off a number another session of its ENI uses. */
+export const SESSION_NUMBER_TAKEN = 'session-number-taken';
 
 const GONE = new Set(['shutting-down', 'terminated']);
 const STOPPED = new Set(['stopping', 'stopped']);
@@ -121,6 +125,16 @@ export function planReconcile(slice: ReconcileSlice): ReconcileAction[] {
     if (session.trafficMirrorFilterId !== config.filterId) {
       change.trafficMirrorFilterId = config.filterId;
       reasons.push('filter-changed');
+    }
+    // Whether EC2 accepts two sessions of one number on an ENI is undocumented; if it did, the
+    // order between them would be ambiguous, so autotap's session moves to a free number.
+    const othersOnEni = slice.sessions.filter((s) => s.networkInterfaceId === session.networkInterfaceId && s.trafficMirrorSessionId !== session.trafficMirrorSessionId);
+    if (othersOnEni.some((s) => s.sessionNumber === session.sessionNumber)) {
+      const free = pickSessionNumber(othersOnEni.map((s) => s.sessionNumber), config.sessionNumber);
+      if ('sessionNumber' in free) {
+        change.sessionNumber = free.sessionNumber;
+        reasons.push(SESSION_NUMBER_TAKEN);
+      }
     }
     if (reasons.length > 0) actions.push({ ...base, ...change, action: 'modify', reason: reasons.join(',') });
   }

@@ -46,11 +46,14 @@ export async function resolveInterfaces(
   const eniIds = instances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId));
 
   let interfaceSessions: Session[] = [];
-  let accountTargets: Target[] = [];
+  // Not described when there is no ENI: then nothing may be said of the targets either.
+  let accountTargets: Target[] | undefined;
   let targetSessions: Session[] = [];
   if (eniIds.length > 0) {
-    [interfaceSessions, accountTargets] = await Promise.all([ports.describeSessionsOfInterfaces(eniIds), ports.describeTargets()]);
-    const targetIds = limitedTargetIds(candidateTargets(config, accountTargets).targets);
+    let described: Target[];
+    [interfaceSessions, described] = await Promise.all([ports.describeSessionsOfInterfaces(eniIds), ports.describeTargets()]);
+    accountTargets = described;
+    const targetIds = limitedTargetIds(candidateTargets(config, described).targets);
     targetSessions = targetIds.length > 0 ? await ports.describeSessionsOfTargets(targetIds) : [];
   }
 

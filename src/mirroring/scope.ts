@@ -1,4 +1,5 @@
 import type { MirroringConfig } from '../config/schema.ts';
+import { supportsMirroring } from './instance-types.ts';
 import type { Instance, NetworkInterface, SkipReason, Tags } from './types.ts';
 
 type Scope = MirroringConfig['scope'];
@@ -28,6 +29,8 @@ export function decideScope(
   if (!Object.entries(scope.includeTags).every(([key, value]) => matches(instance.tags, key, value))) return 'out-of-scope';
   if (Object.entries(scope.excludeTags).some(([key, value]) => matches(instance.tags, key, value))) return 'excluded-by-tag';
   if (eni.interfaceType !== 'interface') return 'interface-type';
+  // Known before trying: AWS publishes the types it refuses (and still answers NetworkInterfaceNotSupported).
+  if (!supportsMirroring(instance.instanceType)) return 'unsupported';
   if (targetInterfaceIds.has(eni.networkInterfaceId)) return 'is-mirror-target';
   return null;
 }

@@ -84,10 +84,12 @@ export type TargetChoice =
 /**
  * Targets in the ENI's zone first (cross-zone mirroring costs data transfer; `same-only` forbids
  * it). Within a zone group, unlimited targets (NLB, GWLB endpoint) come before limited ones (ENI
- * targets fill after 10 or 100 sources) and ENIs are spread over them by a stable hash of the ENI
- * (rendezvous hashing: even, no describe needed, and the same answer for duplicate executions);
- * limited targets go least loaded first, ties by id. `loads` is updated with the choice so a batch
- * spreads over limited targets too.
+ * targets fill after 10 or 100 sources). Within each, every ENI has its own order of the targets
+ * by a stable hash (rendezvous hashing: even, no describe needed) and takes the first that has
+ * room. The order depends on nothing but the ENI and the target ids, so the `running` event, the
+ * attach event and reconcile, asking at the same moment, choose the same target for an ENI, and
+ * so send the same ClientToken. `loads` is updated with the choice so a batch fills limited
+ * targets as they go.
  */
 export function chooseTarget(
   availabilityZone: string,
@@ -105,13 +107,12 @@ export function chooseTarget(
   const limited = (t: Target) => Number(t.maxSources !== undefined);
   const ranked = allowed
     .filter(hasRoom)
-    .map((t) => ({ t, w: t.maxSources === undefined ? weight(networkInterfaceId, t.trafficMirrorTargetId) : '' }))
+    .map((t) => ({ t, w: weight(networkInterfaceId, t.trafficMirrorTargetId) }))
     .sort(
       (a, b) =>
         Number(!sameZone(a.t)) - Number(!sameZone(b.t)) ||
         limited(a.t) - limited(b.t) ||
         (a.w > b.w ? -1 : a.w < b.w ? 1 : 0) ||
-        loadOf(a.t) - loadOf(b.t) ||
         byTargetId(a.t, b.t),
     )
     .map(({ t }) => t);

@@ -42,7 +42,7 @@ describe('a quick benchmark run', () => {
 
   it('derives the bounds and transitions from the run', () => {
     const { time, params, transitions, scenario, executions } = results.mirroring;
-    expect(time.createsNeeded).toBe(scenario.enis.eligible + scenario.enis.unsupported);
+    expect(time.createsNeeded).toBe(scenario.enis.eligible);
     expect(time.mutateBoundSeconds).toBe(throttleBoundSeconds(time.createsNeeded, params.mutate));
     expect(time.describeBoundSeconds).toBe(throttleBoundSeconds(describesNeeded(executions.total), params.describe));
     expect(time.modelSeconds).toBeCloseTo(time.realSeconds * params.scale, 6);

@@ -81,8 +81,20 @@ describe('DescribeInstances', () => {
       (await client.send(new DescribeInstancesCommand({ Filters: filters }))).Reservations?.flatMap((r) => r.Instances?.map((i) => i.InstanceId)) ?? [];
     expect(await ids([{ Name: 'tag:Name', Values: ['web'] }])).toEqual(['i-web1', 'i-web2']);
     expect(await ids([{ Name: 'tag:Name', Values: ['web'] }, { Name: 'instance-state-name', Values: ['running'] }])).toEqual(['i-web1']);
-    expect(await ids([{ Name: 'instance-type', Values: ['t2.*', 'c5n.*'] }])).toEqual(['i-old', 'i-hpc']);
+    expect(await ids([{ Name: 'instance-type', Values: ['t2.micro', 'c5n.18xlarge'] }])).toEqual(['i-old', 'i-hpc']);
     expect(await ids([{ Name: 'tag:env', Values: ['staging'] }])).toEqual([]);
+  });
+
+  test('wildcards match only in the filters AWS documents them for (tags); elsewhere * is a character', async () => {
+    emulator = await startEmulator(baseSeed());
+    const client = ec2Client(emulator);
+    const ids = async (filters: { Name: string; Values: string[] }[]) =>
+      (await client.send(new DescribeInstancesCommand({ Filters: filters }))).Reservations?.flatMap((r) => r.Instances?.map((i) => i.InstanceId)) ?? [];
+    expect(await ids([{ Name: 'tag:Name', Values: ['w*'] }])).toEqual(['i-web1', 'i-web2']);
+    expect(await ids([{ Name: 'tag:Name', Values: ['we?'] }])).toEqual(['i-web1', 'i-web2']);
+    expect(await ids([{ Name: 'instance-type', Values: ['t2.*', 'c5n.*'] }])).toEqual([]);
+    const enis = await client.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'network-interface-id', Values: ['eni-web*'] }] }));
+    expect(enis.NetworkInterfaces).toEqual([]);
   });
 
   test('an unknown filter name is InvalidParameterValue naming the filter', async () => {
@@ -158,7 +170,12 @@ describe('DescribeTrafficMirrorSessions', () => {
     expect(await count('traffic-mirror-target-id', ['tmt-a'])).toBe(6);
     expect(await count('traffic-mirror-filter-id', ['tmf-2'])).toBe(6);
     expect(await count('session-number', ['2'])).toBe(4);
-    expect(await count('description', ['session 1*'])).toBe(4);
+    expect(await count('description', ['session 1'])).toBe(1);
+    // No AWS page documents wildcards for this call: `*` matches only a literal `*`.
+    expect(await count('description', ['session 1*'])).toBe(0);
+    expect(await count('session-number', ['?'])).toBe(0);
+    const tag = await failure(client.send(new DescribeTrafficMirrorSessionsCommand({ Filters: [{ Name: 'tag:autotap:managed', Values: ['true'] }] })));
+    expect(tag.name).toBe('InvalidParameterValue');
     const one = await client.send(new DescribeTrafficMirrorSessionsCommand({ Filters: [{ Name: 'network-interface-id', Values: ['eni-5'] }] }));
     expect(one.TrafficMirrorSessions?.[0]).toMatchObject({
       NetworkInterfaceId: 'eni-5',
@@ -194,10 +211,10 @@ describe('DescribeTrafficMirrorSessions', () => {
     expect(bad.name).toBe('InvalidPaginationToken');
   });
 
-  test('an unknown session id is InvalidTrafficMirrorSessionId.NotFound', async () => {
+  test('an unknown session id is InvalidTrafficMirrorSessionNotFound', async () => {
     emulator = await manySessions();
     const error = await failure(ec2Client(emulator).send(new DescribeTrafficMirrorSessionsCommand({ TrafficMirrorSessionIds: ['tms-0123456789abcdef0'] })));
-    expect(error.name).toBe('InvalidTrafficMirrorSessionId.NotFound');
+    expect(error.name).toBe('InvalidTrafficMirrorSessionNotFound');
   });
 });
 
@@ -213,13 +230,15 @@ describe('DescribeTrafficMirrorTargets and Filters', () => {
     expect(byId['tmt-gwlbe']?.GatewayLoadBalancerEndpointId).toMatch(/^vpce-/);
   });
 
-  test('targets filter by tag and id; unknown ids are NotFound', async () => {
+  test('targets filter by their documented filters and id (no tag filter); unknown ids are NotFound', async () => {
     emulator = await startEmulator(baseSeed());
     const client = ec2Client(emulator);
-    const tagged = await client.send(new DescribeTrafficMirrorTargetsCommand({ Filters: [{ Name: 'tag:Name', Values: ['inspection'] }] }));
-    expect(tagged.TrafficMirrorTargets?.map((t) => t.TrafficMirrorTargetId)).toEqual(['tmt-gwlbe']);
+    const byId = await client.send(new DescribeTrafficMirrorTargetsCommand({ Filters: [{ Name: 'traffic-mirror-target-id', Values: ['tmt-gwlbe'] }] }));
+    expect(byId.TrafficMirrorTargets?.map((t) => t.TrafficMirrorTargetId)).toEqual(['tmt-gwlbe']);
+    const tagged = await failure(client.send(new DescribeTrafficMirrorTargetsCommand({ Filters: [{ Name: 'tag:Name', Values: ['inspection'] }] })));
+    expect(tagged.name).toBe('InvalidParameterValue');
     const error = await failure(client.send(new DescribeTrafficMirrorTargetsCommand({ TrafficMirrorTargetIds: ['tmt-zzz'] })));
-    expect(error.name).toBe('InvalidTrafficMirrorTargetId.NotFound');
+    expect(error.name).toBe('InvalidTrafficMirrorTargetNoFound');
   });
 
   test('filters are listed and looked up by id', async () => {
@@ -228,6 +247,6 @@ describe('DescribeTrafficMirrorTargets and Filters', () => {
     const out = await client.send(new DescribeTrafficMirrorFiltersCommand({ TrafficMirrorFilterIds: ['tmf-2'] }));
     expect(out.TrafficMirrorFilters?.map((f) => f.TrafficMirrorFilterId)).toEqual(['tmf-2']);
     const error = await failure(client.send(new DescribeTrafficMirrorFiltersCommand({ TrafficMirrorFilterIds: ['tmf-9'] })));
-    expect(error.name).toBe('InvalidTrafficMirrorFilterId.NotFound');
+    expect(error.name).toBe('InvalidTrafficMirrorFilterNotFound');
   });
 });

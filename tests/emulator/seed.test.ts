@@ -26,7 +26,9 @@ describe('seed validation', () => {
     expect(seed.region).toBe('us-east-1');
     expect(seed.accountId).toBe('123456789012');
     expect(seed.accountSessionLimit).toBe(10_000);
-    expect(seed.unsupportedInstanceTypes).toContain('t2.*');
+    expect(seed.unsupportedInstanceTypes).toEqual([]);
+    expect(seed.undocumented).toEqual({ clientTokenAfterDelete: 'replay', duplicateSessionNumbers: 'refuse' });
+    expect(seed.faults).toMatchObject({ sessionLagCalls: 0, sessionLagMs: 0 });
   });
 
   test('bad ids and values name the field', () => {

@@ -92,8 +92,8 @@ describe('CreateTrafficMirrorSession', () => {
     const { client } = await start();
     const cases: [Partial<CreateTrafficMirrorSessionCommandInput>, string][] = [
       [{ NetworkInterfaceId: 'eni-gone' }, 'InvalidNetworkInterfaceID.NotFound'],
-      [{ TrafficMirrorTargetId: 'tmt-gone' }, 'InvalidTrafficMirrorTargetId.NotFound'],
-      [{ TrafficMirrorFilterId: 'tmf-gone' }, 'InvalidTrafficMirrorFilterId.NotFound'],
+      [{ TrafficMirrorTargetId: 'tmt-gone' }, 'InvalidTrafficMirrorTargetNoFound'],
+      [{ TrafficMirrorFilterId: 'tmf-gone' }, 'InvalidTrafficMirrorFilterNotFound'],
     ];
     for (const [over, code] of cases) {
       const error = await failure(client.send(new CreateTrafficMirrorSessionCommand(request(over))));
@@ -115,8 +115,14 @@ describe('CreateTrafficMirrorSession', () => {
     await client.send(new CreateTrafficMirrorSessionCommand(request({ SessionNumber: 7 })));
     const error = await failure(client.send(new CreateTrafficMirrorSessionCommand(request({ SessionNumber: 7, TrafficMirrorTargetId: 'tmt-gwlbe' }))));
     expect(error.name).toBe('InvalidParameterValue');
-    expect(error.message).toMatch(/session number 7 is already in use on network interface eni-web1/);
     await client.send(new CreateTrafficMirrorSessionCommand(request({ NetworkInterfaceId: 'eni-web2', SessionNumber: 7 })));
+  });
+
+  test('a session number already used on the ENI is accepted when the scenario answers so (undocumented)', async () => {
+    const { emulator, client } = await start({ ...baseSeed(), undocumented: { duplicateSessionNumbers: 'accept' } });
+    await client.send(new CreateTrafficMirrorSessionCommand(request({ SessionNumber: 7 })));
+    await client.send(new CreateTrafficMirrorSessionCommand(request({ SessionNumber: 7, TrafficMirrorTargetId: 'tmt-gwlbe' })));
+    expect(emulator.sessions().map((s) => s.sessionNumber)).toEqual([7, 7]);
   });
 
   test('an ENI target takes maxSources distinct sources; more sessions of a known source still fit', async () => {
@@ -174,11 +180,35 @@ describe('CreateTrafficMirrorSession', () => {
     expect(target.message).toContain('tmt-eni');
   });
 
-  test('the unsupported type list is configurable with globs', async () => {
+  test('a scenario may refuse more types with globs, never fewer than AWS', async () => {
     const { client } = await start({ ...baseSeed(), unsupportedInstanceTypes: ['m5.?arge'] });
     const error = await failure(client.send(new CreateTrafficMirrorSessionCommand(request())));
     expect(error.name).toBe('NetworkInterfaceNotSupported');
-    await client.send(new CreateTrafficMirrorSessionCommand(request({ NetworkInterfaceId: 'eni-old' })));
+    const old = await failure(client.send(new CreateTrafficMirrorSessionCommand(request({ NetworkInterfaceId: 'eni-old' }))));
+    expect(old.name).toBe('NetworkInterfaceNotSupported');
+  });
+
+  test.each([
+    ['m8g.large', false],
+    ['c8g.xlarge', false],
+    ['r8g.2xlarge', false],
+    ['x8g.large', false],
+    ['m5.metal', false],
+    ['c6g.metal', false],
+    ['t2.micro', false],
+    ['m3.medium', false],
+    ['m6i.large', false],
+    ['c4.large', true],
+    ['i3.large', true],
+    ['m5.large', true],
+    ['c6g.large', true],
+    ['t3.micro', true],
+  ])('AWS published support for %s as a source: %s', async (instanceType, supported) => {
+    const seed = baseSeed();
+    const { client } = await start({ ...seed, instances: [...(seed.instances ?? []), { id: 'i-probe', instanceType, networkInterfaces: [{ id: 'eni-probe' }] }] });
+    const attempt = client.send(new CreateTrafficMirrorSessionCommand(request({ NetworkInterfaceId: 'eni-probe' })));
+    if (supported) await attempt;
+    else expect((await failure(attempt)).name).toBe('NetworkInterfaceNotSupported');
   });
 
   test('DryRun answers DryRunOperation (412) when the call would succeed and creates nothing', async () => {
@@ -219,11 +249,67 @@ describe('ClientToken', () => {
     expect(emulator.sessions()).toHaveLength(1);
   });
 
+  test.each([
+    ['replay', 'answers the deleted session'],
+    ['create', 'creates a new session'],
+  ] as const)('a token used again after its session was deleted (undocumented), answer %s: %s', async (answer, _what) => {
+    const { emulator, client } = await start({ ...baseSeed(), undocumented: { clientTokenAfterDelete: answer } });
+    const first = await client.send(new CreateTrafficMirrorSessionCommand(request({ ClientToken: 'tok-1' })));
+    const firstId = first.TrafficMirrorSession?.TrafficMirrorSessionId as string;
+    await client.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: firstId }));
+    const again = await client.send(new CreateTrafficMirrorSessionCommand(request({ ClientToken: 'tok-1' })));
+    if (answer === 'replay') {
+      expect(again.TrafficMirrorSession?.TrafficMirrorSessionId).toBe(firstId);
+      expect(emulator.sessions()).toHaveLength(0);
+    } else {
+      expect(again.TrafficMirrorSession?.TrafficMirrorSessionId).not.toBe(firstId);
+      expect(emulator.sessions().map((s) => s.trafficMirrorSessionId)).toEqual([again.TrafficMirrorSession?.TrafficMirrorSessionId]);
+    }
+  });
+
   test('a token longer than 64 characters is refused', async () => {
     const { client } = await start();
     const error = await failure(client.send(new CreateTrafficMirrorSessionCommand(request({ ClientToken: 'x'.repeat(65) }))));
     expect(error.name).toBe('InvalidParameterValue');
     expect(error.message).toContain('ClientToken');
+  });
+});
+
+describe('eventual consistency of sessions', () => {
+  const ids = async (client: ReturnType<typeof ec2Client>) =>
+    ((await client.send(new DescribeTrafficMirrorSessionsCommand({}))).TrafficMirrorSessions ?? []).map((s) => s.TrafficMirrorSessionId);
+
+  test('a created session is missing from the next N describes, a deleted one still shows in them', async () => {
+    const { emulator, client } = await start({ ...baseSeed(), faults: { sessionLagCalls: 2 } });
+    const created = await client.send(new CreateTrafficMirrorSessionCommand(request()));
+    const id = created.TrafficMirrorSession?.TrafficMirrorSessionId as string;
+    expect(await ids(client)).toEqual([]);
+    expect((await failure(client.send(new DescribeTrafficMirrorSessionsCommand({ TrafficMirrorSessionIds: [id] })))).name).toBe('InvalidTrafficMirrorSessionNotFound');
+    expect(await ids(client)).toEqual([id]);
+    // The quota sees the session at once: the lag is only in what describes show.
+    expect(emulator.sessions()).toHaveLength(1);
+    await client.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: id }));
+    expect(await ids(client)).toEqual([id]);
+    expect(await ids(client)).toEqual([id]);
+    expect(await ids(client)).toEqual([]);
+  });
+
+  test('the lag in milliseconds runs on the injected clock', async () => {
+    let now = 1_000_000;
+    emulator = await startEmulator({ ...baseSeed(), faults: { sessionLagMs: 2_000 } }, { clock: () => now });
+    const client = ec2Client(emulator, { maxAttempts: 1 });
+    const created = await client.send(new CreateTrafficMirrorSessionCommand(request()));
+    expect(await ids(client)).toEqual([]);
+    now += 1_999;
+    expect(await ids(client)).toEqual([]);
+    now += 1;
+    expect(await ids(client)).toEqual([created.TrafficMirrorSession?.TrafficMirrorSessionId]);
+  });
+
+  test('without a lag describes show the account as it is', async () => {
+    const { client } = await start();
+    const created = await client.send(new CreateTrafficMirrorSessionCommand(request()));
+    expect(await ids(client)).toEqual([created.TrafficMirrorSession?.TrafficMirrorSessionId]);
   });
 });
 
@@ -253,14 +339,13 @@ describe('Modify, Delete and tags', () => {
     const created = await client.send(new CreateTrafficMirrorSessionCommand(request({ SessionNumber: 2 })));
     const id = created.TrafficMirrorSession?.TrafficMirrorSessionId as string;
     const target = await failure(client.send(new ModifyTrafficMirrorSessionCommand({ TrafficMirrorSessionId: id, TrafficMirrorTargetId: 'tmt-none' })));
-    expect(target.name).toBe('InvalidTrafficMirrorTargetId.NotFound');
+    expect(target.name).toBe('InvalidTrafficMirrorTargetNoFound');
     const number = await failure(client.send(new ModifyTrafficMirrorSessionCommand({ TrafficMirrorSessionId: id, SessionNumber: 1 })));
     expect(number.name).toBe('InvalidParameterValue');
-    expect(number.message).toContain('already in use');
     const field = await failure(client.send(new ModifyTrafficMirrorSessionCommand({ TrafficMirrorSessionId: id, RemoveFields: ['colour' as never] })));
     expect(field.name).toBe('InvalidParameterValue');
     const missing = await failure(client.send(new ModifyTrafficMirrorSessionCommand({ TrafficMirrorSessionId: 'tms-0123456789abcdef0', SessionNumber: 5 })));
-    expect(missing.name).toBe('InvalidTrafficMirrorSessionId.NotFound');
+    expect(missing.name).toBe('InvalidTrafficMirrorSessionNotFound');
   });
 
   test('delete removes the session; deleting it again is NotFound', async () => {
@@ -273,7 +358,7 @@ describe('Modify, Delete and tags', () => {
     expect(out.TrafficMirrorSessionId).toBe(id);
     expect(emulator.sessions()).toEqual([]);
     const again = await failure(client.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: id })));
-    expect(again.name).toBe('InvalidTrafficMirrorSessionId.NotFound');
+    expect(again.name).toBe('InvalidTrafficMirrorSessionNotFound');
     expect(again.message).toContain(id);
   });
 
@@ -285,7 +370,7 @@ describe('Modify, Delete and tags', () => {
     await client.send(new DeleteTagsCommand({ Resources: [id], Tags: [{ Key: 'a' }, { Key: 'b', Value: 'other' }] }));
     expect(emulator.sessions()[0]?.tags).toEqual({ b: '2', c: '3' });
     const error = await failure(client.send(new CreateTagsCommand({ Resources: ['tms-0123456789abcdef0'], Tags: [{ Key: 'a', Value: '1' }] })));
-    expect(error.name).toBe('InvalidTrafficMirrorSessionId.NotFound');
+    expect(error.name).toBe('InvalidTrafficMirrorSessionNotFound');
   });
 });
 

@@ -16,16 +16,17 @@ describe('classifyEc2Error', () => {
     ['IdempotentParameterMismatch', { action: 'fail', reason: 'idempotent-parameter-mismatch' }],
     ['UnauthorizedOperation', { action: 'fail', reason: 'unauthorized' }],
     ['InvalidTrafficMirrorTargetNoFound', { action: 'fail', reason: 'target-not-found' }],
+    ['InvalidTrafficMirrorFilterNotFound', { action: 'fail', reason: 'filter-not-found' }],
     ['DryRunOperation', { action: 'dry-run-passed' }],
     ['SomethingNew', { action: 'fail', reason: 'SomethingNew' }],
   ])('%s', (name, verdict) => {
     expect(classifyEc2Error(named(name))).toEqual(verdict);
   });
 
-  it('treats an unknown server fault as retryable and a taken session number as a re-pick', () => {
+  it('treats an unknown server fault as retryable, and any invalid value as a number to check, whatever its words', () => {
     expect(classifyEc2Error(named('Weird', '', { $fault: 'server' }))).toEqual({ action: 'retry', error: 'ServiceUnavailable' });
     expect(classifyEc2Error(named('InvalidParameterValue', 'The session number 1 is already in use on eni-1'))).toEqual({ action: 'repick-number' });
-    expect(classifyEc2Error(named('InvalidParameterValue', 'PacketLength out of range'))).toEqual({ action: 'fail', reason: 'InvalidParameterValue' });
+    expect(classifyEc2Error(named('InvalidParameterValue', 'Invalid value.'))).toEqual({ action: 'repick-number' });
   });
 
   it('matches both spellings of a vanished session', () => {

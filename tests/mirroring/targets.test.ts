@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { candidateTargets, chooseTarget, targetLoads, ZONE_TAG } from '../../src/mirroring/targets.ts';
 import { configWith, session, target } from './fixtures.ts';
 
@@ -26,22 +27,48 @@ describe('chooseTarget', () => {
   const b = target({ trafficMirrorTargetId: 'tmt-b', availabilityZone: 'us-east-1b', kind: 'network-interface', maxSources: 2 });
   const nlb = target({ trafficMirrorTargetId: 'tmt-c' });
 
-  it('prefers the ENI zone, then the least loaded, ties by id', () => {
+  it('prefers the ENI zone, then the first target in the ENI\'s own order that has room', () => {
     const loads = targetLoads([]);
     expect(chooseTarget('us-east-1b', 'eni-1', [a, b], loads, 'prefer-same')).toEqual({ trafficMirrorTargetId: 'tmt-b', alternativeTargetIds: ['tmt-a'] });
     const twoIn1a = [a, { ...a, trafficMirrorTargetId: 'tmt-a2' }];
-    expect(chooseTarget('us-east-1a', 'eni-2', twoIn1a, targetLoads([session({ trafficMirrorTargetId: 'tmt-a' })]), 'prefer-same')).toMatchObject({
-      trafficMirrorTargetId: 'tmt-a2',
+    const first = chooseTarget('us-east-1a', 'eni-2', twoIn1a, targetLoads([]), 'prefer-same');
+    if (!('trafficMirrorTargetId' in first)) throw new Error('expected a target');
+    const full = targetLoads(['eni-x1', 'eni-x2'].map((eni) => session({ networkInterfaceId: eni, trafficMirrorTargetId: first.trafficMirrorTargetId })));
+    expect(chooseTarget('us-east-1a', 'eni-2', twoIn1a, full, 'prefer-same')).toEqual({
+      trafficMirrorTargetId: first.alternativeTargetIds[0],
+      alternativeTargetIds: [],
     });
     // A load balancer does not fill up: it goes before an ENI target of the same zone.
     expect(chooseTarget('us-east-1a', 'eni-3', [a, nlb], targetLoads([]), 'prefer-same')).toMatchObject({ trafficMirrorTargetId: 'tmt-c' });
   });
 
-  it('spreads a batch over ENI targets by counting its own choices', () => {
+  it('chooses the same ENI target for an ENI whatever the loads, while that target has room', () => {
+    const enis = ['tmt-e1', 'tmt-e2', 'tmt-e3'].map((id) => ({ ...a, trafficMirrorTargetId: id, maxSources: 10 }));
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[0-9a-f]{1,17}$/),
+        fc.array(fc.tuple(fc.constantFrom('tmt-e1', 'tmt-e2', 'tmt-e3'), fc.integer({ min: 0, max: 99 })), { maxLength: 30 }),
+        (eniSuffix, others) => {
+          const eni = `eni-${eniSuffix}`;
+          const quiet = chooseTarget('us-east-1a', eni, enis, targetLoads([]), 'prefer-same');
+          if (!('trafficMirrorTargetId' in quiet)) return false;
+          const busy = targetLoads(others.map(([target, n]) => session({ networkInterfaceId: `eni-other${n}`, trafficMirrorTargetId: target })));
+          const roomLeft = (busy.get(quiet.trafficMirrorTargetId)?.size ?? 0) < 10;
+          const again = chooseTarget('us-east-1a', eni, enis, busy, 'prefer-same');
+          return !roomLeft || ('trafficMirrorTargetId' in again && again.trafficMirrorTargetId === quiet.trafficMirrorTargetId);
+        },
+      ),
+    );
+  });
+
+  it('fills ENI targets as a batch goes, counting its own choices', () => {
     const loads = targetLoads([]);
-    const a2 = { ...a, trafficMirrorTargetId: 'tmt-a2', maxSources: 10 };
-    const picks = ['eni-1', 'eni-2', 'eni-3', 'eni-4'].map((eni) => chooseTarget('us-east-1a', eni, [{ ...a, maxSources: 10 }, a2], loads, 'prefer-same'));
-    expect(picks.map((p) => ('trafficMirrorTargetId' in p ? p.trafficMirrorTargetId : p.reason))).toEqual(['tmt-a', 'tmt-a2', 'tmt-a', 'tmt-a2']);
+    const two = [{ ...a, maxSources: 2 }, { ...a, trafficMirrorTargetId: 'tmt-a2', maxSources: 2 }];
+    const picks = ['eni-1', 'eni-2', 'eni-3', 'eni-4', 'eni-5'].map((eni) => chooseTarget('us-east-1a', eni, two, loads, 'prefer-same'));
+    const chosen = picks.map((p) => ('trafficMirrorTargetId' in p ? p.trafficMirrorTargetId : p.reason));
+    expect(chosen.filter((t) => t === 'tmt-a')).toHaveLength(2);
+    expect(chosen.filter((t) => t === 'tmt-a2')).toHaveLength(2);
+    expect(chosen[4]).toBe('target-full');
   });
 
   it('spreads ENIs evenly over load balancers, the same way whatever the loads', () => {

@@ -22,8 +22,10 @@ function seed(extra: Partial<EmulatorSeed> = {}): EmulatorSeed {
     instances: [
       { id: 'i-0a1', availabilityZone: 'us-east-1a', networkInterfaces: [{ id: 'eni-0a1' }, { id: 'eni-0a2', deviceIndex: 1 }] },
       { id: 'i-0b1', availabilityZone: 'us-east-1a', tags: { 'autotap:mirror': 'false' }, networkInterfaces: [{ id: 'eni-0b1' }] },
-      { id: 'i-0c1', instanceType: 't2.micro', availabilityZone: 'us-east-1a', networkInterfaces: [{ id: 'eni-0c1' }] },
+      // A type AWS's published list still admits but this account's EC2 refuses: known only by trying.
+      { id: 'i-0c1', instanceType: 'c5.large', availabilityZone: 'us-east-1a', networkInterfaces: [{ id: 'eni-0c1' }] },
     ],
+    unsupportedInstanceTypes: ['c5.large'],
     ...extra,
   };
 }
@@ -130,7 +132,7 @@ describe('reconcile and cleanup-sessions', () => {
     local = await startLocalAutotap(seed(), configWith());
     const run = await local.run('reconcile', {});
     expect(run.status).toBe('SUCCEEDED');
-    // eni-0b1 (excluded by tag) is a planned skip; eni-0c1 (t2) is only known unsupported by trying.
+    // eni-0b1 (excluded by tag) is a planned skip; eni-0c1 is only known unsupported by trying.
     expect(summary(local.emulator.events())).toEqual([
       'Interface Skipped eni-0c1 reconcile unsupported',
       'Mirror Session Created eni-0a1 reconcile not-mirrored',

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jest } from '@jest/globals';
+import { stringify } from 'yaml';
+import { planCommand } from '../../local/cli/plan.ts';
+
+/** `autotap plan --scenario FILE`: the reconciler's decisions against an emulated account. */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const scenario = {
+  config: { mirroring: { filterId: 'tmf-0f1', targets: [{ id: 'tmt-0a1' }] } },
+  targets: [{ id: 'tmt-0a1', type: 'network-load-balancer' }],
+  filters: [{ id: 'tmf-0f1' }],
+  instances: [
+    { id: 'i-0a1', instanceType: 'm5.large', networkInterfaces: [{ id: 'eni-0a1' }] },
+    { id: 'i-0b1', instanceType: 't2.micro', networkInterfaces: [{ id: 'eni-0b1' }] },
+    { id: 'i-0c1', instanceType: 'm8g.large', networkInterfaces: [{ id: 'eni-0c1' }] },
+    { id: 'i-0d1', instanceType: 'c5.metal', networkInterfaces: [{ id: 'eni-0d1' }] },
+  ],
+};
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'autotap-plan-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  jest.restoreAllMocks();
+});
+
+async function plan(extra: string[]): Promise<string> {
+  const file = path.join(dir, 'scenario.yml');
+  writeFileSync(file, stringify(scenario));
+  let out = '';
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  expect(await planCommand(['--scenario', file, ...extra], root)).toBe(0);
+  return out;
+}
+
+test('instance types AWS does not support are shown as skip, unsupported, not create', async () => {
+  const { actions } = JSON.parse(await plan(['--json'])) as { actions: { action: string; networkInterfaceId: string; reason?: string }[] };
+  const byEni = Object.fromEntries(actions.map((a) => [a.networkInterfaceId, `${a.action} ${a.reason ?? ''}`]));
+  expect(byEni).toEqual({
+    'eni-0a1': 'create not-mirrored',
+    'eni-0b1': 'skip unsupported',
+    'eni-0c1': 'skip unsupported',
+    'eni-0d1': 'skip unsupported',
+  });
+});
+
+test('the table shows the same', async () => {
+  const text = await plan([]);
+  expect(text).toMatch(/skip\s+i-0b1\s+eni-0b1\s+unsupported/);
+  expect(text).toContain('skip: 3, create: 1');
+});
