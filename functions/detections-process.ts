@@ -55,10 +55,9 @@ export const handler = lambdaHandler<unknown, SQSBatchResponse>(async (event) =>
   if (config.slack && slackQueueUrl) {
     fanout.enqueueSlack = async (bodies) => {
       try {
-        await sendMessages(slackQueueUrl, bodies);
-        return new Set();
+        return new Set((await sendMessages(slackQueueUrl, bodies)).keys());
       } catch (error) {
-        if (error instanceof QueueSendFailed) return new Set(error.failed);
+        if (error instanceof QueueSendFailed) return new Set([...error.failed, ...error.refused.keys()]);
         throw error;
       }
     };

@@ -147,6 +147,8 @@ export function detectionRoles(config) {
       readSecret('ReadApplianceSecret', detections.appliance.secretArn),
       table(['dynamodb:GetItem', 'dynamodb:PutItem']),
       sendTo('QueueDetections', 'DetectionsQueue'),
+      // Names the detections SQS refuses (parked) to ops.
+      PUBLISH_TO_OPS,
     ]);
   }
   if (parts.webhook) {

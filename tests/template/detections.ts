@@ -354,12 +354,13 @@ export function registerDetectionTests(get: () => Suite): void {
     });
 
     describe('IAM of the detection functions', () => {
-      test('detectionsPoll: the appliance secret, read and write the table, send to the detections queue', () => {
+      test('detectionsPoll: the appliance secret, read and write the table, send to the detections queue, report parked detections to ops', () => {
         expect(grants(template, 'DetectionsPollRole')).toEqual(
           [
             ...lines(['secretsmanager:GetSecretValue'], secretArns(detections.appliance!.secretArn)),
             ...lines(['dynamodb:GetItem', 'dynamodb:PutItem'], [TABLE_ARN]),
             ...lines(['sqs:SendMessage'], [queueArn('detections')]),
+            ...lines(['sns:Publish'], [topicArn('ops')]),
           ].sort(),
         );
       });
