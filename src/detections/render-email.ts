@@ -104,8 +104,8 @@ export function renderEmail(detection: Detection, event: LifecycleEvent, reasons
     lines.push('', 'MITRE ATT&CK', ...mitreLines('Tactic', d.mitreTactics), ...mitreLines('Technique', d.mitreTechniques));
   }
   const description = descriptionToPlainText(d.description, d.applianceUrl);
-  // Indented like every other value: a description line can never pass for one of autotap's own.
-  if (description) lines.push('', 'DESCRIPTION', ...description.split('\n').map((line) => (line ? `  ${line}` : '')));
+  // Quoted: no description line can pass for one of autotap's own lines or fields.
+  if (description) lines.push('', 'DESCRIPTION', ...description.split('\n').map((line) => `  | ${line}`.trimEnd()));
   if (d.url) lines.push('', `Open in ExtraHop: ${d.url}`);
   lines.push('', `-- autotap${eventLabel(event) ? ` (${eventLabel(event).toLowerCase()})` : ''}`);
   return { subject: emailSubject(d, event), body: `${lines.join('\n')}\n` };
