@@ -3,7 +3,7 @@ import { ApplianceRateLimited, createApplianceClient } from '../src/aws/applianc
 import { DetectionTable } from '../src/aws/dynamodb.ts';
 import { getSecretString } from '../src/aws/secrets.ts';
 import { publish } from '../src/aws/sns.ts';
-import { sendMessages } from '../src/aws/sqs.ts';
+import { queueJson, sendMessages } from '../src/aws/sqs.ts';
 import { ConfigError } from '../src/config/error.ts';
 import { ENV, detectionsConfig, requiredVariable } from '../src/detections/ingest/environment.ts';
 import { CURSOR_KEY } from '../src/detections/ingest/keys.ts';
@@ -47,7 +47,7 @@ export const handler = lambdaHandler<unknown, PollOutput>(async (_event, context
         readCursor: () => table.readCursor(CURSOR_KEY),
         commitCursor: (previous, next) => table.commitCursor(CURSOR_KEY, previous, next, Date.now()),
         search: (search) => client.searchDetections(search),
-        enqueue: (raw) => sendMessages(queueUrl, raw.map((r) => JSON.stringify(r))),
+        enqueue: (raw) => sendMessages(queueUrl, raw.map(queueJson)),
         reportParked: async (parked) => {
           logger.error('detections parked: SQS refused them; the poll goes on without them', { parked });
           const topicArn = process.env[ENV.opsTopicArn];

@@ -73,7 +73,8 @@ export const handler = lambdaHandler<unknown, SQSBatchResponse>(async (event) =>
       const failed = await publishBatch(topic === 'detections' ? detectionsTopicArn : emailTopicArn, entries);
       return new Map([...failed].map(([id, f]) => [id, { permanent: f.senderFault, reason: `${f.code}: ${f.message}` }]));
     },
-    permanentCall: (error) => (error as Error)?.name === 'BatchRequestTooLong',
+    // SNS's BatchRequestTooLong (the SDK's BatchRequestTooLongException): the entries, not SNS, are the problem.
+    permanentCall: (error) => /^BatchRequestTooLong(Exception)?$/.test((error as Error)?.name ?? ''),
   };
   if (config.slack && slackQueueUrl) {
     const refusedForGood = (refused: Map<number, string>) => new Map([...refused].map(([i, reason]) => [i, { permanent: true, reason }]));

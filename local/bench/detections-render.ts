@@ -28,7 +28,7 @@ export function renderDetections(d: DetectionsResult): string {
     table(
       [`Detections path (SQS batch ${run.sqsBatchSize})`, 'value'],
       [
-        ['poll: outcome, pages, searches', `${run.poll.outcome}, ${run.poll.pages} pages, ${run.poll.searches} searches`],
+        ['polls: count, last outcome, pages, searches', `${run.poll.polls}, ${run.poll.outcome}, ${run.poll.pages} pages, ${run.poll.searches} searches`],
         ['poll: SendMessageBatch to the queue', `${n(run.sqs.pollSendMessageBatch)} calls, ${n(run.sqs.pollEntries)} entries (at most ${run.sqs.largestBatch} per call)`],
         ['processor invocations', `${n(run.processor.invocations)} (${run.processor.records.min}-${run.processor.records.max} records each)`],
         ['records processed', `${n(run.processor.recordsDelivered)} (${n(redelivered)} redelivered: ${n(run.processor.batchItemFailures)} batch item failures, ${run.processor.failedInvocations} failed invocations)`],

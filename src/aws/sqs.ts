@@ -36,6 +36,14 @@ export class QueueSendFailed extends Error {
   }
 }
 
+/**
+ * A value as JSON text that SQS accepts whatever it holds: JSON.stringify already escapes control
+ * characters and lone surrogates; U+FFFE and U+FFFF, which SQS refuses in a body, are escaped too.
+ */
+export function queueJson(value: unknown): string {
+  return (JSON.stringify(value) ?? 'null').replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
 function batchesOf(indexes: readonly number[], bodies: readonly string[]): number[][] {
   return splitIntoBatches(indexes, { maxEntries: SQS_MAX_BATCH_ENTRIES, maxBytes: SQS_MAX_BATCH_BYTES, sizeOf: (i) => Buffer.byteLength(bodies[i]!, 'utf8') });
 }

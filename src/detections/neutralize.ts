@@ -10,7 +10,7 @@ import type { Detection, MitreReference, Participant } from './model.ts';
  * - Unicode bidi controls (U+202A-U+202E, U+2066-U+2069, LRM/RLM/ALM) reorder what is displayed,
  *   so `exe.pdf` can be shown for `fdp.exe`;
  * - zero-width and other invisible characters make two different names look the same.
- * Lone surrogates become U+FFFD, so every channel can encode the text.
+ * Lone surrogates and the noncharacters U+FFFE/U+FFFF become U+FFFD, so every channel can carry the text.
  */
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
@@ -22,7 +22,8 @@ export const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 export const INVISIBLES = /[\u00AD\u180E\u200B-\u200D\u2060-\u2064\uFEFF]/g;
 
 function visibleOnly(text: string): string {
-  return text.toWellFormed().replace(BIDI_CONTROLS, '').replace(INVISIBLES, '');
+  // U+FFFE and U+FFFF are not characters (SQS refuses them): shown as U+FFFD like lone surrogates.
+  return text.toWellFormed().replace(/[\uFFFE\uFFFF]/g, '\uFFFD').replace(BIDI_CONTROLS, '').replace(INVISIBLES, '');
 }
 
 /** One line of plain text: every line break, tab and control character becomes a space; runs of spaces collapse. */

@@ -148,6 +148,14 @@ describe('poll window', () => {
     expect(await poll()).toMatchObject({ outcome: 'unchanged', parked: [] });
   });
 
+  test('a detection holding characters SQS refuses in a body (U+FFFF) is queued escaped, not parked', async () => {
+    flow = await startFlow();
+    flow.appliance.detections.push(rawDetection(1, 1_001, { title: 'odd \uFFFF title', participants: [{ role: 'offender', object_type: 'device', hostname: 'h\uFFFE' }] }));
+    expect(await poll()).toMatchObject({ outcome: 'committed', enqueued: 1, parked: [] });
+    const [message] = flow.emulator.queueMessages('autotap-detections');
+    expect((JSON.parse(message!.body) as { title: string }).title).toBe('odd \uFFFF title');
+  });
+
   test('a concurrent poll that committed a later cursor is never moved backwards', async () => {
     flow = await startFlow();
     await flow.table.commitCursor(CURSOR_KEY, undefined, { modTime: 1_000, seenIds: [], seenCount: 0 }, Date.now());
