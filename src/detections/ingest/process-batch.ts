@@ -4,6 +4,7 @@ import type { Detection } from '../model.ts';
 import { InvalidDetection, normalizeDetection, type NormalizeContext } from '../normalize.ts';
 import { detectionsTopicEntry, emailTopicEntry, publishBatches, type DetectionMessage, type SnsPublishEntry } from '../publish.ts';
 import { detectionKey, expiresAt } from './keys.ts';
+import { rawId } from './poll-window.ts';
 import { CHANNELS, mayDeliver, type Channel, type Outbox, type StoredDetection } from './outbox.ts';
 
 /**
@@ -128,12 +129,6 @@ interface Pending {
 }
 
 type Prepared = { kind: 'deliver'; delivery: Delivery; report: MessageReport } | { kind: 'done'; report: MessageReport };
-
-function rawId(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const id = (body as Record<string, unknown>).id;
-  return typeof id === 'number' || (typeof id === 'string' && /^\d{1,20}$/.test(id)) ? String(id) : undefined;
-}
 
 function readMessage(message: QueueMessage, context: NormalizeContext): Detection {
   let body: unknown;
