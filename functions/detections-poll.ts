@@ -2,17 +2,20 @@ import type { Context } from 'aws-lambda';
 import { ApplianceRateLimited, createApplianceClient } from '../src/aws/appliance.ts';
 import { DetectionTable } from '../src/aws/dynamodb.ts';
 import { getSecretString } from '../src/aws/secrets.ts';
-import { sendMessages } from '../src/aws/sqs.ts';
+import { publish } from '../src/aws/sns.ts';
+import { queueJson, sendMessages } from '../src/aws/sqs.ts';
 import { ConfigError } from '../src/config/error.ts';
 import { ENV, detectionsConfig, requiredVariable } from '../src/detections/ingest/environment.ts';
 import { CURSOR_KEY } from '../src/detections/ingest/keys.ts';
+import { parkedReport } from '../src/detections/ingest/parking.ts';
 import { pollWindow, type PollResult } from '../src/detections/ingest/poll-window.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
 
 /**
  * Scheduled: reads the detections modified since the cursor from the appliance and enqueues them,
- * raw, to the detections queue; the processor does the rest.
+ * raw, to the detections queue, committing the cursor after each page; the processor does the rest.
+ * A detection SQS refuses is parked: logged, reported to the ops topic, and left behind the cursor.
  */
 
 export type PollOutput = PollResult | { outcome: 'disabled' | 'rate-limited'; reason?: string };
@@ -44,7 +47,15 @@ export const handler = lambdaHandler<unknown, PollOutput>(async (_event, context
         readCursor: () => table.readCursor(CURSOR_KEY),
         commitCursor: (previous, next) => table.commitCursor(CURSOR_KEY, previous, next, Date.now()),
         search: (search) => client.searchDetections(search),
-        enqueue: (raw) => sendMessages(queueUrl, raw.map((r) => JSON.stringify(r))),
+        enqueue: (raw) => sendMessages(queueUrl, raw.map(queueJson)),
+        reportParked: async (parked) => {
+          logger.error('detections parked: SQS refused them; the poll goes on without them', { parked });
+          const topicArn = process.env[ENV.opsTopicArn];
+          if (!topicArn) return;
+          const report = parkedReport(parked.map((p) => ({ ...p, destination: 'the detections queue' })), appliance.url);
+          // A failed report throws: the cursor stays before them and the next poll tries again.
+          await publish(topicArn, report.subject, report.message);
+        },
         hasTimeFor: () => remainingMs() > RESERVE_MS,
       },
       {
@@ -52,7 +63,7 @@ export const handler = lambdaHandler<unknown, PollOutput>(async (_event, context
         initialCursor: Math.max(0, Date.now() - (Number.isFinite(lookback) && lookback >= 0 ? lookback : DEFAULT_LOOKBACK_MINUTES) * 60_000),
       },
     );
-    if (result.outcome === 'incomplete') logger.warn('poll window incomplete; the cursor stays and the next poll reads it again', { ...result });
+    if (result.outcome === 'incomplete') logger.warn('poll stopped before the end of the backlog; the next poll goes on from the committed cursor', { ...result });
     else logger.info('poll window done', { ...result });
     return result;
   } catch (error) {

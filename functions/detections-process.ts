@@ -4,7 +4,8 @@ import { DetectionTable } from '../src/aws/dynamodb.ts';
 import { publish, publishBatch } from '../src/aws/sns.ts';
 import { QueueSendFailed, sendMessages } from '../src/aws/sqs.ts';
 import { ENV, detectionsConfig, lifecyclePolicy, requiredVariable } from '../src/detections/ingest/environment.ts';
-import { processBatch, type BatchResult, type FanoutPorts } from '../src/detections/ingest/process-batch.ts';
+import { parkedReport } from '../src/detections/ingest/parking.ts';
+import { processBatch, type BatchResult, type FanoutPorts, type ParkedDelivery } from '../src/detections/ingest/process-batch.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { parseOrThrow } from '../src/validation.ts';
@@ -41,6 +42,24 @@ async function reportRejected(rejected: BatchResult['rejected']): Promise<void> 
   }
 }
 
+const DESTINATIONS: Record<ParkedDelivery['channel'], string> = { detections: 'the detections topic', email: 'the email topic', slack: 'the Slack queue' };
+
+async function reportParked(parked: ParkedDelivery[], applianceUrl: string | undefined): Promise<void> {
+  logger.error('detection updates parked: a channel refused them for good; later updates go on', { parked });
+  const topicArn = process.env[ENV.opsTopicArn];
+  if (!topicArn) return;
+  const report = parkedReport(
+    parked.map((p) => ({ id: p.detectionId, modTime: p.modTime, destination: DESTINATIONS[p.channel], reason: p.reason })),
+    applianceUrl,
+  );
+  try {
+    await publish(topicArn, report.subject, report.message);
+  } catch (error) {
+    // Logged above in full; failing the batch would redeliver what was delivered.
+    logger.error('could not report parked detections to the ops topic', { errorName: (error as Error).name });
+  }
+}
+
 export const handler = lambdaHandler<unknown, SQSBatchResponse>(async (event) => {
   const { Records } = parseOrThrow(eventSchema, event, (d) => new InvalidEvent(`not an SQS event: ${d}`));
   const config = detectionsConfig();
@@ -50,16 +69,23 @@ export const handler = lambdaHandler<unknown, SQSBatchResponse>(async (event) =>
   const slackQueueUrl = process.env[ENV.slackQueueUrl];
 
   const fanout: FanoutPorts = {
-    publishBatch: (topic, entries) => publishBatch(topic === 'detections' ? detectionsTopicArn : emailTopicArn, entries),
+    publishBatch: async (topic, entries) => {
+      const failed = await publishBatch(topic === 'detections' ? detectionsTopicArn : emailTopicArn, entries);
+      return new Map([...failed].map(([id, f]) => [id, { permanent: f.senderFault, reason: `${f.code}: ${f.message}` }]));
+    },
+    // SNS's BatchRequestTooLong (the SDK's BatchRequestTooLongException): the entries, not SNS, are the problem.
+    permanentCall: (error) => /^BatchRequestTooLong(Exception)?$/.test((error as Error)?.name ?? ''),
   };
   if (config.slack && slackQueueUrl) {
+    const refusedForGood = (refused: Map<number, string>) => new Map([...refused].map(([i, reason]) => [i, { permanent: true, reason }]));
     fanout.enqueueSlack = async (bodies) => {
       try {
-        await sendMessages(slackQueueUrl, bodies);
-        return new Set();
+        return refusedForGood(await sendMessages(slackQueueUrl, bodies));
       } catch (error) {
-        if (error instanceof QueueSendFailed) return new Set(error.failed);
-        throw error;
+        if (!(error instanceof QueueSendFailed)) throw error;
+        const failures = refusedForGood(error.refused);
+        for (const i of error.failed) failures.set(i, { permanent: false, reason: error.message });
+        return failures;
       }
     };
   }
@@ -80,5 +106,6 @@ export const handler = lambdaHandler<unknown, SQSBatchResponse>(async (event) =>
     else logger.info('detection processed', { ...report });
   }
   if (result.rejected.length > 0) await reportRejected(result.rejected);
+  if (result.parked.length > 0) await reportParked(result.parked, config.appliance?.url);
   return { batchItemFailures: result.failed.map((itemIdentifier) => ({ itemIdentifier })) };
 });

@@ -204,6 +204,8 @@ export function detectionRoles(config) {
       sendTo('QueueDetections', 'DetectionsQueue'),
       // The asynchronous invocation's failure destination (Lambda sends with the function's role).
       sendTo('RecordFailedPolls', 'PollDeadLetterQueue'),
+      // Names the detections SQS refuses (parked) to ops.
+      PUBLISH_TO_OPS,
     ]);
   }
   if (parts.webhook) {

@@ -22,7 +22,7 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
         [--describe-refill N] [--mutate-capacity N] [--mutate-refill N] [--duplicate-share F]
         [--two-eni-share F] [--excluded-share F] [--unsupported-share F] [--seed N]
         [--load-samples N] [--skip-bundles] [--out FILE] [--json]
-        [--only mirroring|detections] [--skip-detections] [--detections N] [--page-size N]
+        [--only mirroring|detections] [--skip-detections] [--detections N] [--backlog N] [--page-size N]
         [--sqs-batch-size N] [--compare-batch-sizes N,N] [--update-share F] [--exact-duplicate-share F]
       Benchmark a launch burst through the real workflow on the local AWS under EC2-like
       throttling, one poll window of detections through the real detection Lambdas (SQS,
@@ -87,6 +87,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       json: { type: 'boolean', default: false },
       only: { type: 'string' },
       'skip-detections': { type: 'boolean', default: false },
+      backlog: { type: 'string' },
       detections: { type: 'string' },
       'page-size': { type: 'string' },
       'sqs-batch-size': { type: 'string' },
@@ -122,6 +123,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     pageSize: number('page-size', values['page-size'], DEFAULT_DETECTIONS.pageSize, (n) => Number.isInteger(n) && n >= 1 && n <= 20_000),
     sqsBatchSize: number('sqs-batch-size', values['sqs-batch-size'], DEFAULT_DETECTIONS.sqsBatchSize, batchSize),
     compareBatchSizes: compare,
+    backlog: number('backlog', values.backlog, quick ? 2_000 : DEFAULT_DETECTIONS.backlog, (n) => Number.isInteger(n) && n >= 0),
   };
   return {
     detections: only === 'mirroring' || (values['skip-detections'] ?? false) ? null : detections,

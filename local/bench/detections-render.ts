@@ -28,7 +28,7 @@ export function renderDetections(d: DetectionsResult): string {
     table(
       [`Detections path (SQS batch ${run.sqsBatchSize})`, 'value'],
       [
-        ['poll: outcome, pages, searches', `${run.poll.outcome}, ${run.poll.pages} pages, ${run.poll.searches} searches`],
+        ['polls: count, last outcome, pages, searches', `${run.poll.polls}, ${run.poll.outcome}, ${run.poll.pages} pages, ${run.poll.searches} searches`],
         ['poll: SendMessageBatch to the queue', `${n(run.sqs.pollSendMessageBatch)} calls, ${n(run.sqs.pollEntries)} entries (at most ${run.sqs.largestBatch} per call)`],
         ['processor invocations', `${n(run.processor.invocations)} (${run.processor.records.min}-${run.processor.records.max} records each)`],
         ['records processed', `${n(run.processor.recordsDelivered)} (${n(redelivered)} redelivered: ${n(run.processor.batchItemFailures)} batch item failures, ${run.processor.failedInvocations} failed invocations)`],
@@ -94,5 +94,29 @@ export function renderDetections(d: DetectionsResult): string {
     ),
     '(PublishBatch: calls and, in brackets, calls / ceil(messages on the topic / 10))',
   );
+  if (d.backlog) out.push('', renderBacklog(d.backlog.detections, d.backlog.run, d));
   return out.join('\n');
+}
+
+/** The backlog drain: polls needed, what was published, nothing lost or doubled, peak RSS per Lambda. */
+function renderBacklog(detections: number, run: DetectionsRun, d: DetectionsResult): string {
+  const doubled = run.topics.detections.repeated + run.topics.email.repeated;
+  // Every expected message not on its topic once.
+  const lost = Math.max(0, run.expected.changes - (run.topics.detections.messages - run.topics.detections.repeated)) + Math.max(0, run.expected.notifications - (run.topics.email.messages - run.topics.email.repeated));
+  return [
+    `Backlog drain: ${n(detections)} detections waiting after an outage (first sightings), page size ${n(d.params.pageSize)}, scheduled polls one after the other until one reaches the end; SQS batch size ${run.sqsBatchSize}.`,
+    '',
+    table(
+      ['Backlog drain', 'value'],
+      [
+        ['polls needed', `${run.poll.polls} (last: ${run.poll.outcome}), ${n(run.poll.pages)} pages, ${n(run.poll.searches)} searches`],
+        ['queued by the polls', n(run.poll.enqueued)],
+        ['published: detections topic / email topic', `${n(run.topics.detections.messages)} / ${n(run.topics.email.messages)} (expected ${n(run.expected.changes)} / ${n(run.expected.notifications)})`],
+        ['lost / doubled (detections + email topics)', `${lost} / ${doubled}`],
+        ['processor invocations', n(run.processor.invocations)],
+        ['time: polls / processing', `${s(run.time.pollMs)} / ${s(run.time.processMs)}`],
+        ['peak RSS: poll / process', `${mb(run.memory.poll.peakRss)} / ${mb(run.memory.process.peakRss)} (limits ${d.lambda.poll.memoryMb} MB / ${d.lambda.process.memoryMb} MB)`],
+      ],
+    ),
+  ].join('\n');
 }

@@ -43,6 +43,8 @@ export interface DetectionsParams {
   compareBatchSizes: number[];
   /** Share of neighbours swapped within each page. */
   disorderShare: number;
+  /** Detections waiting after an outage, drained by as many polls as it takes (0: no backlog run). */
+  backlog: number;
   onProgress?: (line: string) => void;
 }
 
@@ -52,7 +54,11 @@ export const DEFAULT_DETECTIONS: Omit<DetectionsParams, 'window' | 'onProgress'>
   sqsBatchSize: 10,
   compareBatchSizes: [100],
   disorderShare: 0.1,
+  backlog: 100_000,
 };
+
+/** The backlog run's SQS batch size: the larger of the compared sizes, to drain 100,000 in minutes. */
+const BACKLOG_BATCH_SIZE = 100;
 
 export interface LambdaSettings {
   memoryMb: number;
@@ -85,7 +91,8 @@ export interface ContainerMemory {
 
 export interface DetectionsRun {
   sqsBatchSize: number;
-  poll: { outcome: string; pages: number; enqueued: number; searches: number; ms: number; response: unknown };
+  /** Over every poll it took to reach the end of the window. */
+  poll: { outcome: string; polls: number; pages: number; enqueued: number; searches: number; ms: number; response: unknown };
   processor: {
     invocations: number;
     /** Records handed to the processor, redeliveries included. */
@@ -128,6 +135,8 @@ export interface DetectionsResult {
   window: DetectionWindow['counts'];
   /** The first run is at sqsBatchSize; the others at compareBatchSizes. */
   runs: DetectionsRun[];
+  /** A backlog after an outage: first sightings only, drained by repeated polls. */
+  backlog?: { detections: number; run: DetectionsRun };
   /** Filled in by the benchmark once the bundles are measured too (detections-targets.ts). */
   targets: TargetCheck[];
 }
@@ -327,11 +336,22 @@ async function runOnce(window: DetectionWindow, params: DetectionsParams, batchS
     const started = performance.now();
     const poller = await startContainer('detections-poll', env, lambda.poll);
     containers.push(poller);
-    const pollReport = await poller.invoke({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+    // Scheduled polls, one after the other, until one reaches the end of the backlog (bounded, so that a poll making no progress ends the run).
+    const pollReports: InvocationReport[] = [];
+    let pollResponse = { outcome: 'incomplete', pages: 0, enqueued: 0 };
+    let pages = 0;
+    let enqueued = 0;
+    while (pollResponse.outcome === 'incomplete' && pollReports.length < 50) {
+      const report = await poller.invoke({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+      pollReports.push(report);
+      if (report.error) throw new Error(`the poll failed: ${report.error}`);
+      pollResponse = report.response as typeof pollResponse;
+      pages += pollResponse.pages;
+      enqueued += pollResponse.enqueued;
+      progress(`  poll ${pollReports.length}: ${pollResponse.outcome}, ${pollResponse.pages} pages, ${pollResponse.enqueued} enqueued`);
+    }
     const pollMs = performance.now() - started;
-    if (pollReport.error) throw new Error(`the poll failed: ${pollReport.error}`);
-    const pollResponse = pollReport.response as { outcome: string; pages: number; enqueued: number };
-    progress(`  poll: ${pollResponse.outcome}, ${pollResponse.pages} pages, ${pollResponse.enqueued} enqueued in ${(pollMs / 1000).toFixed(1)} s`);
+    const pollReport = { calls: pollReports.flatMap((r) => r.calls), ms: pollReports.reduce((a, r) => a + r.ms, 0) };
 
     const processStarted = performance.now();
     const processor = await startContainer('detections-process', env, lambda.process);
@@ -418,7 +438,7 @@ async function runOnce(window: DetectionWindow, params: DetectionsParams, batchS
 
     return {
       sqsBatchSize: batchSize,
-      poll: { outcome: pollResponse.outcome, pages: pollResponse.pages, enqueued: pollResponse.enqueued, searches: appliance.searches, ms: pollReport.ms, response: pollResponse },
+      poll: { outcome: pollResponse.outcome, polls: pollReports.length, pages, enqueued, searches: appliance.searches, ms: pollReport.ms, response: pollResponse },
       processor: {
         invocations: reports.length,
         recordsDelivered,
@@ -454,7 +474,7 @@ async function runOnce(window: DetectionWindow, params: DetectionsParams, batchS
       },
       emulatorCalls: emulator.calls(),
       time: { pollMs, processMs, wallMs, detectionsPerSecond: window.records.length / (wallMs / 1000) },
-      memory: { poll: memoryOf(poller.ready, [pollReport]), process: memoryOf(processor.ready, reports) },
+      memory: { poll: memoryOf(poller.ready, pollReports), process: memoryOf(processor.ready, reports) },
     };
   } finally {
     for (const c of containers) c.stop();
@@ -473,11 +493,18 @@ export async function runDetectionsBench(input: Partial<DetectionsParams> = {}):
     progress(`detections: ${window.records.length.toLocaleString('en-US')} detections, SQS batch size ${batchSize} ...`);
     runs.push(await runOnce(window, params, batchSize, lambda));
   }
+  let backlog: DetectionsResult['backlog'];
+  if (params.backlog > 0) {
+    progress(`detections: a backlog of ${params.backlog.toLocaleString('en-US')} detections after an outage, SQS batch size ${BACKLOG_BATCH_SIZE} ...`);
+    const outage = generateWindow({ detections: params.backlog, updateShare: 0, duplicateShare: 0, seed: window.params.seed });
+    backlog = { detections: params.backlog, run: await runOnce(outage, params, BACKLOG_BATCH_SIZE, lambda) };
+  }
   return {
-    params: { pageSize: params.pageSize, sqsBatchSize: params.sqsBatchSize, compareBatchSizes: params.compareBatchSizes, disorderShare: params.disorderShare, window: window.params },
+    params: { pageSize: params.pageSize, sqsBatchSize: params.sqsBatchSize, compareBatchSizes: params.compareBatchSizes, disorderShare: params.disorderShare, backlog: params.backlog, window: window.params },
     lambda,
     window: window.counts,
     runs,
+    ...(backlog ? { backlog } : {}),
     targets: [],
   };
 }

@@ -9,6 +9,12 @@ import { element, list, text, type Child } from './xml.ts';
 /** Children of `<{Action}Result>`. */
 export type SnsHandler = (params: Params, account: Account) => Child[];
 
+/**
+ * Message and attributes of one Publish, and the whole of one PublishBatch, at most 256 KiB (the
+ * default MaximumMessageSize): https://docs.aws.amazon.com/sns/latest/api/API_Publish.html,
+ * https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html. Errors: InvalidParameter
+ * "Message too long" (Publish, or one entry in Failed), BatchRequestTooLong (the batch as a whole).
+ */
 const MAX_MESSAGE_BYTES = 262_144;
 const MAX_BATCH_ENTRIES = 10;
 

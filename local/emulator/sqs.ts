@@ -7,7 +7,12 @@ import { ApiError } from './errors.ts';
  * `x-amzn-query-error` header, which is what the SDK maps to its exception classes.
  */
 
-/** SQS raised its payload limit to 1 MiB in 2025, for single messages and whole batches alike. */
+/**
+ * SQS raised its payload limit to 1 MiB in 2025, for single messages and whole batches alike
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html,
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html):
+ * InvalidParameterValue for one message, BatchRequestTooLong for a batch.
+ */
 export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
 const MAX_BATCH_ENTRIES = 10;
 const DEFAULT_VISIBILITY_SECONDS = 30;

@@ -3,11 +3,13 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  type PutItemCommandInput,
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { DetectionRecord } from '../detections/lifecycle.ts';
 import type { Outbox, StoredDetection } from '../detections/ingest/outbox.ts';
+import type { PollCursor, StoredPollCursor } from '../detections/ingest/poll-window.ts';
 
 let shared: { endpoint: string | undefined; client: DynamoDBClient } | undefined;
 /** One client per container, as in ec2.ts. */
@@ -21,7 +23,8 @@ export function dynamoClient(): DynamoDBClient {
  * Items of the detections table (partition key `pk`, string; TTL attribute `expiresAt`):
  * - `detection#...`: `modTime` N (the condition key), `record` S (DetectionRecord JSON), optional
  *   `outbox` S (Outbox JSON) with `outboxToken` S beside it for conditions;
- * - `cursor#extrahop`: `cursor` N, the poll's committed mod_time;
+ * - `cursor#extrahop`: `cursor` N, the poll's committed mod_time, `seenIds` S (JSON ids already queued at
+ *   that mod_time), `seenCount` N and `revision` N (what a commit's condition compares);
  * - `webhook-replay#...`: only `expiresAt`, one per accepted signature.
  * JSON strings rather than maps: the records are read and written whole, and stay one attribute each.
  */
@@ -115,21 +118,41 @@ export class DetectionTable {
     }
   }
 
-  async readCursor(pk: string): Promise<number | undefined> {
+  /** The poll cursor; an item written before `revision` existed reads as revision 0 with no ids. */
+  async readCursor(pk: string): Promise<StoredPollCursor | undefined> {
     const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true }));
-    const value = out.Item?.cursor?.N;
-    return value === undefined ? undefined : Number(value);
+    const item = out.Item;
+    if (item?.cursor?.N === undefined) return undefined;
+    const seenIds = item.seenIds?.S ? (JSON.parse(item.seenIds.S) as string[]) : [];
+    return {
+      modTime: Number(item.cursor.N),
+      seenIds,
+      seenCount: item.seenCount?.N === undefined ? seenIds.length : Number(item.seenCount.N),
+      revision: item.revision?.N === undefined ? 0 : Number(item.revision.N),
+    };
   }
 
   /** Moves the cursor from `previous` (undefined: no cursor yet) to `next`; false when another poll moved it first. */
-  async commitCursor(pk: string, previous: number | undefined, next: number, now: number): Promise<boolean> {
+  async commitCursor(pk: string, previous: StoredPollCursor | undefined, next: PollCursor, now: number): Promise<boolean> {
+    const condition: Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> =
+      previous === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : previous.revision === 0
+          ? { ConditionExpression: '#c = :previous AND attribute_not_exists(revision)', ExpressionAttributeNames: { '#c': 'cursor' }, ExpressionAttributeValues: { ':previous': n(previous.modTime) } }
+          : { ConditionExpression: 'revision = :revision', ExpressionAttributeValues: { ':revision': n(previous.revision) } };
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: { pk: s(pk), cursor: n(next), committedAt: n(now) },
-          ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : '#c = :previous',
-          ...(previous === undefined ? {} : { ExpressionAttributeNames: { '#c': 'cursor' }, ExpressionAttributeValues: { ':previous': n(previous) } }),
+          Item: {
+            pk: s(pk),
+            cursor: n(next.modTime),
+            seenIds: s(JSON.stringify(next.seenIds)),
+            seenCount: n(next.seenCount),
+            revision: n((previous?.revision ?? 0) + 1),
+            committedAt: n(now),
+          },
+          ...condition,
         }),
       );
       return true;

@@ -20,11 +20,19 @@ export async function publish(topicArn: string, subject: string, message: string
   return out.MessageId;
 }
 
+/** Why SNS did not accept one entry; `senderFault`: the entry itself is wrong and sending it again cannot help. */
+export interface EntryFailure {
+  code: string;
+  message: string;
+  senderFault: boolean;
+}
+
 /**
- * One PublishBatch call (at most 10 entries; split with publishBatches first). Returns the Ids SNS
- * reported in Failed; a call that fails as a whole throws.
+ * One PublishBatch call (at most 10 entries; split with publishBatches first). Returns the entries SNS
+ * reported in Failed, by Id; a call that fails as a whole throws (its error's name is SNS's code, e.g.
+ * BatchRequestTooLong).
  */
-export async function publishBatch(topicArn: string, entries: readonly SnsPublishEntry[], client = snsClient()): Promise<Set<string>> {
+export async function publishBatch(topicArn: string, entries: readonly SnsPublishEntry[], client = snsClient()): Promise<Map<string, EntryFailure>> {
   const out = await client.send(
     new PublishBatchCommand({
       TopicArn: topicArn,
@@ -36,5 +44,7 @@ export async function publishBatch(topicArn: string, entries: readonly SnsPublis
       })),
     }),
   );
-  return new Set((out.Failed ?? []).flatMap((f) => (f.Id ? [f.Id] : [])));
+  return new Map(
+    (out.Failed ?? []).flatMap((f) => (f.Id ? [[f.Id, { code: f.Code ?? 'Failed', message: f.Message ?? '', senderFault: f.SenderFault === true }] as const] : [])),
+  );
 }

@@ -10,20 +10,38 @@ export function sqsClient(): SQSClient {
 }
 
 export const SQS_MAX_BATCH_ENTRIES = 10;
-/** SQS's limit for one message and for a whole batch. */
+/**
+ * SQS's limit for one message and for a whole batch: 1 MiB (1,048,576 bytes) since August 2025, the
+ * default MaximumMessageSize of a queue
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html,
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html).
+ */
 export const SQS_MAX_BATCH_BYTES = 1_048_576;
 /** Rounds of SendMessageBatch for the entries SQS reported in Failed (the SDK already retries whole calls). */
 const FAILED_ENTRY_ROUNDS = 3;
+/** Call-level errors about what was sent, not about SQS: sent alone, an entry that still gets one is refused for good. */
+const SENDER_CALL_ERRORS = new Set(['BatchRequestTooLong', 'InvalidParameterValue', 'InvalidMessageContents']);
 
-/** Some messages could not be sent; `failed` are their positions in the list given to sendMessages. */
+/** Some messages could not be sent for a reason that may pass; `failed` are their positions in the list given to sendMessages. */
 export class QueueSendFailed extends Error {
   override name = 'QueueSendFailed';
   readonly failed: number[];
+  /** Positions SQS refused for good, with its reason (as sendMessages returns them when nothing else failed). */
+  readonly refused: Map<number, string>;
 
-  constructor(failed: number[], reason: string) {
+  constructor(failed: number[], reason: string, refused = new Map<number, string>()) {
     super(`${failed.length} message(s) not sent: ${reason}`);
     this.failed = failed;
+    this.refused = refused;
   }
+}
+
+/**
+ * A value as JSON text that SQS accepts whatever it holds: JSON.stringify already escapes control
+ * characters and lone surrogates; U+FFFE and U+FFFF, which SQS refuses in a body, are escaped too.
+ */
+export function queueJson(value: unknown): string {
+  return (JSON.stringify(value) ?? 'null').replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
 function batchesOf(indexes: readonly number[], bodies: readonly string[]): number[][] {
@@ -31,35 +49,57 @@ function batchesOf(indexes: readonly number[], bodies: readonly string[]): numbe
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const describe = (code: string | undefined, message: string | undefined) => `${code ?? 'failed'}${message ? `: ${message}` : ''}`;
 
 /**
- * Sends every body with SendMessageBatch (at most 10 and 1 MiB per call); entries SQS lists in Failed
- * for its own reasons are sent again, a sender fault (too large, invalid characters) is not since it
- * cannot improve. Throws QueueSendFailed naming what is left, so the caller decides what to retry.
+ * Sends every body with SendMessageBatch (at most 10 and 1 MiB per call). Entries SQS lists in Failed
+ * for its own reasons are sent again; a sender fault (too large, invalid characters) cannot improve and
+ * is returned as refused, position -> SQS's reason, for the caller to park. A call refused as a whole
+ * for its content is split so that only the offending entry is refused. Throws QueueSendFailed when
+ * anything else is left unsent, so the caller decides what to retry.
  */
-export async function sendMessages(queueUrl: string, bodies: readonly string[], client = sqsClient()): Promise<void> {
+export async function sendMessages(queueUrl: string, bodies: readonly string[], client = sqsClient()): Promise<Map<number, string>> {
   let pending = bodies.map((_, i) => i);
-  const refused: number[] = [];
+  const refused = new Map<number, string>();
   let reason = '';
   for (let round = 0; round < FAILED_ENTRY_ROUNDS && pending.length > 0; round++) {
-    if (round > 0) await pause(50 * 2 ** round);
     const again: number[] = [];
+    const alone: number[] = [];
+    if (round > 0) await pause(50 * 2 ** round);
     for (const batch of batchesOf(pending, bodies)) {
       const entries: SendMessageBatchRequestEntry[] = batch.map((index) => ({ Id: `m${index}`, MessageBody: bodies[index]! }));
       try {
         const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
         for (const f of out.Failed ?? []) {
           const index = Number(f.Id?.slice(1));
-          (f.SenderFault ? refused : again).push(index);
-          reason = `${f.Code ?? 'failed'}${f.Message ? `: ${f.Message}` : ''}`;
+          if (f.SenderFault) refused.set(index, describe(f.Code, f.Message));
+          else again.push(index);
+          reason = describe(f.Code, f.Message);
         }
       } catch (error) {
-        again.push(...batch);
-        reason = `${(error as Error).name}: ${(error as Error).message}`;
+        const name = (error as Error).name;
+        if (SENDER_CALL_ERRORS.has(name) && batch.length === 1) refused.set(batch[0]!, describe(name, (error as Error).message));
+        else if (SENDER_CALL_ERRORS.has(name)) alone.push(...batch);
+        else again.push(...batch);
+        reason = describe(name, (error as Error).message);
+      }
+    }
+    // Entries of a batch refused as a whole go one by one at once: only the culprit is refused.
+    for (const index of alone) {
+      try {
+        const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: `m${index}`, MessageBody: bodies[index]! }] }));
+        const f = out.Failed?.[0];
+        if (f?.SenderFault) refused.set(index, describe(f.Code, f.Message));
+        else if (f) again.push(index);
+      } catch (error) {
+        const name = (error as Error).name;
+        if (SENDER_CALL_ERRORS.has(name)) refused.set(index, describe(name, (error as Error).message));
+        else again.push(index);
+        reason = describe(name, (error as Error).message);
       }
     }
     pending = again;
   }
-  const left = [...pending, ...refused].sort((a, b) => a - b);
-  if (left.length > 0) throw new QueueSendFailed(left, reason);
+  if (pending.length > 0) throw new QueueSendFailed([...pending].sort((a, b) => a - b), reason, refused);
+  return refused;
 }

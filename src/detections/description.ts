@@ -1,4 +1,11 @@
 import { resolveApplianceLink } from './model.ts';
+import { isApplianceLink, multiline } from './neutralize.ts';
+
+/**
+ * A link to anywhere but the appliance is shown as its text followed by its address, never as a link
+ * whose label hides where it goes.
+ */
+const VISIBLE_TARGET = /^https?:\/\/\S+$/i;
 
 /**
  * Detection descriptions are Markdown written by the appliance: links to device pages (relative on
@@ -12,7 +19,7 @@ const HOLD_END = '\uE001';
 
 function holdEscapes(markdown: string): { text: string; held: string[] } {
   const held: string[] = [];
-  const text = markdown.replace(/[\uE000-\uE002]/g, '').replace(/\\([\\`*_{}[\]()#+\-.!|<>~])/g, (_, c: string) => {
+  const text = multiline(markdown).replace(/[\uE000-\uE002]/g, '').replace(/\\([\\`*_{}[\]()#+\-.!|<>~])/g, (_, c: string) => {
     held.push(c);
     return `${HOLD}${held.length - 1}${HOLD_END}`;
   });
@@ -87,12 +94,13 @@ export function descriptionToPlainText(markdown: string, applianceUrl?: string):
       // Escapes stay held in the label so that they come out literally, like everywhere else.
       const heldLabel = stripInline(label, (x) => x, (x) => x).trim();
       const plainLabel = releaseEscapes(heldLabel, held);
-      const usable = /^(https?|mailto):/i.test(target);
+      // Plain text shows every address as it is: the reader sees where a link goes.
+      const usable = VISIBLE_TARGET.test(target);
       links.push(!usable ? heldLabel : plainLabel && plainLabel !== target ? `${heldLabel} (${plainUrl(target)})` : plainUrl(target));
       return `${HOLD}L${links.length - 1}${HOLD_END}`;
     })
     .replace(AUTOLINK, (_, url: string) => {
-      links.push(plainUrl(url));
+      links.push(VISIBLE_TARGET.test(url) ? plainUrl(url) : '');
       return `${HOLD}L${links.length - 1}${HOLD_END}`;
     });
   const plain = blockLines(stripInline(linked, (x) => x, (x) => x), (x) => x);
@@ -108,13 +116,20 @@ export function slackEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Markdown to Slack mrkdwn: `<url|text>` links, `*bold*`, headings in bold, `&<>` escaped. */
+/**
+ * Markdown to Slack mrkdwn: `<url|text>` links to the appliance (any other as `text (url)`), `*bold*`, headings in bold,
+ * `&<>` escaped, so that no text can become a mention (`<!channel>`, `<@U...>`) or a link of its own.
+ */
 export function descriptionToSlack(markdown: string, applianceUrl?: string): string {
   const { text, held } = holdEscapes(markdown);
   const links: string[] = [];
   const slackLink = (url: string, label: string) => {
     const target = resolveApplianceLink(url, applianceUrl);
-    if (!/^(https?|mailto):/i.test(target)) return slackEscape(label || target);
+    if (!isApplianceLink(target, applianceUrl)) {
+      // Elsewhere: the label and the address as text, so no label can hide where it goes.
+      if (!VISIBLE_TARGET.test(target)) return slackEscape(label);
+      return label && label !== target ? `${slackEscape(label)} (${slackEscape(target)})` : slackEscape(target);
+    }
     // `|` and `>` end a Slack link early.
     const safeUrl = target.replace(/\|/g, '%7C').replace(/>/g, '%3E').replace(/</g, '%3C');
     return label ? `<${safeUrl}|${slackEscape(label).replace(/\|/g, '/')}>` : `<${safeUrl}>`;

@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
 import { describeIssues } from '../validation.ts';
+import { multiline, oneLine } from './neutralize.ts';
+import { trimText } from './trim.ts';
 import {
   DETECTION_STATUSES,
   MAX_RISK_SCORE,
@@ -12,6 +14,44 @@ import {
   type MitreReference,
   type Participant,
 } from './model.ts';
+
+/**
+ * The longest each one-line field may be, in characters, once neutralised: longer text ends with
+ * `... (truncated)`. With them, a detection without its description and lists always fits an SNS
+ * message (256 KiB) and a DynamoDB item (400 KB) several times over; descriptions and lists are fitted
+ * per channel when published (publish.ts).
+ */
+export const FIELD_LIMITS = {
+  title: 1_000,
+  type: 200,
+  category: 200,
+  /** A deep link; Slack accepts button URLs up to 3,000 characters. */
+  url: 2_000,
+  role: 64,
+  objectType: 64,
+  /** An address, or whatever the appliance puts in object_value. */
+  ipAddress: 128,
+  /** DNS names are at most 253 characters. */
+  hostname: 255,
+  username: 256,
+  assignee: 256,
+  ticketId: 256,
+  resolution: 128,
+  mitreId: 64,
+  mitreName: 256,
+  mitreUrl: 500,
+  applianceId: 128,
+} as const;
+
+/** A one-line field as people may read it: neutralised (see neutralize.ts) and trimmed visibly. */
+function line(text: string, max: number): string {
+  return trimText(oneLine(text), max);
+}
+
+/** A required field that neutralising left empty (it held only invisible characters) still says something. */
+function requiredLine(text: string, max: number): string {
+  return line(text, max) || 'unknown';
+}
 
 /** A payload that cannot be read as a detection; the message names the field and what was expected. */
 export class InvalidDetection extends Error {
@@ -196,22 +236,34 @@ function camelCaseNested(raw: Record<string, unknown>): Record<string, unknown> 
 }
 
 function toParticipant(p: RestDetection['participants'][number]): Participant {
-  const participant: Participant = { role: p.role, objectType: p.object_type };
+  const participant: Participant = { role: requiredLine(p.role, FIELD_LIMITS.role), objectType: requiredLine(p.object_type, FIELD_LIMITS.objectType) };
   const ipAddress = p.object_value ?? p.ipaddr;
   if (p.object_id !== undefined) participant.objectId = p.object_id;
-  if (ipAddress !== undefined) participant.ipAddress = ipAddress;
-  if (p.hostname !== undefined) participant.hostname = p.hostname;
+  if (ipAddress !== undefined) participant.ipAddress = line(ipAddress, FIELD_LIMITS.ipAddress);
+  if (p.hostname !== undefined) participant.hostname = line(p.hostname, FIELD_LIMITS.hostname);
   if (p.external !== undefined) participant.external = p.external;
-  if (p.username !== undefined) participant.username = p.username;
+  if (p.username !== undefined) participant.username = line(p.username, FIELD_LIMITS.username);
   return participant;
 }
 
 function toMitre(m: RestDetection['mitre_tactics'][number]): MitreReference {
-  return m.url === undefined ? { id: m.id, name: m.name } : { id: m.id, name: m.name, url: m.url };
+  const reference: MitreReference = { id: requiredLine(m.id, FIELD_LIMITS.mitreId), name: line(m.name, FIELD_LIMITS.mitreName) };
+  // A link cut short would lead somewhere else: a long one is left out rather than trimmed.
+  const url = m.url === undefined ? undefined : oneLine(m.url);
+  if (url && url.length <= FIELD_LIMITS.mitreUrl) reference.url = url;
+  return reference;
 }
 
 function isAbsoluteUrl(text: string): boolean {
   return /^https?:\/\/[^/\s]+/i.test(text);
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The appliance base URL: configured, or else the origin of an absolute deep link. */
@@ -220,32 +272,39 @@ function applianceUrlOf(context: NormalizeContext, url: string | undefined): str
   if (url && isAbsoluteUrl(url)) {
     const at = url.indexOf('/extrahop/');
     if (at > 0) return url.slice(0, at);
-    try {
-      return new URL(url).origin;
-    } catch {
-      return undefined;
-    }
+    return originOf(url);
   }
   return undefined;
+}
+
+/**
+ * The deep link people are sent to. With an appliance configured, a payload URL is used only when it
+ * points at that appliance (same origin): anything else in the payload could send readers anywhere,
+ * so the link is built from the configuration instead.
+ */
+function detectionLink(r: RestDetection, context: NormalizeContext, applianceUrl: string | undefined): string | undefined {
+  const payload = r.url === undefined ? undefined : oneLine(r.url);
+  if (payload !== undefined && payload.length <= FIELD_LIMITS.url) {
+    const resolved = resolveApplianceLink(payload, applianceUrl);
+    const trusted = !context.applianceUrl || (applianceUrl !== undefined && originOf(resolved) === originOf(applianceUrl));
+    if (isAbsoluteUrl(resolved) && trusted && !/\s/.test(resolved)) return resolved;
+  }
+  return applianceUrl === undefined ? undefined : detectionUrl(applianceUrl, r.id);
 }
 
 function toDetection(r: RestDetection, context: NormalizeContext): Detection {
   const modTime = r.mod_time ?? r.update_time;
   if (modTime === undefined) throw new InvalidDetection(`mod_time: expected ${TIME} (or update_time)`);
-  const applianceUrl = applianceUrlOf(context, r.url);
-  let url: string | undefined;
-  if (r.url !== undefined) {
-    const resolved = resolveApplianceLink(r.url, applianceUrl);
-    url = isAbsoluteUrl(resolved) ? resolved : undefined;
-  }
-  if (url === undefined && applianceUrl !== undefined) url = detectionUrl(applianceUrl, r.id);
+  const applianceUrl = applianceUrlOf(context, r.url === undefined ? undefined : oneLine(r.url));
+  const url = detectionLink(r, context, applianceUrl);
+  const type = requiredLine(r.type, FIELD_LIMITS.type);
 
   const d: Detection = {
     id: r.id,
-    type: r.type,
-    title: r.title ?? r.type,
-    description: r.description ?? '',
-    categories: r.categories,
+    type,
+    title: r.title === undefined ? type : line(r.title, FIELD_LIMITS.title),
+    description: r.description === undefined ? '' : multiline(r.description),
+    categories: r.categories.map((c) => line(c, FIELD_LIMITS.category)),
     riskScore: r.risk_score,
     severity: severityOf(r.risk_score),
     startTime: r.start_time,
@@ -259,11 +318,11 @@ function toDetection(r: RestDetection, context: NormalizeContext): Detection {
   };
   if (r.end_time !== undefined) d.endTime = r.end_time;
   if (r.create_time !== undefined) d.createTime = r.create_time;
-  if (r.resolution !== undefined) d.resolution = r.resolution;
-  if (r.assignee !== undefined) d.assignee = r.assignee;
-  if (r.ticket_id !== undefined) d.ticketId = r.ticket_id;
+  if (r.resolution !== undefined) d.resolution = line(r.resolution, FIELD_LIMITS.resolution);
+  if (r.assignee !== undefined) d.assignee = line(r.assignee, FIELD_LIMITS.assignee);
+  if (r.ticket_id !== undefined) d.ticketId = line(r.ticket_id, FIELD_LIMITS.ticketId);
   if (url !== undefined) d.url = url;
-  if (r.appliance_id !== undefined) d.applianceId = r.appliance_id;
+  if (r.appliance_id !== undefined) d.applianceId = line(r.appliance_id, FIELD_LIMITS.applianceId);
   if (applianceUrl !== undefined) d.applianceUrl = applianceUrl;
   return d;
 }

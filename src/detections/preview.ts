@@ -1,12 +1,15 @@
 import { DEFAULT_LIFECYCLE_POLICY, decideLifecycle, type DetectionRecord, type LifecycleEvent, type LifecyclePolicy } from './lifecycle.ts';
 import type { Detection } from './model.ts';
 import { normalizeDetections, type RejectedDetection } from './normalize.ts';
-import { detectionsTopicEntry, emailTopicEntry, publishBatches, type SnsPublishEntry } from './publish.ts';
-import { renderEmail, type RenderedEmail } from './render-email.ts';
+import { detectionsTopicEntry, emailTopicEntry, publishBatches, type DetectionMessage, type SnsPublishEntry } from './publish.ts';
+import type { RenderedEmail } from './render-email.ts';
 import { renderAmazonQ, renderSlack, renderSlackRollup, type AmazonQNotification, type SlackMessage } from './render-slack.ts';
 import { planSlackPosts, type PendingNotification } from './slack-pacing.ts';
 
-/** What `autotap detections preview FILE --json` prints: everything the fan-out would send, nothing sent. */
+/**
+ * What `autotap detections preview FILE --json` prints: everything the fan-out would send, nothing
+ * sent, exactly as it would be sent: neutralised, and trimmed to fit each channel.
+ */
 
 export interface PreviewOptions extends Partial<LifecyclePolicy> {
   applianceUrl?: string;
@@ -61,11 +64,15 @@ export function previewDetections(body: unknown, options: PreviewOptions = {}): 
     records.set(d.id, decision.record);
     decisions.push({ id: d.id, modTime: d.modTime, event: decision.event, notify: decision.notify, reasons: decision.reasons });
     if (decision.event === 'stale') continue;
-    machineEntries.push(detectionsTopicEntry(d, decision.event, decision.reasons));
+    const machine = detectionsTopicEntry(d, decision.event, decision.reasons);
+    machineEntries.push(machine);
     if (!decision.notify) continue;
-    emailEntries.push(emailTopicEntry(d, decision.event, decision.reasons));
-    email.push(renderEmail(d, decision.event, decision.reasons));
-    if (d.riskScore >= (options.slackMinRiskScore ?? policy.minRiskScore)) forSlack.push({ detection: d, event: decision.event });
+    // As the processor does: e-mail and Slack start from the detection the outbox holds, fitted to SNS.
+    const sent = (JSON.parse(machine.Message) as DetectionMessage).detection;
+    const entry = emailTopicEntry(sent, decision.event, decision.reasons);
+    emailEntries.push(entry);
+    email.push({ subject: entry.Subject ?? '', body: entry.Message });
+    if (d.riskScore >= (options.slackMinRiskScore ?? policy.minRiskScore)) forSlack.push({ detection: sent, event: decision.event });
   }
 
   const amazonQ = options.slackFormat === 'amazon-q';

@@ -2,6 +2,7 @@ import { splitIntoBatches } from '../batches.ts';
 import type { LifecycleEvent } from './lifecycle.ts';
 import { topCategory, type Detection } from './model.ts';
 import { renderEmail } from './render-email.ts';
+import { largestFitting, trimText, TRUNCATION_MARKER } from './trim.ts';
 
 /**
  * SNS publish entries for the two topics. The detections topic carries structured JSON for machines;
@@ -33,8 +34,10 @@ export interface DetectionMessage {
   event: LifecycleEvent;
   reasons: string[];
   detection: Detection;
-  /** Set when the description was shortened to fit an SNS message. */
+  /** Set when the detection was shortened to fit an SNS message (the description ends with `... (truncated)`). */
   truncated?: true;
+  /** Entries of each list left out to fit. */
+  omitted?: OmittedCounts;
 }
 
 const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
@@ -66,47 +69,69 @@ function entryId(d: Detection, event: LifecycleEvent, topic: string): string {
   return `${topic}-${event}-${d.id}-${d.modTime}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
 }
 
-const TRUNCATION_NOTE = '\n\n[truncated: open the detection in ExtraHop for the full text]';
+/** How many entries of each list a fitted detection left out. */
+export type OmittedCounts = Partial<Record<'participants' | 'mitreTactics' | 'mitreTechniques' | 'categories', number>>;
 
-const sliceWhole = (text: string, length: number) => (/[\uD800-\uDBFF]/.test(text.charAt(length - 1)) ? text.slice(0, length - 1) : text.slice(0, length));
+export interface FittedDetection {
+  detection: Detection;
+  /** Whether anything was cut: the description ends with `... (truncated)`, lists are shorter. */
+  truncated: boolean;
+  omitted: OmittedCounts;
+}
 
-/** The longest prefix of `text` for which `build` still fits one SNS message (binary search: JSON escaping makes bytes unpredictable). */
-function fitText(text: string, build: (text: string) => SnsPublishEntry): SnsPublishEntry | undefined {
-  let low = 0;
-  let high = text.length;
-  while (low < high) {
-    const mid = Math.ceil((low + high) / 2);
-    if (entryBytes(build(sliceWhole(text, mid))) <= SNS_MAX_MESSAGE_BYTES) low = mid;
-    else high = mid - 1;
+/**
+ * The detection shrunk, visibly, until `fits` holds: first the description (to its longest prefix
+ * that fits, ending with `... (truncated)`), then the lists, each kept to its first k entries for the
+ * largest k that fits. One-line fields are already bounded by normalization (FIELD_LIMITS), so without
+ * description and lists a detection always fits an SNS message; should `fits` still refuse, the
+ * smallest form is returned and the channel's refusal parks it.
+ */
+export function fitDetection(d: Detection, fits: (d: Detection) => boolean): FittedDetection {
+  if (fits(d)) return { detection: d, truncated: false, omitted: {} };
+  const withDescription = (n: number): Detection => ({ ...d, description: trimText(d.description, n) });
+  const chars = largestFitting(Math.max(0, d.description.length - 1), (n) => fits(withDescription(n)));
+  if (chars !== undefined) return { detection: withDescription(chars), truncated: true, omitted: {} };
+  const base: Detection = { ...d, description: d.description ? TRUNCATION_MARKER : '' };
+  const withLists = (k: number): Detection => ({
+    ...base,
+    participants: d.participants.slice(0, k),
+    mitreTactics: d.mitreTactics.slice(0, k),
+    mitreTechniques: d.mitreTechniques.slice(0, k),
+    // The first category is what filter policies match on: it stays.
+    categories: d.categories.slice(0, Math.max(1, k)),
+  });
+  const longest = Math.max(d.participants.length, d.mitreTactics.length, d.mitreTechniques.length, d.categories.length);
+  const detection = withLists(largestFitting(longest, (k) => fits(withLists(k))) ?? 0);
+  const omitted: OmittedCounts = {};
+  for (const key of ['participants', 'mitreTactics', 'mitreTechniques', 'categories'] as const) {
+    const left = d[key].length - detection[key].length;
+    if (left > 0) omitted[key] = left;
   }
-  const entry = build(sliceWhole(text, low));
-  return entryBytes(entry) <= SNS_MAX_MESSAGE_BYTES ? entry : undefined;
+  return { detection, truncated: true, omitted };
 }
 
-/** The detections-topic entry: the normalized detection and the event, as JSON. */
+const fitsSns = (entry: SnsPublishEntry) => entryBytes(entry) <= SNS_MAX_MESSAGE_BYTES;
+
+/** The detections-topic entry: the normalized detection and the event, as JSON, fitted to one SNS message. */
 export function detectionsTopicEntry(d: Detection, event: LifecycleEvent, reasons: readonly string[] = []): SnsPublishEntry {
-  const build = (detection: Detection, truncated: boolean): SnsPublishEntry => {
+  const build = (detection: Detection, fitted?: FittedDetection): SnsPublishEntry => {
     const message: DetectionMessage = { schema: DETECTION_MESSAGE_SCHEMA, event, reasons: [...reasons], detection };
-    if (truncated) message.truncated = true;
-    return { Id: entryId(d, event, 'detection'), Message: JSON.stringify(message), MessageAttributes: detectionAttributes(d, event) };
+    if (fitted?.truncated) message.truncated = true;
+    if (fitted && Object.keys(fitted.omitted).length > 0) message.omitted = fitted.omitted;
+    return { Id: entryId(d, event, 'detection'), Message: JSON.stringify(message), MessageAttributes: detectionAttributes(detection, event) };
   };
-  const entry = build(d, false);
-  if (entryBytes(entry) <= SNS_MAX_MESSAGE_BYTES) return entry;
-  // Only the description and the participant list can grow without bound.
-  return (
-    fitText(d.description, (description) => build({ ...d, description }, true)) ??
-    fitText(d.description, (description) => build({ ...d, description, participants: d.participants.slice(0, 100) }, true)) ??
-    build({ ...d, description: '', participants: [], mitreTactics: [], mitreTechniques: [] }, true)
-  );
+  // Room for the `truncated` and `omitted` keys that a fitted message carries.
+  const fitted = fitDetection(d, (x) => entryBytes(build(x)) <= SNS_MAX_MESSAGE_BYTES - 256);
+  return build(fitted.detection, fitted);
 }
 
-/** The email-topic entry: plain-text body and subject, same attributes as the detections topic. */
+/** The email-topic entry: plain-text body and subject, same attributes as the detections topic, fitted to one SNS message. */
 export function emailTopicEntry(d: Detection, event: LifecycleEvent, reasons: readonly string[] = []): SnsPublishEntry {
-  const { subject, body } = renderEmail(d, event, reasons);
-  const attributes = detectionAttributes(d, event);
-  const entry: SnsPublishEntry = { Id: entryId(d, event, 'email'), Message: body, Subject: subject, MessageAttributes: attributes };
-  if (entryBytes(entry) <= SNS_MAX_MESSAGE_BYTES) return entry;
-  return fitText(body, (text) => ({ ...entry, Message: text + TRUNCATION_NOTE })) ?? { ...entry, Message: TRUNCATION_NOTE.trim() };
+  const build = (detection: Detection): SnsPublishEntry => {
+    const { subject, body } = renderEmail(detection, event, reasons);
+    return { Id: entryId(d, event, 'email'), Message: body, Subject: subject, MessageAttributes: detectionAttributes(detection, event) };
+  };
+  return build(fitDetection(d, (x) => fitsSns(build(x))).detection);
 }
 
 export interface TopicEntries {

@@ -2,6 +2,7 @@ import { descriptionToPlainText } from './description.ts';
 import { eventLabel, headline, riskTag, truncate } from './headline.ts';
 import type { LifecycleEvent } from './lifecycle.ts';
 import { isoTime, offenders, participantLabel, victims, type Detection, type MitreReference, type Participant } from './model.ts';
+import { oneLine, readableDetection } from './neutralize.ts';
 
 export interface RenderedEmail {
   subject: string;
@@ -10,8 +11,9 @@ export interface RenderedEmail {
 
 /** SNS takes subjects under 100 characters. */
 export const MAX_SUBJECT_LENGTH = 99;
-/** A detection with hundreds of victims is summarized, not listed. */
+/** A detection with hundreds of victims (or MITRE references) is summarized, not listed. */
 const MAX_LISTED_PARTICIPANTS = 20;
+const MAX_LISTED_MITRE = 20;
 
 const TRANSLITERATIONS: Record<string, string> = {
   ß: 'ss', æ: 'ae', Æ: 'AE', ø: 'o', Ø: 'O', œ: 'oe', Œ: 'OE', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', þ: 'th', Þ: 'Th', ð: 'd',
@@ -31,7 +33,8 @@ export function toAsciiLine(text: string): string {
 }
 
 /** `[autotap][ESCALATED HIGH 85] ICMP Tunnel: 10.0.1.7 -> 175.16.199.0`, under 100 printable ASCII characters. */
-export function emailSubject(d: Detection, event: LifecycleEvent): string {
+export function emailSubject(detection: Detection, event: LifecycleEvent): string {
+  const d = readableDetection(detection);
   const prefix = `[autotap]${riskTag(d, event)} `;
   const rest = toAsciiLine(headline(d)) || toAsciiLine(d.type) || `detection ${d.id}`;
   return truncate(`${prefix}${rest}`, MAX_SUBJECT_LENGTH);
@@ -50,6 +53,12 @@ function participantLines(label: string, list: Participant[]): string[] {
 
 const mitreLine = (kind: string, m: MitreReference) => `  ${kind} ${m.id} ${m.name}${m.url ? ` (${m.url})` : ''}`;
 
+function mitreLines(kind: string, list: MitreReference[]): string[] {
+  const lines = list.slice(0, MAX_LISTED_MITRE).map((m) => mitreLine(kind, m));
+  if (list.length > MAX_LISTED_MITRE) lines.push(`  ... and ${list.length - MAX_LISTED_MITRE} more ${kind.toLowerCase()}s`);
+  return lines;
+}
+
 const EVENT_SENTENCES: Record<LifecycleEvent, string> = {
   new: 'New detection.',
   escalated: 'This detection escalated.',
@@ -58,12 +67,17 @@ const EVENT_SENTENCES: Record<LifecycleEvent, string> = {
   stale: 'A repeated delivery of this detection.',
 };
 
-/** The email for one detection: a subject SNS accepts and a plain-text body without Markdown. */
-export function renderEmail(d: Detection, event: LifecycleEvent, reasons: readonly string[] = []): RenderedEmail {
+/**
+ * The email for one detection: a subject SNS accepts and a plain-text body without Markdown. Every
+ * value from the detection is neutralised (readableDetection) and indented under its heading, so that
+ * nothing in a detection can add a line of its own; the only link is the appliance's.
+ */
+export function renderEmail(detection: Detection, event: LifecycleEvent, reasons: readonly string[] = []): RenderedEmail {
+  const d = readableDetection(detection);
   const field = (name: string, value: string | undefined) => (value ? [`  ${name}: ${value}`] : []);
   const lines: string[] = [
     `${riskTag(d, event)} ${headline(d)}`,
-    [EVENT_SENTENCES[event], reasons.length && event !== 'new' ? `(${reasons.join('; ')})` : ''].filter(Boolean).join(' '),
+    [EVENT_SENTENCES[event], reasons.length && event !== 'new' ? `(${oneLine(reasons.join('; '))})` : ''].filter(Boolean).join(' '),
     '',
     'WHAT',
     ...field('Title', d.title),
@@ -87,10 +101,11 @@ export function renderEmail(d: Detection, event: LifecycleEvent, reasons: readon
     ...field('Updated', isoTime(d.updateTime)),
   );
   if (d.mitreTactics.length || d.mitreTechniques.length) {
-    lines.push('', 'MITRE ATT&CK', ...d.mitreTactics.map((m) => mitreLine('Tactic', m)), ...d.mitreTechniques.map((m) => mitreLine('Technique', m)));
+    lines.push('', 'MITRE ATT&CK', ...mitreLines('Tactic', d.mitreTactics), ...mitreLines('Technique', d.mitreTechniques));
   }
   const description = descriptionToPlainText(d.description, d.applianceUrl);
-  if (description) lines.push('', 'DESCRIPTION', description);
+  // Quoted: no description line can pass for one of autotap's own lines or fields.
+  if (description) lines.push('', 'DESCRIPTION', ...description.split('\n').map((line) => `  | ${line}`.trimEnd()));
   if (d.url) lines.push('', `Open in ExtraHop: ${d.url}`);
   lines.push('', `-- autotap${eventLabel(event) ? ` (${eventLabel(event).toLowerCase()})` : ''}`);
   return { subject: emailSubject(d, event), body: `${lines.join('\n')}\n` };

@@ -2,6 +2,7 @@ import { descriptionToPlainText, descriptionToSlack, slackEscape } from './descr
 import { headline, riskTag, truncate } from './headline.ts';
 import type { LifecycleEvent } from './lifecycle.ts';
 import { isoTime, offenders, participantLabel, severityOf, victims, type Detection, type MitreReference, type Participant, type Severity } from './model.ts';
+import { readableDetection } from './neutralize.ts';
 
 /** Block Kit limits (api.slack.com/reference/block-kit). */
 export const SLACK_LIMITS = {
@@ -53,7 +54,8 @@ function participantList(list: Participant[], max = 5): string {
 function mitreText(tactics: MitreReference[], techniques: MitreReference[]): string {
   const item = (m: MitreReference) => {
     const label = slackEscape(`${m.id} ${m.name}`.replace(/\|/g, '/'));
-    return m.url && /^https?:\/\//.test(m.url) && m.url.length < 500 ? `<${m.url.replace(/[|<>]/g, encodeURIComponent)}|${label}>` : label;
+    // readableDetection kept only links to MITRE's site.
+    return m.url && m.url.length < 500 ? `<${m.url.replace(/[|<>]/g, encodeURIComponent)}|${label}>` : label;
   };
   const parts = [
     tactics.length ? `*Tactics:* ${tactics.map(item).join(', ')}` : '',
@@ -76,6 +78,7 @@ export function truncateMrkdwn(text: string, max: number): string {
   return `${cut.trimEnd()}...`;
 }
 
+/** `url` has been through readableDetection: it points at the appliance or is absent. */
 function linkButton(url: string | undefined, id: string): SlackBlock[] {
   if (!url || url.length > SLACK_LIMITS.url) return [];
   return [{ type: 'actions', elements: [{ type: 'button', text: plain('Open in ExtraHop'), url, action_id: `autotap-open-${id}`.slice(0, 255) }] }];
@@ -86,8 +89,12 @@ function fallback(d: Detection, event: LifecycleEvent): string {
   return truncate(slackEscape(`${riskTag(d, event)} ${headline(d)}`), SLACK_LIMITS.fallbackText);
 }
 
-/** One Block Kit message for one detection. */
-export function renderSlack(d: Detection, event: LifecycleEvent): SlackMessage {
+/**
+ * One Block Kit message for one detection. Text from the detection is neutralised (readableDetection)
+ * and mrkdwn-escaped, so it can neither break a line nor mention (`<!channel>`, `<@U...>`) nor link.
+ */
+export function renderSlack(detection: Detection, event: LifecycleEvent): SlackMessage {
+  const d = readableDetection(detection);
   const header = truncate(`${SEVERITY_MARK[d.severity]} ${riskTag(d, event)} ${d.title}`.replace(/\s+/g, ' '), SLACK_LIMITS.headerText);
   const from = offenders(d);
   const to = victims(d);
@@ -126,7 +133,8 @@ export function byPriority(a: Detection, b: Detection): number {
 }
 
 /** One message for a burst: counts by event and severity, then the top `top` by risk with links. */
-export function renderSlackRollup(detections: readonly Detection[], counts: EventCounts, options: { top?: number } = {}): SlackMessage {
+export function renderSlackRollup(received: readonly Detection[], counts: EventCounts, options: { top?: number } = {}): SlackMessage {
+  const detections = received.map(readableDetection);
   const top = Math.max(0, Math.min(options.top ?? 10, SLACK_LIMITS.blocks - 4));
   const total = detections.length;
   const bySeverity = (['high', 'medium', 'low'] as const)
@@ -158,31 +166,44 @@ export interface AmazonQNotification {
   metadata: { threadId: string; summary: string };
 }
 
+/**
+ * Client markdown as Amazon Q posts it to Slack: `&<>` escaped as Slack documents (no `<!channel>`,
+ * `<@U...>` or `<url|label>` survives), and `](` broken so that no text becomes a Markdown link.
+ */
+export function amazonQText(text: string): string {
+  return slackEscape(text).replace(/\]\(/g, '] (');
+}
+
+const MAX_AMAZON_Q_MITRE = 10;
+
 /** Amazon Q Developer in chat applications drops anything but its custom-notification schema. */
-export function renderAmazonQ(d: Detection, event: LifecycleEvent): AmazonQNotification {
+export function renderAmazonQ(detection: Detection, event: LifecycleEvent): AmazonQNotification {
+  const d = readableDetection(detection);
   const from = offenders(d).map(participantLabel);
   const to = victims(d).map(participantLabel);
-  const list = (names: string[]) => (names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', '));
+  const list = (names: string[]) => amazonQText(names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', '));
+  const mitre = d.mitreTechniques.slice(0, MAX_AMAZON_Q_MITRE).map((m) => `${m.id} ${m.name}`);
+  if (d.mitreTechniques.length > MAX_AMAZON_Q_MITRE) mitre.push(`and ${d.mitreTechniques.length - MAX_AMAZON_Q_MITRE} more`);
   const lines = [
-    `**Risk ${d.riskScore} (${d.severity})**, ${d.type}, ${d.status.replace('_', ' ')}`,
+    `**Risk ${d.riskScore} (${d.severity})**, ${amazonQText(d.type)}, ${d.status.replace('_', ' ')}`,
     from.length ? `**Offender:** ${list(from)}` : '',
     to.length ? `**Victim:** ${list(to)}` : '',
     `**Started:** ${isoTime(d.startTime)}${d.endTime === undefined ? ' (ongoing)' : ''}`,
-    d.mitreTechniques.length ? `**MITRE:** ${d.mitreTechniques.map((m) => `${m.id} ${m.name}`).join(', ')}` : '',
+    mitre.length ? `**MITRE:** ${amazonQText(mitre.join(', '))}` : '',
     '',
-    truncate(descriptionToPlainText(d.description, d.applianceUrl), 2000),
+    truncateMrkdwn(amazonQText(descriptionToPlainText(d.description, d.applianceUrl)), 2000),
   ].filter((line, i, all) => line !== '' || (i > 0 && all[i - 1] !== ''));
   const notification: AmazonQNotification = {
     version: '1.0',
     source: 'custom',
     content: {
       textType: 'client-markdown',
-      title: truncate(`${riskTag(d, event)} ${d.title}`, 250),
+      title: truncateMrkdwn(amazonQText(`${riskTag(d, event)} ${d.title}`), 250),
       description: lines.join('\n').trim(),
     },
     metadata: {
       threadId: `autotap-detection-${d.id}`,
-      summary: truncate(`${riskTag(d, event)} ${headline(d)}`, 250),
+      summary: truncateMrkdwn(amazonQText(`${riskTag(d, event)} ${headline(d)}`), 250),
     },
   };
   if (d.url) notification.content.nextSteps = [`Investigate in ExtraHop: ${d.url}`];

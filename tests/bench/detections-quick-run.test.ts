@@ -16,6 +16,18 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('a quick detections run', () => {
+  it('drains a backlog after an outage: every detection published once on the detections topic, nothing lost or doubled', () => {
+    const backlog = detections.backlog;
+    if (!backlog) throw new Error('no backlog run');
+    expect(backlog.detections).toBe(2_000);
+    expect(backlog.run.poll.outcome).toBe('committed');
+    expect(backlog.run.poll.enqueued).toBe(2_000);
+    expect(backlog.run.expected.changes).toBe(2_000);
+    expect(backlog.run.topics.detections.messages).toBe(2_000);
+    expect(backlog.run.topics.detections.repeated + backlog.run.topics.email.repeated).toBe(0);
+    expect(backlog.run.mismatches).toEqual({ detectionsMissing: [], detectionsExtra: [], emailMissing: [], emailExtra: [] });
+  });
+
   it('runs the window once at batch size 10 and once at 100', () => {
     expect(detections.window.records).toBe(300);
     expect(detections.runs.map((r) => r.sqsBatchSize)).toEqual([10, 100]);

@@ -77,6 +77,8 @@ export async function startApplianceServer(options: ApplianceServerOptions = {})
       const authorized = options.apiKey ? authorization === `ExtraHop apikey=${options.apiKey}` : bearer !== undefined && validTokens.has(bearer);
       if (!authorized) return json(response, 401, { error: 'Unauthorized' });
       const search = JSON.parse(body) as SearchRequest;
+      // The appliance's documented bounds for one search: limit 1 to 20,000.
+      if (!Number.isInteger(search.limit) || search.limit < 1 || search.limit > 20_000) return json(response, 400, { error: 'limit must be from 1 to 20000' });
       state.searches.push(search);
       const injected = await api.onSearch?.(state.searches.length, search);
       if (injected) return json(response, injected.status, injected.body ?? { error: 'injected' }, injected.headers);

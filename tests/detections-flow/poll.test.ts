@@ -1,3 +1,4 @@
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { handler as pollHandler, type PollOutput } from '../../functions/detections-poll.ts';
 import { CURSOR_KEY } from '../../src/detections/ingest/keys.ts';
@@ -24,31 +25,34 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('poll window', () => {
-  test('pages with offsets until a short page, enqueues everything, then commits the largest mod_time', async () => {
+  test('pages from the cursor, commits after every page, and each page starts where the last committed one ended', async () => {
     flow = await startFlow({ pageSize: 2 });
     flow.appliance.detections.push(...[1, 2, 3, 4, 5].map((i) => rawDetection(i, 1_000 + i)));
     const result = await poll();
     expect(result).toMatchObject({ outcome: 'committed', pages: 3, enqueued: 5, cursor: 1_005 });
-    expect(flow.appliance.searches.map((s) => [s.offset, s.limit, s.mod_time])).toEqual([
-      [0, 2, expect.any(Number)],
-      [2, 2, expect.any(Number)],
-      [4, 2, expect.any(Number)],
+    // Page 2 and 3 search from the committed cursor, with room for the one detection already queued at it.
+    expect(flow.appliance.searches.map((s) => [s.mod_time, s.offset, s.limit])).toEqual([
+      [expect.any(Number), 0, 2],
+      [1_002, 0, 3],
+      [1_004, 0, 3],
     ]);
     expect(flow.appliance.searches[0]).toMatchObject({ until: 0, sort: [{ field: 'mod_time', direction: 'asc' }], filter: { categories: ['sec'] } });
-    expect(queuedIds(flow).sort()).toEqual([1, 2, 3, 4, 5]);
-    expect(await cursor(flow)).toBe(1_005);
+    expect(queuedIds(flow)).toEqual([1, 2, 3, 4, 5]);
+    expect(await cursor(flow)).toMatchObject({ modTime: 1_005, seenIds: ['5'], seenCount: 1 });
 
-    // The next window starts at the cursor: only the detection at the cursor and newer ones come back.
+    // The next window starts at the cursor; the detection already queued there is not queued again.
     flow.appliance.detections.push(rawDetection(6, 2_000));
     const next = await poll();
     expect(flow.appliance.searches.at(-1)?.mod_time).toBe(1_005);
-    expect(next).toMatchObject({ outcome: 'committed', cursor: 2_000, enqueued: 2 });
+    expect(next).toMatchObject({ outcome: 'committed', cursor: 2_000, enqueued: 1 });
+    expect(queuedIds(flow)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  test('a page boundary exactly at pageSize asks for one more (empty) page before committing', async () => {
+  test('a page boundary exactly at pageSize asks for one more page, which brings nothing new', async () => {
     flow = await startFlow({ pageSize: 2 });
     flow.appliance.detections.push(rawDetection(1, 1_001), rawDetection(2, 1_002));
     expect(await poll()).toMatchObject({ outcome: 'committed', pages: 2, enqueued: 2, cursor: 1_002 });
+    expect(await poll()).toMatchObject({ outcome: 'unchanged', pages: 1, enqueued: 0, cursor: 1_002 });
   });
 
   test('the status filter includes ".none": open detections (status null) are not dropped', async () => {
@@ -65,27 +69,52 @@ describe('poll window', () => {
     flow.appliance.detections.push(...[1, 2, 3, 4].map((i) => rawDetection(i, 5_000 + i * 10)));
     const result = await poll();
     expect(result).toMatchObject({ outcome: 'committed', cursor: 5_040 });
-    expect(await cursor(flow)).toBe(5_040);
+    expect((await cursor(flow))?.modTime).toBe(5_040);
+    expect(queuedIds(flow).sort()).toEqual([1, 2, 3, 4]);
   });
 
-  test('the appliance failing on page 2: cursor unchanged, the next poll reads the window again and nothing is lost', async () => {
+  test('1,050 detections at page size 10: the first poll stops at 100 pages with the cursor moved, the second finishes; nothing twice', async () => {
+    flow = await startFlow({ pageSize: 10 });
+    flow.appliance.detections.push(...Array.from({ length: 1_050 }, (_, i) => rawDetection(i + 1, 10_000 + i)));
+    expect(await poll()).toMatchObject({ outcome: 'incomplete', enqueued: 1_000, cursor: 10_999 });
+    expect(queuedIds(flow)).toHaveLength(1_000);
+    expect(await poll()).toMatchObject({ outcome: 'committed', enqueued: 50, cursor: 11_049 });
+    expect(await poll()).toMatchObject({ outcome: 'unchanged', enqueued: 0 });
+    const ids = queuedIds(flow);
+    expect(ids).toHaveLength(1_050);
+    expect(new Set(ids).size).toBe(1_050);
+  }, 60_000);
+
+  test('detections sharing a mod_time across page boundaries, ordered differently on every search: none lost, none doubled', async () => {
+    flow = await startFlow({ pageSize: 4 });
+    flow.appliance.detections.push(rawDetection(1, 1_000), ...Array.from({ length: 11 }, (_, i) => rawDetection(i + 2, 2_000)), rawDetection(13, 3_000));
+    let flip = false;
+    flow.appliance.onSearch = () => {
+      // The appliance promises no order among equal mod_times: reverse them on every other search.
+      flip = !flip;
+      flow!.appliance.detections.sort((a, b) => (a.mod_time as number) - (b.mod_time as number) || (flip ? (b.id as number) - (a.id as number) : (a.id as number) - (b.id as number)));
+    };
+    expect(await poll()).toMatchObject({ outcome: 'committed', enqueued: 13, cursor: 3_000 });
+    expect(queuedIds(flow).sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+  });
+
+  test('the appliance failing on page 3: the cursor keeps pages 1 and 2, the next poll goes on from there', async () => {
     flow = await startFlow({ pageSize: 2 });
-    await flow.table.commitCursor(CURSOR_KEY, undefined, 1_000, Date.now());
-    flow.appliance.detections.push(...[1, 2, 3, 4, 5].map((i) => rawDetection(i, 1_000 + i)));
-    flow.appliance.onSearch = (n) => (n === 2 ? { status: 500, body: { error: 'database busy' } } : undefined);
+    flow.appliance.detections.push(...[1, 2, 3, 4, 5, 6].map((i) => rawDetection(i, 1_000 + i)));
+    flow.appliance.onSearch = (n) => (n === 3 ? { status: 500, body: { error: 'database busy' } } : undefined);
     const error = await failure(poll());
     expect(error.name).toBe('ApplianceError');
     expect(error.message).toContain('HTTP 500');
-    expect(await cursor(flow)).toBe(1_000);
-    expect(queuedIds(flow)).toEqual([1, 2]);
+    expect((await cursor(flow))?.modTime).toBe(1_004);
+    expect(queuedIds(flow)).toEqual([1, 2, 3, 4]);
 
     flow.appliance.onSearch = undefined;
-    expect(await poll()).toMatchObject({ outcome: 'committed', cursor: 1_005, enqueued: 5 });
-    expect(flow.appliance.searches.at(-3)?.mod_time).toBe(1_000);
-    expect([...new Set(queuedIds(flow))].sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(await poll()).toMatchObject({ outcome: 'committed', cursor: 1_006, enqueued: 2 });
+    expect(flow.appliance.searches.at(-2)?.mod_time).toBe(1_004);
+    expect(queuedIds(flow)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  test('SQS failing while page 2 is enqueued: cursor unchanged, the next poll re-reads', async () => {
+  test('SQS failing while page 2 is enqueued: the cursor keeps page 1, the next poll re-reads only page 2', async () => {
     flow = await startFlow({ pageSize: 2 });
     flow.appliance.detections.push(...[1, 2, 3].map((i) => rawDetection(i, 1_000 + i)));
     const emulator = flow.emulator;
@@ -94,24 +123,58 @@ describe('poll window', () => {
     };
     const error = await failure(poll());
     expect(error.name).toBe('QueueSendFailed');
-    expect(await cursor(flow)).toBeUndefined();
+    expect((await cursor(flow))?.modTime).toBe(1_002);
 
     flow.appliance.onSearch = undefined;
     flow.emulator.setFaults({});
-    expect(await poll()).toMatchObject({ outcome: 'committed', cursor: 1_003 });
-    expect([...new Set(queuedIds(flow))].sort()).toEqual([1, 2, 3]);
+    expect(await poll()).toMatchObject({ outcome: 'committed', cursor: 1_003, enqueued: 1 });
+    expect(queuedIds(flow)).toEqual([1, 2, 3]);
+  });
+
+  test('a detection too large for SQS is parked and reported to ops; the rest are queued and the cursor moves past it', async () => {
+    flow = await startFlow({ pageSize: 3 });
+    const huge = rawDetection(2, 1_002, { description: 'x'.repeat(1_100_000) });
+    flow.appliance.detections.push(rawDetection(1, 1_001), huge, rawDetection(3, 1_003), rawDetection(4, 1_004));
+    const result = await poll();
+    expect(result).toMatchObject({ outcome: 'committed', cursor: 1_004, enqueued: 3, parked: [{ id: '2', modTime: 1_002 }] });
+    expect(result.outcome === 'committed' && result.parked[0]?.reason).toContain('BatchRequestTooLong');
+    expect(queuedIds(flow)).toEqual([1, 3, 4]);
+    const ops = flow.published('ops');
+    expect(ops).toHaveLength(1);
+    expect(ops[0]?.subject).toBe('autotap: 1 detection(s) parked');
+    expect(ops[0]?.message).toContain('detection 2 (mod_time 1002): refused by the detections queue');
+    expect(ops[0]?.message).toContain(`${flow.appliance.url}/extrahop/#/detections/detail/2`);
+    // The next poll does not stumble on it again.
+    expect(await poll()).toMatchObject({ outcome: 'unchanged', parked: [] });
+  });
+
+  test('a detection holding characters SQS refuses in a body (U+FFFF) is queued escaped, not parked', async () => {
+    flow = await startFlow();
+    flow.appliance.detections.push(rawDetection(1, 1_001, { title: 'odd \uFFFF title', participants: [{ role: 'offender', object_type: 'device', hostname: 'h\uFFFE' }] }));
+    expect(await poll()).toMatchObject({ outcome: 'committed', enqueued: 1, parked: [] });
+    const [message] = flow.emulator.queueMessages('autotap-detections');
+    expect((JSON.parse(message!.body) as { title: string }).title).toBe('odd \uFFFF title');
   });
 
   test('a concurrent poll that committed a later cursor is never moved backwards', async () => {
     flow = await startFlow();
-    await flow.table.commitCursor(CURSOR_KEY, undefined, 1_000, Date.now());
+    await flow.table.commitCursor(CURSOR_KEY, undefined, { modTime: 1_000, seenIds: [], seenCount: 0 }, Date.now());
     flow.appliance.detections.push(rawDetection(1, 1_500));
     const table = flow.table;
     flow.appliance.onSearch = async () => {
-      await table.commitCursor(CURSOR_KEY, 1_000, 9_000, Date.now());
+      await table.commitCursor(CURSOR_KEY, await table.readCursor(CURSOR_KEY), { modTime: 9_000, seenIds: [], seenCount: 0 }, Date.now());
     };
     expect(await poll()).toMatchObject({ outcome: 'overtaken', cursor: 9_000 });
-    expect(await cursor(flow)).toBe(9_000);
+    expect((await cursor(flow))?.modTime).toBe(9_000);
+  });
+
+  test('a cursor item written before per-page progress (only `cursor`) is read and moved on', async () => {
+    flow = await startFlow();
+    const dynamo = new DynamoDBClient({ endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'secret' } });
+    await dynamo.send(new PutItemCommand({ TableName: flow.table.tableName, Item: { pk: { S: CURSOR_KEY }, cursor: { N: '1000' }, committedAt: { N: '1' } } }));
+    dynamo.destroy();
+    flow.appliance.detections.push(rawDetection(1, 1_500));
+    expect(await poll()).toMatchObject({ outcome: 'committed', from: 1_000, cursor: 1_500 });
   });
 
   test('a response that is not an array is an error naming the problem; the cursor stays', async () => {
@@ -178,7 +241,7 @@ describe('appliance auth and rate limits', () => {
     const started = Date.now();
     expect(await poll()).toMatchObject({ outcome: 'rate-limited' });
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(await cursor(flow)).toBeUndefined();
+    expect((await cursor(flow))?.modTime).toBe(1_001);
     // A short wait that does not fit the remaining time stops as well.
     flow.appliance.onSearch = () => ({ status: 429, headers: { 'retry-after': '3' } });
     expect(await poll(6_000)).toMatchObject({ outcome: 'rate-limited' });

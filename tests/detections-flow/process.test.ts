@@ -333,3 +333,61 @@ describe('invalid and hostile input', () => {
     await expect(flow.runProcessor({ nope: true } as never)).rejects.toMatchObject({ name: 'InvalidEvent' });
   });
 });
+
+describe('oversized fields and parking', () => {
+  const huge = (text: string, length = 50_000) => text.repeat(Math.ceil(length / text.length));
+
+  test('a title over 256 KiB and long type, category, URL and host name: delivered trimmed, and a later escalation still goes out', async () => {
+    flow = await startFlow();
+    const oversized = rawDetection(70, 1_000, {
+      title: huge('Long title ', 270_000),
+      type: huge('t'),
+      categories: ['sec', huge('sec.x')],
+      url: `${flow.appliance.url}/extrahop/#/detections/detail/70?${huge('a')}`,
+      participants: [{ role: 'offender', object_type: 'device', object_id: 1, object_value: '10.0.1.7', hostname: huge('h') }],
+    });
+    await enqueue(flow, oversized);
+    expect((await flow.processOnce()).response.batchItemFailures).toEqual([]);
+    const [machine] = flow.published('detections');
+    const message = JSON.parse(machine!.message) as { detection: { title: string; type: string; categories: string[]; participants: { hostname: string }[]; url: string } };
+    expect(message.detection.title).toMatch(/\.\.\. \(truncated\)$/);
+    expect(message.detection.type).toMatch(/\.\.\. \(truncated\)$/);
+    expect(message.detection.categories[1]).toMatch(/\.\.\. \(truncated\)$/);
+    expect(message.detection.participants[0]!.hostname).toMatch(/\.\.\. \(truncated\)$/);
+    // A link cut short would lead elsewhere: the configured appliance's own link replaces it.
+    expect(message.detection.url).toBe(`${flow.appliance.url}/extrahop/#/detections/detail/70`);
+    expect(flow.published('email')).toHaveLength(1);
+    expect(flow.published('email')[0]!.message).toContain('Title: Long title Long title');
+
+    await enqueue(flow, { ...oversized, mod_time: 2_000, update_time: 2_000, risk_score: 95 });
+    expect((await flow.processOnce()).response.batchItemFailures).toEqual([]);
+    expect(events(flow, 'email')).toEqual(['new', 'escalated']);
+  });
+
+  test('a channel that refuses an update for good: parked and reported to ops, the other detections and later updates go on', async () => {
+    flow = await startFlow();
+    await enqueue(flow, rawDetection(80, 1_000), rawDetection(81, 1_000));
+    const event = await flow.receive();
+    const { publishBatch } = await import('../../src/aws/sns.ts');
+    const { processBatch } = await import('../../src/detections/ingest/process-batch.ts');
+    // SNS refusing detection 80's email entry for what it is (as it does a message over 256 KiB).
+    const fanout = {
+      publishBatch: async (topic: 'detections' | 'email', entries: Parameters<typeof publishBatch>[1]) => {
+        const refused = topic === 'email' ? entries.filter((e) => JSON.stringify(e).includes('RDP brute force 80')) : [];
+        const failures = await publishBatch(TOPICS[topic], entries.filter((e) => !refused.includes(e)));
+        const out = new Map([...failures].map(([id, f]) => [id, { permanent: f.senderFault, reason: f.code }]));
+        for (const e of refused) out.set(e.Id, { permanent: true, reason: 'InvalidParameter: Invalid parameter: Message too long' });
+        return out;
+      },
+    };
+    const result = await processBatch(event.Records, flow.table, fanout, { policy: { minRiskScore: 30, escalationDelta: 20, notifyOnClose: false } });
+    expect(result.failed).toEqual([]);
+    expect(result.parked).toEqual([{ messageId: event.Records[0]!.messageId, detectionId: '80', modTime: 1_000, channel: 'email', reason: 'InvalidParameter: Invalid parameter: Message too long' }]);
+    expect(events(flow, 'email')).toEqual(['new']);
+    // Nothing is held for detection 80: its escalation is decided and delivered at once.
+    expect((await flow.table.load('detection#default#80'))?.outbox).toBeUndefined();
+    await enqueue(flow, rawDetection(80, 2_000, { risk_score: 95 }));
+    expect((await flow.processOnce()).response.batchItemFailures).toEqual([]);
+    expect(events(flow, 'email')).toEqual(['new', 'escalated']);
+  });
+});

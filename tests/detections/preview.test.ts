@@ -26,6 +26,28 @@ describe('previewDetections', () => {
     expect(JSON.stringify(preview)).not.toMatch(/undefined/);
   });
 
+  it('shows exactly what would be sent: trimmed to fit, neutralised, linked only to the appliance', () => {
+    const [raw] = rawSamples();
+    const hostile = {
+      ...raw,
+      title: `Tunnel\r\nBcc: victim@example.com \u202Egnp.exe ${'x'.repeat(300_000)}`,
+      url: 'https://evil.example/extrahop/#/detections/detail/1',
+      participants: [{ role: 'offender', object_type: 'device', object_id: 1, hostname: 'db\nOpen in ExtraHop: https://evil.example' }],
+    };
+    const preview = previewDetections([hostile], { applianceUrl: APPLIANCE_URL, minRiskScore: 30 });
+    const [entry] = preview.sns.email.flat();
+    // The e-mail shown is the one published, byte for byte.
+    expect(preview.email[0]).toEqual({ subject: entry!.Subject, body: entry!.Message });
+    expect(Buffer.byteLength(entry!.Message)).toBeLessThanOrEqual(262_144);
+    expect(preview.detections[0]!.title).toMatch(/^Tunnel Bcc: victim@example\.com gnp\.exe x+\.\.\. \(truncated\)$/);
+    expect(entry!.Message).not.toMatch(/^Bcc:|^Open in ExtraHop: https:\/\/evil/m);
+    expect(entry!.Message.match(/^Open in ExtraHop: .*$/gm)).toEqual([`Open in ExtraHop: ${APPLIANCE_URL}/extrahop/#/detections/detail/${preview.detections[0]!.id}`]);
+    // The host name's text stays on its own line of the Offender field, and is no link.
+    expect(JSON.stringify(preview.slack)).toContain('"*Offender*\\ndb Open in ExtraHop: https://evil.example"');
+    expect(JSON.stringify(preview.slack)).not.toContain('<https://evil.example');
+    expect(JSON.stringify(preview)).not.toMatch(/\u202e|\u202E/);
+  });
+
   it('is reproducible: same input, same output', () => {
     expect(JSON.stringify(previewDetections(rawSamples()))).toBe(JSON.stringify(previewDetections(rawSamples())));
   });

@@ -11,6 +11,7 @@ import {
   type SnsPublishEntry,
 } from '../../src/detections/publish.ts';
 import { renderEmail } from '../../src/detections/render-email.ts';
+import { TRUNCATION_MARKER } from '../../src/detections/trim.ts';
 import { ICMP_TUNNEL, RDP_BRUTE_FORCE, sample } from './fixtures/samples.ts';
 
 describe('publishEntries', () => {
@@ -49,13 +50,16 @@ describe('publishEntries', () => {
     const d = { ...sample(ICMP_TUNNEL), description: 'ä\n"'.repeat(120_000) };
     const entry = detectionsTopicEntry(d, 'new');
     expect(entryBytes(entry)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
-    expect(entryBytes(entry)).toBeGreaterThan(SNS_MAX_MESSAGE_BYTES - 100);
+    expect(entryBytes(entry)).toBeGreaterThan(SNS_MAX_MESSAGE_BYTES - 400);
     const message = JSON.parse(entry.Message);
     expect(message.truncated).toBe(true);
-    expect(d.description.startsWith(message.detection.description)).toBe(true);
+    expect(message.detection.description).toMatch(/\.\.\. \(truncated\)$/);
+    expect(d.description.startsWith(message.detection.description.slice(0, -TRUNCATION_MARKER.length))).toBe(true);
     const email = emailTopicEntry(d, 'new');
     expect(entryBytes(email)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
-    expect(email.Message).toMatch(/\[truncated: open the detection in ExtraHop for the full text\]$/);
+    // The description is cut, not the end of the message: the link to the detection is still there.
+    expect(email.Message).toContain('... (truncated)');
+    expect(email.Message).toContain(`Open in ExtraHop: ${d.url}`);
   });
 
   it('always fits, whatever the size of the text', () => {

@@ -96,8 +96,8 @@ describe('renderSlack', () => {
   });
 
   it('escapes &, < and > from the appliance', () => {
-    const message = renderSlack({ ...sample(ICMP_TUNNEL), description: 'a <script> & [x](https://h/?a=1&b=2)' }, 'new');
-    expect(JSON.stringify(message.blocks[2])).toContain('a &lt;script&gt; &amp; <https://h/?a=1&b=2|x>');
+    const message = renderSlack({ ...sample(ICMP_TUNNEL), description: 'a <script> & [x](https://extrahop.example.com/?a=1&b=2)' }, 'new');
+    expect(JSON.stringify(message.blocks[2])).toContain('a &lt;script&gt; &amp; <https://extrahop.example.com/?a=1&b=2|x>');
   });
 
   it('respects every limit for one enormous detection', () => {
@@ -157,7 +157,8 @@ describe('truncateMrkdwn', () => {
 
 describe('descriptionToSlack', () => {
   it('turns Markdown links into <url|text> and **bold** into *bold*', () => {
-    expect(descriptionToSlack('See [the docs](https://d.example/x) and **this**\\.', APPLIANCE_URL)).toBe('See <https://d.example/x|the docs> and *this*.');
+    expect(descriptionToSlack('See [the docs](https://d.example/x) and **this**\\.', APPLIANCE_URL)).toBe('See the docs (https://d.example/x) and *this*.');
+    expect(descriptionToSlack('See [the device](/extrahop/#/devices/1)', APPLIANCE_URL)).toBe(`See <${APPLIANCE_URL}/extrahop/#/devices/1|the device>`);
     expect(descriptionToSlack('## Mitigation', APPLIANCE_URL)).toBe('*Mitigation*');
     expect(descriptionToSlack('[10\\.0\\.1\\.7](#/metrics/devices/1/overview)', APPLIANCE_URL)).toBe(
       '<https://extrahop.example.com/extrahop/#/metrics/devices/1/overview|10.0.1.7>',
@@ -203,7 +204,7 @@ describe('renderAmazonQ', () => {
       version: '1.0',
       source: 'custom',
       content: { textType: 'client-markdown', title: '[ESCALATED HIGH 85] ICMP Tunnel', nextSteps: ['Investigate in ExtraHop: https://extrahop.example.com/extrahop/#/detections/detail/4294967311'] },
-      metadata: { threadId: 'autotap-detection-4294967311', summary: '[ESCALATED HIGH 85] ICMP Tunnel: 10.0.1.7 -> 175.16.199.0 +1' },
+      metadata: { threadId: 'autotap-detection-4294967311', summary: '[ESCALATED HIGH 85] ICMP Tunnel: 10.0.1.7 -&gt; 175.16.199.0 +1' },
     });
     expect(Object.keys(n.metadata).sort()).toEqual(['summary', 'threadId']);
     expect(n.content.description).toContain('**Offender:** web-01.internal.example.com (10.0.1.7)');

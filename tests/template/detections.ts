@@ -420,12 +420,13 @@ export function registerDetectionTests(get: () => Suite): void {
     });
 
     describe('IAM of the detection functions', () => {
-      test('detectionsPoll: the appliance secret, read and write the cursor only, send to the detections queue and its dead-letter queue', () => {
+      test('detectionsPoll: the appliance secret, read and write the cursor only, send to the detections queue and its dead-letter queue, report parked detections to ops', () => {
         expect(grants(template, 'DetectionsPollRole')).toEqual(
           [
             ...lines(['secretsmanager:GetSecretValue'], secretArns(detections.appliance!.secretArn)),
             ...lines(['dynamodb:GetItem', 'dynamodb:PutItem'], [tableItems('cursor#')]),
             ...lines(['sqs:SendMessage'], [queueArn('detections'), queueArn('poll-dlq')]),
+            ...lines(['sns:Publish'], [topicArn('ops')]),
           ].sort(),
         );
       });

@@ -4,6 +4,7 @@ import type { Detection } from '../model.ts';
 import { InvalidDetection, normalizeDetection, type NormalizeContext } from '../normalize.ts';
 import { detectionsTopicEntry, emailTopicEntry, publishBatches, type DetectionMessage, type SnsPublishEntry } from '../publish.ts';
 import { detectionKey, expiresAt } from './keys.ts';
+import { rawId } from './poll-window.ts';
 import { CHANNELS, mayDeliver, type Channel, type Outbox, type StoredDetection } from './outbox.ts';
 
 /**
@@ -36,11 +37,31 @@ export interface DeliveryStore {
   clearOutbox(pk: string, token: string): Promise<boolean>;
 }
 
+/** Why one entry was not accepted; `permanent`: the entry itself is refused and sending it again cannot help. */
+export interface SendFailure {
+  permanent: boolean;
+  reason: string;
+}
+
 export interface FanoutPorts {
-  /** Publishes one PublishBatch call's entries; returns the Ids SNS did not accept. Throws when the call failed as a whole. */
-  publishBatch(topic: 'detections' | 'email', entries: SnsPublishEntry[]): Promise<Set<string>>;
+  /**
+   * Publishes one PublishBatch call's entries; returns the entries SNS did not accept, by Id. Throws
+   * when the call failed as a whole (`permanentCall` tells whether that error is about the entries).
+   */
+  publishBatch(topic: 'detections' | 'email', entries: SnsPublishEntry[]): Promise<Map<string, SendFailure>>;
+  /** Whether an error thrown by publishBatch refuses what was sent (e.g. BatchRequestTooLong) rather than a passing fault. */
+  permanentCall?(error: unknown): boolean;
   /** Enqueues Slack notifications; returns the positions that could not be sent. Absent: Slack is not configured. */
-  enqueueSlack?(bodies: string[]): Promise<Set<number>>;
+  enqueueSlack?(bodies: string[]): Promise<Map<number, SendFailure>>;
+}
+
+/** One channel of one update that a channel refused for good: left out so that nothing behind it waits. */
+export interface ParkedDelivery {
+  messageId: string;
+  detectionId: string;
+  modTime: number;
+  channel: Channel;
+  reason: string;
 }
 
 export interface ProcessOptions {
@@ -76,6 +97,8 @@ export interface BatchResult {
   failed: string[];
   reports: MessageReport[];
   rejected: { messageId: string; id?: string; error: string }[];
+  /** Channels given up on, to report to ops. */
+  parked: ParkedDelivery[];
 }
 
 export const DEFAULT_LEASE_MS = 15 * 60 * 1000;
@@ -86,8 +109,9 @@ interface Delivery {
   pk: string;
   outbox: Outbox;
   message: DetectionMessage;
-  /** Channels sent by this invocation. */
+  /** Channels sent by this invocation, or parked (refused for good). */
   sent: Set<Channel>;
+  parked: { channel: Channel; reason: string }[];
   failed: boolean;
   /** The outbox resumed is an earlier update's: the message's own update is still to be decided. */
   deferred: boolean;
@@ -105,12 +129,6 @@ interface Pending {
 }
 
 type Prepared = { kind: 'deliver'; delivery: Delivery; report: MessageReport } | { kind: 'done'; report: MessageReport };
-
-function rawId(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const id = (body as Record<string, unknown>).id;
-  return typeof id === 'number' || (typeof id === 'string' && /^\d{1,20}$/.test(id)) ? String(id) : undefined;
-}
 
 function readMessage(message: QueueMessage, context: NormalizeContext): Detection {
   let body: unknown;
@@ -149,7 +167,7 @@ async function prepare(pending: Pending, store: DeliveryStore, options: ProcessO
       const resumed = parseOutboxMessage(outbox);
       // A newer update sends what was owed first; its own update is decided once that outbox is gone.
       const deferred = d.modTime > outbox.modTime;
-      const delivery: Delivery = { messageId: message.messageId, pk, outbox, message: resumed, sent: new Set(outbox.sent), failed: false, deferred };
+      const delivery: Delivery = { messageId: message.messageId, pk, outbox, message: resumed, sent: new Set(outbox.sent), parked: [], failed: false, deferred };
       const report: MessageReport = { ...base, outcome: 'delivered', modTime: outbox.modTime, event: resumed.event, notified: outbox.notify };
       return { kind: 'deliver', delivery, report };
     }
@@ -167,7 +185,7 @@ async function prepare(pending: Pending, store: DeliveryStore, options: ProcessO
       claimedUntil: now + leaseMs,
     };
     if (await store.saveWithOutbox(pk, decision.record, outbox, expiresAt(now))) {
-      const delivery: Delivery = { messageId: message.messageId, pk, outbox, message: parseOutboxMessage(outbox), sent: new Set(), failed: false, deferred: false };
+      const delivery: Delivery = { messageId: message.messageId, pk, outbox, message: parseOutboxMessage(outbox), sent: new Set(), parked: [], failed: false, deferred: false };
       return { kind: 'deliver', delivery, report: { ...base, outcome: 'delivered', event: decision.event, notified: decision.notify } };
     }
     // Lost a race with another delivery of this detection: decide again against what it wrote.
@@ -185,22 +203,38 @@ function channelsOf(delivery: Delivery, options: ProcessOptions, slackConfigured
   return wanted;
 }
 
+/** Marks the outcome of one channel for one delivery. */
+function record(delivery: Delivery, channel: Channel, failure: SendFailure | undefined): void {
+  if (failure === undefined) delivery.sent.add(channel);
+  else if (failure.permanent) {
+    // Refused for what it is: retrying cannot help, and a held outbox would block every later update.
+    delivery.sent.add(channel);
+    delivery.parked.push({ channel, reason: failure.reason });
+  } else delivery.failed = true;
+}
+
 async function publishTopic(topic: 'detections' | 'email', items: { delivery: Delivery; entry: SnsPublishEntry }[], fanout: FanoutPorts): Promise<void> {
   // Entry ids only need to be unique per call; positional ids map failures back to their delivery.
   const entries = items.map((item, i) => ({ ...item.entry, Id: `e${i}` }));
   const byId = new Map(entries.map((e, i) => [e.Id, items[i]!.delivery]));
-  for (const batch of publishBatches(entries)) {
-    let failedIds: Set<string>;
+  const send = async (batch: SnsPublishEntry[]): Promise<Map<string, SendFailure>> => {
     try {
-      failedIds = await fanout.publishBatch(topic, batch);
-    } catch {
-      failedIds = new Set(batch.map((e) => e.Id));
+      return await fanout.publishBatch(topic, batch);
+    } catch (error) {
+      const reason = `${(error as Error)?.name}: ${(error as Error)?.message}`;
+      const permanent = fanout.permanentCall?.(error) === true;
+      if (permanent && batch.length > 1) {
+        // Refused as a whole for its content: each entry alone, so that only the culprit is parked.
+        const one = new Map<string, SendFailure>();
+        for (const entry of batch) for (const [id, failure] of await send([entry])) one.set(id, failure);
+        return one;
+      }
+      return new Map(batch.map((e) => [e.Id, { permanent, reason }]));
     }
-    for (const e of batch) {
-      const delivery = byId.get(e.Id)!;
-      if (failedIds.has(e.Id)) delivery.failed = true;
-      else delivery.sent.add(topic);
-    }
+  };
+  for (const batch of publishBatches(entries)) {
+    const failures = await send(batch);
+    for (const e of batch) record(byId.get(e.Id)!, topic, failures.get(e.Id));
   }
 }
 
@@ -214,16 +248,13 @@ async function fanOut(deliveries: Delivery[], fanout: FanoutPorts, options: Proc
   const slack = owed.filter((o) => o.channels.includes('slack'));
   if (slack.length > 0 && fanout.enqueueSlack) {
     const bodies = slack.map((o) => JSON.stringify({ detection: o.delivery.message.detection, event: o.delivery.message.event, reasons: o.delivery.message.reasons }));
-    let failed: Set<number>;
+    let failed: Map<number, SendFailure>;
     try {
       failed = await fanout.enqueueSlack(bodies);
-    } catch {
-      failed = new Set(bodies.map((_, i) => i));
+    } catch (error) {
+      failed = new Map(bodies.map((_, i) => [i, { permanent: false, reason: `${(error as Error)?.name}: ${(error as Error)?.message}` }]));
     }
-    slack.forEach((o, i) => {
-      if (failed.has(i)) o.delivery.failed = true;
-      else o.delivery.sent.add('slack');
-    });
+    slack.forEach((o, i) => record(o.delivery, 'slack', failed.get(i)));
   }
 }
 
@@ -269,6 +300,7 @@ export async function processBatch(messages: readonly QueueMessage[], store: Del
   const slackConfigured = fanout.enqueueSlack !== undefined;
   const reports: MessageReport[] = [];
   const rejected: BatchResult['rejected'] = [];
+  const parked: ParkedDelivery[] = [];
   const queues = new Map<string, Pending[]>();
   messages.forEach((message, position) => {
     let detection: Detection;
@@ -298,6 +330,9 @@ export async function processBatch(messages: readonly QueueMessage[], store: Del
 
     await fanOut(deliveries.map((d) => d.delivery), fanout, options);
     for (const { pending, delivery, report } of deliveries) {
+      for (const p of delivery.parked) {
+        parked.push({ messageId: pending.message.messageId, detectionId: pending.detection.id, modTime: delivery.outbox.modTime, ...p });
+      }
       let ok: boolean;
       try {
         ok = await settle(delivery, store, options, slackConfigured);
@@ -323,5 +358,5 @@ export async function processBatch(messages: readonly QueueMessage[], store: Del
   }
   const order = new Map(messages.map((m, i) => [m.messageId, i]));
   reports.sort((a, b) => (order.get(a.messageId) ?? 0) - (order.get(b.messageId) ?? 0));
-  return { failed: reports.filter((r) => r.outcome === 'failed').map((r) => r.messageId), reports, rejected };
+  return { failed: reports.filter((r) => r.outcome === 'failed').map((r) => r.messageId), reports, rejected, parked };
 }

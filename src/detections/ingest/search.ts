@@ -4,6 +4,9 @@
  * every open detection.
  */
 
+/** The appliance's largest `limit` for one search. */
+export const MAX_SEARCH_LIMIT = 20_000;
+
 export const SEARCH_STATUSES = ['.none', 'new', 'in_progress', 'acknowledged', 'closed'] as const;
 
 export interface SearchFilterOptions {
