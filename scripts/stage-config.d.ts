@@ -39,6 +39,7 @@ export interface CfnFragmentWithOutputs extends CfnFragment {
 
 export const PROCESS_TIMEOUT_SECONDS: number;
 export const PROCESS_MEMORY_MB: number;
+export const POLL_MEMORY_MB: number;
 export const SLACK_NOTIFY_TIMEOUT_SECONDS: number;
 export const SLACK_BATCHING_WINDOW_SECONDS: number;
 export const POLL_TIMEOUT_SECONDS: number;
