@@ -109,7 +109,7 @@ const DESCRIBE_FOR_PLANNING = {
 
 const PUBLISH_TO_OPS = { Sid: 'PublishToOpsTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'OpsTopic' } };
 
-/** The bus autotap's own events go to: EVENT_BUS_NAME of summarize and reconcileSlice in serverless.yml. */
+/** The bus autotap's own events go to: EVENT_BUS_NAME of summarize, reconcileRound and reconcileSlice in serverless.yml. */
 export const EVENT_BUS_NAME = 'default';
 
 const PUT_AUTOTAP_EVENTS = {
@@ -183,18 +183,17 @@ export function detectionRoles(config) {
   return result;
 }
 
+/** What a reconcile round and a cleanup need: describe for planning, repair sessions, announce. */
+function reconcileStatements(config) {
+  return [DESCRIBE_FOR_PLANNING, ...attachSessionStatements(config.mirroring).filter((s) => s.Sid !== 'DescribeSessions'), PUT_AUTOTAP_EVENTS];
+}
+
 export function roles(config) {
   return {
     NormalizeCleanupInputRole: role('NormalizeCleanupInput', []),
-    ListReconcileWorkRole: role('ListReconcileWork', [
-      { Sid: 'ListInstancesAndSessions', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTrafficMirrorSessions'], Resource: '*' },
-    ]),
-    // Creates, moves and deletes sessions like attachSession: the same tag-scoped statements.
-    ReconcileSliceRole: role('ReconcileSlice', [
-      DESCRIBE_FOR_PLANNING,
-      ...attachSessionStatements(config.mirroring).filter((s) => s.Sid !== 'DescribeSessions'),
-      PUT_AUTOTAP_EVENTS,
-    ]),
+    // Both create, move and delete sessions like attachSession: the same tag-scoped statements.
+    ReconcileRoundRole: role('ReconcileRound', reconcileStatements(config)),
+    ReconcileSliceRole: role('ReconcileSlice', reconcileStatements(config)),
     SummarizeReconcileRole: role('SummarizeReconcile', [PUBLISH_TO_OPS]),
     NormalizeInputRole: role('NormalizeInput', []),
     ResolveInterfacesRole: role('ResolveInterfaces', [
