@@ -7,7 +7,7 @@ import { retryableOrAsIs } from '../src/mirroring/errors.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { normalizeReconcileInput, type ReconcileRequest } from '../src/mirroring/reconcile-input.ts';
 import { announceActions, mergeReports, reportSlice, type SliceReport } from '../src/mirroring/reconcile-report.ts';
-import { actionsAfter, applyRound, describeAccount, planAccountRound } from '../src/mirroring/reconcile-round.ts';
+import { actionsAfter, applyRound, describeAccount, planAccountRound, ROUND_RESERVE_MS } from '../src/mirroring/reconcile-round.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { parseOrThrow } from '../src/validation.ts';
@@ -39,8 +39,6 @@ export interface RoundProgress {
   report: SliceReport;
 }
 
-/** Time kept back from the Lambda's timeout: the batch in flight, the events, the answer. */
-export const ROUND_RESERVE_MS = 30_000;
 /** Actions the state keeps as examples for the ops report (the counts cover them all). */
 export const ACTIONS_KEPT = 100;
 

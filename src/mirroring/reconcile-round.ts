@@ -83,6 +83,9 @@ export function actionsAfter(actions: readonly ReconcileAction[], cursor: string
     .map(({ action }) => action);
 }
 
+/** Time a round keeps back from its Lambda's timeout: the batch in flight, the events, the answer. */
+export const ROUND_RESERVE_MS = 30_000;
+
 /** Actions a round settles between two looks at its clock (at least one batch per round). */
 export const ROUND_BATCH = 20;
 

@@ -1,6 +1,5 @@
 import { parseConfig } from '../../src/config/load.ts';
-import { ROUND_RESERVE_MS } from '../../functions/reconcile-round.ts';
-import { ROUND_BATCH } from '../../src/mirroring/reconcile-round.ts';
+import { ROUND_BATCH, ROUND_RESERVE_MS } from '../../src/mirroring/reconcile-round.ts';
 import type { EmulatorSeed } from '../../local/emulator/index.ts';
 import { startLocalAutotap, type LocalAutotap } from '../../local/environment.ts';
 
