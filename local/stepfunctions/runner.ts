@@ -146,7 +146,7 @@ function loadHandler(functionName: string): Promise<Handler> {
  * Each function's timeout as serverless.yml gives it (the provider's default, or the function's own
  * `timeout:`), so that `getRemainingTimeInMillis()` counts down as it does in Lambda.
  */
-function functionTimeoutsMs(): { fallback: number; byFunction: Map<string, number> } {
+export function functionTimeoutsMs(): { fallback: number; byFunction: Map<string, number> } {
   const lines = readFileSync(join(ROOT, 'serverless.yml'), 'utf8').split('\n');
   let section = '';
   let current = '';

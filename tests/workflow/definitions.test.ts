@@ -2,7 +2,7 @@ import aslValidator from 'asl-validator';
 import { parseConfig } from '../../src/config/load.ts';
 import { InvalidInput } from '../../src/mirroring/input.ts';
 import { startLocalAutotap, STATE_MACHINES, type LocalAutotap } from '../../local/environment.ts';
-import { loadStateMachine } from '../../local/stepfunctions/runner.ts';
+import { functionTimeoutsMs, loadStateMachine } from '../../local/stepfunctions/runner.ts';
 
 /**
  * The definitions as an independent validator reads them, and their retriers against the errors Step
@@ -14,6 +14,7 @@ interface Retrier {
 }
 interface State {
   Type: string;
+  TimeoutSeconds?: number;
   Retry?: Retrier[];
   ItemProcessor?: { States: Record<string, State> };
 }
@@ -44,6 +45,16 @@ describe.each(STATE_MACHINES)('%s', (name) => {
         expect(retrier.ErrorEquals).not.toContain('States.ALL');
         expect(retrier.ErrorEquals).not.toContain('States.TaskFailed');
       }
+    }
+  });
+
+  it("gives every Task time to run its Lambda to the Lambda's own timeout", () => {
+    // The States Language's default TimeoutSeconds is 60 (aws-local-stepfunctions applies it too).
+    const { fallback, byFunction } = functionTimeoutsMs();
+    for (const [stateName, functionName] of machine.tasks) {
+      const state = [...tasks(states)].find(([name]) => name.split('/').pop() === stateName)![1];
+      const lambdaSeconds = (byFunction.get(functionName) ?? fallback) / 1000;
+      expect({ stateName, outlastsLambda: (state.TimeoutSeconds ?? 60) > lambdaSeconds }).toEqual({ stateName, outlastsLambda: true });
     }
   });
 
