@@ -53,7 +53,8 @@ const DEFAULT_INTERVAL_SECONDS = 1;
 
 function scaleStates(states: Record<string, StateShape>, scale: number): void {
   for (const state of Object.values(states)) {
-    if (state.TimeoutSeconds !== undefined) state.TimeoutSeconds /= scale;
+    // ASL wants whole seconds here.
+    if (state.TimeoutSeconds !== undefined) state.TimeoutSeconds = Math.ceil(state.TimeoutSeconds / scale);
     for (const retrier of state.Retry ?? []) {
       retrier.IntervalSeconds = (retrier.IntervalSeconds ?? DEFAULT_INTERVAL_SECONDS) / scale;
       if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds /= scale;
