@@ -2,15 +2,14 @@ import * as z from 'zod/mini';
 import { mirroringConfig } from '../src/config/environment.ts';
 import * as ec2 from '../src/aws/ec2.ts';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
-import { eventsForActions, workflowOfMode } from '../src/mirroring/autotap-events.ts';
+import { workflowOfMode } from '../src/mirroring/autotap-events.ts';
 import { applyActions } from '../src/mirroring/apply.ts';
-import { classifyEc2Error, RetryableError } from '../src/mirroring/errors.ts';
+import { retryableOrAsIs } from '../src/mirroring/errors.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { planReconcile } from '../src/mirroring/reconcile.ts';
-import { reportSlice, type SliceReport } from '../src/mirroring/reconcile-report.ts';
+import { announceActions, reportSlice, type SliceReport } from '../src/mirroring/reconcile-report.ts';
 import { loadSlice } from '../src/mirroring/reconcile-work.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
-import { logger } from '../src/lambda/logger.ts';
 import { parseOrThrow } from '../src/validation.ts';
 
 const workSchema = z.object({
@@ -35,21 +34,12 @@ export const handler = lambdaHandler<unknown, SliceReport>(async (event) => {
     const report = reportSlice(applied);
     // A dry run changed nothing, so it has nothing to announce.
     if (!work.dryRun && config.publishEvents) {
-      const events = eventsForActions(applied, { workflow: workflowOfMode(work.mode), ...(executionArn ? { executionArn } : {}) });
-      try {
-        await putAutotapEvents(events);
-      } catch (error) {
-        // The changes are made: a retry of the slice would find nothing left to announce. So the
-        // loss is counted, and the summary tells the ops topic, instead of failing the slice.
-        logger.error('autotap events could not be published', { errorName: (error as Error).name, events: events.length });
-        report.counts['unpublished-events'] = (report.counts['unpublished-events'] ?? 0) + events.length;
-      }
+      const origin = { workflow: workflowOfMode(work.mode), ...(executionArn ? { executionArn } : {}) };
+      const unpublished = await announceActions(applied, origin, putAutotapEvents);
+      if (unpublished > 0) report.counts['unpublished-events'] = (report.counts['unpublished-events'] ?? 0) + unpublished;
     }
     return report;
   } catch (error) {
-    if (error instanceof RetryableError) throw error;
-    const verdict = classifyEc2Error(error as Error);
-    if (verdict.action === 'retry') throw new RetryableError(verdict.error, (error as Error).message);
-    throw error;
+    throw retryableOrAsIs(error);
   }
 });

@@ -8,7 +8,7 @@ import {
   describeTargets,
 } from '../src/aws/ec2.ts';
 import { classifyEc2Error, RetryableError } from '../src/mirroring/errors.ts';
-import { InvalidInput, type MirrorRequest } from '../src/mirroring/input.ts';
+import { ALTERNATIVE_TARGETS_PER_ATTACHMENT, InvalidInput, type MirrorRequest } from '../src/mirroring/input.ts';
 import type { InterfacePlan } from '../src/mirroring/plan.ts';
 import { resolveInterfaces } from '../src/mirroring/resolve.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
@@ -35,7 +35,9 @@ export const handler = lambdaHandler<unknown, ResolveOutput>(async (event) => {
       { describeInstances, attachedInstances, describeSessionsOfInterfaces, describeSessionsOfTargets, describeTargets },
       finalAttempt,
     );
-    return { request, ...plan };
+    // Only the first alternatives ride in the state: one attachment per ENI must stay small.
+    const attachments = plan.attachments.map((a) => ({ ...a, alternativeTargetIds: a.alternativeTargetIds.slice(0, ALTERNATIVE_TARGETS_PER_ATTACHMENT) }));
+    return { request, ...plan, attachments };
   } catch (error) {
     if (error instanceof RetryableError) throw error;
     const verdict = classifyEc2Error(error as Error);

@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
 import { publish } from '../src/aws/sns.ts';
+import { retryableOrAsIs } from '../src/mirroring/errors.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
+import { normalizeReconcileInput } from '../src/mirroring/reconcile-input.ts';
 import { mergeReports, renderWorkflowReport, type WorkflowSummary } from '../src/mirroring/reconcile-report.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
@@ -28,6 +30,10 @@ const inputSchema = z.object({
   workflow: z.enum(['reconcile', 'cleanup-sessions']),
   reports: z.array(reportSchema),
   dryRun: z._default(z.boolean(), false),
+  /** reconcile: its request (the dry run is read from it), rounds that failed after their retries, actions left. */
+  request: z.optional(z.unknown()),
+  failedRounds: z._default(z.int().check(z.minimum(0)), 0),
+  remaining: z._default(z.int().check(z.minimum(0)), 0),
   executionArn: z.optional(z.string()),
 });
 
@@ -35,12 +41,17 @@ const inputSchema = z.object({
 export const handler = lambdaHandler<unknown, WorkflowSummary & { dryRun: boolean }>(async (event) => {
   const input = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
   const summary = mergeReports(input.reports);
+  if (input.failedRounds > 0) summary.counts['failed-slices'] = (summary.counts['failed-slices'] ?? 0) + input.failedRounds;
+  if (input.remaining > 0) summary.counts.remaining = input.remaining;
+  const dryRun = input.request === undefined ? input.dryRun : normalizeReconcileInput(input.request).dryRun;
   const report = renderWorkflowReport(input.workflow, summary, input.executionArn);
   if (report) {
     const topicArn = process.env.OPS_TOPIC_ARN;
     if (!topicArn) throw new Error('OPS_TOPIC_ARN: not set (expected the ops topic ARN)');
-    await publish(topicArn, report.subject, report.message);
+    await publish(topicArn, report.subject, report.message).catch((error: unknown) => {
+      throw retryableOrAsIs(error);
+    });
   }
   logger.info(`${input.workflow} summary`, { counts: summary.counts });
-  return { ...summary, dryRun: input.dryRun };
+  return { ...summary, dryRun };
 });

@@ -106,12 +106,12 @@ export function attachSessionStatements(mirroring) {
  * characters of inline policy and a managed policy 6,144, and attaches at most 10 managed policies
  * to a role by default (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
  * A target ARN takes up to about 95 characters, so the targets go, TARGETS_PER_POLICY at a time, into
- * managed policies that both session-creating roles share; more targets than that fits is refused.
+ * managed policies that the session-creating roles share; more targets than that fits is refused.
  */
 export const TARGETS_PER_POLICY = 60;
 export const MAX_MANAGED_POLICIES_PER_ROLE = 10;
 const CONFIGURED_TARGETS_SID = 'MirrorToConfiguredTargets';
-const SESSION_CREATING_ROLES = ['AttachSessionRole', 'ReconcileSliceRole'];
+const SESSION_CREATING_ROLES = ['AttachSessionRole', 'ReconcileRoundRole', 'ReconcileSliceRole'];
 
 export function configuredTargetPolicies(mirroring) {
   const grant = attachSessionStatements(mirroring).find((s) => s.Sid === CONFIGURED_TARGETS_SID);
@@ -152,7 +152,7 @@ const DESCRIBE_FOR_PLANNING = {
 
 const PUBLISH_TO_OPS = { Sid: 'PublishToOpsTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'OpsTopic' } };
 
-/** The bus autotap's own events go to: EVENT_BUS_NAME of summarize and reconcileSlice in serverless.yml. */
+/** The bus autotap's own events go to: EVENT_BUS_NAME of summarize, reconcileRound and reconcileSlice in serverless.yml. */
 export const EVENT_BUS_NAME = 'default';
 
 const PUT_AUTOTAP_EVENTS = {
@@ -243,18 +243,17 @@ export function detectionRoles(config) {
   return result;
 }
 
+/** What a reconcile round and a cleanup need: describe for planning, repair sessions, announce. */
+function reconcileStatements(config) {
+  return [DESCRIBE_FOR_PLANNING, ...inlineSessionStatements(config.mirroring).filter((s) => s.Sid !== 'DescribeSessions'), PUT_AUTOTAP_EVENTS];
+}
+
 export function roles(config) {
   return {
     NormalizeCleanupInputRole: role('NormalizeCleanupInput', []),
-    ListReconcileWorkRole: role('ListReconcileWork', [
-      { Sid: 'ListInstancesAndSessions', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTrafficMirrorSessions'], Resource: '*' },
-    ]),
-    // Creates, moves and deletes sessions like attachSession: the same tag-scoped statements.
-    ReconcileSliceRole: role('ReconcileSlice', [
-      DESCRIBE_FOR_PLANNING,
-      ...inlineSessionStatements(config.mirroring).filter((s) => s.Sid !== 'DescribeSessions'),
-      PUT_AUTOTAP_EVENTS,
-    ]),
+    // Both create, move and delete sessions like attachSession: the same tag-scoped statements.
+    ReconcileRoundRole: role('ReconcileRound', reconcileStatements(config)),
+    ReconcileSliceRole: role('ReconcileSlice', reconcileStatements(config)),
     SummarizeReconcileRole: role('SummarizeReconcile', [PUBLISH_TO_OPS]),
     NormalizeInputRole: role('NormalizeInput', []),
     ResolveInterfacesRole: role('ResolveInterfaces', [

@@ -5,7 +5,7 @@ import type { Scenario } from './scenario.ts';
 import type { ExecutionRecord } from './stepfunctions/runner.ts';
 
 export interface SimulationReport {
-  executions: Omit<ExecutionRecord, 'executionArn' | 'stateTransitions' | 'historyEvents'>[];
+  executions: Omit<ExecutionRecord, 'executionArn' | 'stateTransitions' | 'historyEvents' | 'largestPayloadBytes'>[];
   sessions: Omit<EmulatedSession, 'description' | 'virtualNetworkId' | 'packetLength'>[];
   published: { topic: string; subject: string | null; message: string }[];
   calls: Record<string, number>;

@@ -8,8 +8,10 @@ import { renderDetections } from './detections-render.ts';
 import { DEFAULT_WINDOW } from './detections-scenario.ts';
 import { evaluateDetectionsTargets } from './detections-targets.ts';
 import type { TargetCheck } from './metrics.ts';
+import { DEFAULT_FLEET } from './fleet.ts';
+import { DEFAULT_FLEET_SCALE, runFleetScaleBench, type FleetScaleParams, type FleetScaleResult } from './fleet-scale.ts';
 import { DEFAULT_MIRRORING, runMirroringBench, type MirroringParams, type MirroringResult } from './mirroring.ts';
-import { renderBundles, renderMirroring, renderTargets } from './render.ts';
+import { renderBundles, renderFleetScale, renderMirroring, renderTargets } from './render.ts';
 import { DEFAULT_BURST } from './scenario.ts';
 import { evaluateTargets } from './targets.ts';
 
@@ -22,15 +24,19 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
         [--describe-refill N] [--mutate-capacity N] [--mutate-refill N] [--duplicate-share F]
         [--two-eni-share F] [--excluded-share F] [--unsupported-share F] [--seed N]
         [--load-samples N] [--skip-bundles] [--out FILE] [--json]
-        [--only mirroring|detections] [--skip-detections] [--detections N] [--backlog N] [--page-size N]
+        [--only mirroring|detections|fleet] [--skip-detections] [--detections N] [--backlog N] [--page-size N]
         [--sqs-batch-size N] [--compare-batch-sizes N,N] [--update-share F] [--exact-duplicate-share F]
+        [--skip-fleet] [--fleet-instances N] [--fleet-terminated N]
       Benchmark a launch burst through the real workflow on the local AWS under EC2-like
       throttling, one poll window of detections through the real detection Lambdas (SQS,
       DynamoDB, SNS), and the Lambda bundles; writes bench/results.json (what \`npm run bench\` does).
       --quick: 20 instances, buckets 20/20 and 5/5, so throttling still happens in seconds;
       300 detections.
       Detections: 10,000 by default, page size 1000, SQS batch size 10 (Lambda's default), then the
-      same window again at each --compare-batch-sizes (default 100; "" for none).`;
+      same window again at each --compare-batch-sizes (default 100; "" for none).
+      Fleet scale: a scheduled reconcile of 20,000 running instances (1-3 ENIs each) and the
+      cleanup-sessions executions after 5,000 of them terminate, against Step Functions' quotas
+      (--quick: 1,000 and 250).`;
 
 export interface BenchOptions {
   mirroring: Partial<MirroringParams>;
@@ -38,6 +44,8 @@ export interface BenchOptions {
   runMirroring: boolean;
   /** Null with --skip-detections or --only mirroring. */
   detections: Partial<DetectionsParams> | null;
+  /** Null with --skip-fleet or --only mirroring / detections. */
+  fleet: Partial<FleetScaleParams> | null;
   loadSamples: number;
   bundles: boolean;
   out: string;
@@ -51,6 +59,8 @@ export interface BenchResults {
   mirroring: MirroringResult | null;
   /** Null when left out (--skip-detections, --only mirroring); its targets are in `detections.targets`. */
   detections: DetectionsResult | null;
+  /** Null when left out (--skip-fleet, --only mirroring / detections). */
+  fleet: FleetScaleResult | null;
   bundles: BundleResults | null;
   /** The mirroring targets (bundle sizes included). */
   targets: TargetCheck[];
@@ -94,11 +104,14 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       'compare-batch-sizes': { type: 'string' },
       'update-share': { type: 'string' },
       'exact-duplicate-share': { type: 'string' },
+      'skip-fleet': { type: 'boolean', default: false },
+      'fleet-instances': { type: 'string' },
+      'fleet-terminated': { type: 'string' },
     },
   });
   const only = values.only;
-  if (only !== undefined && only !== 'mirroring' && only !== 'detections') {
-    throw Object.assign(new Error(`bench: --only ${only}: expected mirroring or detections`), { name: 'UsageError' });
+  if (only !== undefined && only !== 'mirroring' && only !== 'detections' && only !== 'fleet') {
+    throw Object.assign(new Error(`bench: --only ${only}: expected mirroring, detections or fleet`), { name: 'UsageError' });
   }
   const quick = values.quick ?? false;
   const base = quick
@@ -125,9 +138,15 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     compareBatchSizes: compare,
     backlog: number('backlog', values.backlog, quick ? 2_000 : DEFAULT_DETECTIONS.backlog, (n) => Number.isInteger(n) && n >= 0),
   };
+  const fleetInstances = number('fleet-instances', values['fleet-instances'], quick ? 1000 : DEFAULT_FLEET.instances, integer);
+  const fleet: Partial<FleetScaleParams> = {
+    fleet: { instances: fleetInstances, seed: number('seed', values.seed, DEFAULT_FLEET.seed, Number.isInteger) },
+    terminated: Math.min(fleetInstances, number('fleet-terminated', values['fleet-terminated'], quick ? 250 : DEFAULT_FLEET_SCALE.terminated, integer)),
+  };
   return {
-    detections: only === 'mirroring' || (values['skip-detections'] ?? false) ? null : detections,
-    runMirroring: only !== 'detections',
+    detections: only === 'mirroring' || only === 'fleet' || (values['skip-detections'] ?? false) ? null : detections,
+    fleet: (only !== undefined && only !== 'fleet') || (values['skip-fleet'] ?? false) ? null : fleet,
+    runMirroring: only === undefined || only === 'mirroring',
     mirroring: {
       burst: {
         instances: number('instances', values.instances, base.instances, integer),
@@ -163,13 +182,15 @@ export async function runBenchmark(options: BenchOptions, command = 'autotap ben
   }
   let detections: DetectionsResult | null = null;
   if (options.detections) detections = await runDetectionsBench({ ...options.detections, onProgress: log });
+  let fleet: FleetScaleResult | null = null;
+  if (options.fleet) fleet = await runFleetScaleBench({ ...options.fleet, onProgress: log });
   let bundles: BundleResults | null = null;
   if (options.bundles) {
     log('bundles: building each Lambda and timing its load ...');
     bundles = await measureBundles(options.loadSamples);
   }
   if (detections) detections.targets = evaluateDetectionsTargets(detections, bundles);
-  return { generatedAt: new Date().toISOString(), command, mirroring, detections, bundles, targets: mirroring ? evaluateTargets(mirroring, bundles) : [] };
+  return { generatedAt: new Date().toISOString(), command, mirroring, detections, fleet, bundles, targets: mirroring ? evaluateTargets(mirroring, bundles) : [] };
 }
 
 export function renderResults(results: BenchResults): string {
@@ -177,8 +198,9 @@ export function renderResults(results: BenchResults): string {
   return [
     ...(results.mirroring ? [renderMirroring(results.mirroring), ''] : []),
     ...(results.detections ? [renderDetections(results.detections), ''] : []),
+    ...(results.fleet ? [renderFleetScale(results.fleet), ''] : []),
     ...(results.bundles ? [renderBundles(results.bundles), ''] : []),
-    renderTargets(targets),
+    ...(targets.length > 0 ? [renderTargets(targets)] : []),
   ].join('\n');
 }
 

@@ -1,5 +1,6 @@
 import type { BundleResults } from './bundles.ts';
 import { costPerThousandInstances, PRICE_PER_TRANSITION_USD, ratio, type TargetCheck } from './metrics.ts';
+import type { FleetScaleResult, WorkflowAtScale } from './fleet-scale.ts';
 import type { MirroringResult } from './mirroring.ts';
 
 /** The benchmark's printed tables (also pasted into bench/README.md). Plain text, fixed-width columns. */
@@ -119,4 +120,47 @@ export function renderTargets(checks: TargetCheck[]): string {
     checks.map((c) => [c.name, c.measured, c.target, c.pass ? 'pass' : `MISS: ${c.miss}`]),
     [3],
   );
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+export function renderFleetScale(f: FleetScaleResult): string {
+  const a = f.account;
+  const rows = (w: WorkflowAtScale): string[] => {
+    const failed = Object.entries(w.failures).map(([name, count]) => `${count} ${name}`).join(', ');
+    return [
+      w.workflow,
+      `${n(w.succeeded)} / ${n(w.executions)}${failed ? ` (${failed})` : ''}`,
+      `${kib(w.largestPayloadBytes)} / ${kib(w.payloadLimitBytes)}`,
+      `${n(w.historyEvents)} / ${n(w.historyLimit)}`,
+      `${n(w.ec2.total)} / ${n(w.ec2.minimumTotal)} (${w.ec2.ratioToMinimum.toFixed(2)}x)`,
+      `${n(w.time.modelSeconds, 1)} s (bound ${n(w.time.lowerBoundSeconds, 1)} s, ${w.time.ratioToBound.toFixed(2)}x)`,
+    ];
+  };
+  const actions = [...new Set([...Object.keys(f.reconcile.ec2.byAction), ...Object.keys(f.reconcile.ec2.minimum), ...Object.keys(f.cleanup.ec2.byAction)])].sort();
+  const counts = (w: WorkflowAtScale) => Object.entries(w.counts).sort(([x], [y]) => x.localeCompare(y)).map(([k, v]) => `${k} ${n(v)}`).join(', ');
+  return [
+    `Fleet: ${n(a.instances)} running instances, ${n(a.enis)} ENIs (1-3 each), ${n(a.sessions)} sessions; drift to repair: ${n(a.creates)} unmirrored ENIs, ` +
+      `${n(a.deletes)} sessions to delete (excluded by tag or on detached ENIs), ${n(a.modifies)} on an old filter; ${n(a.skips)} excluded ENIs.`,
+    `Then ${n(f.params.terminated)} instances terminate: one cleanup-sessions execution each, ${f.params.concurrency} in flight. ` +
+      `Throttling as above: describe bucket ${f.params.describe.capacity} refill ${f.params.describe.refillPerSecond}/s, mutate ${f.params.mutate.capacity} refill ${f.params.mutate.refillPerSecond}/s; time x${f.params.scale}.`,
+    '',
+    table(['Workflow', 'succeeded', 'largest state', 'history events (max)', 'EC2 calls / minimum', 'wall time (model)'], [rows(f.reconcile), rows(f.cleanup)]),
+    `reconcile: ${f.reconcile.rounds ?? 0} round(s); ${counts(f.reconcile)}.`,
+    `cleanup-sessions: ${counts(f.cleanup)}.`,
+    '',
+    table(
+      ['EC2 calls', 'reconcile', 'minimum', 'cleanup', 'minimum'],
+      actions.map((action) => [
+        action,
+        n(f.reconcile.ec2.byAction[action] ?? 0),
+        n(f.reconcile.ec2.minimum[action] ?? 0),
+        n(f.cleanup.ec2.byAction[action] ?? 0),
+        n(f.cleanup.ec2.minimum[action] ?? 0),
+      ]),
+    ),
+    '(minimum: reconcile, one round: every page of instances and sessions, the targets, the standing of',
+    ' detached ENIs, one call per change; cleanup: per instance its describe and its sessions, the standing',
+    ' of ENIs that outlive it, one delete per lingering session. Throttled calls are counted as calls.)',
+  ].join('\n');
 }

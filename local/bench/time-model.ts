@@ -9,8 +9,8 @@ import type { LoadedMachine } from '../stepfunctions/runner.ts';
  * every wait of the system must be scaled alike, otherwise retries would look cheaper or dearer than
  * they are:
  * - the emulator's token buckets refill on a clock that runs `scale` times faster than real time;
- * - the state machine's Retry backoff (IntervalSeconds, MaxDelaySeconds) is divided by `scale`, with
- *   BackoffRate, MaxAttempts and full jitter unchanged;
+ * - the state machine's Retry backoff (IntervalSeconds, MaxDelaySeconds) and Task TimeoutSeconds are
+ *   divided by `scale`, with BackoffRate, MaxAttempts and full jitter unchanged;
  * - the AWS SDK's own retry backoff inside each Lambda (base delays) is divided by `scale`.
  * Model seconds = real seconds x scale. Real CPU time of the local run is scaled too: it stands in for
  * Lambda and API latency.
@@ -41,6 +41,7 @@ interface RetrierShape {
 }
 
 interface StateShape {
+  TimeoutSeconds?: number;
   Retry?: RetrierShape[];
   ItemProcessor?: { States: Record<string, StateShape> };
   Iterator?: { States: Record<string, StateShape> };
@@ -52,6 +53,8 @@ const DEFAULT_INTERVAL_SECONDS = 1;
 
 function scaleStates(states: Record<string, StateShape>, scale: number): void {
   for (const state of Object.values(states)) {
+    // ASL wants whole seconds here.
+    if (state.TimeoutSeconds !== undefined) state.TimeoutSeconds = Math.ceil(state.TimeoutSeconds / scale);
     for (const retrier of state.Retry ?? []) {
       retrier.IntervalSeconds = (retrier.IntervalSeconds ?? DEFAULT_INTERVAL_SECONDS) / scale;
       if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds /= scale;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, paginateListStateMachines, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import { ENI_ID, INSTANCE_ID, MAX_IDS_PER_EXECUTION } from '../../src/mirroring/input.ts';
+import { ENI_ID, INSTANCE_ID, tooManyIds } from '../../src/mirroring/input.ts';
 import type { EniResult } from '../../src/mirroring/types.ts';
 import { CommandError, requireAwsAccess } from './plan.ts';
 import { resultsTable } from './render.ts';
@@ -30,7 +30,6 @@ export function rerunInput(instanceIds: string[], networkInterfaceIds: string[],
 
 function checkIds(flag: string, ids: string[], pattern: RegExp, kind: string): void {
   for (const id of ids) if (!pattern.test(id)) throw new UsageError(`rerun: ${flag} ${JSON.stringify(id)} is not ${kind}`);
-  if (ids.length > MAX_IDS_PER_EXECUTION) throw new UsageError(`rerun: at most ${MAX_IDS_PER_EXECUTION} ${flag} values per execution`);
 }
 
 async function findStateMachine(client: SFNClient, name: string): Promise<string | undefined> {
@@ -90,6 +89,8 @@ export async function rerunCommand(args: string[]): Promise<number> {
   if (instanceIds.length > 0 && networkInterfaceIds.length > 0) throw new UsageError('rerun: give either --instance or --eni, not both');
   checkIds('--instance', instanceIds, INSTANCE_ID, 'an instance id (i-...)');
   checkIds('--eni', networkInterfaceIds, ENI_ID, 'a network interface id (eni-...)');
+  const tooMany = tooManyIds(instanceIds.length, networkInterfaceIds.length);
+  if (tooMany) throw new UsageError(`rerun: ${tooMany}`);
   const timeoutSeconds = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`rerun: --timeout ${JSON.stringify(values.timeout)} is not a number of seconds`);
 

@@ -208,7 +208,7 @@ export class Account {
     };
     this.instances.set(instance.id, instance);
     seed.networkInterfaces.forEach((eni, position) => {
-      this.networkInterfaces.set(eni.id, {
+      const record: NetworkInterfaceRecord = {
         id: eni.id,
         interfaceType: eni.interfaceType,
         availabilityZone: instance.availabilityZone,
@@ -217,13 +217,14 @@ export class Account {
         description: eni.description,
         tags: { ...eni.tags },
         createdAt: now,
-        attachment: {
-          instanceId: instance.id,
-          deviceIndex: eni.deviceIndex ?? position,
-          attachmentId: hexId('eni-attach'),
-          deleteOnTermination: eni.deleteOnTermination,
-          attachTime: launchTime,
-        },
+      };
+      this.networkInterfaces.set(eni.id, record);
+      this.attach(record, {
+        instanceId: instance.id,
+        deviceIndex: eni.deviceIndex ?? position,
+        attachmentId: hexId('eni-attach'),
+        deleteOnTermination: eni.deleteOnTermination,
+        attachTime: launchTime,
       });
     });
     return instance;
@@ -301,10 +302,14 @@ export class Account {
 
   /** AWS picks a random VNI that no other session of the account uses. */
   newVirtualNetworkId(): number {
-    const used = new Set([...this.sessions.values()].map((s) => s.virtualNetworkId));
+    // One pass per draw, without copying every session (this runs once per create).
+    const taken = (vni: number) => {
+      for (const s of this.sessions.values()) if (s.virtualNetworkId === vni) return true;
+      return false;
+    };
     for (;;) {
       const vni = randomInt(1, 16_777_216);
-      if (!used.has(vni)) return vni;
+      if (!taken(vni)) return vni;
     }
   }
 
@@ -322,10 +327,22 @@ export class Account {
     return [...this.targets.values()].find((t) => t.type === 'network-interface' && t.networkInterfaceId === networkInterfaceId);
   }
 
+  /** ENIs by the instance they are attached to: describing 20,000 instances asks once per instance. */
+  private readonly attachedTo = new Map<string, Set<NetworkInterfaceRecord>>();
+
+  /** Every change of an ENI's attachment goes through here, so that `attachedTo` stays true. */
+  private attach(eni: NetworkInterfaceRecord, attachment: AttachmentRecord | undefined): void {
+    if (eni.attachment) this.attachedTo.get(eni.attachment.instanceId)?.delete(eni);
+    eni.attachment = attachment;
+    if (attachment) {
+      const enis = this.attachedTo.get(attachment.instanceId) ?? new Set<NetworkInterfaceRecord>();
+      enis.add(eni);
+      this.attachedTo.set(attachment.instanceId, enis);
+    }
+  }
+
   interfacesOf(instanceId: string): NetworkInterfaceRecord[] {
-    return [...this.networkInterfaces.values()]
-      .filter((eni) => eni.attachment?.instanceId === instanceId)
-      .sort((a, b) => (a.attachment?.deviceIndex ?? 0) - (b.attachment?.deviceIndex ?? 0));
+    return [...(this.attachedTo.get(instanceId) ?? [])].sort((a, b) => (a.attachment?.deviceIndex ?? 0) - (b.attachment?.deviceIndex ?? 0));
   }
 
   private instance(id: string): InstanceRecord {
@@ -363,14 +380,14 @@ export class Account {
     instance.state = 'terminated';
     for (const eni of this.interfacesOf(id)) {
       if (eni.attachment?.deleteOnTermination) this.deleteNetworkInterface(eni.id);
-      else eni.attachment = undefined;
+      else this.attach(eni, undefined);
     }
   }
 
   detachNetworkInterface(id: string): void {
     const eni = this.networkInterface(id);
     if (!eni.attachment) throw new EmulatorStateError(`network interface ${id} is not attached`);
-    eni.attachment = undefined;
+    this.attach(eni, undefined);
   }
 
   attachNetworkInterface(id: string, instanceId: string, deviceIndex: number): void {
@@ -381,18 +398,18 @@ export class Account {
     if (this.interfacesOf(instanceId).some((other) => other.attachment?.deviceIndex === deviceIndex)) {
       throw new EmulatorStateError(`instance ${instanceId} already has a network interface at device index ${deviceIndex}`);
     }
-    eni.attachment = {
+    this.attach(eni, {
       instanceId,
       deviceIndex,
       attachmentId: hexId('eni-attach'),
       deleteOnTermination: false,
       attachTime: new Date(this.now()).toISOString(),
-    };
+    });
   }
 
   /** Deleting a source ENI deletes its sessions, as AWS does. An attached ENI is detached first. */
   deleteNetworkInterface(id: string): void {
-    this.networkInterface(id);
+    this.attach(this.networkInterface(id), undefined);
     this.networkInterfaces.delete(id);
     for (const session of this.sessionsOf(id)) this.sessions.delete(session.id);
   }

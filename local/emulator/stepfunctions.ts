@@ -37,6 +37,10 @@ interface MachineRecord {
   executor: StateMachineExecutor;
 }
 
+/**
+ * "Maximum input or output size for a task, state, or execution: 256 KiB of data as a UTF-8 encoded
+ * string", https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ */
 const MAX_INPUT_BYTES = 256 * 1024;
 const DEFAULT_PAGE = 100;
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -109,7 +113,15 @@ export class StepFunctions {
     const settle = (result: ExecutionResult) => {
       record.status = result.status;
       record.stopDate = this.now();
-      if (result.status === 'SUCCEEDED') record.output = JSON.stringify(result.output ?? null);
+      const output = result.status === 'SUCCEEDED' ? JSON.stringify(result.output ?? null) : undefined;
+      // Whatever the executor: an execution output over the quota fails the execution.
+      if (output !== undefined && Buffer.byteLength(output, 'utf8') > MAX_INPUT_BYTES) {
+        record.status = 'FAILED';
+        record.error = 'States.DataLimitExceeded';
+        record.cause = `The execution output is ${Buffer.byteLength(output, 'utf8')} bytes, over the limit of ${MAX_INPUT_BYTES} bytes`;
+        return;
+      }
+      if (output !== undefined) record.output = output;
       if (result.error !== undefined) record.error = result.error;
       if (result.cause !== undefined) record.cause = result.cause;
     };

@@ -65,3 +65,13 @@ export class RetryableError extends Error {
     this.name = name;
   }
 }
+
+/**
+ * An AWS error as the state machine's Retry sees it: throttling and server faults become the
+ * RetryableError its retriers name; anything else is left as it is (not retried).
+ */
+export function retryableOrAsIs(error: unknown): unknown {
+  if (error instanceof RetryableError) return error;
+  const verdict = classifyEc2Error(error as Error);
+  return verdict.action === 'retry' ? new RetryableError(verdict.error, (error as Error).message) : error;
+}

@@ -17,8 +17,39 @@ export class InvalidInput extends Error {
   override name = 'InvalidInput';
 }
 
-/** Bounded so the state payload stays far below Step Functions' 256 KiB. */
-export const MAX_IDS_PER_EXECUTION = 500;
+/**
+ * What one execution may be asked for, so that its state stays within Step Functions' 256 KiB
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). Every ENI of the
+ * request is one planned attachment (or one result) in the state: with AWS-length ids, three
+ * alternative targets, two session numbers already used and a launch time, about 390 bytes, taken as
+ * 400 (tests/workflow/mirror-scale.test.ts runs the largest request and measures it). 16 KiB are kept
+ * for the rest of the state (missing targets, the execution's ARN, the request's own shape).
+ */
+export const STATE_BYTES_PER_INTERFACE = 400;
+export const STATE_BYTES_RESERVED = 16 * 1024;
+export const MAX_INTERFACES_PER_EXECUTION = Math.floor((256 * 1024 - STATE_BYTES_RESERVED) / STATE_BYTES_PER_INTERFACE);
+/**
+ * An instance id may bring as many ENIs as its instance type allows: at most 64 for the largest
+ * multi-card types in AWS's table "Maximum IP addresses per network interface"
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/AvailableIpPerENI.html; e.g. p4d.24xlarge has
+ * 4 network cards of 15, p5.48xlarge 64), so each counts for 64.
+ */
+export const MAX_INTERFACES_PER_INSTANCE = 64;
+export const MAX_INSTANCE_IDS_PER_EXECUTION = Math.floor(MAX_INTERFACES_PER_EXECUTION / MAX_INTERFACES_PER_INSTANCE);
+/** Why a request of so many ids does not fit one execution, or undefined when it does. */
+export function tooManyIds(instanceIds: number, networkInterfaceIds: number): string | undefined {
+  const weight = instanceIds * MAX_INTERFACES_PER_INSTANCE + networkInterfaceIds;
+  if (weight <= MAX_INTERFACES_PER_EXECUTION) return undefined;
+  return (
+    `at most ${MAX_INTERFACES_PER_EXECUTION} network interfaces per execution, each instance id counting for ` +
+    `${MAX_INTERFACES_PER_INSTANCE} (the most an instance type has), so that the state stays within Step Functions' 256 KiB: ` +
+    `at most ${MAX_INSTANCE_IDS_PER_EXECUTION} instance ids or ${MAX_INTERFACES_PER_EXECUTION} network interface ids ` +
+    `(got ${instanceIds} instance ids and ${networkInterfaceIds} network interface ids, counting ${weight}; split the list)`
+  );
+}
+
+/** Alternative targets an attachment carries for when its target fills up meanwhile. */
+export const ALTERNATIVE_TARGETS_PER_ATTACHMENT = 3;
 
 export const INSTANCE_ID = /^i-[0-9a-f]{1,17}$/;
 export const ENI_ID = /^eni-[0-9a-f]{1,17}$/;
@@ -35,9 +66,9 @@ const MANUAL_SHAPE =
 
 const manualSchema = z
   .strictObject({
-    instanceIds: z.optional(z.array(instanceId).check(z.maxLength(MAX_IDS_PER_EXECUTION))),
+    instanceIds: z.optional(z.array(instanceId)),
     instanceId: z.optional(instanceId),
-    networkInterfaceIds: z.optional(z.array(eniId).check(z.maxLength(MAX_IDS_PER_EXECUTION))),
+    networkInterfaceIds: z.optional(z.array(eniId)),
     dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
   })
   .check(
@@ -96,8 +127,8 @@ export function normalizeInput(input: unknown): MirrorRequest {
   if (!parsed.success) fail(parsed.error);
   const { instanceIds = [], instanceId: single, networkInterfaceIds = [], dryRun = false } = parsed.data;
   const allInstances = [...new Set([...instanceIds, ...(single ? [single] : [])])];
-  if (allInstances.length + networkInterfaceIds.length > MAX_IDS_PER_EXECUTION) {
-    throw new InvalidInput(`instanceIds: at most ${MAX_IDS_PER_EXECUTION} ids per execution (split the list)`);
-  }
-  return { instanceIds: allInstances, networkInterfaceIds: [...new Set(networkInterfaceIds)], dryRun, trigger: 'manual' };
+  const enis = [...new Set(networkInterfaceIds)];
+  const tooMany = tooManyIds(allInstances.length, enis.length);
+  if (tooMany) throw new InvalidInput(`instanceIds, networkInterfaceIds: ${tooMany}`);
+  return { instanceIds: allInstances, networkInterfaceIds: enis, dryRun, trigger: 'manual' };
 }

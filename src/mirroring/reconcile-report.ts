@@ -1,4 +1,6 @@
 import type { AppliedAction } from './apply.ts';
+import { eventsForActions, type AutotapEvent, type EventOrigin } from './autotap-events.ts';
+import { logger } from '../lambda/logger.ts';
 
 /** What one slice reports back: counts always, the actions themselves up to a cap (payload budget). */
 export interface SliceReport {
@@ -25,6 +27,23 @@ export function reportSlice(applied: readonly AppliedAction[]): SliceReport {
   return { counts, actions, truncated: applied.length - actions.length };
 }
 
+/**
+ * Publishes autotap's events for actions already carried out; returns how many could not be
+ * published. The changes are made: a retry would find nothing left to announce, so a loss is counted
+ * (the summary tells the ops topic) instead of failing the work.
+ */
+export async function announceActions(applied: readonly AppliedAction[], origin: EventOrigin, put: (events: readonly AutotapEvent[]) => Promise<void>): Promise<number> {
+  const events = eventsForActions(applied, origin);
+  if (events.length === 0) return 0;
+  try {
+    await put(events);
+    return 0;
+  } catch (error) {
+    logger.error('autotap events could not be published', { errorName: (error as Error).name, events: events.length });
+    return events.length;
+  }
+}
+
 export interface WorkflowSummary {
   counts: Record<string, number>;
   actions: AppliedAction[];
@@ -48,7 +67,8 @@ export function renderWorkflowReport(workflow: string, summary: WorkflowSummary,
   const changed = CHANGES.reduce((n, k) => n + (summary.counts[k] ?? 0), 0);
   const failedSlices = summary.counts['failed-slices'] ?? 0;
   const unpublished = summary.counts['unpublished-events'] ?? 0;
-  if (changed === 0 && attention.length === 0 && failedSlices === 0 && unpublished === 0) return null;
+  const remaining = summary.counts.remaining ?? 0;
+  if (changed === 0 && attention.length === 0 && failedSlices === 0 && unpublished === 0 && remaining === 0) return null;
   const countLine = Object.entries(summary.counts)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k} ${v}`)
@@ -61,7 +81,8 @@ export function renderWorkflowReport(workflow: string, summary: WorkflowSummary,
       .filter((a) => a.outcome !== 'skipped' || NEEDS_A_HUMAN.has(a.reason ?? ''))
       .map((a) => `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${a.instanceId || '(unknown instance)'}${a.reason ? `: ${a.reason}` : ''}`.replace(/ {2,}/g, ' ')),
     ...(summary.truncated > 0 ? [`(and ${summary.truncated} more, counted above)`] : []),
-    ...(failedSlices > 0 ? ['', `${failedSlices} slice(s) failed after their retries: see the execution, then run reconcile again.`] : []),
+    ...(failedSlices > 0 ? ['', `${failedSlices} slice(s) or round(s) failed after their retries: see the execution, then run reconcile again.`] : []),
+    ...(remaining > 0 ? ['', `${remaining} planned change(s) were left when the rounds ran out; the next reconcile carries on.`] : []),
     ...(unpublished > 0 ? ['', `${unpublished} autotap event(s) could not be published to EventBridge; the changes above were made.`] : []),
   ];
   const subject = attention.length + failedSlices + unpublished > 0 ? `[autotap] ${workflow}: ${attention.length + failedSlices + unpublished} need attention` : `[autotap] ${workflow}: ${changed} sessions changed`;

@@ -51,6 +51,33 @@ export interface SlicePorts {
   describeSessionsOfTargets(targetIds: string[]): Promise<Session[]>;
 }
 
+/**
+ * Where ENIs outside the listed instances stand (attached where, or detached), in the given VPCs
+ * (all when none); an ENI that no longer exists is left out.
+ */
+export async function describeStandings(
+  networkInterfaceIds: readonly string[],
+  vpcIds: readonly string[],
+  ports: Pick<SlicePorts, 'describeInterfaceStandings' | 'describeInstances'>,
+): Promise<Map<string, InterfaceStanding>> {
+  const otherInterfaces = new Map<string, InterfaceStanding>();
+  if (networkInterfaceIds.length === 0) return otherInterfaces;
+  const standings = (await ports.describeInterfaceStandings([...networkInterfaceIds])).filter(
+    (s) => vpcIds.length === 0 || (s.vpcId !== undefined && vpcIds.includes(s.vpcId)),
+  );
+  const ownerIds = [...new Set(standings.flatMap((s) => (s.attachedInstanceId ? [s.attachedInstanceId] : [])))];
+  const owners = ownerIds.length > 0 ? await ports.describeInstances(ownerIds) : [];
+  const stateOf = new Map(owners.map((i) => [i.instanceId, i.state]));
+  for (const s of standings) {
+    const state = s.attachedInstanceId ? stateOf.get(s.attachedInstanceId) : undefined;
+    otherInterfaces.set(s.networkInterfaceId, {
+      ...(s.attachedInstanceId ? { attachedInstanceId: s.attachedInstanceId } : {}),
+      ...(state ? { instanceState: state } : {}),
+    });
+  }
+  return otherInterfaces;
+}
+
 function unique(sessions: Session[]): Session[] {
   return [...new Map(sessions.map((s) => [s.trafficMirrorSessionId, s])).values()];
 }
@@ -67,22 +94,7 @@ export async function loadSlice(work: WorkSlice, config: MirroringConfig, ports:
   const sessions = unique((await Promise.all(lookups)).flat());
 
   const otherEnis = [...new Set(sessions.map((s) => s.networkInterfaceId).filter((eni) => !ownEnis.has(eni)))];
-  const otherInterfaces = new Map<string, InterfaceStanding>();
-  if (otherEnis.length > 0) {
-    const standings = (await ports.describeInterfaceStandings(otherEnis)).filter(
-      (s) => work.vpcIds.length === 0 || (s.vpcId !== undefined && work.vpcIds.includes(s.vpcId)),
-    );
-    const ownerIds = [...new Set(standings.flatMap((s) => (s.attachedInstanceId ? [s.attachedInstanceId] : [])))];
-    const owners = ownerIds.length > 0 ? await ports.describeInstances(ownerIds) : [];
-    const stateOf = new Map(owners.map((i) => [i.instanceId, i.state]));
-    for (const s of standings) {
-      const state = s.attachedInstanceId ? stateOf.get(s.attachedInstanceId) : undefined;
-      otherInterfaces.set(s.networkInterfaceId, {
-        ...(s.attachedInstanceId ? { attachedInstanceId: s.attachedInstanceId } : {}),
-        ...(state ? { instanceState: state } : {}),
-      });
-    }
-  }
+  const otherInterfaces = await describeStandings(otherEnis, work.vpcIds, ports);
 
   let accountTargets: Target[] = [];
   let targetSessions: Session[] = [];

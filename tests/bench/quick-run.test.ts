@@ -6,7 +6,7 @@ import type { MirroringResult } from '../../local/bench/mirroring.ts';
 
 let results: BenchResults & { mirroring: MirroringResult };
 beforeAll(async () => {
-  const options = parseBenchArgs(['--quick', '--skip-bundles', '--skip-detections']);
+  const options = parseBenchArgs(['--quick', '--skip-bundles', '--skip-detections', '--skip-fleet']);
   const run = await runBenchmark(options);
   if (!run.mirroring) throw new Error('the mirroring half did not run');
   results = { ...run, mirroring: run.mirroring };

@@ -103,6 +103,16 @@ describe('Step Functions', () => {
     expect((await failure(sfn.send(new DescribeExecutionCommand({ executionArn: `${ARN.replace(':stateMachine:', ':execution:')}:nope` })))).name).toBe('ExecutionDoesNotExist');
   });
 
+  test('an execution whose output is over 256 KiB fails with States.DataLimitExceeded, whatever its executor returned', async () => {
+    const big = { results: 'x'.repeat(256 * 1024) };
+    const { emulator: emu, sfn } = await start({ 'autotap-dev-mirror-instances': async () => ({ status: 'SUCCEEDED', output: big }) });
+    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN }));
+    await emu.settleExecutions();
+    const done = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    expect(done).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    expect(done.output).toBeUndefined();
+  });
+
   test('close() waits for executions still running', async () => {
     let finished = false;
     const { sfn, emulator: emu } = await start({

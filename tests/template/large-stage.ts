@@ -84,7 +84,7 @@ export function registerLargeStageTests(get: () => LargeStagePackage): void {
     test('each bundle holds the sections its code reads, and never the ops emails', () => {
       const mirroring = JSON.stringify(suite.config.mirroring);
       const detections = JSON.stringify(suite.config.detections);
-      const readers = { mirroring: ['AttachSession', 'ResolveInterfaces', 'ReconcileSlice', 'Summarize'], detections: ['DetectionsPoll', 'DetectionsWebhook', 'DetectionsProcess', 'SlackNotify'] };
+      const readers = { mirroring: ['AttachSession', 'ResolveInterfaces', 'ReconcileRound', 'ReconcileSlice', 'Summarize'], detections: ['DetectionsPoll', 'DetectionsWebhook', 'DetectionsProcess', 'SlackNotify'] };
       for (const [logicalId] of functionsOf(suite.template)) {
         const text = zipOf(logicalId).bundle.toString('utf8');
         const name = logicalId.replace(/LambdaFunction$/, '');

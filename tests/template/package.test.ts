@@ -49,7 +49,7 @@ const FUNCTIONS = {
   attachSession: { logicalId: 'AttachSessionLambdaFunction', placeholder: 'AttachSessionFunctionArn' },
   summarize: { logicalId: 'SummarizeLambdaFunction', placeholder: 'SummarizeFunctionArn' },
   normalizeCleanupInput: { logicalId: 'NormalizeCleanupInputLambdaFunction', placeholder: 'NormalizeCleanupInputFunctionArn' },
-  listReconcileWork: { logicalId: 'ListReconcileWorkLambdaFunction', placeholder: 'ListReconcileWorkFunctionArn' },
+  reconcileRound: { logicalId: 'ReconcileRoundLambdaFunction', placeholder: 'ReconcileRoundFunctionArn' },
   reconcileSlice: { logicalId: 'ReconcileSliceLambdaFunction', placeholder: 'ReconcileSliceFunctionArn' },
   summarizeReconcile: { logicalId: 'SummarizeReconcileLambdaFunction', placeholder: 'SummarizeReconcileFunctionArn' },
 } as const;
@@ -58,7 +58,7 @@ type FunctionKey = keyof typeof FUNCTIONS;
 const MACHINE_FUNCTIONS: Record<string, FunctionKey[]> = {
   MirrorInstancesStateMachine: ['normalizeInput', 'resolveInterfaces', 'attachSession', 'summarize'],
   CleanupSessionsStateMachine: ['normalizeCleanupInput', 'reconcileSlice', 'summarizeReconcile'],
-  ReconcileStateMachine: ['listReconcileWork', 'reconcileSlice', 'summarizeReconcile'],
+  ReconcileStateMachine: ['reconcileRound', 'summarizeReconcile'],
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -105,9 +105,9 @@ describe('quotas', () => {
     const most = TARGETS_PER_POLICY * MAX_MANAGED_POLICIES_PER_ROLE;
     const targets = (count: number) => Array.from({ length: count }, (_, n) => ({ id: `tmt-${n.toString(16).padStart(17, '0')}` }));
     const config = { ...dev, mirroring: { ...dev.mirroring, targets: targets(most) } };
-    const sessionCreating = Object.entries(roles(config)).filter(([id, r]) => ['AttachSessionRole', 'ReconcileSliceRole'].includes(id) || r.Type === 'AWS::IAM::ManagedPolicy');
+    const sessionCreating = Object.entries(roles(config)).filter(([id, r]) => ['AttachSessionRole', 'ReconcileRoundRole', 'ReconcileSliceRole'].includes(id) || r.Type === 'AWS::IAM::ManagedPolicy');
     const logGroup = (name: string) => ({ Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: `/aws/lambda/autotap-dev-${name}` } });
-    const template = { Resources: { ...Object.fromEntries(sessionCreating), AttachSessionLogGroup: logGroup('attachSession'), ReconcileSliceLogGroup: logGroup('reconcileSlice') } } as Template;
+    const template = { Resources: { ...Object.fromEntries(sessionCreating), AttachSessionLogGroup: logGroup('attachSession'), ReconcileRoundLogGroup: logGroup('reconcileRound'), ReconcileSliceLogGroup: logGroup('reconcileSlice') } } as Template;
     expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::ManagedPolicy')).toHaveLength(MAX_MANAGED_POLICIES_PER_ROLE);
     expect(overQuota(template)).toEqual([]);
     expect(() => configuredTargetPolicies({ ...config.mirroring, targets: targets(most + 1) })).toThrow(

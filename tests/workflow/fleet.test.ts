@@ -1,65 +1,105 @@
 import { parseConfig } from '../../src/config/load.ts';
 import type { EmulatorSeed } from '../../local/emulator/index.ts';
+import { generateFleet, inFlight, terminationEvent } from '../../local/bench/fleet.ts';
 import { startLocalAutotap, type LocalAutotap } from '../../local/environment.ts';
+import { HISTORY_EVENT_LIMIT, STATES_PAYLOAD_LIMIT_BYTES } from '../../local/stepfunctions/runner.ts';
 
 /**
- * The reconciler at fleet scale: thousands of instances backfilled through the real definition,
- * within Step Functions' history limit and without a describe per ENI.
+ * The workflows at fleet scale through the real definitions and handlers on the emulator, whose
+ * runner fails any state over 256 KiB and any history over 25,000 events.
  */
 
-const INSTANCES = 3000;
-/** Step Functions keeps at most 25,000 events in one execution's history. */
-const HISTORY_LIMIT = 25_000;
-
-const config = parseConfig({
-  mirroring: { filterId: 'tmf-0f1', targets: [{ id: 'tmt-0a1' }, { id: 'tmt-0a2' }], scope: { excludeTags: { 'autotap:mirror': 'false' } } },
-});
-
-function fleet(): EmulatorSeed {
-  return {
-    targets: [
-      { id: 'tmt-0a1', type: 'network-load-balancer' },
-      { id: 'tmt-0a2', type: 'gateway-load-balancer-endpoint' },
-    ],
-    filters: [{ id: 'tmf-0f1' }],
-    instances: Array.from({ length: INSTANCES }, (_, i) => ({
-      id: `i-${(0x10000 + i).toString(16)}`,
-      availabilityZone: i % 2 ? 'us-east-1a' : 'us-east-1b',
-      ...(i % 50 === 0 ? { tags: { 'autotap:mirror': 'false' } } : {}),
-      networkInterfaces: [{ id: `eni-${(0x10000 + i).toString(16)}` }, ...(i % 3 === 0 ? [{ id: `eni-${(0x90000 + i).toString(16)}`, deviceIndex: 1 }] : [])],
-    })),
-  };
-}
-
 let local: LocalAutotap;
-afterAll(async () => {
+afterEach(async () => {
   await local?.close();
 });
 
-test(`reconcile backfills ${INSTANCES} instances in slices, then finds nothing to do`, async () => {
-  local = await startLocalAutotap(fleet(), config);
-  const enis = fleet().instances!.flatMap((i) => (i.tags?.['autotap:mirror'] === 'false' ? [] : i.networkInterfaces ?? []));
+const countsOf = (output: unknown) => (output as { counts: Record<string, number> }).counts;
+const KIB = 1024;
 
-  const first = await local.run('reconcile', {});
-  expect(first.status).toBe('SUCCEEDED');
-  const counts = (first.output as { counts: Record<string, number> }).counts;
-  expect(counts.created).toBe(enis.length);
-  expect(counts.skipped).toBe(fleet().instances!.length / 50 + fleet().instances!.filter((_, i) => i % 50 === 0 && i % 3 === 0).length);
-  const managed = local.emulator.sessions().filter((s) => s.tags['autotap:managed'] === 'true');
-  expect(new Set(managed.map((s) => s.networkInterfaceId)).size).toBe(enis.length);
-  expect(managed).toHaveLength(enis.length);
+describe('backfill', () => {
+  const INSTANCES = 3000;
+  const config = parseConfig({
+    mirroring: { filterId: 'tmf-0f1', targets: [{ id: 'tmt-0a1' }, { id: 'tmt-0a2' }], scope: { excludeTags: { 'autotap:mirror': 'false' } } },
+  });
 
-  const slices = Math.ceil(INSTANCES / 100);
-  expect(first.historyEvents * 2).toBeLessThan(HISTORY_LIMIT);
-  const calls = local.emulator.calls();
-  // Per slice: one describe of its instances, of their sessions, of the targets, of the targets' load
-  // and one confirming its creates.
-  expect(calls.DescribeTrafficMirrorSessions ?? 0).toBeLessThanOrEqual(3 * slices + 2);
-  expect(calls.DescribeInstances ?? 0).toBeLessThanOrEqual(slices + 4);
-  expect(calls.CreateTrafficMirrorSession).toBe(enis.length);
+  function fleet(): EmulatorSeed {
+    return {
+      targets: [
+        { id: 'tmt-0a1', type: 'network-load-balancer' },
+        { id: 'tmt-0a2', type: 'gateway-load-balancer-endpoint' },
+      ],
+      filters: [{ id: 'tmf-0f1' }],
+      instances: Array.from({ length: INSTANCES }, (_, i) => ({
+        id: `i-${(0x10000 + i).toString(16)}`,
+        availabilityZone: i % 2 ? 'us-east-1a' : 'us-east-1b',
+        ...(i % 50 === 0 ? { tags: { 'autotap:mirror': 'false' } } : {}),
+        networkInterfaces: [{ id: `eni-${(0x10000 + i).toString(16)}` }, ...(i % 3 === 0 ? [{ id: `eni-${(0x90000 + i).toString(16)}`, deviceIndex: 1 }] : [])],
+      })),
+    };
+  }
 
-  local.emulator.resetCalls();
-  const second = await local.run('reconcile', {});
-  expect((second.output as { counts: Record<string, number> }).counts).toEqual({ skipped: counts.skipped });
-  expect(local.emulator.calls().CreateTrafficMirrorSession ?? 0).toBe(0);
-}, 240_000);
+  test(`reconcile backfills ${INSTANCES} instances with a describe per page, then finds nothing to do`, async () => {
+    local = await startLocalAutotap(fleet(), config);
+    const enis = fleet().instances!.flatMap((i) => (i.tags?.['autotap:mirror'] === 'false' ? [] : i.networkInterfaces ?? []));
+
+    const first = await local.run('reconcile', {});
+    expect(first.status).toBe('SUCCEEDED');
+    const counts = countsOf(first.output);
+    expect(counts.created).toBe(enis.length);
+    expect(counts.skipped).toBe(fleet().instances!.length / 50 + fleet().instances!.filter((_, i) => i % 50 === 0 && i % 3 === 0).length);
+    const managed = local.emulator.sessions().filter((s) => s.tags['autotap:managed'] === 'true');
+    expect(new Set(managed.map((s) => s.networkInterfaceId)).size).toBe(enis.length);
+    expect(managed).toHaveLength(enis.length);
+
+    const calls = local.emulator.calls();
+    // The account is described page by page (1,000 a page), not per slice nor per ENI.
+    const pages = Math.ceil(INSTANCES / 1000);
+    expect(calls.DescribeInstances).toBe(pages);
+    expect(calls.DescribeTrafficMirrorSessions).toBe(1);
+    expect(calls.CreateTrafficMirrorSession).toBe(enis.length);
+    expect(first.historyEvents).toBeLessThan(100);
+
+    local.emulator.resetCalls();
+    const second = await local.run('reconcile', {});
+    expect(countsOf(second.output)).toEqual({ skipped: counts.skipped });
+    expect(local.emulator.calls().CreateTrafficMirrorSession ?? 0).toBe(0);
+  }, 120_000);
+});
+
+describe('20,000 running instances', () => {
+  const fleet = generateFleet({ instances: 20_000 });
+
+  test('the scheduled reconcile repairs all drift in one execution, its state a few KiB', async () => {
+    local = await startLocalAutotap(fleet.seed, fleet.config);
+    const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
+    const run = await local.run('reconcile', scheduled);
+    expect(run.error).toBeNull();
+    const { expected } = fleet;
+    expect(countsOf(run.output)).toEqual({ created: expected.creates, deleted: expected.deletes, modified: expected.modifies, skipped: expected.skips });
+    expect(run.largestPayloadBytes).toBeLessThan(64 * KIB);
+    expect(run.historyEvents).toBeLessThan(HISTORY_EVENT_LIMIT / 100);
+    const managed = local.emulator.sessions().filter((s) => s.tags['autotap:managed'] === 'true');
+    expect(new Set(managed.map((s) => s.networkInterfaceId)).size).toBe(managed.length);
+    expect(managed.every((s) => s.trafficMirrorFilterId === 'tmf-0f1')).toBe(true);
+    // The next run has nothing left but the excluded ENIs to report.
+    const again = await local.run('reconcile', scheduled);
+    expect(countsOf(again.output)).toEqual({ skipped: expected.skips + expected.deletes - fleet.params.detachedEnis });
+  }, 180_000);
+
+  test('5,000 terminations start 5,000 small cleanup executions that delete every lingering session', async () => {
+    local = await startLocalAutotap(fleet.seed, fleet.config);
+    const terminated = fleet.instanceIds.slice(0, 5000);
+    for (const id of terminated) local.emulator.terminateInstance(id);
+    const runs = await inFlight(terminated, 25, (id) => local.run('cleanup-sessions', terminationEvent(id)));
+    expect(runs.filter((r) => r.status !== 'SUCCEEDED').map((r) => r.error)).toEqual([]);
+    const deleted = runs.reduce((n, r) => n + (countsOf(r.output).deleted ?? 0), 0);
+    const lingering = terminated.reduce((n, id) => n + (fleet.sessionsKeptOnTermination.get(id) ?? 0), 0);
+    expect(lingering).toBeGreaterThan(100);
+    expect(deleted).toBe(lingering);
+    expect(Math.max(...runs.map((r) => r.largestPayloadBytes))).toBeLessThan(STATES_PAYLOAD_LIMIT_BYTES / 16);
+    expect(Math.max(...runs.map((r) => r.historyEvents))).toBeLessThan(100);
+    const gone = new Set(terminated);
+    expect(local.emulator.sessions().filter((s) => gone.has(s.tags['autotap:instance-id'] ?? ''))).toEqual([]);
+  }, 420_000);
+});

@@ -1,0 +1,73 @@
+import * as z from 'zod/mini';
+import { mirroringConfig } from '../src/config/environment.ts';
+import * as ec2 from '../src/aws/ec2.ts';
+import { putAutotapEvents } from '../src/aws/eventbridge.ts';
+import { applyActions } from '../src/mirroring/apply.ts';
+import { retryableOrAsIs } from '../src/mirroring/errors.ts';
+import { InvalidInput } from '../src/mirroring/input.ts';
+import { normalizeReconcileInput, type ReconcileRequest } from '../src/mirroring/reconcile-input.ts';
+import { announceActions, mergeReports, reportSlice, type SliceReport } from '../src/mirroring/reconcile-report.ts';
+import { actionsAfter, applyRound, describeAccount, planAccountRound, ROUND_RESERVE_MS } from '../src/mirroring/reconcile-round.ts';
+import { lambdaHandler } from '../src/lambda/handler.ts';
+import { logger } from '../src/lambda/logger.ts';
+import { parseOrThrow } from '../src/validation.ts';
+
+const reportSchema = z.object({
+  counts: z.record(z.string(), z.number()),
+  actions: z.array(z.any()),
+  truncated: z.number(),
+});
+
+const inputSchema = z.object({
+  progress: z.object({
+    /** The execution's input in round 0; the normalized request after it. */
+    request: z.unknown(),
+    round: z.int().check(z.minimum(0)),
+    cursor: z.string(),
+    report: reportSchema,
+  }),
+  executionArn: z.optional(z.string()),
+});
+
+export interface RoundProgress {
+  request: ReconcileRequest;
+  round: number;
+  cursor: string;
+  /** Planned actions not applied yet: the state machine runs another round while there are any. */
+  remaining: number;
+  failedRounds: number;
+  report: SliceReport;
+}
+
+/** Actions the state keeps as examples for the ops report (the counts cover them all). */
+export const ACTIONS_KEPT = 100;
+
+/** One round of `reconcile`: describe the account, plan, apply what the time allows; counts out. */
+export const handler = lambdaHandler<unknown, RoundProgress>(async (event, context) => {
+  const { progress, executionArn } = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
+  const request = normalizeReconcileInput(progress.request);
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - ROUND_RESERVE_MS;
+  const config = mirroringConfig();
+  try {
+    const snapshot = await describeAccount(request.vpcIds, ec2);
+    const pending = actionsAfter(await planAccountRound(snapshot, config, request.vpcIds, ec2), progress.cursor);
+    const round = await applyRound(pending, progress.cursor, (batch) => applyActions(batch, config, ec2, request.dryRun), () => Date.now() < deadline);
+    const report = reportSlice(round.applied);
+    // A dry run changed nothing, so it has nothing to announce.
+    if (!request.dryRun && config.publishEvents) {
+      const unpublished = await announceActions(round.applied, { workflow: 'reconcile', ...(executionArn ? { executionArn } : {}) }, putAutotapEvents);
+      if (unpublished > 0) report.counts['unpublished-events'] = unpublished;
+    }
+    logger.info('reconcile round', { round: progress.round, instances: snapshot.instances.length, sessions: snapshot.sessions.length, applied: round.applied.length, remaining: round.remaining, counts: report.counts });
+    return {
+      request,
+      round: progress.round + 1,
+      cursor: round.cursor,
+      remaining: round.remaining,
+      failedRounds: 0,
+      report: mergeReports([progress.report as SliceReport, report], ACTIONS_KEPT),
+    };
+  } catch (error) {
+    throw retryableOrAsIs(error);
+  }
+});

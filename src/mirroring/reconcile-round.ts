@@ -1,0 +1,128 @@
+import type { MirroringConfig } from '../config/schema.ts';
+import type { AppliedAction } from './apply.ts';
+import { RetryableError } from './errors.ts';
+import { planReconcile, type ReconcileAction } from './reconcile.ts';
+import { describeStandings, INSTANCES_PER_SLICE, type SlicePorts } from './reconcile-work.ts';
+import { candidateTargets, limitedTargetIds } from './targets.ts';
+import { MANAGED_TAG, type Instance, type Session, type Target } from './types.ts';
+
+/**
+ * The `reconcile` workflow in rounds. Each round describes the whole account afresh (paginated
+ * describes, no EC2 NextToken kept between invocations, so changes made meanwhile cannot break a
+ * pagination), plans it with the same pure `planReconcile` as before, and applies the planned
+ * actions in a fixed order for as long as its Lambda has time. A round hands the next one only a
+ * cursor (the key of the last action it settled) and counts: nothing that grows with the fleet rides
+ * in the state machine's state. Whatever an earlier round applied is behind the cursor and not
+ * counted twice; a create that EC2 does not show yet (eventual consistency) is behind it too, and
+ * its deterministic ClientToken makes any repeat harmless.
+ */
+
+export interface AccountSnapshot {
+  instances: Instance[];
+  /** Every session of the account. */
+  sessions: Session[];
+  targets: Target[];
+}
+
+export interface AccountPorts extends Pick<SlicePorts, 'describeInterfaceStandings' | 'describeInstances'> {
+  describeLiveInstances(vpcIds: string[]): Promise<Instance[]>;
+  describeAllSessions(): Promise<Session[]>;
+  describeTargets(): Promise<Target[]>;
+}
+
+/** The three describes a round cannot avoid, each paginated to its end within this invocation. */
+export async function describeAccount(vpcIds: string[], ports: AccountPorts): Promise<AccountSnapshot> {
+  const [instances, sessions, targets] = await Promise.all([ports.describeLiveInstances(vpcIds), ports.describeAllSessions(), ports.describeTargets()]);
+  return { instances, sessions, targets };
+}
+
+/**
+ * Every action `planReconcile` decides for the account, planned in chunks of instances as the
+ * per-slice Lambdas did (the target load each chunk sees is the account's at the describe), and the
+ * sessions autotap left on ENIs outside those instances (detached, or of instances gone).
+ */
+export async function planAccountRound(
+  snapshot: AccountSnapshot,
+  config: MirroringConfig,
+  vpcIds: string[],
+  ports: AccountPorts,
+  perChunk = INSTANCES_PER_SLICE,
+): Promise<ReconcileAction[]> {
+  const sessionsByEni = new Map<string, Session[]>();
+  for (const s of snapshot.sessions) sessionsByEni.set(s.networkInterfaceId, [...(sessionsByEni.get(s.networkInterfaceId) ?? []), s]);
+  const limited = new Set(limitedTargetIds(candidateTargets(config, snapshot.targets).targets));
+  const targetSessions = snapshot.sessions.filter((s) => limited.has(s.trafficMirrorTargetId));
+  const instances = [...snapshot.instances].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+  const actions: ReconcileAction[] = [];
+  const base = { config, mode: 'reconcile' as const, otherInterfaces: new Map(), accountTargets: snapshot.targets, targetSessions };
+  for (let i = 0; i < instances.length; i += perChunk) {
+    const chunk = instances.slice(i, i + perChunk);
+    const sessions = chunk.flatMap((instance) => instance.networkInterfaces.flatMap((n) => sessionsByEni.get(n.networkInterfaceId) ?? []));
+    actions.push(...planReconcile({ ...base, instances: chunk, sessions }));
+  }
+  const liveEnis = new Set(instances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId)));
+  const orphans = snapshot.sessions.filter((s) => s.tags[MANAGED_TAG] === 'true' && !liveEnis.has(s.networkInterfaceId));
+  if (orphans.length > 0) {
+    const otherInterfaces = await describeStandings([...new Set(orphans.map((s) => s.networkInterfaceId))], vpcIds, ports);
+    actions.push(...planReconcile({ ...base, instances: [], sessions: orphans, otherInterfaces, accountTargets: [], targetSessions: [] }));
+  }
+  return actions;
+}
+
+/** Where an action stands in the order rounds work through: by ENI, then session, then kind. */
+export function actionKey(action: Pick<ReconcileAction, 'networkInterfaceId' | 'trafficMirrorSessionId' | 'action'>): string {
+  return `${action.networkInterfaceId} ${action.trafficMirrorSessionId ?? '-'} ${action.action}`;
+}
+
+/** The actions after the cursor, in key order ('' is before every action). */
+export function actionsAfter(actions: readonly ReconcileAction[], cursor: string): ReconcileAction[] {
+  return actions
+    .map((action) => ({ action, key: actionKey(action) }))
+    .filter(({ key }) => key > cursor)
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ action }) => action);
+}
+
+/** Time a round keeps back from its Lambda's timeout: the batch in flight, the events, the answer. */
+export const ROUND_RESERVE_MS = 30_000;
+
+/** Actions a round settles between two looks at its clock (at least one batch per round). */
+export const ROUND_BATCH = 20;
+
+export interface RoundResult {
+  applied: AppliedAction[];
+  /** The key of the last action settled; the next round starts after it. */
+  cursor: string;
+  /** Planned actions after the cursor, left to the next round. */
+  remaining: number;
+}
+
+/**
+ * Applies `pending` (in key order) batch by batch while `hasTime()` says so; the first batch always
+ * runs, so every round makes progress. Throttling after some progress ends the round early with
+ * what is done (the next round picks up from the cursor); throttling in the first batch is thrown
+ * to the state machine's Retry.
+ */
+export async function applyRound(
+  pending: readonly ReconcileAction[],
+  cursor: string,
+  apply: (batch: readonly ReconcileAction[]) => Promise<AppliedAction[]>,
+  hasTime: () => boolean,
+  batchSize = ROUND_BATCH,
+): Promise<RoundResult> {
+  const applied: AppliedAction[] = [];
+  let settled = 0;
+  let last = cursor;
+  while (settled < pending.length && (settled === 0 || hasTime())) {
+    const batch = pending.slice(settled, settled + batchSize);
+    try {
+      applied.push(...(await apply(batch)));
+    } catch (error) {
+      if (error instanceof RetryableError && settled > 0) break;
+      throw error;
+    }
+    settled += batch.length;
+    last = actionKey(batch[batch.length - 1]!);
+  }
+  return { applied, cursor: last, remaining: pending.length - settled };
+}

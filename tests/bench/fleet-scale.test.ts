@@ -1,0 +1,44 @@
+import { parseBenchArgs, runBenchmark } from '../../local/bench/command.ts';
+import { cleanupMinimum, reconcileMinimum, type FleetScaleResult } from '../../local/bench/fleet-scale.ts';
+import { generateFleet } from '../../local/bench/fleet.ts';
+import { renderFleetScale } from '../../local/bench/render.ts';
+
+/** A quick fleet-scale run end to end: the figures agree with the fleet and with each other. */
+
+let fleet: FleetScaleResult;
+beforeAll(async () => {
+  const run = await runBenchmark(parseBenchArgs(['--quick', '--only', 'fleet', '--skip-bundles']));
+  if (!run.fleet) throw new Error('the fleet half did not run');
+  fleet = run.fleet;
+}, 240_000);
+
+it('runs only the fleet half with --only fleet, and none of it with --skip-fleet', () => {
+  expect(parseBenchArgs(['--only', 'fleet']).runMirroring).toBe(false);
+  expect(parseBenchArgs(['--only', 'fleet']).detections).toBeNull();
+  expect(parseBenchArgs(['--skip-fleet']).fleet).toBeNull();
+  expect(parseBenchArgs(['--only', 'mirroring']).fleet).toBeNull();
+});
+
+it('repairs exactly the drift the fleet was built with, within the quotas', () => {
+  const { account, reconcile, cleanup } = fleet;
+  expect(account.instances).toBe(1000);
+  expect(reconcile.succeeded).toBe(1);
+  expect(reconcile.counts).toMatchObject({ created: account.creates, deleted: account.deletes, modified: account.modifies, skipped: account.skips });
+  expect(reconcile.largestPayloadBytes).toBeLessThan(reconcile.payloadLimitBytes);
+  expect(reconcile.historyEvents).toBeLessThan(reconcile.historyLimit);
+  expect(cleanup.executions).toBe(250);
+  expect(cleanup.succeeded).toBe(250);
+  expect(cleanup.largestPayloadBytes).toBeLessThan(cleanup.payloadLimitBytes);
+});
+
+it('counts EC2 calls against the minimum the fleet allows', () => {
+  const built = generateFleet(fleet.params.fleet);
+  expect(fleet.reconcile.ec2.minimum).toEqual(reconcileMinimum(built));
+  expect(fleet.cleanup.ec2.minimum).toEqual(cleanupMinimum(built, built.instanceIds.slice(0, 250)));
+  for (const w of [fleet.reconcile, fleet.cleanup]) {
+    expect(w.ec2.total).toBe(Object.values(w.ec2.byAction).reduce((a, b) => a + b, 0));
+    expect(w.ec2.total).toBeGreaterThanOrEqual(w.ec2.minimumTotal);
+    expect(w.time.modelSeconds).toBeCloseTo(w.time.realSeconds * fleet.params.scale, 6);
+  }
+  expect(renderFleetScale(fleet)).toContain('reconcile');
+});
