@@ -456,19 +456,19 @@ describe('IAM', () => {
     expect(publish.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: 'OpsTopic' }]);
   });
 
-  test('events:PutEvents only on the bus named by EVENT_BUS_NAME, and only for summarize and reconcileSlice', () => {
+  test('events:PutEvents only on the bus named by EVENT_BUS_NAME, and only for summarize, reconcileRound and reconcileSlice', () => {
     const bus = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${EVENT_BUS_NAME}`;
     const grants = policyDocuments(template).flatMap(({ where, document }) =>
       document.Statement.filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('events:'))).map((s) => ({ where, statement: s })),
     );
     const holders = grants.map((g) => g.where.split('/')[0]).sort();
-    expect(holders).toEqual([roleOf(template, 'reconcileSlice'), roleOf(template, 'summarize')].sort());
+    expect(holders).toEqual([roleOf(template, 'reconcileRound'), roleOf(template, 'reconcileSlice'), roleOf(template, 'summarize')].sort());
     for (const { statement } of grants) {
       expect(actionsOf(statement)).toEqual(['events:PutEvents']);
       expect(resourcesOf(template, statement)).toEqual([bus]);
       expect(statement.Condition).toBeUndefined();
     }
-    for (const key of ['summarize', 'reconcileSlice'] as const) {
+    for (const key of ['summarize', 'reconcileRound', 'reconcileSlice'] as const) {
       const variables = (template.Resources[FUNCTIONS[key].logicalId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables.EVENT_BUS_NAME).toBe(EVENT_BUS_NAME);
     }
