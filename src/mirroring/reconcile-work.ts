@@ -20,8 +20,9 @@ export interface WorkSlice {
 }
 
 /**
- * Slices a few hundred ENIs large, so that a run over thousands of instances stays far within
- * Step Functions' execution history and each Lambda within its time.
+ * Instances planned together: a reconcile round plans the account in chunks this large (the target
+ * load each chunk sees is the account's at the describe), and `autotap plan` lists it in slices this
+ * large.
  */
 export const INSTANCES_PER_SLICE = 100;
 

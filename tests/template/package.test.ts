@@ -219,7 +219,7 @@ describe('configuration at package time', () => {
     for (const [key, { logicalId }] of Object.entries(FUNCTIONS)) {
       const handler = String(template.Resources[logicalId]!.Properties.Handler);
       const bundle = readZip(path.join(packaged, '.serverless', `${key}.zip`)).get(`${handler.slice(0, handler.lastIndexOf('.'))}.mjs`)!.toString('utf8');
-      const reads = ['attachSession', 'resolveInterfaces', 'reconcileSlice', 'summarize'].includes(key);
+      const reads = ['attachSession', 'resolveInterfaces', 'reconcileRound', 'reconcileSlice', 'summarize'].includes(key);
       expect({ key, mirroring: bundle.includes(JSON.stringify(devConfig.mirroring)) }).toEqual({ key, mirroring: reads });
       // Replaced by esbuild wherever it is read: no bundle looks the constants up at run time.
       expect({ key, constants: [BUNDLED_MIRRORING, BUNDLED_DETECTIONS].filter((name) => bundle.includes(name)) }).toEqual({ key, constants: [] });
@@ -531,19 +531,19 @@ describe('IAM', () => {
     expect(publish.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: 'OpsTopic' }]);
   });
 
-  test('events:PutEvents only on the bus named by EVENT_BUS_NAME, and only for summarize and reconcileSlice', () => {
+  test('events:PutEvents only on the bus named by EVENT_BUS_NAME, and only for summarize, reconcileRound and reconcileSlice', () => {
     const bus = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${EVENT_BUS_NAME}`;
     const grants = policyDocuments(template).flatMap(({ where, document }) =>
       document.Statement.filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('events:'))).map((s) => ({ where, statement: s })),
     );
     const holders = grants.map((g) => g.where.split('/')[0]).sort();
-    expect(holders).toEqual([roleOf(template, 'reconcileSlice'), roleOf(template, 'summarize')].sort());
+    expect(holders).toEqual([roleOf(template, 'reconcileRound'), roleOf(template, 'reconcileSlice'), roleOf(template, 'summarize')].sort());
     for (const { statement } of grants) {
       expect(actionsOf(statement)).toEqual(['events:PutEvents']);
       expect(resourcesOf(template, statement)).toEqual([bus]);
       expect(statement.Condition).toBeUndefined();
     }
-    for (const key of ['summarize', 'reconcileSlice'] as const) {
+    for (const key of ['summarize', 'reconcileRound', 'reconcileSlice'] as const) {
       const variables = (template.Resources[FUNCTIONS[key].logicalId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables.EVENT_BUS_NAME).toBe(EVENT_BUS_NAME);
     }
