@@ -48,19 +48,26 @@ export interface MinimumCalls {
 
 /**
  * The fewest EC2 calls the burst allows: the unavoidable describes of every execution (duplicates
- * start executions too) and one create per ENI that must be attempted. Instance types AWS does not
- * support are skipped from its published list without an attempt.
+ * start executions too), one create per ENI that must be attempted, and one describe confirming
+ * each create (an idempotent replay may name a session deleted since, so `created` is reported only
+ * for a session a describe shows). Instance types AWS does not support are skipped from its
+ * published list without an attempt.
  */
 export function minimumCalls(executions: number, createsNeeded: number): MinimumCalls {
   const byAction: Record<string, number> = {};
   for (const [action, perExecution] of Object.entries(DESCRIBES_PER_EXECUTION)) byAction[action] = perExecution * executions;
   for (const [action, perRun] of Object.entries(DESCRIBES_PER_RUN)) byAction[action] = perRun;
+  byAction.DescribeTrafficMirrorSessions = (byAction.DescribeTrafficMirrorSessions ?? 0) + createsNeeded;
   byAction.CreateTrafficMirrorSession = createsNeeded;
   return { byAction, total: Object.values(byAction).reduce((a, b) => a + b, 0) };
 }
 
-export function describesNeeded(executions: number): number {
-  return Object.values(DESCRIBES_PER_EXECUTION).reduce((a, b) => a + b, 0) * executions + Object.values(DESCRIBES_PER_RUN).reduce((a, b) => a + b, 0);
+export function describesNeeded(executions: number, createsNeeded = 0): number {
+  return (
+    Object.values(DESCRIBES_PER_EXECUTION).reduce((a, b) => a + b, 0) * executions +
+    Object.values(DESCRIBES_PER_RUN).reduce((a, b) => a + b, 0) +
+    createsNeeded
+  );
 }
 
 /** ENIs carrying more than one autotap-managed session: each is a duplicate mirror (and double billing). */

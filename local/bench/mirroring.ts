@@ -240,7 +240,7 @@ function summarize(o: RunObservations): MirroringResult {
   const minimum = minimumCalls(records.length, createsNeeded);
 
   const mutateBound = throttleBoundSeconds(createsNeeded, params.mutate);
-  const describeBound = throttleBoundSeconds(describesNeeded(records.length), params.describe);
+  const describeBound = throttleBoundSeconds(describesNeeded(records.length, createsNeeded), params.describe);
   const lowerBound = Math.max(mutateBound, describeBound);
   const modelSeconds = o.realSeconds * params.scale;
   const transitions = sum(records.map((r) => r.stateTransitions));

@@ -213,7 +213,7 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
     resetCalls: () => calls.reset(),
     setFaults: (next) => faults.configure(parseFaults(next)),
     setAccountSessionLimit: (limit) => {
-      account.accountSessionLimit = limit;
+      account.accountSessionLimit = parseSeed({ accountSessionLimit: limit }).accountSessionLimit;
     },
     addInstance: (instance) => void account.addInstance(instance),
     addNetworkInterface: (eni) => void account.addNetworkInterface(eni),

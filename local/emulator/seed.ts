@@ -210,7 +210,17 @@ export const emulatorSeedSchema = z
       .array(z.string().regex(/^[a-z0-9.*?-]+$/, { message: 'expected an instance type or glob such as t2.* or m5.?large' }))
       .default([]),
     undocumented: undocumentedSchema.default({ clientTokenAfterDelete: 'replay', duplicateSessionNumbers: 'refuse' }),
-    accountSessionLimit: z.number().int().min(0).default(10_000),
+    /**
+     * Traffic Mirroring allows 10,000 sessions per account, not adjustable
+     * (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-limits.html): a scenario may
+     * lower it to meet the limit sooner, never raise it.
+     */
+    accountSessionLimit: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000, { message: 'expected at most 10000, the sessions AWS allows an account (not adjustable)' })
+      .default(10_000),
     faults: faultsSchema.default({ invisibleForCalls: 0, invisibleForMs: 0, latencyMs: 0, sessionLagCalls: 0, sessionLagMs: 0 }),
   })
   .strict()

@@ -20,27 +20,11 @@ export interface WorkSlice {
 }
 
 /**
- * Instances planned together: a reconcile round plans the account in chunks this large (the target
- * load each chunk sees is the account's at the describe), and `autotap plan` lists it in slices this
- * large.
+ * Instances planned together: a reconcile round (and `autotap plan`, which runs the round's
+ * planning) plans the account in chunks this large; the target load each chunk sees is the
+ * account's at the describe.
  */
 export const INSTANCES_PER_SLICE = 100;
-
-export function splitWork(
-  liveInstances: readonly Instance[],
-  managedSessions: readonly Session[],
-  options: { vpcIds: string[]; dryRun: boolean; perSlice?: number },
-): WorkSlice[] {
-  const perSlice = options.perSlice ?? INSTANCES_PER_SLICE;
-  const base = { mode: 'reconcile' as const, sessionsOfInstanceIds: [], allManagedSessions: false, vpcIds: options.vpcIds, dryRun: options.dryRun };
-  const liveEnis = new Set(liveInstances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId)));
-  const orphans = [...new Set(managedSessions.map((s) => s.networkInterfaceId).filter((eni) => !liveEnis.has(eni)))].sort();
-  const ids = liveInstances.map((i) => i.instanceId).sort();
-  const slices: WorkSlice[] = [];
-  for (let i = 0; i < ids.length; i += perSlice) slices.push({ ...base, instanceIds: ids.slice(i, i + perSlice), orphanNetworkInterfaceIds: [] });
-  for (let i = 0; i < orphans.length; i += perSlice) slices.push({ ...base, instanceIds: [], orphanNetworkInterfaceIds: orphans.slice(i, i + perSlice) });
-  return slices;
-}
 
 export interface SlicePorts {
   describeInstances(instanceIds: string[]): Promise<Instance[]>;

@@ -20,16 +20,17 @@ describe('benchmark metrics', () => {
     expect(throttleBoundSeconds(51, { capacity: 50, refillPerSecond: 0 })).toBe(Number.POSITIVE_INFINITY);
   });
 
-  it('minimum calls: two describes per execution, the targets once, and one create per ENI to attempt', () => {
+  it('minimum calls: two describes per execution, the targets once, one create per ENI to attempt and one describe confirming it', () => {
     const minimum = minimumCalls(1030, 1389);
     expect(minimum.byAction).toEqual({
       DescribeInstances: 1030,
-      DescribeTrafficMirrorSessions: 1030,
+      DescribeTrafficMirrorSessions: 1030 + 1389,
       DescribeTrafficMirrorTargets: 1,
       CreateTrafficMirrorSession: 1389,
     });
-    expect(minimum.total).toBe(2 * 1030 + 1 + 1389);
+    expect(minimum.total).toBe(2 * 1030 + 1 + 2 * 1389);
     expect(describesNeeded(1030)).toBe(2061);
+    expect(describesNeeded(1030, 1389)).toBe(2061 + 1389);
   });
 
   it('duplicates: extra autotap sessions per ENI; foreign sessions do not count', () => {

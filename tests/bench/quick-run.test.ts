@@ -44,7 +44,7 @@ describe('a quick benchmark run', () => {
     const { time, params, transitions, scenario, executions } = results.mirroring;
     expect(time.createsNeeded).toBe(scenario.enis.eligible);
     expect(time.mutateBoundSeconds).toBe(throttleBoundSeconds(time.createsNeeded, params.mutate));
-    expect(time.describeBoundSeconds).toBe(throttleBoundSeconds(describesNeeded(executions.total), params.describe));
+    expect(time.describeBoundSeconds).toBe(throttleBoundSeconds(describesNeeded(executions.total, time.createsNeeded), params.describe));
     expect(time.modelSeconds).toBeCloseTo(time.realSeconds * params.scale, 6);
     expect(transitions.happyPath.oneEniTransitions).toBeGreaterThanOrEqual(5);
     expect(transitions.happyPath.twoEniTransitions).toBe(transitions.happyPath.oneEniTransitions + 1);

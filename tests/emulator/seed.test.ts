@@ -31,6 +31,12 @@ describe('seed validation', () => {
     expect(seed.faults).toMatchObject({ sessionLagCalls: 0, sessionLagMs: 0 });
   });
 
+  test('the account session limit can be lowered, never raised above what AWS allows', () => {
+    expect(parseSeed({ accountSessionLimit: 2 }).accountSessionLimit).toBe(2);
+    expect(problems({ accountSessionLimit: 10_001 })).toContain('accountSessionLimit');
+    expect(problems({ accountSessionLimit: 10_001 })).toContain('at most 10000');
+  });
+
   test('bad ids and values name the field', () => {
     expect(problems({ instances: [{ id: 'web-1' }] })).toContain('instances[0].id');
     expect(problems({ targets: [{ id: 'tmt-1', type: 'appliance' }] })).toContain('targets[0].type');

@@ -1,6 +1,8 @@
 import { parseConfig } from '../../src/config/load.ts';
 import type { EmulatorSeed } from '../../local/emulator/index.ts';
 import { generateFleet, inFlight, terminationEvent } from '../../local/bench/fleet.ts';
+import * as ec2 from '../../src/aws/ec2.ts';
+import { planAccount } from '../../src/mirroring/plan-account.ts';
 import { ROUND_BATCH } from '../../src/mirroring/reconcile-round.ts';
 import { startLocalAutotap, type LocalAutotap } from '../../local/environment.ts';
 import { HISTORY_EVENT_LIMIT, STATES_PAYLOAD_LIMIT_BYTES } from '../../local/stepfunctions/runner.ts';
@@ -59,7 +61,7 @@ describe('backfill', () => {
     expect(calls.DescribeInstances).toBe(pages);
     // Sessions: one page of the account, and at most one describe per batch of planned actions
     // (creates and skips alike) confirming the batch's creates.
-    expect(calls.DescribeTrafficMirrorSessions).toBeLessThanOrEqual(1 + Math.ceil((counts.created + counts.skipped) / ROUND_BATCH));
+    expect(calls.DescribeTrafficMirrorSessions).toBeLessThanOrEqual(1 + Math.ceil(((counts.created ?? 0) + (counts.skipped ?? 0)) / ROUND_BATCH));
     expect(calls.CreateTrafficMirrorSession).toBe(enis.length);
     expect(first.historyEvents).toBeLessThan(100);
 
@@ -73,12 +75,21 @@ describe('backfill', () => {
 describe('20,000 running instances', () => {
   const fleet = generateFleet({ instances: 20_000 });
 
-  test('the scheduled reconcile repairs all drift in one execution, its state a few KiB', async () => {
+  test('autotap plan predicts the drift, then the scheduled reconcile repairs it in one execution, its state a few KiB', async () => {
     local = await startLocalAutotap(fleet.seed, fleet.config);
+    const { expected } = fleet;
+    const planned = await planAccount(fleet.config.mirroring, ec2);
+    const plannedCount = (action: string) => planned.filter((a) => a.action === action).length;
+    expect({ create: plannedCount('create'), delete: plannedCount('delete'), modify: plannedCount('modify'), skip: plannedCount('skip') }).toEqual({
+      create: expected.creates,
+      delete: expected.deletes,
+      modify: expected.modifies,
+      skip: expected.skips,
+    });
+    expect(local.emulator.calls().CreateTrafficMirrorSession ?? 0).toBe(0);
     const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
     const run = await local.run('reconcile', scheduled);
     expect(run.error).toBeNull();
-    const { expected } = fleet;
     expect(countsOf(run.output)).toEqual({ created: expected.creates, deleted: expected.deletes, modified: expected.modifies, skipped: expected.skips });
     expect(run.largestPayloadBytes).toBeLessThan(64 * KIB);
     expect(run.historyEvents).toBeLessThan(HISTORY_EVENT_LIMIT / 100);
