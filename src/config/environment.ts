@@ -64,3 +64,10 @@ export function detectionsSection(env: NodeJS.ProcessEnv = process.env): Detecti
   }
   return localConfig(env).detections;
 }
+
+/** A variable the stack sets on the function; its absence is a packaging defect, named plainly. */
+export function requiredVariable(name: string, what: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`${name}: not set (expected ${what})`);
+  return value;
+}

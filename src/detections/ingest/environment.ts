@@ -1,5 +1,4 @@
 import { detectionsSection } from '../../config/environment.ts';
-import { ConfigError } from '../../config/error.ts';
 import { detectionsSchema, type DetectionsConfig } from '../../config/schema.ts';
 import type { LifecyclePolicy } from '../lifecycle.ts';
 
@@ -13,12 +12,6 @@ export const ENV = {
   opsTopicArn: 'OPS_TOPIC_ARN',
   initialLookbackMinutes: 'DETECTIONS_INITIAL_LOOKBACK_MINUTES',
 } as const;
-
-export function requiredVariable(name: string, what: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = env[name];
-  if (!value) throw new ConfigError(`${name}: not set (expected ${what})`);
-  return value;
-}
 
 /** The detections section; a configuration without one gets the defaults. */
 export function detectionsConfig(env: NodeJS.ProcessEnv = process.env): DetectionsConfig {
