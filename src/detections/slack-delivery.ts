@@ -1,4 +1,3 @@
-import type { SlackPostResult } from '../slack/webhook.ts';
 import { renderSlack, renderSlackRollup, type SlackMessage } from './render-slack.ts';
 import { POSTER_MIN_INTERVAL_MS, planRetry, planSlackPosts, type PendingNotification, type PlannedPost } from './slack-pacing.ts';
 
@@ -7,6 +6,18 @@ import { POSTER_MIN_INTERVAL_MS, planRetry, planSlackPosts, type PendingNotifica
  * roll-up, spaced by real waits. Every notification ends either in a post Slack accepted or in
  * `failed`, which the queue redelivers (and after enough receives parks in its dead-letter queue).
  */
+
+/** What Slack's answer to one post means for the notifications in the message. */
+export type SlackPostResult =
+  | { kind: 'ok' }
+  /** 429: slow down; Retry-After as sent (seconds or an HTTP date). */
+  | { kind: 'rate-limited'; status: 429; retryAfter?: string }
+  /** 400 invalid_blocks / invalid_payload / ...: this message will never be accepted as it is. */
+  | { kind: 'rejected-payload'; status: number; error: string }
+  /** 403, 404 channel_not_found, 410 channel_is_archived: the webhook itself is broken until someone fixes it. */
+  | { kind: 'needs-human'; status: number; error: string }
+  /** 5xx, timeouts, connection failures: worth trying again later. */
+  | { kind: 'transient'; status: number; error: string };
 
 export interface QueuedItem {
   /** The SQS message id: what a partial batch response names. */

@@ -1,19 +1,9 @@
+import type { SlackPostResult } from '../detections/slack-delivery.ts';
+
 /**
  * A Slack incoming webhook. Its URL is the credential: it is read here and used for the request,
  * and nothing this module returns or throws contains it.
  */
-
-/** What Slack's answer means for the notifications in the message. */
-export type SlackPostResult =
-  | { kind: 'ok' }
-  /** 429: slow down; Retry-After as sent (seconds or an HTTP date). */
-  | { kind: 'rate-limited'; status: 429; retryAfter?: string }
-  /** 400 invalid_blocks / invalid_payload / ...: this message will never be accepted as it is. */
-  | { kind: 'rejected-payload'; status: number; error: string }
-  /** 403, 404 channel_not_found, 410 channel_is_archived: the webhook itself is broken until someone fixes it. */
-  | { kind: 'needs-human'; status: number; error: string }
-  /** 5xx, timeouts, connection failures: worth trying again later. */
-  | { kind: 'transient'; status: number; error: string };
 
 export class InvalidWebhookSecret extends Error {
   override name = 'InvalidWebhookSecret';
@@ -104,4 +94,20 @@ export async function postToWebhook(webhookUrl: string, payload: unknown, option
     // The status alone decides; the body only explains.
   }
   return classifySlackResponse(response.status, redactWebhookUrl(body, webhookUrl), response.headers.get('retry-after'));
+}
+
+/**
+ * Lends `use` a poster to the webhook the secret names. The URL never leaves this module: whatever
+ * `use` throws (its message and stack) has it and its secret path replaced before it is rethrown.
+ */
+export async function withWebhook<T>(secret: string, use: (post: (payload: unknown) => Promise<SlackPostResult>) => Promise<T>, options: WebhookOptions = {}): Promise<T> {
+  const webhookUrl = readWebhookSecret(secret);
+  try {
+    return await use((payload) => postToWebhook(webhookUrl, payload, options));
+  } catch (error) {
+    const e = error as Error;
+    if (typeof e.message === 'string') e.message = redactWebhookUrl(e.message, webhookUrl);
+    if (typeof e.stack === 'string') e.stack = redactWebhookUrl(e.stack, webhookUrl);
+    throw e;
+  }
 }
