@@ -330,7 +330,7 @@ describe('invalid and hostile input', () => {
 
   test('an event that is not an SQS event fails the invocation by name', async () => {
     flow = await startFlow();
-    await expect(flow.runProcessor({ nope: true } as never)).rejects.toMatchObject({ name: 'InvalidEvent' });
+    await expect(flow.runProcessor({ nope: true } as never)).rejects.toMatchObject({ name: 'InvalidSqsEvent' });
   });
 });
 

@@ -25,7 +25,7 @@ describe('withWebhook', () => {
 
   test('a secret that is not an https URL is refused before anything is posted, without echoing it', async () => {
     let posted = false;
-    const thrown = await withWebhook('http://hooks.example.com/s3cr3t', async () => void (posted = true)).catch((error: unknown) => error as Error);
+    const thrown = (await withWebhook('http://hooks.example.com/s3cr3t', async () => void (posted = true)).catch((error: unknown) => error)) as Error;
     expect(thrown).toMatchObject({ name: 'InvalidWebhookSecret' });
     expect(thrown.message).not.toContain('s3cr3t');
     expect(posted).toBe(false);

@@ -1,4 +1,5 @@
 import { detectionUrl } from '../model.ts';
+import type { Channel } from './outbox.ts';
 
 /**
  * A detection (or one channel of one update) that autotap gave up on because AWS refused it for what
@@ -45,4 +46,32 @@ export function parkedReport(items: readonly ParkedItem[], applianceUrl?: string
       ...lines,
     ].join('\n'),
   };
+}
+
+/** A detection read from the queue that cannot be processed: dropped, never retried. */
+export interface RejectedDetection {
+  messageId: string;
+  /** The detection id, when the body had a readable one. */
+  id?: string;
+  error: string;
+}
+
+/** The ops message about invalid detections: each one with what is wrong with it. */
+export function rejectedReport(rejected: readonly RejectedDetection[]): ParkedReport {
+  return {
+    subject: `autotap: ${rejected.length} invalid detection(s) dropped`,
+    message: [
+      `${rejected.length} detection(s) could not be read and were dropped (not retried).`,
+      'The appliance sent them in a shape autotap does not understand; each line names the problem.',
+      '',
+      ...rejected.map((r) => `- message ${r.messageId}${r.id ? `, detection ${r.id}` : ''}: ${r.error}`),
+    ].join('\n'),
+  };
+}
+
+const DESTINATIONS: Record<Channel, string> = { detections: 'the detections topic', email: 'the email topic', slack: 'the Slack queue' };
+
+/** Where a fan-out channel sends, in the words of an ops report. */
+export function channelDestination(channel: Channel): string {
+  return DESTINATIONS[channel];
 }

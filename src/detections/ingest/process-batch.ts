@@ -5,6 +5,7 @@ import { InvalidDetection, normalizeDetection, type NormalizeContext } from '../
 import { detectionsTopicEntry, emailTopicEntry, publishBatches, type DetectionMessage, type SnsPublishEntry } from '../publish.ts';
 import { detectionKey, expiresAt } from './keys.ts';
 import { rawId } from './poll-window.ts';
+import type { RejectedDetection } from './parking.ts';
 import { CHANNELS, mayDeliver, type Channel, type Outbox, type StoredDetection } from './outbox.ts';
 
 /**
@@ -96,7 +97,7 @@ export interface BatchResult {
   /** Message ids to return in batchItemFailures: only they are redelivered. */
   failed: string[];
   reports: MessageReport[];
-  rejected: { messageId: string; id?: string; error: string }[];
+  rejected: RejectedDetection[];
   /** Channels given up on, to report to ops. */
   parked: ParkedDelivery[];
 }
