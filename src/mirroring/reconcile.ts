@@ -59,117 +59,167 @@ function isOurs(session: Session): boolean {
   return session.tags[MANAGED_TAG] === 'true';
 }
 
-export function planReconcile(slice: ReconcileSlice): ReconcileAction[] {
-  const { config, mode } = slice;
-  const actions: ReconcileAction[] = [];
+/** What deciding about autotap's sessions needs of a slice, worked out once per slice. */
+interface SessionContext {
+  config: MirroringConfig;
+  mode: ReconcileSlice['mode'];
+  /** The listed instance and ENI each ENI id belongs to. */
+  owners: Map<string, [Instance, NetworkInterface]>;
+  otherInterfaces: ReconcileSlice['otherInterfaces'];
+  /** Every session of the slice, autotap's or not. */
+  sessions: readonly Session[];
+  /** The configured targets that exist, and their ids. */
+  targets: Target[];
+  candidateIds: Set<string>;
+  existingTargetIds: Set<string>;
+  /** ENIs that are a target's own: never mirrored. */
+  targetInterfaceIds: Set<string>;
+  loads: Map<string, Set<string>>;
+}
+
+function sessionContext(slice: ReconcileSlice): SessionContext {
   const owners = new Map<string, [Instance, NetworkInterface]>();
   for (const instance of slice.instances) for (const eni of instance.networkInterfaces) owners.set(eni.networkInterfaceId, [instance, eni]);
-  const { targets } = candidateTargets(config, slice.accountTargets);
-  const candidateIds = new Set(targets.map((t) => t.trafficMirrorTargetId));
-  const existingTargetIds = new Set(slice.accountTargets.map((t) => t.trafficMirrorTargetId));
-  const targetInterfaceIds = new Set(slice.accountTargets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])));
-  const loads = targetLoads(slice.targetSessions);
+  const { targets } = candidateTargets(slice.config, slice.accountTargets);
+  return {
+    config: slice.config,
+    mode: slice.mode,
+    owners,
+    otherInterfaces: slice.otherInterfaces,
+    sessions: slice.sessions,
+    targets,
+    candidateIds: new Set(targets.map((t) => t.trafficMirrorTargetId)),
+    existingTargetIds: new Set(slice.accountTargets.map((t) => t.trafficMirrorTargetId)),
+    targetInterfaceIds: new Set(slice.accountTargets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : []))),
+    loads: targetLoads(slice.targetSessions),
+  };
+}
 
-  const ours = slice.sessions.filter(isOurs).sort((a, b) => a.sessionNumber - b.sessionNumber || a.trafficMirrorSessionId.localeCompare(b.trafficMirrorSessionId));
+/** autotap's sessions in a stable order: the lowest number on an ENI is the one kept when there are two. */
+function oursInOrder(sessions: readonly Session[]): Session[] {
+  return sessions.filter(isOurs).sort((a, b) => a.sessionNumber - b.sessionNumber || a.trafficMirrorSessionId.localeCompare(b.trafficMirrorSessionId));
+}
+
+/** Why autotap's session on an ENI outside the listed instances goes; undefined when it stays, or when the ENI is gone (EC2 deletes its sessions with it). */
+export function offSliceRemoval(standing: InterfaceStanding | undefined, onStop: MirroringConfig['onStop']): string | undefined {
+  if (!standing) return undefined;
+  if (!standing.attachedInstanceId) return 'interface-detached';
+  if (GONE.has(standing.instanceState ?? '')) return 'instance-terminated';
+  if (STOPPED.has(standing.instanceState ?? '') && onStop === 'delete') return 'instance-stopped';
+  return undefined;
+}
+
+/** What an instance's state alone decides for its sessions: removed, kept while it is stopped, or `live` (up to the rest of the plan). */
+export function fateByInstanceState(state: string, onStop: MirroringConfig['onStop']): { remove: string } | 'keep' | 'live' {
+  if (GONE.has(state)) return { remove: 'instance-terminated' };
+  if (STOPPED.has(state)) return onStop === 'delete' ? { remove: 'instance-stopped' } : 'keep';
+  return 'live';
+}
+
+/** A free session number for autotap's session when another session of its ENI uses the same one; undefined when its own is free (or none is). */
+export function freeSessionNumber(session: Session, sessions: readonly Session[], range: MirroringConfig['sessionNumber']): number | undefined {
+  // Whether EC2 accepts two sessions of one number on an ENI is undocumented; if it did, the
+  // order between them would be ambiguous, so autotap's session moves to a free number.
+  const othersOnEni = sessions.filter((s) => s.networkInterfaceId === session.networkInterfaceId && s.trafficMirrorSessionId !== session.trafficMirrorSessionId);
+  if (!othersOnEni.some((s) => s.sessionNumber === session.sessionNumber)) return undefined;
+  const free = pickSessionNumber(othersOnEni.map((s) => s.sessionNumber), range);
+  return 'sessionNumber' in free ? free.sessionNumber : undefined;
+}
+
+type SessionBase = Omit<ReconcileAction, 'action'> & { instanceId: string };
+
+/** The changes autotap's kept session needs (target, filter, number): a `modify`, a `skip` when no target can take it, or nothing. */
+function repairSession(session: Session, instance: Instance, base: SessionBase, ctx: SessionContext): ReconcileAction | undefined {
+  const { config } = ctx;
+  const change: Partial<ReconcileAction> = {};
+  const reasons: string[] = [];
+  if (!ctx.candidateIds.has(session.trafficMirrorTargetId)) {
+    const choice = chooseTarget(instance.availabilityZone, session.networkInterfaceId, ctx.targets, ctx.loads, config.crossAz);
+    if ('reason' in choice) return { ...base, action: 'skip', reason: choice.reason };
+    change.trafficMirrorTargetId = choice.trafficMirrorTargetId;
+    reasons.push(ctx.existingTargetIds.has(session.trafficMirrorTargetId) ? 'target-not-configured' : 'target-deleted');
+  }
+  if (session.trafficMirrorFilterId !== config.filterId) {
+    change.trafficMirrorFilterId = config.filterId;
+    reasons.push('filter-changed');
+  }
+  const sessionNumber = freeSessionNumber(session, ctx.sessions, config.sessionNumber);
+  if (sessionNumber !== undefined) {
+    change.sessionNumber = sessionNumber;
+    reasons.push(SESSION_NUMBER_TAKEN);
+  }
+  return reasons.length > 0 ? { ...base, ...change, action: 'modify', reason: reasons.join(',') } : undefined;
+}
+
+/** The action for one of autotap's sessions, if any; `keptOnEni` collects the ENIs whose session stays, so that a second one is a duplicate. */
+function decideOurSession(session: Session, ctx: SessionContext, keptOnEni: Set<string>): ReconcileAction | undefined {
+  const base: SessionBase = {
+    instanceId: session.tags['autotap:instance-id'] ?? '',
+    networkInterfaceId: session.networkInterfaceId,
+    trafficMirrorSessionId: session.trafficMirrorSessionId,
+    sessionNumber: session.sessionNumber,
+    trafficMirrorTargetId: session.trafficMirrorTargetId,
+  };
+  const remove = (reason: string): ReconcileAction => ({ ...base, action: 'delete', reason });
+  const owner = ctx.owners.get(session.networkInterfaceId);
+  if (!owner) {
+    const reason = offSliceRemoval(ctx.otherInterfaces.get(session.networkInterfaceId), ctx.config.onStop);
+    return reason === undefined ? undefined : remove(reason);
+  }
+  const [instance, eni] = owner;
+  base.instanceId = instance.instanceId;
+  const fate = fateByInstanceState(instance.state, ctx.config.onStop);
+  if (fate !== 'live') return fate === 'keep' ? undefined : remove(fate.remove);
+  if (ctx.mode === 'cleanup') return undefined;
+  const outOfScope = decideScope(instance, eni, ctx.config.scope, ctx.targetInterfaceIds);
+  if (outOfScope) return remove(outOfScope);
+  if (keptOnEni.has(session.networkInterfaceId)) return remove('duplicate');
+  keptOnEni.add(session.networkInterfaceId);
+  return repairSession(session, instance, base, ctx);
+}
+
+/** What happens to each of autotap's existing sessions: deletes, modifies and skips. */
+function planOurSessions(slice: ReconcileSlice): ReconcileAction[] {
+  const ctx = sessionContext(slice);
   const keptOnEni = new Set<string>();
-  for (const session of ours) {
-    const base = {
-      instanceId: session.tags['autotap:instance-id'] ?? '',
-      networkInterfaceId: session.networkInterfaceId,
-      trafficMirrorSessionId: session.trafficMirrorSessionId,
-      sessionNumber: session.sessionNumber,
-      trafficMirrorTargetId: session.trafficMirrorTargetId,
-    };
-    const remove = (reason: string) => actions.push({ ...base, action: 'delete', reason });
-    const owner = owners.get(session.networkInterfaceId);
-    if (!owner) {
-      const standing = slice.otherInterfaces.get(session.networkInterfaceId);
-      if (!standing) continue; // the ENI is gone, and EC2 deletes its sessions with it
-      if (!standing.attachedInstanceId) remove('interface-detached');
-      else if (GONE.has(standing.instanceState ?? '')) remove('instance-terminated');
-      else if (STOPPED.has(standing.instanceState ?? '') && config.onStop === 'delete') remove('instance-stopped');
-      continue;
-    }
-    const [instance, eni] = owner;
-    base.instanceId = instance.instanceId;
-    if (GONE.has(instance.state)) {
-      remove('instance-terminated');
-      continue;
-    }
-    if (STOPPED.has(instance.state)) {
-      if (config.onStop === 'delete') remove('instance-stopped');
-      continue;
-    }
-    if (mode === 'cleanup') continue;
-    const outOfScope = decideScope(instance, eni, config.scope, targetInterfaceIds);
-    if (outOfScope) {
-      remove(outOfScope);
-      continue;
-    }
-    if (keptOnEni.has(session.networkInterfaceId)) {
-      remove('duplicate');
-      continue;
-    }
-    keptOnEni.add(session.networkInterfaceId);
-    const change: Partial<ReconcileAction> = {};
-    const reasons: string[] = [];
-    if (!candidateIds.has(session.trafficMirrorTargetId)) {
-      const choice = chooseTarget(instance.availabilityZone, session.networkInterfaceId, targets, loads, config.crossAz);
-      if ('reason' in choice) {
-        actions.push({ ...base, action: 'skip', reason: choice.reason });
-        continue;
-      }
-      change.trafficMirrorTargetId = choice.trafficMirrorTargetId;
-      reasons.push(existingTargetIds.has(session.trafficMirrorTargetId) ? 'target-not-configured' : 'target-deleted');
-    }
-    if (session.trafficMirrorFilterId !== config.filterId) {
-      change.trafficMirrorFilterId = config.filterId;
-      reasons.push('filter-changed');
-    }
-    // Whether EC2 accepts two sessions of one number on an ENI is undocumented; if it did, the
-    // order between them would be ambiguous, so autotap's session moves to a free number.
-    const othersOnEni = slice.sessions.filter((s) => s.networkInterfaceId === session.networkInterfaceId && s.trafficMirrorSessionId !== session.trafficMirrorSessionId);
-    if (othersOnEni.some((s) => s.sessionNumber === session.sessionNumber)) {
-      const free = pickSessionNumber(othersOnEni.map((s) => s.sessionNumber), config.sessionNumber);
-      if ('sessionNumber' in free) {
-        change.sessionNumber = free.sessionNumber;
-        reasons.push(SESSION_NUMBER_TAKEN);
-      }
-    }
-    if (reasons.length > 0) actions.push({ ...base, ...change, action: 'modify', reason: reasons.join(',') });
-  }
+  return oursInOrder(slice.sessions).flatMap((session) => decideOurSession(session, ctx, keptOnEni) ?? []);
+}
 
-  if (mode === 'reconcile') {
-    const running = slice.instances.filter((i) => i.state === 'running');
-    const runningEnis = new Set(running.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId)));
-    const plan = planInterfaces({
-      config,
-      instances: running,
-      missingInstanceIds: [],
-      missingNetworkInterfaceIds: [],
-      interfaceSessions: slice.sessions.filter((s) => runningEnis.has(s.networkInterfaceId)),
-      targetSessions: slice.targetSessions,
-      accountTargets: slice.accountTargets,
-      dryRun: false,
-    });
-    // An ENI whose session is being removed is already explained by that delete.
-    const handled = new Set(actions.map((a) => a.networkInterfaceId));
-    for (const result of plan.results) {
-      if (result.outcome === 'skipped' && !handled.has(result.networkInterfaceId)) actions.push({ action: 'skip', instanceId: result.instanceId, networkInterfaceId: result.networkInterfaceId, reason: result.reason ?? 'skipped' });
-    }
-    for (const attachment of plan.attachments) {
-      actions.push({
-        action: 'create',
-        instanceId: attachment.instanceId,
-        networkInterfaceId: attachment.networkInterfaceId,
-        reason: 'not-mirrored',
-        sessionNumber: attachment.sessionNumber,
-        trafficMirrorTargetId: attachment.trafficMirrorTargetId,
-        attachment,
-      });
-    }
-  }
-  return actions;
+/** The sessions running instances are missing (creates), and why an ENI gets none (skips), except for ENIs already `handled`. */
+function planMissingSessions(slice: ReconcileSlice, handled: ReadonlySet<string>): ReconcileAction[] {
+  const running = slice.instances.filter((i) => i.state === 'running');
+  const runningEnis = new Set(running.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId)));
+  const plan = planInterfaces({
+    config: slice.config,
+    instances: running,
+    missingInstanceIds: [],
+    missingNetworkInterfaceIds: [],
+    interfaceSessions: slice.sessions.filter((s) => runningEnis.has(s.networkInterfaceId)),
+    targetSessions: slice.targetSessions,
+    accountTargets: slice.accountTargets,
+    dryRun: false,
+  });
+  const skips: ReconcileAction[] = plan.results
+    .filter((result) => result.outcome === 'skipped' && !handled.has(result.networkInterfaceId))
+    .map((result) => ({ action: 'skip', instanceId: result.instanceId, networkInterfaceId: result.networkInterfaceId, reason: result.reason ?? 'skipped' }));
+  const creates: ReconcileAction[] = plan.attachments.map((attachment) => ({
+    action: 'create',
+    instanceId: attachment.instanceId,
+    networkInterfaceId: attachment.networkInterfaceId,
+    reason: 'not-mirrored',
+    sessionNumber: attachment.sessionNumber,
+    trafficMirrorTargetId: attachment.trafficMirrorTargetId,
+    attachment,
+  }));
+  return [...skips, ...creates];
+}
+
+export function planReconcile(slice: ReconcileSlice): ReconcileAction[] {
+  const actions = planOurSessions(slice);
+  if (slice.mode === 'cleanup') return actions;
+  // An ENI whose session is being removed is already explained by that delete.
+  const handled = new Set(actions.map((a) => a.networkInterfaceId));
+  return [...actions, ...planMissingSessions(slice, handled)];
 }
 
 /** What `autotap plan --json` and the workflow output show of an action (no internal decision data). */
