@@ -19,8 +19,6 @@ import { withWebhook } from '../src/slack/webhook.ts';
  * maxReceiveCount receives into its dead-letter queue. The decisions are src/detections/slack-notifier.ts.
  */
 
-export { InvalidSqsEvent } from '../src/lambda/sqs-event.ts';
-
 export interface SlackNotifyDeps {
   /** The secret's string value, by ARN. */
   readSecret(secretArn: string): Promise<string>;
