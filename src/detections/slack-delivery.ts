@@ -1,4 +1,3 @@
-import type { SlackPostResult } from '../slack/webhook.ts';
 import { renderSlack, renderSlackRollup, type SlackMessage } from './render-slack.ts';
 import { POSTER_MIN_INTERVAL_MS, planRetry, planSlackPosts, type PendingNotification, type PlannedPost } from './slack-pacing.ts';
 
@@ -16,6 +15,18 @@ export interface QueuedItem {
 
 /** A text-only message: what is left to try when Slack refuses the blocks. */
 export type SlackPayload = SlackMessage | { text: string };
+
+/** What Slack's answer means for the notifications in the message: what the webhook adapter reports. */
+export type SlackPostResult =
+  | { kind: 'ok' }
+  /** 429: slow down; Retry-After as sent (seconds or an HTTP date). */
+  | { kind: 'rate-limited'; status: 429; retryAfter?: string }
+  /** 400 invalid_blocks / invalid_payload / ...: this message will never be accepted as it is. */
+  | { kind: 'rejected-payload'; status: number; error: string }
+  /** 403, 404 channel_not_found, 410 channel_is_archived: the webhook itself is broken until someone fixes it. */
+  | { kind: 'needs-human'; status: number; error: string }
+  /** 5xx, timeouts, connection failures: worth trying again later. */
+  | { kind: 'transient'; status: number; error: string };
 
 export interface SlackDeliveryPorts {
   post(payload: SlackPayload): Promise<SlackPostResult>;

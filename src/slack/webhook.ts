@@ -2,18 +2,7 @@
  * A Slack incoming webhook. Its URL is the credential: it is read here and used for the request,
  * and nothing this module returns or throws contains it.
  */
-
-/** What Slack's answer means for the notifications in the message. */
-export type SlackPostResult =
-  | { kind: 'ok' }
-  /** 429: slow down; Retry-After as sent (seconds or an HTTP date). */
-  | { kind: 'rate-limited'; status: 429; retryAfter?: string }
-  /** 400 invalid_blocks / invalid_payload / ...: this message will never be accepted as it is. */
-  | { kind: 'rejected-payload'; status: number; error: string }
-  /** 403, 404 channel_not_found, 410 channel_is_archived: the webhook itself is broken until someone fixes it. */
-  | { kind: 'needs-human'; status: number; error: string }
-  /** 5xx, timeouts, connection failures: worth trying again later. */
-  | { kind: 'transient'; status: number; error: string };
+import type { SlackPostResult } from '../detections/slack-delivery.ts';
 
 export class InvalidWebhookSecret extends Error {
   override name = 'InvalidWebhookSecret';
