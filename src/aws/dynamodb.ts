@@ -10,6 +10,7 @@ import {
 import type { DetectionRecord } from '../detections/lifecycle.ts';
 import type { Outbox, StoredDetection } from '../detections/ingest/outbox.ts';
 import type { PollCursor, StoredPollCursor } from '../detections/ingest/poll-window.ts';
+import { sdkErrorFields } from './errors.ts';
 
 let shared: { endpoint: string | undefined; client: DynamoDBClient } | undefined;
 /** One client per container, as in ec2.ts. */
@@ -32,7 +33,7 @@ export function dynamoClient(): DynamoDBClient {
 const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
 
-const conditionFailed = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+const conditionFailed = (error: unknown) => error instanceof ConditionalCheckFailedException || sdkErrorFields(error).code === 'ConditionalCheckFailedException';
 
 export class DetectionTable {
   readonly tableName: string;

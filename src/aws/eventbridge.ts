@@ -2,6 +2,7 @@ import { splitIntoBatches } from '../batches.ts';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { AutotapEvent } from '../mirroring/autotap-events.ts';
 import { RetryableError } from '../mirroring/errors.ts';
+import { awsCall } from './errors.ts';
 
 let shared: { endpoint: string | undefined; client: EventBridgeClient } | undefined;
 /** One client per container, as in ec2.ts. */
@@ -53,7 +54,7 @@ export interface PutOptions {
  * EventBridge reports failed (FailedEntryCount, Entries[i].ErrorCode) are sent again, a bounded
  * number of rounds; what is still unsent then is thrown as ServiceUnavailable, which the state
  * machine retries. A call that fails as a whole has already been retried by the SDK and is thrown
- * as is.
+ * as a domain error (src/aws/errors.ts).
  */
 export async function putAutotapEvents(events: readonly AutotapEvent[], options: PutOptions = {}): Promise<void> {
   if (events.length === 0) return;
@@ -67,7 +68,7 @@ export async function putAutotapEvents(events: readonly AutotapEvent[], options:
     if (round > 0) await pause(Math.random() * pauseMs * 2 ** round);
     const again: number[] = [];
     for (const batch of batchesOf(pending, entries)) {
-      const out = await client.send(new PutEventsCommand({ Entries: batch.map((index) => entries[index]!) }));
+      const out = await awsCall('PutEvents', () => client.send(new PutEventsCommand({ Entries: batch.map((index) => entries[index]!) })));
       if (!out.FailedEntryCount) continue;
       // Result entries are in the order of the request's entries.
       (out.Entries ?? []).forEach((result, position) => {

@@ -1,37 +1,88 @@
-import { classifyEc2Error, isSessionGone } from '../../src/mirroring/errors.ts';
+import { EC2ServiceException } from '@aws-sdk/client-ec2';
+import { ThrottledException } from '@aws-sdk/client-sns';
+import { domainErrorOf, sdkErrorFields } from '../../src/aws/errors.ts';
+import { ec2DomainError } from '../../src/aws/ec2.ts';
+import {
+  AwsRefusal,
+  DryRunPassed,
+  MirrorResourceNotFound,
+  RetryableError,
+  SessionNotFound,
+  SessionNumberRejected,
+  SourceNotMirrorable,
+  TargetFull,
+} from '../../src/mirroring/errors.ts';
 
-const named = (name: string, message = '', extra: object = {}) => Object.assign(new Error(message), { name }, extra);
+/** An error as the SDK deserializes an EC2 error response: EC2 models no typed errors, only the code. */
+const ec2Error = (name: string, fault: 'client' | 'server' = 'client', httpStatusCode = 400) =>
+  new EC2ServiceException({ name, $fault: fault, $metadata: { httpStatusCode }, message: `message of ${name}` });
 
-describe('classifyEc2Error', () => {
+describe('EC2 errors at the adapter boundary', () => {
   it.each([
-    ['RequestLimitExceeded', { action: 'retry', error: 'Throttled' }],
-    ['InvalidNetworkInterfaceID.NotFound', { action: 'retry', error: 'NotYetVisible' }],
-    ['InvalidInstanceID.NotFound', { action: 'retry', error: 'NotYetVisible' }],
-    ['InternalError', { action: 'retry', error: 'ServiceUnavailable' }],
-    ['NetworkInterfaceNotSupported', { action: 'skip', reason: 'unsupported' }],
-    ['TrafficMirrorSessionsPerInterfaceLimitExceeded', { action: 'skip', reason: 'session-limit' }],
-    ['InterfaceInUseByTrafficMirrorTarget', { action: 'skip', reason: 'is-mirror-target' }],
-    ['TrafficMirrorSourcesPerTargetLimitExceeded', { action: 'next-target' }],
-    ['TrafficMirrorSessionLimitExceeded', { action: 'fail', reason: 'account-session-limit' }],
-    ['IdempotentParameterMismatch', { action: 'fail', reason: 'idempotent-parameter-mismatch' }],
-    ['UnauthorizedOperation', { action: 'fail', reason: 'unauthorized' }],
-    ['InvalidTrafficMirrorTargetNoFound', { action: 'fail', reason: 'target-not-found' }],
-    ['InvalidTrafficMirrorFilterNotFound', { action: 'fail', reason: 'filter-not-found' }],
-    ['DryRunOperation', { action: 'dry-run-passed' }],
-    ['SomethingNew', { action: 'fail', reason: 'SomethingNew' }],
-  ])('%s', (name, verdict) => {
-    expect(classifyEc2Error(named(name))).toEqual(verdict);
+    ['RequestLimitExceeded', 'Throttled'],
+    ['InvalidNetworkInterfaceID.NotFound', 'NotYetVisible'],
+    ['InvalidInstanceID.NotFound', 'NotYetVisible'],
+    ['InternalError', 'ServiceUnavailable'],
+    ['Unavailable', 'ServiceUnavailable'],
+  ])('%s is retried by the state machines as %s', (code, name) => {
+    const error = ec2DomainError(ec2Error(code), 'CreateTrafficMirrorSession');
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error).toMatchObject({ name, code, message: `CreateTrafficMirrorSession: ${code}: message of ${code}` });
   });
 
-  it('treats an unknown server fault as retryable, and any invalid value as a number to check, whatever its words', () => {
-    expect(classifyEc2Error(named('Weird', '', { $fault: 'server' }))).toEqual({ action: 'retry', error: 'ServiceUnavailable' });
-    expect(classifyEc2Error(named('InvalidParameterValue', 'The session number 1 is already in use on eni-1'))).toEqual({ action: 'repick-number' });
-    expect(classifyEc2Error(named('InvalidParameterValue', 'Invalid value.'))).toEqual({ action: 'repick-number' });
+  it.each([
+    ['NetworkInterfaceNotSupported', SourceNotMirrorable, 'unsupported'],
+    ['TrafficMirrorSessionsPerInterfaceLimitExceeded', SourceNotMirrorable, 'session-limit'],
+    ['InterfaceInUseByTrafficMirrorTarget', SourceNotMirrorable, 'is-mirror-target'],
+    ['InterfaceInUseByTrafficMirrorSession', SourceNotMirrorable, 'is-mirror-target'],
+    ['TrafficMirrorSourcesPerTargetLimitExceeded', TargetFull, 'target-full'],
+    ['TrafficMirrorSessionsPerTargetLimitExceeded', TargetFull, 'target-full'],
+    ['InvalidParameterValue', SessionNumberRejected, 'session-number-rejected'],
+    ['InvalidTrafficMirrorSessionId.NotFound', SessionNotFound, 'session-not-found'],
+    ['InvalidTrafficMirrorSessionNotFound', SessionNotFound, 'session-not-found'],
+    ['InvalidTrafficMirrorTargetNoFound', MirrorResourceNotFound, 'target-not-found'],
+    ['InvalidTrafficMirrorTargetId.NotFound', MirrorResourceNotFound, 'target-not-found'],
+    ['InvalidTrafficMirrorFilterNotFound', MirrorResourceNotFound, 'filter-not-found'],
+    ['InvalidTrafficMirrorFilterId.NotFound', MirrorResourceNotFound, 'filter-not-found'],
+    ['DryRunOperation', DryRunPassed, 'dry-run'],
+    ['TrafficMirrorSessionLimitExceeded', AwsRefusal, 'account-session-limit'],
+    ['IdempotentParameterMismatch', AwsRefusal, 'idempotent-parameter-mismatch'],
+    ['UnauthorizedOperation', AwsRefusal, 'unauthorized'],
+  ])('%s is a %p with reason %s, named after the code', (code, type, reason) => {
+    const error = ec2DomainError(ec2Error(code), 'CreateTrafficMirrorSession');
+    expect(error).toBeInstanceOf(type);
+    expect(error).toMatchObject({ name: code, code, reason });
+    expect(error).not.toBeInstanceOf(RetryableError);
   });
 
-  it('matches both spellings of a vanished session', () => {
-    expect(isSessionGone(named('InvalidTrafficMirrorSessionId.NotFound'))).toBe(true);
-    expect(isSessionGone(named('InvalidTrafficMirrorSessionNotFound'))).toBe(true);
-    expect(isSessionGone(named('RequestLimitExceeded'))).toBe(false);
+  it('keeps an unknown client error as a refusal carrying its code, and retries an unknown server fault', () => {
+    expect(ec2DomainError(ec2Error('SomethingNew'), 'DescribeInstances')).toMatchObject({ constructor: AwsRefusal, name: 'SomethingNew', reason: 'SomethingNew' });
+    expect(ec2DomainError(ec2Error('SomethingNew', 'server', 503), 'DescribeInstances')).toMatchObject({ name: 'ServiceUnavailable', code: 'SomethingNew' });
+    expect(ec2DomainError(ec2Error('SomethingNew', 'client', 500), 'DescribeInstances')).toBeInstanceOf(RetryableError);
+  });
+
+  it('passes domain errors through unchanged', () => {
+    const retry = new RetryableError('Throttled', 'already mapped');
+    const refusal = new TargetFull('TrafficMirrorSourcesPerTargetLimitExceeded', 'already mapped');
+    expect(ec2DomainError(retry, 'x')).toBe(retry);
+    expect(ec2DomainError(refusal, 'x')).toBe(refusal);
+  });
+});
+
+describe('errors of every service', () => {
+  it('takes the SDK throttling verdict and the service throttling codes as Throttled', () => {
+    const sns = new ThrottledException({ $metadata: { httpStatusCode: 429 }, message: 'Rate exceeded' });
+    expect(domainErrorOf(sns, 'SNS Publish')).toMatchObject({ name: 'Throttled', code: 'ThrottledException' });
+    const flagged = Object.assign(new Error('slow down'), { name: 'SlowDown', $retryable: { throttling: true } });
+    expect(domainErrorOf(flagged, 'PutEvents')).toMatchObject({ name: 'Throttled', code: 'SlowDown' });
+  });
+
+  it('turns a value that is not an Error into a refusal that says what was thrown', () => {
+    expect(domainErrorOf('boom', 'PutEvents')).toMatchObject({ name: 'UnknownError', message: 'PutEvents: UnknownError: boom' });
+  });
+
+  it('reads the fields of an SDK error without trusting their types', () => {
+    const odd = Object.assign(new Error('m'), { name: 'X', $fault: 'weird', $metadata: { httpStatusCode: '500' } });
+    expect(sdkErrorFields(odd)).toEqual({ code: 'X', message: 'm', fault: undefined, httpStatusCode: undefined, throttling: false });
   });
 });
