@@ -1,7 +1,8 @@
 import { splitIntoBatches } from '../batches.ts';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, ListRulesCommand, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { AutotapEvent } from '../mirroring/autotap-events.ts';
 import { RetryableError } from '../mirroring/errors.ts';
+import type { RuleState } from '../mirroring/uninstall.ts';
 import { awsCall } from './errors.ts';
 
 let shared: { endpoint: string | undefined; client: EventBridgeClient } | undefined;
@@ -82,4 +83,21 @@ export async function putAutotapEvents(events: readonly AutotapEvent[], options:
   if (pending.length > 0) {
     throw new RetryableError('ServiceUnavailable', `EventBridge: ${pending.length} of ${entries.length} event(s) not published to ${busName} (${reason})`);
   }
+}
+
+/** ListRules' largest page (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_ListRules.html). */
+const LIST_RULES_LIMIT = 100;
+
+/** The rules of the account's default bus whose names start with `namePrefix`, with their state. */
+export function listRules(namePrefix: string, client = eventBridgeClient()): Promise<RuleState[]> {
+  return awsCall('ListRules', async () => {
+    const rules: RuleState[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await client.send(new ListRulesCommand({ NamePrefix: namePrefix, Limit: LIST_RULES_LIMIT, ...(nextToken ? { NextToken: nextToken } : {}) }));
+      for (const rule of out.Rules ?? []) if (rule.Name) rules.push({ name: rule.Name, state: rule.State ?? 'ENABLED' });
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return rules;
+  });
 }
