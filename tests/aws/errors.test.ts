@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { ThrottledException } from '@aws-sdk/client-sns';
 import { domainErrorOf, sdkErrorFields } from '../../src/aws/errors.ts';
@@ -85,4 +86,28 @@ describe('errors of every service', () => {
     const odd = Object.assign(new Error('m'), { name: 'X', $fault: 'weird', $metadata: { httpStatusCode: '500' } });
     expect(sdkErrorFields(odd)).toEqual({ code: 'X', message: 'm', fault: undefined, httpStatusCode: undefined, throttling: false });
   });
+});
+
+/** Every ErrorEquals name of the state machine definitions. */
+function retriedAndCaughtNames(): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'ErrorEquals' && Array.isArray(value)) value.forEach((name) => names.add(String(name)));
+        else visit(value);
+      }
+    }
+  };
+  const dir = new URL('../../statemachines/', import.meta.url);
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.asl.json'))) visit(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
+  return names;
+}
+
+it("throws every error name the state machines match, for the AWS answers they are meant for", () => {
+  const thrown = new Set(['RequestLimitExceeded', 'InvalidInstanceID.NotFound', 'InternalError'].map((code) => ec2DomainError(ec2Error(code), 'x').name));
+  const ours = [...retriedAndCaughtNames()].filter((name) => !/^(Lambda|States)\./.test(name));
+  expect(ours.length).toBeGreaterThan(0);
+  for (const name of ours) expect(thrown).toContain(name);
 });
