@@ -1,4 +1,5 @@
 import { AwsRefusal, RetryableError } from '../mirroring/errors.ts';
+import { describeThrown } from '../thrown.ts';
 
 /**
  * The one place where an SDK error becomes a domain error (src/mirroring/errors.ts). Each adapter
@@ -19,7 +20,7 @@ export interface SdkErrorFields {
 }
 
 export function sdkErrorFields(error: unknown): SdkErrorFields {
-  if (!(error instanceof Error)) return { code: 'UnknownError', message: String(error), fault: undefined, httpStatusCode: undefined, throttling: false };
+  if (!(error instanceof Error)) return { code: 'UnknownError', message: describeThrown(error).message, fault: undefined, httpStatusCode: undefined, throttling: false };
   const extra = error as Error & { $fault?: unknown; $metadata?: { httpStatusCode?: unknown }; $retryable?: { throttling?: unknown } };
   const status = extra.$metadata?.httpStatusCode;
   return {

@@ -3,6 +3,7 @@
  * and nothing this module returns or throws contains it.
  */
 import type { SlackPostResult } from '../detections/slack-delivery.ts';
+import { describeThrown } from '../thrown.ts';
 
 export class InvalidWebhookSecret extends Error {
   override name = 'InvalidWebhookSecret';
@@ -82,9 +83,9 @@ export async function postToWebhook(webhookUrl: string, payload: unknown, option
     });
   } catch (error) {
     // fetch's messages and causes can carry the URL: only the error's kind and code are kept.
-    const e = error as Error & { cause?: { code?: unknown } };
-    const code = typeof e.cause?.code === 'string' ? ` ${e.cause.code}` : '';
-    return { kind: 'transient', status: 0, error: `request failed (${e.name ?? 'Error'}${code})` };
+    const cause: unknown = error instanceof Error ? error.cause : undefined;
+    const code = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string' ? ` ${cause.code}` : '';
+    return { kind: 'transient', status: 0, error: `request failed (${describeThrown(error).name}${code})` };
   }
   let body = '';
   try {
