@@ -21,15 +21,20 @@ export interface SdkErrorFields {
 
 export function sdkErrorFields(error: unknown): SdkErrorFields {
   if (!(error instanceof Error)) return { code: 'UnknownError', message: describeThrown(error).message, fault: undefined, httpStatusCode: undefined, throttling: false };
-  const extra = error as Error & { $fault?: unknown; $metadata?: { httpStatusCode?: unknown }; $retryable?: { throttling?: unknown } };
-  const status = extra.$metadata?.httpStatusCode;
+  const fault = '$fault' in error ? error.$fault : undefined;
+  const status = field(field(error, '$metadata'), 'httpStatusCode');
   return {
     code: error.name || 'Error',
     message: error.message,
-    fault: extra.$fault === 'server' || extra.$fault === 'client' ? extra.$fault : undefined,
+    fault: fault === 'server' || fault === 'client' ? fault : undefined,
     httpStatusCode: typeof status === 'number' ? status : undefined,
-    throttling: extra.$retryable?.throttling === true,
+    throttling: field(field(error, '$retryable'), 'throttling') === true,
   };
+}
+
+/** A property of a value of unknown shape, if it is an object that has it. */
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && key in value ? (Reflect.get(value, key) as unknown) : undefined;
 }
 
 /** Throttling codes of the services autotap calls (EC2, SNS, SQS, EventBridge, DynamoDB, Secrets Manager). */
