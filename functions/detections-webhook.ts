@@ -10,6 +10,7 @@ import { webhookCredentials } from '../src/detections/ingest/webhook-credentials
 import { DEFAULT_MAX_BODY_BYTES, parseWebhookBody, readPushedDetections, verifyWebhookRequest } from '../src/detections/webhook-auth.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
+import { describeThrown } from '../src/thrown.ts';
 
 /**
  * Lambda function URL for detections pushed by the appliance. Verified before anything is read,
@@ -77,7 +78,7 @@ export const handler = lambdaHandler<unknown, APIGatewayProxyStructuredResultV2>
       await sendMessages(queueUrl, pushed.bodies);
     } catch (error) {
       // The sender retries on 5xx; anything enqueued already is deduplicated downstream.
-      logger.error('could not enqueue pushed detections', { errorName: (error as Error).name, errorMessage: (error as Error).message });
+      logger.error('could not enqueue pushed detections', { errorName: describeThrown(error).name, errorMessage: describeThrown(error).message });
       return answer(503, { error: 'could not enqueue the detections; retry later' });
     }
   }
@@ -88,7 +89,7 @@ export const handler = lambdaHandler<unknown, APIGatewayProxyStructuredResultV2>
       await table.recordOnce(replay.key, replay.expires, now);
     } catch (error) {
       // Queued already: answering 5xx would only make the sender push the same detections again.
-      logger.warn('could not record the accepted signature; it may be replayed until its timestamp expires', { errorName: (error as Error).name });
+      logger.warn('could not record the accepted signature; it may be replayed until its timestamp expires', { errorName: describeThrown(error).name });
     }
   }
   if (pushed.rejected.length > 0) logger.warn('pushed detections rejected', { rejected: pushed.rejected });

@@ -3,7 +3,6 @@ import { mirroringConfig } from '../src/config/environment.ts';
 import * as ec2 from '../src/aws/ec2.ts';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
 import { applyActions } from '../src/mirroring/apply.ts';
-import { retryableOrAsIs } from '../src/mirroring/errors.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { normalizeReconcileInput, type ReconcileRequest } from '../src/mirroring/reconcile-input.ts';
 import { announceActions, mergeReports, reportSlice, type SliceReport } from '../src/mirroring/reconcile-report.ts';
@@ -48,26 +47,22 @@ export const handler = lambdaHandler<unknown, RoundProgress>(async (event, conte
   const request = normalizeReconcileInput(progress.request);
   const deadline = Date.now() + context.getRemainingTimeInMillis() - ROUND_RESERVE_MS;
   const config = mirroringConfig();
-  try {
-    const snapshot = await describeAccount(request.vpcIds, ec2);
-    const pending = actionsAfter(await planAccountRound(snapshot, config, request.vpcIds, ec2), progress.cursor);
-    const round = await applyRound(pending, progress.cursor, (batch) => applyActions(batch, config, ec2, request.dryRun), () => Date.now() < deadline);
-    const report = reportSlice(round.applied);
-    // A dry run changed nothing, so it has nothing to announce.
-    if (!request.dryRun && config.publishEvents) {
-      const unpublished = await announceActions(round.applied, { workflow: 'reconcile', ...(executionArn ? { executionArn } : {}) }, putAutotapEvents);
-      if (unpublished > 0) report.counts['unpublished-events'] = unpublished;
-    }
-    logger.info('reconcile round', { round: progress.round, instances: snapshot.instances.length, sessions: snapshot.sessions.length, applied: round.applied.length, remaining: round.remaining, counts: report.counts });
-    return {
-      request,
-      round: progress.round + 1,
-      cursor: round.cursor,
-      remaining: round.remaining,
-      failedRounds: 0,
-      report: mergeReports([progress.report as SliceReport, report], ACTIONS_KEPT),
-    };
-  } catch (error) {
-    throw retryableOrAsIs(error);
+  const snapshot = await describeAccount(request.vpcIds, ec2);
+  const pending = actionsAfter(await planAccountRound(snapshot, config, request.vpcIds, ec2), progress.cursor);
+  const round = await applyRound(pending, progress.cursor, (batch) => applyActions(batch, config, ec2, request.dryRun), () => Date.now() < deadline);
+  const report = reportSlice(round.applied);
+  // A dry run changed nothing, so it has nothing to announce.
+  if (!request.dryRun && config.publishEvents) {
+    const unpublished = await announceActions(round.applied, { workflow: 'reconcile', ...(executionArn ? { executionArn } : {}) }, putAutotapEvents);
+    if (unpublished > 0) report.counts['unpublished-events'] = unpublished;
   }
+  logger.info('reconcile round', { round: progress.round, instances: snapshot.instances.length, sessions: snapshot.sessions.length, applied: round.applied.length, remaining: round.remaining, counts: report.counts });
+  return {
+    request,
+    round: progress.round + 1,
+    cursor: round.cursor,
+    remaining: round.remaining,
+    failedRounds: 0,
+    report: mergeReports([progress.report as SliceReport, report], ACTIONS_KEPT),
+  };
 });

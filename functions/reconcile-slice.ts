@@ -4,7 +4,6 @@ import * as ec2 from '../src/aws/ec2.ts';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
 import { workflowOfMode } from '../src/mirroring/autotap-events.ts';
 import { applyActions } from '../src/mirroring/apply.ts';
-import { retryableOrAsIs } from '../src/mirroring/errors.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { planReconcile } from '../src/mirroring/reconcile.ts';
 import { announceActions, reportSlice, type SliceReport } from '../src/mirroring/reconcile-report.ts';
@@ -28,18 +27,14 @@ const inputSchema = z.object({ work: workSchema, executionArn: z.optional(z.stri
 export const handler = lambdaHandler<unknown, SliceReport>(async (event) => {
   const { work, executionArn } = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
   const config = mirroringConfig();
-  try {
-    const slice = await loadSlice(work, config, ec2);
-    const applied = await applyActions(planReconcile(slice), config, ec2, work.dryRun);
-    const report = reportSlice(applied);
-    // A dry run changed nothing, so it has nothing to announce.
-    if (!work.dryRun && config.publishEvents) {
-      const origin = { workflow: workflowOfMode(work.mode), ...(executionArn ? { executionArn } : {}) };
-      const unpublished = await announceActions(applied, origin, putAutotapEvents);
-      if (unpublished > 0) report.counts['unpublished-events'] = (report.counts['unpublished-events'] ?? 0) + unpublished;
-    }
-    return report;
-  } catch (error) {
-    throw retryableOrAsIs(error);
+  const slice = await loadSlice(work, config, ec2);
+  const applied = await applyActions(planReconcile(slice), config, ec2, work.dryRun);
+  const report = reportSlice(applied);
+  // A dry run changed nothing, so it has nothing to announce.
+  if (!work.dryRun && config.publishEvents) {
+    const origin = { workflow: workflowOfMode(work.mode), ...(executionArn ? { executionArn } : {}) };
+    const unpublished = await announceActions(applied, origin, putAutotapEvents);
+    if (unpublished > 0) report.counts['unpublished-events'] = (report.counts['unpublished-events'] ?? 0) + unpublished;
   }
+  return report;
 });

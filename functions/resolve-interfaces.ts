@@ -7,7 +7,6 @@ import {
   describeSessionsOfTargets,
   describeTargets,
 } from '../src/aws/ec2.ts';
-import { classifyEc2Error, RetryableError } from '../src/mirroring/errors.ts';
 import { ALTERNATIVE_TARGETS_PER_ATTACHMENT, InvalidInput, type MirrorRequest } from '../src/mirroring/input.ts';
 import type { InterfacePlan } from '../src/mirroring/plan.ts';
 import { resolveInterfaces } from '../src/mirroring/resolve.ts';
@@ -28,20 +27,14 @@ export type ResolveOutput = InterfacePlan & { request: MirrorRequest };
 
 export const handler = lambdaHandler<unknown, ResolveOutput>(async (event) => {
   const { request, finalAttempt } = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
-  try {
-    const plan = await resolveInterfaces(
-      request,
-      mirroringConfig(),
-      { describeInstances, attachedInstances, describeSessionsOfInterfaces, describeSessionsOfTargets, describeTargets },
-      finalAttempt,
-    );
-    // Only the first alternatives ride in the state: one attachment per ENI must stay small.
-    const attachments = plan.attachments.map((a) => ({ ...a, alternativeTargetIds: a.alternativeTargetIds.slice(0, ALTERNATIVE_TARGETS_PER_ATTACHMENT) }));
-    return { request, ...plan, attachments };
-  } catch (error) {
-    if (error instanceof RetryableError) throw error;
-    const verdict = classifyEc2Error(error as Error);
-    if (verdict.action === 'retry') throw new RetryableError(verdict.error, (error as Error).message);
-    throw error;
-  }
+  // Throttled or not-yet-visible describes reach here as RetryableError, which the state machine retries.
+  const plan = await resolveInterfaces(
+    request,
+    mirroringConfig(),
+    { describeInstances, attachedInstances, describeSessionsOfInterfaces, describeSessionsOfTargets, describeTargets },
+    finalAttempt,
+  );
+  // Only the first alternatives ride in the state: one attachment per ENI must stay small.
+  const attachments = plan.attachments.map((a) => ({ ...a, alternativeTargetIds: a.alternativeTargetIds.slice(0, ALTERNATIVE_TARGETS_PER_ATTACHMENT) }));
+  return { request, ...plan, attachments };
 });

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { publish } from '../src/aws/sns.ts';
-import { retryableOrAsIs } from '../src/mirroring/errors.ts';
+import { requiredVariable } from '../src/config/environment.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { normalizeReconcileInput } from '../src/mirroring/reconcile-input.ts';
 import { mergeReports, renderWorkflowReport, type WorkflowSummary } from '../src/mirroring/reconcile-report.ts';
@@ -46,11 +46,9 @@ export const handler = lambdaHandler<unknown, WorkflowSummary & { dryRun: boolea
   const dryRun = input.request === undefined ? input.dryRun : normalizeReconcileInput(input.request).dryRun;
   const report = renderWorkflowReport(input.workflow, summary, input.executionArn);
   if (report) {
-    const topicArn = process.env.OPS_TOPIC_ARN;
-    if (!topicArn) throw new Error('OPS_TOPIC_ARN: not set (expected the ops topic ARN)');
-    await publish(topicArn, report.subject, report.message).catch((error: unknown) => {
-      throw retryableOrAsIs(error);
-    });
+    const topicArn = requiredVariable('OPS_TOPIC_ARN', 'the ops topic ARN');
+    // A throttled or unavailable SNS reaches here as RetryableError, which the state machine retries.
+    await publish(topicArn, report.subject, report.message);
   }
   logger.info(`${input.workflow} summary`, { counts: summary.counts });
   return { ...summary, dryRun };

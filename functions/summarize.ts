@@ -1,9 +1,8 @@
 import * as z from 'zod/mini';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
 import { publish } from '../src/aws/sns.ts';
-import { mirroringConfig } from '../src/config/environment.ts';
+import { mirroringConfig, requiredVariable } from '../src/config/environment.ts';
 import { eventsForResults } from '../src/mirroring/autotap-events.ts';
-import { retryableOrAsIs } from '../src/mirroring/errors.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { renderOpsReport } from '../src/mirroring/ops-report.ts';
 import type { EniResult } from '../src/mirroring/types.ts';
@@ -38,20 +37,15 @@ export const handler = lambdaHandler<unknown, MirrorOutput>(async (event) => {
   const results: EniResult[] = [...input.results, ...input.attached];
   // Events before the ops report: if publishing fails, the state machine's retry repeats events
   // (which consumers must tolerate anyway, EventBridge delivers at least once) but not the e-mail.
-  try {
-    if (mirroringConfig().publishEvents) {
-      await putAutotapEvents(eventsForResults(results, { workflow: 'mirror-instances', ...(input.executionArn ? { executionArn: input.executionArn } : {}) }));
-    }
-    const report = renderOpsReport(results, input.executionArn, input.missingTargets);
-    if (report) {
-      const topicArn = process.env.OPS_TOPIC_ARN;
-      if (!topicArn) throw new Error('OPS_TOPIC_ARN: not set (expected the ops topic ARN)');
-      await publish(topicArn, report.subject, report.message);
-      logger.warn('reported to the ops topic', { subject: report.subject });
-    }
-  } catch (error) {
-    // Throttled or unavailable SNS / EventBridge is retried by the state machine; nothing else is.
-    throw retryableOrAsIs(error);
+  // Throttled or unavailable SNS / EventBridge reach here as RetryableError, which the state machine retries.
+  if (mirroringConfig().publishEvents) {
+    await putAutotapEvents(eventsForResults(results, { workflow: 'mirror-instances', ...(input.executionArn ? { executionArn: input.executionArn } : {}) }));
+  }
+  const report = renderOpsReport(results, input.executionArn, input.missingTargets);
+  if (report) {
+    const topicArn = requiredVariable('OPS_TOPIC_ARN', 'the ops topic ARN');
+    await publish(topicArn, report.subject, report.message);
+    logger.warn('reported to the ops topic', { subject: report.subject });
   }
   logger.info('mirror-instances summary', { outcomes: countOutcomes(results) });
   return { results };

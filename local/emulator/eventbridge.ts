@@ -21,8 +21,16 @@ export interface RecordedEvent {
 
 const validation = (message: string) => new ApiError('ValidationException', message);
 
+/** ListRules: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_ListRules.html */
+const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
+const LIST_RULES_MAX = 100;
+export const RULE_STATES = ['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'] as const;
+export type RuleStateName = (typeof RULE_STATES)[number];
+
 export class EventBuses {
   readonly names = new Set<string>(['default']);
+  /** Rules by bus, then name (no targets or matching: enough to list them and their state). */
+  private readonly rules = new Map<string, Map<string, RuleStateName>>();
   readonly recorded: RecordedEvent[] = [];
   private readonly region: string;
   private readonly accountId: string;
@@ -39,6 +47,39 @@ export class EventBuses {
   create(name: string): void {
     if (!BUS_NAME.test(name) || name.includes('/')) throw validation(`Event bus name "${name}" is not valid`);
     this.names.add(name);
+  }
+
+  putRule(name: string, state: RuleStateName = 'ENABLED', busName = 'default'): void {
+    if (!RULE_NAME.test(name)) throw validation(`Rule name "${name}" is not valid`);
+    const bus = this.resolve(busName);
+    if (bus === undefined) throw new ApiError('ResourceNotFoundException', `Event bus ${busName} does not exist.`);
+    const rules = this.rules.get(bus) ?? new Map<string, RuleStateName>();
+    rules.set(name, state);
+    this.rules.set(bus, rules);
+  }
+
+  /** Rules by name order, at most Limit (1-100) per page, NextToken for the rest. */
+  listRules(input: Record<string, unknown>): Record<string, unknown> {
+    const { NamePrefix: prefix, Limit: limit, NextToken: token, EventBusName: busName } = input;
+    if (prefix !== undefined && (typeof prefix !== 'string' || !RULE_NAME.test(prefix))) {
+      throw validation("1 validation error detected: Value at 'namePrefix' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+");
+    }
+    if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > LIST_RULES_MAX)) {
+      throw validation(`1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value between 1 and ${LIST_RULES_MAX}`);
+    }
+    const bus = this.resolve(busName as string | undefined);
+    if (bus === undefined) throw new ApiError('ResourceNotFoundException', `Event bus ${String(busName)} does not exist.`);
+    const start = token === undefined ? 0 : Number(token);
+    if (!Number.isInteger(start) || start < 0) throw validation('The NextToken is not valid.');
+    const names = [...(this.rules.get(bus) ?? new Map<string, RuleStateName>()).entries()]
+      .filter(([name]) => prefix === undefined || name.startsWith(prefix as string))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const page = names.slice(start, start + ((limit as number | undefined) ?? LIST_RULES_MAX));
+    const next = start + page.length;
+    return {
+      Rules: page.map(([name, state]) => ({ Name: name, Arn: `arn:aws:events:${this.region}:${this.accountId}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`, State: state, EventBusName: bus })),
+      ...(next < names.length ? { NextToken: String(next) } : {}),
+    };
   }
 
   /** The next `count` entries PutEvents receives are reported failed with `code`, as a busy service does. */
@@ -129,4 +170,5 @@ export type EventsHandler = (input: Record<string, unknown>, buses: EventBuses) 
 
 export const EVENTS_ACTIONS: Record<string, EventsHandler> = {
   PutEvents: (input, buses) => buses.putEvents(input),
+  ListRules: (input, buses) => buses.listRules(input),
 };

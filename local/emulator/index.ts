@@ -13,7 +13,7 @@ import {
   type TargetSeed,
 } from './seed.ts';
 import { CallLog, createListener } from './server.ts';
-import { EventBuses, type RecordedEvent } from './eventbridge.ts';
+import { EventBuses, type RecordedEvent, type RuleStateName } from './eventbridge.ts';
 import { StepFunctions, type StateMachineExecutor } from './stepfunctions.ts';
 import { Account, type MessageAttribute, type PublishedMessage, type Tags } from './state.ts';
 
@@ -34,7 +34,7 @@ export type { EmulatorSeed, ParsedEmulatorSeed, EmulatorFaults, ParsedFaults, In
 export { EmulatorStateError } from './state.ts';
 export type { MessageAttribute, PublishedMessage, Tags } from './state.ts';
 export type { Clock } from './faults.ts';
-export type { RecordedEvent } from './eventbridge.ts';
+export type { RecordedEvent, RuleStateName } from './eventbridge.ts';
 export type { ExecutionResult, StateMachineExecutor } from './stepfunctions.ts';
 
 export interface EmulatorOptions {
@@ -130,6 +130,8 @@ export interface Emulator {
   /** Events accepted by PutEvents, oldest first, on every bus. */
   events(): RecordedEvent[];
   createEventBus(name: string): void;
+  /** Creates or updates a rule on the default bus (listed by ListRules; it matches nothing). */
+  putEventRule(name: string, state?: RuleStateName): void;
   /** The next `count` valid PutEvents entries are reported failed with `errorCode` (default InternalFailure). */
   failEventEntries(count: number, errorCode?: string): void;
   /** Adds a state machine to the Step Functions API; returns its ARN. */
@@ -151,6 +153,7 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
   const calls = new CallLog();
   const events = new EventBuses(account.region, account.accountId, clock);
   for (const name of parsed.eventBuses) events.create(name);
+  for (const rule of parsed.eventRules) events.putRule(rule.name, rule.state);
   const stepFunctions = new StepFunctions(account.region, account.accountId, clock);
   for (const [name, executor] of Object.entries(options.stateMachines ?? {})) stepFunctions.define(name, executor);
   const server = createServer(createListener({ account, faults, calls, events, stepFunctions }));
@@ -236,6 +239,7 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
     putSecret: (nameOrArn, value) => account.secrets.put(nameOrArn, value).arn,
     events: () => events.recorded.map((e) => ({ ...e, resources: [...e.resources], detail: structuredClone(e.detail) })),
     createEventBus: (name) => events.create(name),
+    putEventRule: (name, state) => events.putRule(name, state),
     failEventEntries: (count, errorCode) => events.failEntries(count, errorCode),
     defineStateMachine: (name, executor) => stepFunctions.define(name, executor),
     settleExecutions: () => stepFunctions.settle(),

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { describeIssues } from '../../src/validation.ts';
+import { RULE_STATES } from './eventbridge.ts';
 
 /**
  * The emulator's starting state, which is also the scenario-file format. Ids may be short
@@ -202,6 +203,17 @@ export const emulatorSeedSchema = z
     secrets: z.array(secretSeedSchema).default([]),
     /** Custom EventBridge buses; the account's `default` bus always exists. */
     eventBuses: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, { message: 'expected an event bus name (letters, digits, . _ -)' })).default([]),
+    /** EventBridge rules on the default bus, listed by ListRules (they match nothing: no targets are modelled). */
+    eventRules: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[.\-_A-Za-z0-9]{1,64}$/, { message: 'expected a rule name (1-64 letters, digits, . - _)' }),
+            state: z.enum(RULE_STATES).default('ENABLED'),
+          })
+          .strict(),
+      )
+      .default([]),
     /**
      * Types refused as mirror sources on top of those AWS refuses (src/mirroring/instance-types.ts,
      * which always applies), for scenarios of a type AWS stops supporting.

@@ -1,4 +1,5 @@
 import type { DetectionSearch } from '../detections/ingest/search.ts';
+import { describeThrown } from '../thrown.ts';
 
 /**
  * HTTP client of the appliance's REST API (ExtraHop RevealX / RevealX 360). Credentials come from a
@@ -111,7 +112,7 @@ export function createApplianceClient(options: ApplianceClientOptions): Applianc
       return await doFetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       // The URL is configuration, not a secret; the request (with its headers) is never part of the message.
-      throw new ApplianceError(`${base}${path}: request failed (${(error as Error).name}: ${(error as Error).message})`);
+      throw new ApplianceError(`${base}${path}: request failed (${describeThrown(error).name}: ${describeThrown(error).message})`);
     }
   }
 

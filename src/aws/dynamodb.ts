@@ -1,5 +1,4 @@
 import {
-  ConditionalCheckFailedException,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -10,6 +9,8 @@ import {
 import type { DetectionRecord } from '../detections/lifecycle.ts';
 import type { Outbox, StoredDetection } from '../detections/ingest/outbox.ts';
 import type { PollCursor, StoredPollCursor } from '../detections/ingest/poll-window.ts';
+import { AwsRefusal } from '../mirroring/errors.ts';
+import { awsCall } from './errors.ts';
 
 let shared: { endpoint: string | undefined; client: DynamoDBClient } | undefined;
 /** One client per container, as in ec2.ts. */
@@ -32,7 +33,8 @@ export function dynamoClient(): DynamoDBClient {
 const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
 
-const conditionFailed = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+/** A write whose condition did not hold: the caller re-reads and decides again. */
+const conditionFailed = (error: unknown) => error instanceof AwsRefusal && error.code === 'ConditionalCheckFailedException';
 
 export class DetectionTable {
   readonly tableName: string;
@@ -43,8 +45,13 @@ export class DetectionTable {
     this.client = client;
   }
 
+  /** Every call leaves as a domain error (src/aws/errors.ts); a failed condition keeps its code as its name. */
+  private call<T>(operation: string, request: (client: DynamoDBClient) => Promise<T>): Promise<T> {
+    return awsCall(`DynamoDB ${operation}`, () => request(this.client));
+  }
+
   async load(pk: string): Promise<StoredDetection | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true }));
+    const out = await this.call('GetItem', (client) => client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true })));
     const item = out.Item;
     if (!item?.record?.S) return undefined;
     const stored: StoredDetection = { record: JSON.parse(item.record.S) as DetectionRecord };
@@ -58,7 +65,7 @@ export class DetectionTable {
    */
   async saveWithOutbox(pk: string, record: DetectionRecord, outbox: Outbox, expiresAt: number): Promise<boolean> {
     try {
-      await this.client.send(
+      await this.call('PutItem', (client) => client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: {
@@ -72,7 +79,7 @@ export class DetectionTable {
           ConditionExpression: 'attribute_not_exists(pk) OR (modTime < :m AND attribute_not_exists(outboxToken))',
           ExpressionAttributeValues: { ':m': n(record.modTime) },
         }),
-      );
+      ));
       return true;
     } catch (error) {
       if (conditionFailed(error)) return false;
@@ -83,7 +90,7 @@ export class DetectionTable {
   /** Replaces the outbox whose token is `expectedToken` (a claim, or progress); false when it changed meanwhile. */
   async replaceOutbox(pk: string, expectedToken: string, outbox: Outbox): Promise<boolean> {
     try {
-      await this.client.send(
+      await this.call('UpdateItem', (client) => client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: s(pk) },
@@ -91,7 +98,7 @@ export class DetectionTable {
           ConditionExpression: 'outboxToken = :expected',
           ExpressionAttributeValues: { ':o': s(JSON.stringify(outbox)), ':t': s(outbox.token), ':expected': s(expectedToken) },
         }),
-      );
+      ));
       return true;
     } catch (error) {
       if (conditionFailed(error)) return false;
@@ -102,7 +109,7 @@ export class DetectionTable {
   /** Removes a delivered outbox; false when another delivery had taken it over. */
   async clearOutbox(pk: string, token: string): Promise<boolean> {
     try {
-      await this.client.send(
+      await this.call('UpdateItem', (client) => client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: s(pk) },
@@ -110,7 +117,7 @@ export class DetectionTable {
           ConditionExpression: 'outboxToken = :t',
           ExpressionAttributeValues: { ':t': s(token) },
         }),
-      );
+      ));
       return true;
     } catch (error) {
       if (conditionFailed(error)) return false;
@@ -120,7 +127,7 @@ export class DetectionTable {
 
   /** The poll cursor; an item written before `revision` existed reads as revision 0 with no ids. */
   async readCursor(pk: string): Promise<StoredPollCursor | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true }));
+    const out = await this.call('GetItem', (client) => client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true })));
     const item = out.Item;
     if (item?.cursor?.N === undefined) return undefined;
     const seenIds = item.seenIds?.S ? (JSON.parse(item.seenIds.S) as string[]) : [];
@@ -141,7 +148,7 @@ export class DetectionTable {
           ? { ConditionExpression: '#c = :previous AND attribute_not_exists(revision)', ExpressionAttributeNames: { '#c': 'cursor' }, ExpressionAttributeValues: { ':previous': n(previous.modTime) } }
           : { ConditionExpression: 'revision = :revision', ExpressionAttributeValues: { ':revision': n(previous.revision) } };
     try {
-      await this.client.send(
+      await this.call('PutItem', (client) => client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: {
@@ -154,7 +161,7 @@ export class DetectionTable {
           },
           ...condition,
         }),
-      );
+      ));
       return true;
     } catch (error) {
       if (conditionFailed(error)) return false;
@@ -164,7 +171,7 @@ export class DetectionTable {
 
   /** Whether a key recorded with recordOnce is there and has not expired (TTL deletion lags by up to days). */
   async holds(pk: string, now: number): Promise<boolean> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true }));
+    const out = await this.call('GetItem', (client) => client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true })));
     const expires = out.Item?.expiresAt?.N;
     return expires !== undefined && Number(expires) >= Math.floor(now / 1000);
   }
@@ -172,7 +179,7 @@ export class DetectionTable {
   /** Records a key once; false when it was already there (and has not expired). */
   async recordOnce(pk: string, expiresAt: number, now: number): Promise<boolean> {
     try {
-      await this.client.send(
+      await this.call('PutItem', (client) => client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: { pk: s(pk), expiresAt: n(expiresAt) },
@@ -180,7 +187,7 @@ export class DetectionTable {
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': n(Math.floor(now / 1000)) },
         }),
-      );
+      ));
       return true;
     } catch (error) {
       if (conditionFailed(error)) return false;

@@ -13,7 +13,66 @@ import {
   type TrafficMirrorSession,
   type TrafficMirrorTarget,
 } from '@aws-sdk/client-ec2';
-import { INSTANCE_TAG, MANAGED_TAG, type CreateSessionRequest, type Instance, type Session, type Tags, type Target, type TargetKind } from '../mirroring/types.ts';
+import {
+  AwsRefusal,
+  DryRunPassed,
+  MirrorResourceNotFound,
+  RetryableError,
+  SessionNotFound,
+  SessionNumberRejected,
+  SourceNotMirrorable,
+  TargetFull,
+} from '../mirroring/errors.ts';
+import { INSTANCE_TAG, isManagedSession, type CreateSessionRequest, type Instance, type Session, type SkipReason, type Tags, type Target, type TargetKind } from '../mirroring/types.ts';
+import { awsCall, domainErrorOf, type KnownCodes } from './errors.ts';
+
+/**
+ * EC2's codes that mean something to autotap (EC2 models no typed errors: the SDK names the error
+ * after the code). Codes and spellings: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+ */
+const NOT_VISIBLE = new Set(['InvalidNetworkInterfaceID.NotFound', 'InvalidInstanceID.NotFound']);
+const NOT_MIRRORABLE: Record<string, SkipReason> = {
+  NetworkInterfaceNotSupported: 'unsupported',
+  TrafficMirrorSessionsPerInterfaceLimitExceeded: 'session-limit',
+  InterfaceInUseByTrafficMirrorTarget: 'is-mirror-target',
+  InterfaceInUseByTrafficMirrorSession: 'is-mirror-target',
+};
+const TARGET_FULL = new Set(['TrafficMirrorSourcesPerTargetLimitExceeded', 'TrafficMirrorSessionsPerTargetLimitExceeded']);
+// Both spellings: as AWS's error-code reference spells them, and as they are also seen in the wild.
+const SESSION_NOT_FOUND = new Set(['InvalidTrafficMirrorSessionId.NotFound', 'InvalidTrafficMirrorSessionNotFound']);
+const RESOURCE_NOT_FOUND: Record<string, 'filter-not-found' | 'target-not-found'> = {
+  InvalidTrafficMirrorTargetNoFound: 'target-not-found',
+  'InvalidTrafficMirrorTargetId.NotFound': 'target-not-found',
+  InvalidTrafficMirrorFilterNotFound: 'filter-not-found',
+  'InvalidTrafficMirrorFilterId.NotFound': 'filter-not-found',
+};
+/** Permanent refusals autotap names in its reports. */
+const REFUSAL_REASONS: Record<string, string> = {
+  TrafficMirrorSessionLimitExceeded: 'account-session-limit',
+  IdempotentParameterMismatch: 'idempotent-parameter-mismatch',
+  UnauthorizedOperation: 'unauthorized',
+};
+
+const ec2Codes: KnownCodes = (code, message) => {
+  if (NOT_VISIBLE.has(code)) return new RetryableError('NotYetVisible', message, code);
+  if (code === 'DryRunOperation') return new DryRunPassed(code, message);
+  const skip = NOT_MIRRORABLE[code];
+  if (skip) return new SourceNotMirrorable(code, message, skip);
+  if (TARGET_FULL.has(code)) return new TargetFull(code, message);
+  if (code === 'InvalidParameterValue') return new SessionNumberRejected(code, message);
+  if (SESSION_NOT_FOUND.has(code)) return new SessionNotFound(code, message);
+  const missing = RESOURCE_NOT_FOUND[code];
+  if (missing) return new MirrorResourceNotFound(code, message, missing);
+  const reason = REFUSAL_REASONS[code];
+  return reason ? new AwsRefusal(code, message, reason) : undefined;
+};
+
+/** The domain error for what an EC2 call threw (exported for its tests). */
+export function ec2DomainError(error: unknown, operation: string): Error {
+  return domainErrorOf(error, operation, ec2Codes);
+}
+
+const ec2Call = <T>(operation: string, call: () => Promise<T>): Promise<T> => awsCall(operation, call, ec2Codes);
 
 /** EC2 accepts at most 200 values in one filter. */
 const FILTER_VALUES_PER_CALL = 200;
@@ -65,18 +124,20 @@ function toInstance(i: Ec2Instance): Instance {
  * Instances by id. A filter rather than InstanceIds: an id EC2 does not know yet (eventual
  * consistency) is then simply absent instead of failing the whole call.
  */
-export async function describeInstances(instanceIds: readonly string[], client = ec2Client()): Promise<Instance[]> {
-  const found: Instance[] = [];
-  for (const ids of chunks(instanceIds, FILTER_VALUES_PER_CALL)) {
-    const pages = paginateDescribeInstances(
-      { client, pageSize: PAGE_SIZE },
-      { Filters: [{ Name: 'instance-id', Values: ids }], MaxResults: PAGE_SIZE },
-    );
-    for await (const page of pages) {
-      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) found.push(toInstance(i));
+export function describeInstances(instanceIds: readonly string[], client = ec2Client()): Promise<Instance[]> {
+  return ec2Call('DescribeInstances', async () => {
+    const found: Instance[] = [];
+    for (const ids of chunks(instanceIds, FILTER_VALUES_PER_CALL)) {
+      const pages = paginateDescribeInstances(
+        { client, pageSize: PAGE_SIZE },
+        { Filters: [{ Name: 'instance-id', Values: ids }], MaxResults: PAGE_SIZE },
+      );
+      for await (const page of pages) {
+        for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) found.push(toInstance(i));
+      }
     }
-  }
-  return found;
+    return found;
+  });
 }
 
 /** The instance each ENI is attached to (absent: unknown or detached ENI). */
@@ -96,14 +157,16 @@ function toSession(s: TrafficMirrorSession): Session {
   };
 }
 
-async function describeSessionsBy(filterName: string, values: readonly string[], client: EC2Client): Promise<Session[]> {
-  const found: Session[] = [];
-  for (const chunk of chunks(values, FILTER_VALUES_PER_CALL)) {
-    const filters: Filter[] = [{ Name: filterName, Values: chunk }];
-    const pages = paginateDescribeTrafficMirrorSessions({ client, pageSize: PAGE_SIZE }, { Filters: filters, MaxResults: PAGE_SIZE });
-    for await (const page of pages) found.push(...(page.TrafficMirrorSessions ?? []).map(toSession));
-  }
-  return found;
+function describeSessionsBy(filterName: string, values: readonly string[], client: EC2Client): Promise<Session[]> {
+  return ec2Call('DescribeTrafficMirrorSessions', async () => {
+    const found: Session[] = [];
+    for (const chunk of chunks(values, FILTER_VALUES_PER_CALL)) {
+      const filters: Filter[] = [{ Name: filterName, Values: chunk }];
+      const pages = paginateDescribeTrafficMirrorSessions({ client, pageSize: PAGE_SIZE }, { Filters: filters, MaxResults: PAGE_SIZE });
+      for await (const page of pages) found.push(...(page.TrafficMirrorSessions ?? []).map(toSession));
+    }
+    return found;
+  });
 }
 
 export function describeSessionsOfInterfaces(networkInterfaceIds: readonly string[], client = ec2Client()): Promise<Session[]> {
@@ -142,12 +205,12 @@ let cachedTargets: { client: EC2Client; at: number; targets: Promise<Target[]> }
  */
 export function describeTargets(client = ec2Client(), now = Date.now()): Promise<Target[]> {
   if (cachedTargets && cachedTargets.client === client && now - cachedTargets.at < TARGETS_CACHE_MS) return cachedTargets.targets;
-  const targets = (async () => {
+  const targets = ec2Call('DescribeTrafficMirrorTargets', async () => {
     const found: Target[] = [];
     const pages = paginateDescribeTrafficMirrorTargets({ client, pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE });
     for await (const page of pages) found.push(...(page.TrafficMirrorTargets ?? []).map(toTarget));
     return found;
-  })();
+  });
   const entry = { client, at: now, targets };
   cachedTargets = entry;
   targets.catch(() => {
@@ -158,7 +221,7 @@ export function describeTargets(client = ec2Client(), now = Date.now()): Promise
 
 
 export async function createSession(request: CreateSessionRequest, client = ec2Client()): Promise<Session> {
-  const out = await client.send(
+  const out = await ec2Call('CreateTrafficMirrorSession', () => client.send(
     new CreateTrafficMirrorSessionCommand({
       NetworkInterfaceId: request.networkInterfaceId,
       TrafficMirrorTargetId: request.trafficMirrorTargetId,
@@ -173,13 +236,13 @@ export async function createSession(request: CreateSessionRequest, client = ec2C
       ClientToken: request.clientToken,
       DryRun: request.dryRun,
     }),
-  );
+  ));
   if (!out.TrafficMirrorSession) throw new Error('CreateTrafficMirrorSession returned no session');
   return toSession(out.TrafficMirrorSession);
 }
 
 export async function deleteSession(trafficMirrorSessionId: string, client = ec2Client()): Promise<void> {
-  await client.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: trafficMirrorSessionId }));
+  await ec2Call('DeleteTrafficMirrorSession', () => client.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: trafficMirrorSessionId })));
 }
 
 export async function modifySession(
@@ -187,14 +250,14 @@ export async function modifySession(
   change: { trafficMirrorTargetId?: string; trafficMirrorFilterId?: string; sessionNumber?: number },
   client = ec2Client(),
 ): Promise<Session> {
-  const out = await client.send(
+  const out = await ec2Call('ModifyTrafficMirrorSession', () => client.send(
     new ModifyTrafficMirrorSessionCommand({
       TrafficMirrorSessionId: trafficMirrorSessionId,
       ...(change.trafficMirrorTargetId ? { TrafficMirrorTargetId: change.trafficMirrorTargetId } : {}),
       ...(change.trafficMirrorFilterId ? { TrafficMirrorFilterId: change.trafficMirrorFilterId } : {}),
       ...(change.sessionNumber ? { SessionNumber: change.sessionNumber } : {}),
     }),
-  );
+  ));
   if (!out.TrafficMirrorSession) throw new Error('ModifyTrafficMirrorSession returned no session');
   return toSession(out.TrafficMirrorSession);
 }
@@ -202,27 +265,28 @@ export async function modifySession(
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
 /** Every instance that can carry a session (not terminated), optionally in the given VPCs. */
-export async function describeLiveInstances(vpcIds: readonly string[], client = ec2Client()): Promise<Instance[]> {
-  const filters: Filter[] = [{ Name: 'instance-state-name', Values: LIVE_STATES }];
-  if (vpcIds.length > 0) filters.push({ Name: 'vpc-id', Values: [...vpcIds] });
-  const found: Instance[] = [];
-  const pages = paginateDescribeInstances({ client, pageSize: PAGE_SIZE }, { Filters: filters, MaxResults: PAGE_SIZE });
-  for await (const page of pages) {
-    for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) found.push(toInstance(i));
-  }
-  return found;
+export function describeLiveInstances(vpcIds: readonly string[], client = ec2Client()): Promise<Instance[]> {
+  return ec2Call('DescribeInstances', async () => {
+    const filters: Filter[] = [{ Name: 'instance-state-name', Values: LIVE_STATES }];
+    if (vpcIds.length > 0) filters.push({ Name: 'vpc-id', Values: [...vpcIds] });
+    const found: Instance[] = [];
+    const pages = paginateDescribeInstances({ client, pageSize: PAGE_SIZE }, { Filters: filters, MaxResults: PAGE_SIZE });
+    for await (const page of pages) {
+      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) found.push(toInstance(i));
+    }
+    return found;
+  });
 }
 
 /** Every mirror session of the account (one paginated call: the describe a reconcile cannot avoid). */
-export async function describeAllSessions(client = ec2Client()): Promise<Session[]> {
-  const found: Session[] = [];
-  const pages = paginateDescribeTrafficMirrorSessions({ client, pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE });
-  for await (const page of pages) found.push(...(page.TrafficMirrorSessions ?? []).map(toSession));
-  return found;
+export function describeAllSessions(client = ec2Client()): Promise<Session[]> {
+  return ec2Call('DescribeTrafficMirrorSessions', async () => {
+    const found: Session[] = [];
+    const pages = paginateDescribeTrafficMirrorSessions({ client, pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE });
+    for await (const page of pages) found.push(...(page.TrafficMirrorSessions ?? []).map(toSession));
+    return found;
+  });
 }
-
-/** autotap's own sessions carry its tag; EC2 documents no tag filter for sessions, so code matches it. */
-const isManaged = (session: Session): boolean => session.tags[MANAGED_TAG] === 'true';
 
 /**
  * Sessions autotap created for one instance (a terminated instance no longer lists its ENIs). The
@@ -234,7 +298,7 @@ const isManaged = (session: Session): boolean => session.tags[MANAGED_TAG] === '
  */
 export async function describeSessionsOfInstance(instanceId: string, client = ec2Client()): Promise<Session[]> {
   const described = await describeSessionsBy('description', [`autotap: ${instanceId}`], client);
-  return described.filter((s) => isManaged(s) && s.tags[INSTANCE_TAG] === instanceId);
+  return described.filter((s) => isManagedSession(s) && s.tags[INSTANCE_TAG] === instanceId);
 }
 
 /**
@@ -243,7 +307,7 @@ export async function describeSessionsOfInstance(instanceId: string, client = ec
  * `description` of `autotap: *` could match nothing but a literal `*`.
  */
 export async function describeAllManagedSessions(client = ec2Client()): Promise<Session[]> {
-  return (await describeAllSessions(client)).filter(isManaged);
+  return (await describeAllSessions(client)).filter(isManagedSession);
 }
 
 export interface InterfaceStandingRecord {
@@ -253,23 +317,25 @@ export interface InterfaceStandingRecord {
 }
 
 /** Where ENIs stand now: attached to which instance, or detached. ENIs that no longer exist are absent. */
-export async function describeInterfaceStandings(networkInterfaceIds: readonly string[], client = ec2Client()): Promise<InterfaceStandingRecord[]> {
-  const found: InterfaceStandingRecord[] = [];
-  for (const ids of chunks(networkInterfaceIds, FILTER_VALUES_PER_CALL)) {
-    const pages = paginateDescribeNetworkInterfaces(
-      { client, pageSize: PAGE_SIZE },
-      { Filters: [{ Name: 'network-interface-id', Values: ids }], MaxResults: PAGE_SIZE },
-    );
-    for await (const page of pages) {
-      for (const n of page.NetworkInterfaces ?? []) {
-        if (!n.NetworkInterfaceId) continue;
-        found.push({
-          networkInterfaceId: n.NetworkInterfaceId,
-          ...(n.VpcId ? { vpcId: n.VpcId } : {}),
-          ...(n.Attachment?.InstanceId ? { attachedInstanceId: n.Attachment.InstanceId } : {}),
-        });
+export function describeInterfaceStandings(networkInterfaceIds: readonly string[], client = ec2Client()): Promise<InterfaceStandingRecord[]> {
+  return ec2Call('DescribeNetworkInterfaces', async () => {
+    const found: InterfaceStandingRecord[] = [];
+    for (const ids of chunks(networkInterfaceIds, FILTER_VALUES_PER_CALL)) {
+      const pages = paginateDescribeNetworkInterfaces(
+        { client, pageSize: PAGE_SIZE },
+        { Filters: [{ Name: 'network-interface-id', Values: ids }], MaxResults: PAGE_SIZE },
+      );
+      for await (const page of pages) {
+        for (const n of page.NetworkInterfaces ?? []) {
+          if (!n.NetworkInterfaceId) continue;
+          found.push({
+            networkInterfaceId: n.NetworkInterfaceId,
+            ...(n.VpcId ? { vpcId: n.VpcId } : {}),
+            ...(n.Attachment?.InstanceId ? { attachedInstanceId: n.Attachment.InstanceId } : {}),
+          });
+        }
       }
     }
-  }
-  return found;
+    return found;
+  });
 }

@@ -1,7 +1,9 @@
 import { splitIntoBatches } from '../batches.ts';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, ListRulesCommand, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { AutotapEvent } from '../mirroring/autotap-events.ts';
 import { RetryableError } from '../mirroring/errors.ts';
+import type { RuleState } from '../mirroring/uninstall.ts';
+import { awsCall } from './errors.ts';
 
 let shared: { endpoint: string | undefined; client: EventBridgeClient } | undefined;
 /** One client per container, as in ec2.ts. */
@@ -53,7 +55,7 @@ export interface PutOptions {
  * EventBridge reports failed (FailedEntryCount, Entries[i].ErrorCode) are sent again, a bounded
  * number of rounds; what is still unsent then is thrown as ServiceUnavailable, which the state
  * machine retries. A call that fails as a whole has already been retried by the SDK and is thrown
- * as is.
+ * as a domain error (src/aws/errors.ts).
  */
 export async function putAutotapEvents(events: readonly AutotapEvent[], options: PutOptions = {}): Promise<void> {
   if (events.length === 0) return;
@@ -67,7 +69,7 @@ export async function putAutotapEvents(events: readonly AutotapEvent[], options:
     if (round > 0) await pause(Math.random() * pauseMs * 2 ** round);
     const again: number[] = [];
     for (const batch of batchesOf(pending, entries)) {
-      const out = await client.send(new PutEventsCommand({ Entries: batch.map((index) => entries[index]!) }));
+      const out = await awsCall('PutEvents', () => client.send(new PutEventsCommand({ Entries: batch.map((index) => entries[index]!) })));
       if (!out.FailedEntryCount) continue;
       // Result entries are in the order of the request's entries.
       (out.Entries ?? []).forEach((result, position) => {
@@ -81,4 +83,21 @@ export async function putAutotapEvents(events: readonly AutotapEvent[], options:
   if (pending.length > 0) {
     throw new RetryableError('ServiceUnavailable', `EventBridge: ${pending.length} of ${entries.length} event(s) not published to ${busName} (${reason})`);
   }
+}
+
+/** ListRules' largest page (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_ListRules.html). */
+const LIST_RULES_LIMIT = 100;
+
+/** The rules of the account's default bus whose names start with `namePrefix`, with their state. */
+export function listRules(namePrefix: string, client = eventBridgeClient()): Promise<RuleState[]> {
+  return awsCall('ListRules', async () => {
+    const rules: RuleState[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await client.send(new ListRulesCommand({ NamePrefix: namePrefix, Limit: LIST_RULES_LIMIT, ...(nextToken ? { NextToken: nextToken } : {}) }));
+      for (const rule of out.Rules ?? []) if (rule.Name) rules.push({ name: rule.Name, state: rule.State ?? 'ENABLED' });
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return rules;
+  });
 }

@@ -1,5 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { sdkErrorFields } from './errors.ts';
 
 /** Secrets are cached per container for this long: rotations are picked up within it. */
 const CACHE_SECONDS = 300;
@@ -26,7 +27,7 @@ export async function getSecretString(secretArn: string): Promise<string> {
   try {
     value = await provider().get(secretArn, { maxAge: CACHE_SECONDS });
   } catch (error) {
-    throw new SecretUnavailable(`${secretArn}: could not be read (${(error as Error).name})`);
+    throw new SecretUnavailable(`${secretArn}: could not be read (${sdkErrorFields(error).code})`);
   }
   if (typeof value !== 'string' || value.length === 0) throw new SecretUnavailable(`${secretArn}: expected a non-empty string secret`);
   return value;

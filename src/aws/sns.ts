@@ -1,5 +1,6 @@
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SnsPublishEntry } from '../detections/publish.ts';
+import { awsCall } from './errors.ts';
 
 let shared: { endpoint: string | undefined; client: SNSClient } | undefined;
 /** One client per container, as in ec2.ts. */
@@ -16,7 +17,7 @@ export function safeSubject(subject: string): string {
 }
 
 export async function publish(topicArn: string, subject: string, message: string, client = snsClient()): Promise<string | undefined> {
-  const out = await client.send(new PublishCommand({ TopicArn: topicArn, Subject: safeSubject(subject), Message: message }));
+  const out = await awsCall('SNS Publish', () => client.send(new PublishCommand({ TopicArn: topicArn, Subject: safeSubject(subject), Message: message })));
   return out.MessageId;
 }
 
@@ -29,11 +30,11 @@ export interface EntryFailure {
 
 /**
  * One PublishBatch call (at most 10 entries; split with publishBatches first). Returns the entries SNS
- * reported in Failed, by Id; a call that fails as a whole throws (its error's name is SNS's code, e.g.
- * BatchRequestTooLong).
+ * reported in Failed, by Id; a call that fails as a whole throws a domain error (throttling and
+ * faults a RetryableError, a refusal an AwsRefusal named after SNS's code, e.g. BatchRequestTooLong).
  */
 export async function publishBatch(topicArn: string, entries: readonly SnsPublishEntry[], client = snsClient()): Promise<Map<string, EntryFailure>> {
-  const out = await client.send(
+  const out = await awsCall('SNS PublishBatch', () => client.send(
     new PublishBatchCommand({
       TopicArn: topicArn,
       PublishBatchRequestEntries: entries.map((e) => ({
@@ -43,7 +44,7 @@ export async function publishBatch(topicArn: string, entries: readonly SnsPublis
         MessageAttributes: e.MessageAttributes,
       })),
     }),
-  );
+  ));
   return new Map(
     (out.Failed ?? []).flatMap((f) => (f.Id ? [[f.Id, { code: f.Code ?? 'Failed', message: f.Message ?? '', senderFault: f.SenderFault === true }] as const] : [])),
   );

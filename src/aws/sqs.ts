@@ -1,4 +1,5 @@
 import { splitIntoBatches } from '../batches.ts';
+import { sdkErrorFields } from './errors.ts';
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 
 let shared: { endpoint: string | undefined; client: SQSClient } | undefined;
@@ -77,11 +78,11 @@ export async function sendMessages(queueUrl: string, bodies: readonly string[], 
           reason = describe(f.Code, f.Message);
         }
       } catch (error) {
-        const name = (error as Error).name;
-        if (SENDER_CALL_ERRORS.has(name) && batch.length === 1) refused.set(batch[0]!, describe(name, (error as Error).message));
-        else if (SENDER_CALL_ERRORS.has(name)) alone.push(...batch);
+        const { code, message } = sdkErrorFields(error);
+        if (SENDER_CALL_ERRORS.has(code) && batch.length === 1) refused.set(batch[0]!, describe(code, message));
+        else if (SENDER_CALL_ERRORS.has(code)) alone.push(...batch);
         else again.push(...batch);
-        reason = describe(name, (error as Error).message);
+        reason = describe(code, message);
       }
     }
     // Entries of a batch refused as a whole go one by one at once: only the culprit is refused.
@@ -92,10 +93,10 @@ export async function sendMessages(queueUrl: string, bodies: readonly string[], 
         if (f?.SenderFault) refused.set(index, describe(f.Code, f.Message));
         else if (f) again.push(index);
       } catch (error) {
-        const name = (error as Error).name;
-        if (SENDER_CALL_ERRORS.has(name)) refused.set(index, describe(name, (error as Error).message));
+        const { code, message } = sdkErrorFields(error);
+        if (SENDER_CALL_ERRORS.has(code)) refused.set(index, describe(code, message));
         else again.push(index);
-        reason = describe(name, (error as Error).message);
+        reason = describe(code, message);
       }
     }
     pending = again;

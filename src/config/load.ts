@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { configSchema, type Config } from './schema.ts';
 import { parseOrThrow } from '../validation.ts';
 import { ConfigError } from './error.ts';
+import { describeThrown } from '../thrown.ts';
 
 export { ConfigError };
 
@@ -22,7 +23,7 @@ export function loadConfigFile(path: string): Config {
   try {
     document = parse(text);
   } catch (error) {
-    throw new ConfigError(`${path}: not valid YAML: ${(error as Error).message}`);
+    throw new ConfigError(`${path}: not valid YAML: ${describeThrown(error).message}`);
   }
   return parseConfig(document, path);
 }

@@ -14,6 +14,7 @@ import {
   type MitreReference,
   type Participant,
 } from './model.ts';
+import { describeThrown } from '../thrown.ts';
 
 /**
  * The longest each one-line field may be, in characters, once neutralised: longer text ends with
@@ -334,7 +335,7 @@ export function normalizeDetection(raw: unknown, context: NormalizeContext = {})
     parsed = restDetectionSchema.safeParse(isPlainRecord(raw) ? camelCaseNested(raw) : raw);
   } catch (error) {
     // Exotic inputs (throwing getters, proxies) must still surface as a rejected detection.
-    throw new InvalidDetection(`(root): expected a detection object (${(error as Error)?.message ?? 'unreadable'})`);
+    throw new InvalidDetection(`(root): expected a detection object (${describeThrown(error).message || 'unreadable'})`);
   }
   if (!parsed.success) throw new InvalidDetection(describeIssues(parsed.error));
   return toDetection(parsed.data, context);

@@ -7,7 +7,16 @@ import { POSTER_MIN_INTERVAL_MS, planRetry, planSlackPosts, type PendingNotifica
  * `failed`, which the queue redelivers (and after enough receives parks in its dead-letter queue).
  */
 
-/** What Slack's answer to one post means for the notifications in the message. */
+export interface QueuedItem {
+  /** The SQS message id: what a partial batch response names. */
+  itemIdentifier: string;
+  notification: PendingNotification;
+}
+
+/** A text-only message: what is left to try when Slack refuses the blocks. */
+export type SlackPayload = SlackMessage | { text: string };
+
+/** What Slack's answer means for the notifications in the message: what the webhook adapter reports. */
 export type SlackPostResult =
   | { kind: 'ok' }
   /** 429: slow down; Retry-After as sent (seconds or an HTTP date). */
@@ -18,15 +27,6 @@ export type SlackPostResult =
   | { kind: 'needs-human'; status: number; error: string }
   /** 5xx, timeouts, connection failures: worth trying again later. */
   | { kind: 'transient'; status: number; error: string };
-
-export interface QueuedItem {
-  /** The SQS message id: what a partial batch response names. */
-  itemIdentifier: string;
-  notification: PendingNotification;
-}
-
-/** A text-only message: what is left to try when Slack refuses the blocks. */
-export type SlackPayload = SlackMessage | { text: string };
 
 export interface SlackDeliveryPorts {
   post(payload: SlackPayload): Promise<SlackPostResult>;

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { InvalidDetection, normalizeDetections, type NormalizeContext, type RejectedDetection } from './normalize.ts';
+import { describeThrown } from '../thrown.ts';
 
 /**
  * Verification of a detection pushed to autotap's HTTPS endpoint. ExtraHop notification-rule webhooks
@@ -123,7 +124,7 @@ export function parseWebhookBody(
     return { ok: true, value: JSON.parse(text), bytes: bytes.length };
   } catch (error) {
     // The parser's message quotes the body: only where it stopped is told back.
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    const position = /position (\d+)/.exec(describeThrown(error).message)?.[1];
     return { ok: false, status: 400, reason: `body is not valid JSON${position === undefined ? '' : ` (at position ${position})`}` };
   }
 }

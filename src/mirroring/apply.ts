@@ -1,6 +1,6 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import { attachInterface, unconfirmedCreates, type AttachPorts } from './attach.ts';
-import { classifyEc2Error, isSessionGone, RetryableError } from './errors.ts';
+import { AwsRefusal, SessionNotFound } from './errors.ts';
 import { publicAction, SESSION_NUMBER_TAKEN, type ReconcileAction } from './reconcile.ts';
 import type { Session } from './types.ts';
 
@@ -77,10 +77,10 @@ async function applyOne(action: ReconcileAction, config: MirroringConfig, ports:
       }
     }
   } catch (error) {
-    if (error instanceof RetryableError) throw error;
-    if (action.action === 'delete' && isSessionGone(error as Error)) return { ...shown, outcome: 'deleted', reason: `${shown.reason ?? ''},already-gone` };
-    const verdict = classifyEc2Error(error as Error);
-    if (verdict.action === 'retry') throw new RetryableError(verdict.error, `${action.trafficMirrorSessionId ?? action.networkInterfaceId}: ${(error as Error).name}`);
-    return { ...shown, outcome: 'failed', reason: verdict.action === 'fail' ? verdict.reason : (error as Error).name };
+    // A delete of a session already gone has done its job; a refusal is this action's failure; a
+    // RetryableError (or anything unknown) goes up, and the state machine retries the batch whole.
+    if (action.action === 'delete' && error instanceof SessionNotFound) return { ...shown, outcome: 'deleted', reason: `${shown.reason ?? ''},already-gone` };
+    if (error instanceof AwsRefusal) return { ...shown, outcome: 'failed', reason: error.reason };
+    throw error;
   }
 }

@@ -1,8 +1,8 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import { sessionClientToken } from './client-token.ts';
-import { classifyEc2Error, RetryableError } from './errors.ts';
+import { AwsRefusal, DryRunPassed, SessionNumberRejected, SourceNotMirrorable, TargetFull } from './errors.ts';
 import { pickSessionNumber } from './session-numbers.ts';
-import { INSTANCE_TAG, MANAGED_TAG, type Attachment, type CreateSessionRequest, type EniResult, type Session } from './types.ts';
+import { INSTANCE_TAG, isManagedSession, MANAGED_TAG, type Attachment, type CreateSessionRequest, type EniResult, type Session } from './types.ts';
 
 export interface AttachPorts {
   createSession(request: CreateSessionRequest): Promise<Session>;
@@ -25,8 +25,8 @@ export const VERIFY_PAUSES_MS = [0, 400, 1200, 2000];
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Attaches one session as decided by the plan. Throttling and not-yet-visible ENIs are thrown as
- * RetryableError for the state machine to retry with backoff; a target that filled up meanwhile
+ * Attaches one session as decided by the plan. Throttling and not-yet-visible ENIs come from the
+ * adapter as RetryableError and go up for the state machine to retry with backoff; a target that filled up meanwhile
  * moves to the next candidate; a number taken meanwhile is picked again from a fresh describe. A
  * session is reported `created` only once a describe shows it.
  */
@@ -66,35 +66,27 @@ export async function attachInterface(
         dryRun: attachment.dryRun,
       });
     } catch (error) {
-      const verdict = classifyEc2Error(error as Error);
-      const message = `${(error as Error).name}: ${(error as Error).message}`;
-      switch (verdict.action) {
-        case 'retry':
-          throw new RetryableError(verdict.error, `${attachment.networkInterfaceId}: ${message}`);
-        case 'dry-run-passed':
-          return { ...base, outcome: 'skipped', reason: 'dry-run', ...decided };
-        case 'skip':
-          return { ...base, outcome: 'skipped', reason: verdict.reason, ...decided };
-        case 'fail':
-          return { ...base, outcome: 'failed', reason: verdict.reason, ...decided };
-        case 'next-target':
-          targets.shift();
-          continue;
-        case 'repick-number': {
-          // EC2 documents no error for a number already used on the ENI: any invalid value is
-          // checked against the ENI's sessions, whatever its message says.
-          const sessions = await describeAgain([attachment.networkInterfaceId], ports);
-          const ours = sessions.find((s) => s.tags[MANAGED_TAG] === 'true');
-          if (ours) return alreadyMirrored(base, ours);
-          if (!sessions.some((s) => s.sessionNumber === sessionNumber)) {
-            return { ...base, outcome: 'failed', reason: (error as Error).name, ...decided };
-          }
-          const next = pickSessionNumber(sessions.map((s) => s.sessionNumber), config.sessionNumber);
-          if ('reason' in next) return { ...base, outcome: 'skipped', reason: next.reason };
-          sessionNumber = next.sessionNumber;
-          continue;
-        }
+      // The adapter hands over domain errors; RetryableError and anything unknown go up to the state machine.
+      if (error instanceof DryRunPassed) return { ...base, outcome: 'skipped', reason: 'dry-run', ...decided };
+      if (error instanceof SourceNotMirrorable) return { ...base, outcome: 'skipped', reason: error.reason, ...decided };
+      if (error instanceof TargetFull) {
+        targets.shift();
+        continue;
       }
+      if (error instanceof SessionNumberRejected) {
+        // EC2 documents no error for a number already used on the ENI: any invalid value is
+        // checked against the ENI's sessions, whatever its message says.
+        const sessions = await ports.describeSessionsOfInterfaces([attachment.networkInterfaceId]);
+        const ours = sessions.find(isManagedSession);
+        if (ours) return alreadyMirrored(base, ours);
+        if (!sessions.some((s) => s.sessionNumber === sessionNumber)) return { ...base, outcome: 'failed', reason: error.code, ...decided };
+        const next = pickSessionNumber(sessions.map((s) => s.sessionNumber), config.sessionNumber);
+        if ('reason' in next) return { ...base, outcome: 'skipped', reason: next.reason };
+        sessionNumber = next.sessionNumber;
+        continue;
+      }
+      if (error instanceof AwsRefusal) return { ...base, outcome: 'failed', reason: error.reason, ...decided };
+      throw error;
     }
     if (options.confirm === false || (await sessionShows(session.trafficMirrorSessionId, attachment.networkInterfaceId, ports))) {
       return { ...base, outcome: 'created', ...decided, trafficMirrorSessionId: session.trafficMirrorSessionId };
@@ -124,7 +116,7 @@ export async function unconfirmedCreates<R extends Pick<EniResult, 'networkInter
   for (const pause of VERIFY_PAUSES_MS) {
     if (pending.length === 0) break;
     if (pause > 0) await sleep(pause);
-    const shown = new Set((await describeAgain([...new Set(pending.map((r) => r.networkInterfaceId))], ports)).map((s) => s.trafficMirrorSessionId));
+    const shown = new Set((await ports.describeSessionsOfInterfaces([...new Set(pending.map((r) => r.networkInterfaceId))])).map((s) => s.trafficMirrorSessionId));
     pending = pending.filter((r) => !shown.has(r.trafficMirrorSessionId ?? ''));
   }
   return pending;
@@ -145,19 +137,8 @@ async function sessionShows(trafficMirrorSessionId: string, networkInterfaceId: 
   const sleep = ports.sleep ?? realSleep;
   for (const pause of VERIFY_PAUSES_MS) {
     if (pause > 0) await sleep(pause);
-    const sessions = await describeAgain([networkInterfaceId], ports);
+    const sessions = await ports.describeSessionsOfInterfaces([networkInterfaceId]);
     if (sessions.some((s) => s.trafficMirrorSessionId === trafficMirrorSessionId)) return true;
   }
   return false;
-}
-
-/** The re-pick's describe is throttled like any other call: the state machine retries it with backoff. */
-async function describeAgain(networkInterfaceIds: string[], ports: AttachPorts): Promise<Session[]> {
-  try {
-    return await ports.describeSessionsOfInterfaces(networkInterfaceIds);
-  } catch (error) {
-    const verdict = classifyEc2Error(error as Error);
-    if (verdict.action === 'retry') throw new RetryableError(verdict.error, `${networkInterfaceIds.join(', ')}: ${(error as Error).name}`);
-    throw error;
-  }
 }

@@ -1,77 +1,87 @@
 import type { SkipReason } from './types.ts';
 
 /**
- * What to do about an EC2 error. EC2 models no typed errors, so the SDK's `error.name` (the EC2
- * error code) is all there is to go on. Names of the errors the state machine retries are the
- * `ErrorEquals` entries of `statemachines/mirror-instances.asl.json`.
+ * The errors autotap's domain sees from AWS. The adapters in src/aws turn every SDK error into one of
+ * these at the boundary, so the domain and the handlers decide on meanings, never on AWS's codes.
+ *
+ * Names matter: a Lambda's thrown `error.name` is what a state machine's Retry and Catch match.
  */
-export type Ec2ErrorClass =
-  | { action: 'retry'; error: 'Throttled' | 'NotYetVisible' | 'ServiceUnavailable' }
-  | { action: 'skip'; reason: SkipReason }
-  | { action: 'next-target' }
-  | { action: 'repick-number' }
-  | { action: 'dry-run-passed' }
-  | { action: 'fail'; reason: string };
 
-const THROTTLED = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException']);
-const NOT_VISIBLE = new Set(['InvalidNetworkInterfaceID.NotFound', 'InvalidInstanceID.NotFound']);
-const UNAVAILABLE = new Set(['InternalError', 'InternalFailure', 'Unavailable', 'ServiceUnavailable', 'ServiceUnavailableException']);
-const SKIPS: Record<string, SkipReason> = {
-  NetworkInterfaceNotSupported: 'unsupported',
-  TrafficMirrorSessionsPerInterfaceLimitExceeded: 'session-limit',
-  InterfaceInUseByTrafficMirrorTarget: 'is-mirror-target',
-  InterfaceInUseByTrafficMirrorSession: 'is-mirror-target',
-};
-const TARGET_FULL = new Set(['TrafficMirrorSourcesPerTargetLimitExceeded', 'TrafficMirrorSessionsPerTargetLimitExceeded']);
-const FAILURES: Record<string, string> = {
-  TrafficMirrorSessionLimitExceeded: 'account-session-limit',
-  IdempotentParameterMismatch: 'idempotent-parameter-mismatch',
-  UnauthorizedOperation: 'unauthorized',
-  // As AWS's error-code reference spells them, and as they are also seen in the wild.
-  InvalidTrafficMirrorTargetNoFound: 'target-not-found',
-  'InvalidTrafficMirrorTargetId.NotFound': 'target-not-found',
-  InvalidTrafficMirrorFilterNotFound: 'filter-not-found',
-  'InvalidTrafficMirrorFilterId.NotFound': 'filter-not-found',
-};
+/** The names the state machines' Retry lists (statemachines/*.asl.json `ErrorEquals`). */
+export type RetryableName = 'Throttled' | 'NotYetVisible' | 'ServiceUnavailable';
 
-export function classifyEc2Error(error: { name?: string; message?: string; $fault?: string; $metadata?: { httpStatusCode?: number } }): Ec2ErrorClass {
-  const name = error.name ?? '';
-  if (THROTTLED.has(name)) return { action: 'retry', error: 'Throttled' };
-  if (NOT_VISIBLE.has(name)) return { action: 'retry', error: 'NotYetVisible' };
-  if (name === 'DryRunOperation') return { action: 'dry-run-passed' };
-  const skip = SKIPS[name];
-  if (skip) return { action: 'skip', reason: skip };
-  if (TARGET_FULL.has(name)) return { action: 'next-target' };
-  // EC2 documents no error for a number already used on the ENI, and no wording: the caller checks
-  // the ENI's sessions on any invalid value, whatever the message says.
-  if (name === 'InvalidParameterValue') return { action: 'repick-number' };
-  const failure = FAILURES[name];
-  if (failure) return { action: 'fail', reason: failure };
-  if (UNAVAILABLE.has(name) || error.$fault === 'server' || (error.$metadata?.httpStatusCode ?? 0) >= 500) {
-    return { action: 'retry', error: 'ServiceUnavailable' };
-  }
-  return { action: 'fail', reason: name || 'unknown-error' };
-}
-
-/** A delete of a session that is already gone has done its job. Both spellings appear in AWS's docs. */
-export function isSessionGone(error: { name?: string }): boolean {
-  return error.name === 'InvalidTrafficMirrorSessionId.NotFound' || error.name === 'InvalidTrafficMirrorSessionNotFound';
-}
-
-/** The error a Lambda throws so that the state machine's Retry matches it by name. */
+/** Worth trying again after a pause: throttled, a resource not visible yet, a service fault. */
 export class RetryableError extends Error {
-  constructor(name: 'Throttled' | 'NotYetVisible' | 'ServiceUnavailable', message: string) {
+  /** The AWS code behind it, when AWS answered with one. */
+  readonly code: string | undefined;
+
+  constructor(name: RetryableName, message: string, code?: string) {
     super(message);
     this.name = name;
+    this.code = code;
   }
 }
 
 /**
- * An AWS error as the state machine's Retry sees it: throttling and server faults become the
- * RetryableError its retriers name; anything else is left as it is (not retried).
+ * AWS refused the call for good; asking again with the same request cannot help. `name` stays AWS's
+ * code (an execution that fails on it shows what AWS said); `reason` is autotap's word for it, the
+ * code itself when autotap gives it no meaning of its own.
  */
-export function retryableOrAsIs(error: unknown): unknown {
-  if (error instanceof RetryableError) return error;
-  const verdict = classifyEc2Error(error as Error);
-  return verdict.action === 'retry' ? new RetryableError(verdict.error, (error as Error).message) : error;
+export class AwsRefusal extends Error {
+  readonly code: string;
+  readonly reason: string;
+
+  constructor(code: string, message: string, reason: string = code) {
+    super(message);
+    this.name = code;
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+/** The ENI cannot be a source: type not supported, its three sessions taken, or it is a target itself. */
+export class SourceNotMirrorable extends AwsRefusal {
+  declare readonly reason: SkipReason;
+
+  constructor(code: string, message: string, reason: SkipReason) {
+    super(code, message, reason);
+  }
+}
+
+/** The target takes no more sources or sessions: the next candidate target may. */
+export class TargetFull extends AwsRefusal {
+  constructor(code: string, message: string) {
+    super(code, message, 'target-full');
+  }
+}
+
+/**
+ * EC2 refused a parameter value. It documents no error for a session number already used on the ENI,
+ * and no wording, so any invalid value may be a number taken meanwhile: the caller checks.
+ */
+export class SessionNumberRejected extends AwsRefusal {
+  constructor(code: string, message: string) {
+    super(code, message, 'session-number-rejected');
+  }
+}
+
+/** The session is not there (deleted meanwhile): a delete of it has done its job. */
+export class SessionNotFound extends AwsRefusal {
+  constructor(code: string, message: string) {
+    super(code, message, 'session-not-found');
+  }
+}
+
+/** A dry run that AWS says would have succeeded. */
+export class DryRunPassed extends AwsRefusal {
+  constructor(code: string, message: string) {
+    super(code, message, 'dry-run');
+  }
+}
+
+/** The configured filter or target does not exist: a configuration error, never retried. */
+export class MirrorResourceNotFound extends AwsRefusal {
+  constructor(code: string, message: string, reason: 'filter-not-found' | 'target-not-found') {
+    super(code, message, reason);
+  }
 }

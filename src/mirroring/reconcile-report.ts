@@ -1,6 +1,7 @@
 import type { AppliedAction } from './apply.ts';
 import { eventsForActions, type AutotapEvent, type EventOrigin } from './autotap-events.ts';
 import { logger } from '../lambda/logger.ts';
+import { describeThrown } from '../thrown.ts';
 
 /** What one slice reports back: counts always, the actions themselves up to a cap (payload budget). */
 export interface SliceReport {
@@ -39,7 +40,7 @@ export async function announceActions(applied: readonly AppliedAction[], origin:
     await put(events);
     return 0;
   } catch (error) {
-    logger.error('autotap events could not be published', { errorName: (error as Error).name, events: events.length });
+    logger.error('autotap events could not be published', { errorName: describeThrown(error).name, events: events.length });
     return events.length;
   }
 }

@@ -4,7 +4,7 @@ import { RetryableError } from './errors.ts';
 import { planReconcile, type ReconcileAction } from './reconcile.ts';
 import { describeStandings, INSTANCES_PER_SLICE, type SlicePorts } from './reconcile-work.ts';
 import { candidateTargets, limitedTargetIds } from './targets.ts';
-import { MANAGED_TAG, type Instance, type Session, type Target } from './types.ts';
+import { isManagedSession, type Instance, type Session, type Target } from './types.ts';
 
 /**
  * The `reconcile` workflow in rounds. Each round describes the whole account afresh (paginated
@@ -61,7 +61,7 @@ export async function planAccountRound(
     actions.push(...planReconcile({ ...base, instances: chunk, sessions }));
   }
   const liveEnis = new Set(instances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId)));
-  const orphans = snapshot.sessions.filter((s) => s.tags[MANAGED_TAG] === 'true' && !liveEnis.has(s.networkInterfaceId));
+  const orphans = snapshot.sessions.filter((s) => isManagedSession(s) && !liveEnis.has(s.networkInterfaceId));
   if (orphans.length > 0) {
     const otherInterfaces = await describeStandings([...new Set(orphans.map((s) => s.networkInterfaceId))], vpcIds, ports);
     actions.push(...planReconcile({ ...base, instances: [], sessions: orphans, otherInterfaces, accountTargets: [], targetSessions: [] }));

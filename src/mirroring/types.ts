@@ -49,6 +49,14 @@ export interface Session {
 export const MANAGED_TAG = 'autotap:managed';
 export const INSTANCE_TAG = 'autotap:instance-id';
 
+/**
+ * How autotap recognises a session it created: its tag, which it sets on create (and which its IAM
+ * policy requires on create and on delete). EC2 documents no tag filter for sessions, so code matches it.
+ */
+export function isManagedSession(session: Pick<Session, 'tags'>): boolean {
+  return session.tags[MANAGED_TAG] === 'true';
+}
+
 export const SKIP_REASONS = [
   'out-of-scope',
   'excluded-by-tag',

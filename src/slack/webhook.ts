@@ -1,9 +1,9 @@
-import type { SlackPostResult } from '../detections/slack-delivery.ts';
-
 /**
  * A Slack incoming webhook. Its URL is the credential: it is read here and used for the request,
  * and nothing this module returns or throws contains it.
  */
+import type { SlackPostResult } from '../detections/slack-delivery.ts';
+import { describeThrown } from '../thrown.ts';
 
 export class InvalidWebhookSecret extends Error {
   override name = 'InvalidWebhookSecret';
@@ -83,9 +83,9 @@ export async function postToWebhook(webhookUrl: string, payload: unknown, option
     });
   } catch (error) {
     // fetch's messages and causes can carry the URL: only the error's kind and code are kept.
-    const e = error as Error & { cause?: { code?: unknown } };
-    const code = typeof e.cause?.code === 'string' ? ` ${e.cause.code}` : '';
-    return { kind: 'transient', status: 0, error: `request failed (${e.name ?? 'Error'}${code})` };
+    const cause: unknown = error instanceof Error ? error.cause : undefined;
+    const code = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string' ? ` ${cause.code}` : '';
+    return { kind: 'transient', status: 0, error: `request failed (${describeThrown(error).name}${code})` };
   }
   let body = '';
   try {
@@ -105,9 +105,10 @@ export async function withWebhook<T>(secret: string, use: (post: (payload: unkno
   try {
     return await use((payload) => postToWebhook(webhookUrl, payload, options));
   } catch (error) {
-    const e = error as Error;
-    if (typeof e.message === 'string') e.message = redactWebhookUrl(e.message, webhookUrl);
-    if (typeof e.stack === 'string') e.stack = redactWebhookUrl(e.stack, webhookUrl);
-    throw e;
+    if (error instanceof Error) {
+      error.message = redactWebhookUrl(error.message, webhookUrl);
+      if (typeof error.stack === 'string') error.stack = redactWebhookUrl(error.stack, webhookUrl);
+    }
+    throw error;
   }
 }

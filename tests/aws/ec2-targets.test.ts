@@ -28,7 +28,7 @@ describe('describeTargets', () => {
 
   it('does not keep a failed answer', async () => {
     emulator.setFaults({ serverErrors: { actions: ['DescribeTrafficMirrorTargets'], count: 1 } });
-    await expect(describeTargets(client, 5_000_000)).rejects.toMatchObject({ name: 'InternalError' });
+    await expect(describeTargets(client, 5_000_000)).rejects.toMatchObject({ name: 'ServiceUnavailable', code: 'InternalError' });
     expect((await describeTargets(client, 5_000_000)).map((t) => t.trafficMirrorTargetId)).toEqual(['tmt-0a1']);
   });
 });

@@ -1,3 +1,4 @@
+import { ec2DomainError } from '../../src/aws/ec2.ts';
 import { attachInterface, MAX_ATTACH_ATTEMPTS, VERIFY_PAUSES_MS, type AttachPorts } from '../../src/mirroring/attach.ts';
 import type { Attachment, CreateSessionRequest, Session } from '../../src/mirroring/types.ts';
 import { configWith, session } from './fixtures.ts';
@@ -14,8 +15,9 @@ const attachment: Attachment = {
 };
 const config = configWith().mirroring;
 
+/** What the EC2 adapter throws for an error response with this code. */
 function ec2Error(name: string, message = name): Error {
-  return Object.assign(new Error(message), { name });
+  return ec2DomainError(Object.assign(new Error(message), { name }), 'CreateTrafficMirrorSession');
 }
 
 /**
