@@ -1,4 +1,5 @@
 import type { FanoutPorts, SendFailure } from '../detections/ingest/process-batch.ts';
+import { describeThrown } from '../thrown.ts';
 import { publishBatch } from './sns.ts';
 import { QueueSendFailed, sendMessages } from './sqs.ts';
 
@@ -17,7 +18,7 @@ export interface FanoutDestinations {
 
 /** SNS's BatchRequestTooLong (the SDK's BatchRequestTooLongException): the entries, not SNS, are the problem. */
 export function refusesTheEntries(error: unknown): boolean {
-  return /^BatchRequestTooLong(Exception)?$/.test((error as Error)?.name ?? '');
+  return /^BatchRequestTooLong(Exception)?$/.test(describeThrown(error).name);
 }
 
 const refusedForGood = (refused: Map<number, string>) => new Map<number, SendFailure>([...refused].map(([i, reason]) => [i, { permanent: true, reason }]));

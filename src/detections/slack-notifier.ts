@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/error.ts';
+import { describeThrown } from '../thrown.ts';
 import type { DetectionsConfig } from '../config/schema.ts';
 import { readQueuedNotification, toPending } from './queued-notification.ts';
 import { renderAmazonQ } from './render-slack.ts';
@@ -189,7 +190,7 @@ export async function publishForAmazonQ(items: readonly QueuedItem[], topicArn: 
     try {
       await ports.publish(topicArn, message.content.title, JSON.stringify(message));
     } catch (error) {
-      ports.log({ level: 'warn', text: 'could not publish to the Amazon Q topic; handed back to the queue', fields: { itemIdentifier, errorName: (error as Error)?.name } });
+      ports.log({ level: 'warn', text: 'could not publish to the Amazon Q topic; handed back to the queue', fields: { itemIdentifier, errorName: describeThrown(error).name } });
       failed.push(itemIdentifier);
     }
   }

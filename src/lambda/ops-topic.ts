@@ -1,5 +1,6 @@
 import { publish as snsPublish } from '../aws/sns.ts';
 import { requiredVariable } from '../config/environment.ts';
+import { describeThrown } from '../thrown.ts';
 import { logger } from './logger.ts';
 
 /** What people watching the ops topic are told: a subject line (the e-mail's) and a plain-text body. */
@@ -25,8 +26,8 @@ export async function tellOps(report: OpsReport, publish: Publish = snsPublish, 
     await publish(requiredVariable(OPS_TOPIC_VARIABLE, 'the ops topic ARN', env), report.subject, report.message);
     return true;
   } catch (error) {
-    const e = error as Error;
-    logger.error('could not publish to the ops topic; the report was only logged', { subject: report.subject, errorName: e?.name, errorMessage: e?.message });
+    const { name, message } = describeThrown(error);
+    logger.error('could not publish to the ops topic; the report was only logged', { subject: report.subject, errorName: name, errorMessage: message });
     return false;
   }
 }

@@ -1,3 +1,4 @@
+import { describeThrown } from '../../thrown.ts';
 import type { LifecycleEvent, LifecyclePolicy } from '../lifecycle.ts';
 import type { Detection } from '../model.ts';
 import type { NormalizeContext } from '../normalize.ts';
@@ -116,5 +117,6 @@ export function missingChannels(delivery: Delivery, options: Pick<ProcessOptions
 
 /** An error as a report reads it: its name and message. */
 export function errorText(error: unknown): string {
-  return `${(error as Error)?.name}: ${(error as Error)?.message}`;
+  const { name, message } = describeThrown(error);
+  return `${name}: ${message}`;
 }
