@@ -6,7 +6,7 @@ import { parseOrThrow } from '../validation.ts';
  * Where a Lambda finds its part of the stage configuration.
  *
  * Deployed: packaging validates config/<stage>.yml and bundles each part into the code as a JSON
- * string (esbuild `define` of the two constants below, see scripts/stage-config.js `bundledConfig`),
+ * string (esbuild `define` of the two constants below, see deploy/stage-config.ts `bundledConfigDefine`),
  * so no size of configuration meets Lambda's 4 KB environment limit. A function's bundle holds only
  * the parts its code reads: tree shaking drops the other constant, and `notifications` (CloudFormation
  * only) is never bundled. Read and validated again at cold start.

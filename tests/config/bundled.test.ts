@@ -1,6 +1,6 @@
 /**
  * The configuration bundled into each function's code (src/config/environment.ts, esbuild `define`
- * from scripts/stage-config.js), bundled here in-process with serverless.yml's own esbuild options
+ * from deploy/stage-config.ts), bundled here in-process with serverless.yml's own esbuild options
  * and run in a fresh Node process, as Lambda would. The packaged zips are checked by tests/template.
  */
 import { execFile } from 'node:child_process';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { packagingOptions } from '../../local/bench/bundles.ts';
-import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING, bundledConfigDefine } from '../../scripts/stage-config.js';
+import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING, bundledConfigDefine } from '../../deploy/stage-config.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { node, root } from '../template/inspect.ts';

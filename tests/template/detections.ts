@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../src/config/schema.ts';
 import { emailFilterPolicy } from '../../src/detections/publish.ts';
-import { detectionFunctions, detectionResources, opsAlarmArns } from '../../scripts/stage-config.js';
-import { detectionRoles, secretArns } from '../../iam/roles.js';
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, measureEnvironments } from '../../scripts/package-limits.js';
+import { detectionFunctions, detectionResources, opsAlarmArns } from '../../deploy/stage-config.ts';
+import { detectionRoles, secretArns } from '../../deploy/roles.ts';
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, measureEnvironments } from '../../deploy/package-limits.ts';
 import {
   ACCOUNT,
   MAX_ZIP_BYTES,

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { startEmulator, type Emulator } from '../../local/emulator/index.ts';
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, measureEnvironments } from '../../scripts/package-limits.js';
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, measureEnvironments } from '../../deploy/package-limits.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { invokeBundle, loadBundle, readZip, REGION, type Template } from './inspect.ts';
 

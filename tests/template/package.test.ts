@@ -14,11 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { emailSubscriptions, loadStageConfig } from '../../scripts/stage-config.js';
-import { attachSessionStatements, EVENT_BUS_NAME } from '../../iam/roles.js';
+import { emailSubscriptions, loadStageConfig } from '../../deploy/stage-config.ts';
+import { attachSessionStatements, EVENT_BUS_NAME } from '../../deploy/roles.ts';
 import { registerDetectionTests, type DetectionsPackage } from './detections.ts';
 import { LARGE_STAGE, largeStageDocument, registerLargeStageTests, type LargeStagePackage } from './large-stage.ts';
-import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING } from '../../scripts/stage-config.js';
+import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING } from '../../deploy/stage-config.ts';
 import { registerValidatorTests } from '../validators/validators.ts';
 import {
   ACCOUNT,

@@ -4,7 +4,7 @@
  * by tests/template/package.test.ts (which packages the service once per configuration).
  */
 import { loadConfigFile } from '../../src/config/load.ts';
-import { configuredTargetPolicies, MAX_MANAGED_POLICIES_PER_ROLE, roles, TARGETS_PER_POLICY } from '../../iam/roles.js';
+import { configuredTargetPolicies, MAX_MANAGED_POLICIES_PER_ROLE, roles, TARGETS_PER_POLICY } from '../../deploy/roles.ts';
 import { root, type Template } from '../template/inspect.ts';
 import path from 'node:path';
 import { specificationProblems } from './cloudformation-spec.ts';
