@@ -58,6 +58,11 @@ function refValue(resource: TemplateResources[string] | undefined, logicalId: st
       break;
     case 'AWS::DynamoDB::Table':
       return typeof props.TableName === 'string' ? props.TableName : 'x'.repeat(MAX_TABLE_NAME);
+    // EC2 ids: a prefix and up to 17 hexadecimal digits.
+    case 'AWS::EC2::TrafficMirrorFilter':
+      return `tmf-${'0'.repeat(17)}`;
+    case 'AWS::EC2::TrafficMirrorTarget':
+      return `tmt-${'0'.repeat(17)}`;
     case 'AWS::S3::Bucket':
       return typeof props.BucketName === 'string' ? props.BucketName : 'x'.repeat(MAX_BUCKET_NAME);
     default:

@@ -4,9 +4,10 @@
  *
  * No wildcard actions. `Resource: '*'` only for Describe* calls, which EC2 cannot scope.
  */
-import type { Config, MirroringConfig } from '../src/config/schema.ts';
+import type { Config, MirroringSection } from '../src/config/schema.ts';
 import { KEY_PREFIXES } from '../src/detections/ingest/keys.ts';
 import { MANAGED_TAG } from '../src/mirroring/types.ts';
+import { CREATED_FILTER, CREATED_TARGET } from './mirroring-resources.ts';
 import { detectionParts, detectionsOf, loadStageConfig, stageOf, type CfnFragment, type CfnResource, type CfnResources, type CfnValue, type ResolverContext } from './stage-config.ts';
 
 export interface PolicyStatement {
@@ -44,16 +45,35 @@ const role = (name: string, statements: PolicyStatement[]): CfnResource => ({
   },
 });
 
-/** ec2:CreateTrafficMirrorSession is authorized on the filter, the target, the ENI and the new session. */
-export function attachSessionStatements(mirroring: MirroringConfig): PolicyStatement[] {
+/**
+ * ec2:CreateTrafficMirrorSession is authorized on the filter, the target, the ENI and the new session.
+ * The filter and target the stack creates (`mirroring.create`) are named by their ARN, which
+ * CloudFormation fills in from the resource (`${TrafficMirrorFilter}` in Fn::Sub is its Ref, the id).
+ */
+export function attachSessionStatements(mirroring: MirroringSection): PolicyStatement[] {
   const statements: PolicyStatement[] = [
-    {
-      Sid: 'MirrorWithConfiguredFilter',
+    mirroring.create?.filter
+      ? {
+          Sid: 'MirrorWithCreatedFilter',
+          Effect: 'Allow',
+          Action: ['ec2:CreateTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession'],
+          Resource: ec2Arn(`traffic-mirror-filter/\${${CREATED_FILTER}}`),
+        }
+      : {
+          Sid: 'MirrorWithConfiguredFilter',
+          Effect: 'Allow',
+          Action: ['ec2:CreateTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession'],
+          Resource: ec2Arn(`traffic-mirror-filter/${mirroring.filterId}`),
+        },
+  ];
+  if (mirroring.create?.target) {
+    statements.push({
+      Sid: 'MirrorToCreatedTarget',
       Effect: 'Allow',
       Action: ['ec2:CreateTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession'],
-      Resource: ec2Arn(`traffic-mirror-filter/${mirroring.filterId}`),
-    },
-  ];
+      Resource: ec2Arn(`traffic-mirror-target/\${${CREATED_TARGET}}`),
+    });
+  }
   if (mirroring.targets.length > 0) {
     statements.push({
       Sid: 'MirrorToConfiguredTargets',
@@ -121,7 +141,7 @@ export const MAX_MANAGED_POLICIES_PER_ROLE = 10;
 const CONFIGURED_TARGETS_SID = 'MirrorToConfiguredTargets';
 const SESSION_CREATING_ROLES = ['AttachSessionRole', 'ReconcileRoundRole', 'ReconcileSliceRole'];
 
-export function configuredTargetPolicies(mirroring: MirroringConfig): CfnResources {
+export function configuredTargetPolicies(mirroring: MirroringSection): CfnResources {
   const grant = attachSessionStatements(mirroring).find((s) => s.Sid === CONFIGURED_TARGETS_SID);
   if (!grant) return {};
   const targetArns = grant.Resource as CfnValue[];
@@ -150,7 +170,7 @@ export function configuredTargetPolicies(mirroring: MirroringConfig): CfnResourc
 }
 
 /** A session-creating role's own statements: the configured targets' grant is in configuredTargetPolicies. */
-const inlineSessionStatements = (mirroring: MirroringConfig) => attachSessionStatements(mirroring).filter((s) => s.Sid !== CONFIGURED_TARGETS_SID);
+const inlineSessionStatements = (mirroring: MirroringSection) => attachSessionStatements(mirroring).filter((s) => s.Sid !== CONFIGURED_TARGETS_SID);
 
 const DESCRIBE_FOR_PLANNING: PolicyStatement = {
   Sid: 'DescribeInstancesInterfacesSessionsTargets',
@@ -266,19 +286,7 @@ export function roles(config: Config): CfnResources {
     ReconcileSliceRole: role('ReconcileSlice', reconcileStatements(config)),
     SummarizeReconcileRole: role('SummarizeReconcile', [PUBLISH_TO_OPS]),
     NormalizeInputRole: role('NormalizeInput', []),
-    ResolveInterfacesRole: role('ResolveInterfaces', [
-      {
-        Sid: 'DescribeInstancesInterfacesSessionsTargets',
-        Effect: 'Allow',
-        Action: [
-          'ec2:DescribeInstances',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeTrafficMirrorSessions',
-          'ec2:DescribeTrafficMirrorTargets',
-        ],
-        Resource: '*',
-      },
-    ]),
+    ResolveInterfacesRole: role('ResolveInterfaces', [DESCRIBE_FOR_PLANNING]),
     AttachSessionRole: role('AttachSession', inlineSessionStatements(config.mirroring)),
     ...configuredTargetPolicies(config.mirroring),
     SummarizeRole: role('Summarize', [PUBLISH_TO_OPS, PUT_AUTOTAP_EVENTS]),

@@ -5,12 +5,15 @@
  */
 export {
   bundledConfig,
+  createdMirroring,
   detectionsFunctions,
   detectionsResources,
   opsEmailSubscriptions,
   opsTopicAlarmArns,
+  providerEnvironment,
   reconcileSchedule,
   ruleEventsDeadLetters,
 } from './stage-config.ts';
 export { resources as roleResources } from './roles.ts';
 export { cleanupSessions, mirrorInstances, reconcile } from './state-machines.ts';
+export { stage } from './stage-checks.ts';

@@ -13,6 +13,7 @@ import { loadConfigFile } from '../src/config/load.ts';
 import type { Config, DetectionsConfig } from '../src/config/schema.ts';
 import { emailFilterPolicy } from '../src/detections/publish.ts';
 import { SLACK_CONCURRENT_POSTERS } from '../src/detections/slack-pacing.ts';
+import { createdIdsEnvironment, createdMirroringResources } from './mirroring-resources.ts';
 
 export const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -114,6 +115,33 @@ export function emailSubscriptions({ notifications }: Pick<Config, 'notification
 
 export async function opsEmailSubscriptions(context: ResolverContext): Promise<CfnFragment> {
   return emailSubscriptions(await config(context));
+}
+
+/**
+ * Every function's environment (serverless.yml `provider.environment`). The stage configuration is
+ * not here: it is bundled into each function's code (bundledConfig); only the ids CloudFormation
+ * knows at deploy time are, the ops topic's and those of the filter and target the stack creates.
+ */
+export function providerEnvironmentOf(config: Pick<Config, 'mirroring'>): Record<string, CfnValue> {
+  return {
+    OPS_TOPIC_ARN: ref('OpsTopic'),
+    POWERTOOLS_SERVICE_NAME: 'autotap',
+    LOG_LEVEL: 'INFO',
+    // After throttling, adaptive retries also slow the client down instead of hammering an empty bucket.
+    AWS_RETRY_MODE: 'adaptive',
+    AWS_MAX_ATTEMPTS: '5',
+    ...createdIdsEnvironment(config.mirroring),
+  };
+}
+
+export async function providerEnvironment(context: ResolverContext): Promise<Record<string, CfnValue>> {
+  return providerEnvironmentOf(await config(context));
+}
+
+/** The filter and target `mirroring.create` asks the stack for (deploy/mirroring-resources.ts). */
+export async function createdMirroring(context: ResolverContext): Promise<CfnFragment> {
+  const stage = await stageOf(context);
+  return createdMirroringResources(loadStageConfig(stage).mirroring, stage);
 }
 
 /** The reconciler's EventBridge schedule (`mirroring.reconcileSchedule`). */
