@@ -73,6 +73,24 @@ describe('configuration bundled into the code', () => {
     expect(await runBundle(file)).toEqual({ ok: true, output: 'null' });
   });
 
+  describe('a stage with mirroring.create', () => {
+    const created: Config = loadConfigFile(path.join(root, 'tests', 'template', 'fixtures', 'create.yml'));
+    const ids = { AUTOTAP_MIRROR_FILTER_ID: 'tmf-0c0ffee0c0ffee001', AUTOTAP_MIRROR_TARGET_ID: 'tmt-0c0ffee0c0ffee002' };
+
+    test('the function merges the ids the stack passes: the created filter, and the created target after the configured ones', async () => {
+      const { file } = await bundle('created', 'mirroringConfig', bundledConfigDefine(created));
+      const expected = { ...created.mirroring, filterId: ids.AUTOTAP_MIRROR_FILTER_ID, targets: [...created.mirroring.targets, { id: ids.AUTOTAP_MIRROR_TARGET_ID }] };
+      expect(await runBundle(file, ids)).toEqual({ ok: true, output: JSON.stringify(expected) });
+    });
+
+    test('without the variables the function fails at cold start naming the missing one', async () => {
+      const { file } = await bundle('created-unset', 'mirroringConfig', bundledConfigDefine(created));
+      const run = await runBundle(file, { AUTOTAP_MIRROR_TARGET_ID: ids.AUTOTAP_MIRROR_TARGET_ID });
+      expect(run.ok).toBe(false);
+      expect(run.output).toContain('AUTOTAP_MIRROR_FILTER_ID: not set (expected the id of the traffic mirror filter the stack created)');
+    });
+  });
+
   test('a bundled section that is not valid fails at cold start naming the field', async () => {
     const define = { ...bundledConfigDefine(config), [BUNDLED_MIRRORING]: JSON.stringify(JSON.stringify({ ...config.mirroring, filterId: 'nope' })) };
     const { file } = await bundle('invalid', 'mirroringConfig', define);

@@ -26,7 +26,7 @@ const LAST_TARGET = targetId(LARGE_COUNT - 1);
 export function largeStageDocument(detectionsFixture: Config): Record<string, unknown> {
   return {
     mirroring: {
-      filterId: 'tmf-0123456789abcdef0',
+      filterId: 'tmf-0a1b2c3d4e5f60718',
       targets: Array.from({ length: LARGE_COUNT }, (_, n) =>
         n === LARGE_COUNT - 1 ? { id: targetId(n), availabilityZone: 'us-east-1c' } : { id: targetId(n), availabilityZone: 'us-east-1a', maxSources: 100 },
       ),
