@@ -6,7 +6,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { parse as parseYaml } from 'yaml';
-import { detectionFunctions } from '../../scripts/stage-config.js';
+import { detectionFunctions } from '../../deploy/stage-config.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { lifecyclePolicy } from '../../src/detections/ingest/environment.ts';
 import { startEmulator } from '../emulator/index.ts';
@@ -155,7 +155,7 @@ const CREDENTIALS = { accessKeyId: 'AKIABENCH', secretAccessKey: 'bench-secret' 
 
 /**
  * Memory and timeout of the two Lambdas as the deployed stack has them: the function's own setting
- * (the detection functions are declared by scripts/stage-config.js), else serverless.yml's provider default.
+ * (the detection functions are declared by deploy/stage-config.ts), else serverless.yml's provider default.
  */
 export async function lambdaSettings(): Promise<DetectionsResult['lambda']> {
   type Fn = { handler?: string; memorySize?: number; timeout?: number };
@@ -176,7 +176,7 @@ export async function lambdaSettings(): Promise<DetectionsResult['lambda']> {
   const process = of('detections-process');
   const source =
     poll.declared && process.declared
-      ? 'scripts/stage-config.js, per function'
+      ? 'deploy/stage-config.ts, per function'
       : `serverless.yml provider defaults (${[poll.declared ? '' : 'detections-poll', process.declared ? '' : 'detections-process'].filter(Boolean).join(' and ')} not declared there)`;
   return { poll: { memoryMb: poll.memoryMb, timeoutSeconds: poll.timeoutSeconds }, process: { memoryMb: process.memoryMb, timeoutSeconds: process.timeoutSeconds }, source };
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import * as ec2 from '../../src/aws/ec2.ts';
+import { mirroringOf } from '../../src/config/created.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { planAccount } from '../../src/mirroring/plan-account.ts';
@@ -55,7 +56,7 @@ export async function planCommand(args: string[], root: string): Promise<number>
   try {
     if (emulator) Object.assign(process.env, emulator.env());
     else await requireAwsAccess();
-    const actions = (await planAccount(config.mirroring, ec2, values.vpc)).map(publicAction);
+    const actions = (await planAccount(mirroringOf(config), ec2, values.vpc)).map(publicAction);
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ actions }, null, 2)}\n`);
     } else {

@@ -1,4 +1,5 @@
-import { configSchema, detectionsSchema, mirroringSchema, type Config, type DetectionsConfig, type MirroringConfig } from './schema.ts';
+import { configSchema, detectionsSchema, mirroringSectionSchema, type Config, type DetectionsConfig, type MirroringConfig, type MirroringSection } from './schema.ts';
+import { CREATED_FILTER_VARIABLE, CREATED_TARGET_VARIABLE, mirroringOf, type CreatedIds } from './created.ts';
 import { ConfigError } from './error.ts';
 import { parseOrThrow } from '../validation.ts';
 
@@ -6,7 +7,7 @@ import { parseOrThrow } from '../validation.ts';
  * Where a Lambda finds its part of the stage configuration.
  *
  * Deployed: packaging validates config/<stage>.yml and bundles each part into the code as a JSON
- * string (esbuild `define` of the two constants below, see scripts/stage-config.js `bundledConfig`),
+ * string (esbuild `define` of the two constants below, see deploy/stage-config.ts `bundledConfigDefine`),
  * so no size of configuration meets Lambda's 4 KB environment limit. A function's bundle holds only
  * the parts its code reads: tree shaking drops the other constant, and `notifications` (CloudFormation
  * only) is never bundled. Read and validated again at cold start.
@@ -42,13 +43,28 @@ function localConfig(env: NodeJS.ProcessEnv): Config {
   return local.config;
 }
 
-/** The stage's `mirroring` section: the bundled one when deployed, else AUTOTAP_CONFIG's. */
+/** The ids of the filter and target the stack created (`mirroring.create`), from the variables it sets. */
+export function createdIdsFrom(section: MirroringSection, env: NodeJS.ProcessEnv = process.env): CreatedIds {
+  return {
+    filterId: section.create?.filter ? requiredVariable(CREATED_FILTER_VARIABLE, 'the id of the traffic mirror filter the stack created', env) : undefined,
+    targetId: section.create?.target ? requiredVariable(CREATED_TARGET_VARIABLE, 'the id of the traffic mirror target the stack created', env) : undefined,
+  };
+}
+
+/**
+ * The stage's `mirroring` section: the bundled one when deployed, else AUTOTAP_CONFIG's; with the
+ * ids of what the stack created (`mirroring.create`, src/config/created.ts) merged in.
+ */
 export function mirroringConfig(env: NodeJS.ProcessEnv = process.env): MirroringConfig {
   if (typeof __AUTOTAP_MIRRORING_CONFIG__ === 'string') {
-    bundledMirroring ??= parseOrThrow(mirroringSchema, parseJson(__AUTOTAP_MIRRORING_CONFIG__, 'bundled mirroring'), (d) => new ConfigError(`bundled configuration: ${d}`), 'mirroring');
+    if (!bundledMirroring) {
+      const section = parseOrThrow(mirroringSectionSchema, parseJson(__AUTOTAP_MIRRORING_CONFIG__, 'bundled mirroring'), (d) => new ConfigError(`bundled configuration: ${d}`), 'mirroring');
+      bundledMirroring = mirroringOf({ mirroring: section }, createdIdsFrom(section, env));
+    }
     return bundledMirroring;
   }
-  return localConfig(env).mirroring;
+  const { mirroring } = localConfig(env);
+  return mirroringOf({ mirroring }, createdIdsFrom(mirroring, env));
 }
 
 /** The stage's `detections` section (undefined when it has none): the bundled one when deployed, else AUTOTAP_CONFIG's. */

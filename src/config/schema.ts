@@ -53,27 +53,160 @@ const scopeSchema = z.strictObject({
   excludeTags: z._default(tagMatchSchema, { 'autotap:mirror': 'false' }),
 });
 
-export const mirroringSchema = z
+/**
+ * What the stack may create for a stage that has no traffic mirror filter or target yet
+ * (`mirroring.create`); deploy/mirroring-resources.ts turns it into CloudFormation resources and the
+ * functions receive the created ids in their environment (src/config/created.ts).
+ */
+const ipv4Cidr = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const ipv6Cidr = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(\d{1,3})$/;
+
+/** The address family of a CIDR block, or undefined when it is not one. */
+export function cidrFamily(cidr: string): 'ipv4' | 'ipv6' | undefined {
+  const v4 = ipv4Cidr.exec(cidr);
+  if (v4) return v4.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(v4[5]) <= 32 ? 'ipv4' : undefined;
+  const v6 = ipv6Cidr.exec(cidr);
+  return v6 && Number(v6[1]) <= 128 && (cidr.match(/::/g) ?? []).length <= 1 ? 'ipv6' : undefined;
+}
+
+const cidrSchema = z.string().check(
+  z.refine((cidr) => cidrFamily(cidr) !== undefined, { message: 'expected a CIDR block like 10.0.5.10/32 or 2001:db8::/64' }),
+);
+const ipv4Address = z.string().check(z.refine((ip) => cidrFamily(`${ip}/32`) === 'ipv4', { message: 'expected an IPv4 address like 10.0.5.10' }));
+const port = intIn(1, 65535);
+
+/** Traffic to or from `cidr` (the mirrored instance's peer) that the created filter does not mirror. */
+const filterExclusionSchema = z
   .strictObject({
-    filterId: filterIdSchema,
-    targets: z._default(z.array(configuredTargetSchema), []),
-    targetTag: z.optional(tagSchema),
-    crossAz: z._default(z.enum(['prefer-same', 'same-only']), 'prefer-same'),
-    sessionNumber: z._default(sessionNumberSchema, { preferred: 1, min: 1, max: 32766 }),
-    packetLength: z._default(z.nullable(intIn(1, 8500)), null),
-    virtualNetworkId: z._default(z.nullable(intIn(0, 16777215)), null),
-    scope: z._default(scopeSchema, { vpcIds: [], subnetIds: [], includeTags: {}, excludeTags: { 'autotap:mirror': 'false' } }),
-    onStop: z._default(z.enum(['keep', 'delete']), 'keep'),
-    reconcileSchedule: z._default(scheduleSchema, 'rate(6 hours)'),
-    /** Publish autotap's own events (source `autotap`) on the bus EVENT_BUS_NAME. */
-    publishEvents: z._default(z.boolean(), true),
+    cidr: cidrSchema,
+    direction: z._default(z.enum(['both', 'ingress', 'egress']), 'both'),
+    protocol: z._default(z.enum(['all', 'tcp', 'udp']), 'all'),
+    /** The peer's ports, `443` or `[8000, 8099]`; only with protocol tcp or udp. */
+    ports: z.optional(z.union([port, z.tuple([port, port])])),
+    description: z.optional(z.string().check(z.maxLength(255))),
   })
   .check(
-    z.refine((m) => m.targets.length > 0 || m.targetTag !== undefined, {
-      message: 'expected at least one entry in targets, or a targetTag to discover targets by',
-      path: ['targets'],
+    z.refine((e) => e.ports === undefined || e.protocol !== 'all', { message: 'expected protocol tcp or udp with ports (a filter rule has ports only for TCP and UDP)', path: ['ports'] }),
+    z.refine((e) => !Array.isArray(e.ports) || e.ports[0] <= e.ports[1], { message: 'expected [from, to] with from <= to', path: ['ports'] }),
+  );
+
+/**
+ * A filter rule of each direction per address family accepts everything; each exclusion adds a
+ * reject rule for each of its directions. A filter holds 10 rules
+ * (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-quotas.html).
+ */
+export const MAX_FILTER_RULES = 10;
+
+const createdFilterSchema = z
+  .strictObject({
+    /** Also mirror IPv6 traffic (two more accept rules). */
+    ipv6: z._default(z.boolean(), true),
+    /** Mirror the Amazon DNS traffic too (the filter's network service `amazon-dns`). */
+    amazonDns: z._default(z.boolean(), false),
+    exclude: z._default(z.array(filterExclusionSchema), []),
+  })
+  .check(
+    z.superRefine((filter, ctx) => {
+      const rules = filterRuleCount(filter);
+      if (rules > MAX_FILTER_RULES) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['exclude'],
+          input: filter.exclude,
+          message: `these exclusions need ${rules} filter rules and a filter holds ${MAX_FILTER_RULES} (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-quotas.html); merge CIDR blocks, limit exclusions to one direction, or set ipv6: false`,
+        });
+      }
+      filter.exclude.forEach((exclusion, index) => {
+        if (!filter.ipv6 && cidrFamily(exclusion.cidr) === 'ipv6') {
+          ctx.addIssue({ code: 'custom', path: ['exclude', index, 'cidr'], input: exclusion.cidr, message: 'an IPv6 block excludes nothing with ipv6: false (no IPv6 traffic is mirrored)' });
+        }
+      });
     }),
   );
+
+/** The created filter's rules: one accept per direction and family, one reject per exclusion and direction. */
+export function filterRuleCount(filter: { ipv6: boolean; exclude: readonly { direction: 'both' | 'ingress' | 'egress' }[] }): number {
+  const accepts = 2 * (filter.ipv6 ? 2 : 1);
+  return accepts + filter.exclude.reduce((sum, e) => sum + (e.direction === 'both' ? 2 : 1), 0);
+}
+
+const createdTargetSchema = z.discriminatedUnion('kind', [
+  /** An internal Network Load Balancer with a UDP 4789 listener forwarding to the appliance's addresses. */
+  z.strictObject({
+    kind: z.literal('network-load-balancer'),
+    vpcId: vpcIdSchema,
+    subnetIds: z.array(subnetIdSchema).check(z.minLength(1, { message: 'expected at least one subnet for the load balancer' })),
+    applianceIps: z.array(ipv4Address).check(z.minLength(1, { message: 'expected at least one appliance address' })),
+    /** The port the load balancer's TCP health check probes on the appliance; default: 4789, where traffic goes. */
+    healthCheckPort: z.optional(port),
+  }),
+  /** An endpoint of a given Gateway Load Balancer endpoint service in one subnet. */
+  z.strictObject({
+    kind: z.literal('gateway-load-balancer-endpoint'),
+    serviceName: z.string().check(z.regex(/^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[0-9a-f]+$/, { message: 'expected an endpoint service name like com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0' })),
+    vpcId: vpcIdSchema,
+    subnetId: subnetIdSchema,
+    availabilityZone: z.optional(availabilityZone),
+  }),
+  /** The sensor's own network interface (its security group must allow UDP 4789 from the sources). */
+  z.strictObject({
+    kind: z.literal('network-interface'),
+    networkInterfaceId: resourceId('eni'),
+    availabilityZone: z.optional(availabilityZone),
+    maxSources: z.optional(z.union([z.literal(10), z.literal(100)])),
+  }),
+], { error: 'expected kind network-load-balancer, gateway-load-balancer-endpoint or network-interface' });
+
+export const mirroringCreateSchema = z.strictObject({
+  filter: z.optional(createdFilterSchema),
+  target: z.optional(createdTargetSchema),
+});
+
+const mirroringFields = {
+  filterId: z.optional(filterIdSchema),
+  targets: z._default(z.array(configuredTargetSchema), []),
+  targetTag: z.optional(tagSchema),
+  crossAz: z._default(z.enum(['prefer-same', 'same-only']), 'prefer-same'),
+  sessionNumber: z._default(sessionNumberSchema, { preferred: 1, min: 1, max: 32766 }),
+  packetLength: z._default(z.nullable(intIn(1, 8500)), null),
+  virtualNetworkId: z._default(z.nullable(intIn(0, 16777215)), null),
+  scope: z._default(scopeSchema, { vpcIds: [], subnetIds: [], includeTags: {}, excludeTags: { 'autotap:mirror': 'false' } }),
+  onStop: z._default(z.enum(['keep', 'delete']), 'keep'),
+  reconcileSchedule: z._default(scheduleSchema, 'rate(6 hours)'),
+  /** Publish autotap's own events (source `autotap`) on the bus EVENT_BUS_NAME. */
+  publishEvents: z._default(z.boolean(), true),
+  /** Prerequisites the stack creates; their ids reach the functions at deploy time. */
+  create: z.optional(mirroringCreateSchema),
+};
+
+interface TargetSources {
+  targets: readonly unknown[];
+  targetTag?: unknown;
+  create?: { target?: unknown } | undefined;
+}
+const hasTargets = z.refine<TargetSources>((m) => m.targets.length > 0 || m.targetTag !== undefined || m.create?.target !== undefined, {
+  message: 'expected at least one entry in targets, a targetTag to discover targets by, or create.target',
+  path: ['targets'],
+});
+
+/** The `mirroring` section as config/<stage>.yml holds it: a filter id, or a filter the stack creates. */
+export const mirroringSectionSchema = z.strictObject(mirroringFields).check(
+  hasTargets,
+  z.superRefine((m, ctx) => {
+    if (m.filterId === undefined && m.create?.filter === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['filterId'], input: m, message: 'expected a traffic mirror filter id (tmf-...), or create.filter for the stack to create one' });
+    }
+    if (m.filterId !== undefined && m.create?.filter !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['create', 'filter'], input: m.create, message: 'expected either filterId or create.filter, not both (sessions use one filter)' });
+    }
+  }),
+);
+
+/**
+ * The `mirroring` section the functions work with: the filter id is known, the stack's created
+ * filter and target (if any) merged in (src/config/created.ts).
+ */
+export const mirroringSchema = z.strictObject({ ...mirroringFields, filterId: filterIdSchema }).check(hasTargets);
 
 /**
  * A mailbox is one address whatever its case: SNS would send twice, and the stack names each
@@ -188,7 +321,7 @@ export const detectionsSchema = z.strictObject({
 );
 
 export const configSchema = z.strictObject({
-  mirroring: mirroringSchema,
+  mirroring: mirroringSectionSchema,
   notifications: z._default(
     z.strictObject({
       opsEmails: z._default(
@@ -207,5 +340,9 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 export type MirroringConfig = z.infer<typeof mirroringSchema>;
+export type MirroringSection = z.infer<typeof mirroringSectionSchema>;
+export type MirroringCreate = z.infer<typeof mirroringCreateSchema>;
+export type CreatedTarget = z.infer<typeof createdTargetSchema>;
+export type FilterExclusion = z.infer<typeof filterExclusionSchema>;
 export type DetectionsConfig = z.infer<typeof detectionsSchema>;
 export type ConfiguredTarget = z.infer<typeof configuredTargetSchema>;

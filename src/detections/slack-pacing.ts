@@ -31,7 +31,7 @@ export const DEFAULT_MIN_INTERVAL_MS = 1000;
 /**
  * How many notifier invocations may post at once: the Slack queue's event source mapping runs at
  * most this many (its MaximumConcurrency, whose minimum is 2), and the function's reserved
- * concurrency equals it so that no batch is throttled. See scripts/stage-config.js.
+ * concurrency equals it so that no batch is throttled. See deploy/stage-config.ts.
  */
 export const SLACK_CONCURRENT_POSTERS = 2;
 /** Each poster's own spacing: together they keep to the webhook's one message a second. */

@@ -1,6 +1,6 @@
 /**
  * The configuration bundled into each function's code (src/config/environment.ts, esbuild `define`
- * from scripts/stage-config.js), bundled here in-process with serverless.yml's own esbuild options
+ * from deploy/stage-config.ts), bundled here in-process with serverless.yml's own esbuild options
  * and run in a fresh Node process, as Lambda would. The packaged zips are checked by tests/template.
  */
 import { execFile } from 'node:child_process';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { packagingOptions } from '../../local/bench/bundles.ts';
-import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING, bundledConfigDefine } from '../../scripts/stage-config.js';
+import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING, bundledConfigDefine } from '../../deploy/stage-config.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { node, root } from '../template/inspect.ts';
@@ -71,6 +71,24 @@ describe('configuration bundled into the code', () => {
   test('a stage without detections bundles null: the section is absent, not defaulted', async () => {
     const { file } = await bundle('no-detections', 'detectionsSection', bundledConfigDefine({ ...config, detections: undefined }));
     expect(await runBundle(file)).toEqual({ ok: true, output: 'null' });
+  });
+
+  describe('a stage with mirroring.create', () => {
+    const created: Config = loadConfigFile(path.join(root, 'tests', 'template', 'fixtures', 'create.yml'));
+    const ids = { AUTOTAP_MIRROR_FILTER_ID: 'tmf-0c0ffee0c0ffee001', AUTOTAP_MIRROR_TARGET_ID: 'tmt-0c0ffee0c0ffee002' };
+
+    test('the function merges the ids the stack passes: the created filter, and the created target after the configured ones', async () => {
+      const { file } = await bundle('created', 'mirroringConfig', bundledConfigDefine(created));
+      const expected = { ...created.mirroring, filterId: ids.AUTOTAP_MIRROR_FILTER_ID, targets: [...created.mirroring.targets, { id: ids.AUTOTAP_MIRROR_TARGET_ID }] };
+      expect(await runBundle(file, ids)).toEqual({ ok: true, output: JSON.stringify(expected) });
+    });
+
+    test('without the variables the function fails at cold start naming the missing one', async () => {
+      const { file } = await bundle('created-unset', 'mirroringConfig', bundledConfigDefine(created));
+      const run = await runBundle(file, { AUTOTAP_MIRROR_TARGET_ID: ids.AUTOTAP_MIRROR_TARGET_ID });
+      expect(run.ok).toBe(false);
+      expect(run.output).toContain('AUTOTAP_MIRROR_FILTER_ID: not set (expected the id of the traffic mirror filter the stack created)');
+    });
   });
 
   test('a bundled section that is not valid fails at cold start naming the field', async () => {

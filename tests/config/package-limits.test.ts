@@ -1,5 +1,5 @@
 /**
- * The size limits packaging checks (scripts/package-limits.js): Lambda's 4 KB of environment and
+ * The size limits packaging checks (deploy/package-limits.ts): Lambda's 4 KB of environment and
  * CloudFormation's stack limits. A real `serverless package` refusing an environment over the limit
  * is in tests/template/package.test.ts.
  */
@@ -12,7 +12,8 @@ import PackageLimits, {
   oversizedEnvironments,
   oversizedStack,
   resolvedValue,
-} from '../../scripts/package-limits.js';
+  type PackagingServerless,
+} from '../../deploy/package-limits.ts';
 
 const resources = {
   OpsTopic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'autotap-dev-ops' } },
@@ -74,7 +75,7 @@ describe('Lambda environment limit', () => {
         getFunction: (name: string) => functions[name]!,
       },
     };
-    const plugin = new PackageLimits(serverless);
+    const plugin = new PackageLimits(serverless as unknown as PackagingServerless);
     const hook = plugin.hooks['before:package:createDeploymentArtifacts']!;
     expect(hook).toThrow(FrameworkError);
     expect(hook).toThrow(/big: 50\d\d bytes/);
@@ -106,7 +107,7 @@ describe('CloudFormation stack limits', () => {
   test('the plugin checks the complete template before it is saved', () => {
     class FrameworkError extends Error {}
     const serverless = { classes: { Error: FrameworkError }, service: { provider: { compiledCloudFormationTemplate: stack(0, 501) } } };
-    const hook = new PackageLimits(serverless).hooks['before:aws:package:finalize:saveServiceState']!;
+    const hook = new PackageLimits(serverless as unknown as PackagingServerless).hooks['before:aws:package:finalize:saveServiceState']!;
     expect(hook).toThrow(FrameworkError);
     serverless.service.provider.compiledCloudFormationTemplate = stack(0, 500);
     expect(hook).not.toThrow();

@@ -1,7 +1,7 @@
 import { ec2DomainError } from '../../src/aws/ec2.ts';
 import { attachInterface, MAX_ATTACH_ATTEMPTS, VERIFY_PAUSES_MS, type AttachPorts } from '../../src/mirroring/attach.ts';
 import type { Attachment, CreateSessionRequest, Session } from '../../src/mirroring/types.ts';
-import { configWith, session } from './fixtures.ts';
+import { mirroringWith, session } from './fixtures.ts';
 
 const attachment: Attachment = {
   instanceId: 'i-01',
@@ -13,7 +13,7 @@ const attachment: Attachment = {
   usedSessionNumbers: [],
   dryRun: false,
 };
-const config = configWith().mirroring;
+const config = mirroringWith();
 
 /** What the EC2 adapter throws for an error response with this code. */
 function ec2Error(name: string, message = name): Error {
@@ -117,11 +117,11 @@ describe('attachInterface', () => {
 
   it('puts packet length and VNI in the token: a configuration change in one launch is a new request', async () => {
     const before = ports([]);
-    await attachInterface(attachment, configWith({ packetLength: 128 }).mirroring, before);
+    await attachInterface(attachment, mirroringWith({ packetLength: 128 }), before);
     const after = ports([]);
-    await attachInterface(attachment, configWith({ packetLength: 256 }).mirroring, after);
+    await attachInterface(attachment, mirroringWith({ packetLength: 256 }), after);
     const vni = ports([]);
-    await attachInterface(attachment, configWith({ packetLength: 128, virtualNetworkId: 77 }).mirroring, vni);
+    await attachInterface(attachment, mirroringWith({ packetLength: 128, virtualNetworkId: 77 }), vni);
     const tokens = new Set([before, after, vni].map((p) => p.requests[0]?.clientToken));
     expect(tokens.size).toBe(3);
   });

@@ -1,5 +1,6 @@
 import { parseConfig } from '../../src/config/load.ts';
-import type { Config } from '../../src/config/schema.ts';
+import { mirroringOf } from '../../src/config/created.ts';
+import type { Config, MirroringConfig } from '../../src/config/schema.ts';
 import type { Instance, Session, Target } from '../../src/mirroring/types.ts';
 
 /** A valid configuration with the given mirroring overrides. */
@@ -11,6 +12,11 @@ export function configWith(mirroring: Record<string, unknown> = {}): Config {
       ...mirroring,
     },
   });
+}
+
+/** The mirroring section the functions work with, from a valid configuration with the given overrides. */
+export function mirroringWith(mirroring: Record<string, unknown> = {}): MirroringConfig {
+  return mirroringOf(configWith(mirroring));
 }
 
 export function instance(overrides: Partial<Instance> = {}): Instance {

@@ -1,11 +1,11 @@
 import { planInterfaces, type InterfacePlanInput } from '../../src/mirroring/plan.ts';
-import { configWith, instance, session, target } from './fixtures.ts';
+import { mirroringWith, instance, session, target } from './fixtures.ts';
 
 const TARGET = 'tmt-aaaaaaaaaaaaaaaa1';
 
 function plan(overrides: Partial<InterfacePlanInput>) {
   return planInterfaces({
-    config: configWith().mirroring,
+    config: mirroringWith(),
     instances: [instance()],
     missingInstanceIds: [],
     missingNetworkInterfaceIds: [],

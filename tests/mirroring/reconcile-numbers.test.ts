@@ -1,8 +1,8 @@
 import { planReconcile, type ReconcileSlice } from '../../src/mirroring/reconcile.ts';
-import { configWith, instance, session, target } from './fixtures.ts';
+import { mirroringWith, instance, session, target } from './fixtures.ts';
 
 const TARGET = 'tmt-aaaaaaaaaaaaaaaa1';
-const config = configWith().mirroring;
+const config = mirroringWith();
 const ours = (sessionNumber: number) =>
   session({ trafficMirrorSessionId: 'tms-ours', trafficMirrorTargetId: TARGET, trafficMirrorFilterId: config.filterId, sessionNumber, tags: { 'autotap:managed': 'true' } });
 

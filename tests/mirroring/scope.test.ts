@@ -1,10 +1,10 @@
 import { decideScope } from '../../src/mirroring/scope.ts';
-import { configWith, instance } from './fixtures.ts';
+import { mirroringWith, instance } from './fixtures.ts';
 
 const none = new Set<string>();
 
 describe('decideScope', () => {
-  const scope = configWith().mirroring.scope;
+  const scope = mirroringWith().scope;
   const eni = { networkInterfaceId: 'eni-01', interfaceType: 'interface', deviceIndex: 0 };
 
   it('admits an interface ENI of a running instance under the default scope', () => {
@@ -14,21 +14,21 @@ describe('decideScope', () => {
   it('excludes by the default exclude tag and by any matching exclude tag', () => {
     expect(decideScope(instance({ tags: { 'autotap:mirror': 'false' } }), eni, scope, none)).toBe('excluded-by-tag');
     expect(decideScope(instance({ tags: { 'autotap:mirror': 'true' } }), eni, scope, none)).toBeNull();
-    const wildcard = configWith({ scope: { excludeTags: { scratch: '*' } } }).mirroring.scope;
+    const wildcard = mirroringWith({ scope: { excludeTags: { scratch: '*' } } }).scope;
     expect(decideScope(instance({ tags: { scratch: '' } }), eni, wildcard, none)).toBe('excluded-by-tag');
   });
 
   it('requires every include tag', () => {
-    const include = configWith({ scope: { includeTags: { env: 'prod', team: '*' } } }).mirroring.scope;
+    const include = mirroringWith({ scope: { includeTags: { env: 'prod', team: '*' } } }).scope;
     expect(decideScope(instance({ tags: { env: 'prod', team: 'a' } }), eni, include, none)).toBeNull();
     expect(decideScope(instance({ tags: { env: 'prod' } }), eni, include, none)).toBe('out-of-scope');
   });
 
   it('limits to the configured VPCs and subnets, ENI placement first', () => {
-    const vpcs = configWith({ scope: { vpcIds: ['vpc-0a1'] } }).mirroring.scope;
+    const vpcs = mirroringWith({ scope: { vpcIds: ['vpc-0a1'] } }).scope;
     expect(decideScope(instance(), eni, vpcs, none)).toBeNull();
     expect(decideScope(instance({ vpcId: 'vpc-0b2' }), eni, vpcs, none)).toBe('out-of-scope');
-    const subnets = configWith({ scope: { subnetIds: ['subnet-0a1'] } }).mirroring.scope;
+    const subnets = mirroringWith({ scope: { subnetIds: ['subnet-0a1'] } }).scope;
     expect(decideScope(instance(), { ...eni, subnetId: 'subnet-0c3' }, subnets, none)).toBe('out-of-scope');
   });
 

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { candidateTargets, chooseTarget, targetLoads, ZONE_TAG } from '../../src/mirroring/targets.ts';
-import { configWith, session, target } from './fixtures.ts';
+import { mirroringWith, session, target } from './fixtures.ts';
 
 describe('candidateTargets', () => {
   it('merges configured targets with the account view and discovers tagged ones', () => {
-    const config = configWith({
+    const config = mirroringWith({
       targets: [{ id: 'tmt-0000000000000000a', availabilityZone: 'us-east-1b', maxSources: 100 }, { id: 'tmt-0000000000000dead' }],
       targetTag: { key: 'autotap:target', value: 'true' },
-    }).mirroring;
+    });
     const account = [
       target({ trafficMirrorTargetId: 'tmt-0000000000000000a', kind: 'network-interface' }),
       target({ trafficMirrorTargetId: 'tmt-0000000000000000b', kind: 'network-interface', tags: { 'autotap:target': 'true', [ZONE_TAG]: 'us-east-1a' } }),

@@ -4,7 +4,7 @@ import { createSlackNotifyHandler } from '../../functions/slack-notify.ts';
 import { runSqsEventSource, type EventSourceSettings } from '../../local/emulator/sqs-event-source.ts';
 import { Queues } from '../../local/emulator/sqs.ts';
 import { VirtualTime } from '../../local/emulator/virtual-time.ts';
-import { detectionFunctions, detectionResources } from '../../scripts/stage-config.js';
+import { detectionFunctions, detectionResources } from '../../deploy/stage-config.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Detection } from '../../src/detections/model.ts';
 import { normalizeDetections } from '../../src/detections/normalize.ts';

@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../src/config/schema.ts';
 import { emailFilterPolicy } from '../../src/detections/publish.ts';
-import { detectionFunctions, detectionResources, opsAlarmArns } from '../../scripts/stage-config.js';
-import { detectionRoles, secretArns } from '../../iam/roles.js';
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, measureEnvironments } from '../../scripts/package-limits.js';
+import { detectionFunctions, detectionResources, opsAlarmArns } from '../../deploy/stage-config.ts';
+import { detectionRoles, secretArns } from '../../deploy/roles.ts';
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, measureEnvironments } from '../../deploy/package-limits.ts';
 import {
   ACCOUNT,
   MAX_ZIP_BYTES,
@@ -487,11 +487,13 @@ export function registerDetectionTests(get: () => Suite): void {
             if (touches && !['LaunchEventsDeadLetterQueuePolicy', 'RuleEventsDeadLetterQueuePolicy', 'PollDeadLetterQueuePolicy'].includes(roleId)) expect({ where, detection: detectionRoleIds.has(roleId) }).toEqual({ where, detection: true });
           }
         }
-        // The fixture's mirroring section is config/dev.yml's: only the stage in names may differ.
-        expect(suite.config.mirroring).toEqual(suite.devConfig.mirroring);
+        // The fixture's mirroring section is config/dev.yml's with the account's ids for its example
+        // ids (which only the demo stage may package): only the stage in names and the ids may differ.
+        const devIds = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll(suite.config.mirroring.filterId!, suite.devConfig.mirroring.filterId!).replaceAll(suite.config.mirroring.targets[0]!.id, suite.devConfig.mirroring.targets[0]!.id)) as unknown;
+        expect(devIds(suite.config.mirroring)).toEqual(suite.devConfig.mirroring);
         const asStage = (value: unknown) => JSON.parse(JSON.stringify(value).replace(/autotap-dev-/g, `autotap-${STAGE}-`).replace(/"dev-(us-east-1-)?autotap-/g, `"${STAGE}-$1autotap-`)) as unknown;
         for (const [id, resource] of Object.entries(suite.dev.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role')) {
-          expect({ id, policies: template.Resources[id]?.Properties.Policies }).toEqual({ id, policies: asStage(resource.Properties.Policies) });
+          expect({ id, policies: devIds(template.Resources[id]?.Properties.Policies) }).toEqual({ id, policies: asStage(resource.Properties.Policies) });
         }
       });
     });

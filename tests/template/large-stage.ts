@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { startEmulator, type Emulator } from '../../local/emulator/index.ts';
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, measureEnvironments } from '../../scripts/package-limits.js';
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, measureEnvironments } from '../../deploy/package-limits.ts';
+import { mirroringOf } from '../../src/config/created.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { invokeBundle, loadBundle, readZip, REGION, type Template } from './inspect.ts';
 
@@ -25,7 +26,7 @@ const LAST_TARGET = targetId(LARGE_COUNT - 1);
 export function largeStageDocument(detectionsFixture: Config): Record<string, unknown> {
   return {
     mirroring: {
-      filterId: 'tmf-0123456789abcdef0',
+      filterId: 'tmf-0a1b2c3d4e5f60718',
       targets: Array.from({ length: LARGE_COUNT }, (_, n) =>
         n === LARGE_COUNT - 1 ? { id: targetId(n), availabilityZone: 'us-east-1c' } : { id: targetId(n), availabilityZone: 'us-east-1a', maxSources: 100 },
       ),
@@ -111,7 +112,7 @@ export function registerLargeStageTests(get: () => LargeStagePackage): void {
           targets: suite.config.mirroring.targets.map((t) =>
             t.id === LAST_TARGET ? { id: t.id, type: 'network-load-balancer' as const, availabilityZone: 'us-east-1c' } : { id: t.id, type: 'network-load-balancer' as const, availabilityZone: t.availabilityZone },
           ),
-          filters: [{ id: suite.config.mirroring.filterId }],
+          filters: [{ id: mirroringOf(suite.config).filterId }],
           instances: [{ id: 'i-0123456789abcdef0', availabilityZone: 'us-east-1c', networkInterfaces: [{ id: 'eni-0123456789abcdef0' }] }],
         });
       });

@@ -2,11 +2,13 @@
  * Packages the service offline (osls + serverless-esbuild + serverless-step-functions) in a copy of
  * the project and checks the CloudFormation template and the function zips.
  *
- * Packaging runs five times in the whole suite, in parallel: with config/dev.yml as committed (no
+ * Packaging runs nine times in the whole suite, in parallel: with config/dev.yml as committed (no
  * detections), with an invalid filter id (which must fail and name the field), as the stage
  * `detections` with tests/template/fixtures/detections.yml, which enables every detections part, as
- * the stage `large` (large-stage.ts: 200 targets and 200 email recipients), and with a function
- * environment over Lambda's 4 KB (which must fail before anything is bundled).
+ * the stage `large` (large-stage.ts: 200 targets and 200 email recipients), with a function
+ * environment over Lambda's 4 KB (which must fail before anything is bundled), as the stage `create`
+ * (create.ts: the stack creates the filter and target), and three that stop before packaging:
+ * without a stage, with an unknown one, and with config/dev.yml's example ids as the stage `prod`.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -14,12 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { emailSubscriptions, loadStageConfig } from '../../scripts/stage-config.js';
-import { attachSessionStatements, EVENT_BUS_NAME } from '../../iam/roles.js';
+import { emailSubscriptions, loadStageConfig } from '../../deploy/stage-config.ts';
+import { attachSessionStatements, EVENT_BUS_NAME } from '../../deploy/roles.ts';
 import { registerDetectionTests, type DetectionsPackage } from './detections.ts';
 import { LARGE_STAGE, largeStageDocument, registerLargeStageTests, type LargeStagePackage } from './large-stage.ts';
-import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING } from '../../scripts/stage-config.js';
+import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING } from '../../deploy/stage-config.ts';
 import { registerValidatorTests } from '../validators/validators.ts';
+import { registerCreateTests } from './create.ts';
 import {
   ACCOUNT,
   MAX_ZIP_BYTES,
@@ -41,7 +44,8 @@ import {
   type Template,
 } from './inspect.ts';
 
-const PACKAGE_TIMEOUT_MS = 120_000;
+// Nine serverless runs at once (four of them stop early) on a machine that may be busy.
+const PACKAGE_TIMEOUT_MS = 300_000;
 
 const FUNCTIONS = {
   normalizeInput: { logicalId: 'NormalizeInputLambdaFunction', placeholder: 'NormalizeInputFunctionArn' },
@@ -140,6 +144,13 @@ let invalid: Run;
 let oversized: Run;
 let oversizedDir: string;
 let devConfig: Config;
+let noStage: Run;
+let devOutput: string;
+let unknownStage: Run;
+let exampleIds: Run;
+let brokenDir: string;
+const CREATE_STAGE = 'create';
+const created = { template: { Resources: {} } as Template, config: undefined as unknown as Config, output: '' };
 const DETECTIONS_STAGE = 'detections';
 const detections: DetectionsPackage = { template: { Resources: {} }, dir: '', config: undefined as unknown as Config };
 const large: LargeStagePackage = { template: { Resources: {} }, dir: '', config: undefined as unknown as Config, temporaryDirs };
@@ -154,6 +165,14 @@ beforeAll(async () => {
   const broken = copyProject();
   const devYml = path.join(broken, 'config', 'dev.yml');
   writeFileSync(devYml, readFileSync(devYml, 'utf8').replace(/^(\s*filterId:).*$/m, '$1 nope'));
+  // A stage copied from config/dev.yml as it ships, example ids and all.
+  cpSync(path.join(root, 'config', 'dev.yml'), path.join(broken, 'config', 'prod.yml'));
+  brokenDir = broken;
+
+  const withCreate = copyProject();
+  const createFixture = path.join(root, 'tests', 'template', 'fixtures', 'create.yml');
+  cpSync(createFixture, path.join(withCreate, 'config', `${CREATE_STAGE}.yml`));
+  created.config = loadConfigFile(createFixture);
 
   const withDetections = copyProject();
   const fixture = path.join(root, 'tests', 'template', 'fixtures', 'detections.yml');
@@ -169,18 +188,32 @@ beforeAll(async () => {
 
   const overEnvironment = copyProject();
   const overYml = path.join(overEnvironment, 'serverless.yml');
-  writeFileSync(overYml, readFileSync(overYml, 'utf8').replace(/^( {2}environment:\n)/m, `$1    ${OVERSIZED_VARIABLE}: ${'x'.repeat(4000)}\n`));
+  // The first function environment in serverless.yml is summarize's.
+  writeFileSync(overYml, readFileSync(overYml, 'utf8').replace(/^( {6}environment:\n)/m, `$1        ${OVERSIZED_VARIABLE}: ${'x'.repeat(4000)}\n`));
 
-  const [ok, failed, detectionsRun, largeRun, overRun] = await Promise.all([
+  const [ok, failed, detectionsRun, largeRun, overRun, createRun, noStageRun, unknownStageRun, exampleIdsRun] = await Promise.all([
     run(node, [path.join(packaged, 'scripts', 'package-offline.js'), '--stage', 'dev'], packaged),
     run(path.join(bin, 'serverless'), ['package', '--stage', 'dev'], broken),
     run(node, [path.join(withDetections, 'scripts', 'package-offline.js'), '--stage', DETECTIONS_STAGE], withDetections),
     run(node, [path.join(withLargeStage, 'scripts', 'package-offline.js'), '--stage', LARGE_STAGE], withLargeStage),
     run(path.join(bin, 'serverless'), ['package', '--stage', 'dev'], overEnvironment),
+    run(node, [path.join(withCreate, 'scripts', 'package-offline.js'), '--stage', CREATE_STAGE], withCreate),
+    // These stop before anything is packaged.
+    run(path.join(bin, 'serverless'), ['package'], broken),
+    run(path.join(bin, 'serverless'), ['package', '--stage', 'prdo'], broken),
+    run(path.join(bin, 'serverless'), ['package', '--stage', 'prod'], broken),
   ]);
   if (ok.code !== 0) throw new Error(`serverless package failed:\n${ok.output}`);
   if (detectionsRun.code !== 0) throw new Error(`serverless package --stage ${DETECTIONS_STAGE} failed:\n${detectionsRun.output}`);
   if (largeRun.code !== 0) throw new Error(`serverless package --stage ${LARGE_STAGE} failed:\n${largeRun.output}`);
+  if (createRun.code !== 0) throw new Error(`serverless package --stage ${CREATE_STAGE} failed:\n${createRun.output}`);
+  noStage = noStageRun;
+  unknownStage = unknownStageRun;
+  exampleIds = exampleIdsRun;
+  created.output = createRun.output;
+  created.template = JSON.parse(readFileSync(path.join(withCreate, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  // Kept for the no-ops-recipients warning, which the dev stage (opsEmails: []) must print.
+  devOutput = ok.output;
   invalid = failed;
   oversized = overRun;
   oversizedDir = overEnvironment;
@@ -622,6 +655,37 @@ registerValidatorTests(
     { stage: 'dev', template },
     { stage: DETECTIONS_STAGE, template: detections.template },
     { stage: LARGE_STAGE, template: large.template },
+    { stage: CREATE_STAGE, template: created.template },
   ],
-  ['dev', DETECTIONS_STAGE, LARGE_STAGE],
+  ['dev', DETECTIONS_STAGE, LARGE_STAGE, CREATE_STAGE],
 );
+
+describe('stages', () => {
+  test('without --stage nothing is packaged: the stages that exist are listed instead of a default', () => {
+    expect(noStage.code).not.toBe(0);
+    expect(noStage.output).toContain('no stage: pass --stage <name>');
+    expect(noStage.output).toContain('the stages are: dev, prod');
+  });
+
+  test('an unknown stage lists the stages that exist, once', () => {
+    expect(unknownStage.code).not.toBe(0);
+    expect(unknownStage.output).toContain('stage "prdo" has no config/prdo.yml; the stages are: dev, prod');
+    expect(unknownStage.output.match(/Cannot resolve variable/g) ?? []).toHaveLength(1);
+  });
+
+  test('the example ids of config/dev.yml are refused outside the demo stage, each with its field', () => {
+    expect(exampleIds.code).not.toBe(0);
+    expect(exampleIds.output).toContain('config/prod.yml holds example values from the documentation');
+    expect(exampleIds.output).toContain('mirroring.filterId: tmf-0123456789abcdef0');
+    expect(exampleIds.output).toContain('mirroring.targets[0].id: tmt-0123456789abcdef0');
+    expect(exampleIds.output).toContain('mirroring.create');
+    expect(existsSync(path.join(brokenDir, '.serverless', 'attachSession.zip'))).toBe(false);
+  });
+
+  test('a stage without ops recipients packages with a warning; one with them without', () => {
+    expect(devOutput).toContain('notifications.opsEmails is empty: nobody is told when mirroring fails');
+    expect(created.output).not.toContain('notifications.opsEmails is empty');
+  });
+});
+
+registerCreateTests(() => created);

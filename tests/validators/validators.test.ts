@@ -3,8 +3,9 @@
  * kind it exists to catch. Their verdict on the packaged templates is in validators.ts, registered
  * by tests/template/package.test.ts (which packages the service once per configuration).
  */
-import { loadConfigFile } from '../../src/config/load.ts';
-import { configuredTargetPolicies, MAX_MANAGED_POLICIES_PER_ROLE, roles, TARGETS_PER_POLICY } from '../../iam/roles.js';
+import { loadConfigFile, parseConfig } from '../../src/config/load.ts';
+import { createdMirroringResources } from '../../deploy/mirroring-resources.ts';
+import { configuredTargetPolicies, MAX_MANAGED_POLICIES_PER_ROLE, roles, TARGETS_PER_POLICY } from '../../deploy/roles.ts';
 import { root, type Template } from '../template/inspect.ts';
 import path from 'node:path';
 import { specificationProblems } from './cloudformation-spec.ts';
@@ -39,6 +40,21 @@ describe('CloudFormation resource specification', () => {
     expect(specificationProblems(queue({ QueueName: { Ref: 'Nope' } }))).toEqual(['Resources.Queue.Properties.QueueName: Ref to Nope, which is not in the template']);
     expect(specificationProblems(queue({ QueueName: { 'Fn::GetAtt': ['Queue', 'Name'] } }))[0]).toMatch(/AWS::SQS::Queue has no attribute Name \(it has Arn, QueueName, QueueUrl\)/);
     expect(specificationProblems(queue({ QueueName: { 'Fn::Sub': '${Queue.Url}-${AWS::Region}' } }))[0]).toMatch(/has no attribute Url/);
+  });
+});
+
+describe('what mirroring.create adds, for each kind of target', () => {
+  // The packaged stage `create` (an NLB target) is validated whole by validators.ts; the other two
+  // kinds of target are validated here as the stack would create them.
+  test.each([
+    ['gateway-load-balancer-endpoint', { kind: 'gateway-load-balancer-endpoint', serviceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f60718', vpcId: 'vpc-0a1b2c3d4e5f60718', subnetId: 'subnet-0a1b2c3d4e5f60718' }],
+    ['network-interface', { kind: 'network-interface', networkInterfaceId: 'eni-0a1b2c3d4e5f60718' }],
+    ['network-load-balancer', { kind: 'network-load-balancer', vpcId: 'vpc-0a1b2c3d4e5f60718', subnetIds: ['subnet-0a1b2c3d4e5f60718'], applianceIps: ['10.20.0.10'], healthCheckPort: 443 }],
+  ])('%s: the filter, its rules and the target match the CloudFormation resource specification', (_kind, target) => {
+    const config = parseConfig({ mirroring: { create: { filter: { amazonDns: true, exclude: [{ cidr: '10.20.0.10/32', protocol: 'tcp', ports: [443, 444] }] }, target } } });
+    const fragment = createdMirroringResources(config.mirroring, 'prod');
+    expect(Object.keys(fragment.Resources)).toContain('TrafficMirrorTarget');
+    expect(specificationProblems(fragment as Template)).toEqual([]);
   });
 });
 

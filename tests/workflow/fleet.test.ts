@@ -1,3 +1,4 @@
+import { mirroringOf } from '../../src/config/created.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { EmulatorSeed } from '../../local/emulator/index.ts';
 import { generateFleet, inFlight, terminationEvent } from '../../local/bench/fleet.ts';
@@ -78,7 +79,7 @@ describe('20,000 running instances', () => {
   test('autotap plan predicts the drift, then the scheduled reconcile repairs it in one execution, its state a few KiB', async () => {
     local = await startLocalAutotap(fleet.seed, fleet.config);
     const { expected } = fleet;
-    const planned = await planAccount(fleet.config.mirroring, ec2);
+    const planned = await planAccount(mirroringOf(fleet.config), ec2);
     const plannedCount = (action: string) => planned.filter((a) => a.action === action).length;
     expect({ create: plannedCount('create'), delete: plannedCount('delete'), modify: plannedCount('modify'), skip: plannedCount('skip') }).toEqual({
       create: expected.creates,

@@ -1,3 +1,4 @@
+import { mirroringOf } from '../../src/config/created.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import * as ec2 from '../../src/aws/ec2.ts';
@@ -186,7 +187,7 @@ describe('reconcile', () => {
     const sessionsBefore = local.emulator.sessions();
     const dry = await local.run('reconcile', { dryRun: true });
     expect(local.emulator.sessions()).toEqual(sessionsBefore);
-    const planned = (await planAccount(configWith({ onStop: 'delete' }).mirroring, ec2)).map(publicAction);
+    const planned = (await planAccount(mirroringOf(configWith({ onStop: 'delete' })), ec2)).map(publicAction);
     const dryActions = (dry.output as { actions: { action: string; networkInterfaceId: string; outcome: string }[] }).actions;
     expect(dryActions.every((a) => a.outcome === 'planned' || a.outcome === 'skipped')).toBe(true);
     const byKey = (a: { action: string; networkInterfaceId: string }) => `${a.action}:${a.networkInterfaceId}`;

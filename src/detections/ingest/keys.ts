@@ -7,7 +7,7 @@ import type { Detection } from '../model.ts';
 
 /**
  * The prefix of each kind of item. IAM gives each function only its own kinds (dynamodb:LeadingKeys
- * in iam/roles.js): every key a function writes must start with one of these.
+ * in deploy/roles.ts): every key a function writes must start with one of these.
  */
 export const KEY_PREFIXES = { detection: 'detection#', cursor: 'cursor#', replay: 'webhook-replay#' } as const;
 

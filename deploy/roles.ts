@@ -1,25 +1,34 @@
 /**
  * One IAM role per function, least privilege, built from the stage configuration:
- * `${file(iam/roles.js):resources}` in serverless.yml, `role: <Name>Role` on each function.
+ * `${file(deploy/serverless.js):roleResources}` in serverless.yml, `role: <Name>Role` on each function.
  *
  * No wildcard actions. `Resource: '*'` only for Describe* calls, which EC2 cannot scope.
  */
-import { detectionParts, detectionsOf, loadStageConfig, stageOf } from '../scripts/stage-config.js';
+import type { Config, MirroringSection } from '../src/config/schema.ts';
 import { KEY_PREFIXES } from '../src/detections/ingest/keys.ts';
+import { MANAGED_TAG } from '../src/mirroring/types.ts';
+import { CREATED_FILTER, CREATED_TARGET } from './mirroring-resources.ts';
+import { detectionParts, detectionsOf, loadStageConfig, stageOf, type CfnFragment, type CfnResource, type CfnResources, type CfnValue, type ResolverContext } from './stage-config.ts';
 
-const MANAGED_TAG = 'autotap:managed';
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string[];
+  Resource: CfnValue;
+  Condition?: Record<string, Record<string, CfnValue>>;
+}
 
-const ec2Arn = (resource) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}` });
+const ec2Arn = (resource: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}` });
 
 /** Writes to the function's own log group (created by the framework as `<Name>LogGroup`). */
-const logsStatement = (name) => ({
+const logsStatement = (name: string): PolicyStatement => ({
   Sid: 'WriteOwnLogs',
   Effect: 'Allow',
   Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
   Resource: { 'Fn::GetAtt': [`${name}LogGroup`, 'Arn'] },
 });
 
-const role = (name, statements) => ({
+const role = (name: string, statements: PolicyStatement[]): CfnResource => ({
   Type: 'AWS::IAM::Role',
   Properties: {
     Description: `autotap ${name} function`,
@@ -36,16 +45,35 @@ const role = (name, statements) => ({
   },
 });
 
-/** ec2:CreateTrafficMirrorSession is authorized on the filter, the target, the ENI and the new session. */
-export function attachSessionStatements(mirroring) {
-  const statements = [
-    {
-      Sid: 'MirrorWithConfiguredFilter',
+/**
+ * ec2:CreateTrafficMirrorSession is authorized on the filter, the target, the ENI and the new session.
+ * The filter and target the stack creates (`mirroring.create`) are named by their ARN, which
+ * CloudFormation fills in from the resource (`${TrafficMirrorFilter}` in Fn::Sub is its Ref, the id).
+ */
+export function attachSessionStatements(mirroring: MirroringSection): PolicyStatement[] {
+  const statements: PolicyStatement[] = [
+    mirroring.create?.filter
+      ? {
+          Sid: 'MirrorWithCreatedFilter',
+          Effect: 'Allow',
+          Action: ['ec2:CreateTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession'],
+          Resource: ec2Arn(`traffic-mirror-filter/\${${CREATED_FILTER}}`),
+        }
+      : {
+          Sid: 'MirrorWithConfiguredFilter',
+          Effect: 'Allow',
+          Action: ['ec2:CreateTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession'],
+          Resource: ec2Arn(`traffic-mirror-filter/${mirroring.filterId}`),
+        },
+  ];
+  if (mirroring.create?.target) {
+    statements.push({
+      Sid: 'MirrorToCreatedTarget',
       Effect: 'Allow',
       Action: ['ec2:CreateTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession'],
-      Resource: ec2Arn(`traffic-mirror-filter/${mirroring.filterId}`),
-    },
-  ];
+      Resource: ec2Arn(`traffic-mirror-target/\${${CREATED_TARGET}}`),
+    });
+  }
   if (mirroring.targets.length > 0) {
     statements.push({
       Sid: 'MirrorToConfiguredTargets',
@@ -113,14 +141,15 @@ export const MAX_MANAGED_POLICIES_PER_ROLE = 10;
 const CONFIGURED_TARGETS_SID = 'MirrorToConfiguredTargets';
 const SESSION_CREATING_ROLES = ['AttachSessionRole', 'ReconcileRoundRole', 'ReconcileSliceRole'];
 
-export function configuredTargetPolicies(mirroring) {
+export function configuredTargetPolicies(mirroring: MirroringSection): CfnResources {
   const grant = attachSessionStatements(mirroring).find((s) => s.Sid === CONFIGURED_TARGETS_SID);
   if (!grant) return {};
-  const chunks = [];
-  for (let start = 0; start < grant.Resource.length; start += TARGETS_PER_POLICY) chunks.push(grant.Resource.slice(start, start + TARGETS_PER_POLICY));
+  const targetArns = grant.Resource as CfnValue[];
+  const chunks: CfnValue[][] = [];
+  for (let start = 0; start < targetArns.length; start += TARGETS_PER_POLICY) chunks.push(targetArns.slice(start, start + TARGETS_PER_POLICY));
   if (chunks.length > MAX_MANAGED_POLICIES_PER_ROLE) {
     throw new Error(
-      `mirroring.targets: ${grant.Resource.length} target ids need ${chunks.length} IAM managed policies of ${TARGETS_PER_POLICY} targets, ` +
+      `mirroring.targets: ${targetArns.length} target ids need ${chunks.length} IAM managed policies of ${TARGETS_PER_POLICY} targets, ` +
         `and IAM attaches at most ${MAX_MANAGED_POLICIES_PER_ROLE} to a role (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html); ` +
         `list at most ${TARGETS_PER_POLICY * MAX_MANAGED_POLICIES_PER_ROLE}, or tag the targets and use mirroring.targetTag`,
     );
@@ -141,21 +170,21 @@ export function configuredTargetPolicies(mirroring) {
 }
 
 /** A session-creating role's own statements: the configured targets' grant is in configuredTargetPolicies. */
-const inlineSessionStatements = (mirroring) => attachSessionStatements(mirroring).filter((s) => s.Sid !== CONFIGURED_TARGETS_SID);
+const inlineSessionStatements = (mirroring: MirroringSection) => attachSessionStatements(mirroring).filter((s) => s.Sid !== CONFIGURED_TARGETS_SID);
 
-const DESCRIBE_FOR_PLANNING = {
+const DESCRIBE_FOR_PLANNING: PolicyStatement = {
   Sid: 'DescribeInstancesInterfacesSessionsTargets',
   Effect: 'Allow',
   Action: ['ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeTrafficMirrorSessions', 'ec2:DescribeTrafficMirrorTargets'],
   Resource: '*',
 };
 
-const PUBLISH_TO_OPS = { Sid: 'PublishToOpsTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'OpsTopic' } };
+const PUBLISH_TO_OPS: PolicyStatement = { Sid: 'PublishToOpsTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'OpsTopic' } };
 
 /** The bus autotap's own events go to: EVENT_BUS_NAME of summarize, reconcileRound and reconcileSlice in serverless.yml. */
 export const EVENT_BUS_NAME = 'default';
 
-const PUT_AUTOTAP_EVENTS = {
+const PUT_AUTOTAP_EVENTS: PolicyStatement = {
   Sid: 'PutAutotapEvents',
   Effect: 'Allow',
   Action: ['events:PutEvents'],
@@ -166,25 +195,25 @@ const PUT_AUTOTAP_EVENTS = {
  * A secret by its configured ARN. IAM authorizes against the secret's complete ARN, which ends in a
  * dash and six random characters; a configured ARN without them matches through `-??????`.
  */
-export const secretArns = (arn) => [arn, `${arn}-??????`];
+export const secretArns = (arn: string): [string, string] => [arn, `${arn}-??????`];
 
-const readSecret = (sid, arn) => ({ Sid: sid, Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArns(arn) });
+const readSecret = (sid: string, arn: string): PolicyStatement => ({ Sid: sid, Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArns(arn) });
 /**
  * Items of the detections table, only those whose partition key starts with one of `prefixes`
  * (src/detections/ingest/keys.ts): the poller cannot touch a detection record, the webhook only its
  * replay keys, the processor only detection records. ForAllValues holds for every key a request names.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
  */
-const table = (actions, prefixes) => ({
+const table = (actions: string[], prefixes: string[]): PolicyStatement => ({
   Sid: 'DetectionsTable',
   Effect: 'Allow',
   Action: actions,
   Resource: { 'Fn::GetAtt': ['DetectionsTable', 'Arn'] },
   Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) } },
 });
-const sendTo = (sid, queue) => ({ Sid: sid, Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': [queue, 'Arn'] } });
+const sendTo = (sid: string, queue: string): PolicyStatement => ({ Sid: sid, Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': [queue, 'Arn'] } });
 /** What a Lambda SQS event source needs from the function's role. */
-const consume = (sid, queue) => ({
+const consume = (sid: string, queue: string): PolicyStatement => ({
   Sid: sid,
   Effect: 'Allow',
   Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
@@ -192,12 +221,13 @@ const consume = (sid, queue) => ({
 });
 
 /** The roles of the detection functions the configuration deploys (none without `detections`). */
-export function detectionRoles(config) {
+export function detectionRoles(config: Config): CfnResources {
   const detections = detectionsOf(config);
   const parts = detectionParts(config);
   if (!detections || !parts) return {};
-  const result = {};
-  if (parts.poll) {
+  const result: CfnResources = {};
+  // parts.poll implies an appliance, parts.webhook a secret (the schema's refinement), parts.slack a slack section.
+  if (parts.poll && detections.appliance) {
     result.DetectionsPollRole = role('DetectionsPoll', [
       readSecret('ReadApplianceSecret', detections.appliance.secretArn),
       table(['dynamodb:GetItem', 'dynamodb:PutItem'], [KEY_PREFIXES.cursor]),
@@ -208,7 +238,7 @@ export function detectionRoles(config) {
       PUBLISH_TO_OPS,
     ]);
   }
-  if (parts.webhook) {
+  if (parts.webhook && detections.webhook.secretArn) {
     result.DetectionsWebhookRole = role('DetectionsWebhook', [
       readSecret('ReadWebhookSecret', detections.webhook.secretArn),
       // Whether a signature was accepted already, and recording it once its detections are queued.
@@ -227,7 +257,7 @@ export function detectionRoles(config) {
     },
     ...(parts.slack ? [sendTo('QueueSlackNotifications', 'SlackQueue')] : []),
   ]);
-  if (parts.slack) {
+  if (parts.slack && detections.slack) {
     result.SlackNotifyRole = role('SlackNotify', [
       consume('ConsumeSlackQueue', 'SlackQueue'),
       // Amazon Q posts what the Chatbot topic receives: no webhook to read then.
@@ -244,11 +274,11 @@ export function detectionRoles(config) {
 }
 
 /** What a reconcile round and a cleanup need: describe for planning, repair sessions, announce. */
-function reconcileStatements(config) {
+function reconcileStatements(config: Config): PolicyStatement[] {
   return [DESCRIBE_FOR_PLANNING, ...inlineSessionStatements(config.mirroring).filter((s) => s.Sid !== 'DescribeSessions'), PUT_AUTOTAP_EVENTS];
 }
 
-export function roles(config) {
+export function roles(config: Config): CfnResources {
   return {
     NormalizeCleanupInputRole: role('NormalizeCleanupInput', []),
     // Both create, move and delete sessions like attachSession: the same tag-scoped statements.
@@ -256,19 +286,7 @@ export function roles(config) {
     ReconcileSliceRole: role('ReconcileSlice', reconcileStatements(config)),
     SummarizeReconcileRole: role('SummarizeReconcile', [PUBLISH_TO_OPS]),
     NormalizeInputRole: role('NormalizeInput', []),
-    ResolveInterfacesRole: role('ResolveInterfaces', [
-      {
-        Sid: 'DescribeInstancesInterfacesSessionsTargets',
-        Effect: 'Allow',
-        Action: [
-          'ec2:DescribeInstances',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeTrafficMirrorSessions',
-          'ec2:DescribeTrafficMirrorTargets',
-        ],
-        Resource: '*',
-      },
-    ]),
+    ResolveInterfacesRole: role('ResolveInterfaces', [DESCRIBE_FOR_PLANNING]),
     AttachSessionRole: role('AttachSession', inlineSessionStatements(config.mirroring)),
     ...configuredTargetPolicies(config.mirroring),
     SummarizeRole: role('Summarize', [PUBLISH_TO_OPS, PUT_AUTOTAP_EVENTS]),
@@ -276,6 +294,6 @@ export function roles(config) {
   };
 }
 
-export async function resources(context) {
+export async function resources(context: ResolverContext): Promise<CfnFragment> {
   return { Resources: roles(loadStageConfig(await stageOf(context))) };
 }

@@ -17,9 +17,13 @@
  * framework uploads it (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
  * Each email address of the configuration is one subscription resource.
  *
- * Loaded as a local osls plugin (serverless.yml `plugins`): the environment check runs before
- * anything is bundled, the stack check on the complete template before it is written.
+ * Loaded as a local osls plugin (serverless.yml `plugins`, through deploy/package-limits-plugin.js):
+ * the environment check runs before anything is bundled, the stack check on the complete template
+ * before it is written.
  */
+
+/** The stack's resources as the checks read them. */
+type TemplateResources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
 export const LAMBDA_LIMITS_PAGE = 'https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html';
@@ -31,29 +35,34 @@ const MAX_TABLE_NAME = 255;
 const MAX_BUCKET_NAME = 63;
 const ACCOUNT = '000000000000';
 
-function partitionOf(region) {
+function partitionOf(region: string) {
   if (region.startsWith('cn-')) return { partition: 'aws-cn', suffix: 'amazonaws.com.cn' };
   if (region.startsWith('us-gov-')) return { partition: 'aws-us-gov', suffix: 'amazonaws.com' };
   return { partition: 'aws', suffix: 'amazonaws.com' };
 }
 
 /** What a `Ref` to one of the stack's resources resolves to, or a string as long as the longest it could be. */
-function refValue(resource, logicalId, region) {
+function refValue(resource: TemplateResources[string] | undefined, logicalId: string, region: string): string {
   const { partition, suffix } = partitionOf(region);
   const props = resource?.Properties ?? {};
-  const arn = (service, rest) => `arn:${partition}:${service}:${region}:${ACCOUNT}:${rest}`;
+  const arn = (service: string, rest: string) => `arn:${partition}:${service}:${region}:${ACCOUNT}:${rest}`;
   switch (resource?.Type) {
     case 'AWS::SNS::Topic':
-      if (props.TopicName) return arn('sns', props.TopicName);
+      if (typeof props.TopicName === 'string') return arn('sns', props.TopicName);
       break;
     case 'AWS::SQS::Queue':
-      if (props.QueueName) return `https://sqs.${region}.${suffix}/${ACCOUNT}/${props.QueueName}`;
+      if (typeof props.QueueName === 'string') return `https://sqs.${region}.${suffix}/${ACCOUNT}/${props.QueueName}`;
       break;
     case 'AWS::StepFunctions::StateMachine':
-      if (props.StateMachineName) return arn('states', `stateMachine:${props.StateMachineName}`);
+      if (typeof props.StateMachineName === 'string') return arn('states', `stateMachine:${props.StateMachineName}`);
       break;
     case 'AWS::DynamoDB::Table':
       return typeof props.TableName === 'string' ? props.TableName : 'x'.repeat(MAX_TABLE_NAME);
+    // EC2 ids: a prefix and up to 17 hexadecimal digits.
+    case 'AWS::EC2::TrafficMirrorFilter':
+      return `tmf-${'0'.repeat(17)}`;
+    case 'AWS::EC2::TrafficMirrorTarget':
+      return `tmt-${'0'.repeat(17)}`;
     case 'AWS::S3::Bucket':
       return typeof props.BucketName === 'string' ? props.BucketName : 'x'.repeat(MAX_BUCKET_NAME);
     default:
@@ -64,17 +73,18 @@ function refValue(resource, logicalId, region) {
 }
 
 /** A variable's value as the deployed function would see it (or as long as it could be). */
-export function resolvedValue(value, resources, region) {
+export function resolvedValue(value: unknown, resources: TemplateResources, region: string): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value && typeof value === 'object' && Object.keys(value).length === 1 && typeof value.Ref === 'string') {
-    return refValue(resources[value.Ref], value.Ref, region);
+  if (value && typeof value === 'object' && Object.keys(value).length === 1 && typeof (value as { Ref?: unknown }).Ref === 'string') {
+    const { Ref } = value as { Ref: string };
+    return refValue(resources[Ref], Ref, region);
   }
   return 'x'.repeat(MAX_UNKNOWN_VALUE_BYTES);
 }
 
 /** Bytes Lambda counts for these variables: the UTF-8 JSON object of names and values. */
-export function environmentBytes(variables) {
+export function environmentBytes(variables: Record<string, string>): number {
   return Buffer.byteLength(JSON.stringify(variables), 'utf8');
 }
 
@@ -83,13 +93,28 @@ export function environmentBytes(variables) {
  * `functions` maps a function name to its own `environment`; the provider's applies to all of them
  * (the function's wins on a clash, as osls merges them).
  */
-export function measureEnvironments({ providerEnvironment = {}, functions, resources = {}, region }) {
+export interface MeasuredEnvironment {
+  name: string;
+  /** Bytes Lambda counts: the variables as one UTF-8 JSON object. */
+  bytes: number;
+  /** Each variable's share (`"NAME":"value"`), largest first. */
+  variables: [string, number][];
+}
+
+export interface EnvironmentsToMeasure {
+  providerEnvironment?: Record<string, unknown>;
+  functions: Record<string, Record<string, unknown>>;
+  resources?: TemplateResources;
+  region: string;
+}
+
+export function measureEnvironments({ providerEnvironment = {}, functions, resources = {}, region }: EnvironmentsToMeasure): MeasuredEnvironment[] {
   return Object.entries(functions)
     .map(([name, own]) => {
       const merged = { ...providerEnvironment, ...own };
       const resolved = Object.fromEntries(Object.entries(merged).map(([key, value]) => [key, resolvedValue(value, resources, region)]));
       const variables = Object.entries(resolved)
-        .map(([key, value]) => [key, environmentBytes({ [key]: value }) - 2])
+        .map(([key, value]): [string, number] => [key, environmentBytes({ [key]: value }) - 2])
         .sort((a, b) => b[1] - a[1]);
       return { name, bytes: environmentBytes(resolved), variables };
     })
@@ -97,7 +122,7 @@ export function measureEnvironments({ providerEnvironment = {}, functions, resou
 }
 
 /** The refusal for every function over the limit, or undefined when all fit. */
-export function oversizedEnvironments(measured, limit = LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+export function oversizedEnvironments(measured: MeasuredEnvironment[], limit: number = LAMBDA_ENVIRONMENT_LIMIT_BYTES): string | undefined {
   const over = measured.filter((fn) => fn.bytes > limit);
   if (over.length === 0) return undefined;
   const lines = over.map(
@@ -115,7 +140,7 @@ export const CLOUDFORMATION_MAX_TEMPLATE_BYTES = 1_000_000;
 export const CLOUDFORMATION_LIMITS_PAGE = 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html';
 
 /** The refusal for a template CloudFormation would not take, or undefined. */
-export function oversizedStack(template) {
+export function oversizedStack(template: { Resources?: Record<string, { Type: string }> }): string | undefined {
   const resources = Object.values(template.Resources ?? {});
   const problems = [];
   if (resources.length > CLOUDFORMATION_MAX_RESOURCES) {
@@ -132,8 +157,22 @@ export function oversizedStack(template) {
   return problems.length ? problems.join('\n') : undefined;
 }
 
+/** The parts of osls's `serverless` object the checks read. */
+export interface PackagingServerless {
+  service: {
+    provider: { compiledCloudFormationTemplate: { Resources?: TemplateResources }; environment?: Record<string, unknown>; region: string };
+    resources?: { Resources?: TemplateResources };
+    getAllFunctions(): string[];
+    getFunction(name: string): { environment?: Record<string, unknown> };
+  };
+  classes: { Error: new (message: string) => Error };
+}
+
 export default class PackageLimits {
-  constructor(serverless) {
+  readonly serverless: PackagingServerless;
+  readonly hooks: Record<string, () => void>;
+
+  constructor(serverless: PackagingServerless) {
     this.serverless = serverless;
     this.hooks = {
       'before:package:createDeploymentArtifacts': () => this.checkEnvironments(),
@@ -141,12 +180,12 @@ export default class PackageLimits {
     };
   }
 
-  checkStack() {
+  checkStack(): void {
     const refusal = oversizedStack(this.serverless.service.provider.compiledCloudFormationTemplate);
     if (refusal) throw new this.serverless.classes.Error(refusal);
   }
 
-  checkEnvironments() {
+  checkEnvironments(): void {
     const service = this.serverless.service;
     const functions = Object.fromEntries(service.getAllFunctions().map((name) => [name, service.getFunction(name).environment ?? {}]));
     const measured = measureEnvironments({

@@ -1,5 +1,5 @@
 /**
- * State machine definitions for serverless.yml: `${file(statemachines/load.js):mirrorInstances}`.
+ * State machine definitions for serverless.yml: `${file(deploy/serverless.js):mirrorInstances}`.
  *
  * The ASL files name their Lambdas with `${<Name>FunctionArn}` placeholders (so the same file runs
  * locally with other resources). serverless-step-functions has no DefinitionSubstitutions, so each
@@ -9,24 +9,26 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ResolverContext } from './stage-config.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+/** The ASL files, also run by the local AWS (local/stepfunctions). */
+const definitions = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'statemachines');
 const placeholder = /^\$\{([A-Z][A-Za-z0-9]*)FunctionArn\}$/;
 
 /** `NormalizeInput` -> the function `normalizeInput`, logical id `NormalizeInputLambdaFunction`. */
-function lambdaArn(name) {
+function lambdaArn(name: string) {
   return { 'Fn::GetAtt': [`${name}LambdaFunction`, 'Arn'] };
 }
 
 /** Reads an ASL file and replaces every `${<Name>FunctionArn}`; any other `${...}` is an error. */
-export function renderDefinition(file, functionKeys) {
-  const definition = JSON.parse(readFileSync(path.join(here, file), 'utf8'));
-  const visit = (value, where) => {
+export function renderDefinition(file: string, functionKeys?: string[]): Record<string, unknown> {
+  const definition: unknown = JSON.parse(readFileSync(path.join(definitions, file), 'utf8'));
+  const visit = (value: unknown, where: string): unknown => {
     if (typeof value === 'string') {
       const match = placeholder.exec(value);
       if (match) {
-        const name = match[1];
-        const key = name[0].toLowerCase() + name.slice(1);
+        const name = match[1]!;
+        const key = name.charAt(0).toLowerCase() + name.slice(1);
         if (functionKeys && !functionKeys.includes(key)) {
           throw new Error(`${file}: ${where}: ${value} names no function "${key}" in serverless.yml`);
         }
@@ -41,24 +43,24 @@ export function renderDefinition(file, functionKeys) {
     }
     return value;
   };
-  return visit(definition, '');
+  return visit(definition, '') as Record<string, unknown>;
 }
 
 /** The function names of serverless.yml; `functions:` may be a list of maps that osls merges. */
-async function functionKeysOf({ resolveConfigurationProperty }) {
+async function functionKeysOf({ resolveConfigurationProperty }: Pick<ResolverContext, 'resolveConfigurationProperty'>): Promise<string[] | undefined> {
   const functions = await resolveConfigurationProperty(['functions']);
   if (Array.isArray(functions)) return functions.flatMap((part) => (part && typeof part === 'object' ? Object.keys(part) : []));
   return functions && typeof functions === 'object' ? Object.keys(functions) : undefined;
 }
 
-export async function mirrorInstances(context) {
+export async function mirrorInstances(context: ResolverContext): Promise<Record<string, unknown>> {
   return renderDefinition('mirror-instances.asl.json', await functionKeysOf(context));
 }
 
-export async function cleanupSessions(context) {
+export async function cleanupSessions(context: ResolverContext): Promise<Record<string, unknown>> {
   return renderDefinition('cleanup-sessions.asl.json', await functionKeysOf(context));
 }
 
-export async function reconcile(context) {
+export async function reconcile(context: ResolverContext): Promise<Record<string, unknown>> {
   return renderDefinition('reconcile.asl.json', await functionKeysOf(context));
 }

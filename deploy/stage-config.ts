@@ -1,24 +1,47 @@
 /**
- * Stage configuration for serverless.yml: `${file(scripts/stage-config.js):bundledConfig}` and friends.
+ * Stage configuration for serverless.yml: `${file(deploy/serverless.js):bundledConfig}` and friends.
  *
- * osls loads variable files with `require()`; Node 24 loads this ES module that way (no top-level
- * await here, which `require()` of an ES module does not allow) together with the TypeScript
- * loader it imports, so `config/<stage>.yml` is validated by the same schema as everywhere else.
+ * osls loads variable files with `require()`; Node 24 loads the ES module entry point that way (no
+ * top-level await here, which `require()` of an ES module does not allow) and strips the types of
+ * this module, so `config/<stage>.yml` is validated by the same schema as everywhere else.
  * A missing or invalid file fails packaging with the loader's message, which names the field.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../src/config/load.ts';
+import type { Config, DetectionsConfig } from '../src/config/schema.ts';
 import { emailFilterPolicy } from '../src/detections/publish.ts';
 import { SLACK_CONCURRENT_POSTERS } from '../src/detections/slack-pacing.ts';
+import { createdIdsEnvironment, createdMirroringResources } from './mirroring-resources.ts';
 
 export const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const loaded = new Map();
+/** What osls passes to a resolver function in a `${file(...)}` variable. */
+export interface ResolverContext {
+  options: Record<string, unknown>;
+  resolveVariable(variable: string): Promise<unknown>;
+  resolveConfigurationProperty(path: string[]): Promise<unknown>;
+}
 
-/** The stage being packaged: `--stage`, else `provider.stage`, else `dev` (what `${sls:stage}` yields). */
-export async function stageOf({ resolveVariable }) {
+/** A CloudFormation expression or value, as written into the template. */
+export type CfnValue = unknown;
+export interface CfnResource {
+  Type: string;
+  Properties: Record<string, CfnValue>;
+  DependsOn?: string | string[];
+}
+export type CfnResources = Record<string, CfnResource>;
+/** A fragment merged into `resources:`. */
+export interface CfnFragment {
+  Resources: CfnResources;
+  Outputs?: Record<string, { Value: CfnValue; Description?: string }>;
+}
+
+const loaded = new Map<string, { config: Config } | { failure: Error }>();
+
+/** The stage being packaged: `--stage`, else `provider.stage` (what `${sls:stage}` yields). */
+export async function stageOf({ resolveVariable }: Pick<ResolverContext, 'resolveVariable'>): Promise<string> {
   const stage = await resolveVariable('sls:stage');
   if (typeof stage !== 'string' || !/^[A-Za-z0-9-]+$/.test(stage)) {
     throw new Error(`stage: expected letters, digits and dashes, got ${JSON.stringify(stage)}`);
@@ -27,7 +50,7 @@ export async function stageOf({ resolveVariable }) {
 }
 
 /** Loads and validates `config/<stage>.yml` once per stage; throws an error naming the field. */
-export function loadStageConfig(stage, dir = serviceDir) {
+export function loadStageConfig(stage: string, dir: string = serviceDir): Config {
   const file = path.join(dir, 'config', `${stage}.yml`);
   const relative = path.relative(process.cwd(), file);
   const shown = relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
@@ -36,18 +59,18 @@ export function loadStageConfig(stage, dir = serviceDir) {
       loaded.set(file, { config: loadConfigFile(shown) });
     } catch (error) {
       // Keep only the message: osls prints the whole stack of a rejected resolver.
-      const failure = new Error(`${error.name ?? 'Error'}: ${error.message}`);
+      const failure = new Error(`${(error as Error).name ?? 'Error'}: ${(error as Error).message}`);
       failure.stack = failure.message;
       loaded.set(file, { failure });
     }
   }
-  const entry = loaded.get(file);
-  if (entry.failure) throw entry.failure;
+  const entry = loaded.get(file)!;
+  if ('failure' in entry) throw entry.failure;
   return entry.config;
 }
 
 /** The validated configuration (defaults applied). */
-export async function config(context) {
+export async function config(context: Pick<ResolverContext, 'resolveVariable'>): Promise<Config> {
   return loadStageConfig(await stageOf(context));
 }
 
@@ -61,26 +84,28 @@ export const BUNDLED_DETECTIONS = '__AUTOTAP_DETECTIONS_CONFIG__';
  * `notifications` (CloudFormation's email subscriptions) is never bundled: the configuration rides
  * in the code, whatever its size, instead of Lambda's 4 KB of environment variables.
  */
-export function bundledConfigDefine({ mirroring, detections }) {
+export function bundledConfigDefine({ mirroring, detections }: Pick<Config, 'mirroring' | 'detections'>): Record<string, string> {
   return {
     [BUNDLED_MIRRORING]: JSON.stringify(JSON.stringify(mirroring)),
     [BUNDLED_DETECTIONS]: JSON.stringify(JSON.stringify(detections ?? null)),
   };
 }
 
-export async function bundledConfig(context) {
+export async function bundledConfig(context: ResolverContext): Promise<Record<string, string>> {
   return bundledConfigDefine(await config(context));
 }
+
+/** A stable logical-id suffix for an email address: reordering a list of addresses changes nothing. */
+const addressSuffix = (address: string) => createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 10);
 
 /**
  * One email subscription to the ops topic per `notifications.opsEmails` entry. The logical id comes
  * from the address, so reordering the list changes nothing.
  */
-export function emailSubscriptions({ notifications }) {
-  const Resources = {};
+export function emailSubscriptions({ notifications }: Pick<Config, 'notifications'>): CfnFragment {
+  const Resources: CfnResources = {};
   for (const address of notifications.opsEmails) {
-    const suffix = createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 10);
-    Resources[`OpsEmailSubscription${suffix}`] = {
+    Resources[`OpsEmailSubscription${addressSuffix(address)}`] = {
       Type: 'AWS::SNS::Subscription',
       Properties: { TopicArn: { Ref: 'OpsTopic' }, Protocol: 'email', Endpoint: address },
     };
@@ -88,12 +113,39 @@ export function emailSubscriptions({ notifications }) {
   return { Resources };
 }
 
-export async function opsEmailSubscriptions(context) {
+export async function opsEmailSubscriptions(context: ResolverContext): Promise<CfnFragment> {
   return emailSubscriptions(await config(context));
 }
 
+/**
+ * Every function's environment (serverless.yml `provider.environment`). The stage configuration is
+ * not here: it is bundled into each function's code (bundledConfig); only the ids CloudFormation
+ * knows at deploy time are, the ops topic's and those of the filter and target the stack creates.
+ */
+export function providerEnvironmentOf(config: Pick<Config, 'mirroring'>): Record<string, CfnValue> {
+  return {
+    OPS_TOPIC_ARN: ref('OpsTopic'),
+    POWERTOOLS_SERVICE_NAME: 'autotap',
+    LOG_LEVEL: 'INFO',
+    // After throttling, adaptive retries also slow the client down instead of hammering an empty bucket.
+    AWS_RETRY_MODE: 'adaptive',
+    AWS_MAX_ATTEMPTS: '5',
+    ...createdIdsEnvironment(config.mirroring),
+  };
+}
+
+export async function providerEnvironment(context: ResolverContext): Promise<Record<string, CfnValue>> {
+  return providerEnvironmentOf(await config(context));
+}
+
+/** The filter and target `mirroring.create` asks the stack for (deploy/mirroring-resources.ts). */
+export async function createdMirroring(context: ResolverContext): Promise<CfnFragment> {
+  const stage = await stageOf(context);
+  return createdMirroringResources(loadStageConfig(stage).mirroring, stage);
+}
+
 /** The reconciler's EventBridge schedule (`mirroring.reconcileSchedule`). */
-export async function reconcileSchedule(context) {
+export async function reconcileSchedule(context: ResolverContext): Promise<string> {
   return (await config(context)).mirroring.reconcileSchedule;
 }
 
@@ -128,7 +180,7 @@ const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
 const QUEUE_RETENTION_SECONDS = 4 * 24 * 3600;
 
 /** The `detections` section when the stack deploys it (present and enabled), else undefined. */
-export function detectionsOf(config) {
+export function detectionsOf(config: Config): DetectionsConfig | undefined {
   const detections = config.detections;
   return detections && detections.enabled ? detections : undefined;
 }
@@ -138,7 +190,15 @@ export function detectionsOf(config) {
  * the webhook `webhook.enabled` (its secret is then required by the schema), the Slack notifier and
  * its queue `slack`, the Chatbot topic `slack.format: amazon-q`.
  */
-export function detectionParts(config) {
+/** Which detection parts a configuration deploys. */
+export interface DetectionParts {
+  poll: boolean;
+  webhook: boolean;
+  slack: boolean;
+  chatbot: boolean;
+}
+
+export function detectionParts(config: Config): DetectionParts | undefined {
   const detections = detectionsOf(config);
   if (!detections) return undefined;
   return {
@@ -149,21 +209,23 @@ export function detectionParts(config) {
   };
 }
 
-const ref = (logicalId) => ({ Ref: logicalId });
-const arnOf = (logicalId) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
-const addressSuffix = (address) => createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 10);
+export const ref = (logicalId: string) => ({ Ref: logicalId });
+export const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 
 /** The ARN of the EventBridge rule named `name`, for queue policies that must name it before it exists. */
-const ruleArn = (name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${name}` });
-export const pollRuleName = (stage) => `autotap-${stage}-detections-poll`;
+const ruleArn = (name: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${name}` });
+export const pollRuleName = (stage: string) => `autotap-${stage}-detections-poll`;
 
 /** The four detection functions (those the configuration deploys), for the `functions:` list. */
-export function detectionFunctions(config, stage) {
+/** A function of serverless.yml's `functions:` map, as the framework reads it. */
+export type FunctionDeclaration = Record<string, unknown> & { environment?: Record<string, CfnValue> };
+
+export function detectionFunctions(config: Config, stage: string): Record<string, FunctionDeclaration> {
   const detections = detectionsOf(config);
   const parts = detectionParts(config);
   if (!detections || !parts) return {};
   const reportBatchItemFailures = 'ReportBatchItemFailures';
-  const functions = {};
+  const functions: Record<string, FunctionDeclaration> = {};
   if (parts.poll) {
     functions.detectionsPoll = {
       handler: 'functions/detections-poll.handler',
@@ -255,7 +317,7 @@ export function detectionFunctions(config, stage) {
   return functions;
 }
 
-function deadLetterAlarm(stage, queueLogicalId, name, description) {
+function deadLetterAlarm(stage: string, queueLogicalId: string, name: string, description: string): CfnResource {
   return {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {
@@ -279,7 +341,15 @@ function deadLetterAlarm(stage, queueLogicalId, name, description) {
  * A dead-letter queue for EventBridge targets (and asynchronous invocations): EventBridge may send to
  * it for the rules of `ruleArns` only, and an alarm tells the ops topic of its first message.
  */
-function ruleDeadLetters(stage, { logicalId, name, sid, ruleArns, alarmDescription }) {
+interface RuleDeadLetters {
+  logicalId: string;
+  name: string;
+  sid: string;
+  ruleArns: CfnValue;
+  alarmDescription: string;
+}
+
+function ruleDeadLetters(stage: string, { logicalId, name, sid, ruleArns, alarmDescription }: RuleDeadLetters): CfnResources {
   return {
     [logicalId]: {
       Type: 'AWS::SQS::Queue',
@@ -309,7 +379,7 @@ function ruleDeadLetters(stage, { logicalId, name, sid, ruleArns, alarmDescripti
 }
 
 /** The dead-letter queue of the reconcile schedule and the failed-execution rule (serverless.yml). */
-export async function ruleEventsDeadLetters(context) {
+export async function ruleEventsDeadLetters(context: ResolverContext): Promise<CfnFragment> {
   const stage = await stageOf(context);
   return {
     Resources: ruleDeadLetters(stage, {
@@ -323,7 +393,15 @@ export async function ruleEventsDeadLetters(context) {
 }
 
 /** A queue with its dead-letter queue (which only that queue may redrive into) and an alarm on it. */
-function queueWithDeadLetters(stage, { logicalId, name, visibilityTimeout, maxReceiveCount, alarmDescription }) {
+interface QueueWithDeadLetters {
+  logicalId: string;
+  name: string;
+  visibilityTimeout: number;
+  maxReceiveCount: number;
+  alarmDescription: string;
+}
+
+function queueWithDeadLetters(stage: string, { logicalId, name, visibilityTimeout, maxReceiveCount, alarmDescription }: QueueWithDeadLetters): CfnResources {
   const deadLetterId = `${logicalId.replace(/Queue$/, '')}DeadLetterQueue`;
   return {
     [logicalId]: {
@@ -350,11 +428,11 @@ function queueWithDeadLetters(stage, { logicalId, name, visibilityTimeout, maxRe
 }
 
 /** The detections table, queues, topics, email subscriptions and outputs (empty without detections). */
-export function detectionResources(config, stage) {
+export function detectionResources(config: Config, stage: string): CfnFragment {
   const detections = detectionsOf(config);
   const parts = detectionParts(config);
   if (!detections || !parts) return { Resources: {} };
-  const Resources = {
+  const Resources: CfnResources = {
     // Detection records with their lifecycle, outboxes, the poll cursor and webhook replay keys.
     // Encrypted at rest with the AWS owned key (the default SSE).
     DetectionsTable: {
@@ -396,7 +474,7 @@ export function detectionResources(config, stage) {
       },
     };
   }
-  const Outputs = {
+  const Outputs: NonNullable<CfnFragment['Outputs']> = {
     DetectionsTableName: { Value: ref('DetectionsTable') },
     DetectionsQueueUrl: { Value: ref('DetectionsQueue') },
     DetectionsDeadLetterQueueUrl: { Value: ref('DetectionsDeadLetterQueue') },
@@ -462,7 +540,7 @@ export function detectionResources(config, stage) {
 }
 
 /** The alarms that may publish to the ops topic (its topic policy's aws:SourceArn). */
-export function opsAlarmArns(config) {
+export function opsAlarmArns(config: Config): CfnValue[] {
   const mirroring = [arnOf('LaunchEventsDeadLetterAlarm'), arnOf('RuleEventsDeadLetterAlarm')];
   const parts = detectionParts(config);
   if (!parts) return mirroring;
@@ -474,16 +552,16 @@ export function opsAlarmArns(config) {
   ];
 }
 
-export async function detectionsFunctions(context) {
+export async function detectionsFunctions(context: ResolverContext): Promise<Record<string, FunctionDeclaration>> {
   const stage = await stageOf(context);
   return detectionFunctions(loadStageConfig(stage), stage);
 }
 
-export async function detectionsResources(context) {
+export async function detectionsResources(context: ResolverContext): Promise<CfnFragment> {
   const stage = await stageOf(context);
   return detectionResources(loadStageConfig(stage), stage);
 }
 
-export async function opsTopicAlarmArns(context) {
+export async function opsTopicAlarmArns(context: ResolverContext): Promise<CfnValue[]> {
   return opsAlarmArns(await config(context));
 }
