@@ -1,96 +1,96 @@
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfigFile } from '../../src/config/load.ts';
-import { readScenarioFile } from '../scenario.ts';
-import { simulate } from '../simulate.ts';
-import { DETECTIONS_USAGE, renderDetectionsDemo, runDetections } from './detections.ts';
-import { renderSimulation } from './render.ts';
+import { DETECTIONS_USAGE, runDetections } from './detections.ts';
+import { UsageError } from './errors.ts';
+import { PLAN_USAGE, planCommand } from './plan.ts';
+import { RERUN_USAGE } from './rerun.ts';
+import { didYouMean } from './suggest.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The checkout autotap runs from: config/, scenarios/, events/ and package.json are found there. */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-const USAGE = `usage: autotap <command>
+export interface Command {
+  /**
+   * The command's entry in the usage text: a first line `  name options`, then its description
+   * indented by six spaces. `autotap <name> --help` prints it alone.
+   */
+  usage: string;
+  /** The longer text `--help` prints instead of `usage`, for a command with many options. */
+  help?: string;
+  /** Runs the command on the arguments after its name; the exit code. Throws UsageError or CommandError. */
+  run(args: string[], root: string): Promise<number>;
+}
 
-  simulate --scenario FILE [--config FILE] [--json]
-      Seed the local AWS from a scenario, run its events through the real state machines,
-      and print what happened (a table, or one JSON document with --json).
-  plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] [--json]
-      What the reconciler would create, delete, move or skip, and why; read-only. Against the
-      account of your AWS credentials (config/<stage>.yml), or a scenario on the local AWS.
-${DETECTIONS_USAGE}  rerun (--instance i-... | --eni eni-...) [--stage S] [--dry-run] [--wait] [--timeout SECONDS] [--json]
-      Start the deployed autotap-<stage>-mirror-instances for the given instances or ENIs (repeat the
-      flag for several), print the execution ARN and its console link; with --wait, the outcomes.
-  demo
-      Run the built-in demo (what \`npm start\` does).
-  bench [--quick] [options]
-      Benchmark a launch burst through the real workflow and the Lambda bundles; writes
-      bench/results.json (what \`npm run bench\` does). \`autotap bench --help\` lists the options.
+/** Commands by name, in the order the usage text lists them. */
+export type CommandTable = Record<string, Command>;
+
+/** The commands that work against a real account or on local files; the local AWS adds its own (local/commands.ts). */
+export const operatorCommands: CommandTable = {
+  plan: { usage: PLAN_USAGE, run: planCommand },
+  detections: { usage: DETECTIONS_USAGE, run: (args) => runDetections(args) },
+  // Loaded on demand: only rerun needs the Step Functions client.
+  rerun: { usage: RERUN_USAGE, run: async (args) => (await import('./rerun.ts')).rerunCommand(args) },
+};
+
+const HELP = new Set(['--help', '-h']);
+const VERSION = new Set(['--version', '-v']);
+
+export function usage(commands: CommandTable): string {
+  return `usage: autotap <command> [options]    (autotap <command> --help for one command)
+
+${Object.values(commands)
+  .map((c) => c.usage)
+  .join('')}  --version, -v
+      Print autotap's version.
 `;
-
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
-async function runSimulate(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { scenario: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean', default: false } },
-    strict: true,
-  });
-  if (!values.scenario) throw new UsageError('simulate: --scenario FILE is required');
-  const scenario = readScenarioFile(values.scenario);
-  const config = values.config ? loadConfigFile(values.config) : (scenario.config ?? loadConfigFile(join(ROOT, 'config', 'dev.yml')));
-  const report = await simulate(scenario, config);
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderSimulation(report)}\n`);
+function commandUsage(command: Command): string {
+  return `usage: autotap ${(command.help ?? command.usage).trimStart().replace(/\n?$/, '\n')}`;
 }
 
-async function runDemo(): Promise<void> {
-  const scenarioPath = join(ROOT, 'scenarios', 'demo.yml');
-  const scenario = readScenarioFile(scenarioPath);
-  if (!scenario.config) throw new Error(`${scenarioPath}: the demo scenario must embed its config`);
-  console.log('autotap demo: a small VPC on a local AWS (no account, no network needed).');
-  console.log('Scenario: scenarios/demo.yml. Each event runs the real mirror-instances state machine and Lambdas.\n');
-  const report = await simulate(scenario, scenario.config);
-  console.log(renderSimulation(report));
-  const samples = 'events/detections/extrahop-detections.json';
-  console.log(`\nDetections: the appliance's sample deliveries (${samples}) through the fan-out, nothing sent.`);
-  console.log(renderDetectionsDemo(join(ROOT, samples), 'https://extrahop.example.com'));
-  console.log('\nTry your own: npx autotap simulate --scenario scenarios/demo.yml --json');
-  console.log(`             npx autotap detections preview ${samples}`);
-  console.log('Deploy to your account: see README.md, "Deploy".');
+function version(root: string): string {
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    switch (command) {
-      case 'simulate':
-        await runSimulate(rest);
-        return 0;
-      case 'plan':
-        return await (await import('./plan.ts')).planCommand(rest, ROOT);
-      case 'rerun':
-        return await (await import('./rerun.ts')).rerunCommand(rest);
-      case 'demo':
-        await runDemo();
-        return 0;
-      case 'detections':
-        return await runDetections(rest);
-      case 'bench':
-        // Loaded on demand: the benchmark pulls in esbuild, which no other command needs.
-        return await (await import('../bench/command.ts')).benchCommand(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-        process.stdout.write(USAGE);
-        return command ? 0 : 2;
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+/** Runs `autotap <argv>` with the given commands; returns the exit code (0 done, 1 failed, 2 no command). */
+export async function main(argv: string[], commands: CommandTable = operatorCommands, root = ROOT): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stdout.write(usage(commands));
+    return 2;
+  }
+  if (HELP.has(name) || name === 'help') {
+    const about = rest[0];
+    const command = about === undefined ? undefined : commands[about];
+    if (about !== undefined && !command) {
+      process.stderr.write(`autotap: help: unknown command "${about}"${didYouMean(about, Object.keys(commands))}\n`);
+      return 1;
     }
+    process.stdout.write(about && command ? commandUsage(command) : usage(commands));
+    return 0;
+  }
+  if (VERSION.has(name)) {
+    process.stdout.write(`autotap ${version(root)}\n`);
+    return 0;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  try {
+    if (!command) {
+      throw new UsageError(`unknown command "${name}"${didYouMean(name, [...Object.keys(commands), 'help'])}`);
+    }
+    // Before the command parses anything: `--help` anywhere prints its usage and runs nothing.
+    const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    if (options.some((arg) => HELP.has(arg))) {
+      process.stdout.write(commandUsage(command));
+      return 0;
+    }
+    return await command.run(rest, root);
   } catch (error) {
     const e = error as Error;
     process.stderr.write(`autotap: ${e.message}\n`);
-    if (e.name === 'UsageError' || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(USAGE);
+    if (e instanceof UsageError) process.stderr.write(command ? commandUsage(command) : usage(commands));
     return 1;
   }
 }

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/args.ts';
+import { UsageError } from '../../cli/errors.ts';
 import { measureBundles, type BundleResults } from './bundles.ts';
 import { DEFAULT_DETECTIONS, runDetectionsBench, type DetectionsParams, type DetectionsResult } from './detections.ts';
 import { renderDetections } from './detections-render.ts';
@@ -20,23 +21,7 @@ import { evaluateTargets } from './targets.ts';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RESULTS_FILE = join(ROOT, 'bench', 'results.json');
 
-export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] [--scale X] [--describe-capacity N]
-        [--describe-refill N] [--mutate-capacity N] [--mutate-refill N] [--duplicate-share F]
-        [--two-eni-share F] [--excluded-share F] [--unsupported-share F] [--seed N]
-        [--load-samples N] [--skip-bundles] [--out FILE] [--json]
-        [--only mirroring|detections|fleet] [--skip-detections] [--detections N] [--backlog N] [--page-size N]
-        [--sqs-batch-size N] [--compare-batch-sizes N,N] [--update-share F] [--exact-duplicate-share F]
-        [--skip-fleet] [--fleet-instances N] [--fleet-terminated N]
-      Benchmark a launch burst through the real workflow on the local AWS under EC2-like
-      throttling, one poll window of detections through the real detection Lambdas (SQS,
-      DynamoDB, SNS), and the Lambda bundles; writes bench/results.json (what \`npm run bench\` does).
-      --quick: 20 instances, buckets 20/20 and 5/5, so throttling still happens in seconds;
-      300 detections.
-      Detections: 10,000 by default, page size 1000, SQS batch size 10 (Lambda's default), then the
-      same window again at each --compare-batch-sizes (default 100; "" for none).
-      Fleet scale: a scheduled reconcile of 20,000 running instances (1-3 ENIs each) and the
-      cleanup-sessions executions after 5,000 of them terminate, against Step Functions' quotas
-      (--quick: 1,000 and 250).`;
+export { BENCH_USAGE } from './usage.ts';
 
 export interface BenchOptions {
   mirroring: Partial<MirroringParams>;
@@ -69,14 +54,13 @@ export interface BenchResults {
 function number(name: string, value: string | undefined, fallback: number, check: (n: number) => boolean = (n) => n >= 0): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || !check(parsed)) throw Object.assign(new Error(`bench: --${name} ${value} is not a valid value`), { name: 'UsageError' });
+  if (!Number.isFinite(parsed) || !check(parsed)) throw new UsageError(`bench: --${name} ${value} is not a valid value`);
   return parsed;
 }
 
 export function parseBenchArgs(args: string[]): BenchOptions {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs('bench', {
     args,
-    strict: true,
     options: {
       quick: { type: 'boolean', default: false },
       instances: { type: 'string' },
@@ -111,7 +95,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
   });
   const only = values.only;
   if (only !== undefined && only !== 'mirroring' && only !== 'detections' && only !== 'fleet') {
-    throw Object.assign(new Error(`bench: --only ${only}: expected mirroring, detections or fleet`), { name: 'UsageError' });
+    throw new UsageError(`bench: --only ${only}: expected mirroring, detections or fleet`);
   }
   const quick = values.quick ?? false;
   const base = quick
@@ -204,11 +188,8 @@ export function renderResults(results: BenchResults): string {
   ].join('\n');
 }
 
+/** `autotap bench`; `--help` is answered by the dispatcher with BENCH_USAGE. */
 export async function benchCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`usage: autotap bench [options]\n\n${BENCH_USAGE}\n`);
-    return 0;
-  }
   const options = parseBenchArgs(args);
   const command = ['autotap bench', ...args].join(' ');
   const results = await runBenchmark(options, command, (line) => process.stderr.write(`${line}\n`));

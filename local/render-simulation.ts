@@ -1,0 +1,52 @@
+import type { EniResult } from '../src/mirroring/types.ts';
+import { resultsTable, table } from '../cli/table.ts';
+import type { SimulationReport } from './simulate.ts';
+
+/** What `autotap simulate` and the demo print: each execution, the sessions after, what was published. */
+
+function describeInput(input: unknown): string {
+  const i = input as Record<string, unknown> & { detail?: Record<string, unknown> };
+  if (i?.['detail-type'] === 'EC2 Instance State-change Notification') return `EC2 event: ${String(i.detail?.['instance-id'])} ${String(i.detail?.state)}`;
+  if (i?.['detail-type'] === 'AWS API Call via CloudTrail') return `CloudTrail: ${String(i.detail?.eventName)}`;
+  return `manual: ${JSON.stringify(input)}`;
+}
+
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+
+export function renderSimulation(report: SimulationReport): string {
+  const out: string[] = [];
+  report.executions.forEach((execution, n) => {
+    out.push(`Execution ${n + 1}: ${execution.stateMachine} <- ${describeInput(execution.input)}: ${execution.status}`);
+    if (execution.error) out.push(`  error ${execution.error.name}: ${execution.error.message}`);
+    const results = (execution.output as { results?: EniResult[] } | null)?.results ?? [];
+    if (results.length > 0) out.push(indent(resultsTable(results)));
+    out.push('');
+  });
+  out.push(`Mirror sessions in the account afterwards (${report.sessions.length}):`);
+  out.push(
+    table(
+      ['session', 'ENI', 'number', 'target', 'filter', 'created by'],
+      report.sessions.map((s) => [
+        s.trafficMirrorSessionId,
+        s.networkInterfaceId,
+        String(s.sessionNumber),
+        s.trafficMirrorTargetId,
+        s.trafficMirrorFilterId,
+        s.tags['autotap:managed'] === 'true' ? 'autotap' : 'someone else',
+      ]),
+    ),
+  );
+  out.push('');
+  out.push(report.published.length === 0 ? 'Nothing was published to SNS.' : `Published to SNS (${report.published.length}):`);
+  for (const m of report.published) {
+    out.push(`  [${m.topic}] ${m.subject ?? '(no subject)'}`);
+    out.push(...m.message.split('\n').map((l) => `    ${l}`));
+  }
+  out.push('');
+  out.push(`AWS API calls: ${Object.entries(report.calls).map(([action, count]) => `${action} ${count}`).join(', ') || 'none'}`);
+  return out.join('\n');
+}
