@@ -69,7 +69,11 @@ export async function requireAwsAccess(config: SdkConfig): Promise<string> {
   try {
     await config.credentials();
   } catch (error) {
-    if (profile !== undefined) throw new CommandError(`AWS profile "${profile}" gives no credentials: ${(error as Error).message}`);
+    if (profile !== undefined) {
+      throw new CommandError(
+        `AWS profile "${profile}" gives no credentials (${(error as Error).message}): it needs keys, an SSO login (aws sso login --profile ${profile}), a role or a credential_process`,
+      );
+    }
     throw new CommandError('no AWS credentials: pass --profile P (a profile of ~/.aws/config), or set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
   }
   return region;

@@ -76,10 +76,11 @@ export async function main(argv: string[], commands: CommandTable = operatorComm
     return 0;
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    process.stderr.write(`autotap: unknown command "${name}"${didYouMean(name, [...Object.keys(commands), 'help'])}; \`autotap --help\` lists the commands\n`);
+    return 1;
+  }
   try {
-    if (!command) {
-      throw new UsageError(`unknown command "${name}"${didYouMean(name, [...Object.keys(commands), 'help'])}`);
-    }
     // Before the command parses anything: `--help` anywhere prints its usage and runs nothing.
     const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
     if (options.some((arg) => HELP.has(arg))) {
@@ -90,7 +91,7 @@ export async function main(argv: string[], commands: CommandTable = operatorComm
   } catch (error) {
     const e = error as Error;
     process.stderr.write(`autotap: ${e.message}\n`);
-    if (e instanceof UsageError) process.stderr.write(command ? commandUsage(command) : usage(commands));
+    if (e instanceof UsageError) process.stderr.write(commandUsage(command));
     return 1;
   }
 }
