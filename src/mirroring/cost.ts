@@ -11,7 +11,11 @@ import { MANAGED_TAG } from './types.ts';
  * depends on the traffic and is not estimated here, only counted.
  */
 
-/** Price of one session-hour when the configuration sets none (Amazon VPC pricing, us-east-1). */
+/**
+ * Price of one session-hour when the configuration sets none: USD 0.015, the per-session-hour price
+ * Amazon VPC pricing (https://aws.amazon.com/vpc/pricing/, "Traffic Mirroring") lists for most
+ * regions. Prices differ by region and change: set `mirroring.sessionHourlyPriceUsd` to yours.
+ */
 export const DEFAULT_SESSION_HOURLY_PRICE_USD = 0.015;
 /** AWS prices a month as 730 hours (8,760 hours a year / 12). */
 export const HOURS_PER_MONTH = 730;
