@@ -30,7 +30,7 @@ export const operatorCommands: CommandTable = {
   plan: { usage: PLAN_USAGE, run: planCommand },
   detections: { usage: DETECTIONS_USAGE, run: (args) => runDetections(args) },
   // Loaded on demand: only rerun needs the Step Functions client.
-  rerun: { usage: RERUN_USAGE, run: async (args) => (await import('./rerun.ts')).rerunCommand(args) },
+  rerun: { usage: RERUN_USAGE, run: async (args, root) => (await import('./rerun.ts')).rerunCommand(args, root) },
 };
 
 const HELP = new Set(['--help', '-h']);

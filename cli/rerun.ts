@@ -4,6 +4,8 @@ import type { EniResult } from '../src/mirroring/types.ts';
 import { parseCommandArgs } from './args.ts';
 import { applyAwsOptions, awsOptions, AWS_OPTIONS_USAGE, requireAwsAccess } from './aws-options.ts';
 import { CommandError, UsageError } from './errors.ts';
+import { stageNames } from './stage.ts';
+import { didYouMean } from './suggest.ts';
 import { resultsTable } from './table.ts';
 
 export const RERUN_USAGE = `  rerun (--instance i-... | --eni eni-...) [--stage S] [--dry-run] [--wait] [--timeout SECONDS] ${AWS_OPTIONS_USAGE} [--json]
@@ -61,7 +63,7 @@ function parseOutput(text: string | undefined): { results?: EniResult[] } | null
  * `autotap rerun`: starts the deployed mirror-instances state machine for some instances or ENIs,
  * as the console's Start execution would, and optionally waits for the per-ENI outcomes.
  */
-export async function rerunCommand(args: string[]): Promise<number> {
+export async function rerunCommand(args: string[], root?: string): Promise<number> {
   const { values } = parseCommandArgs('rerun', {
     args,
     options: {
@@ -91,7 +93,9 @@ export async function rerunCommand(args: string[]): Promise<number> {
   const name = `autotap-${values.stage}-mirror-instances`;
   const stateMachineArn = await findStateMachineArn(name);
   if (!stateMachineArn) {
-    throw new CommandError(`no state machine ${name} in ${region}: is autotap deployed with stage "${values.stage}" in this account and region? (--stage S picks another stage)`);
+    const stages = root === undefined ? [] : stageNames(root);
+    const known = stages.length > 0 ? `; the stages of this checkout: ${stages.join(', ')}${didYouMean(values.stage, stages)}` : '';
+    throw new CommandError(`no state machine ${name} in ${region}: is autotap deployed with stage "${values.stage}" in this account and region? (--stage S picks another stage${known})`);
   }
   const input = rerunInput(instanceIds, networkInterfaceIds, values['dry-run']);
   const executionArn = await startExecution(stateMachineArn, input);

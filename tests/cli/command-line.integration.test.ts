@@ -124,6 +124,13 @@ describe('--region and --profile reach the account (a local AWS standing in for 
     expect(cost.sessionsAfter).toBe(1);
   });
 
+  test('rerun of a stage not deployed names the stages of the checkout', async () => {
+    const run = await autotap(['rerun', '--instance', 'i-0a1', '--stage', 'devv', '--profile', 'ops', '--region', 'us-east-1'], endpoints());
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('no state machine autotap-devv-mirror-instances in us-east-1');
+    expect(run.stderr).toContain('the stages of this checkout: dev (did you mean "dev"?)');
+  });
+
   test('rerun --profile P --region R: credentials of the profile, console link in the region', async () => {
     const run = await autotap(['rerun', '--instance', 'i-0a1', '--profile', 'ops', '--region', 'us-east-1'], endpoints());
     expect(run.stderr).toBe('');
