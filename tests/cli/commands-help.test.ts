@@ -1,24 +1,14 @@
-import { afterEach, expect, jest, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { main, operatorCommands, type CommandTable } from '../../cli/main.ts';
 import { commands } from '../../local/commands.ts';
+import { captureOutput } from './capture.ts';
 
 /** Every command of `autotap` answers --help and -h with its own usage, and runs nothing. */
 
-afterEach(() => {
-  jest.restoreAllMocks();
-});
-
 /** `table` defaults to the one bin/autotap.js runs: the operator commands and the local AWS's. */
 async function runWith(argv: string[], table: CommandTable = commands) {
-  let stdout = '';
-  let stderr = '';
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  const code = await main(argv, table);
-  const logged = log.mock.calls.length;
-  jest.restoreAllMocks();
-  return { code, stdout, stderr, logged };
+  const { result: code, ...output } = await captureOutput(() => main(argv, table));
+  return { code, ...output };
 }
 
 test.each([

@@ -1,27 +1,19 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect, jest, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { parseCommandArgs } from '../../cli/args.ts';
 import { CommandError } from '../../cli/errors.ts';
 import { main, type CommandTable } from '../../cli/main.ts';
 import { closest, editDistance } from '../../cli/suggest.ts';
+import { captureOutput } from './capture.ts';
 
 /** The dispatcher (cli/main.ts) with a table of stand-in commands: help, version, errors, suggestions. */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-afterEach(() => {
-  jest.restoreAllMocks();
-});
-
 async function run(argv: string[], commands: CommandTable) {
-  let stdout = '';
-  let stderr = '';
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const code = await main(argv, commands, root);
-  jest.restoreAllMocks();
+  const { result: code, stdout, stderr } = await captureOutput(() => main(argv, commands, root));
   return { code, stdout, stderr };
 }
 

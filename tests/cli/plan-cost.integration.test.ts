@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, expect, jest, test } from '@jest/globals';
+import { afterEach, beforeEach, expect, test } from '@jest/globals';
 import { stringify } from 'yaml';
 import { scenarioPlanCommand } from '../../local/commands.ts';
+import { captureOutput } from './capture.ts';
 
 /** `autotap plan --scenario FILE`: the cost and blast radius of a plan, on the local AWS. */
 
@@ -30,17 +31,14 @@ beforeEach(() => {
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
-  jest.restoreAllMocks();
 });
 
 async function plan(extra: string[]): Promise<string> {
   const file = path.join(dir, 'scenario.yml');
   writeFileSync(file, stringify(scenario));
-  let out = '';
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  expect(await scenarioPlanCommand(['--scenario', file, ...extra], root)).toBe(0);
-  jest.restoreAllMocks();
-  return out;
+  const { result, stdout } = await captureOutput(() => scenarioPlanCommand(['--scenario', file, ...extra], root));
+  expect(result).toBe(0);
+  return stdout;
 }
 
 test('--json: the actions as before, and the sessions per VPC and zone with their cost and cross-zone share', async () => {
