@@ -16,8 +16,8 @@ export interface Command {
    * indented by six spaces. `autotap <name> --help` prints it alone.
    */
   usage: string;
-  /** The longer text `--help` prints instead of `usage`, for a command with many options. */
-  help?: string;
+  /** The longer text `--help` prints instead of `usage`, for a command with many options (loaded on demand). */
+  help?: () => Promise<string>;
   /** Runs the command on the arguments after its name; the exit code. Throws UsageError or CommandError. */
   run(args: string[], root: string): Promise<number>;
 }
@@ -47,7 +47,11 @@ ${Object.values(commands)
 }
 
 function commandUsage(command: Command): string {
-  return `usage: autotap ${(command.help ?? command.usage).trimStart().replace(/\n?$/, '\n')}`;
+  return `usage: autotap ${command.usage.trimStart()}`;
+}
+
+async function commandHelp(command: Command): Promise<string> {
+  return command.help ? `usage: autotap ${(await command.help()).trimStart().replace(/\n?$/, '\n')}` : commandUsage(command);
 }
 
 function version(root: string): string {
@@ -68,7 +72,7 @@ export async function main(argv: string[], commands: CommandTable = operatorComm
       process.stderr.write(`autotap: help: unknown command "${about}"${didYouMean(about, Object.keys(commands))}\n`);
       return 1;
     }
-    process.stdout.write(about && command ? commandUsage(command) : usage(commands));
+    process.stdout.write(about && command ? await commandHelp(command) : usage(commands));
     return 0;
   }
   if (VERSION.has(name)) {
@@ -84,7 +88,7 @@ export async function main(argv: string[], commands: CommandTable = operatorComm
     // Before the command parses anything: `--help` anywhere prints its usage and runs nothing.
     const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
     if (options.some((arg) => HELP.has(arg))) {
-      process.stdout.write(commandUsage(command));
+      process.stdout.write(await commandHelp(command));
       return 0;
     }
     return await command.run(rest, root);

@@ -1,4 +1,4 @@
-import { describeExecution, findStateMachineArn, sfnClient, startExecution, type ExecutionState } from '../src/aws/stepfunctions.ts';
+import { describeExecution, findStateMachineArn, stepFunctionsClient, startExecution, type ExecutionState } from '../src/aws/stepfunctions.ts';
 import { ENI_ID, INSTANCE_ID, tooManyIds } from '../src/mirroring/input.ts';
 import type { EniResult } from '../src/mirroring/types.ts';
 import { parseCommandArgs } from './args.ts';
@@ -89,7 +89,7 @@ export async function rerunCommand(args: string[], root?: string): Promise<numbe
   const timeoutSeconds = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`rerun: --timeout ${JSON.stringify(values.timeout)} is not a number of seconds`);
 
-  const region = await requireAwsAccess(sfnClient().config);
+  const region = await requireAwsAccess(stepFunctionsClient().config);
   const name = `autotap-${values.stage}-mirror-instances`;
   const stateMachineArn = await findStateMachineArn(name);
   if (!stateMachineArn) {

@@ -6,7 +6,6 @@ import { operatorCommands, type CommandTable } from '../cli/main.ts';
 import { PLAN_USAGE, planCommand, planConfig, planOptions, runPlan } from '../cli/plan.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { startEmulator } from './emulator/index.ts';
-import { BENCH_USAGE } from './bench/usage.ts';
 import { renderSimulation } from './render-simulation.ts';
 import { readScenarioFile } from './scenario.ts';
 import { simulate } from './simulate.ts';
@@ -88,8 +87,8 @@ export const commands: CommandTable = {
   demo: { usage: DEMO_USAGE, run: demoCommand },
   bench: {
     usage: BENCH_SUMMARY,
-    help: BENCH_USAGE,
     // Loaded on demand: the benchmark pulls in esbuild, which no other command needs.
+    help: async () => (await import('./bench/command.ts')).BENCH_USAGE,
     run: async (args) => (await import('./bench/command.ts')).benchCommand(args),
   },
 };

@@ -11,7 +11,7 @@ let shared: { endpoint: string | undefined; client: SFNClient } | undefined;
  * (AWS_ENDPOINT_URL_SFN or AWS_ENDPOINT_URL for a local Step Functions API); a new client only if
  * the endpoint variable changes.
  */
-export function sfnClient(): SFNClient {
+export function stepFunctionsClient(): SFNClient {
   const endpoint = process.env.AWS_ENDPOINT_URL_SFN ?? process.env.AWS_ENDPOINT_URL;
   if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new SFNClient({}) };
   return shared.client;
@@ -49,7 +49,7 @@ async function call<T>(action: string, send: () => Promise<T>): Promise<T> {
 }
 
 /** The ARN of the state machine called `name` in the client's account and region, if there is one. */
-export function findStateMachineArn(name: string, client = sfnClient()): Promise<string | undefined> {
+export function findStateMachineArn(name: string, client = stepFunctionsClient()): Promise<string | undefined> {
   return call('ListStateMachines', async () => {
     for await (const page of paginateListStateMachines({ client }, {})) {
       const found = page.stateMachines?.find((m) => m.name === name);
@@ -60,7 +60,7 @@ export function findStateMachineArn(name: string, client = sfnClient()): Promise
 }
 
 /** Starts an execution with `input` (JSON-encoded here) and returns its ARN. */
-export function startExecution(stateMachineArn: string, input: unknown, client = sfnClient()): Promise<string> {
+export function startExecution(stateMachineArn: string, input: unknown, client = stepFunctionsClient()): Promise<string> {
   return call('StartExecution', async () => {
     const started = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
     return started.executionArn ?? '';
@@ -75,7 +75,7 @@ export interface ExecutionState {
   cause?: string;
 }
 
-export function describeExecution(executionArn: string, client = sfnClient()): Promise<ExecutionState> {
+export function describeExecution(executionArn: string, client = stepFunctionsClient()): Promise<ExecutionState> {
   return call('DescribeExecution', async () => {
     const e = await client.send(new DescribeExecutionCommand({ executionArn }));
     return {

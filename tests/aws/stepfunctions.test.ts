@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, ListStateMachinesCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describeExecution, findStateMachineArn, sfnClient, startExecution, StepFunctionsError } from '../../src/aws/stepfunctions.ts';
+import { describeExecution, findStateMachineArn, stepFunctionsClient, startExecution, StepFunctionsError } from '../../src/aws/stepfunctions.ts';
 
 /** The Step Functions adapter of the operator commands: its answers, and SDK errors made StepFunctionsError. */
 
@@ -45,10 +45,10 @@ test('the shared client follows AWS_ENDPOINT_URL_SFN', () => {
   const before = process.env.AWS_ENDPOINT_URL_SFN;
   try {
     process.env.AWS_ENDPOINT_URL_SFN = 'http://127.0.0.1:1';
-    const first = sfnClient();
-    expect(sfnClient()).toBe(first);
+    const first = stepFunctionsClient();
+    expect(stepFunctionsClient()).toBe(first);
     process.env.AWS_ENDPOINT_URL_SFN = 'http://127.0.0.1:2';
-    expect(sfnClient()).not.toBe(first);
+    expect(stepFunctionsClient()).not.toBe(first);
   } finally {
     if (before === undefined) delete process.env.AWS_ENDPOINT_URL_SFN;
     else process.env.AWS_ENDPOINT_URL_SFN = before;
