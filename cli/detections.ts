@@ -13,12 +13,6 @@ import { table } from './table.ts';
 
 /** `autotap detections ...`: what the detection fan-out would send, computed locally without AWS. */
 
-export const DETECTIONS_USAGE = `  detections preview FILE [--json] [--appliance-url URL] [--min-risk N] [--slack-format block-kit|amazon-q]
-      Read a detection (or an array of them) as the appliance sends it and print what autotap
-      would publish: the normalized detection, the SNS entries, the email and the Slack message.
-      Nothing is sent. --json prints one JSON document {detections, sns, email, slack}.
-`;
-
 export function readDetectionsFile(file: string): unknown {
   let text: string;
   try {

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DETECTIONS_USAGE, runDetections } from './detections.ts';
 import { UsageError } from './errors.ts';
-import { PLAN_USAGE, planCommand } from './plan.ts';
-import { RERUN_USAGE } from './rerun.ts';
 import { didYouMean } from './suggest.ts';
+import { DETECTIONS_USAGE, PLAN_USAGE, RERUN_USAGE } from './usage.ts';
 
 /** The checkout autotap runs from: config/, scenarios/, events/ and package.json are found there. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,10 +24,10 @@ export interface Command {
 export type CommandTable = Record<string, Command>;
 
 /** The commands that work against a real account or on local files; the local AWS adds its own (local/commands.ts). */
+// Each loaded on demand: --help and --version need none of them, and each needs its own SDK clients.
 export const operatorCommands: CommandTable = {
-  plan: { usage: PLAN_USAGE, run: planCommand },
-  detections: { usage: DETECTIONS_USAGE, run: (args) => runDetections(args) },
-  // Loaded on demand: only rerun needs the Step Functions client.
+  plan: { usage: PLAN_USAGE, run: async (args, root) => (await import('./plan.ts')).planCommand(args, root) },
+  detections: { usage: DETECTIONS_USAGE, run: async (args) => (await import('./detections.ts')).runDetections(args) },
   rerun: { usage: RERUN_USAGE, run: async (args, root) => (await import('./rerun.ts')).rerunCommand(args, root) },
 };
 

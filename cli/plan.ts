@@ -6,15 +6,9 @@ import { planCost, type PlanCost } from '../src/mirroring/cost.ts';
 import { planAccountWithSnapshot } from '../src/mirroring/plan-account.ts';
 import { publicAction } from '../src/mirroring/reconcile.ts';
 import { parseCommandArgs } from './args.ts';
-import { applyAwsOptions, awsOptions, AWS_OPTIONS_USAGE, requireAwsAccess } from './aws-options.ts';
+import { applyAwsOptions, awsOptions, requireAwsAccess } from './aws-options.ts';
 import { loadStageConfig } from './stage.ts';
 import { table } from './table.ts';
-
-export const PLAN_USAGE = `  plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] ${AWS_OPTIONS_USAGE} [--json]
-      What the reconciler would create, delete, move or skip, and why, with the sessions per VPC
-      and zone and what they cost per hour and month; read-only. Against the account of your AWS
-      credentials (config/<stage>.yml, default dev), or a scenario on the local AWS (--scenario).
-`;
 
 /** The options of `plan` against an account; `--scenario` is added where the local AWS is at hand. */
 export const planOptions = {

@@ -2,16 +2,11 @@ import { describeExecution, findStateMachineArn, stepFunctionsClient, startExecu
 import { ENI_ID, INSTANCE_ID, tooManyIds } from '../src/mirroring/input.ts';
 import type { EniResult } from '../src/mirroring/types.ts';
 import { parseCommandArgs } from './args.ts';
-import { applyAwsOptions, awsOptions, AWS_OPTIONS_USAGE, requireAwsAccess } from './aws-options.ts';
+import { applyAwsOptions, awsOptions, requireAwsAccess } from './aws-options.ts';
 import { CommandError, UsageError } from './errors.ts';
 import { stageNames } from './stage.ts';
 import { didYouMean } from './suggest.ts';
 import { resultsTable } from './table.ts';
-
-export const RERUN_USAGE = `  rerun (--instance i-... | --eni eni-...) [--stage S] [--dry-run] [--wait] [--timeout SECONDS] ${AWS_OPTIONS_USAGE} [--json]
-      Start the deployed autotap-<stage>-mirror-instances for the given instances or ENIs (repeat the
-      flag for several), print the execution ARN and its console link; with --wait, the outcomes.
-`;
 
 /** Polling DescribeExecution: first pause, growth, cap; the whole wait is bounded by --timeout. */
 const FIRST_POLL_MS = 500;

@@ -1,14 +1,8 @@
 import { join } from 'node:path';
 import { parseCommandArgs } from '../cli/args.ts';
-import { renderDetectionsDemo } from '../cli/detections.ts';
 import { UsageError } from '../cli/errors.ts';
 import { operatorCommands, type CommandTable } from '../cli/main.ts';
-import { PLAN_USAGE, planCommand, planConfig, planOptions, runPlan } from '../cli/plan.ts';
-import { loadConfigFile } from '../src/config/load.ts';
-import { startEmulator } from './emulator/index.ts';
-import { renderSimulation } from './render-simulation.ts';
-import { readScenarioFile } from './scenario.ts';
-import { simulate } from './simulate.ts';
+import { PLAN_USAGE } from '../cli/usage.ts';
 
 /**
  * The commands that run on the local AWS, added to the operator commands of cli/: simulate, demo,
@@ -29,12 +23,28 @@ const BENCH_SUMMARY = `  bench [--quick] [options]
       bench/results.json (what \`npm run bench\` does). \`autotap bench --help\` lists the options.
 `;
 
+/**
+ * What the local commands run, loaded on demand: the emulator, the runner and the plan code are
+ * not needed for --help or --version.
+ */
+async function load() {
+  const [{ loadConfigFile }, { startEmulator }, { renderSimulation }, { readScenarioFile }, { simulate }] = await Promise.all([
+    import('../src/config/load.ts'),
+    import('./emulator/index.ts'),
+    import('./render-simulation.ts'),
+    import('./scenario.ts'),
+    import('./simulate.ts'),
+  ]);
+  return { loadConfigFile, startEmulator, renderSimulation, readScenarioFile, simulate };
+}
+
 async function simulateCommand(args: string[], root: string): Promise<number> {
   const { values } = parseCommandArgs('simulate', {
     args,
     options: { scenario: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
   if (!values.scenario) throw new UsageError('simulate: --scenario FILE is required');
+  const { loadConfigFile, readScenarioFile, renderSimulation, simulate } = await load();
   const scenario = readScenarioFile(values.scenario);
   const config = values.config ? loadConfigFile(values.config) : (scenario.config ?? loadConfigFile(join(root, 'config', 'dev.yml')));
   const report = await simulate(scenario, config);
@@ -44,6 +54,8 @@ async function simulateCommand(args: string[], root: string): Promise<number> {
 
 async function demoCommand(args: string[], root: string): Promise<number> {
   parseCommandArgs('demo', { args, options: {} });
+  const { readScenarioFile, renderSimulation, simulate } = await load();
+  const { renderDetectionsDemo } = await import('../cli/detections.ts');
   const scenarioPath = join(root, 'scenarios', 'demo.yml');
   const scenario = readScenarioFile(scenarioPath);
   if (!scenario.config) throw new Error(`${scenarioPath}: the demo scenario must embed its config`);
@@ -65,9 +77,11 @@ async function demoCommand(args: string[], root: string): Promise<number> {
  * runs the same plan as against an account. Without --scenario, the account's plan itself.
  */
 export async function scenarioPlanCommand(args: string[], root: string): Promise<number> {
+  const { planCommand, planConfig, planOptions, runPlan } = await import('../cli/plan.ts');
   const { values } = parseCommandArgs('plan', { args, options: { ...planOptions, scenario: { type: 'string' } } });
   if (values.scenario === undefined) return planCommand(args, root);
   if (values.region !== undefined || values.profile !== undefined) throw new UsageError('plan: --region and --profile reach an account; --scenario runs on the local AWS');
+  const { readScenarioFile, startEmulator } = await load();
   const scenario = readScenarioFile(values.scenario);
   const config = values.config || !scenario.config ? planConfig(values, root) : scenario.config;
   const emulator = await startEmulator(scenario.seed);
