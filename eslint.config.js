@@ -13,4 +13,11 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The local AWS is for trying and testing autotap: production code and the operator commands never load it.
+    files: ['src/**', 'cli/**', 'functions/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/local/**', '../local', '../../local'], message: 'src/, cli/ and functions/ never import local/ (the local AWS); local/ may import them.' }] }],
+    },
+  },
 );

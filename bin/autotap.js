@@ -5,5 +5,7 @@ if (major < 24) {
   process.stderr.write(`autotap needs Node 24 or later (this is ${process.version}); run it through npm: npx autotap ... or npm start\n`);
   process.exit(1);
 }
-const { main } = await import('../local/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// The operator commands (cli/) with the local AWS's own (simulate, demo, bench, plan --scenario).
+const { main } = await import('../cli/main.ts');
+const { commands } = await import('../local/commands.ts');
+process.exitCode = await main(process.argv.slice(2), commands);

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/args.ts';
+import { UsageError } from '../../cli/errors.ts';
 import { measureBundles, type BundleResults } from './bundles.ts';
 import { DEFAULT_DETECTIONS, runDetectionsBench, type DetectionsParams, type DetectionsResult } from './detections.ts';
 import { renderDetections } from './detections-render.ts';
@@ -69,14 +70,13 @@ export interface BenchResults {
 function number(name: string, value: string | undefined, fallback: number, check: (n: number) => boolean = (n) => n >= 0): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || !check(parsed)) throw Object.assign(new Error(`bench: --${name} ${value} is not a valid value`), { name: 'UsageError' });
+  if (!Number.isFinite(parsed) || !check(parsed)) throw new UsageError(`bench: --${name} ${value} is not a valid value`);
   return parsed;
 }
 
 export function parseBenchArgs(args: string[]): BenchOptions {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs('bench', {
     args,
-    strict: true,
     options: {
       quick: { type: 'boolean', default: false },
       instances: { type: 'string' },
@@ -111,7 +111,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
   });
   const only = values.only;
   if (only !== undefined && only !== 'mirroring' && only !== 'detections' && only !== 'fleet') {
-    throw Object.assign(new Error(`bench: --only ${only}: expected mirroring, detections or fleet`), { name: 'UsageError' });
+    throw new UsageError(`bench: --only ${only}: expected mirroring, detections or fleet`);
   }
   const quick = values.quick ?? false;
   const base = quick
@@ -205,10 +205,6 @@ export function renderResults(results: BenchResults): string {
 }
 
 export async function benchCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`usage: autotap bench [options]\n\n${BENCH_USAGE}\n`);
-    return 0;
-  }
   const options = parseBenchArgs(args);
   const command = ['autotap bench', ...args].join(' ');
   const results = await runBenchmark(options, command, (line) => process.stderr.write(`${line}\n`));

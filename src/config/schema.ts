@@ -175,6 +175,11 @@ const mirroringFields = {
   reconcileSchedule: z._default(scheduleSchema, 'rate(6 hours)'),
   /** Publish autotap's own events (source `autotap`) on the bus EVENT_BUS_NAME. */
   publishEvents: z._default(z.boolean(), true),
+  /**
+   * USD per session-hour, for `autotap plan`'s cost (default DEFAULT_SESSION_HOURLY_PRICE_USD in
+   * src/mirroring/cost.ts); set it to the price of your region from https://aws.amazon.com/vpc/pricing/.
+   */
+  sessionHourlyPriceUsd: z.optional(z.number().check(z.minimum(0), z.maximum(100))),
   /** Prerequisites the stack creates; their ids reach the functions at deploy time. */
   create: z.optional(mirroringCreateSchema),
 };

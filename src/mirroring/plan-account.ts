@@ -1,11 +1,21 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import type { ReconcileAction } from './reconcile.ts';
-import { describeAccount, planAccountRound, type AccountPorts } from './reconcile-round.ts';
+import { describeAccount, planAccountRound, type AccountPorts, type AccountSnapshot } from './reconcile-round.ts';
 
 /**
  * The reconciler's decisions for a whole account, read-only: the same describes and planning a
  * `reconcile` round runs (what `autotap plan` shows).
  */
 export async function planAccount(config: MirroringConfig, ports: AccountPorts, vpcIds: string[] = []): Promise<ReconcileAction[]> {
-  return planAccountRound(await describeAccount(vpcIds, ports), config, vpcIds, ports);
+  return (await planAccountWithSnapshot(config, ports, vpcIds)).actions;
+}
+
+/** The same, with the account as described (what `plan` prices the actions against). */
+export async function planAccountWithSnapshot(
+  config: MirroringConfig,
+  ports: AccountPorts,
+  vpcIds: string[] = [],
+): Promise<{ snapshot: AccountSnapshot; actions: ReconcileAction[] }> {
+  const snapshot = await describeAccount(vpcIds, ports);
+  return { snapshot, actions: await planAccountRound(snapshot, config, vpcIds, ports) };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import { stringify } from 'yaml';
-import { planCommand } from '../../local/cli/plan.ts';
+import { scenarioPlanCommand } from '../../local/commands.ts';
 
 /** `autotap plan --scenario FILE`: the reconciler's decisions against an emulated account. */
 
@@ -39,7 +39,7 @@ async function plan(extra: string[]): Promise<string> {
     out += String(chunk);
     return true;
   });
-  expect(await planCommand(['--scenario', file, ...extra], root)).toBe(0);
+  expect(await scenarioPlanCommand(['--scenario', file, ...extra], root)).toBe(0);
   return out;
 }
 

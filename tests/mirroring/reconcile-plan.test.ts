@@ -1,11 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
 import { fateByInstanceState, freeSessionNumber, offSliceRemoval, planReconcile, type ReconcileSlice } from '../../src/mirroring/reconcile.ts';
 import type { Session } from '../../src/mirroring/types.ts';
-import { configWith, instance, session, target } from './fixtures.ts';
+import { instance, mirroringWith, session, target } from './fixtures.ts';
 
 const TARGET = 'tmt-aaaaaaaaaaaaaaaa1';
 const ENI = 'eni-0a1b2c3d4e5f60001';
-const config = configWith().mirroring;
+const config = mirroringWith();
 const RANGE = config.sessionNumber;
 
 /** An autotap session that needs nothing: configured target and filter, number 1. */

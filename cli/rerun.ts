@@ -1,14 +1,12 @@
-import { parseArgs } from 'node:util';
-import { DescribeExecutionCommand, paginateListStateMachines, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import { ENI_ID, INSTANCE_ID, tooManyIds } from '../../src/mirroring/input.ts';
-import type { EniResult } from '../../src/mirroring/types.ts';
-import { CommandError, requireAwsAccess } from './plan.ts';
-import { resultsTable } from './render.ts';
-
-/** Named like main.ts's own, so that main prints the usage after the message. */
-class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { describeExecution, findStateMachineArn, stepFunctionsClient, startExecution, type ExecutionState } from '../src/aws/stepfunctions.ts';
+import { ENI_ID, INSTANCE_ID, tooManyIds } from '../src/mirroring/input.ts';
+import type { EniResult } from '../src/mirroring/types.ts';
+import { parseCommandArgs } from './args.ts';
+import { applyAwsOptions, awsOptions, requireAwsAccess } from './aws-options.ts';
+import { CommandError, UsageError } from './errors.ts';
+import { stageNames } from './stage.ts';
+import { didYouMean } from './suggest.ts';
+import { resultsTable } from './table.ts';
 
 /** Polling DescribeExecution: first pause, growth, cap; the whole wait is bounded by --timeout. */
 const FIRST_POLL_MS = 500;
@@ -32,21 +30,13 @@ function checkIds(flag: string, ids: string[], pattern: RegExp, kind: string): v
   for (const id of ids) if (!pattern.test(id)) throw new UsageError(`rerun: ${flag} ${JSON.stringify(id)} is not ${kind}`);
 }
 
-async function findStateMachine(client: SFNClient, name: string): Promise<string | undefined> {
-  for await (const page of paginateListStateMachines({ client }, {})) {
-    const found = page.stateMachines?.find((m) => m.name === name);
-    if (found?.stateMachineArn) return found.stateMachineArn;
-  }
-  return undefined;
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function waitForEnd(client: SFNClient, executionArn: string, timeoutMs: number): Promise<DescribeExecutionCommandOutput> {
+async function waitForEnd(executionArn: string, timeoutMs: number): Promise<ExecutionState> {
   const deadline = Date.now() + timeoutMs;
   let pause = FIRST_POLL_MS;
   for (;;) {
-    const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
+    const execution = await describeExecution(executionArn);
     if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') return execution;
     const left = deadline - Date.now();
     if (left <= 0) return execution;
@@ -64,13 +54,12 @@ function parseOutput(text: string | undefined): { results?: EniResult[] } | null
   }
 }
 
-
 /**
  * `autotap rerun`: starts the deployed mirror-instances state machine for some instances or ENIs,
  * as the console's Start execution would, and optionally waits for the per-ENI outcomes.
  */
-export async function rerunCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+export async function rerunCommand(args: string[], root?: string): Promise<number> {
+  const { values } = parseCommandArgs('rerun', {
     args,
     options: {
       instance: { type: 'string', multiple: true, default: [] },
@@ -80,9 +69,10 @@ export async function rerunCommand(args: string[]): Promise<number> {
       wait: { type: 'boolean', default: false },
       timeout: { type: 'string' },
       json: { type: 'boolean', default: false },
+      ...awsOptions,
     },
-    strict: true,
   });
+  applyAwsOptions(values);
   const instanceIds = values.instance;
   const networkInterfaceIds = values.eni;
   if (instanceIds.length === 0 && networkInterfaceIds.length === 0) throw new UsageError('rerun: give --instance i-... or --eni eni-...');
@@ -94,16 +84,16 @@ export async function rerunCommand(args: string[]): Promise<number> {
   const timeoutSeconds = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`rerun: --timeout ${JSON.stringify(values.timeout)} is not a number of seconds`);
 
-  const region = await requireAwsAccess();
-  const client = new SFNClient({});
+  const region = await requireAwsAccess(stepFunctionsClient().config);
   const name = `autotap-${values.stage}-mirror-instances`;
-  const stateMachineArn = await findStateMachine(client, name);
+  const stateMachineArn = await findStateMachineArn(name);
   if (!stateMachineArn) {
-    throw new CommandError(`no state machine ${name} in ${region}: is autotap deployed with stage "${values.stage}" in this account and region? (--stage S picks another stage)`);
+    const stages = root === undefined ? [] : stageNames(root);
+    const known = stages.length > 0 ? `; the stages of this checkout: ${stages.join(', ')}${didYouMean(values.stage, stages)}` : '';
+    throw new CommandError(`no state machine ${name} in ${region}: is autotap deployed with stage "${values.stage}" in this account and region? (--stage S picks another stage${known})`);
   }
   const input = rerunInput(instanceIds, networkInterfaceIds, values['dry-run']);
-  const started = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
-  const executionArn = started.executionArn ?? '';
+  const executionArn = await startExecution(stateMachineArn, input);
   const link = consoleUrl(region, executionArn);
   if (!values.json) {
     const what = instanceIds.length > 0 ? `instance(s) ${instanceIds.join(', ')}` : `ENI(s) ${networkInterfaceIds.join(', ')}`;
@@ -114,7 +104,7 @@ export async function rerunCommand(args: string[]): Promise<number> {
     return 0;
   }
 
-  const execution = await waitForEnd(client, executionArn, timeoutSeconds * 1000);
+  const execution = await waitForEnd(executionArn, timeoutSeconds * 1000);
   const output = parseOutput(execution.output);
   if (values.json) {
     process.stdout.write(

@@ -1,34 +1,14 @@
-import type { EniResult } from '../../src/mirroring/types.ts';
-import type { SimulationReport } from '../simulate.ts';
+import type { EniResult } from '../src/mirroring/types.ts';
+import { resultsTable, table } from '../cli/table.ts';
+import type { SimulationReport } from './simulate.ts';
 
-/** A plain-text table: columns padded to their widest cell. */
-export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
+/** What `autotap simulate` and the demo print: each execution, the sessions after, what was published. */
 
 function describeInput(input: unknown): string {
   const i = input as Record<string, unknown> & { detail?: Record<string, unknown> };
   if (i?.['detail-type'] === 'EC2 Instance State-change Notification') return `EC2 event: ${String(i.detail?.['instance-id'])} ${String(i.detail?.state)}`;
   if (i?.['detail-type'] === 'AWS API Call via CloudTrail') return `CloudTrail: ${String(i.detail?.eventName)}`;
   return `manual: ${JSON.stringify(input)}`;
-}
-
-/** The per-ENI outcomes of a mirror-instances execution, as the console output lists them. */
-export function resultsTable(results: readonly EniResult[]): string {
-  return table(
-    ['instance', 'ENI', 'outcome', 'reason', 'number', 'target', 'session'],
-    results.map((r) => [
-      r.instanceId || '-',
-      r.networkInterfaceId || '-',
-      r.outcome,
-      r.reason ?? '',
-      r.sessionNumber !== undefined ? String(r.sessionNumber) : '',
-      r.trafficMirrorTargetId ?? '',
-      r.trafficMirrorSessionId ?? '',
-    ]),
-  );
 }
 
 const indent = (text: string) =>

@@ -1,30 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { headline, riskTag } from '../../src/detections/headline.ts';
-import { isoTime, offenders, participantLabel, victims, type Detection } from '../../src/detections/model.ts';
-import { InvalidDetection, type RejectedDetection } from '../../src/detections/normalize.ts';
-import { previewDetections, type DetectionPreview, type PreviewDecision } from '../../src/detections/preview.ts';
-import type { SnsPublishEntry } from '../../src/detections/publish.ts';
-import type { RenderedEmail } from '../../src/detections/render-email.ts';
-import type { AmazonQNotification, SlackBlock, SlackMessage } from '../../src/detections/render-slack.ts';
-import { table } from './render.ts';
+import { headline, riskTag } from '../src/detections/headline.ts';
+import { isoTime, offenders, participantLabel, victims, type Detection } from '../src/detections/model.ts';
+import { InvalidDetection, type RejectedDetection } from '../src/detections/normalize.ts';
+import { previewDetections, type DetectionPreview, type PreviewDecision } from '../src/detections/preview.ts';
+import type { SnsPublishEntry } from '../src/detections/publish.ts';
+import type { RenderedEmail } from '../src/detections/render-email.ts';
+import type { AmazonQNotification, SlackBlock, SlackMessage } from '../src/detections/render-slack.ts';
+import { parseCommandArgs } from './args.ts';
+import { CommandError, UsageError } from './errors.ts';
+import { didYouMean } from './suggest.ts';
+import { table } from './table.ts';
 
 /** `autotap detections ...`: what the detection fan-out would send, computed locally without AWS. */
-
-export const DETECTIONS_USAGE = `  detections preview FILE [--json] [--appliance-url URL] [--min-risk N] [--slack-format block-kit|amazon-q]
-      Read a detection (or an array of them) as the appliance sends it and print what autotap
-      would publish: the normalized detection, the SNS entries, the email and the Slack message.
-      Nothing is sent. --json prints one JSON document {detections, sns, email, slack}.
-`;
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** A problem with the input file: reported without the usage text. */
-class PreviewInputError extends Error {
-  override name = 'PreviewInputError';
-}
 
 export function readDetectionsFile(file: string): unknown {
   let text: string;
@@ -32,14 +19,14 @@ export function readDetectionsFile(file: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new PreviewInputError(`${file}: no such file`);
-    if (code === 'EISDIR') throw new PreviewInputError(`${file}: is a directory, expected a JSON file`);
-    throw new PreviewInputError(`${file}: cannot be read (${code ?? (error as Error).name})`);
+    if (code === 'ENOENT') throw new CommandError(`${file}: no such file`);
+    if (code === 'EISDIR') throw new CommandError(`${file}: is a directory, expected a JSON file`);
+    throw new CommandError(`${file}: cannot be read (${code ?? (error as Error).name})`);
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new PreviewInputError(`${file}: not valid JSON (${(error as Error).message})`);
+    throw new CommandError(`${file}: not valid JSON (${(error as Error).message})`);
   }
 }
 
@@ -159,10 +146,9 @@ function describeRejected(rejected: readonly RejectedDetection[]): string {
 }
 
 async function runPreview(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs('detections preview', {
     args,
     allowPositionals: true,
-    strict: true,
     options: {
       json: { type: 'boolean', default: false },
       'appliance-url': { type: 'string' },
@@ -188,13 +174,13 @@ async function runPreview(args: string[]): Promise<number> {
       ...(format ? { slackFormat: format } : {}),
     });
   } catch (error) {
-    if (error instanceof InvalidDetection) throw new PreviewInputError(`${file}: ${error.message}`);
+    if (error instanceof InvalidDetection) throw new CommandError(`${file}: ${error.message}`);
     throw error;
   }
   const total = preview.detections.length + preview.rejected.length;
-  if (total === 0) throw new PreviewInputError(`${file}: no detections in the file (an empty array)`);
+  if (total === 0) throw new CommandError(`${file}: no detections in the file (an empty array)`);
   if (preview.detections.length === 0) {
-    throw new PreviewInputError(`${file}: no valid detection (${preview.rejected.length} rejected):\n${describeRejected(preview.rejected)}`);
+    throw new CommandError(`${file}: no valid detection (${preview.rejected.length} rejected):\n${describeRejected(preview.rejected)}`);
   }
 
   process.stdout.write(values.json ? `${JSON.stringify(previewDocument(preview), null, 2)}\n` : `${renderPreviewText(preview)}\n`);
@@ -213,7 +199,7 @@ export async function runDetections(args: string[]): Promise<number> {
     case undefined:
       throw new UsageError('detections: expected a subcommand (preview)');
     default:
-      throw new UsageError(`detections: unknown subcommand "${subcommand}"`);
+      throw new UsageError(`detections: unknown subcommand "${subcommand}"${didYouMean(subcommand, ['preview'])}`);
   }
 }
 

@@ -1,0 +1,104 @@
+import type { ParseArgsOptionsConfig } from 'node:util';
+import * as ec2 from '../src/aws/ec2.ts';
+import { mirroringOf } from '../src/config/created.ts';
+import { loadConfigFile } from '../src/config/load.ts';
+import type { Config } from '../src/config/schema.ts';
+import { planCost, type PlanCost } from '../src/mirroring/cost.ts';
+import { planAccountWithSnapshot } from '../src/mirroring/plan-account.ts';
+import { publicAction } from '../src/mirroring/reconcile.ts';
+import { parseCommandArgs } from './args.ts';
+import { applyAwsOptions, awsOptions, requireAwsAccess } from './aws-options.ts';
+import { loadStageConfig } from './stage.ts';
+import { table } from './table.ts';
+
+/** The options of `plan` against an account; `--scenario` is added where the local AWS is at hand. */
+export const planOptions = {
+  stage: { type: 'string', default: 'dev' },
+  config: { type: 'string' },
+  vpc: { type: 'string', multiple: true, default: [] as string[] },
+  json: { type: 'boolean', default: false },
+  ...awsOptions,
+} satisfies ParseArgsOptionsConfig;
+
+export interface PlanRequest {
+  config: Config;
+  vpcIds: string[];
+  json: boolean;
+}
+
+/** The configuration `plan` works from: --config FILE, else config/<stage>.yml. */
+export function planConfig(values: { config?: string | undefined; stage: string }, root: string): Config {
+  return values.config ? loadConfigFile(values.config) : loadStageConfig(root, values.stage);
+}
+
+const dollars = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+
+/** The cost part of the text output: one row per VPC and zone, a total, the cross-zone share. */
+export function renderCost(cost: PlanCost): string {
+  const lines: string[] = [];
+  if (cost.create === 0) {
+    lines.push('No session to create.');
+  } else {
+    lines.push(`Sessions to create, by VPC and zone, at ${dollars(cost.sessionHourlyPriceUsd)} per session-hour (${cost.hoursPerMonth} hours a month):`);
+    lines.push(
+      table(
+        ['VPC', 'zone', 'create', 'cross-zone', 'per hour', 'per month'],
+        [
+          ...cost.byZone.map((z) => [z.vpcId, z.availabilityZone, String(z.create), String(z.crossZone), dollars(z.hourlyUsd), dollars(z.monthlyUsd)]),
+          ['total', '', String(cost.create), String(cost.crossZone), dollars(cost.addedHourlyUsd), dollars(cost.addedMonthlyUsd)],
+        ],
+      ),
+    );
+    lines.push(
+      cost.crossZone === 0
+        ? 'Cross-zone: none of the new sessions sends to a target in another zone.'
+        : `Cross-zone: ${cost.crossZone} of ${cost.create} new sessions send to a target in another zone; their mirrored packets are billed as inter-zone data transfer.`,
+    );
+    if (cost.unknownZone > 0) {
+      lines.push(`Zone unknown: ${cost.unknownZone} new sessions go to a load balancer without availabilityZone in the configuration; where they cross zones depends on the load balancer.`);
+    }
+  }
+  lines.push(`autotap's sessions once applied: ${cost.sessionsAfter}, ${dollars(cost.hourlyUsdAfter)} per hour, ${dollars(cost.monthlyUsdAfter)} per month.`);
+  return lines.join('\n');
+}
+
+/**
+ * The plan against whatever EC2 endpoint the environment names (a real account, or the local AWS
+ * when the local wrapper has pointed the SDK at it). Only Describe* actions are called.
+ */
+export async function runPlan({ config, vpcIds, json }: PlanRequest): Promise<number> {
+  const planned = await planAccountWithSnapshot(mirroringOf(config), ec2, vpcIds);
+  const actions = planned.actions.map(publicAction);
+  const cost = planCost(planned.actions, planned.snapshot, mirroringOf(config));
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ actions, cost }, null, 2)}\n`);
+    return 0;
+  }
+  const counts = new Map<string, number>();
+  for (const a of actions) counts.set(a.action, (counts.get(a.action) ?? 0) + 1);
+  process.stdout.write(
+    `${table(
+      ['action', 'instance', 'ENI', 'reason', 'number', 'target', 'session'],
+      actions.map((a) => [
+        a.action,
+        a.instanceId || '-',
+        a.networkInterfaceId,
+        a.reason ?? '',
+        a.sessionNumber !== undefined ? String(a.sessionNumber) : '',
+        a.trafficMirrorTargetId ?? '',
+        a.trafficMirrorSessionId ?? '',
+      ]),
+    )}\n\n${actions.length === 0 ? 'Nothing to do: the account matches the configuration.' : [...counts].map(([k, v]) => `${k}: ${v}`).join(', ')}\n\n${renderCost(cost)}\n`,
+  );
+  return 0;
+}
+
+/** `autotap plan` against the account of the caller's credentials. */
+export async function planCommand(args: string[], root: string): Promise<number> {
+  const { values } = parseCommandArgs('plan', { args, options: planOptions });
+  applyAwsOptions(values);
+  const config = planConfig(values, root);
+  await requireAwsAccess(ec2.ec2Client().config);
+  return runPlan({ config, vpcIds: values.vpc, json: values.json });
+}
+

@@ -1,0 +1,26 @@
+import type { EniResult } from '../src/mirroring/types.ts';
+
+/** Plain-text tables for the commands' output. */
+
+/** A plain-text table: columns padded to their widest cell. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The per-ENI outcomes of a mirror-instances execution, as the console output lists them. */
+export function resultsTable(results: readonly EniResult[]): string {
+  return table(
+    ['instance', 'ENI', 'outcome', 'reason', 'number', 'target', 'session'],
+    results.map((r) => [
+      r.instanceId || '-',
+      r.networkInterfaceId || '-',
+      r.outcome,
+      r.reason ?? '',
+      r.sessionNumber !== undefined ? String(r.sessionNumber) : '',
+      r.trafficMirrorTargetId ?? '',
+      r.trafficMirrorSessionId ?? '',
+    ]),
+  );
+}

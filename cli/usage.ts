@@ -1,0 +1,23 @@
+import { AWS_OPTIONS_USAGE } from './aws-options.ts';
+
+/**
+ * The usage text of the operator commands, apart from the commands themselves: `autotap --help` and
+ * `autotap <command> --help` print it without loading the AWS SDK clients and domain code.
+ */
+
+export const PLAN_USAGE = `  plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] ${AWS_OPTIONS_USAGE} [--json]
+      What the reconciler would create, delete, move or skip, and why, with the sessions per VPC
+      and zone and what they cost per hour and month; read-only. Against the account of your AWS
+      credentials (config/<stage>.yml, default dev), or a scenario on the local AWS (--scenario).
+`;
+
+export const RERUN_USAGE = `  rerun (--instance i-... | --eni eni-...) [--stage S] [--dry-run] [--wait] [--timeout SECONDS] ${AWS_OPTIONS_USAGE} [--json]
+      Start the deployed autotap-<stage>-mirror-instances for the given instances or ENIs (repeat the
+      flag for several), print the execution ARN and its console link; with --wait, the outcomes.
+`;
+
+export const DETECTIONS_USAGE = `  detections preview FILE [--json] [--appliance-url URL] [--min-risk N] [--slack-format block-kit|amazon-q]
+      Read a detection (or an array of them) as the appliance sends it and print what autotap
+      would publish: the normalized detection, the SNS entries, the email and the Slack message.
+      Nothing is sent. --json prints one JSON document {detections, sns, email, slack}.
+`;

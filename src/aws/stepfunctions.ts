@@ -1,0 +1,88 @@
+import { DescribeExecutionCommand, paginateListStateMachines, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+
+/**
+ * The Step Functions calls of the operator commands (`autotap rerun`): find a deployed state machine
+ * by name, start an execution, read its state. SDK errors leave this module as StepFunctionsError.
+ */
+
+let shared: { endpoint: string | undefined; client: SFNClient } | undefined;
+/**
+ * One client per process; region, credentials and endpoint come from the standard AWS_* variables
+ * (AWS_ENDPOINT_URL_SFN or AWS_ENDPOINT_URL for a local Step Functions API); a new client only if
+ * the endpoint variable changes.
+ */
+export function stepFunctionsClient(): SFNClient {
+  const endpoint = process.env.AWS_ENDPOINT_URL_SFN ?? process.env.AWS_ENDPOINT_URL;
+  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new SFNClient({}) };
+  return shared.client;
+}
+
+export type StepFunctionsErrorKind = 'access-denied' | 'throttled' | 'not-found' | 'failed';
+
+const KINDS: Record<string, StepFunctionsErrorKind> = {
+  AccessDeniedException: 'access-denied',
+  UnrecognizedClientException: 'access-denied',
+  ThrottlingException: 'throttled',
+  StateMachineDoesNotExist: 'not-found',
+  ExecutionDoesNotExist: 'not-found',
+};
+
+/** A Step Functions call that failed, named by the action and the service's error code. */
+export class StepFunctionsError extends Error {
+  override name = 'StepFunctionsError';
+  readonly kind: StepFunctionsErrorKind;
+  readonly code: string;
+  constructor(action: string, error: unknown) {
+    const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
+    super(`Step Functions ${action} failed: ${name}: ${message}`);
+    this.code = name;
+    this.kind = KINDS[name] ?? 'failed';
+  }
+}
+
+async function call<T>(action: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw new StepFunctionsError(action, error);
+  }
+}
+
+/** The ARN of the state machine called `name` in the client's account and region, if there is one. */
+export function findStateMachineArn(name: string, client = stepFunctionsClient()): Promise<string | undefined> {
+  return call('ListStateMachines', async () => {
+    for await (const page of paginateListStateMachines({ client }, {})) {
+      const found = page.stateMachines?.find((m) => m.name === name);
+      if (found?.stateMachineArn) return found.stateMachineArn;
+    }
+    return undefined;
+  });
+}
+
+/** Starts an execution with `input` (JSON-encoded here) and returns its ARN. */
+export function startExecution(stateMachineArn: string, input: unknown, client = stepFunctionsClient()): Promise<string> {
+  return call('StartExecution', async () => {
+    const started = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
+    return started.executionArn ?? '';
+  });
+}
+
+export interface ExecutionState {
+  status: string;
+  /** The execution's output document, as Step Functions returns it (JSON text). */
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+export function describeExecution(executionArn: string, client = stepFunctionsClient()): Promise<ExecutionState> {
+  return call('DescribeExecution', async () => {
+    const e = await client.send(new DescribeExecutionCommand({ executionArn }));
+    return {
+      status: e.status ?? 'UNKNOWN',
+      ...(e.output !== undefined ? { output: e.output } : {}),
+      ...(e.error !== undefined ? { error: e.error } : {}),
+      ...(e.cause !== undefined ? { cause: e.cause } : {}),
+    };
+  });
+}
