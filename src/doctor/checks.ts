@@ -322,7 +322,12 @@ export function checkTrail(facts: Pick<AccountFacts, 'trails' | 'region'>): Chec
   );
 }
 
-export function checkSecrets(config: Config, facts: Pick<AccountFacts, 'secrets' | 'stage'>): CheckResult[] {
+/** Whether every state machine of the stage exists. */
+function isDeployed(facts: Pick<AccountFacts, 'stateMachines' | 'stage'>): boolean {
+  return facts.stateMachines.read && stateMachineNames(facts.stage).every((name) => facts.stateMachines.read && facts.stateMachines.value.includes(name));
+}
+
+export function checkSecrets(config: Config, facts: Pick<AccountFacts, 'secrets' | 'stage' | 'stateMachines'>): CheckResult[] {
   const wanted = configuredSecrets(config, facts.stage);
   if (wanted.length === 0) return [result('secrets', 'skip', 'no detections secret is configured')];
   if (!facts.secrets.read) return [unreadable('secrets', facts.secrets)];
@@ -335,7 +340,8 @@ export function checkSecrets(config: Config, facts: Pick<AccountFacts, 'secrets'
     const lines = [result('secret', 'ok', `exists (${secret.setting})`, undefined, secret.arn)];
     const readable = fact.readableByFunction;
     if (readable === undefined) {
-      lines.push(result('secret-access', 'skip', `${secret.functionName} is not deployed: whether it may read the secret is checked after deploy`, undefined, secret.arn));
+      const why = isDeployed(facts) ? 'its role could not be read' : 'the stack is not deployed';
+      lines.push(result('secret-access', 'skip', `whether ${secret.functionName} may read it is not checked: ${why}`, undefined, secret.arn));
     } else if (!readable.read) {
       lines.push(unreadable('secret-access', readable, secret.arn));
     } else if (!readable.value) {

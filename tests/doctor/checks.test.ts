@@ -204,20 +204,20 @@ describe('secrets', () => {
   const detections = { detections: { appliance: { url: 'https://extrahop.example.com', secretArn: APPLIANCE_SECRET } } };
 
   test('a configured secret that does not exist fails', () => {
-    const results = checkSecrets(config({}, detections), { stage: 'prod', secrets: known([{ arn: APPLIANCE_SECRET, exists: false }]) });
+    const results = checkSecrets(config({}, detections), { ...healthy(), secrets: known([{ arn: APPLIANCE_SECRET, exists: false }]) });
     expect(results).toEqual([expect.objectContaining({ check: 'secret', verdict: 'fail', subject: APPLIANCE_SECRET })]);
   });
 
   test('before deploy the function access is skipped with the reason; after, a denied read fails', () => {
-    const before = checkSecrets(config({}, detections), { stage: 'prod', secrets: known([{ arn: APPLIANCE_SECRET, exists: true }]) });
+    const before = checkSecrets(config({}, detections), { ...healthy(), stateMachines: known([]), secrets: known([{ arn: APPLIANCE_SECRET, exists: true }]) });
     expect(before.map((r) => r.verdict)).toEqual(['ok', 'skip']);
-    expect(before[1]?.detail).toContain('autotap-prod-detectionsPoll is not deployed');
-    const denied = checkSecrets(config({}, detections), { stage: 'prod', secrets: known([{ arn: APPLIANCE_SECRET, exists: true, readableByFunction: known(false) }]) });
+    expect(before[1]?.detail).toBe('whether autotap-prod-detectionsPoll may read it is not checked: the stack is not deployed');
+    const denied = checkSecrets(config({}, detections), { ...healthy(), secrets: known([{ arn: APPLIANCE_SECRET, exists: true, readableByFunction: known(false) }]) });
     expect(denied.map((r) => r.verdict)).toEqual(['ok', 'fail']);
   });
 
   test('without detections there is nothing to check', () => {
-    expect(checkSecrets(config(), { stage: 'prod', secrets: known([]) })).toEqual([expect.objectContaining({ verdict: 'skip' })]);
+    expect(checkSecrets(config(), { ...healthy(), secrets: known([]) })).toEqual([expect.objectContaining({ verdict: 'skip' })]);
   });
 });
 
