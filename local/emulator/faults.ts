@@ -166,12 +166,13 @@ function appliesTo(actions: string[] | undefined, action: string): boolean {
   return actions === undefined || actions.includes(action);
 }
 
-export type EmulatedService = 'ec2' | 'sns' | 'sqs' | 'secretsmanager' | 'events' | 'states' | 'elbv2' | 'cloudtrail';
+export type EmulatedService = 'ec2' | 'sns' | 'sqs' | 'secretsmanager' | 'events' | 'states' | 'elbv2' | 'cloudtrail' | 'iam' | 'lambda';
 
 function throttled(service: EmulatedService, action: string): ApiError {
   if (service === 'ec2') return new ApiError('RequestLimitExceeded', `Request limit exceeded for ${action}.`, 503);
   if (service === 'sns') return new ApiError('Throttled', `Rate exceeded for ${action}.`, 429);
-  // ELBv2's common error for a throttled request (API reference, Common Errors).
-  if (service === 'elbv2') return new ApiError('Throttling', `Rate exceeded for ${action}.`, 400);
+  // ELBv2's and IAM's common error for a throttled request (API references, Common Errors).
+  if (service === 'elbv2' || service === 'iam') return new ApiError('Throttling', `Rate exceeded for ${action}.`, 400);
+  if (service === 'lambda') return new ApiError('TooManyRequestsException', `Rate exceeded for ${action}.`, 429);
   return new ApiError('ThrottlingException', `Rate exceeded for ${action}.`, 400);
 }

@@ -86,6 +86,8 @@ export interface EmulatorEnv {
   AWS_ENDPOINT_URL_SFN: string;
   AWS_ENDPOINT_URL_CLOUDTRAIL: string;
   AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: string;
+  AWS_ENDPOINT_URL_IAM: string;
+  AWS_ENDPOINT_URL_LAMBDA: string;
   AWS_REGION: string;
   AWS_ACCESS_KEY_ID: string;
   AWS_SECRET_ACCESS_KEY: string;
@@ -182,6 +184,8 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
       AWS_ENDPOINT_URL_SFN: endpoint,
       AWS_ENDPOINT_URL_CLOUDTRAIL: endpoint,
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoint,
+      AWS_ENDPOINT_URL_IAM: endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: endpoint,
       AWS_REGION: account.region,
       AWS_ACCESS_KEY_ID: 'AKIAEMULATOR',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret',

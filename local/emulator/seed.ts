@@ -223,6 +223,23 @@ export const trailSeedSchema = z
   .strict()
   .refine((t) => t.eventSelectors === undefined || t.advancedEventSelectors === undefined, { message: 'expected eventSelectors or advancedEventSelectors, not both' });
 
+const statementSeedSchema = z
+  .object({ effect: z.enum(['Allow', 'Deny']), actions: z.array(z.string().min(1)).min(1), resources: z.array(z.string().min(1)).min(1) })
+  .strict();
+
+/** An IAM role with inline policies (what the stack's functions have), for SimulatePrincipalPolicy. */
+export const roleSeedSchema = z
+  .object({
+    name: z.string().regex(/^[\w+=,.@-]{1,64}$/, { message: 'expected a role name (1-64 letters, digits and +=,.@_-)' }),
+    policies: z.array(z.object({ name: z.string().min(1), statements: z.array(statementSeedSchema) }).strict()).default([]),
+  })
+  .strict();
+
+/** A deployed Lambda function and the name of its role (in roles). */
+export const functionSeedSchema = z
+  .object({ name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'expected a function name (1-64 letters, digits, - and _)' }), role: z.string().min(1) })
+  .strict();
+
 /** A subscription to a seeded topic; email subscriptions wait for the recipient's confirmation. */
 export const subscriptionSeedSchema = z
   .object({
@@ -325,6 +342,8 @@ export const emulatorSeedSchema = z
     loadBalancers: z.array(loadBalancerSeedSchema).default([]),
     trails: z.array(trailSeedSchema).default([]),
     subscriptions: z.array(subscriptionSeedSchema).default([]),
+    roles: z.array(roleSeedSchema).default([]),
+    functions: z.array(functionSeedSchema).default([]),
     sessions: z.array(sessionSeedSchema).default([]),
     topics: z.array(topic).default([]),
     queues: z.array(queueName).default([]),
@@ -387,6 +406,10 @@ export const emulatorSeedSchema = z
     seed.instances.forEach((instance, i) =>
       instance.networkInterfaces.forEach((eni, j) => checkGroups(eni.securityGroupIds, ['instances', i, 'networkInterfaces', j, 'securityGroupIds'])),
     );
+    const roles = new Set(seed.roles.map((r) => r.name));
+    seed.functions.forEach((fn, i) => {
+      if (!roles.has(fn.role)) ctx.addIssue({ code: 'custom', path: ['functions', i, 'role'], message: `no role ${fn.role} in roles` });
+    });
     const targets = new Set<string>();
     seed.targets.forEach((target, i) => {
       unique(target.id, ['targets', i, 'id']);

@@ -112,6 +112,18 @@ export interface LoadBalancerRecord {
   createdAt: number;
 }
 
+export interface RoleRecord {
+  name: string;
+  arn: string;
+  policies: { name: string; statements: { effect: 'Allow' | 'Deny'; actions: string[]; resources: string[] }[] }[];
+}
+
+export interface FunctionRecord {
+  name: string;
+  arn: string;
+  roleArn: string;
+}
+
 export type TrailRecord = Omit<TrailSeed, 'homeRegion'> & { homeRegion: string; arn: string };
 
 export interface SessionRecord {
@@ -179,6 +191,8 @@ export class Account {
   readonly securityGroups = new Map<string, SecurityGroupRecord>();
   readonly loadBalancers = new Map<string, LoadBalancerRecord>();
   readonly trails: TrailRecord[] = [];
+  readonly roles: RoleRecord[] = [];
+  readonly functions = new Map<string, FunctionRecord>();
   readonly sessions = new Map<string, SessionRecord>();
   readonly topics = new Map<string, { arn: string; name: string }>();
   readonly subscriptions: SubscriptionRecord[] = [];
@@ -217,6 +231,10 @@ export class Account {
         listeners: balancer.listeners.map((l, i) => ({ ...l, arn: balancer.arn.replace(':loadbalancer/', ':listener/') + `/${suffix.slice(0, 15)}${i}` })),
         createdAt: now(),
       });
+    }
+    for (const role of seed.roles) this.roles.push({ name: role.name, arn: `arn:aws:iam::${this.accountId}:role/${role.name}`, policies: structuredClone(role.policies) });
+    for (const fn of seed.functions) {
+      this.functions.set(fn.name, { name: fn.name, arn: `arn:aws:lambda:${this.region}:${this.accountId}:function:${fn.name}`, roleArn: `arn:aws:iam::${this.accountId}:role/${fn.role}` });
     }
     for (const trail of seed.trails) {
       const homeRegion = trail.homeRegion ?? this.region;

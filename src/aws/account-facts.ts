@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.ts';
-import { configuredSecrets, opsTopicName } from '../doctor/checks.ts';
+import { configuredSecrets, isDeployed, opsTopicName } from '../doctor/checks.ts';
 import { known, type AccountFacts, type Fact, type TargetFacts } from '../doctor/facts.ts';
 import { describeAllSessions, describeLiveInstances, describeMirrorFilter, describeSecurityGroupRules, describeTargetDetails, describeTargetInterfaces } from './ec2.ts';
 import { describeTrails } from './cloudtrail.ts';
@@ -7,6 +7,7 @@ import { describeLoadBalancers } from './elbv2.ts';
 import { PermissionMissing } from './permissions.ts';
 import { secretExists } from './secrets.ts';
 import { findTopicArn, listSubscriptions } from './sns.ts';
+import { functionRoleArn, roleMay } from './function-access.ts';
 import { listStateMachineNames } from './stepfunctions.ts';
 
 /**
@@ -51,6 +52,20 @@ export async function readAccountFacts(config: Config, stage: string, region: st
     const topicArn = await findTopicArn(opsTopicName(stage));
     return topicArn === undefined ? undefined : listSubscriptions(topicArn);
   });
-  const secrets = await readFact(() => Promise.all(configuredSecrets(config, stage).map(async (s) => ({ arn: s.arn, exists: await secretExists(s.arn) }))));
+  const deployed = isDeployed({ stateMachines, stage });
+  const secrets = await readFact(() =>
+    Promise.all(
+      configuredSecrets(config, stage).map(async (s) => {
+        const exists = await secretExists(s.arn);
+        if (!exists || !deployed) return { arn: s.arn, exists };
+        // A function missing from a deployed stack cannot read anything: deploying again adds it.
+        const readableByFunction = await readFact(async () => {
+          const role = await functionRoleArn(s.functionName);
+          return role !== undefined && (await roleMay(role, 'secretsmanager:GetSecretValue', s.arn));
+        });
+        return { arn: s.arn, exists, readableByFunction };
+      }),
+    ),
+  );
   return { region, stage, filter, targets, targetInterfaces, securityGroups, loadBalancers, instances, sessions, trails, stateMachines, opsSubscriptions, secrets };
 }

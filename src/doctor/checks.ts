@@ -323,7 +323,7 @@ export function checkTrail(facts: Pick<AccountFacts, 'trails' | 'region'>): Chec
 }
 
 /** Whether every state machine of the stage exists. */
-function isDeployed(facts: Pick<AccountFacts, 'stateMachines' | 'stage'>): boolean {
+export function isDeployed(facts: Pick<AccountFacts, 'stateMachines' | 'stage'>): boolean {
   return facts.stateMachines.read && stateMachineNames(facts.stage).every((name) => facts.stateMachines.read && facts.stateMachines.value.includes(name));
 }
 

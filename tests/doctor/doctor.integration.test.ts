@@ -42,6 +42,9 @@ const healthy = (): EmulatorSeed => ({
   topics: [`autotap-${STAGE}-ops`],
   subscriptions: [{ topic: `autotap-${STAGE}-ops`, protocol: 'email', endpoint: 'ops@example.com' }],
   secrets: [{ arn: APPLIANCE_SECRET, value: 'api-key' }],
+  // The poller's role as iam/roles.js writes it: the configured ARN, and the ARN with any suffix.
+  roles: [{ name: 'poll-role', policies: [{ name: 'DetectionsPoll', statements: [{ effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: [APPLIANCE_SECRET, `${APPLIANCE_SECRET}-??????`] }] }] }],
+  functions: [{ name: `autotap-${STAGE}-detectionsPoll`, role: 'poll-role' }],
 });
 
 const deployed = Object.fromEntries(
@@ -93,10 +96,8 @@ const find = (report: Report, check: string, subject?: string) => report.checks.
 
 test('a healthy, deployed account passes every check (exit 0)', async () => {
   const report = await doctor(healthy());
-  expect(report.checks.filter((c) => c.verdict !== 'ok')).toEqual([
-    // The emulator has no IAM: whether the function may read the secret is not checked there.
-    expect.objectContaining({ check: 'secret-access' }),
-  ]);
+  expect(report.checks.filter((c) => c.verdict !== 'ok')).toEqual([]);
+  expect(find(report, 'secret-access')).toMatchObject({ verdict: 'ok', detail: `autotap-${STAGE}-detectionsPoll may read it` });
   expect(report.code).toBe(0);
 });
 
@@ -163,6 +164,17 @@ test('little session quota left', async () => {
 test('a configured secret that does not exist', async () => {
   const report = await doctor({ ...healthy(), secrets: [] });
   expect(find(report, 'secret', APPLIANCE_SECRET)).toMatchObject({ verdict: 'fail' });
+});
+
+test('a deployed function whose role may not read the secret', async () => {
+  const other = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:autotap/other-AbCdEf';
+  const seed = healthy();
+  const report = await doctor({
+    ...seed,
+    roles: [{ name: 'poll-role', policies: [{ name: 'DetectionsPoll', statements: [{ effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: [other] }] }] }],
+  });
+  expect(find(report, 'secret-access', APPLIANCE_SECRET)).toMatchObject({ verdict: 'fail', detail: expect.stringContaining('may not read it') });
+  expect(report.code).toBe(1);
 });
 
 test('the text output is one line per check with its verdict, and the fix under it', async () => {

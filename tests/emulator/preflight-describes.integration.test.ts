@@ -1,3 +1,5 @@
+import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeSecurityGroupsCommand, DescribeTrafficMirrorFiltersCommand } from '@aws-sdk/client-ec2';
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -34,9 +36,24 @@ async function start() {
       { topic: 'ops', protocol: 'email', endpoint: 'b@example.com' },
     ],
     secrets: [{ name: 'appliance', value: 'key' }],
+    roles: [
+      {
+        name: 'reader',
+        policies: [
+          {
+            name: 'read',
+            statements: [
+              { effect: 'Allow', actions: ['SecretsManager:GetSecretValue'], resources: ['arn:aws:secretsmanager:us-east-1:123456789012:secret:app-??????'] },
+              { effect: 'Deny', actions: ['secretsmanager:*'], resources: ['arn:aws:secretsmanager:us-east-1:123456789012:secret:app-denied'] },
+            ],
+          },
+        ],
+      },
+    ],
+    functions: [{ name: 'poller', role: 'reader' }],
   });
   const options = { endpoint: emulator.endpoint, region: emulator.region, credentials, maxAttempts: 1 };
-  return { emulator, ec2: ec2Client(emulator), elb: new ElasticLoadBalancingV2Client(options), trail: new CloudTrailClient(options), secrets: new SecretsManagerClient(options) };
+  return { emulator, iam: new IAMClient(options), lambda: new LambdaClient(options), ec2: ec2Client(emulator), elb: new ElasticLoadBalancingV2Client(options), trail: new CloudTrailClient(options), secrets: new SecretsManagerClient(options) };
 }
 
 test('filters list their rules by direction, in rule-number order', async () => {
@@ -109,4 +126,24 @@ test('DescribeSecret answers metadata, never the value; ResourceNotFoundExceptio
   expect(out.Name).toBe('appliance');
   expect(out).not.toHaveProperty('SecretString');
   expect((await failure(secrets.send(new DescribeSecretCommand({ SecretId: 'nope' })))).name).toBe('ResourceNotFoundException');
+});
+
+test("a function's role; 404 ResourceNotFoundException for an unknown function", async () => {
+  const { lambda } = await start();
+  expect((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'poller' }))).Role).toBe('arn:aws:iam::123456789012:role/reader');
+  const missing = await failure(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'nope' })));
+  expect([missing.name, missing.$metadata?.httpStatusCode]).toEqual(['ResourceNotFoundException', 404]);
+});
+
+test('SimulatePrincipalPolicy: allowed by a matching Allow, explicit Deny wins, implicit deny otherwise', async () => {
+  const { iam } = await start();
+  const decide = async (resource: string) => {
+    const out = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'arn:aws:iam::123456789012:role/reader', ActionNames: ['secretsmanager:GetSecretValue'], ResourceArns: [resource] }));
+    return out.EvaluationResults?.[0]?.EvalDecision;
+  };
+  expect(await decide('arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf')).toBe('allowed');
+  expect(await decide('arn:aws:secretsmanager:us-east-1:123456789012:secret:app-denied')).toBe('explicitDeny');
+  expect(await decide('arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf')).toBe('implicitDeny');
+  const missing = await failure(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'arn:aws:iam::123456789012:role/nobody', ActionNames: ['s3:GetObject'] })));
+  expect(missing.name).toBe('NoSuchEntityException');
 });
