@@ -98,14 +98,14 @@ export function checkFilter(config: Config, filter: Fact<FilterFacts | undefined
   const id = config.mirroring.filterId;
   if (!filter.read) return unreadable('filter', filter, id);
   if (!filter.value) {
-    return result('filter', 'fail', `traffic mirror filter ${id} does not exist in this account and region`, 'create the filter (VPC console, Traffic Mirroring, Mirror filters) or correct mirroring.filterId', id);
+    return result('filter', 'fail', 'does not exist in this account and region', 'create the filter (VPC console, Traffic Mirroring, Mirror filters) or correct mirroring.filterId', id);
   }
   const accepting = filter.value.rules.filter((r) => r.action === 'accept');
   if (accepting.length === 0) {
     return result(
       'filter',
       'fail',
-      `${id} has ${filter.value.rules.length === 0 ? 'no rules' : 'only reject rules'}: a session with it mirrors nothing`,
+      `has ${filter.value.rules.length === 0 ? 'no rules' : 'only reject rules'}: a session with it mirrors nothing`,
       'add accept rules (for example all protocols, 0.0.0.0/0 to 0.0.0.0/0, inbound and outbound)',
       id,
     );
@@ -113,9 +113,9 @@ export function checkFilter(config: Config, filter: Fact<FilterFacts | undefined
   const inbound = accepting.filter((r) => r.direction === 'ingress').length;
   const outbound = accepting.length - inbound;
   if (inbound === 0 || outbound === 0) {
-    return result('filter', 'warn', `${id} accepts ${inbound === 0 ? 'outbound' : 'inbound'} traffic only`, `add ${inbound === 0 ? 'inbound' : 'outbound'} accept rules if the appliance needs both directions`, id);
+    return result('filter', 'warn', `accepts ${inbound === 0 ? 'outbound' : 'inbound'} traffic only`, `add ${inbound === 0 ? 'inbound' : 'outbound'} accept rules if the appliance needs both directions`, id);
   }
-  return result('filter', 'ok', `${id} exists: ${plural(inbound, 'inbound accept rule')}, ${plural(outbound, 'outbound accept rule')}`, undefined, id);
+  return result('filter', 'ok', `exists: ${plural(inbound, 'inbound accept rule')}, ${plural(outbound, 'outbound accept rule')}`, undefined, id);
 }
 
 const KIND_NAMES: Record<TargetFacts['kind'], string> = {
@@ -145,7 +145,7 @@ export function checkTargets(config: Config, facts: Pick<AccountFacts, 'targets'
   for (const configured of config.mirroring.targets) {
     const target = targets.value.find((t) => t.trafficMirrorTargetId === configured.id);
     if (!target) {
-      results.push(result('target', 'fail', `traffic mirror target ${configured.id} does not exist in this account and region`, 'create the target or correct mirroring.targets[].id', configured.id));
+      results.push(result('target', 'fail', 'does not exist in this account and region', 'create the target or correct mirroring.targets[].id', configured.id));
       continue;
     }
     const actual = targetZones(target, undefined, interfaces, balancers);
