@@ -35,7 +35,8 @@ function usedTargets(config: Config, targets: Fact<TargetFacts[]>): TargetFacts[
 
 export async function readAccountFacts(config: Config, stage: string, region: string): Promise<AccountFacts> {
   const mirroring = config.mirroring;
-  const filter = await readFact(() => describeMirrorFilter(mirroring.filterId));
+  const filterId: string | undefined = mirroring.filterId;
+  const filter = filterId === undefined ? known(undefined) : await readFact(() => describeMirrorFilter(filterId));
   const targets = await readFact(() => describeTargetDetails());
   const used = usedTargets(config, targets);
   const interfaceIds = used.flatMap((t) => (t.kind === 'network-interface' && t.networkInterfaceId ? [t.networkInterfaceId] : []));

@@ -95,7 +95,11 @@ const result = (check: string, verdict: Verdict, detail: string, fix?: string, s
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 export function checkFilter(config: Config, filter: Fact<FilterFacts | undefined>): CheckResult {
-  const id = config.mirroring.filterId;
+  // Absent when the stack creates the filter: its id is a stack output, known only after deploy.
+  const id: string | undefined = config.mirroring.filterId;
+  if (id === undefined) {
+    return result('filter', 'skip', 'the stack creates the filter: after deploy, put its id (stack output TrafficMirrorFilterId) in mirroring.filterId to check it');
+  }
   if (!filter.read) return unreadable('filter', filter, id);
   if (!filter.value) {
     return result('filter', 'fail', 'does not exist in this account and region', 'create the filter (VPC console, Traffic Mirroring, Mirror filters) or correct mirroring.filterId', id);

@@ -102,6 +102,12 @@ describe('filter', () => {
     expect(r.detail).toContain('inbound traffic only');
   });
 
+  test('a filter the stack creates (no filterId) is checked after deploy, by its id', () => {
+    const created = config();
+    delete (created.mirroring as { filterId?: string }).filterId;
+    expect(checkFilter(created, known(undefined))).toMatchObject({ verdict: 'skip', detail: expect.stringContaining('TrafficMirrorFilterId') });
+  });
+
   test('access denied names the missing action instead of failing', () => {
     const r = checkFilter(config(), { read: false, reason: 'not authorized', action: 'ec2:DescribeTrafficMirrorFilters' });
     expect(r.verdict).toBe('warn');
