@@ -150,6 +150,7 @@ export const DESCRIBE_FILTER_RULES = {
   DescribeTrafficMirrorFilters: { page: apiPage('DescribeTrafficMirrorFilters'), wildcards: exactOnly, tagFilters: false },
   // The emulator keeps no tags on groups; a tag filter is refused as unknown rather than matching nothing.
   DescribeSecurityGroups: { page: apiPage('DescribeSecurityGroups'), wildcards: exactOnly, tagFilters: false },
+  DescribeVpcs: { page: apiPage('DescribeVpcs'), wildcards: exactOnly, tagFilters: false },
 } satisfies Record<string, DescribeFilterRules>;
 
 function globMatch(pattern: string, value: string): boolean {
@@ -604,6 +605,49 @@ function describeSecurityGroups(params: Params, { account }: Ec2Context): Child[
   ];
 }
 
+/**
+ * DescribeVpcs (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcs.html): an
+ * unknown VpcId fails the call with InvalidVpcID.NotFound; a `vpc-id` filter matches without failing.
+ */
+function describeVpcs(params: Params, { account }: Ec2Context): Child[] {
+  const ids = uniqueIds(params, 'VpcId');
+  const filters = readFilters(params);
+  refuseIdsWithMaxResults(params, 'VpcId', ids);
+  for (const id of ids) checkId(id, 'vpc', 'VpcId', 'InvalidVpcID.Malformed');
+  type Vpc = { id: string; cidrs: string[] };
+  const fields = (vpc: Vpc): FieldValues => (name) => {
+    switch (name) {
+      case 'vpc-id': return [vpc.id];
+      case 'cidr': return [vpc.cidrs[0]];
+      case 'cidr-block-association.cidr-block': return vpc.cidrs;
+      case 'owner-id': return [account.accountId];
+      case 'state': return ['available'];
+      default: return undefined;
+    }
+  };
+  checkFilterNames(filters, fields({ id: 'vpc-0', cidrs: [] }));
+  if (dryRunRequested(params)) throw dryRunSucceeded();
+  const missing = ids.filter((id) => !account.vpcs.has(id));
+  if (missing.length > 0) throw new ApiError('InvalidVpcID.NotFound', `The vpc ID '${missing.join(', ')}' does not exist`);
+  const candidates = ids.length > 0 ? ids.map((id) => account.vpcs.get(id) as Vpc) : [...account.vpcs.values()];
+  const page = paginate(candidates.filter((v) => matches(filters, fields(v), DESCRIBE_FILTER_RULES.DescribeVpcs)), params, 'DescribeVpcs');
+  return [
+    list('vpcSet', page.items, (v) => [
+      text('vpcId', v.id),
+      text('ownerId', account.accountId),
+      text('state', 'available'),
+      text('cidrBlock', v.cidrs[0]),
+      list('cidrBlockAssociationSet', v.cidrs, (cidr) => [
+        text('associationId', `${v.id.replace('vpc-', 'vpc-cidr-assoc-')}-${cidr.replace(/[./]/g, '-')}`),
+        text('cidrBlock', cidr),
+        element('cidrBlockState', [text('state', 'associated')]),
+      ]),
+      text('isDefault', false),
+    ]),
+    text('nextToken', page.nextToken),
+  ];
+}
+
 // ---- sessions ---------------------------------------------------------------------------------
 
 function targetOf(account: Account, id: string): TargetRecord {
@@ -840,6 +884,7 @@ export const EC2_ACTIONS: Record<string, Ec2Handler> = {
   DescribeTrafficMirrorTargets: describeTrafficMirrorTargets,
   DescribeTrafficMirrorFilters: describeTrafficMirrorFilters,
   DescribeSecurityGroups: describeSecurityGroups,
+  DescribeVpcs: describeVpcs,
   CreateTrafficMirrorSession: createTrafficMirrorSession,
   ModifyTrafficMirrorSession: modifyTrafficMirrorSession,
   DeleteTrafficMirrorSession: deleteTrafficMirrorSession,

@@ -151,6 +151,9 @@ export const filterSeedSchema = z
 
 export const securityGroupIdSchema = resourceId('sg');
 
+/** A VPC and its IPv4 CIDR blocks, the first the primary one. */
+export const vpcSeedSchema = z.object({ id: resourceId('vpc'), cidrs: z.array(cidr).min(1).max(5, { message: 'expected at most 5 CIDR blocks (AWS default quota per VPC)' }) }).strict();
+
 /** An inbound rule: IpProtocol `udp`, `tcp`, `icmp` or `-1` (all), a port range, and its sources. */
 const inboundRuleSeedSchema = z
   .object({
@@ -339,6 +342,7 @@ export const emulatorSeedSchema = z
     instances: z.array(instanceSeedSchema).default([]),
     networkInterfaces: z.array(standaloneNetworkInterfaceSeedSchema).default([]),
     securityGroups: z.array(securityGroupSeedSchema).default([]),
+    vpcs: z.array(vpcSeedSchema).default([]),
     loadBalancers: z.array(loadBalancerSeedSchema).default([]),
     trails: z.array(trailSeedSchema).default([]),
     subscriptions: z.array(subscriptionSeedSchema).default([]),

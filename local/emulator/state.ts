@@ -189,6 +189,7 @@ export class Account {
   readonly targets = new Map<string, TargetRecord>();
   readonly filters = new Map<string, FilterRecord>();
   readonly securityGroups = new Map<string, SecurityGroupRecord>();
+  readonly vpcs = new Map<string, { id: string; cidrs: string[] }>();
   readonly loadBalancers = new Map<string, LoadBalancerRecord>();
   readonly trails: TrailRecord[] = [];
   readonly roles: RoleRecord[] = [];
@@ -217,6 +218,7 @@ export class Account {
     for (const instance of seed.instances) this.addInstance(instance);
     for (const target of seed.targets) this.addTarget(target);
     for (const filter of seed.filters) this.addFilter(filter);
+    for (const vpc of seed.vpcs) this.vpcs.set(vpc.id, { id: vpc.id, cidrs: [...vpc.cidrs] });
     for (const group of seed.securityGroups) {
       this.securityGroups.set(group.id, { id: group.id, name: group.name ?? group.id, vpcId: group.vpcId, inbound: group.inbound.map((r) => ({ ...r })) });
     }

@@ -1,7 +1,15 @@
 import type { Config } from '../config/schema.ts';
 import { configuredSecrets, isDeployed, opsTopicName } from '../doctor/checks.ts';
 import { known, type AccountFacts, type Fact, type TargetFacts } from '../doctor/facts.ts';
-import { describeAllSessions, describeLiveInstances, describeMirrorFilter, describeSecurityGroupRules, describeTargetDetails, describeTargetInterfaces } from './ec2.ts';
+import {
+  describeAllSessions,
+  describeLiveInstances,
+  describeMirrorFilter,
+  describeSecurityGroupRules,
+  describeTargetDetails,
+  describeTargetInterfaces,
+  describeVpcCidrs,
+} from './ec2.ts';
 import { describeTrails } from './cloudtrail.ts';
 import { describeLoadBalancers } from './elbv2.ts';
 import { PermissionMissing } from './permissions.ts';
@@ -46,6 +54,9 @@ export async function readAccountFacts(config: Config, stage: string, region: st
   const balancerArns = used.flatMap((t) => (t.networkLoadBalancerArn ? [t.networkLoadBalancerArn] : []));
   const loadBalancers = await readFact(() => describeLoadBalancers(balancerArns));
   const instances = await readFact(() => describeLiveInstances(mirroring.scope.vpcIds));
+  const sourceVpcIds = instances.read ? instances.value.flatMap((i) => [i.vpcId, ...i.networkInterfaces.map((n) => n.vpcId)].filter((id): id is string => id !== undefined)) : [];
+  // Only needed to judge an ENI target's security group rules.
+  const vpcs = interfaceIds.length === 0 ? known([]) : await readFact(() => describeVpcCidrs(sourceVpcIds));
   const sessions = await readFact(() => describeAllSessions());
   const trails = await readFact(() => describeTrails());
   const stateMachines = await readFact(() => listStateMachineNames());
@@ -68,5 +79,5 @@ export async function readAccountFacts(config: Config, stage: string, region: st
       }),
     ),
   );
-  return { region, stage, filter, targets, targetInterfaces, securityGroups, loadBalancers, instances, sessions, trails, stateMachines, opsSubscriptions, secrets };
+  return { region, stage, filter, targets, targetInterfaces, securityGroups, loadBalancers, vpcs, instances, sessions, trails, stateMachines, opsSubscriptions, secrets };
 }

@@ -6,6 +6,7 @@ import {
   DescribeTrafficMirrorFiltersCommand,
   paginateDescribeInstances,
   paginateDescribeSecurityGroups,
+  paginateDescribeVpcs,
   paginateDescribeNetworkInterfaces,
   paginateDescribeTrafficMirrorSessions,
   paginateDescribeTrafficMirrorTargets,
@@ -16,7 +17,7 @@ import {
   type TrafficMirrorSession,
   type TrafficMirrorTarget,
 } from '@aws-sdk/client-ec2';
-import type { FilterFacts, SecurityGroupFacts, TargetFacts, TargetInterfaceFacts } from '../doctor/facts.ts';
+import type { FilterFacts, SecurityGroupFacts, TargetFacts, TargetInterfaceFacts, VpcFacts } from '../doctor/facts.ts';
 import { permitted } from './permissions.ts';
 import { INSTANCE_TAG, MANAGED_TAG, type CreateSessionRequest, type Instance, type Session, type Tags, type Target, type TargetKind } from '../mirroring/types.ts';
 
@@ -362,6 +363,23 @@ export async function describeSecurityGroupRules(groupIds: readonly string[], cl
               groupIds: (p.UserIdGroupPairs ?? []).flatMap((pair) => (pair.GroupId ? [pair.GroupId] : [])),
             })),
           });
+        }
+      }
+    }
+    return found;
+  });
+}
+
+/** The IPv4 CIDR blocks of VPCs, by id (a `vpc-id` filter: a deleted VPC is absent, not an error). */
+export async function describeVpcCidrs(vpcIds: readonly string[], client = ec2Client()): Promise<VpcFacts[]> {
+  if (vpcIds.length === 0) return [];
+  return permitted('ec2:DescribeVpcs', async () => {
+    const found: VpcFacts[] = [];
+    for (const ids of chunks([...new Set(vpcIds)], FILTER_VALUES_PER_CALL)) {
+      for await (const page of paginateDescribeVpcs({ client, pageSize: PAGE_SIZE }, { Filters: [{ Name: 'vpc-id', Values: ids }], MaxResults: PAGE_SIZE })) {
+        for (const v of page.Vpcs ?? []) {
+          const associated = (v.CidrBlockAssociationSet ?? []).filter((a) => a.CidrBlockState?.State === 'associated').flatMap((a) => (a.CidrBlock ? [a.CidrBlock] : []));
+          found.push({ vpcId: v.VpcId ?? '', cidrs: associated.length > 0 ? associated : v.CidrBlock ? [v.CidrBlock] : [] });
         }
       }
     }

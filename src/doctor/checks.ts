@@ -228,8 +228,48 @@ function allowsVxlan(rule: InboundRuleFacts): boolean {
   return from <= VXLAN_PORT && VXLAN_PORT <= to && rule.cidrs.length + rule.groupIds.length > 0;
 }
 
-/** Each ENI target's security groups let UDP 4789 in; an NLB target has a UDP listener on 4789. */
-export function checkTargetPaths(config: Config, facts: Pick<AccountFacts, 'targets' | 'targetInterfaces' | 'securityGroups' | 'loadBalancers'>): CheckResult[] {
+/** An IPv4 CIDR block as its first address and prefix length; undefined for anything else (IPv6). */
+function ipv4Block(cidr: string): { base: number; prefix: number } | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!match) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  return { base: octets.reduce((address, octet) => address * 256 + octet, 0), prefix };
+}
+
+/** Whether every address of `inner` is in `outer`. */
+function containsBlock(outer: string, inner: string): boolean {
+  const a = ipv4Block(outer);
+  const b = ipv4Block(inner);
+  if (!a || !b || a.prefix > b.prefix) return false;
+  const size = 2 ** (32 - a.prefix);
+  return Math.floor(a.base / size) === Math.floor(b.base / size);
+}
+
+/** The CIDR blocks of the VPCs the in-scope sources are in: where the mirrored packets come from. */
+function sourceCidrs(config: Config, facts: Pick<AccountFacts, 'instances' | 'vpcs'>): { vpcId: string; cidr: string }[] {
+  if (!facts.instances.read || !facts.vpcs.read) return [];
+  const vpcIds = new Set(
+    inScopeInterfaces(config, facts.instances.value)
+      .filter((c) => c.skip === null)
+      .flatMap((c) => {
+        const vpcId = c.eni.vpcId ?? c.instance.vpcId;
+        return vpcId ? [vpcId] : [];
+      }),
+  );
+  return facts.vpcs.value.filter((v) => vpcIds.has(v.vpcId)).flatMap((v) => v.cidrs.map((cidr) => ({ vpcId: v.vpcId, cidr })));
+}
+
+/**
+ * An ENI target's security groups let UDP 4789 in from the sources' VPC CIDR blocks (or name a group
+ * the sources are expected to be in); an NLB target has a UDP listener on 4789.
+ */
+export function checkTargetPaths(
+  config: Config,
+  facts: Pick<AccountFacts, 'targets' | 'targetInterfaces' | 'securityGroups' | 'loadBalancers'> & Partial<Pick<AccountFacts, 'instances' | 'vpcs'>>,
+): CheckResult[] {
+  const sources = facts.instances && facts.vpcs ? sourceCidrs(config, { instances: facts.instances, vpcs: facts.vpcs }) : [];
   const results: CheckResult[] = [];
   for (const { target } of usableTargets(config, facts)) {
     const id = target.trafficMirrorTargetId;
@@ -256,6 +296,19 @@ export function checkTargetPaths(config: Config, facts: Pick<AccountFacts, 'targ
         continue;
       }
       const from = [...new Set(allowing.flatMap((a) => [...a.rule.cidrs, ...a.rule.groupIds]))];
+      const allowedCidrs = allowing.flatMap((a) => a.rule.cidrs);
+      const uncovered = sources.filter((s) => !allowedCidrs.some((allowed) => containsBlock(allowed, s.cidr)));
+      if (uncovered.length > 0) {
+        const named = uncovered.map((s) => `${s.cidr} (${s.vpcId})`).join(', ');
+        const fix = `allow inbound UDP ${VXLAN_PORT} from ${uncovered.map((s) => s.cidr).join(', ')} in ${eni.securityGroupIds[0] ?? 'its security group'}`;
+        const groups = allowing.flatMap((a) => a.rule.groupIds);
+        results.push(
+          groups.length > 0
+            ? result('udp-4789', 'warn', `UDP ${VXLAN_PORT} is allowed from ${from.join(', ')}: sources in ${named} get through only if they are in ${[...new Set(groups)].join(', ')}`, fix, id)
+            : result('udp-4789', 'fail', `UDP ${VXLAN_PORT} is allowed only from ${from.join(', ')}: mirrored packets from ${named} are dropped`, fix, id),
+        );
+        continue;
+      }
       results.push(result('udp-4789', 'ok', `UDP ${VXLAN_PORT} allowed inbound to ${eni.networkInterfaceId} from ${from.join(', ')}`, undefined, id));
     } else if (target.kind === 'network-load-balancer') {
       if (!facts.loadBalancers.read) {

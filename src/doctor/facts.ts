@@ -57,6 +57,12 @@ export interface TargetInterfaceFacts {
   securityGroupIds: string[];
 }
 
+/** A VPC's IPv4 CIDR blocks (the primary and any associated ones). */
+export interface VpcFacts {
+  vpcId: string;
+  cidrs: string[];
+}
+
 export interface ListenerFacts {
   protocol: string;
   port: number;
@@ -119,6 +125,8 @@ export interface AccountFacts {
   securityGroups: Fact<SecurityGroupFacts[]>;
   /** Load balancers behind NLB targets, by ARN. */
   loadBalancers: Fact<LoadBalancerFacts[]>;
+  /** The VPCs of the in-scope instances, for where mirrored packets come from. */
+  vpcs: Fact<VpcFacts[]>;
   /** Instances that can carry a session (not terminated), in the configured VPCs. */
   instances: Fact<Instance[]>;
   sessions: Fact<Session[]>;

@@ -61,6 +61,7 @@ function healthy(): AccountFacts {
     targetInterfaces: known([{ networkInterfaceId: 'eni-sensor', availabilityZone: 'us-east-1b', securityGroupIds: ['sg-sensor'] }]),
     securityGroups: known([{ groupId: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.0.0/16'], groupIds: [] }] }]),
     loadBalancers: known([{ arn: NLB_ARN, type: 'network', availabilityZones: ['us-east-1a'], listeners: [{ protocol: 'UDP', port: 4789 }] }]),
+    vpcs: known([{ vpcId: 'vpc-0a1', cidrs: ['10.0.0.0/16'] }]),
     instances: known([instance()]),
     sessions: known([]),
     trails: known([healthyTrail]),
@@ -158,9 +159,27 @@ describe('UDP 4789 to the targets', () => {
     expect(results.find((r) => r.subject === ENI_TARGET)).toMatchObject({ verdict: 'fail', fix: expect.stringContaining('UDP 4789') });
   });
 
+  test("a rule that does not cover the sources' VPC blocks fails, naming the block to allow", () => {
+    const facts = healthy();
+    facts.securityGroups = known([{ groupId: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.1.0/24'], groupIds: [] }] }]);
+    expect(checkTargetPaths(config(), facts).find((r) => r.subject === ENI_TARGET)).toMatchObject({
+      verdict: 'fail',
+      detail: 'UDP 4789 is allowed only from 10.0.1.0/24: mirrored packets from 10.0.0.0/16 (vpc-0a1) are dropped',
+      fix: 'allow inbound UDP 4789 from 10.0.0.0/16 in sg-sensor',
+    });
+    facts.securityGroups = known([{ groupId: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.0.0/8'], groupIds: [] }] }]);
+    expect(checkTargetPaths(config(), facts).find((r) => r.subject === ENI_TARGET)?.verdict).toBe('ok');
+  });
+
+  test('a rule naming a security group may let the sources in: a warning', () => {
+    const facts = healthy();
+    facts.securityGroups = known([{ groupId: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: [], groupIds: ['sg-sources'] }] }]);
+    expect(checkTargetPaths(config(), facts).find((r) => r.subject === ENI_TARGET)).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('only if they are in sg-sources') });
+  });
+
   test('a UDP range around 4789 or every protocol allows it', () => {
     const facts = healthy();
-    facts.securityGroups = known([{ groupId: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4000, toPort: 5000, cidrs: [], groupIds: ['sg-sources'] }] }]);
+    facts.securityGroups = known([{ groupId: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4000, toPort: 5000, cidrs: ['10.0.0.0/16'], groupIds: [] }] }]);
     expect(checkTargetPaths(config(), facts).find((r) => r.subject === ENI_TARGET)?.verdict).toBe('ok');
     facts.securityGroups = known([{ groupId: 'sg-sensor', inbound: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }] }]);
     expect(checkTargetPaths(config(), facts).find((r) => r.subject === ENI_TARGET)?.verdict).toBe('ok');

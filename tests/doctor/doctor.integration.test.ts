@@ -34,9 +34,10 @@ const healthy = (): EmulatorSeed => ({
     { id: 'tmt-0a1', type: 'network-load-balancer', networkLoadBalancerArn: NLB_ARN },
     { id: 'tmt-0b1', type: 'network-interface', networkInterfaceId: 'eni-sensor' },
   ],
+  vpcs: [{ id: 'vpc-0a1', cidrs: ['10.0.0.0/16'] }],
   instances: [
-    { id: 'i-0a1', instanceType: 'm5.large', availabilityZone: 'us-east-1a', networkInterfaces: [{ id: 'eni-0a1' }] },
-    { id: 'i-0b1', instanceType: 'c5.large', availabilityZone: 'us-east-1b', networkInterfaces: [{ id: 'eni-0b1' }] },
+    { id: 'i-0a1', instanceType: 'm5.large', availabilityZone: 'us-east-1a', vpcId: 'vpc-0a1', networkInterfaces: [{ id: 'eni-0a1' }] },
+    { id: 'i-0b1', instanceType: 'c5.large', availabilityZone: 'us-east-1b', vpcId: 'vpc-0a1', networkInterfaces: [{ id: 'eni-0b1' }] },
   ],
   trails: [{ name: 'management' }],
   topics: [`autotap-${STAGE}-ops`],
@@ -128,6 +129,11 @@ test('a target that does not exist', async () => {
 test("an ENI target whose security group does not let UDP 4789 in", async () => {
   const report = await doctor({ ...healthy(), securityGroups: [{ id: 'sg-sensor', inbound: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: ['10.0.0.0/16'] }] }] });
   expect(find(report, 'udp-4789', 'tmt-0b1')).toMatchObject({ verdict: 'fail', detail: expect.stringContaining('sg-sensor') });
+});
+
+test("an ENI target's security group allowing UDP 4789 from another block than the sources' VPC", async () => {
+  const report = await doctor({ ...healthy(), securityGroups: [{ id: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['192.168.0.0/16'] }] }] });
+  expect(find(report, 'udp-4789', 'tmt-0b1')).toMatchObject({ verdict: 'fail', fix: 'allow inbound UDP 4789 from 10.0.0.0/16 in sg-sensor' });
 });
 
 test('an NLB target without a UDP listener on 4789', async () => {

@@ -1,7 +1,7 @@
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
-import { DescribeSecurityGroupsCommand, DescribeTrafficMirrorFiltersCommand } from '@aws-sdk/client-ec2';
+import { DescribeSecurityGroupsCommand, DescribeTrafficMirrorFiltersCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
@@ -24,6 +24,7 @@ async function start() {
     filters: [{ id: 'tmf-1', rules: [{ direction: 'egress', ruleNumber: 20, action: 'reject', protocol: 17 }, { direction: 'ingress', ruleNumber: 10 }] }],
     securityGroups: [{ id: 'sg-1', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.0.0/16'], groupIds: ['sg-1'] }] }],
     networkInterfaces: [{ id: 'eni-sensor', securityGroupIds: ['sg-1'] }],
+    vpcs: [{ id: 'vpc-1', cidrs: ['10.0.0.0/16', '100.64.0.0/16'] }],
     loadBalancers: [{ arn: NLB_ARN, availabilityZones: ['us-east-1a', 'us-east-1b'], listeners: [{ protocol: 'UDP', port: 4789 }] }],
     trails: [
       { name: 'here', multiRegion: false, logging: false },
@@ -78,6 +79,17 @@ test('security groups: inbound rules, and InvalidGroup.NotFound for an unknown i
   expect((await failure(ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ['sg-2'] })))).name).toBe('InvalidGroup.NotFound');
   const filtered = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-id', Values: ['sg-2'] }] }));
   expect(filtered.SecurityGroups).toEqual([]);
+});
+
+test('VPCs with their CIDR blocks; InvalidVpcID.NotFound for an unknown id', async () => {
+  const { ec2 } = await start();
+  const out = await ec2.send(new DescribeVpcsCommand({ VpcIds: ['vpc-1'] }));
+  expect(out.Vpcs?.[0]).toMatchObject({ CidrBlock: '10.0.0.0/16' });
+  expect(out.Vpcs?.[0]?.CidrBlockAssociationSet?.map((a) => [a.CidrBlock, a.CidrBlockState?.State])).toEqual([
+    ['10.0.0.0/16', 'associated'],
+    ['100.64.0.0/16', 'associated'],
+  ]);
+  expect((await failure(ec2.send(new DescribeVpcsCommand({ VpcIds: ['vpc-2'] })))).name).toBe('InvalidVpcID.NotFound');
 });
 
 test('an ENI referring to a security group the seed lacks is refused', () => {
