@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.ts';
-import { supportsMirroring } from '../mirroring/instance-types.ts';
 import { decideScope } from '../mirroring/scope.ts';
+import { ZONE_TAG } from '../mirroring/targets.ts';
 import { MANAGED_TAG, type Instance } from '../mirroring/types.ts';
 import type {
   AccountFacts,
@@ -32,7 +32,10 @@ export interface CheckResult {
   fix?: string;
 }
 
-/** VXLAN: mirrored packets reach the target on UDP 4789 (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-targets.html). */
+/**
+ * VXLAN: "You must configure a security group for the traffic mirror target that allows VXLAN traffic
+ * (UDP port 4789) from the traffic mirror source" (https://docs.aws.amazon.com/vpc/latest/mirroring/create-traffic-mirroring-target.html).
+ */
 export const VXLAN_PORT = 4789;
 
 /**
@@ -169,7 +172,7 @@ export function checkTargets(config: Config, facts: Pick<AccountFacts, 'targets'
       results.push(result('target', 'fail', `no traffic mirror target carries the tag ${tag.key}=${tag.value}`, `tag a target ${tag.key}=${tag.value}, or list it in mirroring.targets`, `tag ${tag.key}=${tag.value}`));
     } else {
       for (const t of tagged) {
-        const zones = targetZones(t, t.tags['autotap:availability-zone'], interfaces, balancers);
+        const zones = targetZones(t, t.tags[ZONE_TAG], interfaces, balancers);
         results.push(result('target', 'ok', `${KIND_NAMES[t.kind]} found by tag${zones.length > 0 ? ` in ${zones.join(', ')}` : ', serves every zone'}`, undefined, t.trafficMirrorTargetId));
       }
     }
@@ -187,7 +190,7 @@ function usableTargets(config: Config, facts: Pick<AccountFacts, 'targets' | 'ta
     const configured = config.mirroring.targets.find((c) => c.id === target.trafficMirrorTargetId);
     const tagged = tag !== undefined && target.tags[tag.key] === tag.value;
     if (!configured && !tagged) return [];
-    const zone = configured?.availabilityZone ?? (tagged ? target.tags['autotap:availability-zone'] : undefined);
+    const zone = configured?.availabilityZone ?? (tagged ? target.tags[ZONE_TAG] : undefined);
     return [{ target, zones: targetZones(target, zone, interfaces, balancers) }];
   });
 }
@@ -435,7 +438,7 @@ export function checkInstanceTypes(config: Config, facts: Pick<AccountFacts, 'in
   const unsupported = inScopeInterfaces(config, facts.instances.value).filter((c) => c.skip === 'unsupported');
   const instances = new Map(unsupported.map((c) => [c.instance.instanceId, c.instance.instanceType]));
   if (instances.size === 0) return result('instance-types', 'ok', 'every in-scope instance type supports Traffic Mirroring');
-  const types = [...new Set(instances.values())].filter((t) => !supportsMirroring(t)).sort();
+  const types = [...new Set(instances.values())].sort();
   return result(
     'instance-types',
     'warn',
