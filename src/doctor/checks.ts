@@ -207,7 +207,9 @@ export function checkZones(config: Config, facts: Pick<AccountFacts, 'targets' |
   if (!facts.instances.read) return unreadable('zones', facts.instances);
   if (!facts.targets.read) return unreadable('zones', facts.targets);
   const usable = usableTargets(config, facts);
-  const everyZone = usable.some((u) => u.zones.length === 0);
+  // A load balancer or endpoint whose zones are unknown may serve any zone; an ENI target whose ENI
+  // is gone serves none.
+  const everyZone = usable.some((u) => u.zones.length === 0 && u.target.kind !== 'network-interface');
   const served = new Set(usable.flatMap((u) => u.zones));
   const zones = [...new Set(inScopeInterfaces(config, facts.instances.value).filter((c) => c.skip === null).map((c) => c.instance.availabilityZone))].sort();
   if (zones.length === 0) return result('zones', 'ok', 'no instance in scope yet');

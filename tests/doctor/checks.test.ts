@@ -146,6 +146,13 @@ describe('zones', () => {
     expect(checkZones(config({ crossAz: 'same-only' }), facts).verdict).toBe('fail');
   });
 
+  test('an ENI target whose ENI is gone serves no zone', () => {
+    const facts = healthy();
+    facts.instances = known([instance({ availabilityZone: 'us-east-1b' })]);
+    facts.targetInterfaces = known([]);
+    expect(checkZones(config(), facts)).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('no target in us-east-1b') });
+  });
+
   test('zones with a target are fine', () => {
     expect(checkZones(config(), healthy()).verdict).toBe('ok');
   });
