@@ -14,8 +14,10 @@ import {
   INSTANCE_STATE_CODES,
   type Account,
   type FilterRecord,
+  type FilterRuleRecord,
   type InstanceRecord,
   type NetworkInterfaceRecord,
+  type SecurityGroupRecord,
   type SessionRecord,
   type Tags,
   type TargetRecord,
@@ -146,6 +148,9 @@ export const DESCRIBE_FILTER_RULES = {
   DescribeTrafficMirrorSessions: { page: apiPage('DescribeTrafficMirrorSessions'), wildcards: exactOnly, tagFilters: false },
   DescribeTrafficMirrorTargets: { page: apiPage('DescribeTrafficMirrorTargets'), wildcards: exactOnly, tagFilters: false },
   DescribeTrafficMirrorFilters: { page: apiPage('DescribeTrafficMirrorFilters'), wildcards: exactOnly, tagFilters: false },
+  // The emulator keeps no tags on groups; a tag filter is refused as unknown rather than matching nothing.
+  DescribeSecurityGroups: { page: apiPage('DescribeSecurityGroups'), wildcards: exactOnly, tagFilters: false },
+  DescribeVpcs: { page: apiPage('DescribeVpcs'), wildcards: exactOnly, tagFilters: false },
 } satisfies Record<string, DescribeFilterRules>;
 
 function globMatch(pattern: string, value: string): boolean {
@@ -301,6 +306,7 @@ function renderNetworkInterface(eni: NetworkInterfaceRecord, account: Account): 
     text('status', attachment ? 'in-use' : 'available'),
     text('sourceDestCheck', true),
     text('interfaceType', eni.interfaceType),
+    list('groupSet', eni.securityGroupIds, (id) => [text('groupId', id), text('groupName', account.securityGroups.get(id)?.name ?? id)]),
     tagSet(eni.tags),
     attachment &&
       element('attachment', [
@@ -344,11 +350,27 @@ function renderTarget(target: TargetRecord, account: Account): Child[] {
   ];
 }
 
+/** A rule as DescribeTrafficMirrorFilters returns it (API reference, TrafficMirrorFilterRule). */
+function renderFilterRule(filter: FilterRecord, rule: FilterRuleRecord): Child[] {
+  return [
+    text('trafficMirrorFilterRuleId', rule.id),
+    text('trafficMirrorFilterId', filter.id),
+    text('trafficDirection', rule.direction),
+    text('ruleNumber', rule.ruleNumber),
+    text('ruleAction', rule.action),
+    text('protocol', rule.protocol),
+    text('destinationCidrBlock', rule.destinationCidrBlock),
+    text('sourceCidrBlock', rule.sourceCidrBlock),
+  ];
+}
+
 function renderFilter(filter: FilterRecord): Child[] {
+  const rules = (direction: FilterRuleRecord['direction']) =>
+    filter.rules.filter((r) => r.direction === direction).sort((a, b) => a.ruleNumber - b.ruleNumber);
   return [
     text('trafficMirrorFilterId', filter.id),
-    list('ingressFilterRuleSet', [], () => []),
-    list('egressFilterRuleSet', [], () => []),
+    list('ingressFilterRuleSet', rules('ingress'), (r) => renderFilterRule(filter, r)),
+    list('egressFilterRuleSet', rules('egress'), (r) => renderFilterRule(filter, r)),
     list('networkServiceSet', [], () => []),
     text('description', filter.description),
     tagSet(filter.tags),
@@ -436,10 +458,11 @@ function describeNetworkInterfaces(params: Params, { account, faults }: Ec2Conte
       case 'status': return [attachment ? 'in-use' : 'available'];
       case 'description': return [eni.description ?? ''];
       case 'owner-id': return [account.accountId];
+      case 'group-id': return eni.securityGroupIds;
       default: return tagField(name, eni.tags);
     }
   };
-  checkFilterNames(filters, fields({ id: 'eni-0', interfaceType: 'interface', availabilityZone: '', tags: {}, createdAt: 0 }));
+  checkFilterNames(filters, fields({ id: 'eni-0', interfaceType: 'interface', availabilityZone: '', securityGroupIds: [], tags: {}, createdAt: 0 }));
   if (dryRunRequested(params)) throw dryRunSucceeded();
   let candidates: NetworkInterfaceRecord[];
   if (ids.length > 0) {
@@ -528,13 +551,101 @@ function describeTrafficMirrorFilters(params: Params, { account }: Ec2Context): 
       default: return undefined;
     }
   };
-  checkFilterNames(filters, fields({ id: 'tmf-0', tags: {} }));
+  checkFilterNames(filters, fields({ id: 'tmf-0', tags: {}, rules: [] }));
   if (dryRunRequested(params)) throw dryRunSucceeded();
   const missing = ids.filter((id) => !account.filters.has(id));
   if (missing.length > 0) throw notFound(FILTER_NOT_FOUND, 'traffic mirror filter', missing);
   const candidates = ids.length > 0 ? ids.map((id) => account.filters.get(id) as FilterRecord) : [...account.filters.values()];
   const page = paginate(candidates.filter((f) => matches(filters, fields(f), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorFilters)), params, 'DescribeTrafficMirrorFilters');
   return [list('trafficMirrorFilterSet', page.items, renderFilter), text('nextToken', page.nextToken)];
+}
+
+/**
+ * DescribeSecurityGroups (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroups.html):
+ * an unknown GroupId fails the call with InvalidGroup.NotFound, a malformed one with
+ * InvalidGroupId.Malformed; a `group-id` filter matches without failing.
+ */
+function describeSecurityGroups(params: Params, { account }: Ec2Context): Child[] {
+  const ids = uniqueIds(params, 'GroupId');
+  const filters = readFilters(params);
+  refuseIdsWithMaxResults(params, 'GroupId', ids);
+  for (const id of ids) checkId(id, 'sg', 'GroupId', 'InvalidGroupId.Malformed');
+  const fields = (group: SecurityGroupRecord): FieldValues => (name) => {
+    switch (name) {
+      case 'group-id': return [group.id];
+      case 'group-name': return [group.name];
+      case 'vpc-id': return [group.vpcId];
+      case 'owner-id': return [account.accountId];
+      default: return undefined;
+    }
+  };
+  checkFilterNames(filters, fields({ id: 'sg-0', name: 'x', inbound: [] }));
+  if (dryRunRequested(params)) throw dryRunSucceeded();
+  const missing = ids.filter((id) => !account.securityGroups.has(id));
+  if (missing.length > 0) throw new ApiError('InvalidGroup.NotFound', `The security group '${missing.join(', ')}' does not exist`);
+  const candidates = ids.length > 0 ? ids.map((id) => account.securityGroups.get(id) as SecurityGroupRecord) : [...account.securityGroups.values()];
+  const page = paginate(candidates.filter((g) => matches(filters, fields(g), DESCRIBE_FILTER_RULES.DescribeSecurityGroups)), params, 'DescribeSecurityGroups');
+  return [
+    list('securityGroupInfo', page.items, (g) => [
+      text('ownerId', account.accountId),
+      text('groupId', g.id),
+      text('groupName', g.name),
+      text('groupDescription', g.name),
+      text('vpcId', g.vpcId),
+      list('ipPermissions', g.inbound, (rule) => [
+        text('ipProtocol', rule.protocol),
+        text('fromPort', rule.fromPort),
+        text('toPort', rule.toPort),
+        list('groups', rule.groupIds, (id) => [text('groupId', id), text('userId', account.accountId)]),
+        list('ipRanges', rule.cidrs, (cidr) => [text('cidrIp', cidr)]),
+      ]),
+      list('ipPermissionsEgress', [], () => []),
+    ]),
+    text('nextToken', page.nextToken),
+  ];
+}
+
+/**
+ * DescribeVpcs (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcs.html): an
+ * unknown VpcId fails the call with InvalidVpcID.NotFound; a `vpc-id` filter matches without failing.
+ */
+function describeVpcs(params: Params, { account }: Ec2Context): Child[] {
+  const ids = uniqueIds(params, 'VpcId');
+  const filters = readFilters(params);
+  refuseIdsWithMaxResults(params, 'VpcId', ids);
+  for (const id of ids) checkId(id, 'vpc', 'VpcId', 'InvalidVpcID.Malformed');
+  type Vpc = { id: string; cidrs: string[] };
+  const fields = (vpc: Vpc): FieldValues => (name) => {
+    switch (name) {
+      case 'vpc-id': return [vpc.id];
+      case 'cidr': return [vpc.cidrs[0]];
+      case 'cidr-block-association.cidr-block': return vpc.cidrs;
+      case 'owner-id': return [account.accountId];
+      case 'state': return ['available'];
+      default: return undefined;
+    }
+  };
+  checkFilterNames(filters, fields({ id: 'vpc-0', cidrs: [] }));
+  if (dryRunRequested(params)) throw dryRunSucceeded();
+  const missing = ids.filter((id) => !account.vpcs.has(id));
+  if (missing.length > 0) throw new ApiError('InvalidVpcID.NotFound', `The vpc ID '${missing.join(', ')}' does not exist`);
+  const candidates = ids.length > 0 ? ids.map((id) => account.vpcs.get(id) as Vpc) : [...account.vpcs.values()];
+  const page = paginate(candidates.filter((v) => matches(filters, fields(v), DESCRIBE_FILTER_RULES.DescribeVpcs)), params, 'DescribeVpcs');
+  return [
+    list('vpcSet', page.items, (v) => [
+      text('vpcId', v.id),
+      text('ownerId', account.accountId),
+      text('state', 'available'),
+      text('cidrBlock', v.cidrs[0]),
+      list('cidrBlockAssociationSet', v.cidrs, (cidr) => [
+        text('associationId', `${v.id.replace('vpc-', 'vpc-cidr-assoc-')}-${cidr.replace(/[./]/g, '-')}`),
+        text('cidrBlock', cidr),
+        element('cidrBlockState', [text('state', 'associated')]),
+      ]),
+      text('isDefault', false),
+    ]),
+    text('nextToken', page.nextToken),
+  ];
 }
 
 // ---- sessions ---------------------------------------------------------------------------------
@@ -772,6 +883,8 @@ export const EC2_ACTIONS: Record<string, Ec2Handler> = {
   DescribeTrafficMirrorSessions: describeTrafficMirrorSessions,
   DescribeTrafficMirrorTargets: describeTrafficMirrorTargets,
   DescribeTrafficMirrorFilters: describeTrafficMirrorFilters,
+  DescribeSecurityGroups: describeSecurityGroups,
+  DescribeVpcs: describeVpcs,
   CreateTrafficMirrorSession: createTrafficMirrorSession,
   ModifyTrafficMirrorSession: modifyTrafficMirrorSession,
   DeleteTrafficMirrorSession: deleteTrafficMirrorSession,

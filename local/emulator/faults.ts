@@ -91,7 +91,7 @@ export class FaultInjector {
   }
 
   /** The throttling or server error this call gets before it reaches the service, if any. */
-  beforeCall(service: 'ec2' | 'sns' | 'sqs' | 'secretsmanager' | 'events' | 'states', action: string): ApiError | undefined {
+  beforeCall(service: EmulatedService, action: string): ApiError | undefined {
     const throttle = this.config.throttle;
     if (throttle) {
       const bucket = service === 'ec2' ? this.buckets[actionClass(action)] : undefined;
@@ -166,8 +166,13 @@ function appliesTo(actions: string[] | undefined, action: string): boolean {
   return actions === undefined || actions.includes(action);
 }
 
-function throttled(service: 'ec2' | 'sns' | 'sqs' | 'secretsmanager' | 'events' | 'states', action: string): ApiError {
+export type EmulatedService = 'ec2' | 'sns' | 'sqs' | 'secretsmanager' | 'events' | 'states' | 'elbv2' | 'cloudtrail' | 'iam' | 'lambda';
+
+function throttled(service: EmulatedService, action: string): ApiError {
   if (service === 'ec2') return new ApiError('RequestLimitExceeded', `Request limit exceeded for ${action}.`, 503);
   if (service === 'sns') return new ApiError('Throttled', `Rate exceeded for ${action}.`, 429);
+  // ELBv2's and IAM's common error for a throttled request (API references, Common Errors).
+  if (service === 'elbv2' || service === 'iam') return new ApiError('Throttling', `Rate exceeded for ${action}.`, 400);
+  if (service === 'lambda') return new ApiError('TooManyRequestsException', `Rate exceeded for ${action}.`, 429);
   return new ApiError('ThrottlingException', `Rate exceeded for ${action}.`, 400);
 }

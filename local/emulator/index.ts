@@ -2,11 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultInjector, type Clock } from './faults.ts';
 import {
-  filterSeedSchema,
   parseFaults,
   parseSeed,
   type EmulatorFaults,
   type EmulatorSeed,
+  type FilterSeed,
   type InstanceSeed,
   type NetworkInterfaceSeed,
   type SessionSeed,
@@ -84,6 +84,10 @@ export interface EmulatorEnv {
   AWS_ENDPOINT_URL_SECRETS_MANAGER: string;
   AWS_ENDPOINT_URL_EVENTBRIDGE: string;
   AWS_ENDPOINT_URL_SFN: string;
+  AWS_ENDPOINT_URL_CLOUDTRAIL: string;
+  AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: string;
+  AWS_ENDPOINT_URL_IAM: string;
+  AWS_ENDPOINT_URL_LAMBDA: string;
   AWS_REGION: string;
   AWS_ACCESS_KEY_ID: string;
   AWS_SECRET_ACCESS_KEY: string;
@@ -109,7 +113,8 @@ export interface Emulator {
   addInstance(instance: InstanceSeed): void;
   addNetworkInterface(networkInterface: NetworkInterfaceSeed): void;
   addTarget(target: TargetSeed): void;
-  addFilter(id: string, tags?: Tags): void;
+  /** A filter without rules mirrors nothing, as in AWS. */
+  addFilter(id: string, tags?: Tags, rules?: FilterSeed['rules']): void;
   /** Returns the session id (generated unless given). Quotas are not checked: seed any state. */
   addSession(session: SessionSeed): string;
   stopInstance(id: string): void;
@@ -180,6 +185,10 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
       AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: endpoint,
       AWS_ENDPOINT_URL_SFN: endpoint,
+      AWS_ENDPOINT_URL_CLOUDTRAIL: endpoint,
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoint,
+      AWS_ENDPOINT_URL_IAM: endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: endpoint,
       AWS_REGION: account.region,
       AWS_ACCESS_KEY_ID: 'AKIAEMULATOR',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret',
@@ -221,10 +230,7 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
     addInstance: (instance) => void account.addInstance(instance),
     addNetworkInterface: (eni) => void account.addNetworkInterface(eni),
     addTarget: (target) => void account.addTarget(target),
-    addFilter: (id, tags = {}) => {
-      const filter = filterSeedSchema.parse({ id, tags });
-      account.filters.set(filter.id, { id: filter.id, tags: filter.tags });
-    },
+    addFilter: (id, tags = {}, rules = []) => void account.addFilter({ id, tags, rules }),
     addSession: (session) => account.addSession(session).id,
     stopInstance: (id) => account.stopInstance(id),
     startInstance: (id) => account.startInstance(id),

@@ -69,4 +69,16 @@ function getSecretValue(input: Record<string, unknown>, secrets: Secrets) {
   };
 }
 
-export const SECRETS_ACTIONS: Record<string, SecretsHandler> = { GetSecretValue: getSecretValue };
+/**
+ * DescribeSecret: the secret's metadata, never its value
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html).
+ */
+function describeSecret(input: Record<string, unknown>, secrets: Secrets) {
+  const id = input.SecretId;
+  if (typeof id !== 'string' || id === '') throw new ApiError('InvalidParameterException', 'You must provide a value for SecretId.');
+  const secret = secrets.find(id);
+  if (!secret) throw new ApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+  return { ARN: secret.arn, Name: secret.name, CreatedDate: secret.createdAt / 1000, VersionIdsToStages: { [secret.versionId]: ['AWSCURRENT'] } };
+}
+
+export const SECRETS_ACTIONS: Record<string, SecretsHandler> = { GetSecretValue: getSecretValue, DescribeSecret: describeSecret };

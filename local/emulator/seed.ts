@@ -58,6 +58,7 @@ export const networkInterfaceSeedSchema = z
     subnetId: resourceId('subnet').optional(),
     vpcId: resourceId('vpc').optional(),
     description: z.string().optional(),
+    securityGroupIds: z.array(resourceId('sg')).default([]),
     tags,
   })
   .strict();
@@ -107,7 +108,151 @@ export const targetSeedSchema = z
     }
   });
 
-export const filterSeedSchema = z.object({ id: filterIdSchema, description: z.string().optional(), tags }).strict();
+const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: 'expected an IPv4 CIDR block like 10.0.0.0/16' });
+
+/**
+ * A traffic mirror filter rule, as CreateTrafficMirrorFilterRule takes it
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTrafficMirrorFilterRule.html):
+ * rule numbers 1-32766, protocol a number (6 TCP, 17 UDP; absent: all).
+ */
+export const filterRuleSeedSchema = z
+  .object({
+    direction: z.enum(['ingress', 'egress']),
+    ruleNumber: z.number().int().min(1).max(32766),
+    action: z.enum(['accept', 'reject']).default('accept'),
+    protocol: z.number().int().min(0).max(255).optional(),
+    sourceCidrBlock: cidr.default('0.0.0.0/0'),
+    destinationCidrBlock: cidr.default('0.0.0.0/0'),
+  })
+  .strict();
+
+/**
+ * Traffic mirror filters hold at most 10 rules, inbound and outbound together
+ * (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-limits.html).
+ */
+export const FILTER_RULE_LIMIT = 10;
+
+export const filterSeedSchema = z
+  .object({
+    id: filterIdSchema,
+    description: z.string().optional(),
+    tags,
+    /** None by default: a filter without rules mirrors nothing, as in AWS. */
+    rules: z.array(filterRuleSeedSchema).max(FILTER_RULE_LIMIT, { message: `expected at most ${FILTER_RULE_LIMIT} rules (AWS's limit per filter)` }).default([]),
+  })
+  .strict()
+  .superRefine((filter, ctx) => {
+    const seen = new Set<string>();
+    filter.rules.forEach((rule, i) => {
+      const key = `${rule.direction}:${rule.ruleNumber}`;
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'ruleNumber'], message: `rule number ${rule.ruleNumber} is used twice for ${rule.direction}` });
+      seen.add(key);
+    });
+  });
+
+export const securityGroupIdSchema = resourceId('sg');
+
+/** A VPC and its IPv4 CIDR blocks, the first the primary one. */
+export const vpcSeedSchema = z.object({ id: resourceId('vpc'), cidrs: z.array(cidr).min(1).max(5, { message: 'expected at most 5 CIDR blocks (AWS default quota per VPC)' }) }).strict();
+
+/** An inbound rule: IpProtocol `udp`, `tcp`, `icmp` or `-1` (all), a port range, and its sources. */
+const inboundRuleSeedSchema = z
+  .object({
+    protocol: z.enum(['udp', 'tcp', 'icmp', '-1']),
+    fromPort: z.number().int().min(-1).max(65535).optional(),
+    toPort: z.number().int().min(-1).max(65535).optional(),
+    cidrs: z.array(cidr).default([]),
+    groupIds: z.array(securityGroupIdSchema).default([]),
+  })
+  .strict()
+  .refine((r) => r.protocol === '-1' || (r.fromPort !== undefined && r.toPort !== undefined), { message: 'expected fromPort and toPort (only protocol -1 covers every port)' });
+
+export const securityGroupSeedSchema = z
+  .object({
+    id: securityGroupIdSchema,
+    name: z.string().min(1).max(255).optional(),
+    vpcId: resourceId('vpc').optional(),
+    inbound: z.array(inboundRuleSeedSchema).default([]),
+  })
+  .strict();
+
+const listenerSeedSchema = z
+  .object({
+    /** ELBv2 listener protocols (API reference, Listener). */
+    protocol: z.enum(['HTTP', 'HTTPS', 'TCP', 'TLS', 'UDP', 'TCP_UDP', 'GENEVE', 'QUIC', 'TCP_QUIC']),
+    port: z.number().int().min(1).max(65535),
+  })
+  .strict();
+
+export const loadBalancerSeedSchema = z
+  .object({
+    arn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/(net|app|gwy)\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/, {
+      message: 'expected a load balancer ARN like arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/sensor/0123456789abcdef',
+    }),
+    type: z.enum(['network', 'application', 'gateway']).default('network'),
+    availabilityZones: z.array(availabilityZone).min(1).default(['us-east-1a']),
+    listeners: z.array(listenerSeedSchema).default([]),
+  })
+  .strict();
+
+const selectorField = z
+  .object({ field: z.string().min(1), equals: z.array(z.string()).optional(), notEquals: z.array(z.string()).optional() })
+  .strict();
+
+/**
+ * A CloudTrail trail: where it applies, whether it logs, and its event selectors (basic or
+ * advanced, never both: CloudTrail refuses both on one trail). Without selectors a trail logs every
+ * management event, read and write (API reference, EventSelector).
+ */
+export const trailSeedSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/, { message: 'expected a trail name (3-128 letters, digits, . _ -)' }),
+    homeRegion: region.optional(),
+    multiRegion: z.boolean().default(true),
+    logging: z.boolean().default(true),
+    eventSelectors: z
+      .array(
+        z
+          .object({
+            readWriteType: z.enum(['ReadOnly', 'WriteOnly', 'All']).default('All'),
+            includeManagementEvents: z.boolean().default(true),
+            excludeManagementEventSources: z.array(z.string()).default([]),
+          })
+          .strict(),
+      )
+      .max(5, { message: 'expected at most 5 event selectors (CloudTrail limit per trail)' })
+      .optional(),
+    advancedEventSelectors: z.array(z.object({ name: z.string().optional(), fieldSelectors: z.array(selectorField).min(1) }).strict()).optional(),
+  })
+  .strict()
+  .refine((t) => t.eventSelectors === undefined || t.advancedEventSelectors === undefined, { message: 'expected eventSelectors or advancedEventSelectors, not both' });
+
+const statementSeedSchema = z
+  .object({ effect: z.enum(['Allow', 'Deny']), actions: z.array(z.string().min(1)).min(1), resources: z.array(z.string().min(1)).min(1) })
+  .strict();
+
+/** An IAM role with inline policies (what the stack's functions have), for SimulatePrincipalPolicy. */
+export const roleSeedSchema = z
+  .object({
+    name: z.string().regex(/^[\w+=,.@-]{1,64}$/, { message: 'expected a role name (1-64 letters, digits and +=,.@_-)' }),
+    policies: z.array(z.object({ name: z.string().min(1), statements: z.array(statementSeedSchema) }).strict()).default([]),
+  })
+  .strict();
+
+/** A deployed Lambda function and the name of its role (in roles). */
+export const functionSeedSchema = z
+  .object({ name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'expected a function name (1-64 letters, digits, - and _)' }), role: z.string().min(1) })
+  .strict();
+
+/** A subscription to a seeded topic; email subscriptions wait for the recipient's confirmation. */
+export const subscriptionSeedSchema = z
+  .object({
+    topic: z.string().min(1),
+    protocol: z.enum(['email', 'email-json', 'sqs', 'lambda', 'https', 'http', 'sms']),
+    endpoint: z.string().min(1),
+    pendingConfirmation: z.boolean().default(false),
+  })
+  .strict();
 
 export const sessionSeedSchema = z
   .object({
@@ -197,6 +342,13 @@ export const emulatorSeedSchema = z
     filters: z.array(filterSeedSchema).default([]),
     instances: z.array(instanceSeedSchema).default([]),
     networkInterfaces: z.array(standaloneNetworkInterfaceSeedSchema).default([]),
+    securityGroups: z.array(securityGroupSeedSchema).default([]),
+    vpcs: z.array(vpcSeedSchema).default([]),
+    loadBalancers: z.array(loadBalancerSeedSchema).default([]),
+    trails: z.array(trailSeedSchema).default([]),
+    subscriptions: z.array(subscriptionSeedSchema).default([]),
+    roles: z.array(roleSeedSchema).default([]),
+    functions: z.array(functionSeedSchema).default([]),
     sessions: z.array(sessionSeedSchema).default([]),
     topics: z.array(topic).default([]),
     queues: z.array(queueName).default([]),
@@ -261,6 +413,19 @@ export const emulatorSeedSchema = z
       unique(eni.id, ['networkInterfaces', i, 'id']);
       enis.add(eni.id);
     });
+    const groups = new Set(seed.securityGroups.map((g) => g.id));
+    const checkGroups = (ids: string[], path: (string | number)[]) =>
+      ids.forEach((id, k) => {
+        if (!groups.has(id)) ctx.addIssue({ code: 'custom', path: [...path, k], message: `no security group ${id} in securityGroups` });
+      });
+    seed.networkInterfaces.forEach((eni, i) => checkGroups(eni.securityGroupIds, ['networkInterfaces', i, 'securityGroupIds']));
+    seed.instances.forEach((instance, i) =>
+      instance.networkInterfaces.forEach((eni, j) => checkGroups(eni.securityGroupIds, ['instances', i, 'networkInterfaces', j, 'securityGroupIds'])),
+    );
+    const roles = new Set(seed.roles.map((r) => r.name));
+    seed.functions.forEach((fn, i) => {
+      if (!roles.has(fn.role)) ctx.addIssue({ code: 'custom', path: ['functions', i, 'role'], message: `no role ${fn.role} in roles` });
+    });
     const targets = new Set<string>();
     seed.targets.forEach((target, i) => {
       unique(target.id, ['targets', i, 'id']);
@@ -295,6 +460,9 @@ export type InstanceSeed = z.input<typeof instanceSeedSchema>;
 export type NetworkInterfaceSeed = z.input<typeof standaloneNetworkInterfaceSeedSchema>;
 export type SessionSeed = z.input<typeof sessionSeedSchema>;
 export type TargetSeed = z.input<typeof targetSeedSchema>;
+export type FilterSeed = z.input<typeof filterSeedSchema>;
+/** A trail after defaults (the emulator's record of it). */
+export type TrailSeed = z.infer<typeof trailSeedSchema>;
 
 export class SeedError extends Error {
   constructor(message: string) {

@@ -11,6 +11,10 @@ import type { Account } from './state.ts';
 import { document, element, text } from './xml.ts';
 import { EVENTS_ACTIONS, type EventBuses } from './eventbridge.ts';
 import { STATES_ACTIONS, type StepFunctions } from './stepfunctions.ts';
+import { ELBV2_ACTIONS, ELBV2_NAMESPACE, ELBV2_VERSION } from './elbv2.ts';
+import { CLOUDTRAIL_ACTIONS } from './cloudtrail.ts';
+import { IAM_ACTIONS, IAM_NAMESPACE, IAM_VERSION } from './iam.ts';
+import { FUNCTION_CONFIGURATION_PATH, getFunctionConfiguration } from './lambda.ts';
 
 /**
  * HTTP in, Query protocol dispatch, XML out: EC2 and SNS share one endpoint, told apart by Version.
@@ -24,7 +28,7 @@ const SNS_VERSION = '2010-03-31';
 /** Far above SNS's 256 KiB even form-encoded; anything larger is not a real client's request. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-type Service = 'ec2' | 'sns';
+type Service = 'ec2' | 'sns' | 'elbv2' | 'iam';
 
 export class CallLog {
   readonly all: Record<string, number> = {};
@@ -85,12 +89,14 @@ async function readParams(request: IncomingMessage): Promise<Map<string, string>
 function serviceOf(params: Params): Service {
   const version = params.get('Version');
   if (version === SNS_VERSION) return 'sns';
+  if (version === ELBV2_VERSION) return 'elbv2';
+  if (version === IAM_VERSION) return 'iam';
   if (version === undefined && SNS_ACTIONS[params.get('Action') ?? ''] && !EC2_ACTIONS[params.get('Action') ?? '']) return 'sns';
   return 'ec2';
 }
 
 function errorBody(service: Service, error: ApiError, requestId: string): string {
-  if (service === 'sns') {
+  if (service === 'sns' || service === 'elbv2' || service === 'iam') {
     return document(
       element(
         'ErrorResponse',
@@ -98,7 +104,7 @@ function errorBody(service: Service, error: ApiError, requestId: string): string
           element('Error', [text('Type', error.fault), text('Code', error.code), text('Message', error.message)]),
           text('RequestId', requestId),
         ],
-        { xmlns: SNS_NAMESPACE },
+        { xmlns: { sns: SNS_NAMESPACE, elbv2: ELBV2_NAMESPACE, iam: IAM_NAMESPACE }[service] },
       ),
     );
   }
@@ -130,8 +136,12 @@ export function createListener(context: ServiceContext): RequestListener {
 
 async function handle(context: ServiceContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const requestId = randomUUID();
+  const lambdaFunction = FUNCTION_CONFIGURATION_PATH.exec(request.url ?? '');
+  if (lambdaFunction) return handleLambda(context, lambdaFunction[1] ?? '', request, response, requestId);
   const target = request.headers['x-amz-target'];
-  if (typeof target === 'string' && /^(AmazonSQS|secretsmanager|AWSEvents|AWSStepFunctions)\./.test(target)) return handleJson(context, target, request, response, requestId);
+  if (typeof target === 'string' && /^(AmazonSQS|secretsmanager|AWSEvents|AWSStepFunctions|(com\.amazonaws\.cloudtrail\.v20131101\.)?CloudTrail_20131101)\./.test(target)) {
+    return handleJson(context, target, request, response, requestId);
+  }
   let service: Service = 'ec2';
   try {
     const params = await readParams(request);
@@ -140,7 +150,12 @@ async function handle(context: ServiceContext, request: IncomingMessage, respons
     context.calls.count(action ?? '(no action)', false);
     if (context.faults.latencyMs > 0) await sleep(context.faults.latencyMs);
     if (action === undefined || action === '') throw new ApiError('MissingAction', 'The request must contain the parameter Action');
-    const body = service === 'sns' ? answerSns(context, action, params, requestId) : answerEc2(context, action, params, requestId);
+    const body =
+      service === 'sns'
+        ? answerSns(context, action, params, requestId)
+        : service === 'elbv2' || service === 'iam'
+          ? answerQuery(context, service, action, params, requestId)
+          : answerEc2(context, action, params, requestId);
     context.calls.count(action, true);
     send(response, 200, body, requestId);
   } catch (error) {
@@ -174,10 +189,52 @@ function answerSns(context: ServiceContext, action: string, params: Params, requ
   );
 }
 
-type JsonService = 'sqs' | 'secretsmanager' | 'events' | 'states';
+/** Query-protocol answer of ELBv2 and IAM: `<Action>Result` in the service's namespace, as SNS's. */
+function answerQuery(context: ServiceContext, service: 'elbv2' | 'iam', action: string, params: Params, requestId: string): string {
+  const handler = service === 'elbv2' ? ELBV2_ACTIONS[action] : IAM_ACTIONS[action];
+  if (!handler) throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
+  const fault = context.faults.beforeCall(service, action);
+  if (fault) throw fault;
+  const children = handler(params, context.account);
+  const namespace = service === 'elbv2' ? ELBV2_NAMESPACE : IAM_NAMESPACE;
+  return document(element(`${action}Response`, [element(`${action}Result`, children), element('ResponseMetadata', [text('RequestId', requestId)])], { xmlns: namespace }));
+}
 
-const JSON_SERVICES: Record<string, JsonService> = { AmazonSQS: 'sqs', secretsmanager: 'secretsmanager', AWSEvents: 'events', AWSStepFunctions: 'states' };
-const JSON_VERSIONS: Record<JsonService, string> = { sqs: '1.0', secretsmanager: '1.1', events: '1.1', states: '1.0' };
+/** Lambda's REST JSON API: GetFunctionConfiguration only; errors name their type in x-amzn-errortype. */
+function handleLambda(context: ServiceContext, name: string, request: IncomingMessage, response: ServerResponse, requestId: string): void {
+  context.calls.count('GetFunctionConfiguration', false);
+  let status = 200;
+  let body: Record<string, unknown>;
+  const headers: Record<string, string> = {};
+  try {
+    if (request.method !== 'GET') throw new ApiError('InvalidHttpRequest', `The HTTP method ${request.method ?? ''} is not supported; use GET`, 405);
+    const fault = context.faults.beforeCall('lambda', 'GetFunctionConfiguration');
+    if (fault) throw fault;
+    body = getFunctionConfiguration(decodeURIComponent(name), context.account);
+    context.calls.count('GetFunctionConfiguration', true);
+  } catch (error) {
+    const apiError = error instanceof ApiError ? error : new ApiError('ServiceException', (error as Error).message, 500);
+    status = apiError.status;
+    headers['x-amzn-errortype'] = apiError.code;
+    body = { Type: apiError.fault === 'Sender' ? 'User' : 'Service', Message: apiError.message };
+  }
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': requestId, ...headers });
+  response.end(text);
+}
+
+type JsonService = 'sqs' | 'secretsmanager' | 'events' | 'states' | 'cloudtrail';
+
+/** By X-Amz-Target prefix; CloudTrail's is documented long and sent short by the SDK. */
+const JSON_SERVICES: Record<string, JsonService> = {
+  AmazonSQS: 'sqs',
+  secretsmanager: 'secretsmanager',
+  AWSEvents: 'events',
+  AWSStepFunctions: 'states',
+  CloudTrail_20131101: 'cloudtrail',
+  'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101': 'cloudtrail',
+};
+const JSON_VERSIONS: Record<JsonService, string> = { sqs: '1.0', secretsmanager: '1.1', events: '1.1', states: '1.0', cloudtrail: '1.1' };
 
 function sendJson(response: ServerResponse, service: JsonService, status: number, body: unknown, requestId: string, queryError?: string): void {
   if (response.headersSent) return;
@@ -196,8 +253,10 @@ function sendJson(response: ServerResponse, service: JsonService, status: number
  * (JSON 1.0): `{__type, message}` errors.
  */
 async function handleJson(context: ServiceContext, target: string, request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
-  const [prefix, action = ''] = target.split('.', 2);
-  const service: JsonService = JSON_SERVICES[prefix ?? ''] ?? 'secretsmanager';
+  const dot = target.lastIndexOf('.');
+  const prefix = target.slice(0, dot);
+  const action = target.slice(dot + 1);
+  const service: JsonService = JSON_SERVICES[prefix] ?? 'secretsmanager';
   context.calls.count(action || '(no action)', false);
   try {
     if (request.method !== 'POST') throw new ApiError('InvalidHttpRequest', `The HTTP method ${request.method ?? ''} is not supported; use POST`, 405);
@@ -224,6 +283,12 @@ async function handleJson(context: ServiceContext, target: string, request: Inco
       const fault = context.faults.beforeCall('events', action);
       if (fault) throw fault;
       body = handler(input as Record<string, unknown>, context.events);
+    } else if (service === 'cloudtrail') {
+      const handler = CLOUDTRAIL_ACTIONS[action];
+      if (!handler) throw new ApiError('UnknownOperationException', `The action ${action} is not valid for this endpoint.`);
+      const fault = context.faults.beforeCall('cloudtrail', action);
+      if (fault) throw fault;
+      body = handler(input as Record<string, unknown>, context.account);
     } else if (service === 'states') {
       const handler = STATES_ACTIONS[action];
       if (!handler) throw new ApiError('UnknownOperationException', `The action ${action} is not valid for this endpoint.`);

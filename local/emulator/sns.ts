@@ -238,7 +238,39 @@ function listTopics(params: Params, account: Account): Child[] {
   ];
 }
 
+/** Subscriptions per ListSubscriptionsByTopic page (API reference: "up to 100"). */
+const SUBSCRIPTIONS_PER_PAGE = 100;
+
+/**
+ * ListSubscriptionsByTopic (https://docs.aws.amazon.com/sns/latest/api/API_ListSubscriptionsByTopic.html):
+ * a subscription not confirmed yet is listed with the SubscriptionArn `PendingConfirmation`.
+ */
+function listSubscriptionsByTopic(params: Params, account: Account): Child[] {
+  const topicArn = existingTopic(params, account);
+  const subscriptions = account.subscriptions.filter((s) => s.topicArn === topicArn);
+  const token = optionalString(params, 'NextToken');
+  const offset = token ? Number(Buffer.from(token, 'base64url').toString('utf8')) : 0;
+  if (!Number.isInteger(offset) || offset < 0) throw invalidParameter('NextToken');
+  const next = offset + SUBSCRIPTIONS_PER_PAGE;
+  return [
+    list(
+      'Subscriptions',
+      subscriptions.slice(offset, next),
+      (s) => [
+        text('SubscriptionArn', s.pendingConfirmation ? 'PendingConfirmation' : s.subscriptionArn),
+        text('Owner', account.accountId),
+        text('Protocol', s.protocol),
+        text('Endpoint', s.endpoint),
+        text('TopicArn', s.topicArn),
+      ],
+      'member',
+    ),
+    text('NextToken', next < subscriptions.length ? Buffer.from(String(next)).toString('base64url') : undefined),
+  ];
+}
+
 export const SNS_ACTIONS: Record<string, SnsHandler> = {
+  ListSubscriptionsByTopic: listSubscriptionsByTopic,
   Publish: publish,
   PublishBatch: publishBatch,
   CreateTopic: createTopic,

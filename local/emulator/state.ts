@@ -1,5 +1,7 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import {
+  filterSeedSchema,
+  type FilterSeed,
   instanceSeedSchema,
   sessionSeedSchema,
   standaloneNetworkInterfaceSeedSchema,
@@ -8,6 +10,7 @@ import {
   type NetworkInterfaceSeed,
   type ParsedEmulatorSeed,
   type SessionSeed,
+  type TrailSeed,
   type TargetSeed,
 } from './seed.ts';
 import { supportsMirroring } from '../../src/mirroring/instance-types.ts';
@@ -57,6 +60,7 @@ export interface NetworkInterfaceRecord {
   subnetId?: string;
   vpcId?: string;
   description?: string;
+  securityGroupIds: string[];
   tags: Tags;
   attachment?: AttachmentRecord;
   createdAt: number;
@@ -75,11 +79,52 @@ export interface TargetRecord {
   tags: Tags;
 }
 
+export interface FilterRuleRecord {
+  id: string;
+  direction: 'ingress' | 'egress';
+  ruleNumber: number;
+  action: 'accept' | 'reject';
+  protocol?: number;
+  sourceCidrBlock: string;
+  destinationCidrBlock: string;
+}
+
 export interface FilterRecord {
   id: string;
   description?: string;
   tags: Tags;
+  rules: FilterRuleRecord[];
 }
+
+export interface SecurityGroupRecord {
+  id: string;
+  name: string;
+  vpcId?: string;
+  inbound: { protocol: string; fromPort?: number; toPort?: number; cidrs: string[]; groupIds: string[] }[];
+}
+
+export interface LoadBalancerRecord {
+  arn: string;
+  name: string;
+  type: 'network' | 'application' | 'gateway';
+  availabilityZones: string[];
+  listeners: { arn: string; protocol: string; port: number }[];
+  createdAt: number;
+}
+
+export interface RoleRecord {
+  name: string;
+  arn: string;
+  policies: { name: string; statements: { effect: 'Allow' | 'Deny'; actions: string[]; resources: string[] }[] }[];
+}
+
+export interface FunctionRecord {
+  name: string;
+  arn: string;
+  roleArn: string;
+}
+
+export type TrailRecord = Omit<TrailSeed, 'homeRegion'> & { homeRegion: string; arn: string };
 
 export interface SessionRecord {
   id: string;
@@ -116,6 +161,8 @@ export interface SubscriptionRecord {
   topicArn: string;
   protocol: string;
   endpoint?: string;
+  /** Until the endpoint confirms, SNS lists the subscription's ARN as `PendingConfirmation`. */
+  pendingConfirmation?: boolean;
 }
 
 /** Thrown by the programmatic API for impossible requests (the HTTP API answers ApiError instead). */
@@ -141,6 +188,12 @@ export class Account {
   readonly networkInterfaces = new Map<string, NetworkInterfaceRecord>();
   readonly targets = new Map<string, TargetRecord>();
   readonly filters = new Map<string, FilterRecord>();
+  readonly securityGroups = new Map<string, SecurityGroupRecord>();
+  readonly vpcs = new Map<string, { id: string; cidrs: string[] }>();
+  readonly loadBalancers = new Map<string, LoadBalancerRecord>();
+  readonly trails: TrailRecord[] = [];
+  readonly roles: RoleRecord[] = [];
+  readonly functions = new Map<string, FunctionRecord>();
   readonly sessions = new Map<string, SessionRecord>();
   readonly topics = new Map<string, { arn: string; name: string }>();
   readonly subscriptions: SubscriptionRecord[] = [];
@@ -164,13 +217,54 @@ export class Account {
     for (const eni of seed.networkInterfaces) this.addNetworkInterface(eni);
     for (const instance of seed.instances) this.addInstance(instance);
     for (const target of seed.targets) this.addTarget(target);
-    for (const filter of seed.filters) this.filters.set(filter.id, { id: filter.id, description: filter.description, tags: { ...filter.tags } });
+    for (const filter of seed.filters) this.addFilter(filter);
+    for (const vpc of seed.vpcs) this.vpcs.set(vpc.id, { id: vpc.id, cidrs: [...vpc.cidrs] });
+    for (const group of seed.securityGroups) {
+      this.securityGroups.set(group.id, { id: group.id, name: group.name ?? group.id, vpcId: group.vpcId, inbound: group.inbound.map((r) => ({ ...r })) });
+    }
+    for (const balancer of seed.loadBalancers) {
+      const [, , , , , resource = ''] = balancer.arn.split(':');
+      const [, , name = '', suffix = ''] = resource.split('/');
+      this.loadBalancers.set(balancer.arn, {
+        arn: balancer.arn,
+        name,
+        type: balancer.type,
+        availabilityZones: [...balancer.availabilityZones],
+        listeners: balancer.listeners.map((l, i) => ({ ...l, arn: balancer.arn.replace(':loadbalancer/', ':listener/') + `/${suffix.slice(0, 15)}${i}` })),
+        createdAt: now(),
+      });
+    }
+    for (const role of seed.roles) this.roles.push({ name: role.name, arn: `arn:aws:iam::${this.accountId}:role/${role.name}`, policies: structuredClone(role.policies) });
+    for (const fn of seed.functions) {
+      this.functions.set(fn.name, { name: fn.name, arn: `arn:aws:lambda:${this.region}:${this.accountId}:function:${fn.name}`, roleArn: `arn:aws:iam::${this.accountId}:role/${fn.role}` });
+    }
+    for (const trail of seed.trails) {
+      const homeRegion = trail.homeRegion ?? this.region;
+      this.trails.push({ ...trail, homeRegion, arn: `arn:aws:cloudtrail:${homeRegion}:${this.accountId}:trail/${trail.name}` });
+    }
     for (const session of seed.sessions) this.addSession(session);
     for (const topic of seed.topics) this.createTopic(topic);
+    for (const s of seed.subscriptions) {
+      const topicArn = this.topicArn(s.topic);
+      if (!this.topics.has(topicArn)) throw new EmulatorStateError(`subscription to ${s.topic}: no such topic in topics`);
+      this.subscriptions.push({ subscriptionArn: `${topicArn}:${randomUUID()}`, topicArn, protocol: s.protocol, endpoint: s.endpoint, pendingConfirmation: s.pendingConfirmation });
+    }
     this.queues = new Queues(now);
     for (const queue of seed.queues) this.queues.create(queue);
     this.secrets = new Secrets(this.region, this.accountId, now);
     for (const secret of seed.secrets) this.secrets.put(secret.arn ?? secret.name ?? '', secret.value);
+  }
+
+  addFilter(input: FilterSeed): FilterRecord {
+    const seed = filterSeedSchema.parse(input);
+    const filter: FilterRecord = {
+      id: seed.id,
+      description: seed.description,
+      tags: { ...seed.tags },
+      rules: seed.rules.map((r) => ({ ...r, id: hexId('tmfr') })),
+    };
+    this.filters.set(filter.id, filter);
+    return filter;
   }
 
   setUnsupportedInstanceTypes(patterns: string[]): void {
@@ -215,6 +309,7 @@ export class Account {
         subnetId: eni.subnetId ?? instance.subnetId,
         vpcId: eni.vpcId ?? instance.vpcId,
         description: eni.description,
+        securityGroupIds: [...eni.securityGroupIds],
         tags: { ...eni.tags },
         createdAt: now,
       };
@@ -240,6 +335,7 @@ export class Account {
       subnetId: seed.subnetId,
       vpcId: seed.vpcId,
       description: seed.description,
+      securityGroupIds: [...seed.securityGroupIds],
       tags: { ...seed.tags },
       createdAt: this.now(),
     };

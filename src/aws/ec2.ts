@@ -3,16 +3,22 @@ import {
   CreateTrafficMirrorSessionCommand,
   DeleteTrafficMirrorSessionCommand,
   ModifyTrafficMirrorSessionCommand,
+  DescribeTrafficMirrorFiltersCommand,
   paginateDescribeInstances,
+  paginateDescribeSecurityGroups,
+  paginateDescribeVpcs,
   paginateDescribeNetworkInterfaces,
   paginateDescribeTrafficMirrorSessions,
   paginateDescribeTrafficMirrorTargets,
   type Filter,
   type Instance as Ec2Instance,
   type Tag,
+  type TrafficMirrorFilterRule,
   type TrafficMirrorSession,
   type TrafficMirrorTarget,
 } from '@aws-sdk/client-ec2';
+import type { FilterFacts, SecurityGroupFacts, TargetFacts, TargetInterfaceFacts, VpcFacts } from '../doctor/facts.ts';
+import { permitted } from './permissions.ts';
 import {
   AwsRefusal,
   DryRunPassed,
@@ -333,6 +339,113 @@ export function describeInterfaceStandings(networkInterfaceIds: readonly string[
             ...(n.VpcId ? { vpcId: n.VpcId } : {}),
             ...(n.Attachment?.InstanceId ? { attachedInstanceId: n.Attachment.InstanceId } : {}),
           });
+        }
+      }
+    }
+    return found;
+  });
+}
+
+// ---- what autotap doctor reads ------------------------------------------------------------------
+
+/** EC2's error reference spells it so; the other spelling is also seen in the wild. */
+const FILTER_NOT_FOUND = new Set(['InvalidTrafficMirrorFilterNotFound', 'InvalidTrafficMirrorFilterId.NotFound']);
+
+/** A traffic mirror filter with its rules; undefined when the account has no such filter. */
+export async function describeMirrorFilter(filterId: string, client = ec2Client()): Promise<FilterFacts | undefined> {
+  let out;
+  try {
+    out = await permitted('ec2:DescribeTrafficMirrorFilters', () => client.send(new DescribeTrafficMirrorFiltersCommand({ TrafficMirrorFilterIds: [filterId] })));
+  } catch (error) {
+    if (FILTER_NOT_FOUND.has((error as Error).name)) return undefined;
+    throw error;
+  }
+  const filter = out.TrafficMirrorFilters?.find((f) => f.TrafficMirrorFilterId === filterId);
+  if (!filter) return undefined;
+  const rules = (direction: 'ingress' | 'egress', list: TrafficMirrorFilterRule[] | undefined) =>
+    (list ?? []).map((r) => ({ direction, action: r.RuleAction === 'accept' ? ('accept' as const) : ('reject' as const), ruleNumber: r.RuleNumber ?? 0 }));
+  return { trafficMirrorFilterId: filterId, rules: [...rules('ingress', filter.IngressFilterRules), ...rules('egress', filter.EgressFilterRules)] };
+}
+
+/** Every mirror target of the account with what stands behind it (ENI, load balancer or endpoint). */
+export async function describeTargetDetails(client = ec2Client()): Promise<TargetFacts[]> {
+  return permitted('ec2:DescribeTrafficMirrorTargets', async () => {
+    const found: TargetFacts[] = [];
+    for await (const page of paginateDescribeTrafficMirrorTargets({ client, pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE })) {
+      for (const t of page.TrafficMirrorTargets ?? []) {
+        const { trafficMirrorTargetId, kind, networkInterfaceId, tags } = toTarget(t);
+        found.push({
+          trafficMirrorTargetId,
+          kind,
+          ...(networkInterfaceId ? { networkInterfaceId } : {}),
+          ...(t.NetworkLoadBalancerArn ? { networkLoadBalancerArn: t.NetworkLoadBalancerArn } : {}),
+          ...(t.GatewayLoadBalancerEndpointId ? { gatewayLoadBalancerEndpointId: t.GatewayLoadBalancerEndpointId } : {}),
+          tags,
+        });
+      }
+    }
+    return found;
+  });
+}
+
+/** The ENIs behind ENI targets: zone, VPC and security groups. ENIs that no longer exist are absent. */
+export async function describeTargetInterfaces(networkInterfaceIds: readonly string[], client = ec2Client()): Promise<TargetInterfaceFacts[]> {
+  return permitted('ec2:DescribeNetworkInterfaces', async () => {
+    const found: TargetInterfaceFacts[] = [];
+    for (const ids of chunks(networkInterfaceIds, FILTER_VALUES_PER_CALL)) {
+      const pages = paginateDescribeNetworkInterfaces({ client, pageSize: PAGE_SIZE }, { Filters: [{ Name: 'network-interface-id', Values: ids }], MaxResults: PAGE_SIZE });
+      for await (const page of pages) {
+        for (const n of page.NetworkInterfaces ?? []) {
+          if (!n.NetworkInterfaceId) continue;
+          found.push({
+            networkInterfaceId: n.NetworkInterfaceId,
+            availabilityZone: n.AvailabilityZone ?? '',
+            ...(n.VpcId ? { vpcId: n.VpcId } : {}),
+            securityGroupIds: (n.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
+          });
+        }
+      }
+    }
+    return found;
+  });
+}
+
+/** Inbound rules of security groups, by id (a `group-id` filter: a deleted group is absent, not an error). */
+export async function describeSecurityGroupRules(groupIds: readonly string[], client = ec2Client()): Promise<SecurityGroupFacts[]> {
+  if (groupIds.length === 0) return [];
+  return permitted('ec2:DescribeSecurityGroups', async () => {
+    const found: SecurityGroupFacts[] = [];
+    for (const ids of chunks([...new Set(groupIds)], FILTER_VALUES_PER_CALL)) {
+      const pages = paginateDescribeSecurityGroups({ client, pageSize: PAGE_SIZE }, { Filters: [{ Name: 'group-id', Values: ids }], MaxResults: PAGE_SIZE });
+      for await (const page of pages) {
+        for (const g of page.SecurityGroups ?? []) {
+          found.push({
+            groupId: g.GroupId ?? '',
+            inbound: (g.IpPermissions ?? []).map((p) => ({
+              protocol: p.IpProtocol ?? '-1',
+              ...(p.FromPort !== undefined ? { fromPort: p.FromPort } : {}),
+              ...(p.ToPort !== undefined ? { toPort: p.ToPort } : {}),
+              cidrs: [...(p.IpRanges ?? []).flatMap((r) => (r.CidrIp ? [r.CidrIp] : [])), ...(p.Ipv6Ranges ?? []).flatMap((r) => (r.CidrIpv6 ? [r.CidrIpv6] : []))],
+              groupIds: (p.UserIdGroupPairs ?? []).flatMap((pair) => (pair.GroupId ? [pair.GroupId] : [])),
+            })),
+          });
+        }
+      }
+    }
+    return found;
+  });
+}
+
+/** The IPv4 CIDR blocks of VPCs, by id (a `vpc-id` filter: a deleted VPC is absent, not an error). */
+export async function describeVpcCidrs(vpcIds: readonly string[], client = ec2Client()): Promise<VpcFacts[]> {
+  if (vpcIds.length === 0) return [];
+  return permitted('ec2:DescribeVpcs', async () => {
+    const found: VpcFacts[] = [];
+    for (const ids of chunks([...new Set(vpcIds)], FILTER_VALUES_PER_CALL)) {
+      for await (const page of paginateDescribeVpcs({ client, pageSize: PAGE_SIZE }, { Filters: [{ Name: 'vpc-id', Values: ids }], MaxResults: PAGE_SIZE })) {
+        for (const v of page.Vpcs ?? []) {
+          const associated = (v.CidrBlockAssociationSet ?? []).filter((a) => a.CidrBlockState?.State === 'associated').flatMap((a) => (a.CidrBlock ? [a.CidrBlock] : []));
+          found.push({ vpcId: v.VpcId ?? '', cidrs: associated.length > 0 ? associated : v.CidrBlock ? [v.CidrBlock] : [] });
         }
       }
     }

@@ -1,6 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { sdkErrorFields } from './errors.ts';
+import { permitted } from './permissions.ts';
 
 /** Secrets are cached per container for this long: rotations are picked up within it. */
 const CACHE_SECONDS = 300;
@@ -31,4 +32,18 @@ export async function getSecretString(secretArn: string): Promise<string> {
   }
   if (typeof value !== 'string' || value.length === 0) throw new SecretUnavailable(`${secretArn}: expected a non-empty string secret`);
   return value;
+}
+
+/**
+ * Whether a secret exists, by ARN, without reading its value (DescribeSecret returns metadata only).
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html
+ */
+export async function secretExists(secretArn: string, client = new SecretsManagerClient({})): Promise<boolean> {
+  try {
+    await permitted('secretsmanager:DescribeSecret', () => client.send(new DescribeSecretCommand({ SecretId: secretArn })));
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return false;
+    throw error;
+  }
 }

@@ -1,6 +1,8 @@
-import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { paginateListSubscriptionsByTopic, paginateListTopics, PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SnsPublishEntry } from '../detections/publish.ts';
 import { awsCall } from './errors.ts';
+import type { SubscriptionFacts } from '../doctor/facts.ts';
+import { permitted } from './permissions.ts';
 
 let shared: { endpoint: string | undefined; client: SNSClient } | undefined;
 /** One client per container, as in ec2.ts. */
@@ -48,4 +50,31 @@ export async function publishBatch(topicArn: string, entries: readonly SnsPublis
   return new Map(
     (out.Failed ?? []).flatMap((f) => (f.Id ? [[f.Id, { code: f.Code ?? 'Failed', message: f.Message ?? '', senderFault: f.SenderFault === true }] as const] : [])),
   );
+}
+
+/** The ARN of the topic named `name` in this account and region, if it exists. */
+export async function findTopicArn(name: string, client = snsClient()): Promise<string | undefined> {
+  return permitted('sns:ListTopics', async () => {
+    for await (const page of paginateListTopics({ client }, {})) {
+      const found = (page.Topics ?? []).find((t) => t.TopicArn?.split(':').pop() === name);
+      if (found?.TopicArn) return found.TopicArn;
+    }
+    return undefined;
+  });
+}
+
+/**
+ * A topic's subscriptions. SNS lists one the endpoint has not confirmed yet with the SubscriptionArn
+ * `PendingConfirmation` (API reference, Subscription).
+ */
+export async function listSubscriptions(topicArn: string, client = snsClient()): Promise<SubscriptionFacts[]> {
+  return permitted('sns:ListSubscriptionsByTopic', async () => {
+    const found: SubscriptionFacts[] = [];
+    for await (const page of paginateListSubscriptionsByTopic({ client }, { TopicArn: topicArn })) {
+      for (const s of page.Subscriptions ?? []) {
+        found.push({ protocol: s.Protocol ?? '', endpoint: s.Endpoint ?? '', pendingConfirmation: s.SubscriptionArn === 'PendingConfirmation' });
+      }
+    }
+    return found;
+  });
 }

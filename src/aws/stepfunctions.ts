@@ -1,4 +1,5 @@
 import { DescribeExecutionCommand, paginateListStateMachines, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { permitted } from './permissions.ts';
 
 /**
  * The Step Functions calls of the operator commands (`autotap rerun`): find a deployed state machine
@@ -84,5 +85,14 @@ export function describeExecution(executionArn: string, client = stepFunctionsCl
       ...(e.error !== undefined ? { error: e.error } : {}),
       ...(e.cause !== undefined ? { cause: e.cause } : {}),
     };
+  });
+}
+
+/** Names of the account's state machines in this region. */
+export async function listStateMachineNames(client = stepFunctionsClient()): Promise<string[]> {
+  return permitted('states:ListStateMachines', async () => {
+    const names: string[] = [];
+    for await (const page of paginateListStateMachines({ client }, {})) names.push(...(page.stateMachines ?? []).flatMap((m) => (m.name ? [m.name] : [])));
+    return names;
   });
 }
