@@ -1,14 +1,13 @@
 import type { ParseArgsOptionsConfig } from 'node:util';
 import * as ec2 from '../src/aws/ec2.ts';
 import { mirroringOf } from '../src/config/created.ts';
-import { loadConfigFile } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
 import { planCost, type PlanCost } from '../src/mirroring/cost.ts';
 import { planAccountWithSnapshot } from '../src/mirroring/plan-account.ts';
 import { publicAction } from '../src/mirroring/reconcile.ts';
 import { parseCommandArgs } from './args.ts';
 import { applyAwsOptions, awsOptions, requireAwsAccess } from './aws-options.ts';
-import { loadStageConfig } from './stage.ts';
+import { commandConfig } from './stage.ts';
 import { table } from './table.ts';
 
 /** The options of `plan` against an account; `--scenario` is added where the local AWS is at hand. */
@@ -27,9 +26,7 @@ export interface PlanRequest {
 }
 
 /** The configuration `plan` works from: --config FILE, else config/<stage>.yml. */
-export function planConfig(values: { config?: string | undefined; stage: string }, root: string): Config {
-  return values.config ? loadConfigFile(values.config) : loadStageConfig(root, values.stage);
-}
+export const planConfig = commandConfig;
 
 const dollars = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
 

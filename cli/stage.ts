@@ -15,8 +15,11 @@ export function stageNames(root: string): string[] {
     .sort();
 }
 
-/** config/<stage>.yml, validated; a stage without a file is answered with the stages there are. */
-export function loadStageConfig(root: string, stage: string): Config {
+/**
+ * The file of a stage of this checkout, config/<stage>.yml; a stage without one is answered with the
+ * stages there are (a mistyped stage must not reach an account).
+ */
+export function requireStage(root: string, stage: string): string {
   const file = join(root, 'config', `${stage}.yml`);
   if (!/^[A-Za-z0-9-]+$/.test(stage) || !existsSync(file)) {
     const stages = stageNames(root);
@@ -24,5 +27,15 @@ export function loadStageConfig(root: string, stage: string): Config {
       `--stage ${stage}: no config/${stage}.yml${didYouMean(stage, stages)}; the stages that exist: ${stages.join(', ') || 'none (add config/<stage>.yml)'}`,
     );
   }
-  return loadConfigFile(file);
+  return file;
+}
+
+/** config/<stage>.yml, validated; a stage without a file is answered with the stages there are. */
+export function loadStageConfig(root: string, stage: string): Config {
+  return loadConfigFile(requireStage(root, stage));
+}
+
+/** The configuration a command works from: --config FILE, else config/<stage>.yml. */
+export function commandConfig(values: { config?: string | undefined; stage: string }, root: string): Config {
+  return values.config ? loadConfigFile(values.config) : loadStageConfig(root, values.stage);
 }
