@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from './errors.ts';
+import { EXIT, UsageError } from './errors.ts';
 import { didYouMean } from './suggest.ts';
 import { DETECTIONS_USAGE, PLAN_USAGE, RERUN_USAGE } from './usage.ts';
 
@@ -16,7 +16,10 @@ export interface Command {
   usage: string;
   /** The longer text `--help` prints instead of `usage`, for a command with many options (loaded on demand). */
   help?: () => Promise<string>;
-  /** Runs the command on the arguments after its name; the exit code. Throws UsageError or CommandError. */
+  /**
+   * Runs the command on the arguments after its name. Returns 0 (done, all well) or 1 (it ran and the
+   * answer is a failure); throws UsageError or CommandError when it cannot run (the dispatcher exits 2).
+   */
   run(args: string[], root: string): Promise<number>;
 }
 
@@ -41,6 +44,10 @@ ${Object.values(commands)
   .map((c) => c.usage)
   .join('')}  --version, -v
       Print autotap's version.
+
+Exit codes: ${EXIT.ok} done; ${EXIT.failed} the command ran and its answer is a failure (a check failed, an
+execution failed, a detection or a session it could not handle); ${EXIT.notRun} it could not do its work
+(the command line, the configuration, AWS access, an error from AWS, a refusal to go on).
 `;
 }
 
@@ -56,19 +63,19 @@ function version(root: string): string {
   return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** Runs `autotap <argv>` with the given commands; returns the exit code (0 done, 1 failed, 2 no command). */
+/** Runs `autotap <argv>` with the given commands; returns the exit code (EXIT). */
 export async function main(argv: string[], commands: CommandTable = operatorCommands, root = ROOT): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {
     process.stdout.write(usage(commands));
-    return 2;
+    return EXIT.notRun;
   }
   if (HELP.has(name) || name === 'help') {
     const about = rest[0];
     const command = about === undefined ? undefined : commands[about];
     if (about !== undefined && !command) {
       process.stderr.write(`autotap: help: unknown command "${about}"${didYouMean(about, Object.keys(commands))}\n`);
-      return 1;
+      return EXIT.notRun;
     }
     process.stdout.write(about && command ? await commandHelp(command) : usage(commands));
     return 0;
@@ -80,7 +87,7 @@ export async function main(argv: string[], commands: CommandTable = operatorComm
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     process.stderr.write(`autotap: unknown command "${name}"${didYouMean(name, [...Object.keys(commands), 'help'])}; \`autotap --help\` lists the commands\n`);
-    return 1;
+    return EXIT.notRun;
   }
   try {
     // Before the command parses anything: `--help` anywhere prints its usage and runs nothing.
@@ -94,6 +101,6 @@ export async function main(argv: string[], commands: CommandTable = operatorComm
     const e = error as Error;
     process.stderr.write(`autotap: ${e.message}\n`);
     if (e instanceof UsageError) process.stderr.write(commandUsage(command));
-    return 1;
+    return EXIT.notRun;
   }
 }

@@ -65,7 +65,7 @@ test('bin/autotap.js answers --help after a local command without running it, an
 describe('stages and profiles', () => {
   test('a stage without config/<stage>.yml is answered with the stages that exist', async () => {
     const run = await autotap(['plan', '--stage', 'prodd']);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr.split('\n')[0]).toBe('autotap: --stage prodd: no config/prodd.yml; the stages that exist: dev');
   });
 
@@ -74,19 +74,19 @@ describe('stages and profiles', () => {
     ['--profile', ['rerun', '--instance', 'i-0a1', '--profile', 'nope'], {}],
   ])('a profile that does not exist (%s) is named, with the files looked in and the profiles there', async (_how, args, extra) => {
     const run = await autotap(args, extra);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain(`AWS profile "nope" was not found in ${path.join(home, 'config')} or ${path.join(home, 'credentials')} (profiles there: ops)`);
     expect(run.stderr).not.toContain('set AWS_PROFILE');
   });
 
   test('no region anywhere asks for --region', async () => {
     const run = await autotap(['rerun', '--instance', 'i-0a1'], { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' });
-    expect(run).toMatchObject({ code: 1, stderr: 'autotap: no AWS region: pass --region R, or set AWS_REGION (or a region in your AWS profile)\n' });
+    expect(run).toMatchObject({ code: 2, stderr: 'autotap: no AWS region: pass --region R, or set AWS_REGION (or a region in your AWS profile)\n' });
   });
 
   test('a malformed --region is a usage error', async () => {
     const run = await autotap(['plan', '--region', 'us-east-1a']);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr.split('\n')[0]).toBe('autotap: --region: expected a region like us-east-1, got "us-east-1a"');
   });
 });
@@ -113,7 +113,7 @@ describe('--region and --profile reach the account (a local AWS standing in for 
 
   test('the profile without a region asks for --region', async () => {
     const run = await autotap(['plan', '--config', configFile, '--profile', 'ops'], endpoints());
-    expect(run).toMatchObject({ code: 1, stderr: 'autotap: no AWS region: pass --region R, or set AWS_REGION, or a region in profile "ops"\n' });
+    expect(run).toMatchObject({ code: 2, stderr: 'autotap: no AWS region: pass --region R, or set AWS_REGION, or a region in profile "ops"\n' });
   });
 
   test('plan --config FILE --profile P --region R, the account path, prices what it would create', async () => {
@@ -126,7 +126,7 @@ describe('--region and --profile reach the account (a local AWS standing in for 
 
   test('rerun of a stage not deployed names the stages of the checkout', async () => {
     const run = await autotap(['rerun', '--instance', 'i-0a1', '--stage', 'devv', '--profile', 'ops', '--region', 'us-east-1'], endpoints());
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain('no state machine autotap-devv-mirror-instances in us-east-1');
     expect(run.stderr).toContain('the stages of this checkout: dev (did you mean "dev"?)');
   });

@@ -33,6 +33,6 @@ test('autotap --help lists every command of the table, the local ones too', asyn
 
 test('without the local table, the operator commands alone: no simulate', async () => {
   const r = await runWith(['simulate'], operatorCommands);
-  expect(r.code).toBe(1);
+  expect(r.code).toBe(2);
   expect(r.stderr).toContain('unknown command "simulate"');
 });

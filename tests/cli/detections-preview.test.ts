@@ -118,12 +118,12 @@ describe('autotap detections preview: invalid input', () => {
     expect(run.stdout).toBe('');
   });
 
-  test('bad options are usage errors', async () => {
+  test('bad options are usage errors, exit 2', async () => {
     const noFile = await autotap(['detections', 'preview']);
-    expect(noFile.code).toBe(1);
+    expect(noFile.code).toBe(2);
     expect(noFile.stderr).toMatch(/FILE is required[\s\S]*usage: autotap/);
     const badRisk = await autotap(['detections', 'preview', samplesFile, '--min-risk', '120']);
-    expect(badRisk.code).toBe(1);
+    expect(badRisk.code).toBe(2);
     expect(badRisk.stderr).toMatch(/--min-risk: expected an integer from 1 to 99/);
   });
 });

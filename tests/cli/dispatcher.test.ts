@@ -58,7 +58,7 @@ test('autotap --help, -h and help list every command; help NAME prints one', asy
     expect(r.stdout).toContain('  status [--json]');
   }
   expect((await run(['help', 'status'], commands)).stdout).toBe('usage: autotap status [--json]\n      Say how it is.\n');
-  expect(await run(['help', 'stauts'], commands)).toMatchObject({ code: 1, stderr: 'autotap: help: unknown command "stauts" (did you mean "status"?)\n' });
+  expect(await run(['help', 'stauts'], commands)).toMatchObject({ code: 2, stderr: 'autotap: help: unknown command "stauts" (did you mean "status"?)\n' });
 });
 
 test('--version and -v print the version of package.json', async () => {
@@ -68,20 +68,35 @@ test('--version and -v print the version of package.json', async () => {
 
 test('a mistyped command gets the closest one, a word far from any gets none', async () => {
   const { commands } = table();
-  expect(await run(['deplyo'], commands)).toMatchObject({ code: 1, stderr: 'autotap: unknown command "deplyo" (did you mean "deploy"?); `autotap --help` lists the commands\n' });
+  expect(await run(['deplyo'], commands)).toMatchObject({ code: 2, stderr: 'autotap: unknown command "deplyo" (did you mean "deploy"?); `autotap --help` lists the commands\n' });
   expect((await run(['frobnicate'], commands)).stderr).toBe('autotap: unknown command "frobnicate"; `autotap --help` lists the commands\n');
 });
 
 test('a mistyped option gets the closest option of that command, and the command\'s usage', async () => {
   const r = await run(['status', '--jsno'], table().commands);
-  expect(r.code).toBe(1);
+  expect(r.code).toBe(2);
   expect(r.stderr).toBe('autotap: status: unknown option --jsno (did you mean "--json"?)\nusage: autotap status [--json]\n      Say how it is.\n');
 });
 
 test('a missing value names the option; a CommandError is printed without the usage', async () => {
   const { commands } = table();
   expect((await run(['status', '--stage'], commands)).stderr).toMatch(/^autotap: status: Option '--stage <value>' argument missing\nusage: autotap status/);
-  expect(await run(['status', '--stage', 'bad'], commands)).toMatchObject({ code: 1, stderr: 'autotap: status: the account says no\n' });
+  expect(await run(['status', '--stage', 'bad'], commands)).toMatchObject({ code: 2, stderr: 'autotap: status: the account says no\n' });
+});
+
+test('a command that ran and answers with a failure exits with its own code, 1; one that could not run, 2', async () => {
+  const commands: CommandTable = {
+    check: { usage: '  check\n      Check it.\n', run: async () => 1 },
+    broken: {
+      usage: '  broken\n      Cannot.\n',
+      run: async () => {
+        throw new Error('no route to the account');
+      },
+    },
+  };
+  expect(await run(['check'], commands)).toEqual({ code: 1, stdout: '', stderr: '' });
+  expect(await run(['broken'], commands)).toEqual({ code: 2, stdout: '', stderr: 'autotap: no route to the account\n' });
+  expect((await run(['--help'], commands)).stdout).toContain('Exit codes: 0 done; 1 the command ran and its answer is a failure');
 });
 
 test('no command: the usage, exit 2', async () => {

@@ -124,37 +124,37 @@ describe('autotap rerun', () => {
     [['--instance', 'i-0a1', '--eni', 'eni-0a1'], /either --instance or --eni/],
   ])('refuses %j with a message naming the flag, and starts nothing', async (flags, message) => {
     const run = await autotap(['rerun', ...flags], emulatedAws());
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr).toContain('usage: autotap');
     expect(run.stdout).toBe('');
     expect(local.emulator.calls().StartExecution).toBeUndefined();
   });
 
-  test('without credentials: a clear message and a non-zero exit', async () => {
+  test('without credentials: a clear message and exit 2 (could not run)', async () => {
     const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, ...env } = emulatedAws();
     const run = await autotap(['rerun', '--instance', 'i-0a1'], env);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain('no AWS credentials');
     expect(local.emulator.calls().ListStateMachines).toBeUndefined();
   });
 
-  test('without a region: a clear message and a non-zero exit', async () => {
+  test('without a region: a clear message and exit 2 (could not run)', async () => {
     const { AWS_REGION: _region, ...env } = emulatedAws();
     const run = await autotap(['rerun', '--instance', 'i-0a1'], env);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain('no AWS region');
   });
 
   test('an undeployed stage: a message naming the stage and the expected state machine', async () => {
     const run = await autotap(['rerun', '--instance', 'i-0a1', '--stage', 'prod'], emulatedAws());
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain('no state machine autotap-prod-mirror-instances in us-east-1');
     expect(run.stderr).toContain('stage "prod"');
     expect(local.emulator.calls().StartExecution).toBeUndefined();
   });
 
-  test('a failed execution exits non-zero with the error', async () => {
+  test('a failed execution exits 1 (ran, and failed) with the error', async () => {
     const run = await autotap(['rerun', '--instance', 'i-0a1', '--wait'], { ...emulatedAws() });
     expect(run.code).toBe(0);
     // A second state machine that fails, on the same emulated API, shows the error path.
