@@ -1,27 +1,33 @@
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
-import { deleteSession, describeAllSessions } from '../src/aws/ec2.ts';
+import type { ParseArgsOptionsConfig } from 'node:util';
+import { deleteSession, describeAllSessions, ec2Client } from '../src/aws/ec2.ts';
 import { listRules } from '../src/aws/eventbridge.ts';
-import { MANAGED_TAG, type Session } from '../src/mirroring/types.ts';
+import type { Session } from '../src/mirroring/types.ts';
 import {
   countOutcomes,
   deleteManagedSessions,
   enabledCreatingRules,
   planUninstall,
   shownSession,
-  STAGE_NAME,
   type DeletionResult,
   type RuleState,
   type UninstallPlan,
   type UninstallPorts,
 } from '../src/mirroring/uninstall.ts';
+import { parseCommandArgs } from './args.ts';
+import { applyAwsOptions, awsOptions, requireAwsAccess } from './aws-options.ts';
+import { EXIT, UsageError } from './errors.ts';
+import { requireStage } from './stage.ts';
 
-export const UNINSTALL_USAGE = `  uninstall --stage S [--dry-run] [--yes] [--force] [--json] [--region R] [--profile P]
-      Delete every traffic mirror session autotap created (tag ${MANAGED_TAG}=true) and leave every
-      other session alone. Run it after \`serverless remove --stage S\`: it refuses while the stage's
-      rules that create sessions are enabled (--force to go on anyway). --dry-run lists the sessions,
-      --yes skips the confirmation. Running it again is safe.
-`;
+/** The options of `uninstall` against an account; the local AWS adds `--scenario` (local/commands.ts). */
+export const uninstallOptions = {
+  stage: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
+  yes: { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  ...awsOptions,
+} satisfies ParseArgsOptionsConfig;
 
 export interface UninstallOptions {
   stage: string;
@@ -82,7 +88,8 @@ export interface UninstallReport {
 
 /**
  * `autotap uninstall`'s core, on an account already configured (the real one, or a local AWS for a
- * scenario). Exit code: 0 done (or nothing to do), 1 some sessions could not be deleted, 2 refused.
+ * scenario). Exit code: 0 done (or nothing to do), 1 some sessions could not be deleted, 2 refused
+ * (EXIT.notRun, as for any command that does not do its work).
  */
 export async function runUninstall(options: UninstallOptions, account: UninstallAccount, terminal: UninstallTerminal): Promise<number> {
   const enabledRules = enabledCreatingRules(await account.listRules(`autotap-${options.stage}-`), options.stage);
@@ -92,7 +99,7 @@ export async function runUninstall(options: UninstallOptions, account: Uninstall
         `sessions deleted now could be created again. Remove the stack first (serverless remove --stage ${options.stage}), ` +
         'or disable those rules, or pass --force.\n',
     );
-    return 2;
+    return EXIT.notRun;
   }
   const plan = planUninstall(await account.describeAllSessions(), options.stage);
   const report: UninstallReport = { stage: options.stage, dryRun: options.dryRun, enabledRules, sessions: [], kept: plan.kept, counts: {} };
@@ -107,7 +114,7 @@ export async function runUninstall(options: UninstallOptions, account: Uninstall
     const agreed = await terminal.confirm(`Delete ${plan.remove.length} traffic mirror session(s) autotap created for stage ${options.stage}? [y/N] `);
     if (!agreed) {
       terminal.err('autotap uninstall: nothing deleted (not confirmed; pass --yes when no one can answer the prompt).\n');
-      return 2;
+      return EXIT.notRun;
     }
   }
   const results = await deleteManagedSessions(plan.remove, {
@@ -118,7 +125,7 @@ export async function runUninstall(options: UninstallOptions, account: Uninstall
   report.sessions = results;
   report.counts = countOutcomes(results);
   render(report, options, terminal);
-  return report.counts.failed ? 1 : 0;
+  return report.counts.failed ? EXIT.failed : EXIT.ok;
 }
 
 function render(report: UninstallReport, options: UninstallOptions, terminal: UninstallTerminal): void {
@@ -140,30 +147,22 @@ function render(report: UninstallReport, options: UninstallOptions, terminal: Un
   terminal.out(`${[...lines, '', summary, kept, ...warning, ...again].join('\n')}\n`);
 }
 
+/**
+ * The options of a run from the parsed command line. The stage must be one of this checkout's: autotap
+ * does not tag its sessions with their stage, so a mistyped stage would find no rules to refuse on and
+ * delete the sessions of every stage.
+ */
+export function uninstallRequest(values: { stage?: string | undefined; 'dry-run': boolean; yes: boolean; force: boolean; json: boolean }, root: string): UninstallOptions {
+  if (values.stage === undefined) throw new UsageError('uninstall: --stage S is required: the stage whose sessions to delete, e.g. --stage prod');
+  requireStage(root, values.stage);
+  return { stage: values.stage, dryRun: values['dry-run'], yes: values.yes, force: values.force, json: values.json };
+}
+
 /** `autotap uninstall --stage S`: against the account of the caller's AWS credentials. */
 export async function uninstallCommand(args: string[], root: string): Promise<number> {
-  void root; // The stage's configuration is not needed: autotap's sessions are known by their tag.
-  const { values } = parseArgs({
-    args,
-    options: {
-      stage: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      yes: { type: 'boolean', default: false },
-      force: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      region: { type: 'string' },
-      profile: { type: 'string' },
-    },
-    strict: true,
-  });
-  if (!values.stage || !STAGE_NAME.test(values.stage)) {
-    const got = values.stage ? `"${values.stage}" is not a stage name (letters, digits and hyphens)` : 'is required';
-    process.stderr.write(`autotap uninstall: --stage ${got}: the stage whose sessions to delete, e.g. --stage prod\n${UNINSTALL_USAGE}`);
-    return 2;
-  }
-  // Before the first client is made: the SDK reads them when it creates one.
-  if (values.region) process.env.AWS_REGION = values.region;
-  if (values.profile) process.env.AWS_PROFILE = values.profile;
-  const options = { stage: values.stage, dryRun: values['dry-run'], yes: values.yes, force: values.force, json: values.json };
+  const { values } = parseCommandArgs('uninstall', { args, options: uninstallOptions });
+  const options = uninstallRequest(values, root);
+  applyAwsOptions(values);
+  await requireAwsAccess(ec2Client().config);
   return runUninstall(options, adapterAccount(), processTerminal());
 }

@@ -1,3 +1,4 @@
+import { MANAGED_TAG } from '../src/mirroring/types.ts';
 import { AWS_OPTIONS_USAGE } from './aws-options.ts';
 
 /**
@@ -20,4 +21,18 @@ export const DETECTIONS_USAGE = `  detections preview FILE [--json] [--appliance
       Read a detection (or an array of them) as the appliance sends it and print what autotap
       would publish: the normalized detection, the SNS entries, the email and the Slack message.
       Nothing is sent. --json prints one JSON document {detections, sns, email, slack}.
+`;
+
+export const DOCTOR_USAGE = `  doctor --stage S [--config FILE] ${AWS_OPTIONS_USAGE} [--json]
+      Check the account against config/<stage>.yml (or --config FILE), before and after deploy:
+      filter, targets, UDP 4789 paths, zones, CloudTrail, instance types, session quota, secrets,
+      ops subscriptions; read-only. Exit 1 when a check fails (a WARN does not).
+`;
+
+export const UNINSTALL_USAGE = `  uninstall --stage S [--dry-run] [--yes] [--force] ${AWS_OPTIONS_USAGE} [--json]
+      Delete every traffic mirror session autotap created (tag ${MANAGED_TAG}=true) and leave every
+      other session alone. Run it after \`serverless remove --stage S\`: it refuses (exit 2) while the
+      stage's rules that create sessions are enabled (--force to go on anyway). --dry-run lists the
+      sessions, --yes skips the confirmation. Exit 1 when a session could not be deleted; running it
+      again is safe.
 `;

@@ -14,9 +14,6 @@ import { INSTANCE_TAG, isManagedSession, type Session } from './types.ts';
  */
 export const STAGE_TAG = 'autotap:stage';
 
-/** Stage names as the stack's resource names take them (letters, digits, hyphens). */
-export const STAGE_NAME = /^[A-Za-z0-9-]{1,32}$/;
-
 export type KeptBecause = 'not-autotap' | 'other-stage';
 
 export interface UninstallPlan {

@@ -62,6 +62,35 @@ test('bin/autotap.js answers --help after a local command without running it, an
   expect(await autotap(['--version'])).toEqual({ code: 0, stdout: `autotap ${version}\n`, stderr: '' });
 });
 
+describe.each([
+  ['doctor', ['--stage', 'dev'], '--jsno', '--json'],
+  ['uninstall', ['--stage', 'dev', '--yes'], '--dryrun', '--dry-run'],
+])('%s as plan and rerun: help, did you mean, profiles', (command, required, typo, meant) => {
+  test(`${command} --help and -h print its usage, exit 0`, async () => {
+    for (const flag of ['--help', '-h']) {
+      const run = await autotap([command, flag]);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(new RegExp(`^usage: autotap ${command} --stage S .*\\[--region R\\] \\[--profile P\\]`));
+    }
+  });
+
+  test(`${command} ${typo} is answered with ${meant}, and nothing is run`, async () => {
+    const run = await autotap([command, ...required, typo]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(`autotap: ${command}: unknown option ${typo} (did you mean "${meant}"?)`);
+    expect(run.stdout).toBe('');
+  });
+
+  test(`${command} with AWS_PROFILE=nope names the profile, the files looked in and the profiles there`, async () => {
+    const run = await autotap([command, ...required], { AWS_PROFILE: 'nope', AWS_REGION: 'us-east-1' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `autotap: AWS profile "nope" was not found in ${path.join(home, 'config')} or ${path.join(home, 'credentials')} (profiles there: ops); ` +
+        'pass --profile NAME with one of them, or run `aws configure --profile nope`\n',
+    );
+  });
+});
+
 describe('stages and profiles', () => {
   test('a stage without config/<stage>.yml is answered with the stages that exist', async () => {
     const run = await autotap(['plan', '--stage', 'prodd']);

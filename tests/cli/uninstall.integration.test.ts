@@ -1,4 +1,7 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
+import { UsageError } from '../../cli/errors.ts';
 import { adapterAccount, runUninstall, uninstallCommand, type UninstallReport, type UninstallTerminal } from '../../cli/uninstall.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { INSTANCE_TAG, MANAGED_TAG } from '../../src/mirroring/types.ts';
@@ -11,6 +14,7 @@ import { startLocalAutotap, type LocalAutotap } from '../../local/environment.ts
  * session stays as it was, throttled deletes are waited out, and a second run has nothing to do.
  */
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const config = parseConfig({ mirroring: { filterId: 'tmf-0f1', targets: [{ id: 'tmt-0a1' }] } });
 const INSTANCES = 6;
 const hex = (i: number) => (0x1000 + i).toString(16);
@@ -120,19 +124,18 @@ it("after the stack is gone, deletes autotap's sessions through throttling, leav
     stdout += String(chunk);
     return true;
   });
-  expect(await uninstallCommand(['--stage', 'dev', '--yes', '--json'], '.')).toBe(0);
+  expect(await uninstallCommand(['--stage', 'dev', '--yes', '--json'], root)).toBe(0);
   expect((JSON.parse(stdout) as UninstallReport).sessions).toEqual([]);
   expect(local.emulator.sessions()).toEqual(foreign);
 });
 
-it('names a missing or malformed stage', async () => {
-  let stderr = '';
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  expect(await uninstallCommand(['--yes'], '.')).toBe(2);
-  expect(stderr).toContain('--stage is required');
-  expect(await uninstallCommand(['--stage', 'dev prod'], '.')).toBe(2);
-  expect(stderr).toContain('"dev prod" is not a stage name');
+it('names a missing, malformed or mistyped stage, and deletes nothing', async () => {
+  disableCreatingRules();
+  const before = local.emulator.calls();
+  await expect(uninstallCommand(['--yes'], root)).rejects.toThrow(new UsageError('uninstall: --stage S is required: the stage whose sessions to delete, e.g. --stage prod'));
+  await expect(uninstallCommand(['--stage', 'dev prod', '--yes'], root)).rejects.toThrow('--stage dev prod: no config/dev prod.yml; the stages that exist: dev');
+  // Sessions carry no stage and a mistyped stage has no rules to refuse on: it must not reach the account.
+  await expect(uninstallCommand(['--stage', 'devv', '--yes', '--force'], root)).rejects.toThrow('--stage devv: no config/devv.yml (did you mean "dev"?)');
+  expect(autotapSessions()).toHaveLength(INSTANCES);
+  expect(local.emulator.calls()).toEqual(before);
 });

@@ -1,40 +1,41 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jest } from '@jest/globals';
-import { doctorCommand } from '../../cli/doctor.ts';
+import { expect, test } from '@jest/globals';
+import { main, operatorCommands } from '../../cli/main.ts';
+import { captureOutput } from '../cli/capture.ts';
 
-/** What `autotap doctor` answers before it reaches AWS: exit 2 and a message naming the problem. */
+/** What `autotap doctor` answers before it reaches AWS: exit 2 (could not run) and a message naming the problem. */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    return { code: await doctorCommand(args, root), out, err };
-  } finally {
-    jest.restoreAllMocks();
-  }
+  const { result: code, stdout: out, stderr: err } = await captureOutput(() => main(['doctor', ...args], operatorCommands, root));
+  return { code, out, err };
 }
 
 test('--stage is required: it names the deployed resources', async () => {
   const { code, err } = await run([]);
   expect(code).toBe(2);
-  expect(err).toContain('--stage S is required');
+  expect(err.split('\n')[0]).toBe('autotap: doctor: --stage S is required: the stage names the deployed resources');
 });
 
-test('an unknown option is refused with the usage', async () => {
-  const { code, err } = await run(['--stage', 'dev', '--bogus']);
+test('an unknown option is refused with the closest one and the usage', async () => {
+  const { code, err } = await run(['--stage', 'dev', '--jsn']);
   expect(code).toBe(2);
+  expect(err).toContain('autotap: doctor: unknown option --jsn (did you mean "--json"?)');
   expect(err).toContain('usage: autotap doctor --stage S');
 });
 
-test('a stage without a configuration file says which file it looked for', async () => {
-  const { code, err } = await run(['--stage', 'nosuchstage']);
+test('a stage without a configuration file is answered with the stages that exist', async () => {
+  const { code, err } = await run(['--stage', 'devv']);
   expect(code).toBe(2);
-  expect(err).toContain('config/nosuchstage.yml: configuration file not found');
+  expect(err.split('\n')[0]).toBe('autotap: --stage devv: no config/devv.yml (did you mean "dev"?); the stages that exist: dev');
+});
+
+test('a malformed --region is refused before any AWS call', async () => {
+  const { code, err } = await run(['--stage', 'dev', '--region', 'useast1']);
+  expect(code).toBe(2);
+  expect(err.split('\n')[0]).toBe('autotap: --region: expected a region like us-east-1, got "useast1"');
 });
 
 test('--help prints the usage and exits 0', async () => {
