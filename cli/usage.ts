@@ -29,10 +29,10 @@ export const DOCTOR_USAGE = `  doctor --stage S [--config FILE] ${AWS_OPTIONS_US
       ops subscriptions; read-only. Exit 1 when a check fails (a WARN does not).
 `;
 
-export const UNINSTALL_USAGE = `  uninstall --stage S [--dry-run] [--yes] [--force] ${AWS_OPTIONS_USAGE} [--json]
+export const UNINSTALL_USAGE = `  uninstall --stage S [--dry-run] [--yes] [--force] [--scenario FILE] ${AWS_OPTIONS_USAGE} [--json]
       Delete every traffic mirror session autotap created (tag ${MANAGED_TAG}=true) and leave every
       other session alone. Run it after \`serverless remove --stage S\`: it refuses (exit 2) while the
       stage's rules that create sessions are enabled (--force to go on anyway). --dry-run lists the
       sessions, --yes skips the confirmation. Exit 1 when a session could not be deleted; running it
-      again is safe.
+      again is safe. Against the account of your AWS credentials, or a scenario on the local AWS.
 `;

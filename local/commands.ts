@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import { parseCommandArgs } from '../cli/args.ts';
 import { UsageError } from '../cli/errors.ts';
 import { operatorCommands, type CommandTable } from '../cli/main.ts';
-import { PLAN_USAGE } from '../cli/usage.ts';
+import { PLAN_USAGE, UNINSTALL_USAGE } from '../cli/usage.ts';
 
 /**
  * The commands that run on the local AWS, added to the operator commands of cli/: simulate, demo,
- * bench, and `plan --scenario`. This module may import cli/; cli/ never imports local/.
+ * bench, `plan --scenario` and `uninstall --scenario`. This module may import cli/; cli/ never imports local/.
  */
 
 const SIMULATE_USAGE = `  simulate --scenario FILE [--config FILE] [--json]
@@ -93,11 +93,32 @@ export async function scenarioPlanCommand(args: string[], root: string): Promise
   }
 }
 
+/**
+ * `uninstall --scenario FILE`: the same uninstall on the local AWS seeded from the scenario (its
+ * sessions and rules), to see what it deletes and keeps. Without --scenario, the account's uninstall.
+ */
+export async function scenarioUninstallCommand(args: string[], root: string): Promise<number> {
+  const { adapterAccount, processTerminal, runUninstall, uninstallCommand, uninstallOptions, uninstallRequest } = await import('../cli/uninstall.ts');
+  const { values } = parseCommandArgs('uninstall', { args, options: { ...uninstallOptions, scenario: { type: 'string' } } });
+  if (values.scenario === undefined) return uninstallCommand(args, root);
+  if (values.region !== undefined || values.profile !== undefined) throw new UsageError('uninstall: --region and --profile reach an account; --scenario runs on the local AWS');
+  const options = uninstallRequest(values, root);
+  const { readScenarioFile, startEmulator } = await load();
+  const emulator = await startEmulator(readScenarioFile(values.scenario).seed);
+  try {
+    Object.assign(process.env, emulator.env());
+    return await runUninstall(options, adapterAccount(), processTerminal());
+  } finally {
+    await emulator.close();
+  }
+}
+
 /** Every command of `autotap`, in the order the usage text lists them. */
 export const commands: CommandTable = {
   simulate: { usage: SIMULATE_USAGE, run: simulateCommand },
   ...operatorCommands,
   plan: { usage: PLAN_USAGE, run: scenarioPlanCommand },
+  uninstall: { usage: UNINSTALL_USAGE, run: scenarioUninstallCommand },
   demo: { usage: DEMO_USAGE, run: demoCommand },
   bench: {
     usage: BENCH_SUMMARY,

@@ -18,7 +18,7 @@ test.each([
   [['rerun', '-h'], 'rerun (--instance i-... | --eni eni-...) [--stage S] [--dry-run] [--wait] [--timeout SECONDS] [--region R] [--profile P] [--json]'],
   [['doctor', '--help'], 'doctor --stage S [--config FILE] [--region R] [--profile P] [--json]'],
   [['doctor', '--stage', 'prod', '-h'], 'doctor --stage S [--config FILE] [--region R] [--profile P] [--json]'],
-  [['uninstall', '-h'], 'uninstall --stage S [--dry-run] [--yes] [--force] [--region R] [--profile P] [--json]'],
+  [['uninstall', '-h'], 'uninstall --stage S [--dry-run] [--yes] [--force] [--scenario FILE] [--region R] [--profile P] [--json]'],
   [['demo', '--help'], 'demo'],
   [['detections', '--help'], 'detections preview FILE [--json] [--appliance-url URL] [--min-risk N] [--slack-format block-kit|amazon-q]'],
   [['detections', 'preview', '-h'], 'detections preview FILE [--json] [--appliance-url URL] [--min-risk N] [--slack-format block-kit|amazon-q]'],

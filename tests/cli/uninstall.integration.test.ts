@@ -1,13 +1,18 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
+import { stringify } from 'yaml';
 import { UsageError } from '../../cli/errors.ts';
 import { adapterAccount, runUninstall, uninstallCommand, type UninstallReport, type UninstallTerminal } from '../../cli/uninstall.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { INSTANCE_TAG, MANAGED_TAG } from '../../src/mirroring/types.ts';
 import { STAGE_TAG } from '../../src/mirroring/uninstall.ts';
 import type { EmulatedSession } from '../../local/emulator/index.ts';
+import { scenarioUninstallCommand } from '../../local/commands.ts';
 import { startLocalAutotap, type LocalAutotap } from '../../local/environment.ts';
+import { captureOutput } from './capture.ts';
 
 /**
  * `autotap uninstall` on the local AWS: the sessions autotap's own workflow created go, every other
@@ -138,4 +143,32 @@ it('names a missing, malformed or mistyped stage, and deletes nothing', async ()
   await expect(uninstallCommand(['--stage', 'devv', '--yes', '--force'], root)).rejects.toThrow('--stage devv: no config/devv.yml (did you mean "dev"?)');
   expect(autotapSessions()).toHaveLength(INSTANCES);
   expect(local.emulator.calls()).toEqual(before);
+});
+
+it('--scenario FILE runs the same uninstall on a local AWS seeded from the scenario', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'autotap-uninstall-'));
+  const scenario = path.join(dir, 'scenario.yml');
+  const session = (id: string, tags: Record<string, string>) => ({ id, networkInterfaceId: 'eni-0a1', targetId: 'tmt-0a1', filterId: 'tmf-0f1', sessionNumber: Number(id.slice(-1)), tags });
+  writeFileSync(
+    scenario,
+    stringify({
+      targets: [{ id: 'tmt-0a1', type: 'network-load-balancer' }],
+      filters: [{ id: 'tmf-0f1' }],
+      instances: [{ id: 'i-0a1', networkInterfaces: [{ id: 'eni-0a1' }] }],
+      sessions: [session('tms-0a0000000000000001', { [MANAGED_TAG]: 'true' }), session('tms-0a0000000000000002', {})],
+      eventRules: [{ name: 'autotap-dev-reconcile-schedule', state: 'DISABLED' }],
+      events: [],
+    }),
+  );
+  try {
+    const { result: code, stdout } = await captureOutput(() => scenarioUninstallCommand(['--stage', 'dev', '--scenario', scenario, '--yes', '--json'], root));
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as UninstallReport;
+    expect(report.sessions.map((s) => [s.trafficMirrorSessionId, s.outcome])).toEqual([['tms-0a0000000000000001', 'deleted']]);
+    expect(report.kept).toEqual({ 'not-autotap': 1, 'other-stage': 0 });
+    // The account's local AWS of this test is not the scenario's.
+    expect(autotapSessions()).toHaveLength(INSTANCES);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
