@@ -28,6 +28,11 @@ export interface PeerRunParams {
   scanPhaseSeconds: number;
   /** Scans at most, for scanning strategies (they stop earlier after a scan that had nothing to do). */
   maxScans: number;
+  /**
+   * Model seconds after which no further invocation starts (events still waiting are counted as left).
+   * A strategy that fails every invocation otherwise retries each event for as long as Lambda allows.
+   */
+  maxModelSeconds: number;
   latency: LatencyModel;
   /** Module load of a Lambda cold start, when measured (seconds). */
   moduleLoadSeconds?: number;
@@ -40,7 +45,7 @@ export interface PeerResult {
   modelled: string[];
   outcome: AccountOutcome;
   ec2: { calls: number; throttled: number; byAction: Record<string, number> };
-  invocations: { total: number; failed: number; retried: number; timedOut: number };
+  invocations: { total: number; failed: number; retried: number; timedOut: number; leftWaiting: number };
   /** Model seconds from the launch until the last eligible ENI's session existed (null: some never did). */
   lastMirroredSeconds: number | null;
   /** Model seconds from the launch to the last mirrored ENI, whether or not all were. */
@@ -49,7 +54,7 @@ export interface PeerResult {
   realSeconds: number;
 }
 
-export const DEFAULT_PEER_SCHEDULE = { scanPeriodSeconds: 300, scanPhaseSeconds: 150, maxScans: 3 };
+export const DEFAULT_PEER_SCHEDULE = { scanPeriodSeconds: 300, scanPhaseSeconds: 150, maxScans: 3, maxModelSeconds: 900 };
 
 const ACCOUNT_CREDENTIALS = { accessKeyId: 'AKIAPEERS', secretAccessKey: 'peers-secret' };
 
@@ -74,6 +79,7 @@ interface InvocationCounts {
   failed: number;
   retried: number;
   timedOut: number;
+  leftWaiting: number;
 }
 
 /** Runs `work` as a Lambda invocation with the strategy's timeout (in model seconds). */
@@ -112,6 +118,10 @@ async function runEventDriven(
   const container = async () => {
     const ec2 = client();
     for (;;) {
+      if (now() > params.maxModelSeconds) {
+        counts.leftWaiting += queue.splice(0).length;
+        if (running === 0) return;
+      }
       const at = queue.findIndex((p) => p.readyAt <= now());
       if (at < 0) {
         if (queue.length === 0 && running === 0) return;
@@ -194,7 +204,7 @@ export async function runPeer(strategy: PeerStrategy, params: PeerRunParams): Pr
   let skipped = 0;
   const now = () => time.modelSecondsSince(start) + skipped;
   const watch = watchSessions(emulator, now);
-  const counts: InvocationCounts = { total: 0, failed: 0, retried: 0, timedOut: 0 };
+  const counts: InvocationCounts = { total: 0, failed: 0, retried: 0, timedOut: 0, leftWaiting: 0 };
   const endpoint = emulator.env().AWS_ENDPOINT_URL_EC2;
   const client = () => new EC2Client({ region: burst.seed.region, endpoint, credentials: ACCOUNT_CREDENTIALS, maxAttempts: strategy.sdk.maxAttempts, retryMode: 'standard' });
   const concurrency = strategy.concurrency === 'burst' ? params.concurrency : strategy.concurrency;
@@ -238,7 +248,7 @@ export interface PeersResult {
 
 /** Every strategy on the burst, then on a quiet account (one launch, no throttling reached). */
 export async function runPeersBench(
-  params: Omit<PeerRunParams, 'latency' | 'scanPeriodSeconds' | 'scanPhaseSeconds' | 'maxScans'> & Partial<PeerRunParams>,
+  params: Omit<PeerRunParams, 'latency' | 'scanPeriodSeconds' | 'scanPhaseSeconds' | 'maxScans' | 'maxModelSeconds'> & Partial<PeerRunParams>,
   strategies: readonly PeerStrategy[] = PEER_STRATEGIES,
   progress: (line: string) => void = () => undefined,
 ): Promise<PeersResult> {

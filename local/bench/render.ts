@@ -157,7 +157,11 @@ export function renderPeers(m: MirroringResult | null, p: PeersResult): string {
       r.lastMirroredSeconds === null ? `never (last session ${seconds(r.lastSessionSeconds)})` : seconds(r.lastMirroredSeconds),
     ]);
   }
-  const invocations = p.strategies.map((r) => `${r.name} ${n(r.invocations.total)} (${n(r.invocations.failed)} failed, ${n(r.invocations.retried)} retried by Lambda, ${n(r.invocations.timedOut)} timed out)`);
+  const invocations = p.strategies.map(
+    (r) =>
+      `${r.name} ${n(r.invocations.total)} (${n(r.invocations.failed)} failed, ${n(r.invocations.retried)} retried by Lambda, ${n(r.invocations.timedOut)} timed out` +
+      `${r.invocations.leftWaiting > 0 ? `, ${n(r.invocations.leftWaiting)} events still waiting at ${n(p.params.maxModelSeconds)} s` : ''})`,
+  );
   return [
     `Alternatives on the same burst, emulator and throttling (real SDK clients); scans every ${n(p.params.scanPeriodSeconds)} s, the launch ${n(p.params.scanPhaseSeconds)} s before the next scan.`,
     '',
