@@ -164,7 +164,7 @@ export function sdkFloorSource(imports: Map<string, Set<string>>): string {
 }
 
 /** Milliseconds a fresh Node process spends importing `path` (the process's own start excluded), and its RSS after. */
-function loadOnce(path: string): Promise<{ ms: number; rss: number }> {
+export function loadOnce(path: string): Promise<{ ms: number; rss: number }> {
   const script =
     'const t = performance.now(); await import(process.env.BUNDLE_URL); const ms = performance.now() - t; process.stdout.write(JSON.stringify({ ms, rss: process.memoryUsage().rss }));';
   return new Promise((resolve, reject) => {
