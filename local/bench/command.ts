@@ -12,9 +12,12 @@ import type { TargetCheck } from './metrics.ts';
 import { DEFAULT_FLEET } from './fleet.ts';
 import { DEFAULT_FLEET_SCALE, runFleetScaleBench, type FleetScaleParams, type FleetScaleResult } from './fleet-scale.ts';
 import { DEFAULT_MIRRORING, runMirroringBench, type MirroringParams, type MirroringResult } from './mirroring.ts';
-import { renderBundles, renderFleetScale, renderMirroring, renderTargets } from './render.ts';
+import { computeLatency, type LatencyResult } from './latency.ts';
+import { DEFAULT_PEER_SCHEDULE, runPeersBench, type PeersResult } from './peers.ts';
+import { PEER_STRATEGIES } from './peer-strategies.ts';
+import { renderBundles, renderFleetScale, renderLatency, renderMirroring, renderPeers, renderTargets } from './render.ts';
 import { DEFAULT_BURST } from './scenario.ts';
-import { evaluateTargets } from './targets.ts';
+import { evaluateBundleTargets, evaluateTargets } from './targets.ts';
 
 /** `autotap bench`: options, the run, bench/results.json and the printed tables. */
 
@@ -28,6 +31,7 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
         [--only mirroring|detections|fleet] [--skip-detections] [--detections N] [--backlog N] [--page-size N]
         [--sqs-batch-size N] [--compare-batch-sizes N,N] [--update-share F] [--exact-duplicate-share F]
         [--skip-fleet] [--fleet-instances N] [--fleet-terminated N]
+        [--skip-peers] [--peers NAME,NAME] [--scan-period S] [--scan-phase S]
       Benchmark a launch burst through the real workflow on the local AWS under EC2-like
       throttling, one poll window of detections through the real detection Lambdas (SQS,
       DynamoDB, SNS), and the Lambda bundles; writes bench/results.json (what \`npm run bench\` does).
@@ -37,7 +41,11 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
       same window again at each --compare-batch-sizes (default 100; "" for none).
       Fleet scale: a scheduled reconcile of 20,000 running instances (1-3 ENIs each) and the
       cleanup-sessions executions after 5,000 of them terminate, against Step Functions' quotas
-      (--quick: 1,000 and 250).`;
+      (--quick: 1,000 and 250).
+      Alternatives (with the mirroring half): ${PEER_STRATEGIES.map((p) => p.name).join(', ')} on the same
+      burst and throttling; --peers picks some, --skip-peers none; scanning ones every --scan-period
+      model seconds (default ${DEFAULT_PEER_SCHEDULE.scanPeriodSeconds}), the launch --scan-phase seconds before a scan
+      (default ${DEFAULT_PEER_SCHEDULE.scanPhaseSeconds}).`;
 
 export interface BenchOptions {
   mirroring: Partial<MirroringParams>;
@@ -47,6 +55,8 @@ export interface BenchOptions {
   detections: Partial<DetectionsParams> | null;
   /** Null with --skip-fleet or --only mirroring / detections. */
   fleet: Partial<FleetScaleParams> | null;
+  /** Null with --skip-peers or without the mirroring half. */
+  peers: { names: string[]; scanPeriodSeconds: number; scanPhaseSeconds: number } | null;
   loadSamples: number;
   bundles: boolean;
   out: string;
@@ -62,6 +72,10 @@ export interface BenchResults {
   detections: DetectionsResult | null;
   /** Null when left out (--skip-fleet, --only mirroring / detections). */
   fleet: FleetScaleResult | null;
+  /** The alternatives on the burst; null when left out (--skip-peers, no mirroring half). */
+  peers: PeersResult | null;
+  /** Launch-to-mirrored latency per ENI, autotap and the alternatives; null without the mirroring half. */
+  latency: LatencyResult | null;
   bundles: BundleResults | null;
   /** The mirroring targets (bundle sizes included). */
   targets: TargetCheck[];
@@ -107,6 +121,10 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       'skip-fleet': { type: 'boolean', default: false },
       'fleet-instances': { type: 'string' },
       'fleet-terminated': { type: 'string' },
+      'skip-peers': { type: 'boolean', default: false },
+      peers: { type: 'string' },
+      'scan-period': { type: 'string' },
+      'scan-phase': { type: 'string' },
     },
   });
   const only = values.only;
@@ -143,10 +161,22 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     fleet: { instances: fleetInstances, seed: number('seed', values.seed, DEFAULT_FLEET.seed, Number.isInteger) },
     terminated: Math.min(fleetInstances, number('fleet-terminated', values['fleet-terminated'], quick ? 250 : DEFAULT_FLEET_SCALE.terminated, integer)),
   };
+  const known = PEER_STRATEGIES.map((p) => p.name);
+  const names = (values.peers ?? known.join(',')).split(',').map((v) => v.trim()).filter((v) => v !== '');
+  for (const name of names) {
+    if (!known.includes(name)) throw Object.assign(new Error(`bench: --peers ${name}: expected one of ${known.join(', ')}`), { name: 'UsageError' });
+  }
+  const runMirroring = only === undefined || only === 'mirroring';
+  const scanPeriodSeconds = number('scan-period', values['scan-period'], DEFAULT_PEER_SCHEDULE.scanPeriodSeconds, (n) => n >= 60);
+  const peers =
+    runMirroring && !(values['skip-peers'] ?? false)
+      ? { names, scanPeriodSeconds, scanPhaseSeconds: number('scan-phase', values['scan-phase'], Math.min(DEFAULT_PEER_SCHEDULE.scanPhaseSeconds, scanPeriodSeconds / 2), (n) => n >= 0 && n <= scanPeriodSeconds) }
+      : null;
   return {
+    peers,
     detections: only === 'mirroring' || only === 'fleet' || (values['skip-detections'] ?? false) ? null : detections,
     fleet: (only !== undefined && only !== 'fleet') || (values['skip-fleet'] ?? false) ? null : fleet,
-    runMirroring: only === undefined || only === 'mirroring',
+    runMirroring,
     mirroring: {
       burst: {
         instances: number('instances', values.instances, base.instances, integer),
@@ -180,6 +210,16 @@ export async function runBenchmark(options: BenchOptions, command = 'autotap ben
     log('mirroring: running the burst ...');
     mirroring = await runMirroringBench({ ...options.mirroring, onProgress: log });
   }
+  let peers: PeersResult | null = null;
+  if (options.peers && mirroring) {
+    const m = mirroring.params;
+    const strategies = PEER_STRATEGIES.filter((p) => options.peers?.names.includes(p.name));
+    peers = await runPeersBench(
+      { burst: m.burst, concurrency: m.concurrency, scale: m.scale, describe: m.describe, mutate: m.mutate, scanPeriodSeconds: options.peers.scanPeriodSeconds, scanPhaseSeconds: options.peers.scanPhaseSeconds },
+      strategies,
+      log,
+    );
+  }
   let detections: DetectionsResult | null = null;
   if (options.detections) detections = await runDetectionsBench({ ...options.detections, onProgress: log });
   let fleet: FleetScaleResult | null = null;
@@ -190,13 +230,26 @@ export async function runBenchmark(options: BenchOptions, command = 'autotap ben
     bundles = await measureBundles(options.loadSamples);
   }
   if (detections) detections.targets = evaluateDetectionsTargets(detections, bundles);
-  return { generatedAt: new Date().toISOString(), command, mirroring, detections, fleet, bundles, targets: mirroring ? evaluateTargets(mirroring, bundles) : [] };
+  const latency = mirroring ? computeLatency(mirroring, peers, bundles) : null;
+  return {
+    generatedAt: new Date().toISOString(),
+    command,
+    mirroring,
+    detections,
+    fleet,
+    peers,
+    latency,
+    bundles,
+    targets: [...(mirroring ? evaluateTargets(mirroring, bundles) : []), ...evaluateBundleTargets(bundles)],
+  };
 }
 
 export function renderResults(results: BenchResults): string {
   const targets = [...results.targets, ...(results.detections?.targets ?? [])];
   return [
     ...(results.mirroring ? [renderMirroring(results.mirroring), ''] : []),
+    ...(results.peers ? [renderPeers(results.mirroring, results.peers), ''] : []),
+    ...(results.latency ? [renderLatency(results.latency), ''] : []),
     ...(results.detections ? [renderDetections(results.detections), ''] : []),
     ...(results.fleet ? [renderFleetScale(results.fleet), ''] : []),
     ...(results.bundles ? [renderBundles(results.bundles), ''] : []),

@@ -154,24 +154,34 @@ const SLACK_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:bench-s
 const CREDENTIALS = { accessKeyId: 'AKIABENCH', secretAccessKey: 'bench-secret' };
 
 /**
- * Memory and timeout of the two Lambdas as the deployed stack has them: the function's own setting
- * (the detection functions are declared by deploy/stage-config.ts), else serverless.yml's provider default.
+ * Memory and timeout of each Lambda as the deployed stack has them: the function's own setting in
+ * serverless.yml or, for the detection functions, deploy/stage-config.ts; else the provider default.
  */
-export async function lambdaSettings(): Promise<DetectionsResult['lambda']> {
+export async function declaredLambdas(): Promise<(file: string) => LambdaSettings & { declared: boolean }> {
   type Fn = { handler?: string; memorySize?: number; timeout?: number };
   const doc = parseYaml(await readFile(`${ROOT}serverless.yml`, 'utf8'), { logLevel: 'silent' }) as {
     provider?: { memorySize?: number; timeout?: number };
+    /** A map, or (as here) a list of maps merged by the framework. */
+    functions?: Record<string, Fn> | (Record<string, Fn> | string)[];
   };
   const fallback = { memoryMb: doc.provider?.memorySize ?? 1024, timeoutSeconds: doc.provider?.timeout ?? 6 };
   const stage = parseConfig(
     { mirroring: { filterId: 'tmf-0123456789abcdef0', targets: [{ id: 'tmt-0123456789abcdef0' }] }, detections: { appliance: { url: 'https://appliance.example.com', secretArn: APPLIANCE_SECRET } } },
     'the benchmark configuration',
   );
-  const declared = Object.values(detectionFunctions(stage, 'bench')) as Fn[];
-  const of = (file: string): LambdaSettings & { declared: boolean } => {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+  const maps = (Array.isArray(doc.functions) ? doc.functions : [doc.functions]).filter(isObject) as Record<string, unknown>[];
+  const functions = maps.flatMap((m) => Object.values(m)).filter(isObject) as Fn[];
+  const declared = [...(Object.values(detectionFunctions(stage, 'bench')) as Fn[]), ...functions];
+  return (file) => {
     const fn = declared.find((f) => f.handler === `functions/${file}.handler`);
     return { memoryMb: fn?.memorySize ?? fallback.memoryMb, timeoutSeconds: fn?.timeout ?? fallback.timeoutSeconds, declared: fn !== undefined };
   };
+}
+
+/** Memory and timeout of the two detection Lambdas as the deployed stack has them. */
+export async function lambdaSettings(): Promise<DetectionsResult['lambda']> {
+  const of = await declaredLambdas();
   const poll = of('detections-poll');
   const process = of('detections-process');
   const source =

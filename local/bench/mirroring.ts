@@ -4,6 +4,7 @@ import { loadStateMachine } from '../stepfunctions/runner.ts';
 import { executor, type BenchExecution, type Executor } from './executor.ts';
 import { MANAGED_TAG, type EniResult } from '../../src/mirroring/types.ts';
 import { observeHttp, type HttpObservation } from './http-observer.ts';
+import { accountOutcome, watchSessions } from './outcome.ts';
 import {
   describesNeeded,
   duplicateSessions,
@@ -57,6 +58,16 @@ export interface HappyPath {
   oneEniTransitions: number;
   twoEniTransitions: number;
   oneEniCalls: Record<string, number>;
+  /** Model seconds from the one-ENI execution's start to its session existing: a quiet account's launch. */
+  quietSessionSeconds: number | null;
+}
+
+/** When each eligible ENI's first session existed, for the latency figures (computed with the latency model). */
+export interface SessionTimes {
+  /** Per eligible ENI, model seconds from the burst's start (null: never mirrored). */
+  seconds: (number | null)[];
+  /** Per eligible ENI, the index of its instance's first event in delivery order. */
+  eventIndex: number[];
 }
 
 export interface MirroringResult {
@@ -77,6 +88,8 @@ export interface MirroringResult {
     duplicateSessions: number;
     /** Sessions on ENIs that must not have one (excluded or unsupported). */
     unwantedSessions: number;
+    /** Sessions to a target in another zone than their ENI's while that zone has one. */
+    wrongZoneSessions: number;
     mirroredInstances: number;
   };
   executions: {
@@ -100,6 +113,7 @@ export interface MirroringResult {
     emulatorTotal: number;
   };
   lambdaInvocations: Record<string, number>;
+  sessionTimes: SessionTimes;
   time: {
     realSeconds: number;
     modelSeconds: number;
@@ -139,14 +153,25 @@ async function withLocal<T>(seed: Parameters<typeof startLocalAutotap>[0], confi
 async function measureHappyPath(burst: Burst, machine: Executor, time: TimeModel): Promise<HappyPath> {
   const one = burst.seed.instances?.find((i) => i.networkInterfaces?.length === 1 && !i.tags?.['autotap:mirror'] && !i.instanceType?.startsWith('t2.'));
   const two = burst.seed.instances?.find((i) => i.networkInterfaces?.length === 2 && !i.tags?.['autotap:mirror'] && !i.instanceType?.startsWith('t2.'));
+  // A second one-ENI launch, once the handlers are loaded: the local process imports them on first
+  // use, a cost the latency model counts as Lambda cold starts instead.
+  const quiet = burst.seed.instances?.find((i) => i !== one && i.networkInterfaces?.length === 1 && !i.tags?.['autotap:mirror'] && !i.instanceType?.startsWith('t2.'));
   if (!one || !two) throw new Error('the burst has no eligible one-ENI or two-ENI instance to measure the happy path on');
   const eventOf = (id: string) => burst.events.find((e) => e.detail['instance-id'] === id);
-  return withLocal({ ...burst.seed, instances: [one, two] }, burst.config, { clock: time.clock }, async (local) => {
+  return withLocal({ ...burst.seed, instances: [one, two, ...(quiet ? [quiet] : [])] }, burst.config, { clock: time.clock }, async (local) => {
     const first = await machine.run(eventOf(one.id));
     const oneEniCalls = local.emulator.calls();
     const second = await machine.run(eventOf(two.id));
+    let quietSessionSeconds: number | null = null;
+    if (quiet) {
+      const started = performance.now();
+      const watch = watchSessions(local.emulator, () => time.modelSecondsSince(started));
+      await machine.run(eventOf(quiet.id));
+      watch.stop();
+      quietSessionSeconds = watch.firstSeen.get(quiet.networkInterfaces?.[0]?.id ?? '') ?? null;
+    }
     if (first.status !== 'SUCCEEDED' || second.status !== 'SUCCEEDED') throw new Error('the happy-path executions failed: the workflow is broken, not slow');
-    return { oneEniTransitions: first.stateTransitions, twoEniTransitions: second.stateTransitions, oneEniCalls };
+    return { oneEniTransitions: first.stateTransitions, twoEniTransitions: second.stateTransitions, oneEniCalls, quietSessionSeconds };
   });
 }
 
@@ -173,6 +198,7 @@ export async function runMirroringBench(input: Partial<MirroringParams> = {}): P
       let done = 0;
       const elu0 = performance.eventLoopUtilization();
       const start = performance.now();
+      const watch = watchSessions(local.emulator, () => time.modelSecondsSince(start));
       const ticker = setInterval(() => {
         const created = local.emulator.successfulCalls().CreateTrafficMirrorSession ?? 0;
         progress(`  ${done}/${burst.events.length} executions done, ${created} sessions created, ${time.modelSecondsSince(start).toFixed(0)} model s`);
@@ -189,10 +215,11 @@ export async function runMirroringBench(input: Partial<MirroringParams> = {}): P
       } finally {
         clearInterval(ticker);
         http.stop();
+        watch.stop();
       }
       const realSeconds = (performance.now() - start) / 1000;
       const elu = performance.eventLoopUtilization(elu0).utilization;
-      return summarize({ params, burst, records, local, invocations, happyPath, http: http.snapshot(), realSeconds, elu, sdkBackoff: sdk.detail });
+      return summarize({ params, burst, records, local, invocations, happyPath, http: http.snapshot(), realSeconds, elu, sdkBackoff: sdk.detail, firstSeen: watch.firstSeen });
     });
   } finally {
     sdk.restore();
@@ -210,12 +237,30 @@ interface RunObservations {
   realSeconds: number;
   elu: number;
   sdkBackoff: string;
+  firstSeen: Map<string, number>;
+}
+
+function sessionTimes(burst: Burst, firstSeen: Map<string, number>): SessionTimes {
+  const firstEvent = new Map<string, number>();
+  burst.events.forEach((e, index) => {
+    if (!firstEvent.has(e.detail['instance-id'])) firstEvent.set(e.detail['instance-id'], index);
+  });
+  const times: SessionTimes = { seconds: [], eventIndex: [] };
+  for (const instance of burst.instances) {
+    if (instance.kind !== 'eligible') continue;
+    for (const eni of instance.networkInterfaceIds) {
+      times.seconds.push(firstSeen.get(eni) ?? null);
+      times.eventIndex.push(firstEvent.get(instance.instanceId) ?? 0);
+    }
+  }
+  return times;
 }
 
 function summarize(o: RunObservations): MirroringResult {
   const { burst, records, local, params } = o;
   const enis = expectedEnis(burst.instances);
-  const sessions = local.emulator.sessions().map((s) => ({ networkInterfaceId: s.networkInterfaceId, managed: s.tags[MANAGED_TAG] === 'true' }));
+  const emulated = local.emulator.sessions();
+  const sessions = emulated.map((s) => ({ networkInterfaceId: s.networkInterfaceId, managed: s.tags[MANAGED_TAG] === 'true' }));
   const mirrored = mirroredEnis(enis.eligible, sessions);
   const unwanted = new Set([...enis.excluded, ...enis.unsupported]);
   const mirroredSet = new Set(sessions.filter((s) => s.managed).map((s) => s.networkInterfaceId));
@@ -262,6 +307,7 @@ function summarize(o: RunObservations): MirroringResult {
       mirroredEnis: mirrored,
       duplicateSessions: duplicateSessions(sessions),
       unwantedSessions: sessions.filter((s) => s.managed && unwanted.has(s.networkInterfaceId)).length,
+      wrongZoneSessions: accountOutcome(burst, emulated).wrongZoneSessions,
       mirroredInstances: burst.instances.filter((i) => i.networkInterfaceIds.some((id) => mirroredSet.has(id))).length,
     },
     executions: {
@@ -283,6 +329,7 @@ function summarize(o: RunObservations): MirroringResult {
       emulatorTotal: sum(Object.values(all)),
     },
     lambdaInvocations: o.invocations,
+    sessionTimes: sessionTimes(burst, o.firstSeen),
     time: {
       realSeconds: o.realSeconds,
       modelSeconds,

@@ -1,7 +1,10 @@
 import type { BundleResults } from './bundles.ts';
 import { costPerThousandInstances, PRICE_PER_TRANSITION_USD, ratio, type TargetCheck } from './metrics.ts';
 import type { FleetScaleResult, WorkflowAtScale } from './fleet-scale.ts';
+import type { LatencyResult } from './latency.ts';
 import type { MirroringResult } from './mirroring.ts';
+import type { LatencySummary } from './outcome.ts';
+import type { PeersResult } from './peers.ts';
 
 /** The benchmark's printed tables (also pasted into bench/README.md). Plain text, fixed-width columns. */
 
@@ -35,6 +38,7 @@ export function renderMirroring(m: MirroringResult): string {
         ['ENIs mirrored', `${n(m.coverage.mirroredEnis)} (${((100 * m.coverage.mirroredEnis) / Math.max(1, m.coverage.eligibleEnis)).toFixed(1)}%)`],
         ['duplicate sessions', n(m.coverage.duplicateSessions)],
         ['sessions on excluded / unsupported ENIs', n(m.coverage.unwantedSessions)],
+        ['sessions on a target in another zone', n(m.coverage.wrongZoneSessions)],
         ['executions succeeded / failed', `${n(m.executions.succeeded)} / ${n(m.executions.failed)}`],
         ...Object.entries(m.executions.failures).map(([name, count]) => [`  failed with ${name}`, n(count)]),
         ...Object.entries(m.executions.outcomes)
@@ -95,23 +99,92 @@ export function renderMirroring(m: MirroringResult): string {
 
 export function renderBundles(b: BundleResults): string {
   const emptyMs = b.empty.loadMs;
-  const rows = [b.empty, ...b.functions].map((f) => [
-    f.name,
-    `${n(f.bytes / 1000, 1)} kB`,
-    `${n(f.loadMs, 1)} ms`,
-    f === b.empty ? '1.0x' : `${ratio(f.loadMs, emptyMs).toFixed(1)}x`,
-    f.packages.slice(0, 3).map((p) => `${p.input} ${n(p.bytes / 1000)} kB`).join(', '),
-  ]);
+  const mb = (bytes: number) => `${n(bytes / 1_000_000, 1)} MB`;
+  const rows = [b.empty, ...b.functions].map((f) => {
+    const fn = b.functions.find((x) => x === f);
+    return [
+      f.name,
+      `${n(f.bytes / 1000, 1)} kB`,
+      `${n(f.loadMs, 1)} ms`,
+      f === b.empty ? '1.0x' : `${ratio(f.loadMs, emptyMs).toFixed(1)}x`,
+      fn ? `${n(fn.sdkFloor.loadMs, 1)} ms` : '',
+      fn ? `${fn.ratioToSdkFloor.toFixed(2)}x` : '',
+      fn ? `${mb(f.rssAfterLoad)} / ${n(fn.memoryMb)} MB` : mb(f.rssAfterLoad),
+      f.packages.slice(0, 3).map((p) => `${p.input} ${n(p.bytes / 1000)} kB`).join(', '),
+    ];
+  });
   const biggest = [...b.functions].sort((x, y) => y.bytes - x.bytes)[0];
   const lines = [
-    table(['Lambda bundle', 'minified', 'load (median)', 'vs empty', 'largest packages'], rows, [4]),
-    `(esbuild options from serverless.yml; load = import in a fresh ${b.node} process, median of ${b.samples})`,
+    table(['Lambda bundle', 'minified', 'load (median)', 'vs empty', 'SDK floor', 'vs SDK floor', 'RSS loaded / memory', 'largest packages'], rows, [7]),
+    `(esbuild options from serverless.yml; load = import in a fresh ${b.node} process, median of ${b.samples}, interleaved rounds;`,
+    ' SDK floor = a bundle importing only the AWS SDK names the Lambda imports, built and timed alike;',
+    ' RSS after the import, against the memory the stack gives the function)',
   ];
   if (biggest) {
     lines.push('', `Largest inputs of the biggest bundle (${biggest.name}):`);
     lines.push(table(['input', 'bytes in output'], biggest.topInputs.slice(0, 10).map((i) => [i.input, n(i.bytes)])));
   }
   return lines.join('\n');
+}
+
+const seconds = (x: number | null) => (x === null ? 'never' : Number.isFinite(x) ? `${n(x, 1)} s` : 'never');
+const share = (part: number, whole: number) => `${((100 * part) / Math.max(1, whole)).toFixed(1)}%`;
+
+/** autotap and each alternative side by side on the same burst. */
+export function renderPeers(m: MirroringResult | null, p: PeersResult): string {
+  const rows: string[][] = [];
+  if (m) {
+    const times = m.sessionTimes.seconds;
+    const last = times.every((t) => t !== null) && times.length > 0 ? Math.max(...(times as number[])) : null;
+    rows.push([
+      'autotap',
+      share(m.coverage.mirroredEnis, m.coverage.eligibleEnis),
+      n(m.coverage.duplicateSessions),
+      n(m.coverage.wrongZoneSessions),
+      n(m.coverage.unwantedSessions),
+      `${n(m.ec2.total)} (${n(m.ec2.throttled)})`,
+      seconds(last),
+    ]);
+  }
+  for (const r of p.strategies) {
+    rows.push([
+      r.name,
+      share(r.outcome.mirroredEnis, r.outcome.eligibleEnis),
+      n(r.outcome.duplicateSessions),
+      n(r.outcome.wrongZoneSessions),
+      n(r.outcome.unwantedSessions),
+      `${n(r.ec2.calls)} (${n(r.ec2.throttled)})`,
+      r.lastMirroredSeconds === null ? `never (last session ${seconds(r.lastSessionSeconds)})` : seconds(r.lastMirroredSeconds),
+    ]);
+  }
+  const invocations = p.strategies.map(
+    (r) =>
+      `${r.name} ${n(r.invocations.total)} (${n(r.invocations.failed)} failed, ${n(r.invocations.retried)} retried by Lambda, ${n(r.invocations.timedOut)} timed out` +
+      `${r.invocations.leftWaiting > 0 ? `, ${n(r.invocations.leftWaiting)} events still waiting at ${n(p.params.maxModelSeconds)} s` : ''})`,
+  );
+  return [
+    `Alternatives on the same burst, emulator and throttling (real SDK clients); scans every ${n(p.params.scanPeriodSeconds)} s, the launch ${n(p.params.scanPhaseSeconds)} s before the next scan.`,
+    '',
+    table(['Strategy', 'eligible ENIs mirrored', 'duplicate sessions', 'wrong zone', 'on excluded / unsupported', 'EC2 calls (throttled)', 'last ENI mirrored (model)'], rows),
+    `Lambda invocations: ${invocations.join('; ')}.`,
+  ].join('\n');
+}
+
+const latencyCells = (l: LatencySummary) => [seconds(l.p50), seconds(l.p95), seconds(l.p99), seconds(l.max)];
+
+export function renderLatency(l: LatencyResult): string {
+  const rows = l.rows.flatMap((r) => [
+    [r.name, 'quiet (one launch)', ...latencyCells(r.quiet)],
+    ['', `burst${r.burst.neverMirrored > 0 ? ` (${n(r.burst.neverMirrored)} never)` : ''}`, ...latencyCells(r.burst)],
+  ]);
+  const m = l.model;
+  return [
+    table(['Launch to mirrored, per ENI', 'account', 'p50', 'p95', 'p99', 'max'], rows, [1]),
+    `(measured model seconds from the launch to the session existing, plus the model's platform latencies: EventBridge delivery ${m.eventBridgeDeliverySeconds} s,`,
+    ` Step Functions ${m.stepFunctionsTransitionSeconds} s per state x ${l.transitionsBeforeSession} states before the session, Lambda cold start ${m.lambdaColdProvisionSeconds} s + the module load`,
+    ` (autotap: measured, ${Object.entries(l.moduleLoadSeconds).map(([k, v]) => `${k} ${n(v * 1000)} ms`).join(', ')}; alternatives: ${m.lambdaModuleLoadFallbackSeconds} s), warm invocation ${m.lambdaWarmInvokeSeconds} s;`,
+    ` autotap adds ${n(l.platformSeconds.cold, 2)} s per cold execution, ${n(l.platformSeconds.warm, 2)} s per warm one. Assumptions: local/bench/latency-model.ts)`,
+  ].join('\n');
 }
 
 export function renderTargets(checks: TargetCheck[]): string {

@@ -40,6 +40,7 @@ export interface BurstInstance {
   instanceId: string;
   kind: InstanceKind;
   networkInterfaceIds: string[];
+  availabilityZone: string;
 }
 
 /** The EventBridge event EC2 sends when an instance reaches `running`. */
@@ -67,12 +68,17 @@ export interface Burst {
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
-const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+export const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 // m6i is among the Nitro families AWS lists as unsupported sources (src/mirroring/instance-types.ts).
 const SUPPORTED_TYPES = ['m5.large', 'c5.xlarge', 'r5.large', 'm5d.large', 't3.medium'];
 const UNSUPPORTED_TYPES = ['t2.micro', 't2.medium'];
-const TARGET_IDS = ['tmt-0a1', 'tmt-0a2'];
-const FILTER_ID = 'tmf-0f1';
+/**
+ * One load balancer target per zone, as the alternatives' documentation and autotap's zone-first
+ * choice both expect (cross-zone mirroring costs data transfer): the zone is configured, since
+ * DescribeTrafficMirrorTargets reports none.
+ */
+export const ZONAL_TARGETS: readonly { id: string; availabilityZone: string }[] = ZONES.map((zone, k) => ({ id: `tmt-0a${k + 1}`, availabilityZone: zone }));
+export const FILTER_ID = 'tmf-0f1';
 
 /** Ids stay valid for both the emulator and the workflow's input check (hex digits only). */
 const hex = (prefix: string, n: number) => `${prefix}-${(0x100000 + n).toString(16)}`;
@@ -102,11 +108,14 @@ export function generateBurst(overrides: Partial<BurstParams> = {}): Burst {
     const kind: InstanceKind = excluded.has(i) && !unsupported.has(i) ? 'excluded' : unsupported.has(i) ? 'unsupported' : 'eligible';
     const enis = [hex('eni', 2 * i), ...(random() < params.twoEniShare ? [hex('eni', 2 * i + 1)] : [])];
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
-    instances.push({ instanceId, kind, networkInterfaceIds: enis });
+    // Drawn in this order so that a seed gives the same burst as before zones were recorded here.
+    const instanceType = kind === 'unsupported' ? pick(UNSUPPORTED_TYPES) : pick(SUPPORTED_TYPES);
+    const availabilityZone = pick(ZONES);
+    instances.push({ instanceId, kind, networkInterfaceIds: enis, availabilityZone });
     seeds.push({
       id: instanceId,
-      instanceType: kind === 'unsupported' ? pick(UNSUPPORTED_TYPES) : pick(SUPPORTED_TYPES),
-      availabilityZone: pick(ZONES),
+      instanceType,
+      availabilityZone,
       launchTime,
       tags: kind === 'excluded' ? { Name: instanceId, 'autotap:mirror': 'false' } : { Name: instanceId },
       networkInterfaces: enis.map((id, deviceIndex) => ({ id, deviceIndex })),
@@ -127,11 +136,11 @@ export function generateBurst(overrides: Partial<BurstParams> = {}): Burst {
     seed: {
       region: REGION,
       accountId: ACCOUNT,
-      targets: TARGET_IDS.map((id) => ({ id, type: 'network-load-balancer' as const })),
+      targets: ZONAL_TARGETS.map(({ id, availabilityZone }) => ({ id, type: 'network-load-balancer' as const, availabilityZone })),
       filters: [{ id: FILTER_ID }],
       instances: seeds,
     },
-    config: parseConfig({ mirroring: { filterId: FILTER_ID, targets: TARGET_IDS.map((id) => ({ id })) } }),
+    config: parseConfig({ mirroring: { filterId: FILTER_ID, targets: ZONAL_TARGETS.map((t) => ({ ...t })) } }),
     instances,
     events,
     duplicates: inserts.length,

@@ -13,6 +13,8 @@ export const TARGETS = {
   happyPathTransitions: 10,
   /** 1 MB, decimal: the stricter reading. */
   bundleBytes: 1_000_000,
+  /** A Lambda's module load against a bundle of only the AWS SDK names it imports. */
+  loadToSdkFloor: 1.2,
 };
 
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
@@ -30,6 +32,20 @@ export function evaluateTargets(m: MirroringResult, bundles: BundleResults | nul
   checks.push(wallTimeCheck(m));
   checks.push(atMost('transitions, one-ENI happy path', m.transitions.happyPath.oneEniTransitions, TARGETS.happyPathTransitions, int));
   for (const b of bundles?.functions ?? []) checks.push(atMost(`bundle ${b.name}`, b.bytes, TARGETS.bundleBytes, kb));
+  return checks;
+}
+
+/**
+ * Cold start against the SDK's own floor, and the RSS a Lambda has once loaded against its memory.
+ * The ratio is for Lambdas that import the SDK; one that imports none is compared with the empty
+ * handler in the bundle table instead (its floor is nothing).
+ */
+export function evaluateBundleTargets(bundles: BundleResults | null): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const b of bundles?.functions ?? []) {
+    if (b.sdkFloor.imports.length > 0) checks.push(atMost(`load vs SDK floor, ${b.name}`, b.ratioToSdkFloor, TARGETS.loadToSdkFloor, times));
+  }
+  for (const b of bundles?.functions ?? []) checks.push(atMost(`RSS loaded, ${b.name}`, b.rssAfterLoad / 1_000_000, b.memoryMb, (mb) => `${mb.toFixed(0)} MB`));
   return checks;
 }
 

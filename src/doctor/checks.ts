@@ -52,7 +52,7 @@ export function stateMachineNames(stage: string): string[] {
 }
 export const opsTopicName = (stage: string): string => `autotap-${stage}-ops`;
 
-/** The deployed function that reads each configured secret, as iam/roles.js grants it. */
+/** The deployed function that reads each configured secret, as deploy/roles.ts grants it. */
 export interface ConfiguredSecret {
   arn: string;
   setting: string;

@@ -43,7 +43,7 @@ const healthy = (): EmulatorSeed => ({
   topics: [`autotap-${STAGE}-ops`],
   subscriptions: [{ topic: `autotap-${STAGE}-ops`, protocol: 'email', endpoint: 'ops@example.com' }],
   secrets: [{ arn: APPLIANCE_SECRET, value: 'api-key' }],
-  // The poller's role as iam/roles.js writes it: the configured ARN, and the ARN with any suffix.
+  // The poller's role as deploy/roles.ts writes it: the configured ARN, and the ARN with any suffix.
   roles: [{ name: 'poll-role', policies: [{ name: 'DetectionsPoll', statements: [{ effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: [APPLIANCE_SECRET, `${APPLIANCE_SECRET}-??????`] }] }] }],
   functions: [{ name: `autotap-${STAGE}-detectionsPoll`, role: 'poll-role' }],
 });
