@@ -1,4 +1,5 @@
 import type { EniResult } from '../../src/mirroring/types.ts';
+import { renderWorkflowActions } from '../render-reconcile.ts';
 import type { SimulationReport } from '../simulate.ts';
 
 /** A plain-text table: columns padded to their widest cell. */
@@ -44,6 +45,8 @@ export function renderSimulation(report: SimulationReport): string {
     if (execution.error) out.push(`  error ${execution.error.name}: ${execution.error.message}`);
     const results = (execution.output as { results?: EniResult[] } | null)?.results ?? [];
     if (results.length > 0) out.push(indent(resultsTable(results)));
+    const actions = renderWorkflowActions(execution.output, table);
+    if (actions) out.push(indent(actions));
     out.push('');
   });
   out.push(`Mirror sessions in the account afterwards (${report.sessions.length}):`);
