@@ -44,7 +44,7 @@ export function codeBlocks(file: string, markdown: string): CodeBlock[] {
 /** The command lines of a shell block: continuations joined, comments and blank lines dropped. */
 export function commandLines(text: string): string[] {
   return text
-    .replace(/\\\n\s*/g, ' ')
+    .replace(/\s*\\\n\s*/g, ' ')
     .split('\n')
     .map((line) => line.replace(/\s+#\s.*$/, '').trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
