@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../src/config/load.ts';
 import { DETAIL_TYPES } from '../../src/mirroring/autotap-events.ts';
+import { SKIP_REASONS } from '../../src/mirroring/types.ts';
 import { normalizeInput } from '../../src/mirroring/input.ts';
 import { normalizeCleanupInput, normalizeReconcileInput } from '../../src/mirroring/reconcile-input.ts';
 import { startLocalAutotap } from '../../local/environment.ts';
 import { parseScenario, readScenarioFile } from '../../local/scenario.ts';
-import { simulate } from '../../local/simulate.ts';
+import { simulate, type SimulationReport } from '../../local/simulate.ts';
 import { commandLines, invocation, readDocumentation, words, type CodeBlock } from './markdown.ts';
 
 /**
@@ -34,7 +35,7 @@ const helpText = execFileSync(node, ['bin/autotap.js', 'help'], { cwd: root, enc
 const available = new Set([...helpText.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]));
 const scripts = Object.keys((JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
 
-const MARKERS = ['account', 'verdict', 'exists', 'external', 'scenario', 'config', 'input', 'event', 'same-as'];
+const MARKERS = ['account', 'verdict', 'exists', 'external', 'scenario', 'config', 'input', 'output', 'event', 'same-as'];
 
 interface Run {
   code: number;
@@ -152,6 +153,42 @@ function jsonDocuments(text: string): unknown[] {
   }
 }
 
+/** Maps whose keys are data, not fields: their entries are not compared. */
+const MAPS = new Set(['counts', 'calls', 'tags', 'input', 'output', 'detail']);
+
+/** The field paths of a JSON value (`.results[].outcome`), not descending into maps. */
+function fieldPaths(value: unknown, prefix = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((v) => fieldPaths(v, `${prefix}[]`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, v]) => [`${prefix}.${key}`, ...(MAPS.has(key) ? [] : fieldPaths(v, `${prefix}.${key}`))]);
+}
+
+/** What the documented outputs are compared with: the real ones, from the scenarios. */
+const realOutputs = new Map<string, Promise<unknown>>();
+function realOutput(kind: string): Promise<unknown> {
+  const scenarioOf: Record<string, [string, (r: SimulationReport) => unknown]> = {
+    'mirror-instances': ['demo.yml', (r) => r.executions.map((e) => e.output)],
+    reconcile: ['reconcile.yml', (r) => r.executions[1]?.output],
+    'cleanup-sessions': ['cleanup.yml', (r) => r.executions[0]?.output],
+    simulate: ['full-target.yml', (r) => JSON.parse(JSON.stringify(r)) as unknown],
+  };
+  const entry = scenarioOf[kind];
+  if (!entry) throw new Error(`output of what? "${kind}" (one of ${Object.keys(scenarioOf).join(', ')})`);
+  let output = realOutputs.get(kind);
+  if (!output) {
+    const scenario = readScenarioFile(path.join(root, 'scenarios', entry[0]));
+    output = simulate(scenario, scenario.config ?? parseConfig(CONFIG_BASE)).then(entry[1]);
+    realOutputs.set(kind, output);
+  }
+  return output;
+}
+
+const sampleDetailFields = new Set(
+  readdirSync(path.join(root, 'events'))
+    .filter((f) => /^autotap-.*(?<!\.pattern)\.json$/.test(f))
+    .flatMap((f) => Object.keys((JSON.parse(readFileSync(path.join(root, 'events', f), 'utf8')) as { detail: object }).detail)),
+);
+
 async function checkExample(block: CodeBlock): Promise<void> {
   const [mode, argument] = block.marker;
   const documents = block.lang === 'json' ? jsonDocuments(block.text) : [parseYaml(block.text) as unknown];
@@ -174,11 +211,19 @@ async function checkExample(block: CodeBlock): Promise<void> {
       for (const document of documents) normalize(document);
       return;
     }
+    case 'output': {
+      const output = await realOutput(argument ?? '');
+      // mirror-instances: the outputs of every execution of the demo, one of them a skip.
+      const real = new Set(Array.isArray(output) ? output.flatMap((o) => fieldPaths(o)) : fieldPaths(output));
+      for (const document of documents) expect(fieldPaths(document).filter((p) => !real.has(p))).toEqual([]);
+      return;
+    }
     case 'event':
       for (const document of documents) {
         const event = document as Record<string, unknown>;
         expect(event.source).toBe('autotap');
         expect(Object.values(DETAIL_TYPES)).toContain(event['detail-type']);
+        expect(Object.keys(event.detail as object).filter((k) => !sampleDetailFields.has(k))).toEqual([]);
       }
       return;
     case 'same-as':
@@ -212,6 +257,12 @@ describe('the documentation', () => {
   test.each(examples.map((b) => [`${b.lang} at ${b.where}${b.marker.length ? ` (${b.marker.join(' ')})` : ''}`, b] as const))('%s is valid', async (_name, block) => {
     await checkExample(block);
   }, 120_000);
+
+  test('the mirror-instances outcome table lists every skip reason there is, and no other', () => {
+    const operations = readFileSync(path.join(root, 'docs', 'operations.md'), 'utf8');
+    const documented = [...operations.matchAll(/^\| `skipped` \| `([a-z-]+)` \|/gm)].map((m) => m[1]);
+    expect([...documented].sort()).toEqual([...SKIP_REASONS].sort());
+  });
 
   test('pending commands are only those still missing', () => {
     const arrived = PENDING_COMMANDS.filter((c) => available.has(c));
