@@ -1,36 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
-import { readScenarioFile } from '../../local/scenario.ts';
-import { simulate, type SimulationReport } from '../../local/simulate.ts';
 import { renderSimulation } from '../../local/cli/render.ts';
-import type { EniResult } from '../../src/mirroring/types.ts';
-import type { AppliedAction } from '../../src/mirroring/apply.ts';
+import { actions, autotapSessions, results, runScenario as run } from './run.ts';
 
 /** Each scenario in scenarios/ as `autotap simulate` runs it: the end state it is there to show. */
 
-async function run(name: string): Promise<SimulationReport> {
-  const scenario = readScenarioFile(new URL(`../../scenarios/${name}`, import.meta.url).pathname);
-  if (!scenario.config) throw new Error(`${name} must embed its config`);
-  return simulate(scenario, scenario.config);
-}
-
-const results = (report: SimulationReport): EniResult[] =>
-  report.executions.flatMap((e) => (e.output as { results?: EniResult[] } | null)?.results ?? []);
-const actions = (report: SimulationReport, index: number): AppliedAction[] =>
-  (report.executions[index]?.output as { actions: AppliedAction[] }).actions;
-const autotapSessions = (report: SimulationReport) => report.sessions.filter((s) => s.tags['autotap:managed'] === 'true');
-
 describe('scenarios/', () => {
-  test('throttling.yml: every ENI of the burst ends with exactly one autotap session, despite throttling', async () => {
-    const report = await run('throttling.yml');
-    expect(report.executions.map((e) => e.status)).toEqual(Array(12).fill('SUCCEEDED'));
-    expect(results(report).map((r) => r.outcome)).toEqual(Array(12).fill('created'));
-    const enis = autotapSessions(report).map((s) => s.networkInterfaceId);
-    expect(new Set(enis).size).toBe(12);
-    expect(enis).toHaveLength(12);
-    // The buckets ran dry: more creates were attempted than sessions exist.
-    expect(report.calls.CreateTrafficMirrorSession).toBeGreaterThan(12);
-  });
-
   test('full-target.yml: ten sources fill the ENI target, the rest are skipped and ops is told', async () => {
     const report = await run('full-target.yml');
     const outcomes = results(report);
