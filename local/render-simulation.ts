@@ -1,6 +1,7 @@
 import type { EniResult } from '../src/mirroring/types.ts';
 import { resultsTable, table } from '../cli/table.ts';
 import type { SimulationReport } from './simulate.ts';
+import { renderWorkflowActions } from './render-reconcile.ts';
 
 /** What `autotap simulate` and the demo print: each execution, the sessions after, what was published. */
 
@@ -24,6 +25,8 @@ export function renderSimulation(report: SimulationReport): string {
     if (execution.error) out.push(`  error ${execution.error.name}: ${execution.error.message}`);
     const results = (execution.output as { results?: EniResult[] } | null)?.results ?? [];
     if (results.length > 0) out.push(indent(resultsTable(results)));
+    const actions = renderWorkflowActions(execution.output, table);
+    if (actions) out.push(indent(actions));
     out.push('');
   });
   out.push(`Mirror sessions in the account afterwards (${report.sessions.length}):`);

@@ -22,7 +22,13 @@ export class ScenarioError extends Error {
   override name = 'ScenarioError';
 }
 
-const explicitEvent = z.object({ stateMachine: z.enum(STATE_MACHINES), input: z.unknown() }).strict();
+const explicitEvent = z
+  .object({
+    stateMachine: z.enum(STATE_MACHINES),
+    // Required: zod's own word for a missing unknown() is "expected nonoptional", which says nothing.
+    input: z.unknown().refine((input) => input !== undefined, { message: 'expected the execution input, such as {} or { dryRun: true }' }),
+  })
+  .strict();
 
 const scenarioPartsSchema = z.object({
   events: z.array(z.record(z.string(), z.unknown()), { message: 'expected a list of events or inputs' }).default([]),

@@ -25,7 +25,8 @@ const tagSchema = z.strictObject({ key: z.string().check(z.minLength(1), z.maxLe
 const configuredTargetSchema = z.strictObject({
   id: targetIdSchema,
   availabilityZone: z.optional(availabilityZone),
-  maxSources: z.optional(z.union([z.literal(10), z.literal(100)])),
+  // An ENI target takes 10 sources, 100 on the largest instance sizes; nothing in between.
+  maxSources: z.optional(z.union([z.literal(10), z.literal(100)], { message: 'expected 10 or 100 (the sources an ENI target takes)' })),
 });
 
 const sessionNumberSchema = z

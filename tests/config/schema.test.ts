@@ -24,7 +24,7 @@ describe('configuration', () => {
 
   it('names the field that is wrong', () => {
     expect(messageOf(() => parseConfig({ mirroring: { filterId: 'nope', targets: [{ id: 'tmt-01' }] } }))).toContain('mirroring.filterId: expected an id like tmf-');
-    expect(messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01', targets: [{ id: 'tmt-01', maxSources: 7 }] } }))).toContain('mirroring.targets[0].maxSources');
+    expect(messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01', targets: [{ id: 'tmt-01', maxSources: 7 }] } }))).toContain('mirroring.targets[0].maxSources: expected 10 or 100');
     expect(messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01' } }))).toContain('mirroring.targets: expected at least one entry');
     expect(messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01', targets: [{ id: 'tmt-01' }], crossAz: 'any' } }))).toContain('mirroring.crossAz');
     expect(messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01', targets: [{ id: 'tmt-01' }], sessionNumber: { preferred: 5, min: 6, max: 9 } } }))).toContain(

@@ -1,0 +1,50 @@
+import { describe, expect, test } from '@jest/globals';
+import { renderSimulation } from '../../local/render-simulation.ts';
+import { actions, autotapSessions, results, runScenario as run } from './run.ts';
+
+/** Each scenario in scenarios/ as `autotap simulate` runs it: the end state it is there to show. */
+
+describe('scenarios/', () => {
+  test('full-target.yml: ten sources fill the ENI target, the rest are skipped and ops is told', async () => {
+    const report = await run('full-target.yml');
+    const outcomes = results(report);
+    expect(outcomes.filter((r) => r.outcome === 'created')).toHaveLength(10);
+    expect(outcomes.filter((r) => r.reason === 'target-full').map((r) => r.instanceId)).toEqual(['i-0f011000000000b']);
+    expect(outcomes.filter((r) => r.reason === 'no-target').map((r) => r.instanceId)).toEqual(['i-0f011000000000c']);
+    expect(report.sessions).toHaveLength(10);
+    const ops = report.published.filter((m) => m.topic === 'ops').map((m) => m.message).join('\n');
+    expect(ops).toContain('eni-0f011000000000b of i-0f011000000000b: skipped, target-full');
+    expect(ops).toContain('eni-0f011000000000c of i-0f011000000000c: skipped, no-target');
+  });
+
+  test('reconcile.yml: the dry run plans what the run then does, and another tool\'s session stays', async () => {
+    const report = await run('reconcile.yml');
+    const dry = actions(report, 0);
+    const real = actions(report, 1);
+    expect(dry.every((a) => a.outcome === 'planned')).toBe(true);
+    expect(real.map((a) => [a.action, a.networkInterfaceId, a.reason])).toEqual(dry.map((a) => [a.action, a.networkInterfaceId, a.reason]));
+    expect(real.map((a) => `${a.action} ${a.outcome} ${a.networkInterfaceId} ${a.reason}`).sort()).toEqual([
+      'create created eni-0ec0000000000001 not-mirrored',
+      'create created eni-0ec0000000000005 not-mirrored',
+      'delete deleted eni-0ec0000000000003 instance-stopped',
+      'delete deleted eni-0ec0000000000004 excluded-by-tag',
+      'modify modified eni-0ec0000000000002 target-not-configured',
+    ]);
+    expect(report.sessions.map((s) => s.trafficMirrorSessionId)).toContain('tms-0e1e000000000005');
+    expect(autotapSessions(report).every((s) => s.trafficMirrorTargetId === 'tmt-0ec0000000000001')).toBe(true);
+    const text = renderSimulation(report);
+    expect(text).toContain('dry run, nothing changed: would-create 2, would-delete 2, would-modify 1');
+    expect(text).toMatch(/modify\s+modified\s+i-0ec0000000000002\s+eni-0ec0000000000002\s+target-not-configured/);
+  });
+
+  test('cleanup.yml: autotap\'s sessions of terminated, stopped and detached sources go, the others stay', async () => {
+    const report = await run('cleanup.yml');
+    expect([0, 1, 2].map((i) => actions(report, i).map((a) => `${a.outcome} ${a.trafficMirrorSessionId} ${a.reason}`))).toEqual([
+      ['deleted tms-0c1ea0000000001 instance-terminated'],
+      ['deleted tms-0c1ea0000000002 instance-stopped'],
+      ['deleted tms-0c1ea00000000d1 interface-detached'],
+    ]);
+    expect(report.sessions.map((s) => s.trafficMirrorSessionId).sort()).toEqual(['tms-0c1ea0000000003', 'tms-0e1e000000000001']);
+    expect(renderSimulation(report)).toMatch(/delete\s+deleted\s+i-0c1ea0000000001\s+eni-0c1ea0000000001\s+instance-terminated/);
+  });
+});
