@@ -8,7 +8,7 @@ import { publicAction } from '../src/mirroring/reconcile.ts';
 import { parseCommandArgs } from './args.ts';
 import { applyAwsOptions, awsOptions, requireAwsAccess } from './aws-options.ts';
 import { commandConfig } from './stage.ts';
-import { table } from './table.ts';
+import { ACTION_COLUMNS, actionCells, table } from './table.ts';
 
 /** The options of `plan` against an account; `--scenario` is added where the local AWS is at hand. */
 export const planOptions = {
@@ -75,16 +75,8 @@ export async function runPlan({ config, vpcIds, json }: PlanRequest): Promise<nu
   for (const a of actions) counts.set(a.action, (counts.get(a.action) ?? 0) + 1);
   process.stdout.write(
     `${table(
-      ['action', 'instance', 'ENI', 'reason', 'number', 'target', 'session'],
-      actions.map((a) => [
-        a.action,
-        a.instanceId || '-',
-        a.networkInterfaceId,
-        a.reason ?? '',
-        a.sessionNumber !== undefined ? String(a.sessionNumber) : '',
-        a.trafficMirrorTargetId ?? '',
-        a.trafficMirrorSessionId ?? '',
-      ]),
+      ['action', ...ACTION_COLUMNS],
+      actions.map((a) => [a.action, ...actionCells(a)]),
     )}\n\n${actions.length === 0 ? 'Nothing to do: the account matches the configuration.' : [...counts].map(([k, v]) => `${k}: ${v}`).join(', ')}\n\n${renderCost(cost)}\n`,
   );
   return 0;

@@ -1,3 +1,4 @@
+import type { ReconcileAction } from '../src/mirroring/reconcile.ts';
 import type { EniResult } from '../src/mirroring/types.ts';
 
 /** Plain-text tables for the commands' output. */
@@ -23,4 +24,20 @@ export function resultsTable(results: readonly EniResult[]): string {
       r.trafficMirrorSessionId ?? '',
     ]),
   );
+}
+
+/** The columns every table of reconcile actions shares (plan's, and simulate's of an execution). */
+export const ACTION_COLUMNS = ['instance', 'ENI', 'reason', 'number', 'target', 'session'];
+
+type ActionFields = Pick<ReconcileAction, 'instanceId' | 'networkInterfaceId' | 'reason' | 'sessionNumber' | 'trafficMirrorTargetId' | 'trafficMirrorSessionId'>;
+
+export function actionCells(a: ActionFields): string[] {
+  return [
+    a.instanceId || '-',
+    a.networkInterfaceId,
+    a.reason ?? '',
+    a.sessionNumber !== undefined ? String(a.sessionNumber) : '',
+    a.trafficMirrorTargetId ?? '',
+    a.trafficMirrorSessionId ?? '',
+  ];
 }

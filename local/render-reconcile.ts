@@ -1,4 +1,5 @@
 import type { AppliedAction } from '../src/mirroring/apply.ts';
+import { ACTION_COLUMNS, actionCells } from '../cli/table.ts';
 
 /** What `reconcile` and `cleanup-sessions` return (src/mirroring/reconcile-report.ts, plus `dryRun`). */
 interface WorkflowOutput {
@@ -28,16 +29,7 @@ export function renderWorkflowActions(output: unknown, table: Table): string | n
     .map(([outcome, n]) => `${outcome} ${n}`);
   const heading = `${output.dryRun ? 'dry run, nothing changed: ' : ''}${counts.length > 0 ? counts.join(', ') : 'nothing to do'}`;
   if (output.actions.length === 0) return heading;
-  const rows = output.actions.map((a) => [
-    a.action,
-    a.outcome,
-    a.instanceId || '-',
-    a.networkInterfaceId,
-    a.reason ?? '',
-    a.sessionNumber !== undefined ? String(a.sessionNumber) : '',
-    a.trafficMirrorTargetId ?? '',
-    a.trafficMirrorSessionId ?? '',
-  ]);
+  const rows = output.actions.map((a) => [a.action, a.outcome, ...actionCells(a)]);
   const more = output.truncated > 0 ? [`... and ${output.truncated} more actions (the counts above include them)`] : [];
-  return [heading, table(['action', 'outcome', 'instance', 'ENI', 'reason', 'number', 'target', 'session'], rows), ...more].join('\n');
+  return [heading, table(['action', 'outcome', ...ACTION_COLUMNS], rows), ...more].join('\n');
 }

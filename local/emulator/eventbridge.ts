@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from './errors.ts';
+import { RegionalService } from './regional-service.ts';
 
 /** EventBridge's PutEvents over its JSON 1.1 protocol (`X-Amz-Target: AWSEvents.PutEvents`). */
 
@@ -27,22 +28,13 @@ const LIST_RULES_MAX = 100;
 export const RULE_STATES = ['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'] as const;
 export type RuleStateName = (typeof RULE_STATES)[number];
 
-export class EventBuses {
+export class EventBuses extends RegionalService {
   readonly names = new Set<string>(['default']);
   /** Rules by bus, then name (no targets or matching: enough to list them and their state). */
   private readonly rules = new Map<string, Map<string, RuleStateName>>();
   readonly recorded: RecordedEvent[] = [];
-  private readonly region: string;
-  private readonly accountId: string;
-  private readonly now: () => number;
   /** Entries still to be refused with an injected per-entry error, and that error's code. */
   private failing = { count: 0, code: 'InternalFailure' };
-
-  constructor(region: string, accountId: string, now: () => number) {
-    this.region = region;
-    this.accountId = accountId;
-    this.now = now;
-  }
 
   create(name: string): void {
     if (!BUS_NAME.test(name) || name.includes('/')) throw validation(`Event bus name "${name}" is not valid`);

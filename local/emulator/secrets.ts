@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from './errors.ts';
+import { RegionalService } from './regional-service.ts';
 
 /** Secrets Manager's GetSecretValue over its JSON 1.1 protocol (`X-Amz-Target: secretsmanager.GetSecretValue`). */
 
@@ -11,17 +12,8 @@ export interface SecretRecord {
   createdAt: number;
 }
 
-export class Secrets {
+export class Secrets extends RegionalService {
   readonly byArn = new Map<string, SecretRecord>();
-  private readonly region: string;
-  private readonly accountId: string;
-  private readonly now: () => number;
-
-  constructor(region: string, accountId: string, now: () => number) {
-    this.region = region;
-    this.accountId = accountId;
-    this.now = now;
-  }
 
   /** Seeds or replaces a secret; a bare name gets an ARN with the random suffix Secrets Manager adds. */
   put(nameOrArn: string, value: string): SecretRecord {

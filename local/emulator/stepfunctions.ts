@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from './errors.ts';
+import { RegionalService } from './regional-service.ts';
 
 /**
  * Step Functions' ListStateMachines, StartExecution and DescribeExecution over its JSON 1.0
@@ -47,20 +48,11 @@ const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/;
 
-export class StepFunctions {
+export class StepFunctions extends RegionalService {
   readonly machines = new Map<string, MachineRecord>();
   readonly executions = new Map<string, ExecutionRecord>();
   /** Executions still running, so that close() can wait for them. */
   readonly running = new Set<Promise<void>>();
-  private readonly region: string;
-  private readonly accountId: string;
-  private readonly now: () => number;
-
-  constructor(region: string, accountId: string, now: () => number) {
-    this.region = region;
-    this.accountId = accountId;
-    this.now = now;
-  }
 
   define(name: string, executor: StateMachineExecutor): string {
     if (!NAME.test(name)) throw new ApiError('InvalidName', `Invalid State Machine Name: '${name}'`);

@@ -50,6 +50,17 @@ export class DetectionTable {
     return awsCall(`DynamoDB ${operation}`, () => request(this.client));
   }
 
+  /** A conditional write: true when it was made, false when its condition did not hold. */
+  private async conditionalWrite(operation: string, request: (client: DynamoDBClient) => Promise<unknown>): Promise<boolean> {
+    try {
+      await this.call(operation, request);
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
   async load(pk: string): Promise<StoredDetection | undefined> {
     const out = await this.call('GetItem', (client) => client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true })));
     const item = out.Item;
@@ -64,8 +75,7 @@ export class DetectionTable {
    * modTime, or an outbox not yet delivered: the caller re-reads and decides again.
    */
   async saveWithOutbox(pk: string, record: DetectionRecord, outbox: Outbox, expiresAt: number): Promise<boolean> {
-    try {
-      await this.call('PutItem', (client) => client.send(
+    return this.conditionalWrite('PutItem', (client) => client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: {
@@ -80,17 +90,11 @@ export class DetectionTable {
           ExpressionAttributeValues: { ':m': n(record.modTime) },
         }),
       ));
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
   }
 
   /** Replaces the outbox whose token is `expectedToken` (a claim, or progress); false when it changed meanwhile. */
   async replaceOutbox(pk: string, expectedToken: string, outbox: Outbox): Promise<boolean> {
-    try {
-      await this.call('UpdateItem', (client) => client.send(
+    return this.conditionalWrite('UpdateItem', (client) => client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: s(pk) },
@@ -99,17 +103,11 @@ export class DetectionTable {
           ExpressionAttributeValues: { ':o': s(JSON.stringify(outbox)), ':t': s(outbox.token), ':expected': s(expectedToken) },
         }),
       ));
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
   }
 
   /** Removes a delivered outbox; false when another delivery had taken it over. */
   async clearOutbox(pk: string, token: string): Promise<boolean> {
-    try {
-      await this.call('UpdateItem', (client) => client.send(
+    return this.conditionalWrite('UpdateItem', (client) => client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: s(pk) },
@@ -118,11 +116,6 @@ export class DetectionTable {
           ExpressionAttributeValues: { ':t': s(token) },
         }),
       ));
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
   }
 
   /** The poll cursor; an item written before `revision` existed reads as revision 0 with no ids. */
@@ -147,8 +140,7 @@ export class DetectionTable {
         : previous.revision === 0
           ? { ConditionExpression: '#c = :previous AND attribute_not_exists(revision)', ExpressionAttributeNames: { '#c': 'cursor' }, ExpressionAttributeValues: { ':previous': n(previous.modTime) } }
           : { ConditionExpression: 'revision = :revision', ExpressionAttributeValues: { ':revision': n(previous.revision) } };
-    try {
-      await this.call('PutItem', (client) => client.send(
+    return this.conditionalWrite('PutItem', (client) => client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: {
@@ -162,11 +154,6 @@ export class DetectionTable {
           ...condition,
         }),
       ));
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
   }
 
   /** Whether a key recorded with recordOnce is there and has not expired (TTL deletion lags by up to days). */
@@ -178,8 +165,7 @@ export class DetectionTable {
 
   /** Records a key once; false when it was already there (and has not expired). */
   async recordOnce(pk: string, expiresAt: number, now: number): Promise<boolean> {
-    try {
-      await this.call('PutItem', (client) => client.send(
+    return this.conditionalWrite('PutItem', (client) => client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: { pk: s(pk), expiresAt: n(expiresAt) },
@@ -188,10 +174,5 @@ export class DetectionTable {
           ExpressionAttributeValues: { ':now': n(Math.floor(now / 1000)) },
         }),
       ));
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
   }
 }
