@@ -20,6 +20,23 @@ const jsAwaitingTypeScript = [
   'scripts/package-offline.js',
   'statemachines/load.js',
 ];
+/**
+ * Files with type-aware findings still to fix, checked without the type-aware rules until then: each leaves
+ * this list when it is fixed, and the list is meant to end empty.
+ */
+const typeAwarePending = [
+  'functions/reconcile-round.ts',
+  'functions/slack-notify.ts',
+  'local/bench/detections-container.ts',
+  'local/bench/fleet.ts',
+  'local/bench/mirroring.ts',
+  'local/bench/time-model.ts',
+  'local/simulate.ts',
+  'src/aws/appliance.ts',
+  'src/mirroring/apply.ts',
+  'src/mirroring/attach.ts',
+  'src/mirroring/types.ts',
+];
 /** How long a thin entry point may be, in lines: a guard, an import and a hand-over. */
 const ENTRY_POINT_MAX_LINES = 30;
 
@@ -57,6 +74,26 @@ export default tseslint.config(
   { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'reports/', 'bench/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Type-aware rules for the TypeScript sources (the .js files are outside the TypeScript project).
+  ...tseslint.configs.recommendedTypeCheckedOnly.map((config) => ({ ...config, files: ['**/*.ts'] })),
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // An async function without await is how a handler or an in-memory port keeps the Promise its
+      // interface promises; the rule's alternative, wrapping each value in Promise.resolve, reads worse.
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    files: ['tests/**/*.ts'],
+    rules: {
+      // jest's asymmetric matchers (expect.any, expect.stringContaining, expect.objectContaining) are typed
+      // `any`, and a test puts them in the objects it compares. Member access on `any` is still refused.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+    },
+  },
+  { files: typeAwarePending, rules: tseslint.configs.disableTypeChecked.rules },
   {
     languageOptions: {
       globals: {

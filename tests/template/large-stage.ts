@@ -48,7 +48,7 @@ export interface LargeStagePackage {
 }
 
 const functionsOf = (template: Template) =>
-  Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function') as [string, Template['Resources'][string]][];
+  Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
 
 const moduleOf = (handler: string) => `${handler.slice(0, handler.lastIndexOf('.'))}.mjs`;
 
