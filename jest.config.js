@@ -17,7 +17,6 @@ const shared = {
     ],
   },
   testPathIgnorePatterns: ['/node_modules/', '/.serverless/'],
-  testTimeout: 30000,
 };
 
 const tier = (displayName, testMatch, ignore = []) => ({
@@ -28,6 +27,8 @@ const tier = (displayName, testMatch, ignore = []) => ({
 });
 
 export default {
+  // A run-wide option: jest does not read it from a project.
+  testTimeout: 30000,
   projects: [
     tier('unit', '*.test.ts', ['\\.integration\\.test\\.ts$', '\\.slow\\.test\\.ts$']),
     tier('integration', '*.integration.test.ts'),
