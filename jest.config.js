@@ -37,7 +37,7 @@ export default {
   // Read when coverage is on (`npm test`): src/ is the code that is deployed; the threshold sits a little
   // below the coverage measured with every tier, so a change that leaves new code untested fails.
   collectCoverageFrom: ['src/**/*.ts'],
-  coverageProvider: 'v8',
+  coverageProvider: 'babel',
   coverageReporters: ['text-summary', 'json-summary'],
-  coverageThreshold: { global: { statements: 96, branches: 87, functions: 97, lines: 96 } },
+  coverageThreshold: { global: { statements: 93, branches: 84, functions: 95, lines: 94 } },
 };
