@@ -46,7 +46,7 @@ function indexed(params: Params, prefix: string): Map<number, Map<string, string
     }
     const index = Number(indexText);
     let group = groups.get(index);
-    if (!group) groups.set(index, (group = new Map()));
+    if (!group) groups.set(index, (group = new Map<string, string>()));
     group.set(dot === -1 ? '' : rest.slice(dot + 1), value);
   }
   return new Map([...groups].sort(([a], [b]) => a - b));

@@ -83,7 +83,7 @@ export class StepFunctions extends RegionalService {
     const machine = this.machines.get(arn);
     if (!machine) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     const name = input.name === undefined ? randomUUID() : input.name;
-    if (typeof name !== 'string' || !NAME.test(name)) throw new ApiError('InvalidName', `Invalid Execution Name: '${String(name)}'`);
+    if (typeof name !== 'string' || !NAME.test(name)) throw new ApiError('InvalidName', `Invalid Execution Name: '${typeof name === 'string' ? name : JSON.stringify(name)}'`);
     const text = input.input === undefined ? '{}' : input.input;
     if (typeof text !== 'string') throw new ApiError('InvalidExecutionInput', 'Invalid State Machine Execution Input: input must be a string');
     if (Buffer.byteLength(text, 'utf8') > MAX_INPUT_BYTES) throw new ApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: larger than ${MAX_INPUT_BYTES} bytes`);
@@ -156,7 +156,7 @@ export class StepFunctions extends RegionalService {
 function pageStart(token: unknown): number {
   if (token === undefined || token === null || token === '') return 0;
   const match = typeof token === 'string' ? /^offset:(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8')) : null;
-  if (!match) throw new ApiError('InvalidToken', `Invalid Token: '${String(token)}'`);
+  if (!match) throw new ApiError('InvalidToken', `Invalid Token: '${typeof token === 'string' ? token : JSON.stringify(token)}'`);
   return Number(match[1]);
 }
 

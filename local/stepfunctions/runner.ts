@@ -97,7 +97,7 @@ export interface LoadedMachine {
 }
 
 export function loadStateMachine(name: string): LoadedMachine {
-  return prepareMachine(name, JSON.parse(readFileSync(join(ROOT, 'statemachines', `${name}.asl.json`), 'utf8')));
+  return prepareMachine(name, JSON.parse(readFileSync(join(ROOT, 'statemachines', `${name}.asl.json`), 'utf8')) as LoadedMachine['definition']);
 }
 
 /** A definition given as an object, its Task resources named by the same placeholders as the files'. */

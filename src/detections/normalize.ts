@@ -171,7 +171,7 @@ const restDetectionSchema = z.object(
     // An absent key takes the default without the reader (a bare field would be a missing key); null reads the same.
     categories: z._default(
       field('an array of strings or null', (v): Reading<string[]> =>
-        absent(v) ? [] : Array.isArray(v) && v.every((c) => typeof c === 'string') ? (v as string[]) : INVALID,
+        absent(v) ? [] : Array.isArray(v) && v.every((c) => typeof c === 'string') ? v : INVALID,
       ),
       (): string[] => [],
     ),

@@ -78,7 +78,7 @@ export function previewDetections(body: unknown, options: PreviewOptions = {}): 
   const amazonQ = options.slackFormat === 'amazon-q';
   const slack = amazonQ
     ? // Amazon Q posts one message per SNS notification: threads group them, there is no roll-up.
-      forSlack.map((n) => ({ at: now, message: renderAmazonQ(n.detection, n.event) as SlackMessage | AmazonQNotification, detectionIds: [n.detection.id] }))
+      forSlack.map((n) => ({ at: now, message: renderAmazonQ(n.detection, n.event), detectionIds: [n.detection.id] }))
     : planSlackPosts(forSlack, { now }).map((post) => ({
         at: post.at,
         message:

@@ -56,7 +56,9 @@ export function verifyWebhookRequest(
   credentials: WebhookCredential | readonly WebhookCredential[],
   options: VerifyOptions,
 ): WebhookVerdict {
-  const list = Array.isArray(credentials) ? credentials : [credentials as WebhookCredential];
+  const list: readonly WebhookCredential[] = Array.isArray(credentials)
+    ? (credentials as readonly WebhookCredential[])
+    : [credentials as WebhookCredential];
   const tokens = list.filter((c): c is Extract<WebhookCredential, { kind: 'token' }> => c.kind === 'token' && c.token !== '');
   const secrets = list.filter((c): c is Extract<WebhookCredential, { kind: 'hmac' }> => c.kind === 'hmac' && c.secret !== '');
   const deny = (reason: string): WebhookVerdict => ({ ok: false, status: 401, reason });

@@ -22,7 +22,7 @@ export class InvalidInput extends Error {
  * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). Every ENI of the
  * request is one planned attachment (or one result) in the state: with AWS-length ids, three
  * alternative targets, two session numbers already used and a launch time, about 390 bytes, taken as
- * 400 (tests/workflow/mirror-scale.test.ts runs the largest request and measures it). 16 KiB are kept
+ * 400 (tests/workflow/mirror-scale.slow.test.ts runs the largest request and measures it). 16 KiB are kept
  * for the rest of the state (missing targets, the execution's ARN, the request's own shape).
  */
 export const STATE_BYTES_PER_INTERFACE = 400;

@@ -1,7 +1,7 @@
 /**
  * The size limits packaging checks (deploy/package-limits.ts): Lambda's 4 KB of environment and
  * CloudFormation's stack limits. A real `serverless package` refusing an environment over the limit
- * is in tests/template/package.test.ts.
+ * is in tests/template/package.slow.test.ts.
  */
 import PackageLimits, {
   CLOUDFORMATION_MAX_RESOURCES,

@@ -103,7 +103,7 @@ export async function startApplianceServer(options: ApplianceServerOptions = {})
         server.close(() => resolve());
         server.closeAllConnections();
       }),
-  }) as ApplianceServer;
+  });
   return api;
 }
 

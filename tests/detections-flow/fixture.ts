@@ -169,7 +169,7 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   const table = new DetectionTable(tableName, tableClient);
   const sqs = new SQSClient({ endpoint: emulator.endpoint, region: emulator.region, credentials, maxAttempts: 1 });
 
-  const runProcessor = (event: SQSEvent) => processHandler(event, lambdaContext('detections-process')) as Promise<SQSBatchResponse>;
+  const runProcessor = (event: SQSEvent) => processHandler(event, lambdaContext('detections-process'));
   const receive = async (max = 10): Promise<SQSEvent> => {
     const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, VisibilityTimeout: 60 }));
     return {
@@ -245,8 +245,8 @@ export async function captureOutput<T>(run: () => Promise<T>): Promise<{ result:
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
     return true;
   };
-  process.stdout.write = capture as typeof process.stdout.write;
-  process.stderr.write = capture as typeof process.stderr.write;
+  process.stdout.write = capture;
+  process.stderr.write = capture;
   logger.setLogLevel('DEBUG');
   try {
     const result = await run();

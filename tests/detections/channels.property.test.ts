@@ -12,7 +12,7 @@ import { TRUNCATION_MARKER } from '../../src/detections/trim.ts';
 
 const require = createRequire(import.meta.url);
 // dynalite's own item-size rule, the one it refuses PutItem with beyond 400 KB.
-const { itemSize } = require('dynalite/db/index.js') as { itemSize(item: unknown): number };
+const { itemSize } = require('dynalite/db/index.js') as { itemSize: (item: unknown) => number };
 const DYNAMODB_MAX_ITEM_BYTES = 409_600;
 const APPLIANCE = 'https://extrahop.example.com';
 

@@ -143,7 +143,7 @@ describe('pollWindow', () => {
     const appliance = unstableAppliance([{ id: 1, mod_time: 10 }], 1);
     const queued: number[] = [];
     const { ports, cursor } = memoryPorts(appliance.search, queued);
-    const commit = ports.commitCursor;
+    const commit = ports.commitCursor.bind(ports);
     ports.commitCursor = async (previous, next) => {
       await commit(previous, { modTime: 9_000, seenIds: [], seenCount: 0 });
       return commit(previous, next);

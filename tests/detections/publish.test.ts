@@ -51,7 +51,7 @@ describe('publishEntries', () => {
     const entry = detectionsTopicEntry(d, 'new');
     expect(entryBytes(entry)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
     expect(entryBytes(entry)).toBeGreaterThan(SNS_MAX_MESSAGE_BYTES - 400);
-    const message = JSON.parse(entry.Message);
+    const message = JSON.parse(entry.Message) as { truncated: boolean; detection: { description: string } };
     expect(message.truncated).toBe(true);
     expect(message.detection.description).toMatch(/\.\.\. \(truncated\)$/);
     expect(d.description.startsWith(message.detection.description.slice(0, -TRUNCATION_MARKER.length))).toBe(true);
@@ -69,7 +69,7 @@ describe('publishEntries', () => {
         const { detections, email } = publishEntries(d, 'new');
         expect(entryBytes(detections)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
         expect(entryBytes(email)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
-        expect(() => JSON.parse(detections.Message)).not.toThrow();
+        expect(() => JSON.parse(detections.Message) as unknown).not.toThrow();
       }),
       { numRuns: 40 },
     );

@@ -121,18 +121,20 @@ describe('renderSlack', () => {
   });
 
   it('respects every limit for huge inputs', () => {
+    // Generated text may itself spell a word the limits check looks for as a sign of a missing field.
+    const text = (options: fc.StringConstraints) => fc.string(options).filter((s) => !/undefined|null|NaN/.test(s));
     const participant = fc.record({
       role: fc.constantFrom('offender', 'victim'),
       objectType: fc.constant('device'),
-      hostname: fc.string({ unit: 'grapheme', maxLength: 3000 }),
+      hostname: text({ unit: 'grapheme', maxLength: 3000 }),
       ipAddress: fc.ipV4(),
     }) as fc.Arbitrary<Participant>;
     fc.assert(
       fc.property(
-        fc.string({ unit: 'grapheme', minLength: 0, maxLength: 5000 }),
-        fc.string({ maxLength: 20000 }),
+        text({ unit: 'grapheme', minLength: 0, maxLength: 5000 }),
+        text({ maxLength: 20000 }),
         fc.array(participant, { maxLength: 300 }),
-        fc.array(fc.record({ id: fc.string({ minLength: 1, maxLength: 50 }), name: fc.string({ maxLength: 500 }), url: fc.webUrl() }), { maxLength: 60 }),
+        fc.array(fc.record({ id: text({ minLength: 1, maxLength: 50 }), name: text({ maxLength: 500 }), url: fc.webUrl() }), { maxLength: 60 }),
         fc.integer({ min: 1, max: 99 }),
         (title, description, participants, mitre, riskScore) => {
           const d: Detection = { ...sample(ICMP_TUNNEL), title, description, participants, mitreTechniques: mitre, riskScore, severity: severityOf(riskScore) };

@@ -16,7 +16,7 @@ function matches(pattern: Pattern, event: Record<string, unknown>): boolean {
     const value = event[key];
     if (!Array.isArray(rule)) return typeof value === 'object' && value !== null && matches(rule as Pattern, value as Record<string, unknown>);
     return rule.some((r) => {
-      if (r !== null && typeof r === 'object' && 'anything-but' in r) return value !== undefined && !(r['anything-but'] as unknown[]).includes(value);
+      if (r !== null && typeof r === 'object' && 'anything-but' in r) return value !== undefined && !((r as Record<string, unknown>)['anything-but'] as unknown[]).includes(value);
       return r === value;
     });
   });

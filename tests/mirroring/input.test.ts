@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { InvalidInput} from '../../src/mirroring/input.ts';
 import { MAX_INSTANCE_IDS_PER_EXECUTION, MAX_INTERFACES_PER_EXECUTION, MAX_INTERFACES_PER_INSTANCE, normalizeInput } from '../../src/mirroring/input.ts';
 
-const runningEvent = JSON.parse(readFileSync(new URL('../../events/ec2-instance-running.json', import.meta.url), 'utf8'));
+const runningEvent = JSON.parse(readFileSync(new URL('../../events/ec2-instance-running.json', import.meta.url), 'utf8')) as {
+  detail: Record<string, unknown>;
+};
 
 function errorOf(input: unknown): InvalidInput {
   try {

@@ -1,5 +1,5 @@
 /**
- * Template tests of the detections part of the stack, registered by package.test.ts so that the
+ * Template tests of the detections part of the stack, registered by package.slow.test.ts so that the
  * service is packaged once per configuration: config/dev.yml (no `detections`: none of it may
  * appear) and the stage `detections` (tests/template/fixtures/detections.yml: every part enabled).
  * The resolvers are also called directly for the configurations in between.

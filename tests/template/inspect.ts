@@ -72,6 +72,9 @@ export function readZip(file: string): Map<string, Buffer> {
   return entries;
 }
 
+/** A resource's name property when it is a plain string, else its logical id. */
+const nameOr = (name: unknown, logicalId: string): string => (typeof name === 'string' ? name : logicalId);
+
 export const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** Evaluates the intrinsic functions the template uses, as a deploy to ACCOUNT / REGION would. */
@@ -109,11 +112,11 @@ export function evaluate(template: Template, value: unknown): unknown {
         case 'AWS::Logs::LogGroup':
           return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${String(props.LogGroupName)}:*`;
         case 'AWS::Events::Rule':
-          return `arn:aws:events:${REGION}:${ACCOUNT}:rule/${String(props.Name ?? logicalId)}`;
+          return `arn:aws:events:${REGION}:${ACCOUNT}:rule/${nameOr(props.Name, logicalId)}`;
         case 'AWS::SQS::Queue':
-          return `arn:aws:sqs:${REGION}:${ACCOUNT}:${String(props.QueueName ?? logicalId)}`;
+          return `arn:aws:sqs:${REGION}:${ACCOUNT}:${nameOr(props.QueueName, logicalId)}`;
         case 'AWS::CloudWatch::Alarm':
-          return `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${String(props.AlarmName ?? logicalId)}`;
+          return `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${nameOr(props.AlarmName, logicalId)}`;
         default:
       }
     }

@@ -1,6 +1,6 @@
 /**
  * A stage far past what Lambda's 4 KB of environment variables could carry: 200 mirror targets, 200
- * ops emails and 200 detection email recipients. package.test.ts packages it once (as the stage
+ * ops emails and 200 detection email recipients. package.slow.test.ts packages it once (as the stage
  * `large`); these tests check that its functions carry no configuration in their environment, that
  * each bundle holds its part, and that a handler runs on what was packaged.
  */
@@ -49,7 +49,7 @@ export interface LargeStagePackage {
 }
 
 const functionsOf = (template: Template) =>
-  Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function') as [string, Template['Resources'][string]][];
+  Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
 
 const moduleOf = (handler: string) => `${handler.slice(0, handler.lastIndexOf('.'))}.mjs`;
 

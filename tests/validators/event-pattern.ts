@@ -11,7 +11,6 @@
  *   so a pattern is never reported as matching by accident.
  */
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const wildcard = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's').test(value);
@@ -53,7 +52,7 @@ function comparisonMatches(comparison: unknown, value: unknown): boolean {
       return numeric(operand as unknown[], value);
     case 'anything-but': {
       if (isObject(operand)) return !comparisonMatches(operand, value);
-      return !(Array.isArray(operand) ? operand : [operand]).includes(value as Json);
+      return !(Array.isArray(operand) ? operand : [operand]).includes(value);
     }
     default:
       throw new Error(`comparison operator ${operator} is not supported here`);

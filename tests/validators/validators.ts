@@ -1,6 +1,6 @@
 /**
  * The independent validators applied to the packaged templates: registered by
- * tests/template/package.test.ts, which packages the service once per configuration (the mirroring
+ * tests/template/package.slow.test.ts, which packages the service once per configuration (the mirroring
  * stack alone, every optional part enabled, and a stage of 200 targets and recipients).
  */
 import { readFileSync } from 'node:fs';

@@ -145,7 +145,7 @@ export function pageStep(cursor: PollCursor, search: DetectionSearch, page: read
   const keepIds = carried.seenIds.length === carried.seenCount && seenCount <= MAX_SEEN_IDS && ids.every((id) => id !== undefined);
   return {
     fresh,
-    next: { modTime, seenIds: keepIds ? [...carried.seenIds, ...(ids as string[])] : [], seenCount },
+    next: { modTime, seenIds: keepIds ? [...carried.seenIds, ...ids] : [], seenCount },
     last: page.length < search.limit,
   };
 }

@@ -80,7 +80,7 @@ const TIMEOUT_MS = 60_000;
  */
 const invocationContext = (now: () => number = Date.now): Context => {
   const deadline = now() + TIMEOUT_MS;
-  return { ...contextFields, getRemainingTimeInMillis: () => deadline - now() } as unknown as Context;
+  return { ...contextFields, getRemainingTimeInMillis: () => deadline - now() };
 };
 
 /** Time that passes only when the notifier sleeps: waits are asserted as times, instantly. */
@@ -115,8 +115,8 @@ beforeEach(async () => {
     output.push(String(chunk));
     return true;
   };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture as never);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture as never);
+  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
 });
 
 afterEach(async () => {
@@ -140,7 +140,7 @@ async function start(options: { answer?: (n: number) => SlackAnswer; virtual?: b
     ...(clock ? { now: clock.now, sleep: clock.sleep } : {}),
     ...options.deps,
   });
-  const invoke = (bodies: string[]) => handler(sqsEvent(bodies), invocationContext(clock?.now)) as Promise<SQSBatchResponse>;
+  const invoke = (bodies: string[]) => handler(sqsEvent(bodies), invocationContext(clock?.now));
   return { slack, invoke, secretReads, clock };
 }
 
@@ -328,7 +328,7 @@ describe('slack-notify against a webhook', () => {
     slack = fake;
     const clock = virtualClock();
     const handler = createSlackNotifyHandler({ readSecret: async () => JSON.stringify({ webhookUrl: fake.url }), ...clock });
-    const response = (await handler(sqsEvent(queued([highRisk])), invocationContext(clock.now))) as SQSBatchResponse;
+    const response = await handler(sqsEvent(queued([highRisk])), invocationContext(clock.now));
     expect(response.batchItemFailures).toEqual([]);
     expect(fake.posts).toHaveLength(1);
     expect(fake.posts[0]!.path).toContain(fake.secretToken);

@@ -58,7 +58,7 @@ beforeEach(() => {
   process.env.AUTOTAP_CONFIG = JSON.stringify(config);
   logger.setLogLevel('SILENT');
   // The notifier logs each delivery: thousands of lines of no interest here.
-  jest.spyOn(process.stdout, 'write').mockImplementation((() => true) as never);
+  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
 });
 afterEach(async () => {
   jest.restoreAllMocks();

@@ -222,7 +222,7 @@ describe('DescribeTrafficMirrorTargets and Filters', () => {
   test('targets report their type and resource', async () => {
     emulator = await startEmulator(baseSeed());
     const out = await ec2Client(emulator).send(new DescribeTrafficMirrorTargetsCommand({}));
-    const byId = Object.fromEntries((out.TrafficMirrorTargets ?? []).map((t) => [t.TrafficMirrorTargetId, t]));
+    const byId = Object.fromEntries((out.TrafficMirrorTargets ?? []).map((t) => [t.TrafficMirrorTargetId ?? '', t] as const));
     expect(byId['tmt-eni']).toMatchObject({ Type: 'network-interface', NetworkInterfaceId: 'eni-appliance' });
     expect(byId['tmt-nlb']?.Type).toBe('network-load-balancer');
     expect(byId['tmt-nlb']?.NetworkLoadBalancerArn).toMatch(/^arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer\/net\//);

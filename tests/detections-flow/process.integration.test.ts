@@ -256,7 +256,7 @@ describe('delivery guarantees', () => {
     await flow.drain();
     expect(flow.emulator.queueMessages('autotap-detections')).toEqual([]);
     expect(events(flow, 'email')).toEqual(['new']);
-    expect(flow.published('detections').map((m) => JSON.parse(m.message).detection.id).sort()).toEqual(['50', '51']);
+    expect(flow.published('detections').map((m) => (JSON.parse(m.message) as { detection: { id: string } }).detection.id).sort()).toEqual(['50', '51']);
     expect(slackMessages(flow)).toHaveLength(1);
     expect((await flow.table.load('detection#default#50'))?.outbox).toBeUndefined();
   });

@@ -34,9 +34,9 @@ describe.each(STATE_MACHINES)('%s', (name) => {
   const states = machine.definition.States as unknown as Record<string, State>;
 
   it('is valid Amazon States Language for asl-validator (ARNs and paths checked)', () => {
-    const { isValid, errorsText } = aslValidator(machine.definition as never, { checkArn: true, checkPaths: true });
-    expect(errorsText('\n')).toBe('');
-    expect(isValid).toBe(true);
+    const result = aslValidator(machine.definition, { checkArn: true, checkPaths: true });
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
   });
 
   it('retries no deterministic error: no retrier matches every error (States.ALL, States.TaskFailed)', () => {

@@ -192,12 +192,12 @@ beforeAll(async () => {
   writeFileSync(overYml, readFileSync(overYml, 'utf8').replace(/^( {6}environment:\n)/m, `$1        ${OVERSIZED_VARIABLE}: ${'x'.repeat(4000)}\n`));
 
   const [ok, failed, detectionsRun, largeRun, overRun, createRun, noStageRun, unknownStageRun, exampleIdsRun] = await Promise.all([
-    run(node, [path.join(packaged, 'scripts', 'package-offline.js'), '--stage', 'dev'], packaged),
+    run(node, [path.join(packaged, 'deploy', 'package-offline.ts'), '--stage', 'dev'], packaged),
     run(path.join(bin, 'serverless'), ['package', '--stage', 'dev'], broken),
-    run(node, [path.join(withDetections, 'scripts', 'package-offline.js'), '--stage', DETECTIONS_STAGE], withDetections),
-    run(node, [path.join(withLargeStage, 'scripts', 'package-offline.js'), '--stage', LARGE_STAGE], withLargeStage),
+    run(node, [path.join(withDetections, 'deploy', 'package-offline.ts'), '--stage', DETECTIONS_STAGE], withDetections),
+    run(node, [path.join(withLargeStage, 'deploy', 'package-offline.ts'), '--stage', LARGE_STAGE], withLargeStage),
     run(path.join(bin, 'serverless'), ['package', '--stage', 'dev'], overEnvironment),
-    run(node, [path.join(withCreate, 'scripts', 'package-offline.js'), '--stage', CREATE_STAGE], withCreate),
+    run(node, [path.join(withCreate, 'deploy', 'package-offline.ts'), '--stage', CREATE_STAGE], withCreate),
     // These stop before anything is packaged.
     run(path.join(bin, 'serverless'), ['package'], broken),
     run(path.join(bin, 'serverless'), ['package', '--stage', 'prdo'], broken),

@@ -9,7 +9,9 @@ import type { EniResult } from '../../src/mirroring/types.ts';
  * whose real SDK clients talk to the EC2/SNS emulator over loopback.
  */
 
-const runningEvent = JSON.parse(readFileSync(new URL('../../events/ec2-instance-running.json', import.meta.url), 'utf8'));
+const runningEvent = JSON.parse(readFileSync(new URL('../../events/ec2-instance-running.json', import.meta.url), 'utf8')) as {
+  detail: Record<string, unknown>;
+};
 const eventFor = (instanceId: string) => ({ ...runningEvent, detail: { 'instance-id': instanceId, state: 'running' } });
 
 const config = parseConfig({

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { handler as pollHandler } from '../../functions/detections-poll.ts';
@@ -29,7 +29,7 @@ function request(body: string, headers: Record<string, string> = {}, extra: Part
 
 const bearer = { authorization: `Bearer ${WEBHOOK_TOKEN}` };
 const call = async (event: unknown) => {
-  const out = (await webhookHandler(event, lambdaContext('detections-webhook'))) as APIGatewayProxyStructuredResultV2;
+  const out = await webhookHandler(event, lambdaContext('detections-webhook'));
   return { status: out.statusCode, body: JSON.parse(String(out.body)) as Record<string, unknown> };
 };
 const queued = (f: Flow) => f.emulator.queueMessages('autotap-detections').map((m) => JSON.parse(m.body) as { id: number });
@@ -103,7 +103,7 @@ describe('detections webhook', () => {
     const out = (await webhookHandler(
       request('{}', bearer, { requestContext: { http: { method, path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'x' } } as never }),
       lambdaContext('detections-webhook'),
-    )) as APIGatewayProxyStructuredResultV2;
+    ));
     expect(out.statusCode).toBe(405);
     expect(JSON.stringify(out)).not.toContain('PROPFIND');
     expect(JSON.stringify(out)).not.toContain('script');

@@ -1,6 +1,6 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { handler as pollHandler, type PollOutput } from '../../functions/detections-poll.ts';
+import { handler as pollHandler } from '../../functions/detections-poll.ts';
 import { CURSOR_KEY } from '../../src/detections/ingest/keys.ts';
 import { rawDetection } from './appliance-server.ts';
 import { API_KEY, CLIENT_SECRET, captureOutput, lambdaContext, startFlow, type Flow } from './fixture.ts';
@@ -11,7 +11,7 @@ afterEach(async () => {
   flow = undefined;
 });
 
-const poll = (remainingMs = 60_000) => pollHandler({}, lambdaContext('detections-poll', remainingMs)) as Promise<PollOutput>;
+const poll = (remainingMs = 60_000) => pollHandler({}, lambdaContext('detections-poll', remainingMs));
 const queuedIds = (f: Flow) => f.emulator.queueMessages('autotap-detections').map((m) => (JSON.parse(m.body) as { id: number }).id);
 const cursor = (f: Flow) => f.table.readCursor(CURSOR_KEY);
 

@@ -3,7 +3,7 @@
  * are shaped like AWS's events (envelope and registry schema, event-schema.ts), each pattern matches
  * its samples with an independent matcher (event-pattern.ts) and none of its near misses, and every
  * field a pattern names is one AWS sends. The patterns the packaged template holds are checked the
- * same way in validators.ts (registered by tests/template/package.test.ts).
+ * same way in validators.ts (registered by tests/template/package.slow.test.ts).
  *
  * AWS's documented examples the samples follow:
  * - EC2 Instance State-change Notification: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-instance-state-changes.html

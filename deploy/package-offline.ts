@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `npm run package [-- --stage <stage>] [other serverless options]`: packages the service offline.
  *

@@ -1,7 +1,7 @@
 /**
  * The validators find what they are for: each one is shown a small template with one mistake of the
  * kind it exists to catch. Their verdict on the packaged templates is in validators.ts, registered
- * by tests/template/package.test.ts (which packages the service once per configuration).
+ * by tests/template/package.slow.test.ts (which packages the service once per configuration).
  */
 import { loadConfigFile, parseConfig } from '../../src/config/load.ts';
 import { createdMirroringResources } from '../../deploy/mirroring-resources.ts';
