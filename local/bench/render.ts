@@ -135,7 +135,7 @@ export function renderPeers(m: MirroringResult | null, p: PeersResult): string {
   const rows: string[][] = [];
   if (m) {
     const times = m.sessionTimes.seconds;
-    const last = times.every((t) => t !== null) && times.length > 0 ? Math.max(...(times as number[])) : null;
+    const last = times.every((t) => t !== null) && times.length > 0 ? Math.max(...times) : null;
     rows.push([
       'autotap',
       share(m.coverage.mirroredEnis, m.coverage.eligibleEnis),

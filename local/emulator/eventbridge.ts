@@ -64,9 +64,9 @@ export class EventBuses extends RegionalService {
     const start = token === undefined ? 0 : Number(token);
     if (!Number.isInteger(start) || start < 0) throw validation('The NextToken is not valid.');
     const names = [...(this.rules.get(bus) ?? new Map<string, RuleStateName>()).entries()]
-      .filter(([name]) => prefix === undefined || name.startsWith(prefix as string))
+      .filter(([name]) => prefix === undefined || name.startsWith(prefix))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const page = names.slice(start, start + ((limit as number | undefined) ?? LIST_RULES_MAX));
+    const page = names.slice(start, start + (limit ?? LIST_RULES_MAX));
     const next = start + page.length;
     return {
       Rules: page.map(([name, state]) => ({ Name: name, Arn: `arn:aws:events:${this.region}:${this.accountId}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`, State: state, EventBusName: bus })),

@@ -169,8 +169,8 @@ export interface SlackNotifierPorts {
   /** Publishes a report to the ops topic; false when it could not (the port logs why). */
   tellOps(report: { subject: string; message: string }): Promise<boolean>;
   log(notice: Notice): void;
-  sleep(ms: number): Promise<void>;
-  now(): number;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
 }
 
 /** One invocation: where it posts, and the time it has left. */
@@ -179,7 +179,7 @@ export interface SlackInvocation {
   /** For the amazon-q format: the topic Amazon Q Developer in chat applications subscribes to. */
   amazonQTopicArn?: string;
   functionName: string;
-  remainingMs(): number;
+  remainingMs: () => number;
 }
 
 /** Publishes one custom notification per item (Amazon Q threads them by detection; it has no roll-up); returns those handed back. */

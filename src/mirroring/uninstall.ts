@@ -63,11 +63,11 @@ export function enabledCreatingRules(rules: readonly RuleState[], stage: string)
 }
 
 export interface UninstallPorts {
-  deleteSession(trafficMirrorSessionId: string): Promise<void>;
+  deleteSession: (trafficMirrorSessionId: string) => Promise<void>;
   /** Waits between throttled attempts. */
-  sleep?(ms: number): Promise<void>;
+  sleep?: (ms: number) => Promise<void>;
   /** In [0, 1): the jitter of the pauses. */
-  random?(): number;
+  random?: () => number;
 }
 
 export type DeletionOutcome = 'deleted' | 'already-gone' | 'failed';

@@ -66,7 +66,7 @@ describe('the created filter', () => {
   };
 
   test('without exclusions: one accept rule per direction and family, any protocol', () => {
-    expect(rulesOf({}).map((r) => `${r.TrafficDirection} ${r.RuleAction} ${r.SourceCidrBlock} > ${r.DestinationCidrBlock} #${r.RuleNumber}`)).toEqual([
+    expect(rulesOf({}).map((r) => `${String(r.TrafficDirection)} ${String(r.RuleAction)} ${String(r.SourceCidrBlock)} > ${String(r.DestinationCidrBlock)} #${String(r.RuleNumber)}`)).toEqual([
       'ingress accept 0.0.0.0/0 > 0.0.0.0/0 #32000',
       'egress accept 0.0.0.0/0 > 0.0.0.0/0 #32000',
       'ingress accept ::/0 > ::/0 #32001',

@@ -7,7 +7,7 @@ describe('withWebhook', () => {
   test('posts the payload as JSON to the URL the secret holds, and reads Slack\'s answer', async () => {
     const requests: { url: string; body: string }[] = [];
     const fetch = (async (url: string, init: RequestInit) => {
-      requests.push({ url, body: String(init.body) });
+      requests.push({ url, body: init.body as string });
       return new Response('channel_not_found', { status: 404 });
     }) as unknown as typeof globalThis.fetch;
     const result = await withWebhook(JSON.stringify({ webhookUrl: URL_IN_SECRET }), (post) => post({ text: 'hi' }), { fetch });

@@ -150,7 +150,7 @@ let unknownStage: Run;
 let exampleIds: Run;
 let brokenDir: string;
 const CREATE_STAGE = 'create';
-const created = { template: { Resources: {} } as Template, config: undefined as unknown as Config, output: '' };
+const created = { template: { Resources: {} }, config: undefined as unknown as Config, output: '' };
 const DETECTIONS_STAGE = 'detections';
 const detections: DetectionsPackage = { template: { Resources: {} }, dir: '', config: undefined as unknown as Config };
 const large: LargeStagePackage = { template: { Resources: {} }, dir: '', config: undefined as unknown as Config, temporaryDirs };

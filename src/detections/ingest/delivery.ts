@@ -38,7 +38,7 @@ export interface FanoutPorts {
   /** Whether an error thrown by publishBatch refuses what was sent (e.g. BatchRequestTooLong) rather than a passing fault. */
   permanentCall?(error: unknown): boolean;
   /** Enqueues Slack notifications; returns the positions that could not be sent. Absent: Slack is not configured. */
-  enqueueSlack?(bodies: string[]): Promise<Map<number, SendFailure>>;
+  enqueueSlack?: (bodies: string[]) => Promise<Map<number, SendFailure>>;
 }
 
 /** One channel of one update that a channel refused for good: left out so that nothing behind it waits. */
