@@ -22,10 +22,10 @@ import { withWebhook } from '../src/slack/webhook.ts';
 export interface SlackNotifyDeps {
   /** The secret's string value, by ARN. */
   readSecret(secretArn: string): Promise<string>;
-  publish(topicArn: string, subject: string, message: string): Promise<unknown>;
+  publish: (topicArn: string, subject: string, message: string) => Promise<unknown>;
   fetch: typeof fetch;
-  sleep(ms: number): Promise<void>;
-  now(): number;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
 }
 
 const defaultDeps: SlackNotifyDeps = {

@@ -68,14 +68,14 @@ function scaleStates(states: Record<string, StateShape>, scale: number): void {
  * definition's own exponential backoff and jitter apply.
  */
 export function scaledMachine(machine: LoadedMachine, scale: number): LoadedMachine {
-  const definition = structuredClone(machine.definition) as LoadedMachine['definition'];
+  const definition = structuredClone(machine.definition);
   scaleStates(definition.States as Record<string, StateShape>, scale);
   return { ...machine, definition, tasks: new Map(machine.tasks) };
 }
 
 interface SdkRetryDelays {
-  delay(): number;
-  throttlingDelay(): number;
+  delay: () => number;
+  throttlingDelay: () => number;
 }
 
 /**

@@ -8,7 +8,7 @@ export interface AttachPorts {
   createSession(request: CreateSessionRequest): Promise<Session>;
   describeSessionsOfInterfaces(networkInterfaceIds: string[]): Promise<Session[]>;
   /** Waits between the describes that look for a new session (eventual consistency). */
-  sleep?(ms: number): Promise<void>;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Bounds the re-picks after a target filled up, a number was taken or a token replayed a deleted session. */
