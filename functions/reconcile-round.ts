@@ -63,6 +63,6 @@ export const handler = lambdaHandler<unknown, RoundProgress>(async (event, conte
     cursor: round.cursor,
     remaining: round.remaining,
     failedRounds: 0,
-    report: mergeReports([progress.report as SliceReport, report], ACTIONS_KEPT),
+    report: mergeReports([progress.report, report], ACTIONS_KEPT),
   };
 });

@@ -15,7 +15,7 @@ export interface SimulationReport {
 export async function simulate(scenario: Scenario, config: Config): Promise<SimulationReport> {
   const local = await startLocalAutotap(scenario.seed, config);
   try {
-    const executions: ExecutionRecord[] = new Array(scenario.events.length);
+    const executions: ExecutionRecord[] = new Array<ExecutionRecord>(scenario.events.length);
     let next = 0;
     const worker = async () => {
       while (next < scenario.events.length) {

@@ -87,9 +87,9 @@ async function main(): Promise<void> {
       { step: 'initialize', name: 'benchCallCount' },
     );
   // The handlers take these same clients: one per container, keyed by endpoint.
-  count(snsClient() as unknown as Middlewared);
-  count(sqsClient() as unknown as Middlewared);
-  count(dynamoClient() as unknown as Middlewared);
+  count(snsClient());
+  count(sqsClient());
+  count(dynamoClient());
 
   const ready: ContainerReady = { kind: 'ready', runtime, loaded: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed }, importMs };
   process.send?.(ready);

@@ -175,7 +175,7 @@ export function terminationEvent(instanceId: string) {
 
 /** Runs `run` over every item with at most `concurrency` at once, as Step Functions runs a burst of executions. */
 export async function inFlight<T, R>(items: readonly T[], concurrency: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -187,7 +187,7 @@ export function createApplianceClient(options: ApplianceClientOptions): Applianc
         const shape = body === null ? 'null' : typeof body === 'object' ? `an object with keys ${Object.keys(body).slice(0, 5).join(', ') || '(none)'}` : typeof body;
         throw new ApplianceError(`${base}/api/v1/detections/search: expected a JSON array of detections, got ${shape}`);
       }
-      return body;
+      return body as unknown[];
     }
   }
 

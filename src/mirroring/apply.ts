@@ -22,7 +22,7 @@ export const APPLY_CONCURRENCY = 4;
  * thrown back to the state machine whole and retried whole.
  */
 export async function applyActions(actions: readonly ReconcileAction[], config: MirroringConfig, ports: ApplyPorts, dryRun: boolean): Promise<AppliedAction[]> {
-  const applied: AppliedAction[] = new Array(actions.length);
+  const applied: AppliedAction[] = new Array<AppliedAction>(actions.length);
   let next = 0;
   const worker = async () => {
     while (next < actions.length) {

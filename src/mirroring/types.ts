@@ -79,7 +79,8 @@ export interface EniResult {
   instanceId: string;
   networkInterfaceId: string;
   outcome: Outcome;
-  reason?: SkipReason | string;
+  /** Why, when skipped (a SkipReason) or failed (autotap's word for AWS's refusal, or the AWS code). */
+  reason?: string;
   sessionNumber?: number;
   trafficMirrorSessionId?: string;
   trafficMirrorTargetId?: string;
