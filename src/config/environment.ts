@@ -55,7 +55,8 @@ export function createdIdsFrom(section: MirroringSection, env: NodeJS.ProcessEnv
 
 /**
  * The stage's `mirroring` section: the bundled one when deployed, else AUTOTAP_CONFIG's; with the
- * ids of what the stack created (`mirroring.create`, src/config/created.ts) merged in.
+ * ids of what the stack created (`mirroring.create`, src/config/created.ts) merged in. The local
+ * reading is an `else`: with the constant defined, esbuild drops it, and the schemas with it.
  */
 export function mirroringConfig(env: NodeJS.ProcessEnv = process.env): MirroringConfig {
   if (typeof __AUTOTAP_MIRRORING_CONFIG__ === 'string') {
@@ -64,9 +65,10 @@ export function mirroringConfig(env: NodeJS.ProcessEnv = process.env): Mirroring
       bundledMirroring = mirroringOf({ mirroring: section }, createdIdsFrom(section, env));
     }
     return bundledMirroring;
+  } else {
+    const { mirroring } = localConfig(env);
+    return mirroringOf({ mirroring }, createdIdsFrom(mirroring, env));
   }
-  const { mirroring } = localConfig(env);
-  return mirroringOf({ mirroring }, createdIdsFrom(mirroring, env));
 }
 
 /** The stage's `detections` section (undefined when it has none): the bundled one when deployed, else AUTOTAP_CONFIG's. */
@@ -79,8 +81,9 @@ export function detectionsSection(env: NodeJS.ProcessEnv = process.env): Detecti
       };
     }
     return bundledDetections.section;
+  } else {
+    return localConfig(env).detections;
   }
-  return localConfig(env).detections;
 }
 
 /** A variable the stack sets on the function; its absence is a packaging defect, named plainly. */

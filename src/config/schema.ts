@@ -357,10 +357,11 @@ type Schemas = ReturnType<typeof buildSchemas>;
 let built: Schemas | undefined;
 const schemas = (): Schemas => (built ??= buildSchemas());
 
-// What other modules validate with: each builds every schema at its first parse (zod's lazy).
-export const configSchema = z.lazy(() => schemas().configSchema);
-export const mirroringSectionSchema = z.lazy(() => schemas().mirroringSectionSchema);
-export const detectionsSchema = z.lazy(() => schemas().detectionsSchema);
+// What other modules validate with: each builds every schema at its first parse (zod's lazy). Pure:
+// a bundle whose code validates no configuration (a deployed mirroring function) leaves them out.
+export const configSchema = /* @__PURE__ */ z.lazy(() => schemas().configSchema);
+export const mirroringSectionSchema = /* @__PURE__ */ z.lazy(() => schemas().mirroringSectionSchema);
+export const detectionsSchema = /* @__PURE__ */ z.lazy(() => schemas().detectionsSchema);
 
 export type Config = z.infer<Schemas['configSchema']>;
 export type MirroringConfig = z.infer<Schemas['mirroringSchema']>;

@@ -54,6 +54,10 @@ describe('configuration bundled into the code', () => {
     // What the function does not read is not in its code: no detections section, no ops emails.
     expect(text).not.toContain(config.detections!.appliance!.secretArn);
     for (const address of config.notifications.opsEmails) expect(text).not.toContain(address);
+    // Nor the configuration schemas: a deployed function does not validate its sections again, and
+    // the code that reads AUTOTAP_CONFIG instead is left out, so the bundle need not compile them.
+    expect(text).not.toContain('stage configuration as JSON');
+    expect(text).not.toContain('expected an id like tmf-');
   });
 
   test('a deployed function ignores AUTOTAP_CONFIG: the bundle is the one source', async () => {
