@@ -11,7 +11,7 @@ import { parseOrThrow } from '../validation.ts';
  * so no size of configuration meets Lambda's 4 KB environment limit. A function's bundle holds only
  * the parts its code reads: tree shaking drops the other constant, and `notifications` (CloudFormation
  * only) is never bundled. The constants are the output of that validation (defaults applied) and
- * packaging refuses an invalid configuration (tests/config/bundled-config.test.ts), so a deployed
+ * packaging refuses an invalid configuration (tests/config/bundled.slow.test.ts), so a deployed
  * function reads them as they are: validating them again would only lengthen every cold start.
  *
  * Run from source (the local AWS, tests, `autotap`), the constants do not exist and the whole
