@@ -1,4 +1,4 @@
-import { configSchema, detectionsSchema, mirroringSectionSchema, type Config, type DetectionsConfig, type MirroringConfig, type MirroringSection } from './schema.ts';
+import { configSchema, type Config, type DetectionsConfig, type MirroringConfig, type MirroringSection } from './schema.ts';
 import { CREATED_FILTER_VARIABLE, CREATED_TARGET_VARIABLE, mirroringOf, type CreatedIds } from './created.ts';
 import { ConfigError } from './error.ts';
 import { parseOrThrow } from '../validation.ts';
@@ -10,7 +10,9 @@ import { parseOrThrow } from '../validation.ts';
  * string (esbuild `define` of the two constants below, see deploy/stage-config.ts `bundledConfigDefine`),
  * so no size of configuration meets Lambda's 4 KB environment limit. A function's bundle holds only
  * the parts its code reads: tree shaking drops the other constant, and `notifications` (CloudFormation
- * only) is never bundled. Read and validated again at cold start.
+ * only) is never bundled. The constants are the output of that validation (defaults applied) and
+ * packaging refuses an invalid configuration (tests/config/bundled.slow.test.ts), so a deployed
+ * function reads them as they are: validating them again would only lengthen every cold start.
  *
  * Run from source (the local AWS, tests, `autotap`), the constants do not exist and the whole
  * configuration comes as JSON in AUTOTAP_CONFIG instead.
@@ -53,18 +55,20 @@ export function createdIdsFrom(section: MirroringSection, env: NodeJS.ProcessEnv
 
 /**
  * The stage's `mirroring` section: the bundled one when deployed, else AUTOTAP_CONFIG's; with the
- * ids of what the stack created (`mirroring.create`, src/config/created.ts) merged in.
+ * ids of what the stack created (`mirroring.create`, src/config/created.ts) merged in. The local
+ * reading is an `else`: with the constant defined, esbuild drops it, and the schemas with it.
  */
 export function mirroringConfig(env: NodeJS.ProcessEnv = process.env): MirroringConfig {
   if (typeof __AUTOTAP_MIRRORING_CONFIG__ === 'string') {
     if (!bundledMirroring) {
-      const section = parseOrThrow(mirroringSectionSchema, parseJson(__AUTOTAP_MIRRORING_CONFIG__, 'bundled mirroring'), (d) => new ConfigError(`bundled configuration: ${d}`), 'mirroring');
+      const section = parseJson(__AUTOTAP_MIRRORING_CONFIG__, 'bundled mirroring') as MirroringSection;
       bundledMirroring = mirroringOf({ mirroring: section }, createdIdsFrom(section, env));
     }
     return bundledMirroring;
+  } else {
+    const { mirroring } = localConfig(env);
+    return mirroringOf({ mirroring }, createdIdsFrom(mirroring, env));
   }
-  const { mirroring } = localConfig(env);
-  return mirroringOf({ mirroring }, createdIdsFrom(mirroring, env));
 }
 
 /** The stage's `detections` section (undefined when it has none): the bundled one when deployed, else AUTOTAP_CONFIG's. */
@@ -73,12 +77,13 @@ export function detectionsSection(env: NodeJS.ProcessEnv = process.env): Detecti
     if (!bundledDetections) {
       const document = parseJson(__AUTOTAP_DETECTIONS_CONFIG__, 'bundled detections');
       bundledDetections = {
-        section: document === null ? undefined : parseOrThrow(detectionsSchema, document, (d) => new ConfigError(`bundled configuration: ${d}`), 'detections'),
+        section: document === null ? undefined : (document as DetectionsConfig),
       };
     }
     return bundledDetections.section;
+  } else {
+    return localConfig(env).detections;
   }
-  return localConfig(env).detections;
 }
 
 /** A variable the stack sets on the function; its absence is a packaging defect, named plainly. */

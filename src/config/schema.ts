@@ -2,63 +2,15 @@ import * as z from 'zod/mini';
 import { scheduleExpressionProblem } from './schedule.ts';
 
 /**
- * The one configuration schema. `config/<stage>.yml` is validated against it by the deployed
- * stack (at package time and in every Lambda), by `autotap` and by the tests. Written with
- * zod's tree-shakable "mini" API: every Lambda bundles it.
+ * The one configuration schema. `config/<stage>.yml` is validated against it at package time (the
+ * bundled configuration is that validated output, see src/config/environment.ts), by `autotap` and
+ * by the tests. Written with zod's tree-shakable "mini" API.
+ *
+ * The schemas are built at their first use, not at import: every Lambda imports this module, and a
+ * deployed one never validates its bundled configuration again, so building some hundred zod
+ * schemas at import would only lengthen its cold start.
  */
 
-const resourceId = (prefix: string) =>
-  z.string().check(z.regex(new RegExp(`^${prefix}-[0-9a-f]{1,17}$`), { message: `expected an id like ${prefix}-0123456789abcdef0` }));
-
-export const filterIdSchema = resourceId('tmf');
-export const targetIdSchema = resourceId('tmt');
-export const vpcIdSchema = resourceId('vpc');
-export const subnetIdSchema = resourceId('subnet');
-
-const availabilityZone = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: 'expected an availability zone like us-east-1a' }));
-
-const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
-const riskScore = intIn(1, 99);
-
-const tagSchema = z.strictObject({ key: z.string().check(z.minLength(1), z.maxLength(128)), value: z.string().check(z.maxLength(256)) });
-
-const configuredTargetSchema = z.strictObject({
-  id: targetIdSchema,
-  availabilityZone: z.optional(availabilityZone),
-  // An ENI target takes 10 sources, 100 on the largest instance sizes; nothing in between.
-  maxSources: z.optional(z.union([z.literal(10), z.literal(100)], { message: 'expected 10 or 100 (the sources an ENI target takes)' })),
-});
-
-const sessionNumberSchema = z
-  .strictObject({
-    preferred: z._default(intIn(1, 32766), 1),
-    min: z._default(intIn(1, 32766), 1),
-    max: z._default(intIn(1, 32766), 32766),
-  })
-  .check(z.refine((s) => s.min <= s.preferred && s.preferred <= s.max, { message: 'expected min <= preferred <= max' }));
-
-/** An EventBridge schedule expression, checked field by field (src/config/schedule.ts). */
-const scheduleSchema = z.string().check(
-  z.superRefine((expression, ctx) => {
-    const problem = scheduleExpressionProblem(expression);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: expression });
-  }),
-);
-
-const tagMatchSchema = z.record(z.string().check(z.minLength(1)), z.string());
-
-const scopeSchema = z.strictObject({
-  vpcIds: z._default(z.array(vpcIdSchema), []),
-  subnetIds: z._default(z.array(subnetIdSchema), []),
-  includeTags: z._default(tagMatchSchema, {}),
-  excludeTags: z._default(tagMatchSchema, { 'autotap:mirror': 'false' }),
-});
-
-/**
- * What the stack may create for a stage that has no traffic mirror filter or target yet
- * (`mirroring.create`); deploy/mirroring-resources.ts turns it into CloudFormation resources and the
- * functions receive the created ids in their environment (src/config/created.ts).
- */
 const ipv4Cidr = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const ipv6Cidr = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(\d{1,3})$/;
 
@@ -70,27 +22,6 @@ export function cidrFamily(cidr: string): 'ipv4' | 'ipv6' | undefined {
   return v6 && Number(v6[1]) <= 128 && (cidr.match(/::/g) ?? []).length <= 1 ? 'ipv6' : undefined;
 }
 
-const cidrSchema = z.string().check(
-  z.refine((cidr) => cidrFamily(cidr) !== undefined, { message: 'expected a CIDR block like 10.0.5.10/32 or 2001:db8::/64' }),
-);
-const ipv4Address = z.string().check(z.refine((ip) => cidrFamily(`${ip}/32`) === 'ipv4', { message: 'expected an IPv4 address like 10.0.5.10' }));
-const port = intIn(1, 65535);
-
-/** Traffic to or from `cidr` (the mirrored instance's peer) that the created filter does not mirror. */
-const filterExclusionSchema = z
-  .strictObject({
-    cidr: cidrSchema,
-    direction: z._default(z.enum(['both', 'ingress', 'egress']), 'both'),
-    protocol: z._default(z.enum(['all', 'tcp', 'udp']), 'all'),
-    /** The peer's ports, `443` or `[8000, 8099]`; only with protocol tcp or udp. */
-    ports: z.optional(z.union([port, z.tuple([port, port])])),
-    description: z.optional(z.string().check(z.maxLength(255))),
-  })
-  .check(
-    z.refine((e) => e.ports === undefined || e.protocol !== 'all', { message: 'expected protocol tcp or udp with ports (a filter rule has ports only for TCP and UDP)', path: ['ports'] }),
-    z.refine((e) => !Array.isArray(e.ports) || e.ports[0] <= e.ports[1], { message: 'expected [from, to] with from <= to', path: ['ports'] }),
-  );
-
 /**
  * A filter rule of each direction per address family accepts everything; each exclusion adds a
  * reject rule for each of its directions. A filter holds 10 rules
@@ -98,122 +29,17 @@ const filterExclusionSchema = z
  */
 export const MAX_FILTER_RULES = 10;
 
-const createdFilterSchema = z
-  .strictObject({
-    /** Also mirror IPv6 traffic (two more accept rules). */
-    ipv6: z._default(z.boolean(), true),
-    /** Mirror the Amazon DNS traffic too (the filter's network service `amazon-dns`). */
-    amazonDns: z._default(z.boolean(), false),
-    exclude: z._default(z.array(filterExclusionSchema), []),
-  })
-  .check(
-    z.superRefine((filter, ctx) => {
-      const rules = filterRuleCount(filter);
-      if (rules > MAX_FILTER_RULES) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['exclude'],
-          input: filter.exclude,
-          message: `these exclusions need ${rules} filter rules and a filter holds ${MAX_FILTER_RULES} (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-quotas.html); merge CIDR blocks, limit exclusions to one direction, or set ipv6: false`,
-        });
-      }
-      filter.exclude.forEach((exclusion, index) => {
-        if (!filter.ipv6 && cidrFamily(exclusion.cidr) === 'ipv6') {
-          ctx.addIssue({ code: 'custom', path: ['exclude', index, 'cidr'], input: exclusion.cidr, message: 'an IPv6 block excludes nothing with ipv6: false (no IPv6 traffic is mirrored)' });
-        }
-      });
-    }),
-  );
-
 /** The created filter's rules: one accept per direction and family, one reject per exclusion and direction. */
 export function filterRuleCount(filter: { ipv6: boolean; exclude: readonly { direction: 'both' | 'ingress' | 'egress' }[] }): number {
   const accepts = 2 * (filter.ipv6 ? 2 : 1);
   return accepts + filter.exclude.reduce((sum, e) => sum + (e.direction === 'both' ? 2 : 1), 0);
 }
 
-const createdTargetSchema = z.discriminatedUnion('kind', [
-  /** An internal Network Load Balancer with a UDP 4789 listener forwarding to the appliance's addresses. */
-  z.strictObject({
-    kind: z.literal('network-load-balancer'),
-    vpcId: vpcIdSchema,
-    subnetIds: z.array(subnetIdSchema).check(z.minLength(1, { message: 'expected at least one subnet for the load balancer' })),
-    applianceIps: z.array(ipv4Address).check(z.minLength(1, { message: 'expected at least one appliance address' })),
-    /** The port the load balancer's TCP health check probes on the appliance; default: 4789, where traffic goes. */
-    healthCheckPort: z.optional(port),
-  }),
-  /** An endpoint of a given Gateway Load Balancer endpoint service in one subnet. */
-  z.strictObject({
-    kind: z.literal('gateway-load-balancer-endpoint'),
-    serviceName: z.string().check(z.regex(/^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[0-9a-f]+$/, { message: 'expected an endpoint service name like com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0' })),
-    vpcId: vpcIdSchema,
-    subnetId: subnetIdSchema,
-    availabilityZone: z.optional(availabilityZone),
-  }),
-  /** The sensor's own network interface (its security group must allow UDP 4789 from the sources). */
-  z.strictObject({
-    kind: z.literal('network-interface'),
-    networkInterfaceId: resourceId('eni'),
-    availabilityZone: z.optional(availabilityZone),
-    maxSources: z.optional(z.union([z.literal(10), z.literal(100)])),
-  }),
-], { error: 'expected kind network-load-balancer, gateway-load-balancer-endpoint or network-interface' });
-
-export const mirroringCreateSchema = z.strictObject({
-  filter: z.optional(createdFilterSchema),
-  target: z.optional(createdTargetSchema),
-});
-
-const mirroringFields = {
-  filterId: z.optional(filterIdSchema),
-  targets: z._default(z.array(configuredTargetSchema), []),
-  targetTag: z.optional(tagSchema),
-  crossAz: z._default(z.enum(['prefer-same', 'same-only']), 'prefer-same'),
-  sessionNumber: z._default(sessionNumberSchema, { preferred: 1, min: 1, max: 32766 }),
-  packetLength: z._default(z.nullable(intIn(1, 8500)), null),
-  virtualNetworkId: z._default(z.nullable(intIn(0, 16777215)), null),
-  scope: z._default(scopeSchema, { vpcIds: [], subnetIds: [], includeTags: {}, excludeTags: { 'autotap:mirror': 'false' } }),
-  onStop: z._default(z.enum(['keep', 'delete']), 'keep'),
-  reconcileSchedule: z._default(scheduleSchema, 'rate(6 hours)'),
-  /** Publish autotap's own events (source `autotap`) on the bus EVENT_BUS_NAME. */
-  publishEvents: z._default(z.boolean(), true),
-  /**
-   * USD per session-hour, for `autotap plan`'s cost (default DEFAULT_SESSION_HOURLY_PRICE_USD in
-   * src/mirroring/cost.ts); set it to the price of your region from https://aws.amazon.com/vpc/pricing/.
-   */
-  sessionHourlyPriceUsd: z.optional(z.number().check(z.minimum(0), z.maximum(100))),
-  /** Prerequisites the stack creates; their ids reach the functions at deploy time. */
-  create: z.optional(mirroringCreateSchema),
-};
-
 interface TargetSources {
   targets: readonly unknown[];
   targetTag?: unknown;
   create?: { target?: unknown } | undefined;
 }
-const hasTargets = z.refine<TargetSources>((m) => m.targets.length > 0 || m.targetTag !== undefined || m.create?.target !== undefined, {
-  message: 'expected at least one entry in targets, a targetTag to discover targets by, or create.target',
-  path: ['targets'],
-});
-
-/** The `mirroring` section as config/<stage>.yml holds it: a filter id, or a filter the stack creates. */
-export const mirroringSectionSchema = z.strictObject(mirroringFields).check(
-  hasTargets,
-  z.superRefine((m, ctx) => {
-    if (m.filterId === undefined && m.create?.filter === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['filterId'], input: m, message: 'expected a traffic mirror filter id (tmf-...), or create.filter for the stack to create one' });
-    }
-    if (m.filterId !== undefined && m.create?.filter !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['create', 'filter'], input: m.create, message: 'expected either filterId or create.filter, not both (sessions use one filter)' });
-    }
-  }),
-);
-
-/**
- * The `mirroring` section the functions work with: the filter id is known, the stack's created
- * filter and target (if any) merged in (src/config/created.ts).
- */
-export const mirroringSchema = z.strictObject({ ...mirroringFields, filterId: filterIdSchema }).check(hasTargets);
-
 /**
  * A mailbox is one address whatever its case: SNS would send twice, and the stack names each
  * subscription by the lowercased address, so two spellings would become one subscription.
@@ -239,116 +65,309 @@ function sameMailboxIssues<T>(entries: readonly T[], list: string, addressOf: (e
   return issues;
 }
 
-const emailRecipientSchema = z.strictObject({
-  address: z.email({ message: 'expected an email address' }),
-  minRiskScore: z.optional(riskScore),
-});
-
-/** Secrets live in Secrets Manager; the Lambdas read them through its API only. */
-const secretArn = z.string().check(
-  z.regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, {
-    message: 'expected a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
-  }),
-);
-
 /** Where local runs put their stand-ins: plain http is allowed there and nowhere else. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/**
- * The appliance URL carries the API key or OAuth token on every request: https only (loopback aside),
- * and no user:password@ (credentials live in Secrets Manager, never in the configuration).
- */
-const applianceUrlSchema = z.url({ message: 'expected the appliance URL, e.g. https://extrahop.example.com' }).check(
-  z.superRefine((text, ctx) => {
-    if (!URL.canParse(text)) return;
-    const url = new URL(text);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-      ctx.addIssue({ code: 'custom', message: `expected an https URL (got ${url.protocol.replace(':', '')}); the appliance's credentials travel with every request`, input: text });
-    }
-    if (url.username !== '' || url.password !== '') {
-      ctx.addIssue({ code: 'custom', message: 'expected a URL without user:password@ (put the credentials in the secret of secretArn)', input: text });
-    }
-  }),
-);
 
 /** The webhook's reserved concurrency when none is configured: ample for an appliance, small beside the account's 1,000. */
 export const DEFAULT_WEBHOOK_RESERVED_CONCURRENCY = 10;
 
-export const detectionsSchema = z.strictObject({
-  enabled: z._default(z.boolean(), true),
-  source: z._default(z.literal('extrahop'), 'extrahop'),
-  appliance: z.optional(
-    z.strictObject({
-      url: applianceUrlSchema,
-      auth: z._default(z.enum(['apikey', 'oauth']), 'apikey'),
-      secretArn,
-    }),
-  ),
-  poll: z._default(
-    z.strictObject({
-      enabled: z._default(z.boolean(), true),
-      schedule: z._default(scheduleSchema, 'rate(1 minute)'),
-      pageSize: z._default(intIn(1, 20000), 1000),
-    }),
-    { enabled: true, schedule: 'rate(1 minute)', pageSize: 1000 },
-  ),
-  webhook: z._default(
-    z
-      .strictObject({
-        enabled: z._default(z.boolean(), false),
-        secretArn: z.optional(secretArn),
-        /**
-         * The function's reserved concurrency: a flood of requests to the public URL is answered 429
-         * beyond it instead of taking the account's concurrency from the mirroring functions.
-         */
-        reservedConcurrency: z._default(intIn(1, 1000), DEFAULT_WEBHOOK_RESERVED_CONCURRENCY),
-      })
-      .check(z.refine((w) => !w.enabled || w.secretArn !== undefined, { message: 'expected secretArn when the webhook is enabled', path: ['secretArn'] })),
-    { enabled: false, reservedConcurrency: DEFAULT_WEBHOOK_RESERVED_CONCURRENCY },
-  ),
-  minRiskScore: z._default(riskScore, 30),
-  escalationDelta: z._default(intIn(1, 98), 20),
-  notifyOnClose: z._default(z.boolean(), false),
-  emails: z._default(z.array(emailRecipientSchema), []),
-  slack: z.optional(
-    z.strictObject({
-      secretArn,
-      minRiskScore: z.optional(riskScore),
-      format: z._default(z.enum(['block-kit', 'amazon-q']), 'block-kit'),
-    }),
-  ),
-}).check(
-  z.superRefine((detections, ctx) => {
-    const filterOf = (r: { minRiskScore?: number | undefined }) => `minRiskScore ${r.minRiskScore ?? detections.minRiskScore}`;
-    for (const issue of sameMailboxIssues(detections.emails, 'emails', (r) => r.address, filterOf)) {
-      ctx.addIssue({ code: 'custom', path: ['emails', issue.path], message: issue.message, input: detections.emails });
-    }
-  }),
-);
+/** Every schema of the configuration, built once (`schemas()`). */
+function buildSchemas() {
+  const resourceId = (prefix: string) =>
+    z.string().check(z.regex(new RegExp(`^${prefix}-[0-9a-f]{1,17}$`), { message: `expected an id like ${prefix}-0123456789abcdef0` }));
 
-export const configSchema = z.strictObject({
-  mirroring: mirroringSectionSchema,
-  notifications: z._default(
+  const filterIdSchema = resourceId('tmf');
+  const targetIdSchema = resourceId('tmt');
+  const vpcIdSchema = resourceId('vpc');
+  const subnetIdSchema = resourceId('subnet');
+
+  const availabilityZone = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: 'expected an availability zone like us-east-1a' }));
+
+  const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+  const riskScore = intIn(1, 99);
+
+  const tagSchema = z.strictObject({ key: z.string().check(z.minLength(1), z.maxLength(128)), value: z.string().check(z.maxLength(256)) });
+
+  const configuredTargetSchema = z.strictObject({
+    id: targetIdSchema,
+    availabilityZone: z.optional(availabilityZone),
+    // An ENI target takes 10 sources, 100 on the largest instance sizes; nothing in between.
+    maxSources: z.optional(z.union([z.literal(10), z.literal(100)], { message: 'expected 10 or 100 (the sources an ENI target takes)' })),
+  });
+
+  const sessionNumberSchema = z
+    .strictObject({
+      preferred: z._default(intIn(1, 32766), 1),
+      min: z._default(intIn(1, 32766), 1),
+      max: z._default(intIn(1, 32766), 32766),
+    })
+    .check(z.refine((s) => s.min <= s.preferred && s.preferred <= s.max, { message: 'expected min <= preferred <= max' }));
+
+  /** An EventBridge schedule expression, checked field by field (src/config/schedule.ts). */
+  const scheduleSchema = z.string().check(
+    z.superRefine((expression, ctx) => {
+      const problem = scheduleExpressionProblem(expression);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: expression });
+    }),
+  );
+
+  const tagMatchSchema = z.record(z.string().check(z.minLength(1)), z.string());
+
+  const scopeSchema = z.strictObject({
+    vpcIds: z._default(z.array(vpcIdSchema), []),
+    subnetIds: z._default(z.array(subnetIdSchema), []),
+    includeTags: z._default(tagMatchSchema, {}),
+    excludeTags: z._default(tagMatchSchema, { 'autotap:mirror': 'false' }),
+  });
+
+  const cidrSchema = z.string().check(
+    z.refine((cidr) => cidrFamily(cidr) !== undefined, { message: 'expected a CIDR block like 10.0.5.10/32 or 2001:db8::/64' }),
+  );
+  const ipv4Address = z.string().check(z.refine((ip) => cidrFamily(`${ip}/32`) === 'ipv4', { message: 'expected an IPv4 address like 10.0.5.10' }));
+  const port = intIn(1, 65535);
+
+  /** Traffic to or from `cidr` (the mirrored instance's peer) that the created filter does not mirror. */
+  const filterExclusionSchema = z
+    .strictObject({
+      cidr: cidrSchema,
+      direction: z._default(z.enum(['both', 'ingress', 'egress']), 'both'),
+      protocol: z._default(z.enum(['all', 'tcp', 'udp']), 'all'),
+      /** The peer's ports, `443` or `[8000, 8099]`; only with protocol tcp or udp. */
+      ports: z.optional(z.union([port, z.tuple([port, port])])),
+      description: z.optional(z.string().check(z.maxLength(255))),
+    })
+    .check(
+      z.refine((e) => e.ports === undefined || e.protocol !== 'all', { message: 'expected protocol tcp or udp with ports (a filter rule has ports only for TCP and UDP)', path: ['ports'] }),
+      z.refine((e) => !Array.isArray(e.ports) || e.ports[0] <= e.ports[1], { message: 'expected [from, to] with from <= to', path: ['ports'] }),
+    );
+
+  const createdFilterSchema = z
+    .strictObject({
+      /** Also mirror IPv6 traffic (two more accept rules). */
+      ipv6: z._default(z.boolean(), true),
+      /** Mirror the Amazon DNS traffic too (the filter's network service `amazon-dns`). */
+      amazonDns: z._default(z.boolean(), false),
+      exclude: z._default(z.array(filterExclusionSchema), []),
+    })
+    .check(
+      z.superRefine((filter, ctx) => {
+        const rules = filterRuleCount(filter);
+        if (rules > MAX_FILTER_RULES) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['exclude'],
+            input: filter.exclude,
+            message: `these exclusions need ${rules} filter rules and a filter holds ${MAX_FILTER_RULES} (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-quotas.html); merge CIDR blocks, limit exclusions to one direction, or set ipv6: false`,
+          });
+        }
+        filter.exclude.forEach((exclusion, index) => {
+          if (!filter.ipv6 && cidrFamily(exclusion.cidr) === 'ipv6') {
+            ctx.addIssue({ code: 'custom', path: ['exclude', index, 'cidr'], input: exclusion.cidr, message: 'an IPv6 block excludes nothing with ipv6: false (no IPv6 traffic is mirrored)' });
+          }
+        });
+      }),
+    );
+
+  const createdTargetSchema = z.discriminatedUnion('kind', [
+    /** An internal Network Load Balancer with a UDP 4789 listener forwarding to the appliance's addresses. */
     z.strictObject({
-      opsEmails: z._default(
-        z.array(z.email({ message: 'expected an email address' })).check(
-          z.superRefine((addresses, ctx) => {
-            for (const issue of sameMailboxIssues(addresses, 'opsEmails', (a) => a)) ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message, input: addresses });
-          }),
+      kind: z.literal('network-load-balancer'),
+      vpcId: vpcIdSchema,
+      subnetIds: z.array(subnetIdSchema).check(z.minLength(1, { message: 'expected at least one subnet for the load balancer' })),
+      applianceIps: z.array(ipv4Address).check(z.minLength(1, { message: 'expected at least one appliance address' })),
+      /** The port the load balancer's TCP health check probes on the appliance; default: 4789, where traffic goes. */
+      healthCheckPort: z.optional(port),
+    }),
+    /** An endpoint of a given Gateway Load Balancer endpoint service in one subnet. */
+    z.strictObject({
+      kind: z.literal('gateway-load-balancer-endpoint'),
+      serviceName: z.string().check(z.regex(/^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[0-9a-f]+$/, { message: 'expected an endpoint service name like com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0' })),
+      vpcId: vpcIdSchema,
+      subnetId: subnetIdSchema,
+      availabilityZone: z.optional(availabilityZone),
+    }),
+    /** The sensor's own network interface (its security group must allow UDP 4789 from the sources). */
+    z.strictObject({
+      kind: z.literal('network-interface'),
+      networkInterfaceId: resourceId('eni'),
+      availabilityZone: z.optional(availabilityZone),
+      maxSources: z.optional(z.union([z.literal(10), z.literal(100)])),
+    }),
+  ], { error: 'expected kind network-load-balancer, gateway-load-balancer-endpoint or network-interface' });
+
+  /**
+   * What the stack may create for a stage that has no traffic mirror filter or target yet
+   * (`mirroring.create`); deploy/mirroring-resources.ts turns it into CloudFormation resources and the
+   * functions receive the created ids in their environment (src/config/created.ts).
+   */
+  const mirroringCreateSchema = z.strictObject({
+    filter: z.optional(createdFilterSchema),
+    target: z.optional(createdTargetSchema),
+  });
+
+  const mirroringFields = {
+    filterId: z.optional(filterIdSchema),
+    targets: z._default(z.array(configuredTargetSchema), []),
+    targetTag: z.optional(tagSchema),
+    crossAz: z._default(z.enum(['prefer-same', 'same-only']), 'prefer-same'),
+    sessionNumber: z._default(sessionNumberSchema, { preferred: 1, min: 1, max: 32766 }),
+    packetLength: z._default(z.nullable(intIn(1, 8500)), null),
+    virtualNetworkId: z._default(z.nullable(intIn(0, 16777215)), null),
+    scope: z._default(scopeSchema, { vpcIds: [], subnetIds: [], includeTags: {}, excludeTags: { 'autotap:mirror': 'false' } }),
+    onStop: z._default(z.enum(['keep', 'delete']), 'keep'),
+    reconcileSchedule: z._default(scheduleSchema, 'rate(6 hours)'),
+    /** Publish autotap's own events (source `autotap`) on the bus EVENT_BUS_NAME. */
+    publishEvents: z._default(z.boolean(), true),
+    /**
+     * USD per session-hour, for `autotap plan`'s cost (default DEFAULT_SESSION_HOURLY_PRICE_USD in
+     * src/mirroring/cost.ts); set it to the price of your region from https://aws.amazon.com/vpc/pricing/.
+     */
+    sessionHourlyPriceUsd: z.optional(z.number().check(z.minimum(0), z.maximum(100))),
+    /** Prerequisites the stack creates; their ids reach the functions at deploy time. */
+    create: z.optional(mirroringCreateSchema),
+  };
+
+  const hasTargets = z.refine<TargetSources>((m) => m.targets.length > 0 || m.targetTag !== undefined || m.create?.target !== undefined, {
+    message: 'expected at least one entry in targets, a targetTag to discover targets by, or create.target',
+    path: ['targets'],
+  });
+
+  /** The `mirroring` section as config/<stage>.yml holds it: a filter id, or a filter the stack creates. */
+  const mirroringSectionSchema = z.strictObject(mirroringFields).check(
+    hasTargets,
+    z.superRefine((m, ctx) => {
+      if (m.filterId === undefined && m.create?.filter === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['filterId'], input: m, message: 'expected a traffic mirror filter id (tmf-...), or create.filter for the stack to create one' });
+      }
+      if (m.filterId !== undefined && m.create?.filter !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['create', 'filter'], input: m.create, message: 'expected either filterId or create.filter, not both (sessions use one filter)' });
+      }
+    }),
+  );
+
+  /**
+   * The `mirroring` section the functions work with: the filter id is known, the stack's created
+   * filter and target (if any) merged in (src/config/created.ts).
+   */
+  const mirroringSchema = z.strictObject({ ...mirroringFields, filterId: filterIdSchema }).check(hasTargets);
+
+  const emailRecipientSchema = z.strictObject({
+    address: z.email({ message: 'expected an email address' }),
+    minRiskScore: z.optional(riskScore),
+  });
+
+  /** Secrets live in Secrets Manager; the Lambdas read them through its API only. */
+  const secretArn = z.string().check(
+    z.regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, {
+      message: 'expected a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+    }),
+  );
+
+  /**
+   * The appliance URL carries the API key or OAuth token on every request: https only (loopback aside),
+   * and no user:password@ (credentials live in Secrets Manager, never in the configuration).
+   */
+  const applianceUrlSchema = z.url({ message: 'expected the appliance URL, e.g. https://extrahop.example.com' }).check(
+    z.superRefine((text, ctx) => {
+      if (!URL.canParse(text)) return;
+      const url = new URL(text);
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+        ctx.addIssue({ code: 'custom', message: `expected an https URL (got ${url.protocol.replace(':', '')}); the appliance's credentials travel with every request`, input: text });
+      }
+      if (url.username !== '' || url.password !== '') {
+        ctx.addIssue({ code: 'custom', message: 'expected a URL without user:password@ (put the credentials in the secret of secretArn)', input: text });
+      }
+    }),
+  );
+
+  const detectionsSchema = z.strictObject({
+    enabled: z._default(z.boolean(), true),
+    source: z._default(z.literal('extrahop'), 'extrahop'),
+    appliance: z.optional(
+      z.strictObject({
+        url: applianceUrlSchema,
+        auth: z._default(z.enum(['apikey', 'oauth']), 'apikey'),
+        secretArn,
+      }),
+    ),
+    poll: z._default(
+      z.strictObject({
+        enabled: z._default(z.boolean(), true),
+        schedule: z._default(scheduleSchema, 'rate(1 minute)'),
+        pageSize: z._default(intIn(1, 20000), 1000),
+      }),
+      { enabled: true, schedule: 'rate(1 minute)', pageSize: 1000 },
+    ),
+    webhook: z._default(
+      z
+        .strictObject({
+          enabled: z._default(z.boolean(), false),
+          secretArn: z.optional(secretArn),
+          /**
+           * The function's reserved concurrency: a flood of requests to the public URL is answered 429
+           * beyond it instead of taking the account's concurrency from the mirroring functions.
+           */
+          reservedConcurrency: z._default(intIn(1, 1000), DEFAULT_WEBHOOK_RESERVED_CONCURRENCY),
+        })
+        .check(z.refine((w) => !w.enabled || w.secretArn !== undefined, { message: 'expected secretArn when the webhook is enabled', path: ['secretArn'] })),
+      { enabled: false, reservedConcurrency: DEFAULT_WEBHOOK_RESERVED_CONCURRENCY },
+    ),
+    minRiskScore: z._default(riskScore, 30),
+    escalationDelta: z._default(intIn(1, 98), 20),
+    notifyOnClose: z._default(z.boolean(), false),
+    emails: z._default(z.array(emailRecipientSchema), []),
+    slack: z.optional(
+      z.strictObject({
+        secretArn,
+        minRiskScore: z.optional(riskScore),
+        format: z._default(z.enum(['block-kit', 'amazon-q']), 'block-kit'),
+      }),
+    ),
+  }).check(
+    z.superRefine((detections, ctx) => {
+      const filterOf = (r: { minRiskScore?: number | undefined }) => `minRiskScore ${r.minRiskScore ?? detections.minRiskScore}`;
+      for (const issue of sameMailboxIssues(detections.emails, 'emails', (r) => r.address, filterOf)) {
+        ctx.addIssue({ code: 'custom', path: ['emails', issue.path], message: issue.message, input: detections.emails });
+      }
+    }),
+  );
+
+  const configSchema = z.strictObject({
+    mirroring: mirroringSectionSchema,
+    notifications: z._default(
+      z.strictObject({
+        opsEmails: z._default(
+          z.array(z.email({ message: 'expected an email address' })).check(
+            z.superRefine((addresses, ctx) => {
+              for (const issue of sameMailboxIssues(addresses, 'opsEmails', (a) => a)) ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message, input: addresses });
+            }),
+          ),
+          [],
         ),
-        [],
-      ),
-    }),
-    { opsEmails: [] },
-  ),
-  detections: z.optional(detectionsSchema),
-});
+      }),
+      { opsEmails: [] },
+    ),
+    detections: z.optional(detectionsSchema),
+  });
 
-export type Config = z.infer<typeof configSchema>;
-export type MirroringConfig = z.infer<typeof mirroringSchema>;
-export type MirroringSection = z.infer<typeof mirroringSectionSchema>;
-export type MirroringCreate = z.infer<typeof mirroringCreateSchema>;
-export type CreatedTarget = z.infer<typeof createdTargetSchema>;
-export type FilterExclusion = z.infer<typeof filterExclusionSchema>;
-export type DetectionsConfig = z.infer<typeof detectionsSchema>;
-export type ConfiguredTarget = z.infer<typeof configuredTargetSchema>;
+  return { mirroringCreateSchema, mirroringSectionSchema, mirroringSchema, detectionsSchema, configSchema, createdTargetSchema, filterExclusionSchema, configuredTargetSchema };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+let built: Schemas | undefined;
+const schemas = (): Schemas => (built ??= buildSchemas());
+
+// What other modules validate with: each builds every schema at its first parse (zod's lazy). Pure:
+// a bundle whose code validates no configuration (a deployed mirroring function) leaves them out.
+export const configSchema = /* @__PURE__ */ z.lazy(() => schemas().configSchema);
+export const mirroringSectionSchema = /* @__PURE__ */ z.lazy(() => schemas().mirroringSectionSchema);
+export const detectionsSchema = /* @__PURE__ */ z.lazy(() => schemas().detectionsSchema);
+
+export type Config = z.infer<Schemas['configSchema']>;
+export type MirroringConfig = z.infer<Schemas['mirroringSchema']>;
+export type MirroringSection = z.infer<Schemas['mirroringSectionSchema']>;
+export type MirroringCreate = z.infer<Schemas['mirroringCreateSchema']>;
+export type CreatedTarget = z.infer<Schemas['createdTargetSchema']>;
+export type FilterExclusion = z.infer<Schemas['filterExclusionSchema']>;
+export type DetectionsConfig = z.infer<Schemas['detectionsSchema']>;
+export type ConfiguredTarget = z.infer<Schemas['configuredTargetSchema']>;

@@ -54,47 +54,62 @@ export const ALTERNATIVE_TARGETS_PER_ATTACHMENT = 3;
 export const INSTANCE_ID = /^i-[0-9a-f]{1,17}$/;
 export const ENI_ID = /^eni-[0-9a-f]{1,17}$/;
 
-export const instanceId = z.string({ message: 'expected an instance id (i-...)' }).check(
-  z.refine((v) => INSTANCE_ID.test(v), { error: (issue) => `${JSON.stringify(issue.input)} is not an instance id (i-...)` }),
-);
-const eniId = z.string({ message: 'expected a network interface id (eni-...)' }).check(
-  z.refine((v) => ENI_ID.test(v), { error: (issue) => `${JSON.stringify(issue.input)} is not a network interface id (eni-...)` }),
-);
-
 const MANUAL_SHAPE =
   'expected {"instanceIds": ["i-..."]}, {"instanceId": "i-..."} or {"networkInterfaceIds": ["eni-..."]}, with optional "dryRun": true';
 
-const manualSchema = z
-  .strictObject({
-    instanceIds: z.optional(z.array(instanceId)),
-    instanceId: z.optional(instanceId),
-    networkInterfaceIds: z.optional(z.array(eniId)),
-    dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
-  })
-  .check(
-    z.refine((m) => (m.instanceIds?.length ?? 0) + (m.instanceId ? 1 : 0) + (m.networkInterfaceIds?.length ?? 0) > 0, {
-      message: MANUAL_SHAPE,
-    }),
+/**
+ * The schemas of mirror-instances' input, built at the first input read rather than at import: most
+ * Lambdas import this module only for InvalidInput and its limits and never read such input, and
+ * building schemas they never use would only lengthen their cold start.
+ */
+function buildInputSchemas() {
+  const instanceId = z.string({ message: 'expected an instance id (i-...)' }).check(
+    z.refine((v) => INSTANCE_ID.test(v), { error: (issue) => `${JSON.stringify(issue.input)} is not an instance id (i-...)` }),
+  );
+  const eniId = z.string({ message: 'expected a network interface id (eni-...)' }).check(
+    z.refine((v) => ENI_ID.test(v), { error: (issue) => `${JSON.stringify(issue.input)} is not a network interface id (eni-...)` }),
   );
 
-const stateChangeSchema = z.object({
-  source: z.literal('aws.ec2'),
-  'detail-type': z.literal('EC2 Instance State-change Notification'),
-  detail: z.object({
-    'instance-id': instanceId,
-    state: z.literal('running', { message: 'expected "running": mirror-instances only mirrors running instances' }),
-  }),
-});
+  const manualSchema = z
+    .strictObject({
+      instanceIds: z.optional(z.array(instanceId)),
+      instanceId: z.optional(instanceId),
+      networkInterfaceIds: z.optional(z.array(eniId)),
+      dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
+    })
+    .check(
+      z.refine((m) => (m.instanceIds?.length ?? 0) + (m.instanceId ? 1 : 0) + (m.networkInterfaceIds?.length ?? 0) > 0, {
+        message: MANUAL_SHAPE,
+      }),
+    );
 
-const attachCallSchema = z.object({
-  source: z.literal('aws.ec2'),
-  'detail-type': z.literal('AWS API Call via CloudTrail'),
-  detail: z.object({
-    eventName: z.literal('AttachNetworkInterface', { message: 'expected "AttachNetworkInterface"' }),
-    errorCode: z.optional(z.undefined({ message: 'expected a successful call (no errorCode)' })),
-    requestParameters: z.object({ networkInterfaceId: eniId, instanceId: instanceId }),
-  }),
-});
+  const stateChangeSchema = z.object({
+    source: z.literal('aws.ec2'),
+    'detail-type': z.literal('EC2 Instance State-change Notification'),
+    detail: z.object({
+      'instance-id': instanceId,
+      state: z.literal('running', { message: 'expected "running": mirror-instances only mirrors running instances' }),
+    }),
+  });
+
+  const attachCallSchema = z.object({
+    source: z.literal('aws.ec2'),
+    'detail-type': z.literal('AWS API Call via CloudTrail'),
+    detail: z.object({
+      eventName: z.literal('AttachNetworkInterface', { message: 'expected "AttachNetworkInterface"' }),
+      errorCode: z.optional(z.undefined({ message: 'expected a successful call (no errorCode)' })),
+      requestParameters: z.object({ networkInterfaceId: eniId, instanceId: instanceId }),
+    }),
+  });
+
+  return { instanceId, manualSchema, stateChangeSchema, attachCallSchema };
+}
+
+let built: ReturnType<typeof buildInputSchemas> | undefined;
+const inputSchemas = () => (built ??= buildInputSchemas());
+
+/** An EC2 instance id (i-...), as every input naming instances checks it. */
+export const instanceIdSchema = () => inputSchemas().instanceId;
 
 /** Fails with InvalidInput naming every field that is wrong. */
 export function fail(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): never {
@@ -109,7 +124,7 @@ export function normalizeInput(input: unknown): MirrorRequest {
 
   if ('detail-type' in record || 'source' in record) {
     if (record['detail-type'] === 'AWS API Call via CloudTrail') {
-      const parsed = attachCallSchema.safeParse(input);
+      const parsed = inputSchemas().attachCallSchema.safeParse(input);
       if (!parsed.success) fail(parsed.error);
       return {
         instanceIds: [],
@@ -118,12 +133,12 @@ export function normalizeInput(input: unknown): MirrorRequest {
         trigger: 'interface-attached',
       };
     }
-    const parsed = stateChangeSchema.safeParse(input);
+    const parsed = inputSchemas().stateChangeSchema.safeParse(input);
     if (!parsed.success) fail(parsed.error);
     return { instanceIds: [parsed.data.detail['instance-id']], networkInterfaceIds: [], dryRun: false, trigger: 'instance-running' };
   }
 
-  const parsed = manualSchema.safeParse(input);
+  const parsed = inputSchemas().manualSchema.safeParse(input);
   if (!parsed.success) fail(parsed.error);
   const { instanceIds = [], instanceId: single, networkInterfaceIds = [], dryRun = false } = parsed.data;
   const allInstances = [...new Set([...instanceIds, ...(single ? [single] : [])])];

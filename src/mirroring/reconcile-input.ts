@@ -1,51 +1,60 @@
 import * as z from 'zod/mini';
-import { fail as invalid, instanceId } from './input.ts';
+import { fail as invalid, instanceIdSchema } from './input.ts';
 import type { WorkSlice } from './reconcile-work.ts';
 
 const VPC_ID = /^vpc-[0-9a-f]{1,17}$/;
-
-const vpcId = z.string().check(z.refine((v) => VPC_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not a VPC id (vpc-...)` }));
 
 export interface ReconcileRequest {
   dryRun: boolean;
   vpcIds: string[];
 }
 
-const manualReconcile = z
-  .strictObject({ dryRun: z.optional(z.boolean({ message: 'expected true or false' })), vpcIds: z.optional(z.array(vpcId)) });
+/** The schemas of the reconcile and cleanup inputs, built at the first input read (src/mirroring/input.ts says why). */
+function buildSchemas() {
+  const instanceId = instanceIdSchema();
+  const vpcId = z.string().check(z.refine((v) => VPC_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not a VPC id (vpc-...)` }));
+
+  const manualReconcile = z
+    .strictObject({ dryRun: z.optional(z.boolean({ message: 'expected true or false' })), vpcIds: z.optional(z.array(vpcId)) });
+
+  const stateChange = z.object({
+    source: z.literal('aws.ec2'),
+    'detail-type': z.literal('EC2 Instance State-change Notification'),
+    detail: z.object({
+      'instance-id': instanceId,
+      state: z.enum(['stopped', 'terminated'], { message: 'expected "stopped" or "terminated"' }),
+    }),
+  });
+
+  const detachCall = z.object({
+    source: z.literal('aws.ec2'),
+    'detail-type': z.literal('AWS API Call via CloudTrail'),
+    detail: z.object({
+      eventName: z.literal('DetachNetworkInterface', { message: 'expected "DetachNetworkInterface"' }),
+      errorCode: z.optional(z.undefined({ message: 'expected a successful call (no errorCode)' })),
+    }),
+  });
+
+  const manualCleanup = z
+    .strictObject({
+      instanceIds: z.array(instanceId).check(z.minLength(1), z.maxLength(100)),
+      dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
+    });
+
+  return { manualReconcile, stateChange, detachCall, manualCleanup };
+}
+
+let built: ReturnType<typeof buildSchemas> | undefined;
+const schemas = () => (built ??= buildSchemas());
 
 /** `reconcile` starts from its schedule, or by hand with `{"dryRun": true}` and/or `{"vpcIds": [...]}`. */
 export function normalizeReconcileInput(input: unknown): ReconcileRequest {
   const record = (input ?? {}) as Record<string, unknown>;
   if (record['detail-type'] === 'Scheduled Event' && record.source === 'aws.events') return { dryRun: false, vpcIds: [] };
-  const parsed = manualReconcile.safeParse(input ?? {});
+  const parsed = schemas().manualReconcile.safeParse(input ?? {});
   if (!parsed.success) invalid(parsed.error);
   return { dryRun: parsed.data.dryRun ?? false, vpcIds: parsed.data.vpcIds ?? [] };
 }
-
-const stateChange = z.object({
-  source: z.literal('aws.ec2'),
-  'detail-type': z.literal('EC2 Instance State-change Notification'),
-  detail: z.object({
-    'instance-id': instanceId,
-    state: z.enum(['stopped', 'terminated'], { message: 'expected "stopped" or "terminated"' }),
-  }),
-});
-
-const detachCall = z.object({
-  source: z.literal('aws.ec2'),
-  'detail-type': z.literal('AWS API Call via CloudTrail'),
-  detail: z.object({
-    eventName: z.literal('DetachNetworkInterface', { message: 'expected "DetachNetworkInterface"' }),
-    errorCode: z.optional(z.undefined({ message: 'expected a successful call (no errorCode)' })),
-  }),
-});
-
-const manualCleanup = z
-  .strictObject({
-    instanceIds: z.array(instanceId).check(z.minLength(1), z.maxLength(100)),
-    dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
-  });
 
 const CLEANUP = { mode: 'cleanup' as const, orphanNetworkInterfaceIds: [], vpcIds: [] };
 
@@ -53,17 +62,17 @@ const CLEANUP = { mode: 'cleanup' as const, orphanNetworkInterfaceIds: [], vpcId
 export function normalizeCleanupInput(input: unknown): WorkSlice {
   const record = (input ?? {}) as Record<string, unknown>;
   if (record['detail-type'] === 'AWS API Call via CloudTrail') {
-    const parsed = detachCall.safeParse(input);
+    const parsed = schemas().detachCall.safeParse(input);
     if (!parsed.success) invalid(parsed.error);
     return { ...CLEANUP, instanceIds: [], sessionsOfInstanceIds: [], allManagedSessions: true, dryRun: false };
   }
   if ('detail-type' in record || 'source' in record) {
-    const parsed = stateChange.safeParse(input);
+    const parsed = schemas().stateChange.safeParse(input);
     if (!parsed.success) invalid(parsed.error);
     const id = parsed.data.detail['instance-id'];
     return { ...CLEANUP, instanceIds: [id], sessionsOfInstanceIds: [id], allManagedSessions: false, dryRun: false };
   }
-  const parsed = manualCleanup.safeParse(input);
+  const parsed = schemas().manualCleanup.safeParse(input);
   if (!parsed.success) invalid(parsed.error);
   const ids = [...new Set(parsed.data.instanceIds)];
   return { ...CLEANUP, instanceIds: ids, sessionsOfInstanceIds: ids, allManagedSessions: false, dryRun: parsed.data.dryRun ?? false };

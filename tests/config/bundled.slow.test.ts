@@ -4,12 +4,13 @@
  * and run in a fresh Node process, as Lambda would. The packaged zips are checked by tests/template.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { packagingOptions } from '../../local/bench/bundles.ts';
-import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING, bundledConfigDefine } from '../../deploy/stage-config.ts';
+import { parse as parseYaml } from 'yaml';
+import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING, bundledConfig, bundledConfigDefine, loadStageConfig } from '../../deploy/stage-config.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { node, root } from '../template/inspect.ts';
@@ -53,6 +54,10 @@ describe('configuration bundled into the code', () => {
     // What the function does not read is not in its code: no detections section, no ops emails.
     expect(text).not.toContain(config.detections!.appliance!.secretArn);
     for (const address of config.notifications.opsEmails) expect(text).not.toContain(address);
+    // Nor the configuration schemas: a deployed function does not validate its sections again, and
+    // the code that reads AUTOTAP_CONFIG instead is left out, so the bundle need not compile them.
+    expect(text).not.toContain('stage configuration as JSON');
+    expect(text).not.toContain('expected an id like tmf-');
   });
 
   test('a deployed function ignores AUTOTAP_CONFIG: the bundle is the one source', async () => {
@@ -91,12 +96,33 @@ describe('configuration bundled into the code', () => {
     });
   });
 
-  test('a bundled section that is not valid fails at cold start naming the field', async () => {
+  // A deployed function reads its sections without validating them again (src/config/environment.ts):
+  // what makes that safe is that packaging can only bundle a configuration it validated.
+  test('a bundled section is read as packaging wrote it: the function does not validate it again', async () => {
     const define = { ...bundledConfigDefine(config), [BUNDLED_MIRRORING]: JSON.stringify(JSON.stringify({ ...config.mirroring, filterId: 'nope' })) };
-    const { file } = await bundle('invalid', 'mirroringConfig', define);
-    const run = await runBundle(file);
-    expect(run.ok).toBe(false);
-    expect(run.output).toContain('bundled configuration: mirroring.filterId: expected an id like tmf-');
+    const { file } = await bundle('unvalidated', 'mirroringConfig', define);
+    expect(await runBundle(file)).toEqual({ ok: true, output: JSON.stringify({ ...config.mirroring, filterId: 'nope' }) });
+  });
+
+  test('packaging refuses an invalid config/<stage>.yml naming the field, so no bundle holds it', () => {
+    const stageDir = mkdtempSync(path.join(tmpdir(), 'autotap-invalid-stage-'));
+    try {
+      mkdirSync(path.join(stageDir, 'config'));
+      writeFileSync(path.join(stageDir, 'config', 'broken.yml'), readFileSync(path.join(root, 'config', 'dev.yml'), 'utf8').replace(/filterId: tmf-[0-9a-f]+/, 'filterId: nope'));
+      expect(() => loadStageConfig('broken', stageDir)).toThrow(/mirroring\.filterId: expected an id like tmf-/);
+    } finally {
+      rmSync(stageDir, { recursive: true, force: true });
+    }
+  });
+
+  test('serverless.yml bundles the configuration only through bundledConfig, which is the validated stage file', async () => {
+    const serverless = parseYaml(readFileSync(path.join(root, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { custom: { esbuild: { define: unknown } } };
+    expect(serverless.custom.esbuild.define).toBe('${file(deploy/serverless.js):bundledConfig}');
+    // What osls loads for that variable (a .js file it can require) is stage-config's own resolver.
+    const variableFile = (await import(path.join(root, 'deploy', 'serverless.js'))) as { bundledConfig: unknown };
+    expect(variableFile.bundledConfig).toBe(bundledConfig);
+    const define = await bundledConfig({ options: {}, resolveVariable: async () => 'dev', resolveConfigurationProperty: async () => undefined });
+    expect(define).toEqual(bundledConfigDefine(loadConfigFile(path.join(root, 'config', 'dev.yml'))));
   });
 
   test('the define holds both sections as JSON string literals, and nothing else', () => {
