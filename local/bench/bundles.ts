@@ -5,18 +5,22 @@ import { basename, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
+import { bundledConfigDefine, loadStageConfig } from '../../deploy/stage-config.ts';
 import { declaredLambdas } from './detections.ts';
 import { median } from './metrics.ts';
 
 /**
  * Each Lambda as `npm run package` ships it: bundled in-process with the esbuild options of
- * serverless.yml's `custom.esbuild` block (read from the file, so the two cannot drift), then
- * imported in fresh Node processes to time a cold start's module load, next to an empty handler
- * bundled and loaded the same way in the same run.
+ * serverless.yml's `custom.esbuild` block (read from the file, so the two cannot drift), the
+ * `define` of a stage's validated configuration included (the deployed code path, not the local
+ * one), then imported in fresh Node processes to time a cold start's module load, next to an
+ * empty handler bundled and loaded the same way in the same run.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const EMPTY_HANDLER = '(empty handler)';
+/** The stage whose configuration the bench bundles, as `serverless package --stage dev` would. */
+export const BENCH_STAGE = 'dev';
 
 export interface InputShare {
   input: string;
@@ -51,8 +55,14 @@ export interface SdkFloor {
 
 export interface FunctionBundle extends BundleMeasure {
   sdkFloor: SdkFloor;
-  /** loadMs / sdkFloor.loadMs. */
+  /**
+   * Median over rounds of loadMs / floor ms, each round loading the floor and the Lambda back to
+   * back: a slow moment of the machine hits both alike, so the ratio holds under load. The medians
+   * of each are `loadMs` and `sdkFloor.loadMs`.
+   */
   ratioToSdkFloor: number;
+  /** The per-round ratios (same order as `loadSamplesMs` and `sdkFloor.loadSamplesMs`). */
+  ratioSamples: number[];
   /** Lambda memory the stack gives the function (MB). */
   memoryMb: number;
 }
@@ -61,6 +71,8 @@ export interface BundleResults {
   esbuild: Record<string, unknown>;
   node: string;
   samples: number;
+  /** The stage whose bundled configuration (esbuild `define`) the bundles hold. */
+  stage: string;
   empty: BundleMeasure;
   functions: FunctionBundle[];
 }
@@ -77,14 +89,23 @@ interface EsbuildBlock {
   mainFields?: string[];
   exclude?: string[];
   banner?: { js?: string };
+  define?: unknown;
 }
 
-/** serverless.yml's esbuild options as esbuild BuildOptions (`exclude` is serverless-esbuild's `external`). */
-export async function packagingOptions(): Promise<{ block: EsbuildBlock; options: BuildOptions }> {
+/** serverless.yml's `define`: the resolver packaging calls for each stage's bundled configuration. */
+export const PACKAGING_DEFINE = '${file(deploy/serverless.js):bundledConfig}';
+
+/**
+ * serverless.yml's esbuild options as esbuild BuildOptions (`exclude` is serverless-esbuild's
+ * `external`), with the `define` packaging gives `stage` (the resolver's own function).
+ */
+export async function packagingOptions(stage: string = BENCH_STAGE): Promise<{ block: EsbuildBlock; options: BuildOptions }> {
   // CloudFormation tags (!Ref ...) are not YAML core tags; they are irrelevant to the esbuild block.
   const document = parseYaml(await readFile(join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { custom?: { esbuild?: EsbuildBlock } };
   const block = document.custom?.esbuild;
   if (!block) throw new Error('serverless.yml has no custom.esbuild block');
+  // The define is a variable osls resolves; resolve it the same way rather than copy its value.
+  if (block.define !== PACKAGING_DEFINE) throw new Error(`serverless.yml custom.esbuild.define: expected ${PACKAGING_DEFINE}, got ${JSON.stringify(block.define)}`);
   const options: BuildOptions = {
     bundle: block.bundle ?? true,
     minify: block.minify ?? false,
@@ -97,6 +118,7 @@ export async function packagingOptions(): Promise<{ block: EsbuildBlock; options
     mainFields: block.mainFields ?? ['module', 'main'],
     external: block.exclude ?? [],
     ...(block.banner?.js ? { banner: { js: block.banner.js } } : {}),
+    define: bundledConfigDefine(loadStageConfig(stage)),
     write: false,
     metafile: true,
     logLevel: 'silent',
@@ -123,6 +145,8 @@ function shares(metafile: Metafile): { packages: InputShare[]; topInputs: InputS
     topInputs: inputs.sort((a, b) => b.bytes - a.bytes).slice(0, 15),
   };
 }
+
+type Built = Awaited<ReturnType<typeof bundle>>;
 
 async function bundle(name: string, entry: BuildOptions, options: BuildOptions, dir: string) {
   const result = await build({ ...options, ...entry, outfile: join(dir, `${name}.mjs`) });
@@ -191,6 +215,18 @@ export function loadOnce(path: string): Promise<{ ms: number; rss: number }> {
   });
 }
 
+/** Which of a Lambda and its floor loads first in a round: alternating, so neither always goes first. */
+export function pairOrder<T>(round: number, lambda: T, floor: T): [T, T] {
+  return round % 2 === 0 ? [floor, lambda] : [lambda, floor];
+}
+
+/** Median of the per-round ratios lambda / floor (round i of each paired). */
+export function pairedRatio(lambdaMs: readonly number[], floorMs: readonly number[]): { ratio: number; samples: number[] } {
+  if (lambdaMs.length !== floorMs.length) throw new Error(`paired samples differ in length: ${lambdaMs.length} and ${floorMs.length}`);
+  const samples = lambdaMs.map((ms, i) => ms / (floorMs[i] as number));
+  return { ratio: median(samples), samples };
+}
+
 export async function handlerEntries(): Promise<string[]> {
   return (await readdir(join(ROOT, 'functions'))).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')).sort();
 }
@@ -205,12 +241,12 @@ export async function measureBundles(samples = 7): Promise<BundleResults> {
       options,
       dir,
     );
-    const built = [];
+    const built: Built[] = [];
     for (const file of await handlerEntries()) {
       built.push(await bundle(basename(file, '.ts'), { entryPoints: [relative(ROOT, join(ROOT, 'functions', file))] }, options, dir));
     }
     // One floor per distinct set of SDK imports (several Lambdas import the same clients).
-    const floors = new Map<string, { imports: string[]; built: Awaited<ReturnType<typeof bundle>> }>();
+    const floors = new Map<string, { imports: string[]; built: Built }>();
     const floorOf = new Map<string, string>();
     for (const b of built) {
       const imports = await sdkImportsOf(b.inputs.filter((input) => !input.includes('node_modules/')));
@@ -222,36 +258,50 @@ export async function measureBundles(samples = 7): Promise<BundleResults> {
       }
       floorOf.set(b.name, source);
     }
-    // Interleaved rounds: a slow moment of the machine hits every bundle alike, not one of them.
-    const all = [empty, ...built, ...[...floors.values()].map((f) => f.built)];
-    const times = new Map<string, number[]>(all.map((b) => [b.name, []]));
-    const rss = new Map<string, number[]>(all.map((b) => [b.name, []]));
+    // Interleaved rounds: each round loads the empty handler, then each Lambda and its floor back
+    // to back (alternating which goes first), so a slow moment of the machine hits a pair alike.
+    const load = async (path: string, into: { ms: number[]; rss: number[] }) => {
+      const once = await loadOnce(path);
+      into.ms.push(once.ms);
+      into.rss.push(once.rss);
+    };
+    const emptyLoads = { ms: [] as number[], rss: [] as number[] };
+    const pairs = built.map((b) => {
+      const floor = floors.get(floorOf.get(b.name) ?? '');
+      if (!floor) throw new Error(`no SDK floor was built for ${b.name}`);
+      return { built: b, floor, own: { ms: [] as number[], rss: [] as number[] }, floorLoads: { ms: [] as number[], rss: [] as number[] } };
+    });
     for (let round = 0; round < samples; round += 1) {
-      for (const b of all) {
-        const once = await loadOnce(b.path);
-        times.get(b.name)?.push(once.ms);
-        rss.get(b.name)?.push(once.rss);
+      await load(empty.path, emptyLoads);
+      for (const pair of pairs) {
+        for (const [path, into] of pairOrder<[string, { ms: number[]; rss: number[] }]>(round, [pair.built.path, pair.own], [pair.floor.built.path, pair.floorLoads])) {
+          await load(path, into);
+        }
       }
     }
-    const measure = (b: (typeof all)[number], name = b.name): BundleMeasure => {
-      const loadSamplesMs = times.get(b.name) ?? [];
-      return { name, bytes: b.bytes, loadMs: median(loadSamplesMs), loadSamplesMs, packages: b.packages, topInputs: b.topInputs, rssAfterLoad: median(rss.get(b.name) ?? []) };
-    };
+    const measure = (b: Built, loads: { ms: number[]; rss: number[] }, name = b.name): BundleMeasure => ({
+      name,
+      bytes: b.bytes,
+      loadMs: median(loads.ms),
+      loadSamplesMs: loads.ms,
+      packages: b.packages,
+      topInputs: b.topInputs,
+      rssAfterLoad: median(loads.rss),
+    });
     const settings = await declaredLambdas();
     return {
       esbuild: { ...block },
       node: process.version,
       samples,
-      empty: measure(empty, EMPTY_HANDLER),
-      functions: built.map((b): FunctionBundle => {
-        const floor = floors.get(floorOf.get(b.name) ?? '');
-        if (!floor) throw new Error(`no SDK floor was built for ${b.name}`);
-        const own = measure(b);
-        const floorMeasure = measure(floor.built);
+      stage: BENCH_STAGE,
+      empty: measure(empty, emptyLoads, EMPTY_HANDLER),
+      functions: pairs.map(({ built: b, floor, own, floorLoads }): FunctionBundle => {
+        const paired = pairedRatio(own.ms, floorLoads.ms);
         return {
-          ...own,
-          sdkFloor: { imports: floor.imports, bytes: floor.built.bytes, loadMs: floorMeasure.loadMs, loadSamplesMs: floorMeasure.loadSamplesMs },
-          ratioToSdkFloor: own.loadMs / floorMeasure.loadMs,
+          ...measure(b, own),
+          sdkFloor: { imports: floor.imports, bytes: floor.built.bytes, loadMs: median(floorLoads.ms), loadSamplesMs: floorLoads.ms },
+          ratioToSdkFloor: paired.ratio,
+          ratioSamples: paired.samples,
           memoryMb: settings(b.name).memoryMb,
         };
       }),

@@ -28,7 +28,7 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
         [--describe-refill N] [--mutate-capacity N] [--mutate-refill N] [--duplicate-share F]
         [--two-eni-share F] [--excluded-share F] [--unsupported-share F] [--seed N]
         [--load-samples N] [--skip-bundles] [--out FILE] [--json]
-        [--only mirroring|detections|fleet] [--skip-detections] [--detections N] [--backlog N] [--page-size N]
+        [--only mirroring|detections|fleet|bundles] [--skip-detections] [--detections N] [--backlog N] [--page-size N]
         [--sqs-batch-size N] [--compare-batch-sizes N,N] [--update-share F] [--exact-duplicate-share F]
         [--skip-fleet] [--fleet-instances N] [--fleet-terminated N]
         [--skip-peers] [--peers NAME,NAME] [--scan-period S] [--scan-phase S]
@@ -45,7 +45,9 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
       Alternatives (with the mirroring half): ${PEER_STRATEGIES.map((p) => p.name).join(', ')} on the same
       burst and throttling; --peers picks some, --skip-peers none; scanning ones every --scan-period
       model seconds (default ${DEFAULT_PEER_SCHEDULE.scanPeriodSeconds}), the launch --scan-phase seconds before a scan
-      (default ${DEFAULT_PEER_SCHEDULE.scanPhaseSeconds}).`;
+      (default ${DEFAULT_PEER_SCHEDULE.scanPhaseSeconds}).
+      Bundles (--only bundles for them alone): each Lambda built as packaging builds it for the dev
+      stage and loaded next to its AWS SDK floor in each of --load-samples rounds.`;
 
 export interface BenchOptions {
   mirroring: Partial<MirroringParams>;
@@ -128,9 +130,10 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     },
   });
   const only = values.only;
-  if (only !== undefined && only !== 'mirroring' && only !== 'detections' && only !== 'fleet') {
-    throw new UsageError(`bench: --only ${only}: expected mirroring, detections or fleet`);
+  if (only !== undefined && only !== 'mirroring' && only !== 'detections' && only !== 'fleet' && only !== 'bundles') {
+    throw new UsageError(`bench: --only ${only}: expected mirroring, detections, fleet or bundles`);
   }
+  if (only === 'bundles' && values['skip-bundles']) throw new UsageError('bench: --only bundles and --skip-bundles leave nothing to run');
   const quick = values.quick ?? false;
   const base = quick
     ? { instances: 20, concurrency: 10, scale: 4, describe: { capacity: 20, refillPerSecond: 20 }, mutate: { capacity: 5, refillPerSecond: 5 }, loadSamples: 3 }
@@ -174,7 +177,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       : null;
   return {
     peers,
-    detections: only === 'mirroring' || only === 'fleet' || (values['skip-detections'] ?? false) ? null : detections,
+    detections: (only !== undefined && only !== 'detections') || (values['skip-detections'] ?? false) ? null : detections,
     fleet: (only !== undefined && only !== 'fleet') || (values['skip-fleet'] ?? false) ? null : fleet,
     runMirroring,
     mirroring: {

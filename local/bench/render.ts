@@ -116,8 +116,9 @@ export function renderBundles(b: BundleResults): string {
   const biggest = [...b.functions].sort((x, y) => y.bytes - x.bytes)[0];
   const lines = [
     table(['Lambda bundle', 'minified', 'load (median)', 'vs empty', 'SDK floor', 'vs SDK floor', 'RSS loaded / memory', 'largest packages'], rows, [7]),
-    `(esbuild options from serverless.yml; load = import in a fresh ${b.node} process, median of ${b.samples}, interleaved rounds;`,
-    ' SDK floor = a bundle importing only the AWS SDK names the Lambda imports, built and timed alike;',
+    `(esbuild options and stage ${b.stage}'s bundled config from serverless.yml; load = import in a fresh ${b.node} process, median of ${b.samples}, interleaved rounds;`,
+    ' SDK floor = a bundle importing only the AWS SDK names the Lambda imports, built alike and loaded next to the Lambda in each round;',
+    ' vs SDK floor = median of the per-round ratios;',
     ' RSS after the import, against the memory the stack gives the function)',
   ];
   if (biggest) {

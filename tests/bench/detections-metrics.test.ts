@@ -75,7 +75,9 @@ describe('detections options', () => {
     expect(parseBenchArgs(['--only', 'mirroring']).detections).toBeNull();
     expect(parseBenchArgs(['--skip-detections']).detections).toBeNull();
     expect(parseBenchArgs(['--compare-batch-sizes', '']).detections?.compareBatchSizes).toEqual([]);
-    expect(() => parseBenchArgs(['--only', 'bundles'])).toThrow(/--only bundles/);
+    expect(parseBenchArgs(['--only', 'bundles'])).toMatchObject({ runMirroring: false, detections: null, fleet: null, peers: null, bundles: true });
+    expect(() => parseBenchArgs(['--only', 'bundles', '--skip-bundles'])).toThrow(/--only bundles and --skip-bundles/);
+    expect(() => parseBenchArgs(['--only', 'latency'])).toThrow(/--only latency/);
     expect(() => parseBenchArgs(['--sqs-batch-size', '0'])).toThrow(/--sqs-batch-size 0/);
   });
 });
