@@ -6,7 +6,12 @@ import tseslint from 'typescript-eslint';
  * Thin entry points exist because a tool loads them by path (the CLI's shebang, serverless's `${file()}`,
  * serverless's `plugins:` list) and must stay a few lines that hand over to TypeScript.
  */
-const jsEntryPoints = ['bin/autotap.js', 'deploy/serverless.js', 'deploy/package-limits-plugin.js', 'deploy/stage-checks-plugin.js'];
+const jsEntryPoints = [
+  'bin/autotap.js',
+  'deploy/serverless.js',
+  'deploy/package-limits-plugin.js',
+  'deploy/stage-checks-plugin.js',
+];
 /** Tool configuration read by the tool itself as JavaScript. */
 const jsToolConfigs = ['eslint.config.js', 'jest.config.js'];
 /**
@@ -21,12 +26,14 @@ const ENTRY_POINT_MAX_LINES = 30;
 /** Layering: the local AWS is for tests and local runs only; nothing deployed or run against an account uses it. */
 const noLocal = {
   regex: '(^|/)local(/|$)',
-  message: 'local/ is the local AWS (emulator, runner, benchmark); deployed code and operator commands never import it.',
+  message:
+    'local/ is the local AWS (emulator, runner, benchmark); deployed code and operator commands never import it.',
 };
 /** Layering: the domain decides, adapters talk to AWS and Slack; the domain declares ports and never imports one. */
 const noAdapter = {
   regex: '^(\\.{1,2}/)+(aws|slack)(/|$)',
-  message: 'Domain modules never import an adapter (src/aws, src/slack): declare the port in the domain and let the caller pass the adapter.',
+  message:
+    'Domain modules never import an adapter (src/aws, src/slack): declare the port in the domain and let the caller pass the adapter.',
 };
 const noSdk = {
   group: ['@aws-sdk/*', '@smithy/*'],
@@ -84,7 +91,10 @@ export default tseslint.config(
     },
   },
   // Layering. A file gets the last matching `no-restricted-imports`, so each block lists every pattern it needs.
-  { files: ['src/**', 'functions/**', 'cli/**', 'deploy/**'], rules: { ...restrictImports(noLocal), ...noDynamicLocal } },
+  {
+    files: ['src/**', 'functions/**', 'cli/**', 'deploy/**'],
+    rules: { ...restrictImports(noLocal), ...noDynamicLocal },
+  },
   { files: domainModules, rules: restrictImports(noLocal, noAdapter, noSdk) },
   // No JavaScript source outside the allow-lists above.
   {

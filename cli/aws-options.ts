@@ -20,7 +20,8 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 export function applyAwsOptions(values: { region?: string | undefined; profile?: string | undefined }): void {
   if (values.region !== undefined) {
-    if (!REGION.test(values.region)) throw new UsageError(`--region: expected a region like us-east-1, got "${values.region}"`);
+    if (!REGION.test(values.region))
+      throw new UsageError(`--region: expected a region like us-east-1, got "${values.region}"`);
     process.env.AWS_REGION = values.region;
   }
   if (values.profile !== undefined) {
@@ -52,11 +53,15 @@ export async function requireAwsAccess(config: SdkConfig): Promise<string> {
     const files = profileFiles();
     const { configFile, credentialsFile } = await loadSharedConfigFiles({ ignoreCache: true });
     if (!configFile[profile] && !credentialsFile[profile]) {
-      const known = [...new Set([...Object.keys(configFile), ...Object.keys(credentialsFile)])].filter((name) => !name.includes('.'));
+      const known = [...new Set([...Object.keys(configFile), ...Object.keys(credentialsFile)])].filter(
+        (name) => !name.includes('.'),
+      );
       throw new CommandError(
         `AWS profile "${profile}" was not found in ${files.config} or ${files.credentials}` +
           (known.length > 0 ? ` (profiles there: ${known.sort().join(', ')})` : ' (no profiles there)') +
-          '; pass --profile NAME with one of them, or run `aws configure --profile ' + profile + '`',
+          '; pass --profile NAME with one of them, or run `aws configure --profile ' +
+          profile +
+          '`',
       );
     }
   }
@@ -64,7 +69,9 @@ export async function requireAwsAccess(config: SdkConfig): Promise<string> {
   try {
     region = await config.region();
   } catch {
-    throw new CommandError(`no AWS region: pass --region R, or set AWS_REGION${profile ? `, or a region in profile "${profile}"` : ' (or a region in your AWS profile)'}`);
+    throw new CommandError(
+      `no AWS region: pass --region R, or set AWS_REGION${profile ? `, or a region in profile "${profile}"` : ' (or a region in your AWS profile)'}`,
+    );
   }
   try {
     await config.credentials();
@@ -74,7 +81,9 @@ export async function requireAwsAccess(config: SdkConfig): Promise<string> {
         `AWS profile "${profile}" gives no credentials (${(error as Error).message}): it needs keys, an SSO login (aws sso login --profile ${profile}), a role or a credential_process`,
       );
     }
-    throw new CommandError('no AWS credentials: pass --profile P (a profile of ~/.aws/config), or set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+    throw new CommandError(
+      'no AWS credentials: pass --profile P (a profile of ~/.aws/config), or set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+    );
   }
   return region;
 }

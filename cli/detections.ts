@@ -33,7 +33,8 @@ export function readDetectionsFile(file: string): unknown {
 function riskOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 99) throw new UsageError(`--min-risk: expected an integer from 1 to 99, got "${value}"`);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 99)
+    throw new UsageError(`--min-risk: expected an integer from 1 to 99, got "${value}"`);
   return n;
 }
 
@@ -107,17 +108,35 @@ export function renderPreviewText(preview: DetectionPreview): string {
     out.push(`== ${n + 1}. ${riskTag(d, decision.event)} ${headline(d)}`, '');
     out.push(indent(table(['attribute', 'value'], attributeRows(d, decision))), '');
     out.push('  SNS');
-    out.push(machine ? `    detections topic: 1 entry, attributes ${describeAttributes(machine)}` : '    detections topic: nothing (a repeated delivery)');
-    out.push(email?.entry ? `    email topic: 1 entry, attributes ${describeAttributes(email.entry)}` : '    email topic: nothing (not worth a notification)');
+    out.push(
+      machine
+        ? `    detections topic: 1 entry, attributes ${describeAttributes(machine)}`
+        : '    detections topic: nothing (a repeated delivery)',
+    );
+    out.push(
+      email?.entry
+        ? `    email topic: 1 entry, attributes ${describeAttributes(email.entry)}`
+        : '    email topic: nothing (not worth a notification)',
+    );
     out.push('');
     if (email?.rendered) {
-      out.push('  Email', `    Subject: ${email.rendered.subject}`, '', indent(email.rendered.body.trimEnd(), '    | '), '');
+      out.push(
+        '  Email',
+        `    Subject: ${email.rendered.subject}`,
+        '',
+        indent(email.rendered.body.trimEnd(), '    | '),
+        '',
+      );
     }
     const slackIndex = slackByDetection.get(d.id);
     const post = slackIndex === undefined || !email ? undefined : preview.slack[slackIndex];
     if (post && slackIndex !== undefined) {
       if (post.detectionIds.length === 1) {
-        out.push(`  Slack (message ${slackIndex + 1} of ${preview.slack.length})`, indent(JSON.stringify(post.message, null, 2), '    '), '');
+        out.push(
+          `  Slack (message ${slackIndex + 1} of ${preview.slack.length})`,
+          indent(JSON.stringify(post.message, null, 2), '    '),
+          '',
+        );
         printedSlack.add(slackIndex);
       } else {
         out.push(`  Slack: folded into the roll-up, message ${slackIndex + 1} of ${preview.slack.length} (below)`, '');
@@ -129,7 +148,11 @@ export function renderPreviewText(preview: DetectionPreview): string {
 
   preview.slack.forEach((post, i) => {
     if (printedSlack.has(i)) return;
-    out.push(`== Slack roll-up (message ${i + 1} of ${preview.slack.length}, ${post.detectionIds.length} detections)`, indent(JSON.stringify(post.message, null, 2), '    '), '');
+    out.push(
+      `== Slack roll-up (message ${i + 1} of ${preview.slack.length}, ${post.detectionIds.length} detections)`,
+      indent(JSON.stringify(post.message, null, 2), '    '),
+      '',
+    );
   });
 
   const batches = (topic: 'detections' | 'email') => preview.sns[topic].length;
@@ -160,9 +183,11 @@ async function runPreview(args: string[]): Promise<number> {
   if (!file) throw new UsageError('detections preview: FILE is required');
   if (extra.length > 0) throw new UsageError(`detections preview: one FILE expected, got also "${extra.join(' ')}"`);
   const format = values['slack-format'];
-  if (format !== undefined && format !== 'block-kit' && format !== 'amazon-q') throw new UsageError(`--slack-format: expected block-kit or amazon-q, got "${format}"`);
+  if (format !== undefined && format !== 'block-kit' && format !== 'amazon-q')
+    throw new UsageError(`--slack-format: expected block-kit or amazon-q, got "${format}"`);
   const applianceUrl = values['appliance-url'];
-  if (applianceUrl !== undefined && !/^https?:\/\/[^/\s]+/i.test(applianceUrl)) throw new UsageError(`--appliance-url: expected a URL like https://extrahop.example.com, got "${applianceUrl}"`);
+  if (applianceUrl !== undefined && !/^https?:\/\/[^/\s]+/i.test(applianceUrl))
+    throw new UsageError(`--appliance-url: expected a URL like https://extrahop.example.com, got "${applianceUrl}"`);
   const minRiskScore = riskOption(values['min-risk']);
 
   const body = readDetectionsFile(file);
@@ -180,12 +205,18 @@ async function runPreview(args: string[]): Promise<number> {
   const total = preview.detections.length + preview.rejected.length;
   if (total === 0) throw new CommandError(`${file}: no detections in the file (an empty array)`);
   if (preview.detections.length === 0) {
-    throw new CommandError(`${file}: no valid detection (${preview.rejected.length} rejected):\n${describeRejected(preview.rejected)}`);
+    throw new CommandError(
+      `${file}: no valid detection (${preview.rejected.length} rejected):\n${describeRejected(preview.rejected)}`,
+    );
   }
 
-  process.stdout.write(values.json ? `${JSON.stringify(previewDocument(preview), null, 2)}\n` : `${renderPreviewText(preview)}\n`);
+  process.stdout.write(
+    values.json ? `${JSON.stringify(previewDocument(preview), null, 2)}\n` : `${renderPreviewText(preview)}\n`,
+  );
   if (preview.rejected.length > 0) {
-    process.stderr.write(`autotap: ${file}: ${preview.rejected.length} of ${total} detections rejected:\n${describeRejected(preview.rejected)}\n`);
+    process.stderr.write(
+      `autotap: ${file}: ${preview.rejected.length} of ${total} detections rejected:\n${describeRejected(preview.rejected)}\n`,
+    );
     return 1;
   }
   return 0;
@@ -205,14 +236,18 @@ export async function runDetections(args: string[]): Promise<number> {
 
 /** A Block Kit message as a few lines of text, for the demo. */
 export function sketchSlack(message: SlackMessage | AmazonQNotification, maxLines = 14): string {
-  if (!('blocks' in message)) return [message.content.title, ...message.content.description.split('\n')].slice(0, maxLines).join('\n');
+  if (!('blocks' in message))
+    return [message.content.title, ...message.content.description.split('\n')].slice(0, maxLines).join('\n');
   const lines: string[] = [];
   const text = (block: SlackBlock): string[] => {
     switch (block.type) {
       case 'header':
         return [`# ${block.text.text}`];
       case 'section':
-        return [...(block.fields ?? []).map((f) => f.text.replace('\n', ': ').replace(/\*/g, '')), ...(block.text ? block.text.text.split('\n') : [])];
+        return [
+          ...(block.fields ?? []).map((f) => f.text.replace('\n', ': ').replace(/\*/g, '')),
+          ...(block.text ? block.text.text.split('\n') : []),
+        ];
       case 'context':
         return block.elements.map((e) => e.text);
       case 'actions':
@@ -222,10 +257,17 @@ export function sketchSlack(message: SlackMessage | AmazonQNotification, maxLine
     }
   };
   // Link targets and entities make a terminal line unreadable: the sketch shows what a reader sees.
-  const readable = (line: string) => line.replace(/<[^|>\s]+\|([^>]+)>/g, '$1').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const readable = (line: string) =>
+    line
+      .replace(/<[^|>\s]+\|([^>]+)>/g, '$1')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   for (const block of message.blocks) lines.push(...text(block).map(readable));
   const kept = lines.filter((l) => l.trim() !== '');
-  return kept.length > maxLines ? [...kept.slice(0, maxLines - 1), `... (${kept.length - maxLines + 1} more lines)`].join('\n') : kept.join('\n');
+  return kept.length > maxLines
+    ? [...kept.slice(0, maxLines - 1), `... (${kept.length - maxLines + 1} more lines)`].join('\n')
+    : kept.join('\n');
 }
 
 /** The detections part of `autotap demo`: the samples through the fan-out, two renderings shown. */
@@ -235,7 +277,13 @@ export function renderDetectionsDemo(file: string, applianceUrl: string): string
   const out: string[] = [
     table(
       ['detection', 'risk', 'event', 'notified', 'headline'],
-      paired.map(({ detection: d, decision }) => [d.id, `${d.riskScore} ${d.severity}`, decision.event, decision.notify ? 'yes' : `no: ${decision.reasons.at(-1) ?? ''}`, headline(d)]),
+      paired.map(({ detection: d, decision }) => [
+        d.id,
+        `${d.riskScore} ${d.severity}`,
+        decision.event,
+        decision.notify ? 'yes' : `no: ${decision.reasons.at(-1) ?? ''}`,
+        headline(d),
+      ]),
     ),
     '',
     `SNS: ${preview.sns.detections.flat().length} message(s) to the detections topic, ${preview.sns.email.flat().length} to the email topic. Slack: ${preview.slack.length} message(s).`,
@@ -244,10 +292,22 @@ export function renderDetectionsDemo(file: string, applianceUrl: string): string
   if (first?.email?.rendered) {
     const body = first.email.rendered.body.trimEnd().split('\n');
     const shown = body.slice(0, 16);
-    out.push('', `Email for detection ${first.detection.id}:`, `  Subject: ${first.email.rendered.subject}`, indent(shown.join('\n'), '  | '));
+    out.push(
+      '',
+      `Email for detection ${first.detection.id}:`,
+      `  Subject: ${first.email.rendered.subject}`,
+      indent(shown.join('\n'), '  | '),
+    );
     if (body.length > shown.length) out.push(`  | ... (${body.length - shown.length} more lines)`);
   }
-  const post = preview.slack.find((s) => s.detectionIds.length === 1 && s.detectionIds[0] !== first?.detection.id) ?? preview.slack[0];
-  if (post) out.push('', `Slack message for detection ${post.detectionIds.join(', ')}:`, indent(sketchSlack(post.message), '  | '));
+  const post =
+    preview.slack.find((s) => s.detectionIds.length === 1 && s.detectionIds[0] !== first?.detection.id) ??
+    preview.slack[0];
+  if (post)
+    out.push(
+      '',
+      `Slack message for detection ${post.detectionIds.join(', ')}:`,
+      indent(sketchSlack(post.message), '  | '),
+    );
   return out.join('\n');
 }

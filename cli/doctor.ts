@@ -22,21 +22,32 @@ function line(r: CheckResult): string {
 export async function doctorCommand(args: string[], root: string): Promise<number> {
   const { values } = parseCommandArgs('doctor', {
     args,
-    options: { stage: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean', default: false }, ...awsOptions },
+    options: {
+      stage: { type: 'string' },
+      config: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      ...awsOptions,
+    },
   });
   // No default stage: doctor reads the deployed resources by the stage's name.
-  if (values.stage === undefined) throw new UsageError('doctor: --stage S is required: the stage names the deployed resources');
+  if (values.stage === undefined)
+    throw new UsageError('doctor: --stage S is required: the stage names the deployed resources');
   const stage = values.stage;
   applyAwsOptions(values);
   const config = commandConfig({ ...values, stage }, root);
   const region = await requireAwsAccess(ec2Client().config);
 
   const results = diagnose(config, await readAccountFacts(config, stage, region));
-  const summary = Object.fromEntries(VERDICTS.map((v) => [v, results.filter((r) => r.verdict === v).length])) as Record<Verdict, number>;
+  const summary = Object.fromEntries(VERDICTS.map((v) => [v, results.filter((r) => r.verdict === v).length])) as Record<
+    Verdict,
+    number
+  >;
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ stage, region, checks: results, summary }, null, 2)}\n`);
   } else {
-    process.stdout.write(`autotap doctor: stage ${stage}, region ${region}\n\n${results.map(line).join('\n')}\n\n${VERDICTS.map((v) => `${v}: ${summary[v]}`).join(', ')}\n`);
+    process.stdout.write(
+      `autotap doctor: stage ${stage}, region ${region}\n\n${results.map(line).join('\n')}\n\n${VERDICTS.map((v) => `${v}: ${summary[v]}`).join(', ')}\n`,
+    );
   }
   return failed(results) ? EXIT.failed : EXIT.ok;
 }

@@ -33,7 +33,10 @@ export const operatorCommands: CommandTable = {
   detections: { usage: DETECTIONS_USAGE, run: async (args) => (await import('./detections.ts')).runDetections(args) },
   rerun: { usage: RERUN_USAGE, run: async (args, root) => (await import('./rerun.ts')).rerunCommand(args, root) },
   doctor: { usage: DOCTOR_USAGE, run: async (args, root) => (await import('./doctor.ts')).doctorCommand(args, root) },
-  uninstall: { usage: UNINSTALL_USAGE, run: async (args, root) => (await import('./uninstall.ts')).uninstallCommand(args, root) },
+  uninstall: {
+    usage: UNINSTALL_USAGE,
+    run: async (args, root) => (await import('./uninstall.ts')).uninstallCommand(args, root),
+  },
 };
 
 const HELP = new Set(['--help', '-h']);
@@ -58,7 +61,9 @@ function commandUsage(command: Command): string {
 }
 
 async function commandHelp(command: Command): Promise<string> {
-  return command.help ? `usage: autotap ${(await command.help()).trimStart().replace(/\n?$/, '\n')}` : commandUsage(command);
+  return command.help
+    ? `usage: autotap ${(await command.help()).trimStart().replace(/\n?$/, '\n')}`
+    : commandUsage(command);
 }
 
 function version(root: string): string {
@@ -88,7 +93,9 @@ export async function main(argv: string[], commands: CommandTable = operatorComm
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    process.stderr.write(`autotap: unknown command "${name}"${didYouMean(name, [...Object.keys(commands), 'help'])}; \`autotap --help\` lists the commands\n`);
+    process.stderr.write(
+      `autotap: unknown command "${name}"${didYouMean(name, [...Object.keys(commands), 'help'])}; \`autotap --help\` lists the commands\n`,
+    );
     return EXIT.notRun;
   }
   try {

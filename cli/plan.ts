@@ -36,13 +36,29 @@ export function renderCost(cost: PlanCost): string {
   if (cost.create === 0) {
     lines.push('No session to create.');
   } else {
-    lines.push(`Sessions to create, by VPC and zone, at ${dollars(cost.sessionHourlyPriceUsd)} per session-hour (${cost.hoursPerMonth} hours a month):`);
+    lines.push(
+      `Sessions to create, by VPC and zone, at ${dollars(cost.sessionHourlyPriceUsd)} per session-hour (${cost.hoursPerMonth} hours a month):`,
+    );
     lines.push(
       table(
         ['VPC', 'zone', 'create', 'cross-zone', 'per hour', 'per month'],
         [
-          ...cost.byZone.map((z) => [z.vpcId, z.availabilityZone, String(z.create), String(z.crossZone), dollars(z.hourlyUsd), dollars(z.monthlyUsd)]),
-          ['total', '', String(cost.create), String(cost.crossZone), dollars(cost.addedHourlyUsd), dollars(cost.addedMonthlyUsd)],
+          ...cost.byZone.map((z) => [
+            z.vpcId,
+            z.availabilityZone,
+            String(z.create),
+            String(z.crossZone),
+            dollars(z.hourlyUsd),
+            dollars(z.monthlyUsd),
+          ]),
+          [
+            'total',
+            '',
+            String(cost.create),
+            String(cost.crossZone),
+            dollars(cost.addedHourlyUsd),
+            dollars(cost.addedMonthlyUsd),
+          ],
         ],
       ),
     );
@@ -52,10 +68,14 @@ export function renderCost(cost: PlanCost): string {
         : `Cross-zone: ${cost.crossZone} of ${cost.create} new sessions send to a target in another zone; their mirrored packets are billed as inter-zone data transfer.`,
     );
     if (cost.unknownZone > 0) {
-      lines.push(`Zone unknown: ${cost.unknownZone} new sessions go to a load balancer without availabilityZone in the configuration; where they cross zones depends on the load balancer.`);
+      lines.push(
+        `Zone unknown: ${cost.unknownZone} new sessions go to a load balancer without availabilityZone in the configuration; where they cross zones depends on the load balancer.`,
+      );
     }
   }
-  lines.push(`autotap's sessions once applied: ${cost.sessionsAfter}, ${dollars(cost.hourlyUsdAfter)} per hour, ${dollars(cost.monthlyUsdAfter)} per month.`);
+  lines.push(
+    `autotap's sessions once applied: ${cost.sessionsAfter}, ${dollars(cost.hourlyUsdAfter)} per hour, ${dollars(cost.monthlyUsdAfter)} per month.`,
+  );
   return lines.join('\n');
 }
 
@@ -90,4 +110,3 @@ export async function planCommand(args: string[], root: string): Promise<number>
   await requireAwsAccess(ec2.ec2Client().config);
   return runPlan({ config, vpcIds: values.vpc, json: values.json });
 }
-

@@ -1,4 +1,10 @@
-import { describeExecution, findStateMachineArn, stepFunctionsClient, startExecution, type ExecutionState } from '../src/aws/stepfunctions.ts';
+import {
+  describeExecution,
+  findStateMachineArn,
+  stepFunctionsClient,
+  startExecution,
+  type ExecutionState,
+} from '../src/aws/stepfunctions.ts';
 import { ENI_ID, INSTANCE_ID, tooManyIds } from '../src/mirroring/input.ts';
 import type { EniResult } from '../src/mirroring/types.ts';
 import { parseCommandArgs } from './args.ts';
@@ -18,7 +24,11 @@ export function consoleUrl(region: string, executionArn: string): string {
 }
 
 /** The console's own input forms (README, "Running it by hand"). */
-export function rerunInput(instanceIds: string[], networkInterfaceIds: string[], dryRun: boolean): Record<string, unknown> {
+export function rerunInput(
+  instanceIds: string[],
+  networkInterfaceIds: string[],
+  dryRun: boolean,
+): Record<string, unknown> {
   return {
     ...(instanceIds.length > 0 ? { instanceIds } : {}),
     ...(networkInterfaceIds.length > 0 ? { networkInterfaceIds } : {}),
@@ -27,7 +37,8 @@ export function rerunInput(instanceIds: string[], networkInterfaceIds: string[],
 }
 
 function checkIds(flag: string, ids: string[], pattern: RegExp, kind: string): void {
-  for (const id of ids) if (!pattern.test(id)) throw new UsageError(`rerun: ${flag} ${JSON.stringify(id)} is not ${kind}`);
+  for (const id of ids)
+    if (!pattern.test(id)) throw new UsageError(`rerun: ${flag} ${JSON.stringify(id)} is not ${kind}`);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -75,29 +86,38 @@ export async function rerunCommand(args: string[], root?: string): Promise<numbe
   applyAwsOptions(values);
   const instanceIds = values.instance;
   const networkInterfaceIds = values.eni;
-  if (instanceIds.length === 0 && networkInterfaceIds.length === 0) throw new UsageError('rerun: give --instance i-... or --eni eni-...');
-  if (instanceIds.length > 0 && networkInterfaceIds.length > 0) throw new UsageError('rerun: give either --instance or --eni, not both');
+  if (instanceIds.length === 0 && networkInterfaceIds.length === 0)
+    throw new UsageError('rerun: give --instance i-... or --eni eni-...');
+  if (instanceIds.length > 0 && networkInterfaceIds.length > 0)
+    throw new UsageError('rerun: give either --instance or --eni, not both');
   checkIds('--instance', instanceIds, INSTANCE_ID, 'an instance id (i-...)');
   checkIds('--eni', networkInterfaceIds, ENI_ID, 'a network interface id (eni-...)');
   const tooMany = tooManyIds(instanceIds.length, networkInterfaceIds.length);
   if (tooMany) throw new UsageError(`rerun: ${tooMany}`);
   const timeoutSeconds = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`rerun: --timeout ${JSON.stringify(values.timeout)} is not a number of seconds`);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
+    throw new UsageError(`rerun: --timeout ${JSON.stringify(values.timeout)} is not a number of seconds`);
 
   const region = await requireAwsAccess(stepFunctionsClient().config);
   const name = `autotap-${values.stage}-mirror-instances`;
   const stateMachineArn = await findStateMachineArn(name);
   if (!stateMachineArn) {
     const stages = root === undefined ? [] : stageNames(root);
-    const known = stages.length > 0 ? `; the stages of this checkout: ${stages.join(', ')}${didYouMean(values.stage, stages)}` : '';
-    throw new CommandError(`no state machine ${name} in ${region}: is autotap deployed with stage "${values.stage}" in this account and region? (--stage S picks another stage${known})`);
+    const known =
+      stages.length > 0 ? `; the stages of this checkout: ${stages.join(', ')}${didYouMean(values.stage, stages)}` : '';
+    throw new CommandError(
+      `no state machine ${name} in ${region}: is autotap deployed with stage "${values.stage}" in this account and region? (--stage S picks another stage${known})`,
+    );
   }
   const input = rerunInput(instanceIds, networkInterfaceIds, values['dry-run']);
   const executionArn = await startExecution(stateMachineArn, input);
   const link = consoleUrl(region, executionArn);
   if (!values.json) {
-    const what = instanceIds.length > 0 ? `instance(s) ${instanceIds.join(', ')}` : `ENI(s) ${networkInterfaceIds.join(', ')}`;
-    process.stdout.write(`Started ${name} for ${what}${values['dry-run'] ? ' (dry run: nothing is created)' : ''}.\nExecution: ${executionArn}\nConsole:   ${link}\n`);
+    const what =
+      instanceIds.length > 0 ? `instance(s) ${instanceIds.join(', ')}` : `ENI(s) ${networkInterfaceIds.join(', ')}`;
+    process.stdout.write(
+      `Started ${name} for ${what}${values['dry-run'] ? ' (dry run: nothing is created)' : ''}.\nExecution: ${executionArn}\nConsole:   ${link}\n`,
+    );
   }
   if (!values.wait) {
     if (values.json) process.stdout.write(`${JSON.stringify({ executionArn, consoleUrl: link, input }, null, 2)}\n`);
@@ -114,7 +134,8 @@ export async function rerunCommand(args: string[], root?: string): Promise<numbe
     process.stdout.write(`\nStill running after ${timeoutSeconds} s; follow it in the console.\n`);
   } else {
     process.stdout.write(`\nStatus: ${execution.status}\n`);
-    if (execution.error) process.stdout.write(`Error: ${execution.error}${execution.cause ? `: ${execution.cause}` : ''}\n`);
+    if (execution.error)
+      process.stdout.write(`Error: ${execution.error}${execution.cause ? `: ${execution.cause}` : ''}\n`);
     const results = output?.results ?? [];
     if (results.length > 0) process.stdout.write(`\n${resultsTable(results)}\n`);
   }

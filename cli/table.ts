@@ -6,7 +6,11 @@ import type { EniResult } from '../src/mirroring/types.ts';
 /** A plain-text table: columns padded to their widest cell. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -29,7 +33,10 @@ export function resultsTable(results: readonly EniResult[]): string {
 /** The columns every table of reconcile actions shares (plan's, and simulate's of an execution). */
 export const ACTION_COLUMNS = ['instance', 'ENI', 'reason', 'number', 'target', 'session'];
 
-type ActionFields = Pick<ReconcileAction, 'instanceId' | 'networkInterfaceId' | 'reason' | 'sessionNumber' | 'trafficMirrorTargetId' | 'trafficMirrorSessionId'>;
+type ActionFields = Pick<
+  ReconcileAction,
+  'instanceId' | 'networkInterfaceId' | 'reason' | 'sessionNumber' | 'trafficMirrorTargetId' | 'trafficMirrorSessionId'
+>;
 
 export function actionCells(a: ActionFields): string[] {
   return [

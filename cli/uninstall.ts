@@ -55,7 +55,11 @@ export interface UninstallTerminal {
 
 /** The adapters, reaching whatever account the AWS_* variables name. */
 export function adapterAccount(): UninstallAccount {
-  return { describeAllSessions: () => describeAllSessions(), deleteSession: (id) => deleteSession(id), listRules: (prefix) => listRules(prefix) };
+  return {
+    describeAllSessions: () => describeAllSessions(),
+    deleteSession: (id) => deleteSession(id),
+    listRules: (prefix) => listRules(prefix),
+  };
 }
 
 /** A terminal on the process's streams; without an interactive stdin nothing can be confirmed. */
@@ -91,7 +95,11 @@ export interface UninstallReport {
  * scenario). Exit code: 0 done (or nothing to do), 1 some sessions could not be deleted, 2 refused
  * (EXIT.notRun, as for any command that does not do its work).
  */
-export async function runUninstall(options: UninstallOptions, account: UninstallAccount, terminal: UninstallTerminal): Promise<number> {
+export async function runUninstall(
+  options: UninstallOptions,
+  account: UninstallAccount,
+  terminal: UninstallTerminal,
+): Promise<number> {
   const enabledRules = enabledCreatingRules(await account.listRules(`autotap-${options.stage}-`), options.stage);
   if (enabledRules.length > 0 && !options.dryRun && !options.force) {
     terminal.err(
@@ -102,7 +110,14 @@ export async function runUninstall(options: UninstallOptions, account: Uninstall
     return EXIT.notRun;
   }
   const plan = planUninstall(await account.describeAllSessions(), options.stage);
-  const report: UninstallReport = { stage: options.stage, dryRun: options.dryRun, enabledRules, sessions: [], kept: plan.kept, counts: {} };
+  const report: UninstallReport = {
+    stage: options.stage,
+    dryRun: options.dryRun,
+    enabledRules,
+    sessions: [],
+    kept: plan.kept,
+    counts: {},
+  };
 
   if (options.dryRun || plan.remove.length === 0) {
     report.sessions = plan.remove.map((s) => ({ ...shownSession(s), outcome: 'planned' as const }));
@@ -111,9 +126,13 @@ export async function runUninstall(options: UninstallOptions, account: Uninstall
     return 0;
   }
   if (!options.yes) {
-    const agreed = await terminal.confirm(`Delete ${plan.remove.length} traffic mirror session(s) autotap created for stage ${options.stage}? [y/N] `);
+    const agreed = await terminal.confirm(
+      `Delete ${plan.remove.length} traffic mirror session(s) autotap created for stage ${options.stage}? [y/N] `,
+    );
     if (!agreed) {
-      terminal.err('autotap uninstall: nothing deleted (not confirmed; pass --yes when no one can answer the prompt).\n');
+      terminal.err(
+        'autotap uninstall: nothing deleted (not confirmed; pass --yes when no one can answer the prompt).\n',
+      );
       return EXIT.notRun;
     }
   }
@@ -133,7 +152,10 @@ function render(report: UninstallReport, options: UninstallOptions, terminal: Un
     terminal.out(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  const lines = report.sessions.map((s) => `${s.outcome}  ${s.trafficMirrorSessionId}  ${s.networkInterfaceId}  ${s.instanceId ?? '-'}${'reason' in s && s.reason ? `  ${s.reason}` : ''}`);
+  const lines = report.sessions.map(
+    (s) =>
+      `${s.outcome}  ${s.trafficMirrorSessionId}  ${s.networkInterfaceId}  ${s.instanceId ?? '-'}${'reason' in s && s.reason ? `  ${s.reason}` : ''}`,
+  );
   const kept = `left alone: ${report.kept['not-autotap']} session(s) not autotap's, ${report.kept['other-stage']} of another stage`;
   const summary =
     report.sessions.length === 0
@@ -142,8 +164,13 @@ function render(report: UninstallReport, options: UninstallOptions, terminal: Un
           .filter(([, n]) => n > 0)
           .map(([k, n]) => `${k}: ${n}`)
           .join(', ');
-  const warning = report.enabledRules.length > 0 ? [`warning: enabled rules may create sessions again: ${report.enabledRules.join(', ')}`] : [];
-  const again = report.counts.failed ? ['Some sessions were not deleted (see their reason); running the command again retries them.'] : [];
+  const warning =
+    report.enabledRules.length > 0
+      ? [`warning: enabled rules may create sessions again: ${report.enabledRules.join(', ')}`]
+      : [];
+  const again = report.counts.failed
+    ? ['Some sessions were not deleted (see their reason); running the command again retries them.']
+    : [];
   terminal.out(`${[...lines, '', summary, kept, ...warning, ...again].join('\n')}\n`);
 }
 
@@ -152,8 +179,12 @@ function render(report: UninstallReport, options: UninstallOptions, terminal: Un
  * does not tag its sessions with their stage, so a mistyped stage would find no rules to refuse on and
  * delete the sessions of every stage.
  */
-export function uninstallRequest(values: { stage?: string | undefined; 'dry-run': boolean; yes: boolean; force: boolean; json: boolean }, root: string): UninstallOptions {
-  if (values.stage === undefined) throw new UsageError('uninstall: --stage S is required: the stage whose sessions to delete, e.g. --stage prod');
+export function uninstallRequest(
+  values: { stage?: string | undefined; 'dry-run': boolean; yes: boolean; force: boolean; json: boolean },
+  root: string,
+): UninstallOptions {
+  if (values.stage === undefined)
+    throw new UsageError('uninstall: --stage S is required: the stage whose sessions to delete, e.g. --stage prod');
   requireStage(root, values.stage);
   return { stage: values.stage, dryRun: values['dry-run'], yes: values.yes, force: values.force, json: values.json };
 }

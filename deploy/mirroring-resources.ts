@@ -14,7 +14,13 @@
  * - Gateway Load Balancer endpoints: https://docs.aws.amazon.com/vpc/latest/privatelink/create-gateway-load-balancer-endpoint-service.html
  */
 import { CREATED_FILTER_VARIABLE, CREATED_TARGET_VARIABLE } from '../src/config/created.ts';
-import { cidrFamily, type CreatedTarget, type FilterExclusion, type MirroringCreate, type MirroringSection } from '../src/config/schema.ts';
+import {
+  cidrFamily,
+  type CreatedTarget,
+  type FilterExclusion,
+  type MirroringCreate,
+  type MirroringSection,
+} from '../src/config/schema.ts';
 import { ref, type CfnFragment, type CfnResource, type CfnResources, type CfnValue } from './stage-config.ts';
 
 /** Logical ids of the created filter and target (Ref: their ids). */
@@ -31,7 +37,8 @@ const ANY = { ipv4: '0.0.0.0/0', ipv6: '::/0' } as const;
 const PROTOCOL_NUMBER = { tcp: 6, udp: 17 } as const;
 
 type Direction = 'ingress' | 'egress';
-const directionsOf = (exclusion: FilterExclusion): Direction[] => (exclusion.direction === 'both' ? ['ingress', 'egress'] : [exclusion.direction]);
+const directionsOf = (exclusion: FilterExclusion): Direction[] =>
+  exclusion.direction === 'both' ? ['ingress', 'egress'] : [exclusion.direction];
 
 const nameTag = (stage: string, what: string) => [{ Key: 'Name', Value: `autotap-${stage}-${what}` }];
 
@@ -39,7 +46,14 @@ const nameTag = (stage: string, what: string) => [{ Key: 'Name', Value: `autotap
  * One filter rule. A rule's addresses are the packet's: on ingress (packets the mirrored ENI
  * receives) the peer is the source, on egress the destination, so an exclusion names the peer.
  */
-function filterRule(direction: Direction, ruleNumber: number, action: 'accept' | 'reject', peer: string, description: string, exclusion?: FilterExclusion): CfnResource {
+function filterRule(
+  direction: Direction,
+  ruleNumber: number,
+  action: 'accept' | 'reject',
+  peer: string,
+  description: string,
+  exclusion?: FilterExclusion,
+): CfnResource {
   const family = cidrFamily(peer) ?? 'ipv4';
   const peerIsSource = direction === 'ingress';
   const properties: Record<string, CfnValue> = {
@@ -76,14 +90,27 @@ export function filterResources(filter: NonNullable<MirroringCreate['filter']>, 
   filter.exclude.forEach((exclusion, index) => {
     for (const direction of directionsOf(exclusion)) {
       const id = `${CREATED_FILTER}Exclude${index + 1}${direction === 'ingress' ? 'Ingress' : 'Egress'}`;
-      resources[id] = filterRule(direction, FIRST_REJECT_RULE + index, 'reject', exclusion.cidr, exclusion.description ?? `mirroring.create.filter.exclude[${index}]`, exclusion);
+      resources[id] = filterRule(
+        direction,
+        FIRST_REJECT_RULE + index,
+        'reject',
+        exclusion.cidr,
+        exclusion.description ?? `mirroring.create.filter.exclude[${index}]`,
+        exclusion,
+      );
     }
   });
   const families = filter.ipv6 ? (['ipv4', 'ipv6'] as const) : (['ipv4'] as const);
   for (const family of families) {
     for (const direction of ['ingress', 'egress'] as const) {
       const id = `${CREATED_FILTER}Accept${family === 'ipv4' ? 'IPv4' : 'IPv6'}${direction === 'ingress' ? 'Ingress' : 'Egress'}`;
-      resources[id] = filterRule(direction, ACCEPT_RULE[family], 'accept', ANY[family], `all ${family === 'ipv4' ? 'IPv4' : 'IPv6'} ${direction} traffic`);
+      resources[id] = filterRule(
+        direction,
+        ACCEPT_RULE[family],
+        'accept',
+        ANY[family],
+        `all ${family === 'ipv4' ? 'IPv4' : 'IPv6'} ${direction} traffic`,
+      );
     }
   }
   return resources;
@@ -102,7 +129,12 @@ export function targetResources(target: CreatedTarget, stage: string): CfnResour
       return {
         MirrorTargetEndpoint: {
           Type: 'AWS::EC2::VPCEndpoint',
-          Properties: { VpcEndpointType: 'GatewayLoadBalancer', ServiceName: target.serviceName, VpcId: target.vpcId, SubnetIds: [target.subnetId] },
+          Properties: {
+            VpcEndpointType: 'GatewayLoadBalancer',
+            ServiceName: target.serviceName,
+            VpcId: target.vpcId,
+            SubnetIds: [target.subnetId],
+          },
         },
         // Ref of a VPC endpoint is its id.
         [CREATED_TARGET]: mirrorTarget({ GatewayLoadBalancerEndpointId: ref('MirrorTargetEndpoint') }),
@@ -111,7 +143,12 @@ export function targetResources(target: CreatedTarget, stage: string): CfnResour
       return {
         MirrorLoadBalancer: {
           Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
-          Properties: { Type: 'network', Scheme: 'internal', Subnets: target.subnetIds, Tags: nameTag(stage, 'mirror') },
+          Properties: {
+            Type: 'network',
+            Scheme: 'internal',
+            Subnets: target.subnetIds,
+            Tags: nameTag(stage, 'mirror'),
+          },
         },
         MirrorTargetGroup: {
           Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
@@ -136,7 +173,10 @@ export function targetResources(target: CreatedTarget, stage: string): CfnResour
           },
         },
         // Ref of a load balancer is its ARN. The listener must exist before sessions can send to it.
-        [CREATED_TARGET]: { ...mirrorTarget({ NetworkLoadBalancerArn: ref('MirrorLoadBalancer') }), DependsOn: 'MirrorListener' },
+        [CREATED_TARGET]: {
+          ...mirrorTarget({ NetworkLoadBalancerArn: ref('MirrorLoadBalancer') }),
+          DependsOn: 'MirrorListener',
+        },
       };
   }
 }
@@ -149,8 +189,16 @@ export function createdMirroringResources(mirroring: MirroringSection, stage: st
     ...(create?.target ? targetResources(create.target, stage) : {}),
   };
   const Outputs: NonNullable<CfnFragment['Outputs']> = {};
-  if (create?.filter) Outputs.TrafficMirrorFilterId = { Value: ref(CREATED_FILTER), Description: 'The traffic mirror filter autotap created (mirroring.create.filter)' };
-  if (create?.target) Outputs.TrafficMirrorTargetId = { Value: ref(CREATED_TARGET), Description: 'The traffic mirror target autotap created (mirroring.create.target)' };
+  if (create?.filter)
+    Outputs.TrafficMirrorFilterId = {
+      Value: ref(CREATED_FILTER),
+      Description: 'The traffic mirror filter autotap created (mirroring.create.filter)',
+    };
+  if (create?.target)
+    Outputs.TrafficMirrorTargetId = {
+      Value: ref(CREATED_TARGET),
+      Description: 'The traffic mirror target autotap created (mirroring.create.target)',
+    };
   return { Resources, Outputs };
 }
 

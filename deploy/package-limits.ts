@@ -76,7 +76,12 @@ function refValue(resource: TemplateResources[string] | undefined, logicalId: st
 export function resolvedValue(value: unknown, resources: TemplateResources, region: string): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value && typeof value === 'object' && Object.keys(value).length === 1 && typeof (value as { Ref?: unknown }).Ref === 'string') {
+  if (
+    value &&
+    typeof value === 'object' &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { Ref?: unknown }).Ref === 'string'
+  ) {
     const { Ref } = value as { Ref: string };
     return refValue(resources[Ref], Ref, region);
   }
@@ -108,11 +113,18 @@ export interface EnvironmentsToMeasure {
   region: string;
 }
 
-export function measureEnvironments({ providerEnvironment = {}, functions, resources = {}, region }: EnvironmentsToMeasure): MeasuredEnvironment[] {
+export function measureEnvironments({
+  providerEnvironment = {},
+  functions,
+  resources = {},
+  region,
+}: EnvironmentsToMeasure): MeasuredEnvironment[] {
   return Object.entries(functions)
     .map(([name, own]) => {
       const merged = { ...providerEnvironment, ...own };
-      const resolved = Object.fromEntries(Object.entries(merged).map(([key, value]) => [key, resolvedValue(value, resources, region)]));
+      const resolved = Object.fromEntries(
+        Object.entries(merged).map(([key, value]) => [key, resolvedValue(value, resources, region)]),
+      );
       const variables = Object.entries(resolved)
         .map(([key, value]): [string, number] => [key, environmentBytes({ [key]: value }) - 2])
         .sort((a, b) => b[1] - a[1]);
@@ -122,11 +134,18 @@ export function measureEnvironments({ providerEnvironment = {}, functions, resou
 }
 
 /** The refusal for every function over the limit, or undefined when all fit. */
-export function oversizedEnvironments(measured: MeasuredEnvironment[], limit: number = LAMBDA_ENVIRONMENT_LIMIT_BYTES): string | undefined {
+export function oversizedEnvironments(
+  measured: MeasuredEnvironment[],
+  limit: number = LAMBDA_ENVIRONMENT_LIMIT_BYTES,
+): string | undefined {
   const over = measured.filter((fn) => fn.bytes > limit);
   if (over.length === 0) return undefined;
   const lines = over.map(
-    (fn) => `  ${fn.name}: ${fn.bytes} bytes (largest: ${fn.variables.slice(0, 3).map(([key, bytes]) => `${key} ${bytes} bytes`).join(', ')})`,
+    (fn) =>
+      `  ${fn.name}: ${fn.bytes} bytes (largest: ${fn.variables
+        .slice(0, 3)
+        .map(([key, bytes]) => `${key} ${bytes} bytes`)
+        .join(', ')})`,
   );
   return [
     `Lambda limits a function's environment variables to 4 KB (${limit} bytes, names and values as one JSON object) ` +
@@ -137,7 +156,8 @@ export function oversizedEnvironments(measured: MeasuredEnvironment[], limit: nu
 
 export const CLOUDFORMATION_MAX_RESOURCES = 500;
 export const CLOUDFORMATION_MAX_TEMPLATE_BYTES = 1_000_000;
-export const CLOUDFORMATION_LIMITS_PAGE = 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html';
+export const CLOUDFORMATION_LIMITS_PAGE =
+  'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html';
 
 /** The refusal for a template CloudFormation would not take, or undefined. */
 export function oversizedStack(template: { Resources?: Record<string, { Type: string }> }): string | undefined {
@@ -152,7 +172,9 @@ export function oversizedStack(template: { Resources?: Record<string, { Type: st
   }
   const bytes = Buffer.byteLength(JSON.stringify(template), 'utf8');
   if (bytes > CLOUDFORMATION_MAX_TEMPLATE_BYTES) {
-    problems.push(`CloudFormation allows a template of ${CLOUDFORMATION_MAX_TEMPLATE_BYTES} bytes and this one has ${bytes} (${CLOUDFORMATION_LIMITS_PAGE})`);
+    problems.push(
+      `CloudFormation allows a template of ${CLOUDFORMATION_MAX_TEMPLATE_BYTES} bytes and this one has ${bytes} (${CLOUDFORMATION_LIMITS_PAGE})`,
+    );
   }
   return problems.length ? problems.join('\n') : undefined;
 }
@@ -160,7 +182,11 @@ export function oversizedStack(template: { Resources?: Record<string, { Type: st
 /** The parts of osls's `serverless` object the checks read. */
 export interface PackagingServerless {
   service: {
-    provider: { compiledCloudFormationTemplate: { Resources?: TemplateResources }; environment?: Record<string, unknown>; region: string };
+    provider: {
+      compiledCloudFormationTemplate: { Resources?: TemplateResources };
+      environment?: Record<string, unknown>;
+      region: string;
+    };
     resources?: { Resources?: TemplateResources };
     getAllFunctions(): string[];
     getFunction(name: string): { environment?: Record<string, unknown> };
@@ -187,7 +213,9 @@ export default class PackageLimits {
 
   checkEnvironments(): void {
     const service = this.serverless.service;
-    const functions = Object.fromEntries(service.getAllFunctions().map((name) => [name, service.getFunction(name).environment ?? {}]));
+    const functions = Object.fromEntries(
+      service.getAllFunctions().map((name) => [name, service.getFunction(name).environment ?? {}]),
+    );
     const measured = measureEnvironments({
       providerEnvironment: service.provider.environment ?? {},
       functions,

@@ -8,7 +8,17 @@ import type { Config, MirroringSection } from '../src/config/schema.ts';
 import { KEY_PREFIXES } from '../src/detections/ingest/keys.ts';
 import { MANAGED_TAG } from '../src/mirroring/types.ts';
 import { CREATED_FILTER, CREATED_TARGET } from './mirroring-resources.ts';
-import { detectionParts, detectionsOf, loadStageConfig, stageOf, type CfnFragment, type CfnResource, type CfnResources, type CfnValue, type ResolverContext } from './stage-config.ts';
+import {
+  detectionParts,
+  detectionsOf,
+  loadStageConfig,
+  stageOf,
+  type CfnFragment,
+  type CfnResource,
+  type CfnResources,
+  type CfnValue,
+  type ResolverContext,
+} from './stage-config.ts';
 
 export interface PolicyStatement {
   Sid: string;
@@ -18,7 +28,9 @@ export interface PolicyStatement {
   Condition?: Record<string, Record<string, CfnValue>>;
 }
 
-const ec2Arn = (resource: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}` });
+const ec2Arn = (resource: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
+});
 
 /** Writes to the function's own log group (created by the framework as `<Name>LogGroup`). */
 const logsStatement = (name: string): PolicyStatement => ({
@@ -146,7 +158,8 @@ export function configuredTargetPolicies(mirroring: MirroringSection): CfnResour
   if (!grant) return {};
   const targetArns = grant.Resource as CfnValue[];
   const chunks: CfnValue[][] = [];
-  for (let start = 0; start < targetArns.length; start += TARGETS_PER_POLICY) chunks.push(targetArns.slice(start, start + TARGETS_PER_POLICY));
+  for (let start = 0; start < targetArns.length; start += TARGETS_PER_POLICY)
+    chunks.push(targetArns.slice(start, start + TARGETS_PER_POLICY));
   if (chunks.length > MAX_MANAGED_POLICIES_PER_ROLE) {
     throw new Error(
       `mirroring.targets: ${targetArns.length} target ids need ${chunks.length} IAM managed policies of ${TARGETS_PER_POLICY} targets, ` +
@@ -170,16 +183,27 @@ export function configuredTargetPolicies(mirroring: MirroringSection): CfnResour
 }
 
 /** A session-creating role's own statements: the configured targets' grant is in configuredTargetPolicies. */
-const inlineSessionStatements = (mirroring: MirroringSection) => attachSessionStatements(mirroring).filter((s) => s.Sid !== CONFIGURED_TARGETS_SID);
+const inlineSessionStatements = (mirroring: MirroringSection) =>
+  attachSessionStatements(mirroring).filter((s) => s.Sid !== CONFIGURED_TARGETS_SID);
 
 const DESCRIBE_FOR_PLANNING: PolicyStatement = {
   Sid: 'DescribeInstancesInterfacesSessionsTargets',
   Effect: 'Allow',
-  Action: ['ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeTrafficMirrorSessions', 'ec2:DescribeTrafficMirrorTargets'],
+  Action: [
+    'ec2:DescribeInstances',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeTrafficMirrorSessions',
+    'ec2:DescribeTrafficMirrorTargets',
+  ],
   Resource: '*',
 };
 
-const PUBLISH_TO_OPS: PolicyStatement = { Sid: 'PublishToOpsTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'OpsTopic' } };
+const PUBLISH_TO_OPS: PolicyStatement = {
+  Sid: 'PublishToOpsTopic',
+  Effect: 'Allow',
+  Action: ['sns:Publish'],
+  Resource: { Ref: 'OpsTopic' },
+};
 
 /** The bus autotap's own events go to: EVENT_BUS_NAME of summarize, reconcileRound and reconcileSlice in serverless.yml. */
 export const EVENT_BUS_NAME = 'default';
@@ -188,7 +212,9 @@ const PUT_AUTOTAP_EVENTS: PolicyStatement = {
   Sid: 'PutAutotapEvents',
   Effect: 'Allow',
   Action: ['events:PutEvents'],
-  Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${EVENT_BUS_NAME}` },
+  Resource: {
+    'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${EVENT_BUS_NAME}`,
+  },
 };
 
 /**
@@ -197,7 +223,12 @@ const PUT_AUTOTAP_EVENTS: PolicyStatement = {
  */
 export const secretArns = (arn: string): [string, string] => [arn, `${arn}-??????`];
 
-const readSecret = (sid: string, arn: string): PolicyStatement => ({ Sid: sid, Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArns(arn) });
+const readSecret = (sid: string, arn: string): PolicyStatement => ({
+  Sid: sid,
+  Effect: 'Allow',
+  Action: ['secretsmanager:GetSecretValue'],
+  Resource: secretArns(arn),
+});
 /**
  * Items of the detections table, only those whose partition key starts with one of `prefixes`
  * (src/detections/ingest/keys.ts): the poller cannot touch a detection record, the webhook only its
@@ -211,7 +242,12 @@ const table = (actions: string[], prefixes: string[]): PolicyStatement => ({
   Resource: { 'Fn::GetAtt': ['DetectionsTable', 'Arn'] },
   Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) } },
 });
-const sendTo = (sid: string, queue: string): PolicyStatement => ({ Sid: sid, Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': [queue, 'Arn'] } });
+const sendTo = (sid: string, queue: string): PolicyStatement => ({
+  Sid: sid,
+  Effect: 'Allow',
+  Action: ['sqs:SendMessage'],
+  Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+});
 /** What a Lambda SQS event source needs from the function's role. */
 const consume = (sid: string, queue: string): PolicyStatement => ({
   Sid: sid,
@@ -275,7 +311,11 @@ export function detectionRoles(config: Config): CfnResources {
 
 /** What a reconcile round and a cleanup need: describe for planning, repair sessions, announce. */
 function reconcileStatements(config: Config): PolicyStatement[] {
-  return [DESCRIBE_FOR_PLANNING, ...inlineSessionStatements(config.mirroring).filter((s) => s.Sid !== 'DescribeSessions'), PUT_AUTOTAP_EVENTS];
+  return [
+    DESCRIBE_FOR_PLANNING,
+    ...inlineSessionStatements(config.mirroring).filter((s) => s.Sid !== 'DescribeSessions'),
+    PUT_AUTOTAP_EVENTS,
+  ];
 }
 
 export function roles(config: Config): CfnResources {

@@ -25,10 +25,14 @@ export function stagesIn(dir: string = serviceDir): string[] {
   } catch {
     return [];
   }
-  return files.filter((file) => file.endsWith('.yml')).map((file) => file.slice(0, -'.yml'.length)).sort();
+  return files
+    .filter((file) => file.endsWith('.yml'))
+    .map((file) => file.slice(0, -'.yml'.length))
+    .sort();
 }
 
-const listed = (stages: readonly string[]) => (stages.length ? stages.join(', ') : 'none yet (create config/<stage>.yml)');
+const listed = (stages: readonly string[]) =>
+  stages.length ? stages.join(', ') : 'none yet (create config/<stage>.yml)';
 
 /**
  * Why `stage` cannot be packaged or deployed, or undefined. No stage is a refusal, not `dev`: a

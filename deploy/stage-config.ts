@@ -84,7 +84,10 @@ export const BUNDLED_DETECTIONS = '__AUTOTAP_DETECTIONS_CONFIG__';
  * `notifications` (CloudFormation's email subscriptions) is never bundled: the configuration rides
  * in the code, whatever its size, instead of Lambda's 4 KB of environment variables.
  */
-export function bundledConfigDefine({ mirroring, detections }: Pick<Config, 'mirroring' | 'detections'>): Record<string, string> {
+export function bundledConfigDefine({
+  mirroring,
+  detections,
+}: Pick<Config, 'mirroring' | 'detections'>): Record<string, string> {
   return {
     [BUNDLED_MIRRORING]: JSON.stringify(JSON.stringify(mirroring)),
     [BUNDLED_DETECTIONS]: JSON.stringify(JSON.stringify(detections ?? null)),
@@ -96,7 +99,8 @@ export async function bundledConfig(context: ResolverContext): Promise<Record<st
 }
 
 /** A stable logical-id suffix for an email address: reordering a list of addresses changes nothing. */
-const addressSuffix = (address: string) => createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 10);
+const addressSuffix = (address: string) =>
+  createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 10);
 
 /**
  * One email subscription to the ops topic per `notifications.opsEmails` entry. The logical id comes
@@ -213,7 +217,9 @@ export const ref = (logicalId: string) => ({ Ref: logicalId });
 export const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 
 /** The ARN of the EventBridge rule named `name`, for queue policies that must name it before it exists. */
-const ruleArn = (name: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${name}` });
+const ruleArn = (name: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${name}`,
+});
 export const pollRuleName = (stage: string) => `autotap-${stage}-detections-poll`;
 
 /** The four detection functions (those the configuration deploys), for the `functions:` list. */
@@ -349,11 +355,18 @@ interface RuleDeadLetters {
   alarmDescription: string;
 }
 
-function ruleDeadLetters(stage: string, { logicalId, name, sid, ruleArns, alarmDescription }: RuleDeadLetters): CfnResources {
+function ruleDeadLetters(
+  stage: string,
+  { logicalId, name, sid, ruleArns, alarmDescription }: RuleDeadLetters,
+): CfnResources {
   return {
     [logicalId]: {
       Type: 'AWS::SQS::Queue',
-      Properties: { QueueName: `autotap-${stage}-${name}`, MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS, SqsManagedSseEnabled: true },
+      Properties: {
+        QueueName: `autotap-${stage}-${name}`,
+        MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
+        SqsManagedSseEnabled: true,
+      },
     },
     [`${logicalId}Policy`]: {
       Type: 'AWS::SQS::QueuePolicy',
@@ -374,7 +387,12 @@ function ruleDeadLetters(stage: string, { logicalId, name, sid, ruleArns, alarmD
         },
       },
     },
-    [`${logicalId.replace(/Queue$/, '')}Alarm`]: deadLetterAlarm(stage, logicalId, name.replace(/-dlq$/, '-dead-letters'), alarmDescription),
+    [`${logicalId.replace(/Queue$/, '')}Alarm`]: deadLetterAlarm(
+      stage,
+      logicalId,
+      name.replace(/-dlq$/, '-dead-letters'),
+      alarmDescription,
+    ),
   };
 }
 
@@ -387,7 +405,8 @@ export async function ruleEventsDeadLetters(context: ResolverContext): Promise<C
       name: 'rule-events-dlq',
       sid: 'RuleDeadLetters',
       ruleArns: [arnOf('ReconcileScheduleRule'), arnOf('ExecutionFailedRule')],
-      alarmDescription: 'A reconcile run could not be started, or a failed-execution alert could not be published; see the rule events dead-letter queue',
+      alarmDescription:
+        'A reconcile run could not be started, or a failed-execution alert could not be published; see the rule events dead-letter queue',
     }),
   };
 }
@@ -401,7 +420,10 @@ interface QueueWithDeadLetters {
   alarmDescription: string;
 }
 
-function queueWithDeadLetters(stage: string, { logicalId, name, visibilityTimeout, maxReceiveCount, alarmDescription }: QueueWithDeadLetters): CfnResources {
+function queueWithDeadLetters(
+  stage: string,
+  { logicalId, name, visibilityTimeout, maxReceiveCount, alarmDescription }: QueueWithDeadLetters,
+): CfnResources {
   const deadLetterId = `${logicalId.replace(/Queue$/, '')}DeadLetterQueue`;
   return {
     [logicalId]: {
@@ -420,10 +442,20 @@ function queueWithDeadLetters(stage: string, { logicalId, name, visibilityTimeou
         QueueName: `autotap-${stage}-${name}-dlq`,
         MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
         SqsManagedSseEnabled: true,
-        RedriveAllowPolicy: { redrivePermission: 'byQueue', sourceQueueArns: [{ 'Fn::Sub': `arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:autotap-${stage}-${name}` }] },
+        RedriveAllowPolicy: {
+          redrivePermission: 'byQueue',
+          sourceQueueArns: [
+            { 'Fn::Sub': `arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:autotap-${stage}-${name}` },
+          ],
+        },
       },
     },
-    [`${deadLetterId.replace(/Queue$/, '')}Alarm`]: deadLetterAlarm(stage, deadLetterId, `${name}-dead-letters`, alarmDescription),
+    [`${deadLetterId.replace(/Queue$/, '')}Alarm`]: deadLetterAlarm(
+      stage,
+      deadLetterId,
+      `${name}-dead-letters`,
+      alarmDescription,
+    ),
   };
 }
 
@@ -490,7 +522,8 @@ export function detectionResources(config: Config, stage: string): CfnFragment {
         // Six times the notifier's timeout plus its batching window.
         visibilityTimeout: 6 * SLACK_NOTIFY_TIMEOUT_SECONDS + SLACK_BATCHING_WINDOW_SECONDS,
         maxReceiveCount: 10,
-        alarmDescription: 'Slack notifications could not be delivered after 10 attempts; see the Slack dead-letter queue',
+        alarmDescription:
+          'Slack notifications could not be delivered after 10 attempts; see the Slack dead-letter queue',
       }),
     );
     Outputs.SlackQueueUrl = { Value: ref('SlackQueue') };

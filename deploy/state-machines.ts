@@ -47,9 +47,12 @@ export function renderDefinition(file: string, functionKeys?: string[]): Record<
 }
 
 /** The function names of serverless.yml; `functions:` may be a list of maps that osls merges. */
-async function functionKeysOf({ resolveConfigurationProperty }: Pick<ResolverContext, 'resolveConfigurationProperty'>): Promise<string[] | undefined> {
+async function functionKeysOf({
+  resolveConfigurationProperty,
+}: Pick<ResolverContext, 'resolveConfigurationProperty'>): Promise<string[] | undefined> {
   const functions = await resolveConfigurationProperty(['functions']);
-  if (Array.isArray(functions)) return functions.flatMap((part: unknown) => (part && typeof part === 'object' ? Object.keys(part) : []));
+  if (Array.isArray(functions))
+    return functions.flatMap((part: unknown) => (part && typeof part === 'object' ? Object.keys(part) : []));
   return functions && typeof functions === 'object' ? Object.keys(functions) : undefined;
 }
 

@@ -29,11 +29,15 @@ export const handler = lambdaHandler<unknown, PollOutput>(async (_event, context
   const config = detectionsConfig();
   if (!config.enabled || !config.poll.enabled) return { outcome: 'disabled' };
   const appliance = config.appliance;
-  if (!appliance) throw new ConfigError('detections.appliance: not set (the poll needs the appliance URL, auth and secretArn)');
+  if (!appliance)
+    throw new ConfigError('detections.appliance: not set (the poll needs the appliance URL, auth and secretArn)');
   const table = new DetectionTable(requiredVariable(ENV.table, 'the detections table name'));
   const queueUrl = requiredVariable(ENV.queueUrl, 'the detections queue URL');
   const lookback = Number(process.env[ENV.initialLookbackMinutes] ?? DEFAULT_LOOKBACK_MINUTES);
-  const remainingMs = () => (typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY);
+  const remainingMs = () =>
+    typeof context?.getRemainingTimeInMillis === 'function'
+      ? context.getRemainingTimeInMillis()
+      : Number.POSITIVE_INFINITY;
 
   const client = createApplianceClient({
     url: appliance.url,
@@ -53,7 +57,10 @@ export const handler = lambdaHandler<unknown, PollOutput>(async (_event, context
           logger.error('detections parked: SQS refused them; the poll goes on without them', { parked });
           const topicArn = process.env[ENV.opsTopicArn];
           if (!topicArn) return;
-          const report = parkedReport(parked.map((p) => ({ ...p, destination: 'the detections queue' })), appliance.url);
+          const report = parkedReport(
+            parked.map((p) => ({ ...p, destination: 'the detections queue' })),
+            appliance.url,
+          );
           // A failed report throws: the cursor stays before them and the next poll tries again.
           await publish(topicArn, report.subject, report.message);
         },
@@ -61,10 +68,16 @@ export const handler = lambdaHandler<unknown, PollOutput>(async (_event, context
       },
       {
         pageSize: config.poll.pageSize,
-        initialCursor: Math.max(0, Date.now() - (Number.isFinite(lookback) && lookback >= 0 ? lookback : DEFAULT_LOOKBACK_MINUTES) * 60_000),
+        initialCursor: Math.max(
+          0,
+          Date.now() - (Number.isFinite(lookback) && lookback >= 0 ? lookback : DEFAULT_LOOKBACK_MINUTES) * 60_000,
+        ),
       },
     );
-    if (result.outcome === 'incomplete') logger.warn('poll stopped before the end of the backlog; the next poll goes on from the committed cursor', { ...result });
+    if (result.outcome === 'incomplete')
+      logger.warn('poll stopped before the end of the backlog; the next poll goes on from the committed cursor', {
+        ...result,
+      });
     else logger.info('poll window done', { ...result });
     return result;
   } catch (error) {

@@ -24,12 +24,22 @@ async function report(result: BatchResult, applianceUrl: string | undefined): Pr
   // The reports follow what is already recorded and sent: tellOps never fails the batch for them,
   // as that would redeliver what was delivered.
   if (result.rejected.length > 0) {
-    logger.warn('invalid detections acknowledged without processing', { count: result.rejected.length, rejected: result.rejected });
+    logger.warn('invalid detections acknowledged without processing', {
+      count: result.rejected.length,
+      rejected: result.rejected,
+    });
     await tellOps(rejectedReport(result.rejected));
   }
   if (result.parked.length > 0) {
-    logger.error('detection updates parked: a channel refused them for good; later updates go on', { parked: result.parked });
-    const items = result.parked.map((p) => ({ id: p.detectionId, modTime: p.modTime, destination: channelDestination(p.channel), reason: p.reason }));
+    logger.error('detection updates parked: a channel refused them for good; later updates go on', {
+      parked: result.parked,
+    });
+    const items = result.parked.map((p) => ({
+      id: p.detectionId,
+      modTime: p.modTime,
+      destination: channelDestination(p.channel),
+      reason: p.reason,
+    }));
     await tellOps(parkedReport(items, applianceUrl));
   }
 }
@@ -42,7 +52,9 @@ export const handler = lambdaHandler<unknown, SQSBatchResponse>(async (event) =>
     detectionsTopicArn: requiredVariable(ENV.detectionsTopicArn, 'the detections topic ARN'),
     emailTopicArn: requiredVariable(ENV.emailTopicArn, 'the detections email topic ARN'),
     // The stack creates the Slack queue, and sets its URL, only when detections.slack is configured.
-    slackQueueUrl: config.slack ? requiredVariable(ENV.slackQueueUrl, 'the Slack queue URL (detections.slack is configured)') : undefined,
+    slackQueueUrl: config.slack
+      ? requiredVariable(ENV.slackQueueUrl, 'the Slack queue URL (detections.slack is configured)')
+      : undefined,
   });
   const result = await processBatch(messages, table, fanout, {
     policy: lifecyclePolicy(config),

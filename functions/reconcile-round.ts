@@ -6,7 +6,13 @@ import { applyActions } from '../src/mirroring/apply.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { normalizeReconcileInput, type ReconcileRequest } from '../src/mirroring/reconcile-input.ts';
 import { announceActions, mergeReports, reportSlice, type SliceReport } from '../src/mirroring/reconcile-report.ts';
-import { actionsAfter, applyRound, describeAccount, planAccountRound, ROUND_RESERVE_MS } from '../src/mirroring/reconcile-round.ts';
+import {
+  actionsAfter,
+  applyRound,
+  describeAccount,
+  planAccountRound,
+  ROUND_RESERVE_MS,
+} from '../src/mirroring/reconcile-round.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { parseOrThrow } from '../src/validation.ts';
@@ -49,14 +55,30 @@ export const handler = lambdaHandler<unknown, RoundProgress>(async (event, conte
   const config = mirroringConfig();
   const snapshot = await describeAccount(request.vpcIds, ec2);
   const pending = actionsAfter(await planAccountRound(snapshot, config, request.vpcIds, ec2), progress.cursor);
-  const round = await applyRound(pending, progress.cursor, (batch) => applyActions(batch, config, ec2, request.dryRun), () => Date.now() < deadline);
+  const round = await applyRound(
+    pending,
+    progress.cursor,
+    (batch) => applyActions(batch, config, ec2, request.dryRun),
+    () => Date.now() < deadline,
+  );
   const report = reportSlice(round.applied);
   // A dry run changed nothing, so it has nothing to announce.
   if (!request.dryRun && config.publishEvents) {
-    const unpublished = await announceActions(round.applied, { workflow: 'reconcile', ...(executionArn ? { executionArn } : {}) }, putAutotapEvents);
+    const unpublished = await announceActions(
+      round.applied,
+      { workflow: 'reconcile', ...(executionArn ? { executionArn } : {}) },
+      putAutotapEvents,
+    );
     if (unpublished > 0) report.counts['unpublished-events'] = unpublished;
   }
-  logger.info('reconcile round', { round: progress.round, instances: snapshot.instances.length, sessions: snapshot.sessions.length, applied: round.applied.length, remaining: round.remaining, counts: report.counts });
+  logger.info('reconcile round', {
+    round: progress.round,
+    instances: snapshot.instances.length,
+    sessions: snapshot.sessions.length,
+    applied: round.applied.length,
+    remaining: round.remaining,
+    counts: report.counts,
+  });
   return {
     request,
     round: progress.round + 1,

@@ -35,6 +35,9 @@ export const handler = lambdaHandler<unknown, ResolveOutput>(async (event) => {
     finalAttempt,
   );
   // Only the first alternatives ride in the state: one attachment per ENI must stay small.
-  const attachments = plan.attachments.map((a) => ({ ...a, alternativeTargetIds: a.alternativeTargetIds.slice(0, ALTERNATIVE_TARGETS_PER_ATTACHMENT) }));
+  const attachments = plan.attachments.map((a) => ({
+    ...a,
+    alternativeTargetIds: a.alternativeTargetIds.slice(0, ALTERNATIVE_TARGETS_PER_ATTACHMENT),
+  }));
   return { request, ...plan, attachments };
 });

@@ -55,7 +55,14 @@ export function createSlackNotifyHandler(overrides: Partial<SlackNotifyDeps> = {
     const handedBack = await notifier.notify(messages, {
       slack,
       // Set by the stack only for the amazon-q format, the one that publishes to it.
-      ...(slack.format === 'amazon-q' ? { amazonQTopicArn: requiredVariable('CHATBOT_TOPIC_ARN', 'the SNS topic Amazon Q Developer in chat applications subscribes to') } : {}),
+      ...(slack.format === 'amazon-q'
+        ? {
+            amazonQTopicArn: requiredVariable(
+              'CHATBOT_TOPIC_ARN',
+              'the SNS topic Amazon Q Developer in chat applications subscribes to',
+            ),
+          }
+        : {}),
       functionName: context.functionName,
       remainingMs: () => context.getRemainingTimeInMillis(),
     });

@@ -41,7 +41,8 @@ const inputSchema = z.object({
 export const handler = lambdaHandler<unknown, WorkflowSummary & { dryRun: boolean }>(async (event) => {
   const input = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
   const summary = mergeReports(input.reports);
-  if (input.failedRounds > 0) summary.counts['failed-slices'] = (summary.counts['failed-slices'] ?? 0) + input.failedRounds;
+  if (input.failedRounds > 0)
+    summary.counts['failed-slices'] = (summary.counts['failed-slices'] ?? 0) + input.failedRounds;
   if (input.remaining > 0) summary.counts.remaining = input.remaining;
   const dryRun = input.request === undefined ? input.dryRun : normalizeReconcileInput(input.request).dryRun;
   const report = renderWorkflowReport(input.workflow, summary, input.executionArn);

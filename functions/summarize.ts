@@ -10,16 +10,15 @@ import { logger } from '../src/lambda/logger.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { parseOrThrow } from '../src/validation.ts';
 
-const resultSchema = z
-  .object({
-    instanceId: z.string(),
-    networkInterfaceId: z.string(),
-    outcome: z.enum(['created', 'already-mirrored', 'skipped', 'failed']),
-    reason: z.optional(z.string()),
-    sessionNumber: z.optional(z.number()),
-    trafficMirrorSessionId: z.optional(z.string()),
-    trafficMirrorTargetId: z.optional(z.string()),
-  });
+const resultSchema = z.object({
+  instanceId: z.string(),
+  networkInterfaceId: z.string(),
+  outcome: z.enum(['created', 'already-mirrored', 'skipped', 'failed']),
+  reason: z.optional(z.string()),
+  sessionNumber: z.optional(z.number()),
+  trafficMirrorSessionId: z.optional(z.string()),
+  trafficMirrorTargetId: z.optional(z.string()),
+});
 
 const inputSchema = z.object({
   results: z.array(resultSchema),
@@ -39,7 +38,12 @@ export const handler = lambdaHandler<unknown, MirrorOutput>(async (event) => {
   // (which consumers must tolerate anyway, EventBridge delivers at least once) but not the e-mail.
   // Throttled or unavailable SNS / EventBridge reach here as RetryableError, which the state machine retries.
   if (mirroringConfig().publishEvents) {
-    await putAutotapEvents(eventsForResults(results, { workflow: 'mirror-instances', ...(input.executionArn ? { executionArn: input.executionArn } : {}) }));
+    await putAutotapEvents(
+      eventsForResults(results, {
+        workflow: 'mirror-instances',
+        ...(input.executionArn ? { executionArn: input.executionArn } : {}),
+      }),
+    );
   }
   const report = renderOpsReport(results, input.executionArn, input.missingTargets);
   if (report) {

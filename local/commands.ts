@@ -28,13 +28,14 @@ const BENCH_SUMMARY = `  bench [--quick] [options]
  * not needed for --help or --version.
  */
 async function load() {
-  const [{ loadConfigFile }, { startEmulator }, { renderSimulation }, { readScenarioFile }, { simulate }] = await Promise.all([
-    import('../src/config/load.ts'),
-    import('./emulator/index.ts'),
-    import('./render-simulation.ts'),
-    import('./scenario.ts'),
-    import('./simulate.ts'),
-  ]);
+  const [{ loadConfigFile }, { startEmulator }, { renderSimulation }, { readScenarioFile }, { simulate }] =
+    await Promise.all([
+      import('../src/config/load.ts'),
+      import('./emulator/index.ts'),
+      import('./render-simulation.ts'),
+      import('./scenario.ts'),
+      import('./simulate.ts'),
+    ]);
   return { loadConfigFile, startEmulator, renderSimulation, readScenarioFile, simulate };
 }
 
@@ -46,7 +47,9 @@ async function simulateCommand(args: string[], root: string): Promise<number> {
   if (!values.scenario) throw new UsageError('simulate: --scenario FILE is required');
   const { loadConfigFile, readScenarioFile, renderSimulation, simulate } = await load();
   const scenario = readScenarioFile(values.scenario);
-  const config = values.config ? loadConfigFile(values.config) : (scenario.config ?? loadConfigFile(join(root, 'config', 'dev.yml')));
+  const config = values.config
+    ? loadConfigFile(values.config)
+    : (scenario.config ?? loadConfigFile(join(root, 'config', 'dev.yml')));
   const report = await simulate(scenario, config);
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderSimulation(report)}\n`);
   return 0;
@@ -80,7 +83,8 @@ export async function scenarioPlanCommand(args: string[], root: string): Promise
   const { planCommand, planConfig, planOptions, runPlan } = await import('../cli/plan.ts');
   const { values } = parseCommandArgs('plan', { args, options: { ...planOptions, scenario: { type: 'string' } } });
   if (values.scenario === undefined) return planCommand(args, root);
-  if (values.region !== undefined || values.profile !== undefined) throw new UsageError('plan: --region and --profile reach an account; --scenario runs on the local AWS');
+  if (values.region !== undefined || values.profile !== undefined)
+    throw new UsageError('plan: --region and --profile reach an account; --scenario runs on the local AWS');
   const { readScenarioFile, startEmulator } = await load();
   const scenario = readScenarioFile(values.scenario);
   const config = values.config || !scenario.config ? planConfig(values, root) : scenario.config;
@@ -98,10 +102,15 @@ export async function scenarioPlanCommand(args: string[], root: string): Promise
  * sessions and rules), to see what it deletes and keeps. Without --scenario, the account's uninstall.
  */
 export async function scenarioUninstallCommand(args: string[], root: string): Promise<number> {
-  const { adapterAccount, processTerminal, runUninstall, uninstallCommand, uninstallOptions, uninstallRequest } = await import('../cli/uninstall.ts');
-  const { values } = parseCommandArgs('uninstall', { args, options: { ...uninstallOptions, scenario: { type: 'string' } } });
+  const { adapterAccount, processTerminal, runUninstall, uninstallCommand, uninstallOptions, uninstallRequest } =
+    await import('../cli/uninstall.ts');
+  const { values } = parseCommandArgs('uninstall', {
+    args,
+    options: { ...uninstallOptions, scenario: { type: 'string' } },
+  });
   if (values.scenario === undefined) return uninstallCommand(args, root);
-  if (values.region !== undefined || values.profile !== undefined) throw new UsageError('uninstall: --region and --profile reach an account; --scenario runs on the local AWS');
+  if (values.region !== undefined || values.profile !== undefined)
+    throw new UsageError('uninstall: --region and --profile reach an account; --scenario runs on the local AWS');
   const options = uninstallRequest(values, root);
   const { readScenarioFile, startEmulator } = await load();
   const emulator = await startEmulator(readScenarioFile(values.scenario).seed);

@@ -1,6 +1,18 @@
 import type { Config } from '../src/config/schema.ts';
-import { startEmulator, type Emulator, type EmulatorOptions, type EmulatorSeed, type StateMachineExecutor } from './emulator/index.ts';
-import { loadStateMachine, runExecution, type ExecutionRecord, type LoadedMachine, type RunOptions } from './stepfunctions/runner.ts';
+import {
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type EmulatorSeed,
+  type StateMachineExecutor,
+} from './emulator/index.ts';
+import {
+  loadStateMachine,
+  runExecution,
+  type ExecutionRecord,
+  type LoadedMachine,
+  type RunOptions,
+} from './stepfunctions/runner.ts';
 
 /**
  * autotap on a local AWS: the emulator for EC2 and SNS, the real state machine definitions and the
@@ -27,14 +39,25 @@ export interface LocalAutotapOptions extends EmulatorOptions {
   stage?: string;
 }
 
-export async function startLocalAutotap(seed: EmulatorSeed, config: Config, options: LocalAutotapOptions = {}): Promise<LocalAutotap> {
+export async function startLocalAutotap(
+  seed: EmulatorSeed,
+  config: Config,
+  options: LocalAutotapOptions = {},
+): Promise<LocalAutotap> {
   // The emulated Step Functions API runs the real definitions with the real handlers, as `run` does.
   const stage = options.stage ?? 'dev';
   const stateMachines: Record<string, StateMachineExecutor> = { ...options.stateMachines };
   for (const name of STATE_MACHINES) {
     stateMachines[`autotap-${stage}-${name}`] ??= async (input, execution) => {
-      const record = await runExecution(machine(name), input, { retryPauseMs: options.retryPauseMs ?? 5, executionArn: execution.executionArn });
-      return { status: record.status, output: record.output, ...(record.error ? { error: record.error.name, cause: record.error.message } : {}) };
+      const record = await runExecution(machine(name), input, {
+        retryPauseMs: options.retryPauseMs ?? 5,
+        executionArn: execution.executionArn,
+      });
+      return {
+        status: record.status,
+        output: record.output,
+        ...(record.error ? { error: record.error.name, cause: record.error.message } : {}),
+      };
     };
   }
   const emulator = await startEmulator(seed, { ...options, stateMachines });

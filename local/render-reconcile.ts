@@ -12,7 +12,9 @@ interface WorkflowOutput {
 function isWorkflowOutput(output: unknown): output is WorkflowOutput {
   if (typeof output !== 'object' || output === null) return false;
   const o = output as Record<string, unknown>;
-  return typeof o.counts === 'object' && o.counts !== null && Array.isArray(o.actions) && typeof o.truncated === 'number';
+  return (
+    typeof o.counts === 'object' && o.counts !== null && Array.isArray(o.actions) && typeof o.truncated === 'number'
+  );
 }
 
 type Table = (headers: string[], rows: string[][]) => string;

@@ -7,7 +7,8 @@ import { renderWorkflowActions } from './render-reconcile.ts';
 
 function describeInput(input: unknown): string {
   const i = input as Record<string, unknown> & { detail?: Record<string, unknown> };
-  if (i?.['detail-type'] === 'EC2 Instance State-change Notification') return `EC2 event: ${String(i.detail?.['instance-id'])} ${String(i.detail?.state)}`;
+  if (i?.['detail-type'] === 'EC2 Instance State-change Notification')
+    return `EC2 event: ${String(i.detail?.['instance-id'])} ${String(i.detail?.state)}`;
   if (i?.['detail-type'] === 'AWS API Call via CloudTrail') return `CloudTrail: ${String(i.detail?.eventName)}`;
   return `manual: ${JSON.stringify(input)}`;
 }
@@ -44,12 +45,20 @@ export function renderSimulation(report: SimulationReport): string {
     ),
   );
   out.push('');
-  out.push(report.published.length === 0 ? 'Nothing was published to SNS.' : `Published to SNS (${report.published.length}):`);
+  out.push(
+    report.published.length === 0 ? 'Nothing was published to SNS.' : `Published to SNS (${report.published.length}):`,
+  );
   for (const m of report.published) {
     out.push(`  [${m.topic}] ${m.subject ?? '(no subject)'}`);
     out.push(...m.message.split('\n').map((l) => `    ${l}`));
   }
   out.push('');
-  out.push(`AWS API calls: ${Object.entries(report.calls).map(([action, count]) => `${action} ${count}`).join(', ') || 'none'}`);
+  out.push(
+    `AWS API calls: ${
+      Object.entries(report.calls)
+        .map(([action, count]) => `${action} ${count}`)
+        .join(', ') || 'none'
+    }`,
+  );
   return out.join('\n');
 }

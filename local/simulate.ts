@@ -26,15 +26,32 @@ export async function simulate(scenario: Scenario, config: Config): Promise<Simu
     };
     await Promise.all(Array.from({ length: scenario.concurrency }, worker));
     return {
-      executions: executions.map(({ stateMachine, input, status, output, error }) => ({ stateMachine, input, status, output, error })),
-      sessions: local.emulator.sessions().map(({ trafficMirrorSessionId, networkInterfaceId, trafficMirrorTargetId, trafficMirrorFilterId, sessionNumber, tags }) => ({
-        trafficMirrorSessionId,
-        networkInterfaceId,
-        trafficMirrorTargetId,
-        trafficMirrorFilterId,
-        sessionNumber,
-        tags,
+      executions: executions.map(({ stateMachine, input, status, output, error }) => ({
+        stateMachine,
+        input,
+        status,
+        output,
+        error,
       })),
+      sessions: local.emulator
+        .sessions()
+        .map(
+          ({
+            trafficMirrorSessionId,
+            networkInterfaceId,
+            trafficMirrorTargetId,
+            trafficMirrorFilterId,
+            sessionNumber,
+            tags,
+          }) => ({
+            trafficMirrorSessionId,
+            networkInterfaceId,
+            trafficMirrorTargetId,
+            trafficMirrorFilterId,
+            sessionNumber,
+            tags,
+          }),
+        ),
       published: local.emulator.published().map((m: PublishedMessage) => ({
         topic: topicName(m.topicArn),
         subject: m.subject ?? null,

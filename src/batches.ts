@@ -6,14 +6,22 @@
  */
 export function splitIntoBatches<T>(
   items: readonly T[],
-  limits: { maxEntries: number; maxBytes: number; sizeOf: (item: T) => number; startsNew?: (item: T, batch: readonly T[]) => boolean },
+  limits: {
+    maxEntries: number;
+    maxBytes: number;
+    sizeOf: (item: T) => number;
+    startsNew?: (item: T, batch: readonly T[]) => boolean;
+  },
 ): T[][] {
   const batches: T[][] = [];
   let current: T[] = [];
   let bytes = 0;
   for (const item of items) {
     const size = limits.sizeOf(item);
-    const full = current.length >= limits.maxEntries || bytes + size > limits.maxBytes || limits.startsNew?.(item, current) === true;
+    const full =
+      current.length >= limits.maxEntries ||
+      bytes + size > limits.maxBytes ||
+      limits.startsNew?.(item, current) === true;
     if (current.length > 0 && full) {
       batches.push(current);
       current = [];

@@ -20,11 +20,13 @@ function visible(account: Account): TrailRecord[] {
 }
 
 function trailNamed(account: Account, nameOrArn: unknown, parameter: string): TrailRecord {
-  if (typeof nameOrArn !== 'string' || nameOrArn === '') throw new ApiError('InvalidTrailNameException', `${parameter} is required`);
+  if (typeof nameOrArn !== 'string' || nameOrArn === '')
+    throw new ApiError('InvalidTrailNameException', `${parameter} is required`);
   const trail = nameOrArn.startsWith('arn:')
     ? visible(account).find((t) => t.arn === nameOrArn)
     : account.trails.find((t) => t.name === nameOrArn && t.homeRegion === account.region);
-  if (!trail) throw new ApiError('TrailNotFoundException', `Unknown trail: ${nameOrArn} for the user: ${account.accountId}`);
+  if (!trail)
+    throw new ApiError('TrailNotFoundException', `Unknown trail: ${nameOrArn} for the user: ${account.accountId}`);
   return trail;
 }
 
@@ -62,11 +64,17 @@ function getEventSelectors(input: Record<string, unknown>, account: Account) {
       TrailARN: trail.arn,
       AdvancedEventSelectors: trail.advancedEventSelectors.map((a) => ({
         ...(a.name ? { Name: a.name } : {}),
-        FieldSelectors: a.fieldSelectors.map((f) => ({ Field: f.field, ...(f.equals ? { Equals: f.equals } : {}), ...(f.notEquals ? { NotEquals: f.notEquals } : {}) })),
+        FieldSelectors: a.fieldSelectors.map((f) => ({
+          Field: f.field,
+          ...(f.equals ? { Equals: f.equals } : {}),
+          ...(f.notEquals ? { NotEquals: f.notEquals } : {}),
+        })),
       })),
     };
   }
-  const selectors = trail.eventSelectors ?? [{ readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [] }];
+  const selectors = trail.eventSelectors ?? [
+    { readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [] },
+  ];
   return {
     TrailARN: trail.arn,
     EventSelectors: selectors.map((s) => ({

@@ -57,7 +57,9 @@ function checkId(id: string, prefix: string, parameter: string, malformedCode = 
 function integerInRange(params: Params, name: string, min: number, max: number): number | undefined {
   const value = optionalInteger(params, name);
   if (value !== undefined && (value < min || value > max)) {
-    throw invalidValue(`Value (${value}) for parameter ${name} is invalid. Expected a value between ${min} and ${max}.`);
+    throw invalidValue(
+      `Value (${value}) for parameter ${name} is invalid. Expected a value between ${min} and ${max}.`,
+    );
   }
   return value;
 }
@@ -79,12 +81,15 @@ function readTags(group: Params, prefix: string, requireValue: boolean): { key: 
     const key = tag.get('Key');
     if (key === undefined || key === '') throw missingParameter(`${prefix}.${i + 1}.Key`);
     if (key.length > 128) throw invalidValue(`Tag key ${prefix}.${i + 1}.Key exceeds 128 characters`);
-    if (key.toLowerCase().startsWith('aws:')) throw invalidValue(`Tag key ${prefix}.${i + 1}.Key "${key}" uses the reserved prefix aws:`);
+    if (key.toLowerCase().startsWith('aws:'))
+      throw invalidValue(`Tag key ${prefix}.${i + 1}.Key "${key}" uses the reserved prefix aws:`);
     const value = tag.get('Value');
-    if (value !== undefined && value.length > 256) throw invalidValue(`Tag value ${prefix}.${i + 1}.Value exceeds 256 characters`);
+    if (value !== undefined && value.length > 256)
+      throw invalidValue(`Tag value ${prefix}.${i + 1}.Value exceeds 256 characters`);
     return { key, value: value ?? (requireValue ? '' : undefined) };
   });
-  if (tags.length > MAX_TAGS) throw new ApiError('TagLimitExceeded', `The request has ${tags.length} tags; a resource has at most ${MAX_TAGS}`);
+  if (tags.length > MAX_TAGS)
+    throw new ApiError('TagLimitExceeded', `The request has ${tags.length} tags; a resource has at most ${MAX_TAGS}`);
   return tags;
 }
 
@@ -94,10 +99,14 @@ function readTagSpecifications(params: Params, resourceType: string): Tags {
   structList(params, 'TagSpecification').forEach((spec, i) => {
     const type = spec.get('ResourceType');
     if (type === undefined) throw missingParameter(`TagSpecification.${i + 1}.ResourceType`);
-    if (type !== resourceType) throw invalidValue(`'${type}' is not a valid taggable resource type for this operation (expected ${resourceType}).`);
+    if (type !== resourceType)
+      throw invalidValue(
+        `'${type}' is not a valid taggable resource type for this operation (expected ${resourceType}).`,
+      );
     for (const tag of readTags(spec, 'Tag', true)) tags[tag.key] = tag.value ?? '';
   });
-  if (Object.keys(tags).length > MAX_TAGS) throw new ApiError('TagLimitExceeded', `At most ${MAX_TAGS} tags per resource`);
+  if (Object.keys(tags).length > MAX_TAGS)
+    throw new ApiError('TagLimitExceeded', `At most ${MAX_TAGS} tags per resource`);
   return tags;
 }
 
@@ -145,9 +154,21 @@ const apiPage = (action: string) => `https://docs.aws.amazon.com/AWSEC2/latest/A
 export const DESCRIBE_FILTER_RULES = {
   DescribeInstances: { page: apiPage('DescribeInstances'), wildcards: isTagFilter, tagFilters: true },
   DescribeNetworkInterfaces: { page: apiPage('DescribeNetworkInterfaces'), wildcards: isTagFilter, tagFilters: true },
-  DescribeTrafficMirrorSessions: { page: apiPage('DescribeTrafficMirrorSessions'), wildcards: exactOnly, tagFilters: false },
-  DescribeTrafficMirrorTargets: { page: apiPage('DescribeTrafficMirrorTargets'), wildcards: exactOnly, tagFilters: false },
-  DescribeTrafficMirrorFilters: { page: apiPage('DescribeTrafficMirrorFilters'), wildcards: exactOnly, tagFilters: false },
+  DescribeTrafficMirrorSessions: {
+    page: apiPage('DescribeTrafficMirrorSessions'),
+    wildcards: exactOnly,
+    tagFilters: false,
+  },
+  DescribeTrafficMirrorTargets: {
+    page: apiPage('DescribeTrafficMirrorTargets'),
+    wildcards: exactOnly,
+    tagFilters: false,
+  },
+  DescribeTrafficMirrorFilters: {
+    page: apiPage('DescribeTrafficMirrorFilters'),
+    wildcards: exactOnly,
+    tagFilters: false,
+  },
   // The emulator keeps no tags on groups; a tag filter is refused as unknown rather than matching nothing.
   DescribeSecurityGroups: { page: apiPage('DescribeSecurityGroups'), wildcards: exactOnly, tagFilters: false },
   DescribeVpcs: { page: apiPage('DescribeVpcs'), wildcards: exactOnly, tagFilters: false },
@@ -155,7 +176,10 @@ export const DESCRIBE_FILTER_RULES = {
 
 function globMatch(pattern: string, value: string): boolean {
   if (!/[*?]/.test(pattern)) return pattern === value;
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.?');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.?');
   return new RegExp(`^${source}$`, 's').test(value);
 }
 
@@ -177,7 +201,9 @@ function matches(filters: Filter[], fields: FieldValues, rules: DescribeFilterRu
     const values = fields(filter.name);
     if (values === undefined) throw invalidValue(`The filter '${filter.name}' is invalid`);
     const match = rules.wildcards(filter.name) ? globMatch : (pattern: string, value: string) => pattern === value;
-    return values.some((value) => value !== undefined && filter.values.some((pattern) => match(pattern, String(value))));
+    return values.some(
+      (value) => value !== undefined && filter.values.some((pattern) => match(pattern, String(value))),
+    );
   });
 }
 
@@ -186,7 +212,9 @@ function matches(filters: Filter[], fields: FieldValues, rules: DescribeFilterRu
  * 35,000 sessions is otherwise pattern-matched in full by every describe. Never narrower than `matches`.
  */
 function plainFilters(filters: Filter[]): (fields: FieldValues) => boolean {
-  const plain = filters.filter((f) => f.values.every((v) => !/[*?]/.test(v))).map((f) => ({ name: f.name, values: new Set(f.values) }));
+  const plain = filters
+    .filter((f) => f.values.every((v) => !/[*?]/.test(v)))
+    .map((f) => ({ name: f.name, values: new Set(f.values) }));
   return (fields) =>
     plain.every((filter) => {
       const values = fields(filter.name);
@@ -212,7 +240,9 @@ interface Page<T> {
 function paginate<T>(items: T[], params: Params, action: string): Page<T> {
   const maxResults = optionalInteger(params, 'MaxResults');
   if (maxResults !== undefined && (maxResults < 5 || maxResults > 1000)) {
-    throw invalidValue(`Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+    throw invalidValue(
+      `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
+    );
   }
   const token = optionalString(params, 'NextToken');
   let offset = 0;
@@ -224,7 +254,13 @@ function paginate<T>(items: T[], params: Params, action: string): Page<T> {
       decoded = undefined;
     }
     const candidate = decoded as { a?: unknown; o?: unknown } | undefined;
-    if (!candidate || candidate.a !== action || typeof candidate.o !== 'number' || !Number.isInteger(candidate.o) || candidate.o < 0) {
+    if (
+      !candidate ||
+      candidate.a !== action ||
+      typeof candidate.o !== 'number' ||
+      !Number.isInteger(candidate.o) ||
+      candidate.o < 0
+    ) {
       throw new ApiError('InvalidPaginationToken', `The pagination token '${token}' is invalid or expired.`);
     }
     offset = candidate.o;
@@ -234,13 +270,17 @@ function paginate<T>(items: T[], params: Params, action: string): Page<T> {
   const next = offset + size;
   return {
     items: pageItems,
-    nextToken: next < items.length ? Buffer.from(JSON.stringify({ a: action, o: next })).toString('base64url') : undefined,
+    nextToken:
+      next < items.length ? Buffer.from(JSON.stringify({ a: action, o: next })).toString('base64url') : undefined,
   };
 }
 
 function refuseIdsWithMaxResults(params: Params, idParameter: string, ids: string[]): void {
   if (ids.length > 0 && params.has('MaxResults')) {
-    throw new ApiError('InvalidParameterCombination', `The parameter ${idParameter} cannot be used with the parameter MaxResults`);
+    throw new ApiError(
+      'InvalidParameterCombination',
+      `The parameter ${idParameter} cannot be used with the parameter MaxResults`,
+    );
   }
 }
 
@@ -289,7 +329,9 @@ function renderInstance(instance: InstanceRecord, account: Account): Child[] {
     !terminated && text('subnetId', instance.subnetId),
     !terminated && text('vpcId', instance.vpcId),
     tagSet(instance.tags),
-    list('networkInterfaceSet', terminated ? [] : account.interfacesOf(instance.id), (eni) => renderInstanceInterface(eni, account.accountId)),
+    list('networkInterfaceSet', terminated ? [] : account.interfacesOf(instance.id), (eni) =>
+      renderInstanceInterface(eni, account.accountId),
+    ),
   ];
 }
 
@@ -306,7 +348,10 @@ function renderNetworkInterface(eni: NetworkInterfaceRecord, account: Account): 
     text('status', attachment ? 'in-use' : 'available'),
     text('sourceDestCheck', true),
     text('interfaceType', eni.interfaceType),
-    list('groupSet', eni.securityGroupIds, (id) => [text('groupId', id), text('groupName', account.securityGroups.get(id)?.name ?? id)]),
+    list('groupSet', eni.securityGroupIds, (id) => [
+      text('groupId', id),
+      text('groupName', account.securityGroups.get(id)?.name ?? id),
+    ]),
     tagSet(eni.tags),
     attachment &&
       element('attachment', [
@@ -384,21 +429,34 @@ function describeInstances(params: Params, { account, faults }: Ec2Context): Chi
   const filters = readFilters(params);
   refuseIdsWithMaxResults(params, 'InstanceId', ids);
   for (const id of ids) checkId(id, 'i', 'InstanceId', 'InvalidInstanceID.Malformed');
-  const fields = (instance: InstanceRecord): FieldValues => (name) => {
-    switch (name) {
-      case 'instance-id': return [instance.id];
-      case 'instance-type': return [instance.instanceType];
-      case 'instance-state-name': return [instance.state];
-      case 'instance-state-code': return [INSTANCE_STATE_CODES[instance.state]];
-      case 'availability-zone': return [instance.availabilityZone];
-      case 'vpc-id': return [instance.vpcId];
-      case 'subnet-id': return [instance.subnetId];
-      case 'launch-time': return [instance.launchTime];
-      case 'network-interface.network-interface-id': return account.interfacesOf(instance.id).map((eni) => eni.id);
-      case 'network-interface.interface-type': return account.interfacesOf(instance.id).map((eni) => eni.interfaceType);
-      default: return tagField(name, instance.tags);
-    }
-  };
+  const fields =
+    (instance: InstanceRecord): FieldValues =>
+    (name) => {
+      switch (name) {
+        case 'instance-id':
+          return [instance.id];
+        case 'instance-type':
+          return [instance.instanceType];
+        case 'instance-state-name':
+          return [instance.state];
+        case 'instance-state-code':
+          return [INSTANCE_STATE_CODES[instance.state]];
+        case 'availability-zone':
+          return [instance.availabilityZone];
+        case 'vpc-id':
+          return [instance.vpcId];
+        case 'subnet-id':
+          return [instance.subnetId];
+        case 'launch-time':
+          return [instance.launchTime];
+        case 'network-interface.network-interface-id':
+          return account.interfacesOf(instance.id).map((eni) => eni.id);
+        case 'network-interface.interface-type':
+          return account.interfacesOf(instance.id).map((eni) => eni.interfaceType);
+        default:
+          return tagField(name, instance.tags);
+      }
+    };
   checkFilterNames(filters, fields(placeholderInstance));
   if (dryRunRequested(params)) throw dryRunSucceeded();
   let candidates: InstanceRecord[];
@@ -413,9 +471,13 @@ function describeInstances(params: Params, { account, faults }: Ec2Context): Chi
     // An instance-id filter of plain ids narrows the candidates cheaply first (same answer, same order).
     const named = filters.find((f) => f.name === 'instance-id' && f.values.every((v) => !/[*?]/.test(v)));
     const ids = named ? new Set(named.values) : undefined;
-    candidates = [...account.instances.values()].filter((instance) => (!ids || ids.has(instance.id)) && !faults.hiddenByAge(instance.createdAt));
+    candidates = [...account.instances.values()].filter(
+      (instance) => (!ids || ids.has(instance.id)) && !faults.hiddenByAge(instance.createdAt),
+    );
   }
-  let selected = candidates.filter((instance) => matches(filters, fields(instance), DESCRIBE_FILTER_RULES.DescribeInstances));
+  let selected = candidates.filter((instance) =>
+    matches(filters, fields(instance), DESCRIBE_FILTER_RULES.DescribeInstances),
+  );
   if (ids.length === 0 && filters.some((f) => f.name === 'instance-id')) {
     selected = selected.filter((instance) => !faults.named(instance.id, instance.createdAt));
   }
@@ -433,8 +495,14 @@ function describeInstances(params: Params, { account, faults }: Ec2Context): Chi
 
 /** Lets filter names be checked even when there is nothing to filter. */
 const placeholderInstance: InstanceRecord = {
-  id: 'i-0', reservationId: 'r-0', instanceType: 'm5.large', state: 'running', availabilityZone: 'us-east-1a',
-  tags: {}, launchTime: '1970-01-01T00:00:00.000Z', createdAt: 0,
+  id: 'i-0',
+  reservationId: 'r-0',
+  instanceType: 'm5.large',
+  state: 'running',
+  availabilityZone: 'us-east-1a',
+  tags: {},
+  launchTime: '1970-01-01T00:00:00.000Z',
+  createdAt: 0,
 };
 
 function describeNetworkInterfaces(params: Params, { account, faults }: Ec2Context): Child[] {
@@ -442,27 +510,54 @@ function describeNetworkInterfaces(params: Params, { account, faults }: Ec2Conte
   const filters = readFilters(params);
   refuseIdsWithMaxResults(params, 'NetworkInterfaceId', ids);
   for (const id of ids) checkId(id, 'eni', 'NetworkInterfaceId', 'InvalidNetworkInterfaceId.Malformed');
-  const fields = (eni: NetworkInterfaceRecord): FieldValues => (name) => {
-    const attachment = eni.attachment;
-    switch (name) {
-      case 'network-interface-id': return [eni.id];
-      case 'attachment.instance-id': return [attachment?.instanceId];
-      case 'attachment.attachment-id': return [attachment?.attachmentId];
-      case 'attachment.device-index': return [attachment?.deviceIndex];
-      case 'attachment.status': return [attachment ? 'attached' : undefined];
-      case 'attachment.delete-on-termination': return [attachment?.deleteOnTermination];
-      case 'availability-zone': return [eni.availabilityZone];
-      case 'interface-type': return [eni.interfaceType];
-      case 'subnet-id': return [eni.subnetId];
-      case 'vpc-id': return [eni.vpcId];
-      case 'status': return [attachment ? 'in-use' : 'available'];
-      case 'description': return [eni.description ?? ''];
-      case 'owner-id': return [account.accountId];
-      case 'group-id': return eni.securityGroupIds;
-      default: return tagField(name, eni.tags);
-    }
-  };
-  checkFilterNames(filters, fields({ id: 'eni-0', interfaceType: 'interface', availabilityZone: '', securityGroupIds: [], tags: {}, createdAt: 0 }));
+  const fields =
+    (eni: NetworkInterfaceRecord): FieldValues =>
+    (name) => {
+      const attachment = eni.attachment;
+      switch (name) {
+        case 'network-interface-id':
+          return [eni.id];
+        case 'attachment.instance-id':
+          return [attachment?.instanceId];
+        case 'attachment.attachment-id':
+          return [attachment?.attachmentId];
+        case 'attachment.device-index':
+          return [attachment?.deviceIndex];
+        case 'attachment.status':
+          return [attachment ? 'attached' : undefined];
+        case 'attachment.delete-on-termination':
+          return [attachment?.deleteOnTermination];
+        case 'availability-zone':
+          return [eni.availabilityZone];
+        case 'interface-type':
+          return [eni.interfaceType];
+        case 'subnet-id':
+          return [eni.subnetId];
+        case 'vpc-id':
+          return [eni.vpcId];
+        case 'status':
+          return [attachment ? 'in-use' : 'available'];
+        case 'description':
+          return [eni.description ?? ''];
+        case 'owner-id':
+          return [account.accountId];
+        case 'group-id':
+          return eni.securityGroupIds;
+        default:
+          return tagField(name, eni.tags);
+      }
+    };
+  checkFilterNames(
+    filters,
+    fields({
+      id: 'eni-0',
+      interfaceType: 'interface',
+      availabilityZone: '',
+      securityGroupIds: [],
+      tags: {},
+      createdAt: 0,
+    }),
+  );
   if (dryRunRequested(params)) throw dryRunSucceeded();
   let candidates: NetworkInterfaceRecord[];
   if (ids.length > 0) {
@@ -471,37 +566,67 @@ function describeNetworkInterfaces(params: Params, { account, faults }: Ec2Conte
       return !eni || faults.named(id, eni.createdAt);
     });
     if (missing.length > 0) throw notFound('InvalidNetworkInterfaceID.NotFound', 'networkInterface', missing);
-    candidates = ids.map((id) => account.networkInterfaces.get(id)).filter((e): e is NetworkInterfaceRecord => e !== undefined);
+    candidates = ids
+      .map((id) => account.networkInterfaces.get(id))
+      .filter((e): e is NetworkInterfaceRecord => e !== undefined);
   } else {
     candidates = [...account.networkInterfaces.values()].filter((eni) => !faults.hiddenByAge(eni.createdAt));
   }
-  let selected = candidates.filter((eni) => matches(filters, fields(eni), DESCRIBE_FILTER_RULES.DescribeNetworkInterfaces));
+  let selected = candidates.filter((eni) =>
+    matches(filters, fields(eni), DESCRIBE_FILTER_RULES.DescribeNetworkInterfaces),
+  );
   if (ids.length === 0 && filters.some((f) => f.name === 'network-interface-id')) {
     selected = selected.filter((eni) => !faults.named(eni.id, eni.createdAt));
   }
   const page = paginate(selected, params, 'DescribeNetworkInterfaces');
-  return [list('networkInterfaceSet', page.items, (eni) => renderNetworkInterface(eni, account)), text('nextToken', page.nextToken)];
+  return [
+    list('networkInterfaceSet', page.items, (eni) => renderNetworkInterface(eni, account)),
+    text('nextToken', page.nextToken),
+  ];
 }
 
 function describeTrafficMirrorSessions(params: Params, { account, faults }: Ec2Context): Child[] {
   const ids = uniqueIds(params, 'TrafficMirrorSessionId');
   const filters = readFilters(params);
   for (const id of ids) checkId(id, 'tms', 'TrafficMirrorSessionId');
-  const fields = (session: SessionRecord): FieldValues => (name) => {
-    switch (name) {
-      case 'traffic-mirror-session-id': return [session.id];
-      case 'traffic-mirror-target-id': return [session.targetId];
-      case 'traffic-mirror-filter-id': return [session.filterId];
-      case 'network-interface-id': return [session.networkInterfaceId];
-      case 'session-number': return [session.sessionNumber];
-      case 'virtual-network-id': return [session.virtualNetworkId];
-      case 'packet-length': return [session.packetLength];
-      case 'description': return [session.description];
-      case 'owner-id': return [account.accountId];
-      default: return undefined;
-    }
-  };
-  checkFilterNames(filters, fields({ id: 'tms-0', networkInterfaceId: '', targetId: '', filterId: '', sessionNumber: 0, virtualNetworkId: 0, tags: {} }));
+  const fields =
+    (session: SessionRecord): FieldValues =>
+    (name) => {
+      switch (name) {
+        case 'traffic-mirror-session-id':
+          return [session.id];
+        case 'traffic-mirror-target-id':
+          return [session.targetId];
+        case 'traffic-mirror-filter-id':
+          return [session.filterId];
+        case 'network-interface-id':
+          return [session.networkInterfaceId];
+        case 'session-number':
+          return [session.sessionNumber];
+        case 'virtual-network-id':
+          return [session.virtualNetworkId];
+        case 'packet-length':
+          return [session.packetLength];
+        case 'description':
+          return [session.description];
+        case 'owner-id':
+          return [account.accountId];
+        default:
+          return undefined;
+      }
+    };
+  checkFilterNames(
+    filters,
+    fields({
+      id: 'tms-0',
+      networkInterfaceId: '',
+      targetId: '',
+      filterId: '',
+      sessionNumber: 0,
+      virtualNetworkId: 0,
+      tags: {},
+    }),
+  );
   if (dryRunRequested(params)) throw dryRunSucceeded();
   // What this call sees: sessions created within the lag are not there yet, deleted ones still are.
   const visible = new Map(faults.visibleSessions([...account.sessions.values()]).map((s) => [s.id, s]));
@@ -510,53 +635,84 @@ function describeTrafficMirrorSessions(params: Params, { account, faults }: Ec2C
   const candidates = ids.length > 0 ? ids.map((id) => visible.get(id) as SessionRecord) : [...visible.values()];
   const allowed = plainFilters(filters);
   const page = paginate(
-    candidates.filter((s) => allowed(fields(s)) && matches(filters, fields(s), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorSessions)),
+    candidates.filter(
+      (s) => allowed(fields(s)) && matches(filters, fields(s), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorSessions),
+    ),
     params,
     'DescribeTrafficMirrorSessions',
   );
-  return [list('trafficMirrorSessionSet', page.items, (s) => renderSession(s, account)), text('nextToken', page.nextToken)];
+  return [
+    list('trafficMirrorSessionSet', page.items, (s) => renderSession(s, account)),
+    text('nextToken', page.nextToken),
+  ];
 }
 
 function describeTrafficMirrorTargets(params: Params, { account }: Ec2Context): Child[] {
   const ids = uniqueIds(params, 'TrafficMirrorTargetId');
   const filters = readFilters(params);
   for (const id of ids) checkId(id, 'tmt', 'TrafficMirrorTargetId');
-  const fields = (target: TargetRecord): FieldValues => (name) => {
-    switch (name) {
-      case 'traffic-mirror-target-id': return [target.id];
-      case 'network-interface-id': return [target.networkInterfaceId];
-      case 'network-load-balancer-arn': return [target.networkLoadBalancerArn];
-      case 'description': return [target.description];
-      case 'owner-id': return [account.accountId];
-      default: return undefined;
-    }
-  };
+  const fields =
+    (target: TargetRecord): FieldValues =>
+    (name) => {
+      switch (name) {
+        case 'traffic-mirror-target-id':
+          return [target.id];
+        case 'network-interface-id':
+          return [target.networkInterfaceId];
+        case 'network-load-balancer-arn':
+          return [target.networkLoadBalancerArn];
+        case 'description':
+          return [target.description];
+        case 'owner-id':
+          return [account.accountId];
+        default:
+          return undefined;
+      }
+    };
   checkFilterNames(filters, fields({ id: 'tmt-0', type: 'network-interface', tags: {} }));
   if (dryRunRequested(params)) throw dryRunSucceeded();
   const missing = ids.filter((id) => !account.targets.has(id));
   if (missing.length > 0) throw notFound(TARGET_NOT_FOUND, 'traffic mirror target', missing);
-  const candidates = ids.length > 0 ? ids.map((id) => account.targets.get(id) as TargetRecord) : [...account.targets.values()];
-  const page = paginate(candidates.filter((t) => matches(filters, fields(t), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorTargets)), params, 'DescribeTrafficMirrorTargets');
-  return [list('trafficMirrorTargetSet', page.items, (t) => renderTarget(t, account)), text('nextToken', page.nextToken)];
+  const candidates =
+    ids.length > 0 ? ids.map((id) => account.targets.get(id) as TargetRecord) : [...account.targets.values()];
+  const page = paginate(
+    candidates.filter((t) => matches(filters, fields(t), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorTargets)),
+    params,
+    'DescribeTrafficMirrorTargets',
+  );
+  return [
+    list('trafficMirrorTargetSet', page.items, (t) => renderTarget(t, account)),
+    text('nextToken', page.nextToken),
+  ];
 }
 
 function describeTrafficMirrorFilters(params: Params, { account }: Ec2Context): Child[] {
   const ids = uniqueIds(params, 'TrafficMirrorFilterId');
   const filters = readFilters(params);
   for (const id of ids) checkId(id, 'tmf', 'TrafficMirrorFilterId');
-  const fields = (filter: FilterRecord): FieldValues => (name) => {
-    switch (name) {
-      case 'traffic-mirror-filter-id': return [filter.id];
-      case 'description': return [filter.description];
-      default: return undefined;
-    }
-  };
+  const fields =
+    (filter: FilterRecord): FieldValues =>
+    (name) => {
+      switch (name) {
+        case 'traffic-mirror-filter-id':
+          return [filter.id];
+        case 'description':
+          return [filter.description];
+        default:
+          return undefined;
+      }
+    };
   checkFilterNames(filters, fields({ id: 'tmf-0', tags: {}, rules: [] }));
   if (dryRunRequested(params)) throw dryRunSucceeded();
   const missing = ids.filter((id) => !account.filters.has(id));
   if (missing.length > 0) throw notFound(FILTER_NOT_FOUND, 'traffic mirror filter', missing);
-  const candidates = ids.length > 0 ? ids.map((id) => account.filters.get(id) as FilterRecord) : [...account.filters.values()];
-  const page = paginate(candidates.filter((f) => matches(filters, fields(f), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorFilters)), params, 'DescribeTrafficMirrorFilters');
+  const candidates =
+    ids.length > 0 ? ids.map((id) => account.filters.get(id) as FilterRecord) : [...account.filters.values()];
+  const page = paginate(
+    candidates.filter((f) => matches(filters, fields(f), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorFilters)),
+    params,
+    'DescribeTrafficMirrorFilters',
+  );
   return [list('trafficMirrorFilterSet', page.items, renderFilter), text('nextToken', page.nextToken)];
 }
 
@@ -570,21 +726,36 @@ function describeSecurityGroups(params: Params, { account }: Ec2Context): Child[
   const filters = readFilters(params);
   refuseIdsWithMaxResults(params, 'GroupId', ids);
   for (const id of ids) checkId(id, 'sg', 'GroupId', 'InvalidGroupId.Malformed');
-  const fields = (group: SecurityGroupRecord): FieldValues => (name) => {
-    switch (name) {
-      case 'group-id': return [group.id];
-      case 'group-name': return [group.name];
-      case 'vpc-id': return [group.vpcId];
-      case 'owner-id': return [account.accountId];
-      default: return undefined;
-    }
-  };
+  const fields =
+    (group: SecurityGroupRecord): FieldValues =>
+    (name) => {
+      switch (name) {
+        case 'group-id':
+          return [group.id];
+        case 'group-name':
+          return [group.name];
+        case 'vpc-id':
+          return [group.vpcId];
+        case 'owner-id':
+          return [account.accountId];
+        default:
+          return undefined;
+      }
+    };
   checkFilterNames(filters, fields({ id: 'sg-0', name: 'x', inbound: [] }));
   if (dryRunRequested(params)) throw dryRunSucceeded();
   const missing = ids.filter((id) => !account.securityGroups.has(id));
-  if (missing.length > 0) throw new ApiError('InvalidGroup.NotFound', `The security group '${missing.join(', ')}' does not exist`);
-  const candidates = ids.length > 0 ? ids.map((id) => account.securityGroups.get(id) as SecurityGroupRecord) : [...account.securityGroups.values()];
-  const page = paginate(candidates.filter((g) => matches(filters, fields(g), DESCRIBE_FILTER_RULES.DescribeSecurityGroups)), params, 'DescribeSecurityGroups');
+  if (missing.length > 0)
+    throw new ApiError('InvalidGroup.NotFound', `The security group '${missing.join(', ')}' does not exist`);
+  const candidates =
+    ids.length > 0
+      ? ids.map((id) => account.securityGroups.get(id) as SecurityGroupRecord)
+      : [...account.securityGroups.values()];
+  const page = paginate(
+    candidates.filter((g) => matches(filters, fields(g), DESCRIBE_FILTER_RULES.DescribeSecurityGroups)),
+    params,
+    'DescribeSecurityGroups',
+  );
   return [
     list('securityGroupInfo', page.items, (g) => [
       text('ownerId', account.accountId),
@@ -615,22 +786,35 @@ function describeVpcs(params: Params, { account }: Ec2Context): Child[] {
   refuseIdsWithMaxResults(params, 'VpcId', ids);
   for (const id of ids) checkId(id, 'vpc', 'VpcId', 'InvalidVpcID.Malformed');
   type Vpc = { id: string; cidrs: string[] };
-  const fields = (vpc: Vpc): FieldValues => (name) => {
-    switch (name) {
-      case 'vpc-id': return [vpc.id];
-      case 'cidr': return [vpc.cidrs[0]];
-      case 'cidr-block-association.cidr-block': return vpc.cidrs;
-      case 'owner-id': return [account.accountId];
-      case 'state': return ['available'];
-      default: return undefined;
-    }
-  };
+  const fields =
+    (vpc: Vpc): FieldValues =>
+    (name) => {
+      switch (name) {
+        case 'vpc-id':
+          return [vpc.id];
+        case 'cidr':
+          return [vpc.cidrs[0]];
+        case 'cidr-block-association.cidr-block':
+          return vpc.cidrs;
+        case 'owner-id':
+          return [account.accountId];
+        case 'state':
+          return ['available'];
+        default:
+          return undefined;
+      }
+    };
   checkFilterNames(filters, fields({ id: 'vpc-0', cidrs: [] }));
   if (dryRunRequested(params)) throw dryRunSucceeded();
   const missing = ids.filter((id) => !account.vpcs.has(id));
-  if (missing.length > 0) throw new ApiError('InvalidVpcID.NotFound', `The vpc ID '${missing.join(', ')}' does not exist`);
+  if (missing.length > 0)
+    throw new ApiError('InvalidVpcID.NotFound', `The vpc ID '${missing.join(', ')}' does not exist`);
   const candidates = ids.length > 0 ? ids.map((id) => account.vpcs.get(id) as Vpc) : [...account.vpcs.values()];
-  const page = paginate(candidates.filter((v) => matches(filters, fields(v), DESCRIBE_FILTER_RULES.DescribeVpcs)), params, 'DescribeVpcs');
+  const page = paginate(
+    candidates.filter((v) => matches(filters, fields(v), DESCRIBE_FILTER_RULES.DescribeVpcs)),
+    params,
+    'DescribeVpcs',
+  );
   return [
     list('vpcSet', page.items, (v) => [
       text('vpcId', v.id),
@@ -687,15 +871,24 @@ function checkTargetCapacity(account: Account, target: TargetRecord, networkInte
  * either way (seed `undocumented.duplicateSessionNumbers`). Refused, the message is deliberately
  * plain: AWS documents no wording that a caller could rely on.
  */
-function checkSessionNumberFree(account: Account, networkInterfaceId: string, sessionNumber: number, except?: string): void {
+function checkSessionNumberFree(
+  account: Account,
+  networkInterfaceId: string,
+  sessionNumber: number,
+  except?: string,
+): void {
   if (account.undocumented.duplicateSessionNumbers === 'accept') return;
-  const clash = account.sessionsOf(networkInterfaceId).find((s) => s.sessionNumber === sessionNumber && s.id !== except);
+  const clash = account
+    .sessionsOf(networkInterfaceId)
+    .find((s) => s.sessionNumber === sessionNumber && s.id !== except);
   if (clash) throw invalidValue(`Invalid value '${sessionNumber}' for SessionNumber.`);
 }
 
 /** What makes two requests "the same" for ClientToken: every parameter but the token and DryRun. */
 function fingerprint(params: Params): string {
-  const relevant = [...params].filter(([key]) => !['Action', 'Version', 'ClientToken', 'DryRun'].includes(key)).sort(([a], [b]) => (a < b ? -1 : 1));
+  const relevant = [...params]
+    .filter(([key]) => !['Action', 'Version', 'ClientToken', 'DryRun'].includes(key))
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex');
 }
 
@@ -723,12 +916,19 @@ function createTrafficMirrorSession(params: Params, { account, faults }: Ec2Cont
   if (tokenKey && !dryRun) {
     const earlier = account.clientTokens.get(tokenKey);
     // What a token means once its session is gone is undocumented: replay it, or create anew.
-    const forgotten = earlier && !account.sessions.has(earlier.session.id) && account.undocumented.clientTokenAfterDelete === 'create';
+    const forgotten =
+      earlier && !account.sessions.has(earlier.session.id) && account.undocumented.clientTokenAfterDelete === 'create';
     if (earlier && !forgotten) {
       if (earlier.fingerprint !== print) {
-        throw new ApiError('IdempotentParameterMismatch', `The client token ${clientToken} was already used with different parameters.`);
+        throw new ApiError(
+          'IdempotentParameterMismatch',
+          `The client token ${clientToken} was already used with different parameters.`,
+        );
       }
-      return [element('trafficMirrorSession', renderSession(earlier.session, account)), text('clientToken', clientToken)];
+      return [
+        element('trafficMirrorSession', renderSession(earlier.session, account)),
+        text('clientToken', clientToken),
+      ];
     }
   }
 
@@ -740,24 +940,39 @@ function createTrafficMirrorSession(params: Params, { account, faults }: Ec2Cont
   filterOf(account, filterId);
 
   if (eni.interfaceType !== 'interface') {
-    throw new ApiError('NetworkInterfaceNotSupported', `The network interface ${networkInterfaceId} has type ${eni.interfaceType}; only interface type 'interface' can be a mirror source.`);
+    throw new ApiError(
+      'NetworkInterfaceNotSupported',
+      `The network interface ${networkInterfaceId} has type ${eni.interfaceType}; only interface type 'interface' can be a mirror source.`,
+    );
   }
   const instance = eni.attachment ? account.instances.get(eni.attachment.instanceId) : undefined;
   if (instance && account.isUnsupportedInstanceType(instance.instanceType)) {
-    throw new ApiError('NetworkInterfaceNotSupported', `The network interface ${networkInterfaceId} is attached to instance ${instance.id} of type ${instance.instanceType}, which does not support Traffic Mirroring.`);
+    throw new ApiError(
+      'NetworkInterfaceNotSupported',
+      `The network interface ${networkInterfaceId} is attached to instance ${instance.id} of type ${instance.instanceType}, which does not support Traffic Mirroring.`,
+    );
   }
   const asTarget = account.targetUsingInterface(networkInterfaceId);
   if (asTarget) {
-    throw new ApiError('InterfaceInUseByTrafficMirrorTarget', `The network interface ${networkInterfaceId} is in use by traffic mirror target ${asTarget.id} and cannot be a mirror source.`);
+    throw new ApiError(
+      'InterfaceInUseByTrafficMirrorTarget',
+      `The network interface ${networkInterfaceId} is in use by traffic mirror target ${asTarget.id} and cannot be a mirror source.`,
+    );
   }
   const existing = account.sessionsOf(networkInterfaceId);
   if (existing.length >= SESSIONS_PER_INTERFACE) {
-    throw new ApiError('TrafficMirrorSessionsPerInterfaceLimitExceeded', `The network interface ${networkInterfaceId} already has ${existing.length} traffic mirror sessions, the maximum.`);
+    throw new ApiError(
+      'TrafficMirrorSessionsPerInterfaceLimitExceeded',
+      `The network interface ${networkInterfaceId} already has ${existing.length} traffic mirror sessions, the maximum.`,
+    );
   }
   checkSessionNumberFree(account, networkInterfaceId, sessionNumber);
   checkTargetCapacity(account, target, networkInterfaceId);
   if (account.sessions.size >= account.accountSessionLimit) {
-    throw new ApiError('TrafficMirrorSessionLimitExceeded', `The account already has ${account.sessions.size} traffic mirror sessions, the maximum.`);
+    throw new ApiError(
+      'TrafficMirrorSessionLimitExceeded',
+      `The account already has ${account.sessions.size} traffic mirror sessions, the maximum.`,
+    );
   }
   if (dryRun) throw dryRunSucceeded();
 
@@ -774,7 +989,8 @@ function createTrafficMirrorSession(params: Params, { account, faults }: Ec2Cont
   };
   account.sessions.set(session.id, session);
   faults.sessionCreated(session.id);
-  if (tokenKey) account.clientTokens.set(tokenKey, { fingerprint: print, session: { ...session, tags: { ...session.tags } } });
+  if (tokenKey)
+    account.clientTokens.set(tokenKey, { fingerprint: print, session: { ...session, tags: { ...session.tags } } });
   return [element('trafficMirrorSession', renderSession(session, account)), text('clientToken', clientToken)];
 }
 
@@ -790,15 +1006,21 @@ function modifyTrafficMirrorSession(params: Params, { account }: Ec2Context): Ch
   const description = optionalString(params, 'Description');
   const remove = stringList(params, 'RemoveField');
   for (const field of remove) {
-    if (!REMOVABLE_FIELDS.includes(field)) throw invalidValue(`RemoveField value '${field}' is invalid; expected one of ${REMOVABLE_FIELDS.join(', ')}.`);
+    if (!REMOVABLE_FIELDS.includes(field))
+      throw invalidValue(`RemoveField value '${field}' is invalid; expected one of ${REMOVABLE_FIELDS.join(', ')}.`);
   }
   const clash = (field: string, value: unknown) => value !== undefined && remove.includes(field);
-  if (clash('packet-length', packetLength) || clash('description', description) || clash('virtual-network-id', virtualNetworkId)) {
+  if (
+    clash('packet-length', packetLength) ||
+    clash('description', description) ||
+    clash('virtual-network-id', virtualNetworkId)
+  ) {
     throw new ApiError('InvalidParameterCombination', 'A field cannot be both set and listed in RemoveField.');
   }
   const target = targetId !== undefined ? targetOf(account, targetId) : undefined;
   if (filterId !== undefined) filterOf(account, filterId);
-  if (sessionNumber !== undefined) checkSessionNumberFree(account, session.networkInterfaceId, sessionNumber, session.id);
+  if (sessionNumber !== undefined)
+    checkSessionNumberFree(account, session.networkInterfaceId, sessionNumber, session.id);
   if (target && target.id !== session.targetId) checkTargetCapacity(account, target, session.networkInterfaceId);
   if (dryRunRequested(params)) throw dryRunSucceeded();
 

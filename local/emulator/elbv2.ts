@@ -21,12 +21,19 @@ const MAX_PAGE_SIZE = 400;
 
 function page<T>(items: T[], params: Params): { items: T[]; nextMarker?: string } {
   const size = optionalInteger(params, 'PageSize') ?? MAX_PAGE_SIZE;
-  if (size < 1 || size > MAX_PAGE_SIZE) throw new ApiError('ValidationError', `1 validation error detected: Value '${size}' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and ${MAX_PAGE_SIZE}`);
+  if (size < 1 || size > MAX_PAGE_SIZE)
+    throw new ApiError(
+      'ValidationError',
+      `1 validation error detected: Value '${size}' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and ${MAX_PAGE_SIZE}`,
+    );
   const marker = optionalString(params, 'Marker');
   const offset = marker ? Number(Buffer.from(marker, 'base64url').toString('utf8')) : 0;
   if (!Number.isInteger(offset) || offset < 0) throw new ApiError('ValidationError', 'The marker is not valid');
   const next = offset + size;
-  return { items: items.slice(offset, next), ...(next < items.length ? { nextMarker: Buffer.from(String(next)).toString('base64url') } : {}) };
+  return {
+    items: items.slice(offset, next),
+    ...(next < items.length ? { nextMarker: Buffer.from(String(next)).toString('base64url') } : {}),
+  };
 }
 
 const notFound = (): ApiError => new ApiError('LoadBalancerNotFound', 'One or more load balancers not found');
@@ -39,12 +46,21 @@ function found<T>(item: T | undefined, error: () => ApiError): T {
 function describeLoadBalancers(params: Params, account: Account): Child[] {
   const arns = stringList(params, 'LoadBalancerArns.member');
   const names = stringList(params, 'Names.member');
-  if (arns.length > 0 && names.length > 0) throw new ApiError('ValidationError', 'Load balancer names and load balancer ARNs cannot be specified at the same time');
+  if (arns.length > 0 && names.length > 0)
+    throw new ApiError(
+      'ValidationError',
+      'Load balancer names and load balancer ARNs cannot be specified at the same time',
+    );
   let balancers: LoadBalancerRecord[];
   if (arns.length > 0) {
     balancers = arns.map((arn) => found(account.loadBalancers.get(arn), notFound));
   } else if (names.length > 0) {
-    balancers = names.map((name) => found([...account.loadBalancers.values()].find((b) => b.name === name), notFound));
+    balancers = names.map((name) =>
+      found(
+        [...account.loadBalancers.values()].find((b) => b.name === name),
+        notFound,
+      ),
+    );
   } else {
     balancers = [...account.loadBalancers.values()];
   }
@@ -71,8 +87,10 @@ function describeLoadBalancers(params: Params, account: Account): Child[] {
 function describeListeners(params: Params, account: Account): Child[] {
   const balancerArn = optionalString(params, 'LoadBalancerArn');
   const listenerArns = stringList(params, 'ListenerArns.member');
-  if (balancerArn === undefined && listenerArns.length === 0) throw new ApiError('ValidationError', 'You must specify either listener ARNs or a load balancer ARN');
-  if (balancerArn !== undefined && listenerArns.length > 0) throw new ApiError('ValidationError', 'Listener ARNs and a load balancer ARN cannot be specified at the same time');
+  if (balancerArn === undefined && listenerArns.length === 0)
+    throw new ApiError('ValidationError', 'You must specify either listener ARNs or a load balancer ARN');
+  if (balancerArn !== undefined && listenerArns.length > 0)
+    throw new ApiError('ValidationError', 'Listener ARNs and a load balancer ARN cannot be specified at the same time');
   let listeners: (LoadBalancerRecord['listeners'][number] & { balancer: string })[];
   if (balancerArn !== undefined) {
     const balancer = account.loadBalancers.get(balancerArn);
@@ -80,11 +98,26 @@ function describeListeners(params: Params, account: Account): Child[] {
     listeners = balancer.listeners.map((l) => ({ ...l, balancer: balancer.arn }));
   } else {
     const all = [...account.loadBalancers.values()].flatMap((b) => b.listeners.map((l) => ({ ...l, balancer: b.arn })));
-    listeners = listenerArns.map((arn) => found(all.find((l) => l.arn === arn), () => new ApiError('ListenerNotFound', 'One or more listeners not found')));
+    listeners = listenerArns.map((arn) =>
+      found(
+        all.find((l) => l.arn === arn),
+        () => new ApiError('ListenerNotFound', 'One or more listeners not found'),
+      ),
+    );
   }
   const { items, nextMarker } = page(listeners, params);
   return [
-    list('Listeners', items, (l) => [text('ListenerArn', l.arn), text('LoadBalancerArn', l.balancer), text('Port', l.port), text('Protocol', l.protocol)], 'member'),
+    list(
+      'Listeners',
+      items,
+      (l) => [
+        text('ListenerArn', l.arn),
+        text('LoadBalancerArn', l.balancer),
+        text('Port', l.port),
+        text('Protocol', l.protocol),
+      ],
+      'member',
+    ),
     text('NextMarker', nextMarker),
   ];
 }

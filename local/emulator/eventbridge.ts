@@ -54,13 +54,21 @@ export class EventBuses extends RegionalService {
   listRules(input: Record<string, unknown>): Record<string, unknown> {
     const { NamePrefix: prefix, Limit: limit, NextToken: token, EventBusName: busName } = input;
     if (prefix !== undefined && (typeof prefix !== 'string' || !RULE_NAME.test(prefix))) {
-      throw validation("1 validation error detected: Value at 'namePrefix' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+");
+      throw validation(
+        "1 validation error detected: Value at 'namePrefix' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+",
+      );
     }
-    if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > LIST_RULES_MAX)) {
-      throw validation(`1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value between 1 and ${LIST_RULES_MAX}`);
+    if (
+      limit !== undefined &&
+      (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > LIST_RULES_MAX)
+    ) {
+      throw validation(
+        `1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value between 1 and ${LIST_RULES_MAX}`,
+      );
     }
     const bus = this.resolve(busName as string | undefined);
-    if (bus === undefined) throw new ApiError('ResourceNotFoundException', `Event bus ${String(busName)} does not exist.`);
+    if (bus === undefined)
+      throw new ApiError('ResourceNotFoundException', `Event bus ${String(busName)} does not exist.`);
     const start = token === undefined ? 0 : Number(token);
     if (!Number.isInteger(start) || start < 0) throw validation('The NextToken is not valid.');
     const names = [...(this.rules.get(bus) ?? new Map<string, RuleStateName>()).entries()]
@@ -69,7 +77,12 @@ export class EventBuses extends RegionalService {
     const page = names.slice(start, start + (limit ?? LIST_RULES_MAX));
     const next = start + page.length;
     return {
-      Rules: page.map(([name, state]) => ({ Name: name, Arn: `arn:aws:events:${this.region}:${this.accountId}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`, State: state, EventBusName: bus })),
+      Rules: page.map(([name, state]) => ({
+        Name: name,
+        Arn: `arn:aws:events:${this.region}:${this.accountId}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`,
+        State: state,
+        EventBusName: bus,
+      })),
       ...(next < names.length ? { NextToken: String(next) } : {}),
     };
   }
@@ -90,20 +103,29 @@ export class EventBuses extends RegionalService {
   putEvents(input: Record<string, unknown>): Record<string, unknown> {
     const entries = input.Entries;
     if (!Array.isArray(entries) || entries.length === 0) {
-      throw validation("1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1");
+      throw validation(
+        "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      );
     }
     if (entries.length > MAX_ENTRIES) {
-      throw validation(`1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}`);
+      throw validation(
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}`,
+      );
     }
-    if (!entries.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e))) throw new ApiError('SerializationException', 'Entries must be a list of objects');
+    if (!entries.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e)))
+      throw new ApiError('SerializationException', 'Entries must be a list of objects');
     const typed = entries as Record<string, unknown>[];
     const size = typed.reduce((sum, e) => sum + entrySize(e), 0);
-    if (size > MAX_REQUEST_BYTES) throw validation(`Total size of the entries in the request is over the limit (${size} bytes, limit ${MAX_REQUEST_BYTES})`);
+    if (size > MAX_REQUEST_BYTES)
+      throw validation(
+        `Total size of the entries in the request is over the limit (${size} bytes, limit ${MAX_REQUEST_BYTES})`,
+      );
     // A bus that does not exist fails the whole call: a misnamed bus must not lose events silently.
     for (const entry of typed) {
       const bus = entry.EventBusName;
       if (bus !== undefined && typeof bus !== 'string') throw validation('EventBusName must be a string');
-      if (this.resolve(bus) === undefined) throw new ApiError('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
+      if (this.resolve(bus) === undefined)
+        throw new ApiError('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
     }
     let failed = 0;
     const results = typed.map((entry) => {
@@ -130,7 +152,11 @@ export class EventBuses extends RegionalService {
   private problemOf(entry: Record<string, unknown>): { code: string; message: string } | undefined {
     for (const field of ['Source', 'DetailType', 'Detail']) {
       const value = entry[field];
-      if (typeof value !== 'string' || value === '') return { code: 'InvalidArgument', message: `Parameter ${field} is not valid. Reason: ${field} is a required argument.` };
+      if (typeof value !== 'string' || value === '')
+        return {
+          code: 'InvalidArgument',
+          message: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+        };
     }
     let detail: unknown;
     try {
@@ -138,9 +164,13 @@ export class EventBuses extends RegionalService {
     } catch {
       return { code: 'MalformedDetail', message: 'Detail is malformed.' };
     }
-    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return { code: 'MalformedDetail', message: 'Detail is malformed.' };
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail))
+      return { code: 'MalformedDetail', message: 'Detail is malformed.' };
     if ((entry.Source as string).startsWith('aws.')) {
-      return { code: 'NotAuthorizedForSourceException', message: `Not authorized for the source ${entry.Source as string}.` };
+      return {
+        code: 'NotAuthorizedForSourceException',
+        message: `Not authorized for the source ${entry.Source as string}.`,
+      };
     }
     if (this.failing.count > 0) {
       this.failing.count -= 1;
@@ -153,8 +183,10 @@ export class EventBuses extends RegionalService {
 /** EventBridge's documented size calculation: UTF-8 bytes of the strings, 14 for a Time. */
 function entrySize(entry: Record<string, unknown>): number {
   let size = entry.Time !== undefined ? 14 : 0;
-  for (const field of ['Source', 'DetailType', 'Detail']) if (typeof entry[field] === 'string') size += Buffer.byteLength(entry[field], 'utf8');
-  if (Array.isArray(entry.Resources)) for (const r of entry.Resources) if (typeof r === 'string') size += Buffer.byteLength(r, 'utf8');
+  for (const field of ['Source', 'DetailType', 'Detail'])
+    if (typeof entry[field] === 'string') size += Buffer.byteLength(entry[field], 'utf8');
+  if (Array.isArray(entry.Resources))
+    for (const r of entry.Resources) if (typeof r === 'string') size += Buffer.byteLength(r, 'utf8');
   return size;
 }
 

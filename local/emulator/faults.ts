@@ -79,8 +79,10 @@ export class FaultInjector {
     const now = this.clock();
     this.buckets = {};
     const throttle = config.throttle;
-    if (throttle?.describe) this.buckets.describe = new TokenBucket(throttle.describe.capacity, throttle.describe.refillPerSecond, now);
-    if (throttle?.mutate) this.buckets.mutate = new TokenBucket(throttle.mutate.capacity, throttle.mutate.refillPerSecond, now);
+    if (throttle?.describe)
+      this.buckets.describe = new TokenBucket(throttle.describe.capacity, throttle.describe.refillPerSecond, now);
+    if (throttle?.mutate)
+      this.buckets.mutate = new TokenBucket(throttle.mutate.capacity, throttle.mutate.refillPerSecond, now);
     this.throttleRandom = seededRandom(throttle?.seed ?? 1);
     this.errorRandom = seededRandom(config.serverErrors?.seed ?? 2);
     this.errorCalls.clear();
@@ -143,14 +145,20 @@ export class FaultInjector {
     if (!this.sessionLag) return;
     const created = this.sessionChanges.get(session.id);
     if (created && !created.deleted) this.sessionChanges.delete(session.id);
-    else this.sessionChanges.set(session.id, { deleted: { ...session, tags: { ...session.tags } }, at: this.clock(), describe: this.sessionDescribes });
+    else
+      this.sessionChanges.set(session.id, {
+        deleted: { ...session, tags: { ...session.tags } },
+        at: this.clock(),
+        describe: this.sessionDescribes,
+      });
   }
 
   /** What one DescribeTrafficMirrorSessions call sees of `sessions` (the account's, as they are). */
   visibleSessions(sessions: SessionRecord[]): SessionRecord[] {
     this.sessionDescribes += 1;
     const lagging = (change: { at: number; describe: number }) =>
-      this.sessionDescribes - change.describe <= this.config.sessionLagCalls || this.clock() - change.at < this.config.sessionLagMs;
+      this.sessionDescribes - change.describe <= this.config.sessionLagCalls ||
+      this.clock() - change.at < this.config.sessionLagMs;
     const hidden = new Set<string>();
     const ghosts: SessionRecord[] = [];
     for (const [id, change] of this.sessionChanges) {
@@ -166,7 +174,8 @@ function appliesTo(actions: string[] | undefined, action: string): boolean {
   return actions === undefined || actions.includes(action);
 }
 
-export type EmulatedService = 'ec2' | 'sns' | 'sqs' | 'secretsmanager' | 'events' | 'states' | 'elbv2' | 'cloudtrail' | 'iam' | 'lambda';
+export type EmulatedService =
+  'ec2' | 'sns' | 'sqs' | 'secretsmanager' | 'events' | 'states' | 'elbv2' | 'cloudtrail' | 'iam' | 'lambda';
 
 function throttled(service: EmulatedService, action: string): ApiError {
   if (service === 'ec2') return new ApiError('RequestLimitExceeded', `Request limit exceeded for ${action}.`, 503);

@@ -19,7 +19,10 @@ export const IAM_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/';
 export type IamHandler = (params: Params, account: Account) => Child[];
 
 function wildcard(pattern: string, value: string, flags = ''): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, `s${flags}`).test(value);
 }
 
@@ -35,13 +38,23 @@ function simulatePrincipalPolicy(params: Params, account: Account): Child[] {
   const results = actions.flatMap((action) =>
     (resources.length > 0 ? resources : ['*']).map((resource) => {
       const applies = (effect: 'Allow' | 'Deny') =>
-        statements.some((s) => s.effect === effect && s.actions.some((a) => wildcard(a, action, 'i')) && s.resources.some((r) => wildcard(r, resource)));
+        statements.some(
+          (s) =>
+            s.effect === effect &&
+            s.actions.some((a) => wildcard(a, action, 'i')) &&
+            s.resources.some((r) => wildcard(r, resource)),
+        );
       const decision = applies('Deny') ? 'explicitDeny' : applies('Allow') ? 'allowed' : 'implicitDeny';
       return { action, resource, decision };
     }),
   );
   return [
-    list('EvaluationResults', results, (r) => [text('EvalActionName', r.action), text('EvalResourceName', r.resource), text('EvalDecision', r.decision)], 'member'),
+    list(
+      'EvaluationResults',
+      results,
+      (r) => [text('EvalActionName', r.action), text('EvalResourceName', r.resource), text('EvalDecision', r.decision)],
+      'member',
+    ),
     text('IsTruncated', false),
   ];
 }

@@ -22,15 +22,17 @@ import { Account, type MessageAttribute, type PublishedMessage, type Tags } from
  * (or the variables from `env()`), tests steer and inspect it through this object.
  */
 
-export {
-  emulatorSeedSchema,
-  faultsSchema,
-  parseSeed,
-  parseFaults,
-  readSeedFile,
-  SeedError,
+export { emulatorSeedSchema, faultsSchema, parseSeed, parseFaults, readSeedFile, SeedError } from './seed.ts';
+export type {
+  EmulatorSeed,
+  ParsedEmulatorSeed,
+  EmulatorFaults,
+  ParsedFaults,
+  InstanceSeed,
+  NetworkInterfaceSeed,
+  SessionSeed,
+  TargetSeed,
 } from './seed.ts';
-export type { EmulatorSeed, ParsedEmulatorSeed, EmulatorFaults, ParsedFaults, InstanceSeed, NetworkInterfaceSeed, SessionSeed, TargetSeed } from './seed.ts';
 export { EmulatorStateError } from './state.ts';
 export type { MessageAttribute, PublishedMessage, Tags } from './state.ts';
 export type { Clock } from './faults.ts';
@@ -218,8 +220,7 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
         tags: { ...i.tags },
         networkInterfaceIds: account.interfacesOf(i.id).map((eni) => eni.id),
       })),
-    published: () =>
-      account.published.map((m) => ({ ...m, messageAttributes: copyAttributes(m.messageAttributes) })),
+    published: () => account.published.map((m) => ({ ...m, messageAttributes: copyAttributes(m.messageAttributes) })),
     calls: () => ({ ...calls.all }),
     successfulCalls: () => ({ ...calls.succeeded }),
     resetCalls: () => calls.reset(),
@@ -236,14 +237,19 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
     startInstance: (id) => account.startInstance(id),
     terminateInstance: (id) => account.terminateInstance(id),
     detachNetworkInterface: (id) => account.detachNetworkInterface(id),
-    attachNetworkInterface: (id, instanceId, deviceIndex) => account.attachNetworkInterface(id, instanceId, deviceIndex),
+    attachNetworkInterface: (id, instanceId, deviceIndex) =>
+      account.attachNetworkInterface(id, instanceId, deviceIndex),
     deleteNetworkInterface: (id) => account.deleteNetworkInterface(id),
     createTopic: (nameOrArn) => account.createTopic(nameOrArn),
     createQueue: (name) => `${endpoint}/${account.accountId}/${account.queues.create(name).name}`,
     queueUrl: (name) => `${endpoint}/${account.accountId}/${account.queues.named(name).name}`,
-    queueMessages: (name) => account.queues.named(name).messages.map((m) => ({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount })),
+    queueMessages: (name) =>
+      account.queues
+        .named(name)
+        .messages.map((m) => ({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount })),
     putSecret: (nameOrArn, value) => account.secrets.put(nameOrArn, value).arn,
-    events: () => events.recorded.map((e) => ({ ...e, resources: [...e.resources], detail: structuredClone(e.detail) })),
+    events: () =>
+      events.recorded.map((e) => ({ ...e, resources: [...e.resources], detail: structuredClone(e.detail) })),
     createEventBus: (name) => events.create(name),
     putEventRule: (name, state) => events.putRule(name, state),
     failEventEntries: (count, errorCode) => events.failEntries(count, errorCode),
@@ -252,7 +258,10 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
     close: async () => {
       // Bounded: an executor that never ends (a test that failed before finishing it) must not hang close().
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([stepFunctions.settle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      await Promise.race([
+        stepFunctions.settle(),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+      ]);
       clearTimeout(timer);
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

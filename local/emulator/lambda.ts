@@ -12,8 +12,17 @@ export const FUNCTION_CONFIGURATION_PATH = /^\/2015-03-31\/functions\/([^/?]+)\/
 export function getFunctionConfiguration(nameOrArn: string, account: Account): Record<string, unknown> {
   const fn = account.functions.get(nameOrArn) ?? [...account.functions.values()].find((f) => f.arn === nameOrArn);
   if (!fn) {
-    const arn = nameOrArn.startsWith('arn:') ? nameOrArn : `arn:aws:lambda:${account.region}:${account.accountId}:function:${nameOrArn}`;
+    const arn = nameOrArn.startsWith('arn:')
+      ? nameOrArn
+      : `arn:aws:lambda:${account.region}:${account.accountId}:function:${nameOrArn}`;
     throw new ApiError('ResourceNotFoundException', `Function not found: ${arn}`, 404);
   }
-  return { FunctionName: fn.name, FunctionArn: fn.arn, Role: fn.roleArn, Runtime: 'nodejs22.x', State: 'Active', PackageType: 'Zip' };
+  return {
+    FunctionName: fn.name,
+    FunctionArn: fn.arn,
+    Role: fn.roleArn,
+    Runtime: 'nodejs22.x',
+    State: 'Active',
+    PackageType: 'Zip',
+  };
 }

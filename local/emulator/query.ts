@@ -24,7 +24,10 @@ export function parseForm(body: string): Map<string, string> {
       key = decodeURIComponent(rawKey.replace(/\+/g, ' '));
       value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
     } catch {
-      throw new ApiError('MalformedQueryString', `The request body is not valid form encoding near "${pair.slice(0, 40)}"`);
+      throw new ApiError(
+        'MalformedQueryString',
+        `The request body is not valid form encoding near "${pair.slice(0, 40)}"`,
+      );
     }
     if (key === '') throw new ApiError('MalformedQueryString', 'The request body has a parameter without a name');
     params.set(key, value);
@@ -56,7 +59,8 @@ function indexed(params: Params, prefix: string): Map<number, Map<string, string
 export function stringList(params: Params, prefix: string): string[] {
   return [...indexed(params, prefix)].map(([index, group]) => {
     const value = group.get('');
-    if (value === undefined) throw new ApiError('InvalidParameterValue', `The parameter ${prefix}.${index} has no value`);
+    if (value === undefined)
+      throw new ApiError('InvalidParameterValue', `The parameter ${prefix}.${index} has no value`);
     return value;
   });
 }
@@ -82,7 +86,10 @@ export function optionalInteger(params: Params, name: string): number | undefine
   const text = params.get(name);
   if (text === undefined) return undefined;
   if (!/^-?\d{1,10}$/.test(text)) {
-    throw new ApiError('InvalidParameterValue', `Value (${text}) for parameter ${name} is invalid. Expected an integer.`);
+    throw new ApiError(
+      'InvalidParameterValue',
+      `Value (${text}) for parameter ${name} is invalid. Expected an integer.`,
+    );
   }
   return Number(text);
 }
@@ -92,5 +99,8 @@ export function optionalBoolean(params: Params, name: string): boolean | undefin
   if (text === undefined) return undefined;
   if (text === 'true') return true;
   if (text === 'false') return false;
-  throw new ApiError('InvalidParameterValue', `Value (${text}) for parameter ${name} is invalid. Expected true or false.`);
+  throw new ApiError(
+    'InvalidParameterValue',
+    `Value (${text}) for parameter ${name} is invalid. Expected true or false.`,
+  );
 }

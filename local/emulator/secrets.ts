@@ -26,7 +26,9 @@ export class Secrets extends RegionalService {
     const arn = nameOrArn.startsWith('arn:')
       ? nameOrArn
       : `arn:aws:secretsmanager:${this.region}:${this.accountId}:secret:${nameOrArn}-${randomUUID().replace(/-/g, '').slice(0, 6)}`;
-    const name = nameOrArn.startsWith('arn:') ? (arn.split(':secret:')[1] ?? arn).replace(/-[A-Za-z0-9]{6}$/, '') : nameOrArn;
+    const name = nameOrArn.startsWith('arn:')
+      ? (arn.split(':secret:')[1] ?? arn).replace(/-[A-Za-z0-9]{6}$/, '')
+      : nameOrArn;
     const secret: SecretRecord = { arn, name, value, versionId: randomUUID(), createdAt: this.now() };
     this.byArn.set(arn, secret);
     return secret;
@@ -38,7 +40,12 @@ export class Secrets extends RegionalService {
     if (exact) return exact;
     for (const secret of this.byArn.values()) {
       if (secret.name === secretId) return secret;
-      if (secretId.startsWith('arn:') && secret.arn.startsWith(secretId) && /^-[A-Za-z0-9]{6}$/.test(secret.arn.slice(secretId.length))) return secret;
+      if (
+        secretId.startsWith('arn:') &&
+        secret.arn.startsWith(secretId) &&
+        /^-[A-Za-z0-9]{6}$/.test(secret.arn.slice(secretId.length))
+      )
+        return secret;
     }
     return undefined;
   }
@@ -48,7 +55,8 @@ export type SecretsHandler = (input: Record<string, unknown>, secrets: Secrets) 
 
 function getSecretValue(input: Record<string, unknown>, secrets: Secrets) {
   const id = input.SecretId;
-  if (typeof id !== 'string' || id === '') throw new ApiError('InvalidParameterException', 'You must provide a value for SecretId.');
+  if (typeof id !== 'string' || id === '')
+    throw new ApiError('InvalidParameterException', 'You must provide a value for SecretId.');
   const secret = secrets.find(id);
   if (!secret) throw new ApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
   return {
@@ -67,10 +75,19 @@ function getSecretValue(input: Record<string, unknown>, secrets: Secrets) {
  */
 function describeSecret(input: Record<string, unknown>, secrets: Secrets) {
   const id = input.SecretId;
-  if (typeof id !== 'string' || id === '') throw new ApiError('InvalidParameterException', 'You must provide a value for SecretId.');
+  if (typeof id !== 'string' || id === '')
+    throw new ApiError('InvalidParameterException', 'You must provide a value for SecretId.');
   const secret = secrets.find(id);
   if (!secret) throw new ApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-  return { ARN: secret.arn, Name: secret.name, CreatedDate: secret.createdAt / 1000, VersionIdsToStages: { [secret.versionId]: ['AWSCURRENT'] } };
+  return {
+    ARN: secret.arn,
+    Name: secret.name,
+    CreatedDate: secret.createdAt / 1000,
+    VersionIdsToStages: { [secret.versionId]: ['AWSCURRENT'] },
+  };
 }
 
-export const SECRETS_ACTIONS: Record<string, SecretsHandler> = { GetSecretValue: getSecretValue, DescribeSecret: describeSecret };
+export const SECRETS_ACTIONS: Record<string, SecretsHandler> = {
+  GetSecretValue: getSecretValue,
+  DescribeSecret: describeSecret,
+};

@@ -20,7 +20,9 @@ export const targetIdSchema = resourceId('tmt');
 export const filterIdSchema = resourceId('tmf');
 export const sessionIdSchema = resourceId('tms');
 
-const availabilityZone = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: 'expected an availability zone like us-east-1a' });
+const availabilityZone = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: 'expected an availability zone like us-east-1a' });
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'expected a region like us-east-1' });
 const tags = z.record(z.string().min(1).max(128), z.string().max(256)).default({});
 
@@ -28,10 +30,25 @@ export const INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped', 'sh
 export const TARGET_TYPES = ['network-interface', 'network-load-balancer', 'gateway-load-balancer-endpoint'] as const;
 /** Interface types EC2 reports; only `interface` may be a mirror source. */
 export const INTERFACE_TYPES = [
-  'interface', 'efa', 'efa-only', 'trunk', 'branch', 'lambda', 'nat_gateway', 'network_load_balancer',
-  'gateway_load_balancer', 'gateway_load_balancer_endpoint', 'vpc_endpoint', 'transit_gateway',
-  'load_balancer', 'api_gateway_managed', 'aws_codestar_connections_managed', 'global_accelerator_managed',
-  'iot_rules_managed', 'quicksight', 'ec2_instance_connect_endpoint',
+  'interface',
+  'efa',
+  'efa-only',
+  'trunk',
+  'branch',
+  'lambda',
+  'nat_gateway',
+  'network_load_balancer',
+  'gateway_load_balancer',
+  'gateway_load_balancer_endpoint',
+  'vpc_endpoint',
+  'transit_gateway',
+  'load_balancer',
+  'api_gateway_managed',
+  'aws_codestar_connections_managed',
+  'global_accelerator_managed',
+  'iot_rules_managed',
+  'quicksight',
+  'ec2_instance_connect_endpoint',
 ] as const;
 
 /**
@@ -72,13 +89,18 @@ export const standaloneNetworkInterfaceSeedSchema = networkInterfaceSeedSchema
 export const instanceSeedSchema = z
   .object({
     id: instanceIdSchema,
-    instanceType: z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, { message: 'expected an instance type like m5.large' }).default('m5.large'),
+    instanceType: z
+      .string()
+      .regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, { message: 'expected an instance type like m5.large' })
+      .default('m5.large'),
     state: z.enum(INSTANCE_STATES).default('running'),
     availabilityZone: availabilityZone.optional(),
     vpcId: resourceId('vpc').optional(),
     subnetId: resourceId('subnet').optional(),
     tags,
-    launchTime: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time like 2026-01-01T00:00:00Z' }).optional(),
+    launchTime: z.iso
+      .datetime({ offset: true, message: 'expected an ISO 8601 time like 2026-01-01T00:00:00Z' })
+      .optional(),
     networkInterfaces: z.array(networkInterfaceSeedSchema).default([]),
   })
   .strict();
@@ -100,15 +122,25 @@ export const targetSeedSchema = z
   .superRefine((target, ctx) => {
     if (target.type !== 'network-interface') {
       if (target.networkInterfaceId !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['networkInterfaceId'], message: `only a network-interface target has a networkInterfaceId (this one is ${target.type})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['networkInterfaceId'],
+          message: `only a network-interface target has a networkInterfaceId (this one is ${target.type})`,
+        });
       }
       if (target.maxSources !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['maxSources'], message: `only a network-interface target has a source limit (${target.type} targets are unlimited)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maxSources'],
+          message: `only a network-interface target has a source limit (${target.type} targets are unlimited)`,
+        });
       }
     }
   });
 
-const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: 'expected an IPv4 CIDR block like 10.0.0.0/16' });
+const cidr = z
+  .string()
+  .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: 'expected an IPv4 CIDR block like 10.0.0.0/16' });
 
 /**
  * A traffic mirror filter rule, as CreateTrafficMirrorFilterRule takes it
@@ -138,14 +170,22 @@ export const filterSeedSchema = z
     description: z.string().optional(),
     tags,
     /** None by default: a filter without rules mirrors nothing, as in AWS. */
-    rules: z.array(filterRuleSeedSchema).max(FILTER_RULE_LIMIT, { message: `expected at most ${FILTER_RULE_LIMIT} rules (AWS's limit per filter)` }).default([]),
+    rules: z
+      .array(filterRuleSeedSchema)
+      .max(FILTER_RULE_LIMIT, { message: `expected at most ${FILTER_RULE_LIMIT} rules (AWS's limit per filter)` })
+      .default([]),
   })
   .strict()
   .superRefine((filter, ctx) => {
     const seen = new Set<string>();
     filter.rules.forEach((rule, i) => {
       const key = `${rule.direction}:${rule.ruleNumber}`;
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'ruleNumber'], message: `rule number ${rule.ruleNumber} is used twice for ${rule.direction}` });
+      if (seen.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'ruleNumber'],
+          message: `rule number ${rule.ruleNumber} is used twice for ${rule.direction}`,
+        });
       seen.add(key);
     });
   });
@@ -153,7 +193,12 @@ export const filterSeedSchema = z
 export const securityGroupIdSchema = resourceId('sg');
 
 /** A VPC and its IPv4 CIDR blocks, the first the primary one. */
-export const vpcSeedSchema = z.object({ id: resourceId('vpc'), cidrs: z.array(cidr).min(1).max(5, { message: 'expected at most 5 CIDR blocks (AWS default quota per VPC)' }) }).strict();
+export const vpcSeedSchema = z
+  .object({
+    id: resourceId('vpc'),
+    cidrs: z.array(cidr).min(1).max(5, { message: 'expected at most 5 CIDR blocks (AWS default quota per VPC)' }),
+  })
+  .strict();
 
 /** An inbound rule: IpProtocol `udp`, `tcp`, `icmp` or `-1` (all), a port range, and its sources. */
 const inboundRuleSeedSchema = z
@@ -165,7 +210,9 @@ const inboundRuleSeedSchema = z
     groupIds: z.array(securityGroupIdSchema).default([]),
   })
   .strict()
-  .refine((r) => r.protocol === '-1' || (r.fromPort !== undefined && r.toPort !== undefined), { message: 'expected fromPort and toPort (only protocol -1 covers every port)' });
+  .refine((r) => r.protocol === '-1' || (r.fromPort !== undefined && r.toPort !== undefined), {
+    message: 'expected fromPort and toPort (only protocol -1 covers every port)',
+  });
 
 export const securityGroupSeedSchema = z
   .object({
@@ -186,9 +233,15 @@ const listenerSeedSchema = z
 
 export const loadBalancerSeedSchema = z
   .object({
-    arn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/(net|app|gwy)\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/, {
-      message: 'expected a load balancer ARN like arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/sensor/0123456789abcdef',
-    }),
+    arn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/(net|app|gwy)\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/,
+        {
+          message:
+            'expected a load balancer ARN like arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/sensor/0123456789abcdef',
+        },
+      ),
     type: z.enum(['network', 'application', 'gateway']).default('network'),
     availabilityZones: z.array(availabilityZone).min(1).default(['us-east-1a']),
     listeners: z.array(listenerSeedSchema).default([]),
@@ -196,7 +249,11 @@ export const loadBalancerSeedSchema = z
   .strict();
 
 const selectorField = z
-  .object({ field: z.string().min(1), equals: z.array(z.string()).optional(), notEquals: z.array(z.string()).optional() })
+  .object({
+    field: z.string().min(1),
+    equals: z.array(z.string()).optional(),
+    notEquals: z.array(z.string()).optional(),
+  })
   .strict();
 
 /**
@@ -206,7 +263,9 @@ const selectorField = z
  */
 export const trailSeedSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/, { message: 'expected a trail name (3-128 letters, digits, . _ -)' }),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/, { message: 'expected a trail name (3-128 letters, digits, . _ -)' }),
     homeRegion: region.optional(),
     multiRegion: z.boolean().default(true),
     logging: z.boolean().default(true),
@@ -222,26 +281,43 @@ export const trailSeedSchema = z
       )
       .max(5, { message: 'expected at most 5 event selectors (CloudTrail limit per trail)' })
       .optional(),
-    advancedEventSelectors: z.array(z.object({ name: z.string().optional(), fieldSelectors: z.array(selectorField).min(1) }).strict()).optional(),
+    advancedEventSelectors: z
+      .array(z.object({ name: z.string().optional(), fieldSelectors: z.array(selectorField).min(1) }).strict())
+      .optional(),
   })
   .strict()
-  .refine((t) => t.eventSelectors === undefined || t.advancedEventSelectors === undefined, { message: 'expected eventSelectors or advancedEventSelectors, not both' });
+  .refine((t) => t.eventSelectors === undefined || t.advancedEventSelectors === undefined, {
+    message: 'expected eventSelectors or advancedEventSelectors, not both',
+  });
 
 const statementSeedSchema = z
-  .object({ effect: z.enum(['Allow', 'Deny']), actions: z.array(z.string().min(1)).min(1), resources: z.array(z.string().min(1)).min(1) })
+  .object({
+    effect: z.enum(['Allow', 'Deny']),
+    actions: z.array(z.string().min(1)).min(1),
+    resources: z.array(z.string().min(1)).min(1),
+  })
   .strict();
 
 /** An IAM role with inline policies (what the stack's functions have), for SimulatePrincipalPolicy. */
 export const roleSeedSchema = z
   .object({
-    name: z.string().regex(/^[\w+=,.@-]{1,64}$/, { message: 'expected a role name (1-64 letters, digits and +=,.@_-)' }),
-    policies: z.array(z.object({ name: z.string().min(1), statements: z.array(statementSeedSchema) }).strict()).default([]),
+    name: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/, { message: 'expected a role name (1-64 letters, digits and +=,.@_-)' }),
+    policies: z
+      .array(z.object({ name: z.string().min(1), statements: z.array(statementSeedSchema) }).strict())
+      .default([]),
   })
   .strict();
 
 /** A deployed Lambda function and the name of its role (in roles). */
 export const functionSeedSchema = z
-  .object({ name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'expected a function name (1-64 letters, digits, - and _)' }), role: z.string().min(1) })
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'expected a function name (1-64 letters, digits, - and _)' }),
+    role: z.string().min(1),
+  })
   .strict();
 
 /** A subscription to a seeded topic; email subscriptions wait for the recipient's confirmation. */
@@ -269,7 +345,8 @@ export const sessionSeedSchema = z
   .strict();
 
 const topic = z.string().regex(/^(arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:)?[A-Za-z0-9_-]{1,256}(\.fifo)?$/, {
-  message: 'expected a topic name (letters, digits, - and _) or a topic ARN like arn:aws:sns:us-east-1:123456789012:alerts',
+  message:
+    'expected a topic name (letters, digits, - and _) or a topic ARN like arn:aws:sns:us-east-1:123456789012:alerts',
 });
 
 const queueName = z.string().regex(/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/, {
@@ -278,16 +355,22 @@ const queueName = z.string().regex(/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/, {
 
 const secretSeedSchema = z
   .object({
-    arn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, { message: 'expected a secret ARN like arn:aws:secretsmanager:us-east-1:123456789012:secret:name-AbCdEf' }).optional(),
-    name: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, { message: 'expected a secret name (letters, digits and /_+=.@-)' }).optional(),
+    arn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, {
+        message: 'expected a secret ARN like arn:aws:secretsmanager:us-east-1:123456789012:secret:name-AbCdEf',
+      })
+      .optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, { message: 'expected a secret name (letters, digits and /_+=.@-)' })
+      .optional(),
     value: z.string(),
   })
   .strict()
   .refine((s) => (s.arn === undefined) !== (s.name === undefined), { message: 'expected either arn or name' });
 
-const bucketSchema = z
-  .object({ capacity: z.number().int().min(1), refillPerSecond: z.number().min(0) })
-  .strict();
+const bucketSchema = z.object({ capacity: z.number().int().min(1), refillPerSecond: z.number().min(0) }).strict();
 
 const probability = z.number().min(0).max(1);
 
@@ -337,7 +420,10 @@ export const faultsSchema = z
 export const emulatorSeedSchema = z
   .object({
     region: region.default('us-east-1'),
-    accountId: z.string().regex(/^\d{12}$/, { message: 'expected a 12-digit account id' }).default('123456789012'),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, { message: 'expected a 12-digit account id' })
+      .default('123456789012'),
     targets: z.array(targetSeedSchema).default([]),
     filters: z.array(filterSeedSchema).default([]),
     instances: z.array(instanceSeedSchema).default([]),
@@ -354,13 +440,19 @@ export const emulatorSeedSchema = z
     queues: z.array(queueName).default([]),
     secrets: z.array(secretSeedSchema).default([]),
     /** Custom EventBridge buses; the account's `default` bus always exists. */
-    eventBuses: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, { message: 'expected an event bus name (letters, digits, . _ -)' })).default([]),
+    eventBuses: z
+      .array(
+        z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, { message: 'expected an event bus name (letters, digits, . _ -)' }),
+      )
+      .default([]),
     /** EventBridge rules on the default bus, listed by ListRules (they match nothing: no targets are modelled). */
     eventRules: z
       .array(
         z
           .object({
-            name: z.string().regex(/^[.\-_A-Za-z0-9]{1,64}$/, { message: 'expected a rule name (1-64 letters, digits, . - _)' }),
+            name: z
+              .string()
+              .regex(/^[.\-_A-Za-z0-9]{1,64}$/, { message: 'expected a rule name (1-64 letters, digits, . - _)' }),
             state: z.enum(RULE_STATES).default('ENABLED'),
           })
           .strict(),
@@ -371,7 +463,9 @@ export const emulatorSeedSchema = z
      * which always applies), for scenarios of a type AWS stops supporting.
      */
     unsupportedInstanceTypes: z
-      .array(z.string().regex(/^[a-z0-9.*?-]+$/, { message: 'expected an instance type or glob such as t2.* or m5.?large' }))
+      .array(
+        z.string().regex(/^[a-z0-9.*?-]+$/, { message: 'expected an instance type or glob such as t2.* or m5.?large' }),
+      )
       .default([]),
     undocumented: undocumentedSchema.default({ clientTokenAfterDelete: 'replay', duplicateSessionNumbers: 'refuse' }),
     /**
@@ -385,7 +479,13 @@ export const emulatorSeedSchema = z
       .min(0)
       .max(10_000, { message: 'expected at most 10000, the sessions AWS allows an account (not adjustable)' })
       .default(10_000),
-    faults: faultsSchema.default({ invisibleForCalls: 0, invisibleForMs: 0, latencyMs: 0, sessionLagCalls: 0, sessionLagMs: 0 }),
+    faults: faultsSchema.default({
+      invisibleForCalls: 0,
+      invisibleForMs: 0,
+      latencyMs: 0,
+      sessionLagCalls: 0,
+      sessionLagMs: 0,
+    }),
   })
   .strict()
   .superRefine((seed, ctx) => {
@@ -404,7 +504,11 @@ export const emulatorSeedSchema = z
         enis.add(eni.id);
         const index = eni.deviceIndex ?? j;
         if (indexes.has(index)) {
-          ctx.addIssue({ code: 'custom', path: ['instances', i, 'networkInterfaces', j, 'deviceIndex'], message: `device index ${index} is used twice on ${instance.id}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['instances', i, 'networkInterfaces', j, 'deviceIndex'],
+            message: `device index ${index} is used twice on ${instance.id}`,
+          });
         }
         indexes.add(index);
       });
@@ -416,15 +520,21 @@ export const emulatorSeedSchema = z
     const groups = new Set(seed.securityGroups.map((g) => g.id));
     const checkGroups = (ids: string[], path: (string | number)[]) =>
       ids.forEach((id, k) => {
-        if (!groups.has(id)) ctx.addIssue({ code: 'custom', path: [...path, k], message: `no security group ${id} in securityGroups` });
+        if (!groups.has(id))
+          ctx.addIssue({ code: 'custom', path: [...path, k], message: `no security group ${id} in securityGroups` });
       });
-    seed.networkInterfaces.forEach((eni, i) => checkGroups(eni.securityGroupIds, ['networkInterfaces', i, 'securityGroupIds']));
+    seed.networkInterfaces.forEach((eni, i) =>
+      checkGroups(eni.securityGroupIds, ['networkInterfaces', i, 'securityGroupIds']),
+    );
     seed.instances.forEach((instance, i) =>
-      instance.networkInterfaces.forEach((eni, j) => checkGroups(eni.securityGroupIds, ['instances', i, 'networkInterfaces', j, 'securityGroupIds'])),
+      instance.networkInterfaces.forEach((eni, j) =>
+        checkGroups(eni.securityGroupIds, ['instances', i, 'networkInterfaces', j, 'securityGroupIds']),
+      ),
     );
     const roles = new Set(seed.roles.map((r) => r.name));
     seed.functions.forEach((fn, i) => {
-      if (!roles.has(fn.role)) ctx.addIssue({ code: 'custom', path: ['functions', i, 'role'], message: `no role ${fn.role} in roles` });
+      if (!roles.has(fn.role))
+        ctx.addIssue({ code: 'custom', path: ['functions', i, 'role'], message: `no role ${fn.role} in roles` });
     });
     const targets = new Set<string>();
     seed.targets.forEach((target, i) => {
@@ -439,13 +549,25 @@ export const emulatorSeedSchema = z
     seed.sessions.forEach((session, i) => {
       if (session.id) unique(session.id, ['sessions', i, 'id']);
       if (!enis.has(session.networkInterfaceId)) {
-        ctx.addIssue({ code: 'custom', path: ['sessions', i, 'networkInterfaceId'], message: `no network interface ${session.networkInterfaceId} in instances or networkInterfaces` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sessions', i, 'networkInterfaceId'],
+          message: `no network interface ${session.networkInterfaceId} in instances or networkInterfaces`,
+        });
       }
       if (!targets.has(session.targetId)) {
-        ctx.addIssue({ code: 'custom', path: ['sessions', i, 'targetId'], message: `no target ${session.targetId} in targets` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sessions', i, 'targetId'],
+          message: `no target ${session.targetId} in targets`,
+        });
       }
       if (!filters.has(session.filterId)) {
-        ctx.addIssue({ code: 'custom', path: ['sessions', i, 'filterId'], message: `no filter ${session.filterId} in filters` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sessions', i, 'filterId'],
+          message: `no filter ${session.filterId} in filters`,
+        });
       }
     });
   });

@@ -77,7 +77,10 @@ async function readParams(request: IncomingMessage): Promise<Map<string, string>
     const type = request.headers['content-type'] ?? '';
     const body = await readBody(request);
     if (body !== '' && !/^application\/x-www-form-urlencoded\b/i.test(type)) {
-      throw new ApiError('MalformedQueryString', `Expected a form-encoded body (application/x-www-form-urlencoded), got "${type || 'no content type'}"`);
+      throw new ApiError(
+        'MalformedQueryString',
+        `Expected a form-encoded body (application/x-www-form-urlencoded), got "${type || 'no content type'}"`,
+      );
     }
     for (const [key, value] of parseForm(body)) params.set(key, value);
   } else if (request.method !== 'GET') {
@@ -91,7 +94,8 @@ function serviceOf(params: Params): Service {
   if (version === SNS_VERSION) return 'sns';
   if (version === ELBV2_VERSION) return 'elbv2';
   if (version === IAM_VERSION) return 'iam';
-  if (version === undefined && SNS_ACTIONS[params.get('Action') ?? ''] && !EC2_ACTIONS[params.get('Action') ?? '']) return 'sns';
+  if (version === undefined && SNS_ACTIONS[params.get('Action') ?? ''] && !EC2_ACTIONS[params.get('Action') ?? ''])
+    return 'sns';
   return 'ec2';
 }
 
@@ -139,7 +143,12 @@ async function handle(context: ServiceContext, request: IncomingMessage, respons
   const lambdaFunction = FUNCTION_CONFIGURATION_PATH.exec(request.url ?? '');
   if (lambdaFunction) return handleLambda(context, lambdaFunction[1] ?? '', request, response, requestId);
   const target = request.headers['x-amz-target'];
-  if (typeof target === 'string' && /^(AmazonSQS|secretsmanager|AWSEvents|AWSStepFunctions|(com\.amazonaws\.cloudtrail\.v20131101\.)?CloudTrail_20131101)\./.test(target)) {
+  if (
+    typeof target === 'string' &&
+    /^(AmazonSQS|secretsmanager|AWSEvents|AWSStepFunctions|(com\.amazonaws\.cloudtrail\.v20131101\.)?CloudTrail_20131101)\./.test(
+      target,
+    )
+  ) {
     return handleJson(context, target, request, response, requestId);
   }
   let service: Service = 'ec2';
@@ -149,7 +158,8 @@ async function handle(context: ServiceContext, request: IncomingMessage, respons
     const action = params.get('Action');
     context.calls.count(action ?? '(no action)', false);
     if (context.faults.latencyMs > 0) await sleep(context.faults.latencyMs);
-    if (action === undefined || action === '') throw new ApiError('MissingAction', 'The request must contain the parameter Action');
+    if (action === undefined || action === '')
+      throw new ApiError('MissingAction', 'The request must contain the parameter Action');
     const body =
       service === 'sns'
         ? answerSns(context, action, params, requestId)
@@ -160,7 +170,9 @@ async function handle(context: ServiceContext, request: IncomingMessage, respons
     send(response, 200, body, requestId);
   } catch (error) {
     const apiError =
-      error instanceof ApiError ? error : new ApiError('InternalError', `The emulator failed: ${(error as Error)?.message ?? String(error)}`, 500);
+      error instanceof ApiError
+        ? error
+        : new ApiError('InternalError', `The emulator failed: ${(error as Error)?.message ?? String(error)}`, 500);
     send(response, apiError.status, errorBody(service, apiError, requestId), requestId);
   }
 }
@@ -190,36 +202,65 @@ function answerSns(context: ServiceContext, action: string, params: Params, requ
 }
 
 /** Query-protocol answer of ELBv2 and IAM: `<Action>Result` in the service's namespace, as SNS's. */
-function answerQuery(context: ServiceContext, service: 'elbv2' | 'iam', action: string, params: Params, requestId: string): string {
+function answerQuery(
+  context: ServiceContext,
+  service: 'elbv2' | 'iam',
+  action: string,
+  params: Params,
+  requestId: string,
+): string {
   const handler = service === 'elbv2' ? ELBV2_ACTIONS[action] : IAM_ACTIONS[action];
   if (!handler) throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
   const fault = context.faults.beforeCall(service, action);
   if (fault) throw fault;
   const children = handler(params, context.account);
   const namespace = service === 'elbv2' ? ELBV2_NAMESPACE : IAM_NAMESPACE;
-  return document(element(`${action}Response`, [element(`${action}Result`, children), element('ResponseMetadata', [text('RequestId', requestId)])], { xmlns: namespace }));
+  return document(
+    element(
+      `${action}Response`,
+      [element(`${action}Result`, children), element('ResponseMetadata', [text('RequestId', requestId)])],
+      { xmlns: namespace },
+    ),
+  );
 }
 
 /** Lambda's REST JSON API: GetFunctionConfiguration only; errors name their type in x-amzn-errortype. */
-function handleLambda(context: ServiceContext, name: string, request: IncomingMessage, response: ServerResponse, requestId: string): void {
+function handleLambda(
+  context: ServiceContext,
+  name: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+  requestId: string,
+): void {
   context.calls.count('GetFunctionConfiguration', false);
   let status = 200;
   let body: Record<string, unknown>;
   const headers: Record<string, string> = {};
   try {
-    if (request.method !== 'GET') throw new ApiError('InvalidHttpRequest', `The HTTP method ${request.method ?? ''} is not supported; use GET`, 405);
+    if (request.method !== 'GET')
+      throw new ApiError(
+        'InvalidHttpRequest',
+        `The HTTP method ${request.method ?? ''} is not supported; use GET`,
+        405,
+      );
     const fault = context.faults.beforeCall('lambda', 'GetFunctionConfiguration');
     if (fault) throw fault;
     body = getFunctionConfiguration(decodeURIComponent(name), context.account);
     context.calls.count('GetFunctionConfiguration', true);
   } catch (error) {
-    const apiError = error instanceof ApiError ? error : new ApiError('ServiceException', (error as Error).message, 500);
+    const apiError =
+      error instanceof ApiError ? error : new ApiError('ServiceException', (error as Error).message, 500);
     status = apiError.status;
     headers['x-amzn-errortype'] = apiError.code;
     body = { Type: apiError.fault === 'Sender' ? 'User' : 'Service', Message: apiError.message };
   }
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': requestId, ...headers });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': requestId,
+    ...headers,
+  });
   response.end(text);
 }
 
@@ -234,9 +275,22 @@ const JSON_SERVICES: Record<string, JsonService> = {
   CloudTrail_20131101: 'cloudtrail',
   'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101': 'cloudtrail',
 };
-const JSON_VERSIONS: Record<JsonService, string> = { sqs: '1.0', secretsmanager: '1.1', events: '1.1', states: '1.0', cloudtrail: '1.1' };
+const JSON_VERSIONS: Record<JsonService, string> = {
+  sqs: '1.0',
+  secretsmanager: '1.1',
+  events: '1.1',
+  states: '1.0',
+  cloudtrail: '1.1',
+};
 
-function sendJson(response: ServerResponse, service: JsonService, status: number, body: unknown, requestId: string, queryError?: string): void {
+function sendJson(
+  response: ServerResponse,
+  service: JsonService,
+  status: number,
+  body: unknown,
+  requestId: string,
+  queryError?: string,
+): void {
   if (response.headersSent) return;
   const text = JSON.stringify(body);
   response.writeHead(status, {
@@ -252,14 +306,25 @@ function sendJson(response: ServerResponse, service: JsonService, status: number
  * SQS (JSON 1.0, query compatible), Secrets Manager and EventBridge (JSON 1.1) and Step Functions
  * (JSON 1.0): `{__type, message}` errors.
  */
-async function handleJson(context: ServiceContext, target: string, request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+async function handleJson(
+  context: ServiceContext,
+  target: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+  requestId: string,
+): Promise<void> {
   const dot = target.lastIndexOf('.');
   const prefix = target.slice(0, dot);
   const action = target.slice(dot + 1);
   const service: JsonService = JSON_SERVICES[prefix] ?? 'secretsmanager';
   context.calls.count(action || '(no action)', false);
   try {
-    if (request.method !== 'POST') throw new ApiError('InvalidHttpRequest', `The HTTP method ${request.method ?? ''} is not supported; use POST`, 405);
+    if (request.method !== 'POST')
+      throw new ApiError(
+        'InvalidHttpRequest',
+        `The HTTP method ${request.method ?? ''} is not supported; use POST`,
+        405,
+      );
     const text = await readBody(request);
     let input: unknown;
     try {
@@ -267,31 +332,40 @@ async function handleJson(context: ServiceContext, target: string, request: Inco
     } catch {
       throw new ApiError('SerializationException', 'The request body is not valid JSON');
     }
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ApiError('SerializationException', 'The request body must be a JSON object');
+    if (typeof input !== 'object' || input === null || Array.isArray(input))
+      throw new ApiError('SerializationException', 'The request body must be a JSON object');
     if (context.faults.latencyMs > 0) await sleep(context.faults.latencyMs);
     let body: Record<string, unknown>;
     if (service === 'sqs') {
       const handler = SQS_ACTIONS[action];
-      if (!handler) throw new SqsError('InvalidAction', 'AWS.SimpleQueueService.UnsupportedOperation', `The action ${action} is not valid for this endpoint.`);
+      if (!handler)
+        throw new SqsError(
+          'InvalidAction',
+          'AWS.SimpleQueueService.UnsupportedOperation',
+          `The action ${action} is not valid for this endpoint.`,
+        );
       const fault = context.faults.beforeCall('sqs', action);
       if (fault) throw fault;
       const origin = `http://${request.headers.host ?? '127.0.0.1'}`;
       body = handler(input as Record<string, unknown>, context.account.queues, origin, context.account.accountId);
     } else if (service === 'events') {
       const handler = EVENTS_ACTIONS[action];
-      if (!handler) throw new ApiError('UnknownOperationException', `The action ${action} is not valid for this endpoint.`);
+      if (!handler)
+        throw new ApiError('UnknownOperationException', `The action ${action} is not valid for this endpoint.`);
       const fault = context.faults.beforeCall('events', action);
       if (fault) throw fault;
       body = handler(input as Record<string, unknown>, context.events);
     } else if (service === 'cloudtrail') {
       const handler = CLOUDTRAIL_ACTIONS[action];
-      if (!handler) throw new ApiError('UnknownOperationException', `The action ${action} is not valid for this endpoint.`);
+      if (!handler)
+        throw new ApiError('UnknownOperationException', `The action ${action} is not valid for this endpoint.`);
       const fault = context.faults.beforeCall('cloudtrail', action);
       if (fault) throw fault;
       body = handler(input as Record<string, unknown>, context.account);
     } else if (service === 'states') {
       const handler = STATES_ACTIONS[action];
-      if (!handler) throw new ApiError('UnknownOperationException', `The action ${action} is not valid for this endpoint.`);
+      if (!handler)
+        throw new ApiError('UnknownOperationException', `The action ${action} is not valid for this endpoint.`);
       const fault = context.faults.beforeCall('states', action);
       if (fault) throw fault;
       body = handler(input as Record<string, unknown>, context.stepFunctions);
@@ -306,9 +380,14 @@ async function handleJson(context: ServiceContext, target: string, request: Inco
     sendJson(response, service, 200, body, requestId);
   } catch (error) {
     const apiError =
-      error instanceof ApiError ? error : new ApiError('InternalError', `The emulator failed: ${(error as Error)?.message ?? String(error)}`, 500);
+      error instanceof ApiError
+        ? error
+        : new ApiError('InternalError', `The emulator failed: ${(error as Error)?.message ?? String(error)}`, 500);
     const type = service === 'sqs' ? `com.amazonaws.sqs#${apiError.code}` : apiError.code;
-    const queryError = service === 'sqs' ? `${apiError instanceof SqsError ? apiError.queryCode : apiError.code};${apiError.fault}` : undefined;
+    const queryError =
+      service === 'sqs'
+        ? `${apiError instanceof SqsError ? apiError.queryCode : apiError.code};${apiError.fault}`
+        : undefined;
     sendJson(response, service, apiError.status, { __type: type, message: apiError.message }, requestId, queryError);
   }
 }

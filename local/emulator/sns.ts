@@ -18,7 +18,8 @@ export type SnsHandler = (params: Params, account: Account) => Child[];
 const MAX_MESSAGE_BYTES = 262_144;
 const MAX_BATCH_ENTRIES = 10;
 
-const invalidParameter = (message: string): ApiError => new ApiError('InvalidParameter', `Invalid parameter: ${message}`);
+const invalidParameter = (message: string): ApiError =>
+  new ApiError('InvalidParameter', `Invalid parameter: ${message}`);
 
 function requiredParameter(params: Params, name: string): string {
   const value = params.get(name);
@@ -42,13 +43,16 @@ function existingTopic(params: Params, account: Account): string {
 function checkSubject(subject: string | undefined, where: string): void {
   if (subject === undefined) return;
   if (subject.length === 0 || subject.length >= 100 || !/^[\x21-\x7e][\x20-\x7e]*$/.test(subject)) {
-    throw invalidParameter(`${where}Subject Reason: must be printable ASCII without line breaks, start with a letter, digit or punctuation, and be under 100 characters (got ${subject.length})`);
+    throw invalidParameter(
+      `${where}Subject Reason: must be printable ASCII without line breaks, start with a letter, digit or punctuation, and be under 100 characters (got ${subject.length})`,
+    );
   }
 }
 
 function checkStructure(structure: string | undefined, message: string, where: string): void {
   if (structure === undefined) return;
-  if (structure !== 'json') throw invalidParameter(`${where}MessageStructure Reason: only "json" is supported (got "${structure}")`);
+  if (structure !== 'json')
+    throw invalidParameter(`${where}MessageStructure Reason: only "json" is supported (got "${structure}")`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(message);
@@ -74,17 +78,36 @@ function readAttributes(params: Params, prefix: string): Record<string, MessageA
     const where = `${prefix}.entry.${i + 1}`;
     const name = entry.get('Name');
     if (!name) throw invalidParameter(`${where}.Name Reason: no value for required parameter`);
-    if (name.length > 256 || /^(aws|amazon)\./i.test(name) || name.includes('..') || name.startsWith('.') || name.endsWith('.') || !/^[A-Za-z0-9_.-]+$/.test(name)) {
+    if (
+      name.length > 256 ||
+      /^(aws|amazon)\./i.test(name) ||
+      name.includes('..') ||
+      name.startsWith('.') ||
+      name.endsWith('.') ||
+      !/^[A-Za-z0-9_.-]+$/.test(name)
+    ) {
       throw new ApiError('ParameterValueInvalid', `The message attribute name '${name}' is invalid.`);
     }
-    if (attributes[name]) throw new ApiError('ParameterValueInvalid', `The message attribute '${name}' is given more than once.`);
+    if (attributes[name])
+      throw new ApiError('ParameterValueInvalid', `The message attribute '${name}' is given more than once.`);
     const dataType = entry.get('Value.DataType');
-    if (!dataType) throw new ApiError('ParameterValueInvalid', `The message attribute '${name}' must contain a non-empty message attribute type.`);
-    if (!DATA_TYPE.test(dataType)) throw new ApiError('ParameterValueInvalid', `The message attribute '${name}' has an invalid message attribute type '${dataType}'.`);
+    if (!dataType)
+      throw new ApiError(
+        'ParameterValueInvalid',
+        `The message attribute '${name}' must contain a non-empty message attribute type.`,
+      );
+    if (!DATA_TYPE.test(dataType))
+      throw new ApiError(
+        'ParameterValueInvalid',
+        `The message attribute '${name}' has an invalid message attribute type '${dataType}'.`,
+      );
     const binary = dataType.startsWith('Binary');
     const value = binary ? entry.get('Value.BinaryValue') : entry.get('Value.StringValue');
     if (value === undefined || value === '') {
-      throw new ApiError('ParameterValueInvalid', `The message attribute '${name}' with type '${dataType}' must use field '${binary ? 'Binary' : 'String'}'.`);
+      throw new ApiError(
+        'ParameterValueInvalid',
+        `The message attribute '${name}' with type '${dataType}' must use field '${binary ? 'Binary' : 'String'}'.`,
+      );
     }
     if (dataType.startsWith('Number') && !/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(value)) {
       throw new ApiError('ParameterValueInvalid', `Could not cast message attribute '${name}' value to number.`);
@@ -96,7 +119,11 @@ function readAttributes(params: Params, prefix: string): Record<string, MessageA
       } catch {
         parsed = undefined;
       }
-      if (!Array.isArray(parsed)) throw new ApiError('ParameterValueInvalid', `The message attribute '${name}' of type String.Array must be a JSON array.`);
+      if (!Array.isArray(parsed))
+        throw new ApiError(
+          'ParameterValueInvalid',
+          `The message attribute '${name}' of type String.Array must be a JSON array.`,
+        );
     }
     attributes[name] = { dataType, value };
   });
@@ -132,7 +159,9 @@ function readMessage(params: Params, prefix: string, topicArn: string): Draft {
   const messageAttributes = readAttributes(params, `${where}MessageAttributes`);
   const size = sizeOf(message, messageAttributes);
   if (size > MAX_MESSAGE_BYTES) {
-    throw invalidParameter(`${where}Message too long: ${size} bytes with attributes; the limit is ${MAX_MESSAGE_BYTES}`);
+    throw invalidParameter(
+      `${where}Message too long: ${size} bytes with attributes; the limit is ${MAX_MESSAGE_BYTES}`,
+    );
   }
   const messageGroupId = optionalString(params, `${where}MessageGroupId`);
   const messageDeduplicationId = optionalString(params, `${where}MessageDeduplicationId`);
@@ -168,25 +197,36 @@ function publishBatch(params: Params, account: Account): Child[] {
   const entries = structList(params, prefix);
   if (entries.length === 0) throw new ApiError('EmptyBatchRequest', 'The batch request does not contain any entries.');
   if (entries.length > MAX_BATCH_ENTRIES) {
-    throw new ApiError('TooManyEntriesInBatchRequest', `The batch request contains ${entries.length} entries; the maximum is ${MAX_BATCH_ENTRIES}.`);
+    throw new ApiError(
+      'TooManyEntriesInBatchRequest',
+      `The batch request contains ${entries.length} entries; the maximum is ${MAX_BATCH_ENTRIES}.`,
+    );
   }
   const ids = entries.map((entry, i) => {
     const id = entry.get('Id');
-    if (id === undefined || id === '') throw invalidParameter(`${prefix}.${i + 1}.Id Reason: no value for required parameter`);
+    if (id === undefined || id === '')
+      throw invalidParameter(`${prefix}.${i + 1}.Id Reason: no value for required parameter`);
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(id)) {
-      throw new ApiError('InvalidBatchEntryId', `The batch entry id '${id}' must be 1-80 letters, digits, hyphens or underscores.`);
+      throw new ApiError(
+        'InvalidBatchEntryId',
+        `The batch entry id '${id}' must be 1-80 letters, digits, hyphens or underscores.`,
+      );
     }
     return id;
   });
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (duplicate !== undefined) throw new ApiError('BatchEntryIdsNotDistinct', `Two or more batch entries have the id '${duplicate}'.`);
+  if (duplicate !== undefined)
+    throw new ApiError('BatchEntryIdsNotDistinct', `Two or more batch entries have the id '${duplicate}'.`);
   let total = 0;
   entries.forEach((entry) => {
     total += Buffer.byteLength(entry.get('Message') ?? '', 'utf8');
     for (const [key, value] of entry) if (key.startsWith('MessageAttributes.entry.')) total += Buffer.byteLength(value);
   });
   if (total > MAX_MESSAGE_BYTES) {
-    throw new ApiError('BatchRequestTooLong', `The batch messages total ${total} bytes; the maximum is ${MAX_MESSAGE_BYTES}.`);
+    throw new ApiError(
+      'BatchRequestTooLong',
+      `The batch messages total ${total} bytes; the maximum is ${MAX_MESSAGE_BYTES}.`,
+    );
   }
   const successful: { id: string; messageId: string }[] = [];
   const failed: { id: string; code: string; message: string }[] = [];
@@ -202,7 +242,12 @@ function publishBatch(params: Params, account: Account): Child[] {
   });
   return [
     list('Successful', successful, (s) => [text('Id', s.id), text('MessageId', s.messageId)], 'member'),
-    list('Failed', failed, (f) => [text('Id', f.id), text('Code', f.code), text('Message', f.message), text('SenderFault', true)], 'member'),
+    list(
+      'Failed',
+      failed,
+      (f) => [text('Id', f.id), text('Code', f.code), text('Message', f.message), text('SenderFault', true)],
+      'member',
+    ),
   ];
 }
 
@@ -218,7 +263,9 @@ function subscribe(params: Params, account: Account): Child[] {
   const topicArn = existingTopic(params, account);
   const protocol = requiredParameter(params, 'Protocol');
   const endpoint = optionalString(params, 'Endpoint');
-  const existing = account.subscriptions.find((s) => s.topicArn === topicArn && s.protocol === protocol && s.endpoint === endpoint);
+  const existing = account.subscriptions.find(
+    (s) => s.topicArn === topicArn && s.protocol === protocol && s.endpoint === endpoint,
+  );
   const subscription = existing ?? { subscriptionArn: `${topicArn}:${randomUUID()}`, topicArn, protocol, endpoint };
   if (!existing) account.subscriptions.push(subscription);
   return [text('SubscriptionArn', subscription.subscriptionArn)];

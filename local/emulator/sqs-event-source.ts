@@ -104,10 +104,20 @@ export async function runSqsEventSource(options: {
   reuseContainers?: boolean;
 }): Promise<EventSourceReport> {
   const { queues, queue, settings, clock } = options;
-  if (!Number.isInteger(settings.maximumConcurrency) || settings.maximumConcurrency < 2 || settings.maximumConcurrency > 1000) {
+  if (
+    !Number.isInteger(settings.maximumConcurrency) ||
+    settings.maximumConcurrency < 2 ||
+    settings.maximumConcurrency > 1000
+  ) {
     throw new RangeError(`MaximumConcurrency ${settings.maximumConcurrency}: must be 2 to 1000`);
   }
-  const report: EventSourceReport = { invocations: 0, throttledBatches: 0, throttledRecords: 0, tried: new Set(), deleted: 0 };
+  const report: EventSourceReport = {
+    invocations: 0,
+    throttledBatches: 0,
+    throttledRecords: 0,
+    tried: new Set(),
+    deleted: 0,
+  };
   const idle: SqsFunction[] = [];
   let running = 0;
 
@@ -115,7 +125,11 @@ export async function runSqsEventSource(options: {
     const batch: QueuedMessage[] = [];
     const windowEnds = clock.now() + settings.maximumBatchingWindowSeconds * 1000;
     while (batch.length < settings.batchSize) {
-      const received = queues.receive(queue, Math.min(RECEIVE_MAX, settings.batchSize - batch.length), queue.visibilityTimeoutSeconds);
+      const received = queues.receive(
+        queue,
+        Math.min(RECEIVE_MAX, settings.batchSize - batch.length),
+        queue.visibilityTimeoutSeconds,
+      );
       batch.push(...received);
       if (received.length > 0) continue;
       if (batch.length > 0 && clock.now() >= windowEnds) break;
@@ -140,7 +154,10 @@ export async function runSqsEventSource(options: {
     const deadline = clock.now() + settings.functionTimeoutSeconds * 1000;
     let failed: Set<string>;
     try {
-      const response = await handler(event, contextOf(options.functionName ?? 'emulated', deadline, clock, report.invocations));
+      const response = await handler(
+        event,
+        contextOf(options.functionName ?? 'emulated', deadline, clock, report.invocations),
+      );
       failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
       if (clock.now() > deadline) failed = new Set(batch.map((m) => m.messageId));
     } catch {

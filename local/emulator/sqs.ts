@@ -27,9 +27,11 @@ export class SqsError extends ApiError {
   }
 }
 
-const nonExistentQueue = () => new SqsError('QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
+const nonExistentQueue = () =>
+  new SqsError('QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
 const invalidParameter = (message: string) => new SqsError('InvalidParameterValue', 'InvalidParameterValue', message);
-const missingParameter = (name: string) => new SqsError('MissingParameter', 'MissingParameter', `The request must contain the parameter ${name}.`);
+const missingParameter = (name: string) =>
+  new SqsError('MissingParameter', 'MissingParameter', `The request must contain the parameter ${name}.`);
 
 export interface QueuedMessage {
   messageId: string;
@@ -70,7 +72,9 @@ export class Queues {
   /** Idempotent, like CreateQueue with the same attributes. */
   create(name: string, visibilityTimeoutSeconds = DEFAULT_VISIBILITY_SECONDS): QueueRecord {
     if (!/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(name)) {
-      throw invalidParameter(`Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length (got "${name}")`);
+      throw invalidParameter(
+        `Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length (got "${name}")`,
+      );
     }
     let queue = this.byName.get(name);
     if (!queue) this.byName.set(name, (queue = { name, messages: [], visibilityTimeoutSeconds }));
@@ -98,7 +102,14 @@ export class Queues {
 
   send(queue: QueueRecord, body: string, delaySeconds = 0): QueuedMessage {
     const now = this.now();
-    const message: QueuedMessage = { messageId: randomUUID(), body, md5OfBody: md5(body), sentAt: now, visibleAt: now + delaySeconds * 1000, receiveCount: 0 };
+    const message: QueuedMessage = {
+      messageId: randomUUID(),
+      body,
+      md5OfBody: md5(body),
+      sentAt: now,
+      visibleAt: now + delaySeconds * 1000,
+      receiveCount: 0,
+    };
     queue.messages.push(message);
     return message;
   }
@@ -106,9 +117,14 @@ export class Queues {
   /** Sets the queue's RedrivePolicy (same account and queue type, as SQS requires). */
   setRedrivePolicy(queue: QueueRecord, deadLetter: QueueRecord, maxReceiveCount: number): void {
     if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > MAX_RECEIVE_COUNT) {
-      throw invalidParameter(`Value ${maxReceiveCount} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: ${maxReceiveCount}, valid values are from 1 to ${MAX_RECEIVE_COUNT} both inclusive.`);
+      throw invalidParameter(
+        `Value ${maxReceiveCount} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: ${maxReceiveCount}, valid values are from 1 to ${MAX_RECEIVE_COUNT} both inclusive.`,
+      );
     }
-    if (deadLetter === queue) throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target cannot be the source queue.');
+    if (deadLetter === queue)
+      throw invalidParameter(
+        'Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target cannot be the source queue.',
+      );
     queue.redrive = { deadLetter, maxReceiveCount };
   }
 
@@ -121,7 +137,14 @@ export class Queues {
       const exhausted = queue.messages.filter((m) => m.visibleAt <= now && m.receiveCount >= maxReceiveCount);
       for (const m of exhausted) {
         queue.messages.splice(queue.messages.indexOf(m), 1);
-        deadLetter.messages.push({ messageId: m.messageId, body: m.body, md5OfBody: m.md5OfBody, sentAt: m.sentAt, visibleAt: now, receiveCount: 0 });
+        deadLetter.messages.push({
+          messageId: m.messageId,
+          body: m.body,
+          md5OfBody: m.md5OfBody,
+          sentAt: m.sentAt,
+          visibleAt: now,
+          receiveCount: 0,
+        });
       }
     }
     const received = queue.messages.filter((m) => m.visibleAt <= now).slice(0, max);
@@ -138,7 +161,13 @@ export class Queues {
     const index = queue.messages.findIndex((m) => m.messageId === messageId);
     // Deleting an already deleted message succeeds in SQS; a handle that never existed does not.
     if (index === -1) {
-      if (!/^[0-9a-f-]{36}#[0-9a-f-]{36}$/.test(receiptHandle)) throw new SqsError('ReceiptHandleIsInvalid', 'ReceiptHandleIsInvalid', `The input receipt handle "${receiptHandle}" is not a valid receipt handle.`, 404);
+      if (!/^[0-9a-f-]{36}#[0-9a-f-]{36}$/.test(receiptHandle))
+        throw new SqsError(
+          'ReceiptHandleIsInvalid',
+          'ReceiptHandleIsInvalid',
+          `The input receipt handle "${receiptHandle}" is not a valid receipt handle.`,
+          404,
+        );
       return;
     }
     queue.messages.splice(index, 1);
@@ -146,7 +175,12 @@ export class Queues {
 
   changeVisibility(queue: QueueRecord, receiptHandle: string, visibilityTimeoutSeconds: number): void {
     const message = queue.messages.find((m) => m.receiptHandle === receiptHandle);
-    if (!message) throw new SqsError('MessageNotInflight', 'AWS.SimpleQueueService.MessageNotInflight', 'The message referred to is not in flight.');
+    if (!message)
+      throw new SqsError(
+        'MessageNotInflight',
+        'AWS.SimpleQueueService.MessageNotInflight',
+        'The message referred to is not in flight.',
+      );
     message.visibleAt = this.now() + visibilityTimeoutSeconds * 1000;
   }
 }
@@ -166,7 +200,9 @@ function optionalInteger(input: Input, name: string, min: number, max: number): 
   const value = input[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidParameter(`Value ${JSON.stringify(value)} for parameter ${name} is invalid. Reason: must be an integer from ${min} to ${max}.`);
+    throw invalidParameter(
+      `Value ${JSON.stringify(value)} for parameter ${name} is invalid. Reason: must be an integer from ${min} to ${max}.`,
+    );
   }
   return value;
 }
@@ -181,18 +217,28 @@ function checkBody(body: string, where: string): void {
     return (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0xfffe || code === 0xffff;
   });
   if (invalid) {
-    throw invalidParameter(`${where}MessageBody: Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF`);
+    throw invalidParameter(
+      `${where}MessageBody: Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF`,
+    );
   }
   const bytes = Buffer.byteLength(body, 'utf8');
-  if (bytes > SQS_MAX_MESSAGE_BYTES) throw invalidParameter(`${where}MessageBody: message of ${bytes} bytes exceeds the limit of ${SQS_MAX_MESSAGE_BYTES} bytes`);
+  if (bytes > SQS_MAX_MESSAGE_BYTES)
+    throw invalidParameter(
+      `${where}MessageBody: message of ${bytes} bytes exceeds the limit of ${SQS_MAX_MESSAGE_BYTES} bytes`,
+    );
 }
 
 function batchEntries(input: Input): Input[] {
   const entries = input.Entries;
   if (entries === undefined || entries === null || (Array.isArray(entries) && entries.length === 0)) {
-    throw new SqsError('EmptyBatchRequest', 'AWS.SimpleQueueService.EmptyBatchRequest', 'There should be at least one SendMessageBatchRequestEntry in the request.');
+    throw new SqsError(
+      'EmptyBatchRequest',
+      'AWS.SimpleQueueService.EmptyBatchRequest',
+      'There should be at least one SendMessageBatchRequestEntry in the request.',
+    );
   }
-  if (!Array.isArray(entries) || !entries.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e))) throw invalidParameter('Entries must be a list of objects');
+  if (!Array.isArray(entries) || !entries.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e)))
+    throw invalidParameter('Entries must be a list of objects');
   if (entries.length > MAX_BATCH_ENTRIES) {
     throw new SqsError(
       'TooManyEntriesInBatchRequest',
@@ -203,12 +249,21 @@ function batchEntries(input: Input): Input[] {
   const ids = entries.map((e: Input) => {
     const id = e.Id;
     if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,80}$/.test(id)) {
-      throw new SqsError('InvalidBatchEntryId', 'AWS.SimpleQueueService.InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.');
+      throw new SqsError(
+        'InvalidBatchEntryId',
+        'AWS.SimpleQueueService.InvalidBatchEntryId',
+        'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.',
+      );
     }
     return id;
   });
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (duplicate !== undefined) throw new SqsError('BatchEntryIdsNotDistinct', 'AWS.SimpleQueueService.BatchEntryIdsNotDistinct', `Id ${duplicate} repeated.`);
+  if (duplicate !== undefined)
+    throw new SqsError(
+      'BatchEntryIdsNotDistinct',
+      'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
+      `Id ${duplicate} repeated.`,
+    );
   return entries as Input[];
 }
 
@@ -216,20 +271,37 @@ function createQueue(input: Input, queues: Queues, endpoint: string, accountId: 
   const name = requiredString(input, 'QueueName');
   const attributes = (input.Attributes ?? {}) as Record<string, string>;
   const visibility = attributes.VisibilityTimeout === undefined ? undefined : Number(attributes.VisibilityTimeout);
-  const queue = queues.create(name, visibility !== undefined && Number.isInteger(visibility) && visibility >= 0 ? visibility : undefined);
+  const queue = queues.create(
+    name,
+    visibility !== undefined && Number.isInteger(visibility) && visibility >= 0 ? visibility : undefined,
+  );
   if (attributes.RedrivePolicy !== undefined) {
     let policy: { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown };
     try {
       policy = JSON.parse(attributes.RedrivePolicy) as typeof policy;
     } catch {
-      throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid JSON map.');
+      throw invalidParameter(
+        'Value for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid JSON map.',
+      );
     }
-    const target = typeof policy.deadLetterTargetArn === 'string' ? /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:(\d{12}):([A-Za-z0-9_.-]+)$/.exec(policy.deadLetterTargetArn) : null;
-    if (!target || target[1] !== accountId) throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target does not exist.');
+    const target =
+      typeof policy.deadLetterTargetArn === 'string'
+        ? /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:(\d{12}):([A-Za-z0-9_.-]+)$/.exec(policy.deadLetterTargetArn)
+        : null;
+    if (!target || target[1] !== accountId)
+      throw invalidParameter(
+        'Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target does not exist.',
+      );
     const deadLetter = queues.byName.get(target[2]!);
-    if (!deadLetter) throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target does not exist.');
+    if (!deadLetter)
+      throw invalidParameter(
+        'Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target does not exist.',
+      );
     // The dead-letter queue of a FIFO queue must be FIFO, and of a standard queue standard.
-    if (deadLetter.name.endsWith('.fifo') !== name.endsWith('.fifo')) throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be of the same type as the source queue.');
+    if (deadLetter.name.endsWith('.fifo') !== name.endsWith('.fifo'))
+      throw invalidParameter(
+        'Value for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be of the same type as the source queue.',
+      );
     queues.setRedrivePolicy(queue, deadLetter, Number(policy.maxReceiveCount));
   }
   return { QueueUrl: queueUrl(endpoint, accountId, name) };
@@ -253,9 +325,16 @@ function sendMessage(input: Input, queues: Queues) {
 function sendMessageBatch(input: Input, queues: Queues) {
   const queue = queues.fromUrl(requiredString(input, 'QueueUrl'));
   const entries = batchEntries(input);
-  const total = entries.reduce((sum, e) => sum + (typeof e.MessageBody === 'string' ? Buffer.byteLength(e.MessageBody, 'utf8') : 0), 0);
+  const total = entries.reduce(
+    (sum, e) => sum + (typeof e.MessageBody === 'string' ? Buffer.byteLength(e.MessageBody, 'utf8') : 0),
+    0,
+  );
   if (total > SQS_MAX_MESSAGE_BYTES) {
-    throw new SqsError('BatchRequestTooLong', 'AWS.SimpleQueueService.BatchRequestTooLong', `Batch requests cannot be longer than ${SQS_MAX_MESSAGE_BYTES} bytes. You have sent ${total} bytes.`);
+    throw new SqsError(
+      'BatchRequestTooLong',
+      'AWS.SimpleQueueService.BatchRequestTooLong',
+      `Batch requests cannot be longer than ${SQS_MAX_MESSAGE_BYTES} bytes. You have sent ${total} bytes.`,
+    );
   }
   const Successful: Record<string, unknown>[] = [];
   const Failed: Record<string, unknown>[] = [];
@@ -267,7 +346,12 @@ function sendMessageBatch(input: Input, queues: Queues) {
       Successful.push({ Id: entry.Id, MessageId: message.messageId, MD5OfMessageBody: message.md5OfBody });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      Failed.push({ Id: entry.Id, SenderFault: true, Code: error instanceof SqsError ? error.queryCode : error.code, Message: error.message });
+      Failed.push({
+        Id: entry.Id,
+        SenderFault: true,
+        Code: error instanceof SqsError ? error.queryCode : error.code,
+        Message: error.message,
+      });
     }
   }
   return { Successful, Failed };
@@ -311,7 +395,12 @@ function deleteMessageBatch(input: Input, queues: Queues) {
       Successful.push({ Id: entry.Id });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      Failed.push({ Id: entry.Id, SenderFault: true, Code: error instanceof SqsError ? error.queryCode : error.code, Message: error.message });
+      Failed.push({
+        Id: entry.Id,
+        SenderFault: true,
+        Code: error instanceof SqsError ? error.queryCode : error.code,
+        Message: error.message,
+      });
     }
   }
   return { Successful, Failed };

@@ -176,7 +176,10 @@ export class EmulatorStateError extends Error {
 export const hexId = (prefix: string): string => `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
 
 function globToRegExp(glob: string): RegExp {
-  const source = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, 's');
 }
 
@@ -220,7 +223,12 @@ export class Account {
     for (const filter of seed.filters) this.addFilter(filter);
     for (const vpc of seed.vpcs) this.vpcs.set(vpc.id, { id: vpc.id, cidrs: [...vpc.cidrs] });
     for (const group of seed.securityGroups) {
-      this.securityGroups.set(group.id, { id: group.id, name: group.name ?? group.id, vpcId: group.vpcId, inbound: group.inbound.map((r) => ({ ...r })) });
+      this.securityGroups.set(group.id, {
+        id: group.id,
+        name: group.name ?? group.id,
+        vpcId: group.vpcId,
+        inbound: group.inbound.map((r) => ({ ...r })),
+      });
     }
     for (const balancer of seed.loadBalancers) {
       const [, , , , , resource = ''] = balancer.arn.split(':');
@@ -230,24 +238,47 @@ export class Account {
         name,
         type: balancer.type,
         availabilityZones: [...balancer.availabilityZones],
-        listeners: balancer.listeners.map((l, i) => ({ ...l, arn: balancer.arn.replace(':loadbalancer/', ':listener/') + `/${suffix.slice(0, 15)}${i}` })),
+        listeners: balancer.listeners.map((l, i) => ({
+          ...l,
+          arn: balancer.arn.replace(':loadbalancer/', ':listener/') + `/${suffix.slice(0, 15)}${i}`,
+        })),
         createdAt: now(),
       });
     }
-    for (const role of seed.roles) this.roles.push({ name: role.name, arn: `arn:aws:iam::${this.accountId}:role/${role.name}`, policies: structuredClone(role.policies) });
+    for (const role of seed.roles)
+      this.roles.push({
+        name: role.name,
+        arn: `arn:aws:iam::${this.accountId}:role/${role.name}`,
+        policies: structuredClone(role.policies),
+      });
     for (const fn of seed.functions) {
-      this.functions.set(fn.name, { name: fn.name, arn: `arn:aws:lambda:${this.region}:${this.accountId}:function:${fn.name}`, roleArn: `arn:aws:iam::${this.accountId}:role/${fn.role}` });
+      this.functions.set(fn.name, {
+        name: fn.name,
+        arn: `arn:aws:lambda:${this.region}:${this.accountId}:function:${fn.name}`,
+        roleArn: `arn:aws:iam::${this.accountId}:role/${fn.role}`,
+      });
     }
     for (const trail of seed.trails) {
       const homeRegion = trail.homeRegion ?? this.region;
-      this.trails.push({ ...trail, homeRegion, arn: `arn:aws:cloudtrail:${homeRegion}:${this.accountId}:trail/${trail.name}` });
+      this.trails.push({
+        ...trail,
+        homeRegion,
+        arn: `arn:aws:cloudtrail:${homeRegion}:${this.accountId}:trail/${trail.name}`,
+      });
     }
     for (const session of seed.sessions) this.addSession(session);
     for (const topic of seed.topics) this.createTopic(topic);
     for (const s of seed.subscriptions) {
       const topicArn = this.topicArn(s.topic);
-      if (!this.topics.has(topicArn)) throw new EmulatorStateError(`subscription to ${s.topic}: no such topic in topics`);
-      this.subscriptions.push({ subscriptionArn: `${topicArn}:${randomUUID()}`, topicArn, protocol: s.protocol, endpoint: s.endpoint, pendingConfirmation: s.pendingConfirmation });
+      if (!this.topics.has(topicArn))
+        throw new EmulatorStateError(`subscription to ${s.topic}: no such topic in topics`);
+      this.subscriptions.push({
+        subscriptionArn: `${topicArn}:${randomUUID()}`,
+        topicArn,
+        protocol: s.protocol,
+        endpoint: s.endpoint,
+        pendingConfirmation: s.pendingConfirmation,
+      });
     }
     this.queues = new Queues(now);
     for (const queue of seed.queues) this.queues.create(queue);
@@ -284,7 +315,8 @@ export class Account {
     const seed = instanceSeedSchema.parse(input);
     if (this.instances.has(seed.id)) throw new EmulatorStateError(`instance ${seed.id} already exists`);
     for (const eni of seed.networkInterfaces) {
-      if (this.networkInterfaces.has(eni.id)) throw new EmulatorStateError(`network interface ${eni.id} already exists`);
+      if (this.networkInterfaces.has(eni.id))
+        throw new EmulatorStateError(`network interface ${eni.id} already exists`);
     }
     const now = this.now();
     const launchTime = seed.launchTime ? new Date(seed.launchTime).toISOString() : new Date(now).toISOString();
@@ -327,7 +359,8 @@ export class Account {
 
   addNetworkInterface(input: NetworkInterfaceSeed): NetworkInterfaceRecord {
     const seed = standaloneNetworkInterfaceSeedSchema.parse(input);
-    if (this.networkInterfaces.has(seed.id)) throw new EmulatorStateError(`network interface ${seed.id} already exists`);
+    if (this.networkInterfaces.has(seed.id))
+      throw new EmulatorStateError(`network interface ${seed.id} already exists`);
     const eni: NetworkInterfaceRecord = {
       id: seed.id,
       interfaceType: seed.interfaceType,
@@ -369,7 +402,8 @@ export class Account {
 
   addSession(input: SessionSeed): SessionRecord {
     const seed = sessionSeedSchema.parse(input);
-    if (!this.networkInterfaces.has(seed.networkInterfaceId)) throw new EmulatorStateError(`no network interface ${seed.networkInterfaceId}`);
+    if (!this.networkInterfaces.has(seed.networkInterfaceId))
+      throw new EmulatorStateError(`no network interface ${seed.networkInterfaceId}`);
     if (!this.targets.has(seed.targetId)) throw new EmulatorStateError(`no target ${seed.targetId}`);
     if (!this.filters.has(seed.filterId)) throw new EmulatorStateError(`no filter ${seed.filterId}`);
     const id = seed.id ?? this.newSessionId();
@@ -420,7 +454,9 @@ export class Account {
 
   /** The ENI behind a network-interface target, if `networkInterfaceId` is one. */
   targetUsingInterface(networkInterfaceId: string): TargetRecord | undefined {
-    return [...this.targets.values()].find((t) => t.type === 'network-interface' && t.networkInterfaceId === networkInterfaceId);
+    return [...this.targets.values()].find(
+      (t) => t.type === 'network-interface' && t.networkInterfaceId === networkInterfaceId,
+    );
   }
 
   /** ENIs by the instance they are attached to: describing 20,000 instances asks once per instance. */
@@ -438,7 +474,9 @@ export class Account {
   }
 
   interfacesOf(instanceId: string): NetworkInterfaceRecord[] {
-    return [...(this.attachedTo.get(instanceId) ?? [])].sort((a, b) => (a.attachment?.deviceIndex ?? 0) - (b.attachment?.deviceIndex ?? 0));
+    return [...(this.attachedTo.get(instanceId) ?? [])].sort(
+      (a, b) => (a.attachment?.deviceIndex ?? 0) - (b.attachment?.deviceIndex ?? 0),
+    );
   }
 
   private instance(id: string): InstanceRecord {
@@ -489,10 +527,13 @@ export class Account {
   attachNetworkInterface(id: string, instanceId: string, deviceIndex: number): void {
     const eni = this.networkInterface(id);
     const instance = this.instance(instanceId);
-    if (eni.attachment) throw new EmulatorStateError(`network interface ${id} is attached to ${eni.attachment.instanceId}`);
+    if (eni.attachment)
+      throw new EmulatorStateError(`network interface ${id} is attached to ${eni.attachment.instanceId}`);
     if (instance.state === 'terminated') throw new EmulatorStateError(`instance ${instanceId} is terminated`);
     if (this.interfacesOf(instanceId).some((other) => other.attachment?.deviceIndex === deviceIndex)) {
-      throw new EmulatorStateError(`instance ${instanceId} already has a network interface at device index ${deviceIndex}`);
+      throw new EmulatorStateError(
+        `instance ${instanceId} already has a network interface at device index ${deviceIndex}`,
+      );
     }
     this.attach(eni, {
       instanceId,

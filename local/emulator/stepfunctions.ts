@@ -16,7 +16,10 @@ export interface ExecutionResult {
   cause?: string;
 }
 
-export type StateMachineExecutor = (input: unknown, execution: { executionArn: string; name: string }) => Promise<ExecutionResult>;
+export type StateMachineExecutor = (
+  input: unknown,
+  execution: { executionArn: string; name: string },
+) => Promise<ExecutionResult>;
 
 export interface ExecutionRecord {
   executionArn: string;
@@ -64,43 +67,76 @@ export class StepFunctions extends RegionalService {
   listStateMachines(input: Record<string, unknown>): Record<string, unknown> {
     const max = input.maxResults;
     if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 1000)) {
-      throw new ApiError('ValidationException', "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must be between 0 and 1000");
+      throw new ApiError(
+        'ValidationException',
+        "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must be between 0 and 1000",
+      );
     }
     const size = max === undefined || max === 0 ? DEFAULT_PAGE : max;
     const start = pageStart(input.nextToken);
     const all = [...this.machines.values()].sort((a, b) => a.name.localeCompare(b.name));
     const page = all.slice(start, start + size);
     return {
-      stateMachines: page.map((m) => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: m.createdAt / 1000 })),
+      stateMachines: page.map((m) => ({
+        stateMachineArn: m.arn,
+        name: m.name,
+        type: 'STANDARD',
+        creationDate: m.createdAt / 1000,
+      })),
       ...(start + size < all.length ? { nextToken: Buffer.from(`offset:${start + size}`).toString('base64') } : {}),
     };
   }
 
   startExecution(input: Record<string, unknown>): Record<string, unknown> {
     const arn = input.stateMachineArn;
-    if (typeof arn !== 'string' || arn === '') throw new ApiError('ValidationException', "1 validation error detected: Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null");
-    if (!STATE_MACHINE_ARN.test(arn)) throw new ApiError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${arn}'`);
+    if (typeof arn !== 'string' || arn === '')
+      throw new ApiError(
+        'ValidationException',
+        "1 validation error detected: Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null",
+      );
+    if (!STATE_MACHINE_ARN.test(arn))
+      throw new ApiError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${arn}'`);
     const machine = this.machines.get(arn);
     if (!machine) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     const name = input.name === undefined ? randomUUID() : input.name;
-    if (typeof name !== 'string' || !NAME.test(name)) throw new ApiError('InvalidName', `Invalid Execution Name: '${typeof name === 'string' ? name : JSON.stringify(name)}'`);
+    if (typeof name !== 'string' || !NAME.test(name))
+      throw new ApiError(
+        'InvalidName',
+        `Invalid Execution Name: '${typeof name === 'string' ? name : JSON.stringify(name)}'`,
+      );
     const text = input.input === undefined ? '{}' : input.input;
-    if (typeof text !== 'string') throw new ApiError('InvalidExecutionInput', 'Invalid State Machine Execution Input: input must be a string');
-    if (Buffer.byteLength(text, 'utf8') > MAX_INPUT_BYTES) throw new ApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: larger than ${MAX_INPUT_BYTES} bytes`);
+    if (typeof text !== 'string')
+      throw new ApiError('InvalidExecutionInput', 'Invalid State Machine Execution Input: input must be a string');
+    if (Buffer.byteLength(text, 'utf8') > MAX_INPUT_BYTES)
+      throw new ApiError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: larger than ${MAX_INPUT_BYTES} bytes`,
+      );
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new ApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${(error as Error).message}'`);
+      throw new ApiError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: '${(error as Error).message}'`,
+      );
     }
     const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${machine.name}:${name}`;
     const existing = this.executions.get(executionArn);
     if (existing) {
       // As AWS documents for Standard workflows: the same name and input while running is the same execution.
-      if (existing.status === 'RUNNING' && existing.input === text) return { executionArn, startDate: existing.startDate / 1000 };
+      if (existing.status === 'RUNNING' && existing.input === text)
+        return { executionArn, startDate: existing.startDate / 1000 };
       throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const record: ExecutionRecord = { executionArn, stateMachineArn: arn, name, input: text, status: 'RUNNING', startDate: this.now() };
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: arn,
+      name,
+      input: text,
+      status: 'RUNNING',
+      startDate: this.now(),
+    };
     this.executions.set(executionArn, record);
     const settle = (result: ExecutionResult) => {
       record.status = result.status;
@@ -120,7 +156,13 @@ export class StepFunctions extends RegionalService {
     // Started after the answer, as in AWS: StartExecution returns while the execution runs.
     const run: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => machine.executor(parsed, { executionArn, name }))
-      .then(settle, (error: unknown) => settle({ status: 'FAILED', error: (error as Error)?.name ?? 'Error', cause: (error as Error)?.message ?? String(error) }))
+      .then(settle, (error: unknown) =>
+        settle({
+          status: 'FAILED',
+          error: (error as Error)?.name ?? 'Error',
+          cause: (error as Error)?.message ?? String(error),
+        }),
+      )
       .finally(() => this.running.delete(run));
     this.running.add(run);
     return { executionArn, startDate: record.startDate / 1000 };
@@ -128,8 +170,13 @@ export class StepFunctions extends RegionalService {
 
   describeExecution(input: Record<string, unknown>): Record<string, unknown> {
     const arn = input.executionArn;
-    if (typeof arn !== 'string' || arn === '') throw new ApiError('ValidationException', "1 validation error detected: Value null at 'executionArn' failed to satisfy constraint: Member must not be null");
-    if (!EXECUTION_ARN.test(arn)) throw new ApiError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${arn}'`);
+    if (typeof arn !== 'string' || arn === '')
+      throw new ApiError(
+        'ValidationException',
+        "1 validation error detected: Value null at 'executionArn' failed to satisfy constraint: Member must not be null",
+      );
+    if (!EXECUTION_ARN.test(arn))
+      throw new ApiError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${arn}'`);
     const e = this.executions.get(arn);
     if (!e) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return {
@@ -156,7 +203,8 @@ export class StepFunctions extends RegionalService {
 function pageStart(token: unknown): number {
   if (token === undefined || token === null || token === '') return 0;
   const match = typeof token === 'string' ? /^offset:(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8')) : null;
-  if (!match) throw new ApiError('InvalidToken', `Invalid Token: '${typeof token === 'string' ? token : JSON.stringify(token)}'`);
+  if (!match)
+    throw new ApiError('InvalidToken', `Invalid Token: '${typeof token === 'string' ? token : JSON.stringify(token)}'`);
   return Number(match[1]);
 }
 

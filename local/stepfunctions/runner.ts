@@ -97,7 +97,10 @@ export interface LoadedMachine {
 }
 
 export function loadStateMachine(name: string): LoadedMachine {
-  return prepareMachine(name, JSON.parse(readFileSync(join(ROOT, 'statemachines', `${name}.asl.json`), 'utf8')) as LoadedMachine['definition']);
+  return prepareMachine(
+    name,
+    JSON.parse(readFileSync(join(ROOT, 'statemachines', `${name}.asl.json`), 'utf8')) as LoadedMachine['definition'],
+  );
 }
 
 /** A definition given as an object, its Task resources named by the same placeholders as the files'. */
@@ -107,7 +110,8 @@ export function prepareMachine(name: string, definition: LoadedMachine['definiti
   for (const [stateName, state] of allStates(definition.States)) {
     if (state.Type !== 'Task' || !state.Resource) continue;
     const match = PLACEHOLDER.exec(state.Resource);
-    if (!match?.[1]) throw new Error(`${name}: state ${stateName} has Resource ${state.Resource}, expected \${<Name>FunctionArn}`);
+    if (!match?.[1])
+      throw new Error(`${name}: state ${stateName} has Resource ${state.Resource}, expected \${<Name>FunctionArn}`);
     const functionName = match[1].charAt(0).toLowerCase() + match[1].slice(1);
     state.Resource = functionArn(functionName);
     tasks.set(stateName, functionName);
@@ -124,7 +128,9 @@ const machines = new WeakMap<LoadedMachine, StateMachine>();
 function validated(machine: LoadedMachine): StateMachine {
   let stateMachine = machines.get(machine);
   if (!stateMachine) {
-    stateMachine = new StateMachine(structuredClone(machine.definition) as never, { validationOptions: { checkArn: false } });
+    stateMachine = new StateMachine(structuredClone(machine.definition) as never, {
+      validationOptions: { checkArn: false },
+    });
     machines.set(machine, stateMachine);
   }
   return stateMachine;
@@ -222,12 +228,22 @@ function dataLimitExceeded(what: string, bytes: number): TerminalStatesError {
 export async function invokeLambda(handler: Handler, payload: unknown, context: unknown): Promise<unknown> {
   const requestBytes = payloadBytes(payload);
   if (requestBytes > LAMBDA_SYNC_PAYLOAD_LIMIT_BYTES) {
-    throw Object.assign(new Error(`Request payload of ${requestBytes} bytes exceeded the Invoke request body quota (${LAMBDA_SYNC_PAYLOAD_LIMIT_BYTES} bytes)`), { name: 'Lambda.RequestTooLargeException' });
+    throw Object.assign(
+      new Error(
+        `Request payload of ${requestBytes} bytes exceeded the Invoke request body quota (${LAMBDA_SYNC_PAYLOAD_LIMIT_BYTES} bytes)`,
+      ),
+      { name: 'Lambda.RequestTooLargeException' },
+    );
   }
   const result = await handler(payload, context);
   const responseBytes = payloadBytes(result);
   if (responseBytes > LAMBDA_SYNC_PAYLOAD_LIMIT_BYTES) {
-    throw Object.assign(new Error(`Response payload size (${responseBytes} bytes) exceeded maximum allowed payload size (${LAMBDA_SYNC_PAYLOAD_LIMIT_BYTES} bytes).`), { name: 'Function.ResponseSizeTooLarge' });
+    throw Object.assign(
+      new Error(
+        `Response payload size (${responseBytes} bytes) exceeded maximum allowed payload size (${LAMBDA_SYNC_PAYLOAD_LIMIT_BYTES} bytes).`,
+      ),
+      { name: 'Function.ResponseSizeTooLarge' },
+    );
   }
   return result;
 }
@@ -280,12 +296,23 @@ export function historyEventsOf(event: LoggedEvent): number {
 }
 
 /** Runs one execution to its end and reports it the way the Step Functions console would. */
-export async function runExecution(machine: LoadedMachine, input: unknown, options: RunOptions = {}): Promise<ExecutionRecord> {
-  const executionArn = options.executionArn ?? `arn:aws:states:${REGION}:${ACCOUNT}:execution:autotap-local-${machine.name}:${randomUUID()}`;
+export async function runExecution(
+  machine: LoadedMachine,
+  input: unknown,
+  options: RunOptions = {},
+): Promise<ExecutionRecord> {
+  const executionArn =
+    options.executionArn ??
+    `arn:aws:states:${REGION}:${ACCOUNT}:execution:autotap-local-${machine.name}:${randomUUID()}`;
   const inputBytes = payloadBytes(input);
   // As StartExecution refuses it: no execution starts.
   if (inputBytes > STATES_PAYLOAD_LIMIT_BYTES) {
-    throw Object.assign(new Error(`Invalid State Machine Execution Input: ${inputBytes} bytes, larger than ${STATES_PAYLOAD_LIMIT_BYTES}`), { name: 'InvalidExecutionInput' });
+    throw Object.assign(
+      new Error(
+        `Invalid State Machine Execution Input: ${inputBytes} bytes, larger than ${STATES_PAYLOAD_LIMIT_BYTES}`,
+      ),
+      { name: 'InvalidExecutionInput' },
+    );
   }
   const stateMachine = validated(machine);
   let stateTransitions = 0;
@@ -309,7 +336,11 @@ export async function runExecution(machine: LoadedMachine, input: unknown, optio
       measure(`The input of state ${stateName} after Parameters`, taskInput);
       options.onInvoke?.(functionName);
       const handler = options.handlers?.[functionName] ?? (await loadHandler(functionName));
-      const result = await invokeLambda(handler, taskInput, lambdaContext(functionName, options.timeoutsMs?.[functionName]));
+      const result = await invokeLambda(
+        handler,
+        taskInput,
+        lambdaContext(functionName, options.timeoutsMs?.[functionName]),
+      );
       measure(`The result of state ${stateName}`, result);
       return result;
     };
@@ -335,13 +366,20 @@ export async function runExecution(machine: LoadedMachine, input: unknown, optio
       if (event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed') ended = true;
       if (event.type === 'StateEntered' || event.type === 'StateRetried') stateTransitions += 1;
       try {
-        if (event.type === 'StateEntered' && event.state) measure(`The input of state ${event.state.name}`, event.state.input);
-        if (event.type === 'StateExited' && event.state) measure(`The output of state ${event.state.name}`, event.state.output);
+        if (event.type === 'StateEntered' && event.state)
+          measure(`The input of state ${event.state.name}`, event.state.input);
+        if (event.type === 'StateExited' && event.state)
+          measure(`The output of state ${event.state.name}`, event.state.output);
       } catch (error) {
         stop(error as TerminalStatesError);
       }
       if (historyEvents > HISTORY_EVENT_LIMIT) {
-        stop(new TerminalStatesError('States.Runtime', `The execution reached the maximum number of history events (${HISTORY_EVENT_LIMIT}).`));
+        stop(
+          new TerminalStatesError(
+            'States.Runtime',
+            `The execution reached the maximum number of history events (${HISTORY_EVENT_LIMIT}).`,
+          ),
+        );
       }
     }
   })();
@@ -349,13 +387,29 @@ export async function runExecution(machine: LoadedMachine, input: unknown, optio
   const failed = (error: unknown): ExecutionRecord => {
     const { name, message } = violation ?? executionError(error);
     // The ExecutionFailed event, when the library ended the log without it (an abort).
-    return { ...record, status: 'FAILED', output: null, error: { name, message }, stateTransitions, historyEvents: ended ? historyEvents : historyEvents + 1, largestPayloadBytes };
+    return {
+      ...record,
+      status: 'FAILED',
+      output: null,
+      error: { name, message },
+      stateTransitions,
+      historyEvents: ended ? historyEvents : historyEvents + 1,
+      largestPayloadBytes,
+    };
   };
   try {
     const output = await execution.result;
     await counting.catch(() => undefined);
     if (violation) return failed(violation);
-    return { ...record, status: 'SUCCEEDED', output, error: null, stateTransitions, historyEvents, largestPayloadBytes };
+    return {
+      ...record,
+      status: 'SUCCEEDED',
+      output,
+      error: null,
+      stateTransitions,
+      historyEvents,
+      largestPayloadBytes,
+    };
   } catch (error) {
     await counting.catch(() => undefined);
     return failed(error);

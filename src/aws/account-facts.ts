@@ -38,7 +38,9 @@ function usedTargets(config: Config, targets: Fact<TargetFacts[]>): TargetFacts[
   if (!targets.read) return [];
   const ids = new Set(config.mirroring.targets.map((t) => t.id));
   const tag = config.mirroring.targetTag;
-  return targets.value.filter((t) => ids.has(t.trafficMirrorTargetId) || (tag !== undefined && t.tags[tag.key] === tag.value));
+  return targets.value.filter(
+    (t) => ids.has(t.trafficMirrorTargetId) || (tag !== undefined && t.tags[tag.key] === tag.value),
+  );
 }
 
 export async function readAccountFacts(config: Config, stage: string, region: string): Promise<AccountFacts> {
@@ -47,14 +49,20 @@ export async function readAccountFacts(config: Config, stage: string, region: st
   const filter = filterId === undefined ? known(undefined) : await readFact(() => describeMirrorFilter(filterId));
   const targets = await readFact(() => describeTargetDetails());
   const used = usedTargets(config, targets);
-  const interfaceIds = used.flatMap((t) => (t.kind === 'network-interface' && t.networkInterfaceId ? [t.networkInterfaceId] : []));
+  const interfaceIds = used.flatMap((t) =>
+    t.kind === 'network-interface' && t.networkInterfaceId ? [t.networkInterfaceId] : [],
+  );
   const targetInterfaces = await readFact(() => describeTargetInterfaces(interfaceIds));
   const groupIds = targetInterfaces.read ? targetInterfaces.value.flatMap((i) => i.securityGroupIds) : [];
   const securityGroups = await readFact(() => describeSecurityGroupRules(groupIds));
   const balancerArns = used.flatMap((t) => (t.networkLoadBalancerArn ? [t.networkLoadBalancerArn] : []));
   const loadBalancers = await readFact(() => describeLoadBalancers(balancerArns));
   const instances = await readFact(() => describeLiveInstances(mirroring.scope.vpcIds));
-  const sourceVpcIds = instances.read ? instances.value.flatMap((i) => [i.vpcId, ...i.networkInterfaces.map((n) => n.vpcId)].filter((id): id is string => id !== undefined)) : [];
+  const sourceVpcIds = instances.read
+    ? instances.value.flatMap((i) =>
+        [i.vpcId, ...i.networkInterfaces.map((n) => n.vpcId)].filter((id): id is string => id !== undefined),
+      )
+    : [];
   // Only needed to judge an ENI target's security group rules.
   const vpcs = interfaceIds.length === 0 ? known([]) : await readFact(() => describeVpcCidrs(sourceVpcIds));
   const sessions = await readFact(() => describeAllSessions());
@@ -79,5 +87,20 @@ export async function readAccountFacts(config: Config, stage: string, region: st
       }),
     ),
   );
-  return { region, stage, filter, targets, targetInterfaces, securityGroups, loadBalancers, vpcs, instances, sessions, trails, stateMachines, opsSubscriptions, secrets };
+  return {
+    region,
+    stage,
+    filter,
+    targets,
+    targetInterfaces,
+    securityGroups,
+    loadBalancers,
+    vpcs,
+    instances,
+    sessions,
+    trails,
+    stateMachines,
+    opsSubscriptions,
+    secrets,
+  };
 }

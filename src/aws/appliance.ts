@@ -76,7 +76,11 @@ export function retryAfterMs(header: string | null, now: number): number {
   return Number.isFinite(at) ? Math.max(0, at - now) : 1000;
 }
 
-function readCredentials(text: string, auth: ApplianceAuth, secretName: string): { apiKey: string } | { clientId: string; clientSecret: string } {
+function readCredentials(
+  text: string,
+  auth: ApplianceAuth,
+  secretName: string,
+): { apiKey: string } | { clientId: string; clientSecret: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -85,10 +89,16 @@ function readCredentials(text: string, auth: ApplianceAuth, secretName: string):
   }
   const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   if (auth === 'apikey') {
-    if (typeof record.apiKey !== 'string' || record.apiKey === '') throw new ApplianceError(`${secretName}: expected {"apiKey": "..."} for auth apikey`);
+    if (typeof record.apiKey !== 'string' || record.apiKey === '')
+      throw new ApplianceError(`${secretName}: expected {"apiKey": "..."} for auth apikey`);
     return { apiKey: record.apiKey };
   }
-  if (typeof record.clientId !== 'string' || record.clientId === '' || typeof record.clientSecret !== 'string' || record.clientSecret === '') {
+  if (
+    typeof record.clientId !== 'string' ||
+    record.clientId === '' ||
+    typeof record.clientSecret !== 'string' ||
+    record.clientSecret === ''
+  ) {
     throw new ApplianceError(`${secretName}: expected {"clientId": "...", "clientSecret": "..."} for auth oauth`);
   }
   return { clientId: record.clientId, clientSecret: record.clientSecret };
@@ -112,7 +122,9 @@ export function createApplianceClient(options: ApplianceClientOptions): Applianc
       return await doFetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       // The URL is configuration, not a secret; the request (with its headers) is never part of the message.
-      throw new ApplianceError(`${base}${path}: request failed (${describeThrown(error).name}: ${describeThrown(error).message})`);
+      throw new ApplianceError(
+        `${base}${path}: request failed (${describeThrown(error).name}: ${describeThrown(error).message})`,
+      );
     }
   }
 
@@ -131,12 +143,20 @@ export function createApplianceClient(options: ApplianceClientOptions): Applianc
     });
     if (!response.ok) {
       await response.body?.cancel();
-      throw new ApplianceError(`${base}/oauth2/token: HTTP ${response.status} (check the client id and secret in ${options.secretName})`, response.status);
+      throw new ApplianceError(
+        `${base}/oauth2/token: HTTP ${response.status} (check the client id and secret in ${options.secretName})`,
+        response.status,
+      );
     }
-    const body = (await response.json().catch(() => undefined)) as { access_token?: unknown; expires_in?: unknown } | undefined;
-    if (typeof body?.access_token !== 'string' || body.access_token === '') throw new ApplianceError(`${base}/oauth2/token: the answer has no access_token`);
+    const body = (await response.json().catch(() => undefined)) as
+      { access_token?: unknown; expires_in?: unknown } | undefined;
+    if (typeof body?.access_token !== 'string' || body.access_token === '')
+      throw new ApplianceError(`${base}/oauth2/token: the answer has no access_token`);
     const lifetimeMs = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in * 1000 : 3_600_000;
-    tokens.set(key, { value: body.access_token, expiresAt: now() + Math.max(0, lifetimeMs - Math.min(TOKEN_EARLY_MS, lifetimeMs / 2)) });
+    tokens.set(key, {
+      value: body.access_token,
+      expiresAt: now() + Math.max(0, lifetimeMs - Math.min(TOKEN_EARLY_MS, lifetimeMs / 2)),
+    });
     return body.access_token;
   }
 
@@ -153,7 +173,11 @@ export function createApplianceClient(options: ApplianceClientOptions): Applianc
     for (;;) {
       const response = await request('/api/v1/detections/search', {
         method: 'POST',
-        headers: { authorization: await authorization(refreshed), 'content-type': 'application/json', accept: 'application/json' },
+        headers: {
+          authorization: await authorization(refreshed),
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
         body: JSON.stringify(search),
       });
       if (response.status === 401 && options.auth === 'oauth' && !refreshed) {
@@ -167,14 +191,19 @@ export function createApplianceClient(options: ApplianceClientOptions): Applianc
         const wait = retryAfterMs(response.headers.get('retry-after'), now());
         const remaining = options.remainingMs?.() ?? Number.POSITIVE_INFINITY;
         rateLimited += 1;
-        if (wait > maxRetryAfterMs || wait + RESERVE_MS > remaining || rateLimited >= RATE_LIMITED_ATTEMPTS) throw new ApplianceRateLimited(wait);
+        if (wait > maxRetryAfterMs || wait + RESERVE_MS > remaining || rateLimited >= RATE_LIMITED_ATTEMPTS)
+          throw new ApplianceRateLimited(wait);
         await sleep(wait);
         continue;
       }
       if (!response.ok) {
         const text = (await response.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ');
-        const hint = response.status === 401 || response.status === 403 ? ` (check the credentials in ${options.secretName})` : '';
-        throw new ApplianceError(`${base}/api/v1/detections/search: HTTP ${response.status}${hint}${text ? `: ${text}` : ''}`, response.status);
+        const hint =
+          response.status === 401 || response.status === 403 ? ` (check the credentials in ${options.secretName})` : '';
+        throw new ApplianceError(
+          `${base}/api/v1/detections/search: HTTP ${response.status}${hint}${text ? `: ${text}` : ''}`,
+          response.status,
+        );
       }
       const text = await response.text();
       let body: unknown;
@@ -184,7 +213,12 @@ export function createApplianceClient(options: ApplianceClientOptions): Applianc
         throw new ApplianceError(`${base}/api/v1/detections/search: the answer is not JSON`);
       }
       if (!Array.isArray(body)) {
-        const shape = body === null ? 'null' : typeof body === 'object' ? `an object with keys ${Object.keys(body).slice(0, 5).join(', ') || '(none)'}` : typeof body;
+        const shape =
+          body === null
+            ? 'null'
+            : typeof body === 'object'
+              ? `an object with keys ${Object.keys(body).slice(0, 5).join(', ') || '(none)'}`
+              : typeof body;
         throw new ApplianceError(`${base}/api/v1/detections/search: expected a JSON array of detections, got ${shape}`);
       }
       return body as unknown[];

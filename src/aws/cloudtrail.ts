@@ -1,4 +1,9 @@
-import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import {
+  CloudTrailClient,
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+} from '@aws-sdk/client-cloudtrail';
 import type { TrailFacts } from '../doctor/facts.ts';
 import { permitted } from './permissions.ts';
 
@@ -16,12 +21,18 @@ export function cloudTrailClient(): CloudTrailClient {
  * by its ARN: CloudTrail requires the ARN for a trail of another region.
  */
 export async function describeTrails(client = cloudTrailClient()): Promise<TrailFacts[]> {
-  const described = await permitted('cloudtrail:DescribeTrails', () => client.send(new DescribeTrailsCommand({ includeShadowTrails: true })));
+  const described = await permitted('cloudtrail:DescribeTrails', () =>
+    client.send(new DescribeTrailsCommand({ includeShadowTrails: true })),
+  );
   const trails: TrailFacts[] = [];
   for (const trail of described.trailList ?? []) {
     const name = trail.TrailARN ?? trail.Name ?? '';
-    const status = await permitted('cloudtrail:GetTrailStatus', () => client.send(new GetTrailStatusCommand({ Name: name })));
-    const selectors = await permitted('cloudtrail:GetEventSelectors', () => client.send(new GetEventSelectorsCommand({ TrailName: name })));
+    const status = await permitted('cloudtrail:GetTrailStatus', () =>
+      client.send(new GetTrailStatusCommand({ Name: name })),
+    );
+    const selectors = await permitted('cloudtrail:GetEventSelectors', () =>
+      client.send(new GetEventSelectorsCommand({ TrailName: name })),
+    );
     trails.push({
       name: trail.Name ?? name,
       homeRegion: trail.HomeRegion ?? '',

@@ -21,7 +21,8 @@ export function refusesTheEntries(error: unknown): boolean {
   return /^BatchRequestTooLong(Exception)?$/.test(describeThrown(error).name);
 }
 
-const refusedForGood = (refused: Map<number, string>) => new Map<number, SendFailure>([...refused].map(([i, reason]) => [i, { permanent: true, reason }]));
+const refusedForGood = (refused: Map<number, string>) =>
+  new Map<number, SendFailure>([...refused].map(([i, reason]) => [i, { permanent: true, reason }]));
 
 async function enqueueSlack(queueUrl: string, bodies: string[]): Promise<Map<number, SendFailure>> {
   try {
@@ -38,8 +39,13 @@ export function detectionsFanout(destinations: FanoutDestinations): FanoutPorts 
   const { slackQueueUrl } = destinations;
   return {
     publishBatch: async (topic, entries) => {
-      const failed = await publishBatch(topic === 'detections' ? destinations.detectionsTopicArn : destinations.emailTopicArn, entries);
-      return new Map([...failed].map(([id, f]) => [id, { permanent: f.senderFault, reason: `${f.code}: ${f.message}` }]));
+      const failed = await publishBatch(
+        topic === 'detections' ? destinations.detectionsTopicArn : destinations.emailTopicArn,
+        entries,
+      );
+      return new Map(
+        [...failed].map(([id, f]) => [id, { permanent: f.senderFault, reason: `${f.code}: ${f.message}` }]),
+      );
     },
     permanentCall: refusesTheEntries,
     ...(slackQueueUrl ? { enqueueSlack: (bodies: string[]) => enqueueSlack(slackQueueUrl, bodies) } : {}),

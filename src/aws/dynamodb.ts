@@ -34,7 +34,8 @@ const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
 
 /** A write whose condition did not hold: the caller re-reads and decides again. */
-const conditionFailed = (error: unknown) => error instanceof AwsRefusal && error.code === 'ConditionalCheckFailedException';
+const conditionFailed = (error: unknown) =>
+  error instanceof AwsRefusal && error.code === 'ConditionalCheckFailedException';
 
 export class DetectionTable {
   readonly tableName: string;
@@ -51,7 +52,10 @@ export class DetectionTable {
   }
 
   /** A conditional write: true when it was made, false when its condition did not hold. */
-  private async conditionalWrite(operation: string, request: (client: DynamoDBClient) => Promise<unknown>): Promise<boolean> {
+  private async conditionalWrite(
+    operation: string,
+    request: (client: DynamoDBClient) => Promise<unknown>,
+  ): Promise<boolean> {
     try {
       await this.call(operation, request);
       return true;
@@ -62,7 +66,9 @@ export class DetectionTable {
   }
 
   async load(pk: string): Promise<StoredDetection | undefined> {
-    const out = await this.call('GetItem', (client) => client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true })));
+    const out = await this.call('GetItem', (client) =>
+      client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true })),
+    );
     const item = out.Item;
     if (!item?.record?.S) return undefined;
     const stored: StoredDetection = { record: JSON.parse(item.record.S) as DetectionRecord };
@@ -75,7 +81,8 @@ export class DetectionTable {
    * modTime, or an outbox not yet delivered: the caller re-reads and decides again.
    */
   async saveWithOutbox(pk: string, record: DetectionRecord, outbox: Outbox, expiresAt: number): Promise<boolean> {
-    return this.conditionalWrite('PutItem', (client) => client.send(
+    return this.conditionalWrite('PutItem', (client) =>
+      client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: {
@@ -89,25 +96,33 @@ export class DetectionTable {
           ConditionExpression: 'attribute_not_exists(pk) OR (modTime < :m AND attribute_not_exists(outboxToken))',
           ExpressionAttributeValues: { ':m': n(record.modTime) },
         }),
-      ));
+      ),
+    );
   }
 
   /** Replaces the outbox whose token is `expectedToken` (a claim, or progress); false when it changed meanwhile. */
   async replaceOutbox(pk: string, expectedToken: string, outbox: Outbox): Promise<boolean> {
-    return this.conditionalWrite('UpdateItem', (client) => client.send(
+    return this.conditionalWrite('UpdateItem', (client) =>
+      client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: s(pk) },
           UpdateExpression: 'SET outbox = :o, outboxToken = :t',
           ConditionExpression: 'outboxToken = :expected',
-          ExpressionAttributeValues: { ':o': s(JSON.stringify(outbox)), ':t': s(outbox.token), ':expected': s(expectedToken) },
+          ExpressionAttributeValues: {
+            ':o': s(JSON.stringify(outbox)),
+            ':t': s(outbox.token),
+            ':expected': s(expectedToken),
+          },
         }),
-      ));
+      ),
+    );
   }
 
   /** Removes a delivered outbox; false when another delivery had taken it over. */
   async clearOutbox(pk: string, token: string): Promise<boolean> {
-    return this.conditionalWrite('UpdateItem', (client) => client.send(
+    return this.conditionalWrite('UpdateItem', (client) =>
+      client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: s(pk) },
@@ -115,12 +130,15 @@ export class DetectionTable {
           ConditionExpression: 'outboxToken = :t',
           ExpressionAttributeValues: { ':t': s(token) },
         }),
-      ));
+      ),
+    );
   }
 
   /** The poll cursor; an item written before `revision` existed reads as revision 0 with no ids. */
   async readCursor(pk: string): Promise<StoredPollCursor | undefined> {
-    const out = await this.call('GetItem', (client) => client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true })));
+    const out = await this.call('GetItem', (client) =>
+      client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true })),
+    );
     const item = out.Item;
     if (item?.cursor?.N === undefined) return undefined;
     const seenIds = item.seenIds?.S ? (JSON.parse(item.seenIds.S) as string[]) : [];
@@ -133,14 +151,30 @@ export class DetectionTable {
   }
 
   /** Moves the cursor from `previous` (undefined: no cursor yet) to `next`; false when another poll moved it first. */
-  async commitCursor(pk: string, previous: StoredPollCursor | undefined, next: PollCursor, now: number): Promise<boolean> {
-    const condition: Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> =
+  async commitCursor(
+    pk: string,
+    previous: StoredPollCursor | undefined,
+    next: PollCursor,
+    now: number,
+  ): Promise<boolean> {
+    const condition: Pick<
+      PutItemCommandInput,
+      'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    > =
       previous === undefined
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
         : previous.revision === 0
-          ? { ConditionExpression: '#c = :previous AND attribute_not_exists(revision)', ExpressionAttributeNames: { '#c': 'cursor' }, ExpressionAttributeValues: { ':previous': n(previous.modTime) } }
-          : { ConditionExpression: 'revision = :revision', ExpressionAttributeValues: { ':revision': n(previous.revision) } };
-    return this.conditionalWrite('PutItem', (client) => client.send(
+          ? {
+              ConditionExpression: '#c = :previous AND attribute_not_exists(revision)',
+              ExpressionAttributeNames: { '#c': 'cursor' },
+              ExpressionAttributeValues: { ':previous': n(previous.modTime) },
+            }
+          : {
+              ConditionExpression: 'revision = :revision',
+              ExpressionAttributeValues: { ':revision': n(previous.revision) },
+            };
+    return this.conditionalWrite('PutItem', (client) =>
+      client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: {
@@ -153,19 +187,23 @@ export class DetectionTable {
           },
           ...condition,
         }),
-      ));
+      ),
+    );
   }
 
   /** Whether a key recorded with recordOnce is there and has not expired (TTL deletion lags by up to days). */
   async holds(pk: string, now: number): Promise<boolean> {
-    const out = await this.call('GetItem', (client) => client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true })));
+    const out = await this.call('GetItem', (client) =>
+      client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: s(pk) }, ConsistentRead: true })),
+    );
     const expires = out.Item?.expiresAt?.N;
     return expires !== undefined && Number(expires) >= Math.floor(now / 1000);
   }
 
   /** Records a key once; false when it was already there (and has not expired). */
   async recordOnce(pk: string, expiresAt: number, now: number): Promise<boolean> {
-    return this.conditionalWrite('PutItem', (client) => client.send(
+    return this.conditionalWrite('PutItem', (client) =>
+      client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: { pk: s(pk), expiresAt: n(expiresAt) },
@@ -173,6 +211,7 @@ export class DetectionTable {
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': n(Math.floor(now / 1000)) },
         }),
-      ));
+      ),
+    );
   }
 }

@@ -29,7 +29,17 @@ import {
   SourceNotMirrorable,
   TargetFull,
 } from '../mirroring/errors.ts';
-import { INSTANCE_TAG, isManagedSession, type CreateSessionRequest, type Instance, type Session, type SkipReason, type Tags, type Target, type TargetKind } from '../mirroring/types.ts';
+import {
+  INSTANCE_TAG,
+  isManagedSession,
+  type CreateSessionRequest,
+  type Instance,
+  type Session,
+  type SkipReason,
+  type Tags,
+  type Target,
+  type TargetKind,
+} from '../mirroring/types.ts';
 import { awsCall, domainErrorOf, type KnownCodes } from './errors.ts';
 
 /**
@@ -43,7 +53,10 @@ const NOT_MIRRORABLE: Record<string, SkipReason> = {
   InterfaceInUseByTrafficMirrorTarget: 'is-mirror-target',
   InterfaceInUseByTrafficMirrorSession: 'is-mirror-target',
 };
-const TARGET_FULL = new Set(['TrafficMirrorSourcesPerTargetLimitExceeded', 'TrafficMirrorSessionsPerTargetLimitExceeded']);
+const TARGET_FULL = new Set([
+  'TrafficMirrorSourcesPerTargetLimitExceeded',
+  'TrafficMirrorSessionsPerTargetLimitExceeded',
+]);
 // Both spellings: as AWS's error-code reference spells them, and as they are also seen in the wild.
 const SESSION_NOT_FOUND = new Set(['InvalidTrafficMirrorSessionId.NotFound', 'InvalidTrafficMirrorSessionNotFound']);
 const RESOURCE_NOT_FOUND: Record<string, 'filter-not-found' | 'target-not-found'> = {
@@ -147,9 +160,14 @@ export function describeInstances(instanceIds: readonly string[], client = ec2Cl
 }
 
 /** The instance each ENI is attached to (absent: unknown or detached ENI). */
-export async function attachedInstances(networkInterfaceIds: readonly string[], client = ec2Client()): Promise<Map<string, string>> {
+export async function attachedInstances(
+  networkInterfaceIds: readonly string[],
+  client = ec2Client(),
+): Promise<Map<string, string>> {
   const standings = await describeInterfaceStandings(networkInterfaceIds, client);
-  return new Map(standings.flatMap((s) => (s.attachedInstanceId ? [[s.networkInterfaceId, s.attachedInstanceId] as const] : [])));
+  return new Map(
+    standings.flatMap((s) => (s.attachedInstanceId ? [[s.networkInterfaceId, s.attachedInstanceId] as const] : [])),
+  );
 }
 
 function toSession(s: TrafficMirrorSession): Session {
@@ -168,14 +186,20 @@ function describeSessionsBy(filterName: string, values: readonly string[], clien
     const found: Session[] = [];
     for (const chunk of chunks(values, FILTER_VALUES_PER_CALL)) {
       const filters: Filter[] = [{ Name: filterName, Values: chunk }];
-      const pages = paginateDescribeTrafficMirrorSessions({ client, pageSize: PAGE_SIZE }, { Filters: filters, MaxResults: PAGE_SIZE });
+      const pages = paginateDescribeTrafficMirrorSessions(
+        { client, pageSize: PAGE_SIZE },
+        { Filters: filters, MaxResults: PAGE_SIZE },
+      );
       for await (const page of pages) found.push(...(page.TrafficMirrorSessions ?? []).map(toSession));
     }
     return found;
   });
 }
 
-export function describeSessionsOfInterfaces(networkInterfaceIds: readonly string[], client = ec2Client()): Promise<Session[]> {
+export function describeSessionsOfInterfaces(
+  networkInterfaceIds: readonly string[],
+  client = ec2Client(),
+): Promise<Session[]> {
   return describeSessionsBy('network-interface-id', networkInterfaceIds, client);
 }
 
@@ -210,7 +234,8 @@ let cachedTargets: { client: EC2Client; at: number; targets: Promise<Target[]> }
  * Concurrent callers share one request in flight; a failed one is not kept.
  */
 export function describeTargets(client = ec2Client(), now = Date.now()): Promise<Target[]> {
-  if (cachedTargets && cachedTargets.client === client && now - cachedTargets.at < TARGETS_CACHE_MS) return cachedTargets.targets;
+  if (cachedTargets && cachedTargets.client === client && now - cachedTargets.at < TARGETS_CACHE_MS)
+    return cachedTargets.targets;
   const targets = ec2Call('DescribeTrafficMirrorTargets', async () => {
     const found: Target[] = [];
     const pages = paginateDescribeTrafficMirrorTargets({ client, pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE });
@@ -225,30 +250,36 @@ export function describeTargets(client = ec2Client(), now = Date.now()): Promise
   return targets;
 }
 
-
 export async function createSession(request: CreateSessionRequest, client = ec2Client()): Promise<Session> {
-  const out = await ec2Call('CreateTrafficMirrorSession', () => client.send(
-    new CreateTrafficMirrorSessionCommand({
-      NetworkInterfaceId: request.networkInterfaceId,
-      TrafficMirrorTargetId: request.trafficMirrorTargetId,
-      TrafficMirrorFilterId: request.trafficMirrorFilterId,
-      SessionNumber: request.sessionNumber,
-      ...(request.packetLength !== null ? { PacketLength: request.packetLength } : {}),
-      ...(request.virtualNetworkId !== null ? { VirtualNetworkId: request.virtualNetworkId } : {}),
-      Description: request.description,
-      TagSpecifications: [
-        { ResourceType: 'traffic-mirror-session', Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })) },
-      ],
-      ClientToken: request.clientToken,
-      DryRun: request.dryRun,
-    }),
-  ));
+  const out = await ec2Call('CreateTrafficMirrorSession', () =>
+    client.send(
+      new CreateTrafficMirrorSessionCommand({
+        NetworkInterfaceId: request.networkInterfaceId,
+        TrafficMirrorTargetId: request.trafficMirrorTargetId,
+        TrafficMirrorFilterId: request.trafficMirrorFilterId,
+        SessionNumber: request.sessionNumber,
+        ...(request.packetLength !== null ? { PacketLength: request.packetLength } : {}),
+        ...(request.virtualNetworkId !== null ? { VirtualNetworkId: request.virtualNetworkId } : {}),
+        Description: request.description,
+        TagSpecifications: [
+          {
+            ResourceType: 'traffic-mirror-session',
+            Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
+          },
+        ],
+        ClientToken: request.clientToken,
+        DryRun: request.dryRun,
+      }),
+    ),
+  );
   if (!out.TrafficMirrorSession) throw new Error('CreateTrafficMirrorSession returned no session');
   return toSession(out.TrafficMirrorSession);
 }
 
 export async function deleteSession(trafficMirrorSessionId: string, client = ec2Client()): Promise<void> {
-  await ec2Call('DeleteTrafficMirrorSession', () => client.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: trafficMirrorSessionId })));
+  await ec2Call('DeleteTrafficMirrorSession', () =>
+    client.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: trafficMirrorSessionId })),
+  );
 }
 
 export async function modifySession(
@@ -256,14 +287,16 @@ export async function modifySession(
   change: { trafficMirrorTargetId?: string; trafficMirrorFilterId?: string; sessionNumber?: number },
   client = ec2Client(),
 ): Promise<Session> {
-  const out = await ec2Call('ModifyTrafficMirrorSession', () => client.send(
-    new ModifyTrafficMirrorSessionCommand({
-      TrafficMirrorSessionId: trafficMirrorSessionId,
-      ...(change.trafficMirrorTargetId ? { TrafficMirrorTargetId: change.trafficMirrorTargetId } : {}),
-      ...(change.trafficMirrorFilterId ? { TrafficMirrorFilterId: change.trafficMirrorFilterId } : {}),
-      ...(change.sessionNumber ? { SessionNumber: change.sessionNumber } : {}),
-    }),
-  ));
+  const out = await ec2Call('ModifyTrafficMirrorSession', () =>
+    client.send(
+      new ModifyTrafficMirrorSessionCommand({
+        TrafficMirrorSessionId: trafficMirrorSessionId,
+        ...(change.trafficMirrorTargetId ? { TrafficMirrorTargetId: change.trafficMirrorTargetId } : {}),
+        ...(change.trafficMirrorFilterId ? { TrafficMirrorFilterId: change.trafficMirrorFilterId } : {}),
+        ...(change.sessionNumber ? { SessionNumber: change.sessionNumber } : {}),
+      }),
+    ),
+  );
   if (!out.TrafficMirrorSession) throw new Error('ModifyTrafficMirrorSession returned no session');
   return toSession(out.TrafficMirrorSession);
 }
@@ -276,7 +309,10 @@ export function describeLiveInstances(vpcIds: readonly string[], client = ec2Cli
     const filters: Filter[] = [{ Name: 'instance-state-name', Values: LIVE_STATES }];
     if (vpcIds.length > 0) filters.push({ Name: 'vpc-id', Values: [...vpcIds] });
     const found: Instance[] = [];
-    const pages = paginateDescribeInstances({ client, pageSize: PAGE_SIZE }, { Filters: filters, MaxResults: PAGE_SIZE });
+    const pages = paginateDescribeInstances(
+      { client, pageSize: PAGE_SIZE },
+      { Filters: filters, MaxResults: PAGE_SIZE },
+    );
     for await (const page of pages) {
       for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) found.push(toInstance(i));
     }
@@ -323,7 +359,10 @@ export interface InterfaceStandingRecord {
 }
 
 /** Where ENIs stand now: attached to which instance, or detached. ENIs that no longer exist are absent. */
-export function describeInterfaceStandings(networkInterfaceIds: readonly string[], client = ec2Client()): Promise<InterfaceStandingRecord[]> {
+export function describeInterfaceStandings(
+  networkInterfaceIds: readonly string[],
+  client = ec2Client(),
+): Promise<InterfaceStandingRecord[]> {
   return ec2Call('DescribeNetworkInterfaces', async () => {
     const found: InterfaceStandingRecord[] = [];
     for (const ids of chunks(networkInterfaceIds, FILTER_VALUES_PER_CALL)) {
@@ -355,7 +394,9 @@ const FILTER_NOT_FOUND = new Set(['InvalidTrafficMirrorFilterNotFound', 'Invalid
 export async function describeMirrorFilter(filterId: string, client = ec2Client()): Promise<FilterFacts | undefined> {
   let out;
   try {
-    out = await permitted('ec2:DescribeTrafficMirrorFilters', () => client.send(new DescribeTrafficMirrorFiltersCommand({ TrafficMirrorFilterIds: [filterId] })));
+    out = await permitted('ec2:DescribeTrafficMirrorFilters', () =>
+      client.send(new DescribeTrafficMirrorFiltersCommand({ TrafficMirrorFilterIds: [filterId] })),
+    );
   } catch (error) {
     if (FILTER_NOT_FOUND.has((error as Error).name)) return undefined;
     throw error;
@@ -363,15 +404,25 @@ export async function describeMirrorFilter(filterId: string, client = ec2Client(
   const filter = out.TrafficMirrorFilters?.find((f) => f.TrafficMirrorFilterId === filterId);
   if (!filter) return undefined;
   const rules = (direction: 'ingress' | 'egress', list: TrafficMirrorFilterRule[] | undefined) =>
-    (list ?? []).map((r) => ({ direction, action: r.RuleAction === 'accept' ? ('accept' as const) : ('reject' as const), ruleNumber: r.RuleNumber ?? 0 }));
-  return { trafficMirrorFilterId: filterId, rules: [...rules('ingress', filter.IngressFilterRules), ...rules('egress', filter.EgressFilterRules)] };
+    (list ?? []).map((r) => ({
+      direction,
+      action: r.RuleAction === 'accept' ? ('accept' as const) : ('reject' as const),
+      ruleNumber: r.RuleNumber ?? 0,
+    }));
+  return {
+    trafficMirrorFilterId: filterId,
+    rules: [...rules('ingress', filter.IngressFilterRules), ...rules('egress', filter.EgressFilterRules)],
+  };
 }
 
 /** Every mirror target of the account with what stands behind it (ENI, load balancer or endpoint). */
 export async function describeTargetDetails(client = ec2Client()): Promise<TargetFacts[]> {
   return permitted('ec2:DescribeTrafficMirrorTargets', async () => {
     const found: TargetFacts[] = [];
-    for await (const page of paginateDescribeTrafficMirrorTargets({ client, pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE })) {
+    for await (const page of paginateDescribeTrafficMirrorTargets(
+      { client, pageSize: PAGE_SIZE },
+      { MaxResults: PAGE_SIZE },
+    )) {
       for (const t of page.TrafficMirrorTargets ?? []) {
         const { trafficMirrorTargetId, kind, networkInterfaceId, tags } = toTarget(t);
         found.push({
@@ -379,7 +430,9 @@ export async function describeTargetDetails(client = ec2Client()): Promise<Targe
           kind,
           ...(networkInterfaceId ? { networkInterfaceId } : {}),
           ...(t.NetworkLoadBalancerArn ? { networkLoadBalancerArn: t.NetworkLoadBalancerArn } : {}),
-          ...(t.GatewayLoadBalancerEndpointId ? { gatewayLoadBalancerEndpointId: t.GatewayLoadBalancerEndpointId } : {}),
+          ...(t.GatewayLoadBalancerEndpointId
+            ? { gatewayLoadBalancerEndpointId: t.GatewayLoadBalancerEndpointId }
+            : {}),
           tags,
         });
       }
@@ -389,11 +442,17 @@ export async function describeTargetDetails(client = ec2Client()): Promise<Targe
 }
 
 /** The ENIs behind ENI targets: zone, VPC and security groups. ENIs that no longer exist are absent. */
-export async function describeTargetInterfaces(networkInterfaceIds: readonly string[], client = ec2Client()): Promise<TargetInterfaceFacts[]> {
+export async function describeTargetInterfaces(
+  networkInterfaceIds: readonly string[],
+  client = ec2Client(),
+): Promise<TargetInterfaceFacts[]> {
   return permitted('ec2:DescribeNetworkInterfaces', async () => {
     const found: TargetInterfaceFacts[] = [];
     for (const ids of chunks(networkInterfaceIds, FILTER_VALUES_PER_CALL)) {
-      const pages = paginateDescribeNetworkInterfaces({ client, pageSize: PAGE_SIZE }, { Filters: [{ Name: 'network-interface-id', Values: ids }], MaxResults: PAGE_SIZE });
+      const pages = paginateDescribeNetworkInterfaces(
+        { client, pageSize: PAGE_SIZE },
+        { Filters: [{ Name: 'network-interface-id', Values: ids }], MaxResults: PAGE_SIZE },
+      );
       for await (const page of pages) {
         for (const n of page.NetworkInterfaces ?? []) {
           if (!n.NetworkInterfaceId) continue;
@@ -411,12 +470,18 @@ export async function describeTargetInterfaces(networkInterfaceIds: readonly str
 }
 
 /** Inbound rules of security groups, by id (a `group-id` filter: a deleted group is absent, not an error). */
-export async function describeSecurityGroupRules(groupIds: readonly string[], client = ec2Client()): Promise<SecurityGroupFacts[]> {
+export async function describeSecurityGroupRules(
+  groupIds: readonly string[],
+  client = ec2Client(),
+): Promise<SecurityGroupFacts[]> {
   if (groupIds.length === 0) return [];
   return permitted('ec2:DescribeSecurityGroups', async () => {
     const found: SecurityGroupFacts[] = [];
     for (const ids of chunks([...new Set(groupIds)], FILTER_VALUES_PER_CALL)) {
-      const pages = paginateDescribeSecurityGroups({ client, pageSize: PAGE_SIZE }, { Filters: [{ Name: 'group-id', Values: ids }], MaxResults: PAGE_SIZE });
+      const pages = paginateDescribeSecurityGroups(
+        { client, pageSize: PAGE_SIZE },
+        { Filters: [{ Name: 'group-id', Values: ids }], MaxResults: PAGE_SIZE },
+      );
       for await (const page of pages) {
         for (const g of page.SecurityGroups ?? []) {
           found.push({
@@ -425,7 +490,10 @@ export async function describeSecurityGroupRules(groupIds: readonly string[], cl
               protocol: p.IpProtocol ?? '-1',
               ...(p.FromPort !== undefined ? { fromPort: p.FromPort } : {}),
               ...(p.ToPort !== undefined ? { toPort: p.ToPort } : {}),
-              cidrs: [...(p.IpRanges ?? []).flatMap((r) => (r.CidrIp ? [r.CidrIp] : [])), ...(p.Ipv6Ranges ?? []).flatMap((r) => (r.CidrIpv6 ? [r.CidrIpv6] : []))],
+              cidrs: [
+                ...(p.IpRanges ?? []).flatMap((r) => (r.CidrIp ? [r.CidrIp] : [])),
+                ...(p.Ipv6Ranges ?? []).flatMap((r) => (r.CidrIpv6 ? [r.CidrIpv6] : [])),
+              ],
               groupIds: (p.UserIdGroupPairs ?? []).flatMap((pair) => (pair.GroupId ? [pair.GroupId] : [])),
             })),
           });
@@ -442,10 +510,18 @@ export async function describeVpcCidrs(vpcIds: readonly string[], client = ec2Cl
   return permitted('ec2:DescribeVpcs', async () => {
     const found: VpcFacts[] = [];
     for (const ids of chunks([...new Set(vpcIds)], FILTER_VALUES_PER_CALL)) {
-      for await (const page of paginateDescribeVpcs({ client, pageSize: PAGE_SIZE }, { Filters: [{ Name: 'vpc-id', Values: ids }], MaxResults: PAGE_SIZE })) {
+      for await (const page of paginateDescribeVpcs(
+        { client, pageSize: PAGE_SIZE },
+        { Filters: [{ Name: 'vpc-id', Values: ids }], MaxResults: PAGE_SIZE },
+      )) {
         for (const v of page.Vpcs ?? []) {
-          const associated = (v.CidrBlockAssociationSet ?? []).filter((a) => a.CidrBlockState?.State === 'associated').flatMap((a) => (a.CidrBlock ? [a.CidrBlock] : []));
-          found.push({ vpcId: v.VpcId ?? '', cidrs: associated.length > 0 ? associated : v.CidrBlock ? [v.CidrBlock] : [] });
+          const associated = (v.CidrBlockAssociationSet ?? [])
+            .filter((a) => a.CidrBlockState?.State === 'associated')
+            .flatMap((a) => (a.CidrBlock ? [a.CidrBlock] : []));
+          found.push({
+            vpcId: v.VpcId ?? '',
+            cidrs: associated.length > 0 ? associated : v.CidrBlock ? [v.CidrBlock] : [],
+          });
         }
       }
     }

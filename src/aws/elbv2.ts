@@ -1,4 +1,8 @@
-import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client, paginateDescribeListeners } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeLoadBalancersCommand,
+  ElasticLoadBalancingV2Client,
+  paginateDescribeListeners,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LoadBalancerFacts } from '../doctor/facts.ts';
 import { permitted } from './permissions.ts';
 
@@ -11,18 +15,24 @@ export function loadBalancingClient(): ElasticLoadBalancingV2Client {
 }
 
 /** ELBv2 answers an unknown ARN with LoadBalancerNotFound (the SDK names it ...Exception). */
-const isNotFound = (error: unknown): boolean => ['LoadBalancerNotFound', 'LoadBalancerNotFoundException'].includes((error as Error).name);
+const isNotFound = (error: unknown): boolean =>
+  ['LoadBalancerNotFound', 'LoadBalancerNotFoundException'].includes((error as Error).name);
 
 /**
  * The load balancers behind NLB targets, with their zones and listeners. One ARN per call: a single
  * unknown ARN fails a call naming several, and a target whose balancer is gone is what doctor reports.
  */
-export async function describeLoadBalancers(arns: readonly string[], client = loadBalancingClient()): Promise<LoadBalancerFacts[]> {
+export async function describeLoadBalancers(
+  arns: readonly string[],
+  client = loadBalancingClient(),
+): Promise<LoadBalancerFacts[]> {
   const found: LoadBalancerFacts[] = [];
   for (const arn of new Set(arns)) {
     let balancer;
     try {
-      const out = await permitted('elasticloadbalancing:DescribeLoadBalancers', () => client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })));
+      const out = await permitted('elasticloadbalancing:DescribeLoadBalancers', () =>
+        client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })),
+      );
       balancer = out.LoadBalancers?.[0];
     } catch (error) {
       if (isNotFound(error)) continue;

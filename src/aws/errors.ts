@@ -20,7 +20,14 @@ export interface SdkErrorFields {
 }
 
 export function sdkErrorFields(error: unknown): SdkErrorFields {
-  if (!(error instanceof Error)) return { code: 'UnknownError', message: describeThrown(error).message, fault: undefined, httpStatusCode: undefined, throttling: false };
+  if (!(error instanceof Error))
+    return {
+      code: 'UnknownError',
+      message: describeThrown(error).message,
+      fault: undefined,
+      httpStatusCode: undefined,
+      throttling: false,
+    };
   const fault = '$fault' in error ? error.$fault : undefined;
   const status = field(field(error, '$metadata'), 'httpStatusCode');
   return {
@@ -49,7 +56,14 @@ const THROTTLED = new Set([
   'RequestThrottledException',
   'ProvisionedThroughputExceededException',
 ]);
-const UNAVAILABLE = new Set(['InternalError', 'InternalFailure', 'InternalServerError', 'Unavailable', 'ServiceUnavailable', 'ServiceUnavailableException']);
+const UNAVAILABLE = new Set([
+  'InternalError',
+  'InternalFailure',
+  'InternalServerError',
+  'Unavailable',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+]);
 
 /** A service's own codes: the domain error a code means, or undefined for the common rules. */
 export type KnownCodes = (code: string, message: string) => Error | undefined;

@@ -1,5 +1,10 @@
 import { splitIntoBatches } from '../batches.ts';
-import { EventBridgeClient, ListRulesCommand, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  EventBridgeClient,
+  ListRulesCommand,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import type { AutotapEvent } from '../mirroring/autotap-events.ts';
 import { RetryableError } from '../mirroring/errors.ts';
 import type { RuleState } from '../mirroring/uninstall.ts';
@@ -25,7 +30,12 @@ export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 export const FAILED_ENTRY_ROUNDS = 4;
 
 export function toEntry(event: AutotapEvent, busName: string): PutEventsRequestEntry {
-  return { EventBusName: busName, Source: event.source, DetailType: event.detailType, Detail: JSON.stringify(event.detail) };
+  return {
+    EventBusName: busName,
+    Source: event.source,
+    DetailType: event.detailType,
+    Detail: JSON.stringify(event.detail),
+  };
 }
 
 /** An entry's size as EventBridge documents the calculation: UTF-8 bytes of its fields, 14 for a Time. */
@@ -38,7 +48,11 @@ export function entrySize(entry: PutEventsRequestEntry): number {
 }
 
 function batchesOf(indexes: readonly number[], entries: readonly PutEventsRequestEntry[]): number[][] {
-  return splitIntoBatches(indexes, { maxEntries: PUT_EVENTS_MAX_ENTRIES, maxBytes: PUT_EVENTS_MAX_BYTES, sizeOf: (i) => entrySize(entries[i]!) });
+  return splitIntoBatches(indexes, {
+    maxEntries: PUT_EVENTS_MAX_ENTRIES,
+    maxBytes: PUT_EVENTS_MAX_BYTES,
+    sizeOf: (i) => entrySize(entries[i]!),
+  });
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -69,7 +83,9 @@ export async function putAutotapEvents(events: readonly AutotapEvent[], options:
     if (round > 0) await pause(Math.random() * pauseMs * 2 ** round);
     const again: number[] = [];
     for (const batch of batchesOf(pending, entries)) {
-      const out = await awsCall('PutEvents', () => client.send(new PutEventsCommand({ Entries: batch.map((index) => entries[index]!) })));
+      const out = await awsCall('PutEvents', () =>
+        client.send(new PutEventsCommand({ Entries: batch.map((index) => entries[index]!) })),
+      );
       if (!out.FailedEntryCount) continue;
       // Result entries are in the order of the request's entries.
       (out.Entries ?? []).forEach((result, position) => {
@@ -81,7 +97,10 @@ export async function putAutotapEvents(events: readonly AutotapEvent[], options:
     pending = again;
   }
   if (pending.length > 0) {
-    throw new RetryableError('ServiceUnavailable', `EventBridge: ${pending.length} of ${entries.length} event(s) not published to ${busName} (${reason})`);
+    throw new RetryableError(
+      'ServiceUnavailable',
+      `EventBridge: ${pending.length} of ${entries.length} event(s) not published to ${busName} (${reason})`,
+    );
   }
 }
 
@@ -94,8 +113,15 @@ export function listRules(namePrefix: string, client = eventBridgeClient()): Pro
     const rules: RuleState[] = [];
     let nextToken: string | undefined;
     do {
-      const out = await client.send(new ListRulesCommand({ NamePrefix: namePrefix, Limit: LIST_RULES_LIMIT, ...(nextToken ? { NextToken: nextToken } : {}) }));
-      for (const rule of out.Rules ?? []) if (rule.Name) rules.push({ name: rule.Name, state: rule.State ?? 'ENABLED' });
+      const out = await client.send(
+        new ListRulesCommand({
+          NamePrefix: namePrefix,
+          Limit: LIST_RULES_LIMIT,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+      );
+      for (const rule of out.Rules ?? [])
+        if (rule.Name) rules.push({ name: rule.Name, state: rule.State ?? 'ENABLED' });
       nextToken = out.NextToken;
     } while (nextToken);
     return rules;

@@ -23,7 +23,9 @@ export function iamClient(): IAMClient {
 /** The execution role of a function; undefined when the function does not exist. */
 export async function functionRoleArn(functionName: string, client = lambdaClient()): Promise<string | undefined> {
   try {
-    const out = await permitted('lambda:GetFunctionConfiguration', () => client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })));
+    const out = await permitted('lambda:GetFunctionConfiguration', () =>
+      client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })),
+    );
     return out.Role;
   } catch (error) {
     if ((error as Error).name === 'ResourceNotFoundException') return undefined;
@@ -36,9 +38,20 @@ export async function functionRoleArn(functionName: string, client = lambdaClien
  * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html): only
  * `allowed` lets the call through; `implicitDeny` and `explicitDeny` do not.
  */
-export async function roleMay(roleArn: string, action: string, resourceArn: string, client = iamClient()): Promise<boolean> {
+export async function roleMay(
+  roleArn: string,
+  action: string,
+  resourceArn: string,
+  client = iamClient(),
+): Promise<boolean> {
   const out = await permitted('iam:SimulatePrincipalPolicy', () =>
-    client.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [action], ResourceArns: [resourceArn] })),
+    client.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: roleArn,
+        ActionNames: [action],
+        ResourceArns: [resourceArn],
+      }),
+    ),
   );
   const results = out.EvaluationResults ?? [];
   return results.length > 0 && results.every((r) => r.EvalDecision === 'allowed');

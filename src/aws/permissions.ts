@@ -3,7 +3,13 @@
  * UnauthorizedOperation, SNS AuthorizationError, most JSON services AccessDeniedException). Callers
  * that can carry on without the answer (autotap doctor) need the IAM action that was refused.
  */
-const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'AuthorizationErrorException']);
+const DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'AuthorizationError',
+  'AuthorizationErrorException',
+]);
 
 export class PermissionMissing extends Error {
   override name = 'PermissionMissing';

@@ -30,7 +30,8 @@ export async function getSecretString(secretArn: string): Promise<string> {
   } catch (error) {
     throw new SecretUnavailable(`${secretArn}: could not be read (${sdkErrorFields(error).code})`);
   }
-  if (typeof value !== 'string' || value.length === 0) throw new SecretUnavailable(`${secretArn}: expected a non-empty string secret`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new SecretUnavailable(`${secretArn}: expected a non-empty string secret`);
   return value;
 }
 
@@ -40,7 +41,9 @@ export async function getSecretString(secretArn: string): Promise<string> {
  */
 export async function secretExists(secretArn: string, client = new SecretsManagerClient({})): Promise<boolean> {
   try {
-    await permitted('secretsmanager:DescribeSecret', () => client.send(new DescribeSecretCommand({ SecretId: secretArn })));
+    await permitted('secretsmanager:DescribeSecret', () =>
+      client.send(new DescribeSecretCommand({ SecretId: secretArn })),
+    );
     return true;
   } catch (error) {
     if ((error as Error).name === 'ResourceNotFoundException') return false;

@@ -1,4 +1,10 @@
-import { paginateListSubscriptionsByTopic, paginateListTopics, PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  paginateListSubscriptionsByTopic,
+  paginateListTopics,
+  PublishBatchCommand,
+  PublishCommand,
+  SNSClient,
+} from '@aws-sdk/client-sns';
 import type { SnsPublishEntry } from '../detections/publish.ts';
 import { awsCall } from './errors.ts';
 import type { SubscriptionFacts } from '../doctor/facts.ts';
@@ -18,8 +24,15 @@ export function safeSubject(subject: string): string {
   return ascii.length < 100 ? ascii : `${ascii.slice(0, 96)}...`;
 }
 
-export async function publish(topicArn: string, subject: string, message: string, client = snsClient()): Promise<string | undefined> {
-  const out = await awsCall('SNS Publish', () => client.send(new PublishCommand({ TopicArn: topicArn, Subject: safeSubject(subject), Message: message })));
+export async function publish(
+  topicArn: string,
+  subject: string,
+  message: string,
+  client = snsClient(),
+): Promise<string | undefined> {
+  const out = await awsCall('SNS Publish', () =>
+    client.send(new PublishCommand({ TopicArn: topicArn, Subject: safeSubject(subject), Message: message })),
+  );
   return out.MessageId;
 }
 
@@ -35,20 +48,30 @@ export interface EntryFailure {
  * reported in Failed, by Id; a call that fails as a whole throws a domain error (throttling and
  * faults a RetryableError, a refusal an AwsRefusal named after SNS's code, e.g. BatchRequestTooLong).
  */
-export async function publishBatch(topicArn: string, entries: readonly SnsPublishEntry[], client = snsClient()): Promise<Map<string, EntryFailure>> {
-  const out = await awsCall('SNS PublishBatch', () => client.send(
-    new PublishBatchCommand({
-      TopicArn: topicArn,
-      PublishBatchRequestEntries: entries.map((e) => ({
-        Id: e.Id,
-        Message: e.Message,
-        ...(e.Subject ? { Subject: safeSubject(e.Subject) } : {}),
-        MessageAttributes: e.MessageAttributes,
-      })),
-    }),
-  ));
+export async function publishBatch(
+  topicArn: string,
+  entries: readonly SnsPublishEntry[],
+  client = snsClient(),
+): Promise<Map<string, EntryFailure>> {
+  const out = await awsCall('SNS PublishBatch', () =>
+    client.send(
+      new PublishBatchCommand({
+        TopicArn: topicArn,
+        PublishBatchRequestEntries: entries.map((e) => ({
+          Id: e.Id,
+          Message: e.Message,
+          ...(e.Subject ? { Subject: safeSubject(e.Subject) } : {}),
+          MessageAttributes: e.MessageAttributes,
+        })),
+      }),
+    ),
+  );
   return new Map(
-    (out.Failed ?? []).flatMap((f) => (f.Id ? [[f.Id, { code: f.Code ?? 'Failed', message: f.Message ?? '', senderFault: f.SenderFault === true }] as const] : [])),
+    (out.Failed ?? []).flatMap((f) =>
+      f.Id
+        ? [[f.Id, { code: f.Code ?? 'Failed', message: f.Message ?? '', senderFault: f.SenderFault === true }] as const]
+        : [],
+    ),
   );
 }
 
@@ -72,7 +95,11 @@ export async function listSubscriptions(topicArn: string, client = snsClient()):
     const found: SubscriptionFacts[] = [];
     for await (const page of paginateListSubscriptionsByTopic({ client }, { TopicArn: topicArn })) {
       for (const s of page.Subscriptions ?? []) {
-        found.push({ protocol: s.Protocol ?? '', endpoint: s.Endpoint ?? '', pendingConfirmation: s.SubscriptionArn === 'PendingConfirmation' });
+        found.push({
+          protocol: s.Protocol ?? '',
+          endpoint: s.Endpoint ?? '',
+          pendingConfirmation: s.SubscriptionArn === 'PendingConfirmation',
+        });
       }
     }
     return found;

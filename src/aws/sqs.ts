@@ -46,11 +46,16 @@ export function queueJson(value: unknown): string {
 }
 
 function batchesOf(indexes: readonly number[], bodies: readonly string[]): number[][] {
-  return splitIntoBatches(indexes, { maxEntries: SQS_MAX_BATCH_ENTRIES, maxBytes: SQS_MAX_BATCH_BYTES, sizeOf: (i) => Buffer.byteLength(bodies[i]!, 'utf8') });
+  return splitIntoBatches(indexes, {
+    maxEntries: SQS_MAX_BATCH_ENTRIES,
+    maxBytes: SQS_MAX_BATCH_BYTES,
+    sizeOf: (i) => Buffer.byteLength(bodies[i]!, 'utf8'),
+  });
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const describe = (code: string | undefined, message: string | undefined) => `${code ?? 'failed'}${message ? `: ${message}` : ''}`;
+const describe = (code: string | undefined, message: string | undefined) =>
+  `${code ?? 'failed'}${message ? `: ${message}` : ''}`;
 
 /**
  * Sends every body with SendMessageBatch (at most 10 and 1 MiB per call). Entries SQS lists in Failed
@@ -59,7 +64,11 @@ const describe = (code: string | undefined, message: string | undefined) => `${c
  * for its content is split so that only the offending entry is refused. Throws QueueSendFailed when
  * anything else is left unsent, so the caller decides what to retry.
  */
-export async function sendMessages(queueUrl: string, bodies: readonly string[], client = sqsClient()): Promise<Map<number, string>> {
+export async function sendMessages(
+  queueUrl: string,
+  bodies: readonly string[],
+  client = sqsClient(),
+): Promise<Map<number, string>> {
   let pending = bodies.map((_, i) => i);
   const refused = new Map<number, string>();
   let reason = '';
@@ -68,7 +77,10 @@ export async function sendMessages(queueUrl: string, bodies: readonly string[], 
     const alone: number[] = [];
     if (round > 0) await pause(50 * 2 ** round);
     for (const batch of batchesOf(pending, bodies)) {
-      const entries: SendMessageBatchRequestEntry[] = batch.map((index) => ({ Id: `m${index}`, MessageBody: bodies[index]! }));
+      const entries: SendMessageBatchRequestEntry[] = batch.map((index) => ({
+        Id: `m${index}`,
+        MessageBody: bodies[index]!,
+      }));
       try {
         const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
         for (const f of out.Failed ?? []) {
@@ -88,7 +100,12 @@ export async function sendMessages(queueUrl: string, bodies: readonly string[], 
     // Entries of a batch refused as a whole go one by one at once: only the culprit is refused.
     for (const index of alone) {
       try {
-        const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: `m${index}`, MessageBody: bodies[index]! }] }));
+        const out = await client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: [{ Id: `m${index}`, MessageBody: bodies[index]! }],
+          }),
+        );
         const f = out.Failed?.[0];
         if (f?.SenderFault) refused.set(index, describe(f.Code, f.Message));
         else if (f) again.push(index);
@@ -101,6 +118,11 @@ export async function sendMessages(queueUrl: string, bodies: readonly string[], 
     }
     pending = again;
   }
-  if (pending.length > 0) throw new QueueSendFailed([...pending].sort((a, b) => a - b), reason, refused);
+  if (pending.length > 0)
+    throw new QueueSendFailed(
+      [...pending].sort((a, b) => a - b),
+      reason,
+      refused,
+    );
   return refused;
 }

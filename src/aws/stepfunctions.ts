@@ -1,4 +1,9 @@
-import { DescribeExecutionCommand, paginateListStateMachines, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  paginateListStateMachines,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { permitted } from './permissions.ts';
 
 /**
@@ -61,7 +66,11 @@ export function findStateMachineArn(name: string, client = stepFunctionsClient()
 }
 
 /** Starts an execution with `input` (JSON-encoded here) and returns its ARN. */
-export function startExecution(stateMachineArn: string, input: unknown, client = stepFunctionsClient()): Promise<string> {
+export function startExecution(
+  stateMachineArn: string,
+  input: unknown,
+  client = stepFunctionsClient(),
+): Promise<string> {
   return call('StartExecution', async () => {
     const started = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
     return started.executionArn ?? '';
@@ -92,7 +101,8 @@ export function describeExecution(executionArn: string, client = stepFunctionsCl
 export async function listStateMachineNames(client = stepFunctionsClient()): Promise<string[]> {
   return permitted('states:ListStateMachines', async () => {
     const names: string[] = [];
-    for await (const page of paginateListStateMachines({ client }, {})) names.push(...(page.stateMachines ?? []).flatMap((m) => (m.name ? [m.name] : [])));
+    for await (const page of paginateListStateMachines({ client }, {}))
+      names.push(...(page.stateMachines ?? []).flatMap((m) => (m.name ? [m.name] : [])));
     return names;
   });
 }

@@ -39,7 +39,12 @@ export function mirroringOf(config: { mirroring: MirroringSection }, created: Cr
           'after deploying, add the stack output TrafficMirrorTargetId to mirroring.targets for commands run outside the stack',
       );
     }
-    const zone = target.kind === 'network-load-balancer' ? {} : target.availabilityZone ? { availabilityZone: target.availabilityZone } : {};
+    const zone =
+      target.kind === 'network-load-balancer'
+        ? {}
+        : target.availabilityZone
+          ? { availabilityZone: target.availabilityZone }
+          : {};
     const sources = target.kind === 'network-interface' && target.maxSources ? { maxSources: target.maxSources } : {};
     targets = [...targets, { id: created.targetId, ...zone, ...sources }];
   }

@@ -1,4 +1,10 @@
-import { configSchema, type Config, type DetectionsConfig, type MirroringConfig, type MirroringSection } from './schema.ts';
+import {
+  configSchema,
+  type Config,
+  type DetectionsConfig,
+  type MirroringConfig,
+  type MirroringSection,
+} from './schema.ts';
 import { CREATED_FILTER_VARIABLE, CREATED_TARGET_VARIABLE, mirroringOf, type CreatedIds } from './created.ts';
 import { ConfigError } from './error.ts';
 import { parseOrThrow } from '../validation.ts';
@@ -41,15 +47,22 @@ function localConfig(env: NodeJS.ProcessEnv): Config {
   if (!raw) throw new ConfigError(`${LOCAL_CONFIG_VARIABLE}: not set (expected the stage configuration as JSON)`);
   if (local?.raw === raw) return local.config;
   const document = parseJson(raw, LOCAL_CONFIG_VARIABLE);
-  local = { raw, config: parseOrThrow(configSchema, document, (d) => new ConfigError(`${LOCAL_CONFIG_VARIABLE}: ${d}`)) };
+  local = {
+    raw,
+    config: parseOrThrow(configSchema, document, (d) => new ConfigError(`${LOCAL_CONFIG_VARIABLE}: ${d}`)),
+  };
   return local.config;
 }
 
 /** The ids of the filter and target the stack created (`mirroring.create`), from the variables it sets. */
 export function createdIdsFrom(section: MirroringSection, env: NodeJS.ProcessEnv = process.env): CreatedIds {
   return {
-    filterId: section.create?.filter ? requiredVariable(CREATED_FILTER_VARIABLE, 'the id of the traffic mirror filter the stack created', env) : undefined,
-    targetId: section.create?.target ? requiredVariable(CREATED_TARGET_VARIABLE, 'the id of the traffic mirror target the stack created', env) : undefined,
+    filterId: section.create?.filter
+      ? requiredVariable(CREATED_FILTER_VARIABLE, 'the id of the traffic mirror filter the stack created', env)
+      : undefined,
+    targetId: section.create?.target
+      ? requiredVariable(CREATED_TARGET_VARIABLE, 'the id of the traffic mirror target the stack created', env)
+      : undefined,
   };
 }
 

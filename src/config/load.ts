@@ -27,4 +27,3 @@ export function loadConfigFile(path: string): Config {
   }
   return parseConfig(document, path);
 }
-

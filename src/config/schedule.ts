@@ -52,9 +52,12 @@ function valueOf(field: CronField, text: string): number | undefined {
 
 /** One comma-separated part of a field: `*`, a value, a range, either with `/step`, or a special form. */
 function partProblem(field: CronField, part: string): string | undefined {
-  const bad = () => `${field.name} field "${part}" is not valid (expected ${EXPECTED_VALUES[field.name]} with the wildcards EventBridge allows there)`;
+  const bad = () =>
+    `${field.name} field "${part}" is not valid (expected ${EXPECTED_VALUES[field.name]} with the wildcards EventBridge allows there)`;
   if (field.special === 'day-of-month' && /^(L|\d{1,2}W|LW)$/i.test(part)) {
-    return part.toUpperCase() === 'L' || part.toUpperCase() === 'LW' || valueOf(field, part.slice(0, -1)) !== undefined ? undefined : bad();
+    return part.toUpperCase() === 'L' || part.toUpperCase() === 'LW' || valueOf(field, part.slice(0, -1)) !== undefined
+      ? undefined
+      : bad();
   }
   if (field.special === 'day-of-week') {
     const nth = /^([A-Za-z]{3}|\d)#([1-5])$/.exec(part);
@@ -103,13 +106,16 @@ export function scheduleExpressionProblem(expression: string): string | undefine
   const rate = /^rate\((.*)\)$/.exec(expression);
   if (rate) {
     const match = /^(\d+) (minute|minutes|hour|hours|day|days)$/.exec(rate[1]!);
-    if (!match) return `rate(${rate[1]}): expected rate(<value> <unit>) with unit minute(s), hour(s) or day(s), e.g. rate(5 minutes)`;
+    if (!match)
+      return `rate(${rate[1]}): expected rate(<value> <unit>) with unit minute(s), hour(s) or day(s), e.g. rate(5 minutes)`;
     const value = Number(match[1]);
     const unit = match[2]!;
     if (!Number.isSafeInteger(value) || value < 1) return `rate(${rate[1]}): the value must be a positive whole number`;
     const plural = unit.endsWith('s');
-    if (value === 1 && plural) return `rate(${rate[1]}): a value of 1 takes the singular unit (rate(1 ${unit.slice(0, -1)}))`;
-    if (value > 1 && !plural) return `rate(${rate[1]}): a value above 1 takes the plural unit (rate(${value} ${unit}s))`;
+    if (value === 1 && plural)
+      return `rate(${rate[1]}): a value of 1 takes the singular unit (rate(1 ${unit.slice(0, -1)}))`;
+    if (value > 1 && !plural)
+      return `rate(${rate[1]}): a value above 1 takes the plural unit (rate(${value} ${unit}s))`;
     return undefined;
   }
   const cron = /^cron\((.*)\)$/.exec(expression);

@@ -30,7 +30,10 @@ export function cidrFamily(cidr: string): 'ipv4' | 'ipv6' | undefined {
 export const MAX_FILTER_RULES = 10;
 
 /** The created filter's rules: one accept per direction and family, one reject per exclusion and direction. */
-export function filterRuleCount(filter: { ipv6: boolean; exclude: readonly { direction: 'both' | 'ingress' | 'egress' }[] }): number {
+export function filterRuleCount(filter: {
+  ipv6: boolean;
+  exclude: readonly { direction: 'both' | 'ingress' | 'egress' }[];
+}): number {
   const accepts = 2 * (filter.ipv6 ? 2 : 1);
   return accepts + filter.exclude.reduce((sum, e) => sum + (e.direction === 'both' ? 2 : 1), 0);
 }
@@ -45,7 +48,12 @@ interface TargetSources {
  * subscription by the lowercased address, so two spellings would become one subscription.
  * `filterOf` tells entries whose filters differ apart, so the message can say which one would be lost.
  */
-function sameMailboxIssues<T>(entries: readonly T[], list: string, addressOf: (entry: T) => string, filterOf?: (entry: T) => string) {
+function sameMailboxIssues<T>(
+  entries: readonly T[],
+  list: string,
+  addressOf: (entry: T) => string,
+  filterOf?: (entry: T) => string,
+) {
   const first = new Map<string, number>();
   const issues: { path: number; message: string }[] = [];
   entries.forEach((entry, index) => {
@@ -56,7 +64,10 @@ function sameMailboxIssues<T>(entries: readonly T[], list: string, addressOf: (e
       return;
     }
     const other = entries[earlier]!;
-    const conflict = filterOf && filterOf(other) !== filterOf(entry) ? ` with a different filter (${filterOf(entry)} here, ${filterOf(other)} there)` : '';
+    const conflict =
+      filterOf && filterOf(other) !== filterOf(entry)
+        ? ` with a different filter (${filterOf(entry)} here, ${filterOf(other)} there)`
+        : '';
     issues.push({
       path: index,
       message: `"${addressOf(entry)}" is the same address as ${list}[${earlier}] ("${addressOf(other)}")${conflict}; addresses are compared without case, list each once`,
@@ -74,25 +85,38 @@ export const DEFAULT_WEBHOOK_RESERVED_CONCURRENCY = 10;
 /** Every schema of the configuration, built once (`schemas()`). */
 function buildSchemas() {
   const resourceId = (prefix: string) =>
-    z.string().check(z.regex(new RegExp(`^${prefix}-[0-9a-f]{1,17}$`), { message: `expected an id like ${prefix}-0123456789abcdef0` }));
+    z
+      .string()
+      .check(
+        z.regex(new RegExp(`^${prefix}-[0-9a-f]{1,17}$`), {
+          message: `expected an id like ${prefix}-0123456789abcdef0`,
+        }),
+      );
 
   const filterIdSchema = resourceId('tmf');
   const targetIdSchema = resourceId('tmt');
   const vpcIdSchema = resourceId('vpc');
   const subnetIdSchema = resourceId('subnet');
 
-  const availabilityZone = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: 'expected an availability zone like us-east-1a' }));
+  const availabilityZone = z
+    .string()
+    .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: 'expected an availability zone like us-east-1a' }));
 
   const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
   const riskScore = intIn(1, 99);
 
-  const tagSchema = z.strictObject({ key: z.string().check(z.minLength(1), z.maxLength(128)), value: z.string().check(z.maxLength(256)) });
+  const tagSchema = z.strictObject({
+    key: z.string().check(z.minLength(1), z.maxLength(128)),
+    value: z.string().check(z.maxLength(256)),
+  });
 
   const configuredTargetSchema = z.strictObject({
     id: targetIdSchema,
     availabilityZone: z.optional(availabilityZone),
     // An ENI target takes 10 sources, 100 on the largest instance sizes; nothing in between.
-    maxSources: z.optional(z.union([z.literal(10), z.literal(100)], { message: 'expected 10 or 100 (the sources an ENI target takes)' })),
+    maxSources: z.optional(
+      z.union([z.literal(10), z.literal(100)], { message: 'expected 10 or 100 (the sources an ENI target takes)' }),
+    ),
   });
 
   const sessionNumberSchema = z
@@ -101,7 +125,9 @@ function buildSchemas() {
       min: z._default(intIn(1, 32766), 1),
       max: z._default(intIn(1, 32766), 32766),
     })
-    .check(z.refine((s) => s.min <= s.preferred && s.preferred <= s.max, { message: 'expected min <= preferred <= max' }));
+    .check(
+      z.refine((s) => s.min <= s.preferred && s.preferred <= s.max, { message: 'expected min <= preferred <= max' }),
+    );
 
   /** An EventBridge schedule expression, checked field by field (src/config/schedule.ts). */
   const scheduleSchema = z.string().check(
@@ -120,10 +146,16 @@ function buildSchemas() {
     excludeTags: z._default(tagMatchSchema, { 'autotap:mirror': 'false' }),
   });
 
-  const cidrSchema = z.string().check(
-    z.refine((cidr) => cidrFamily(cidr) !== undefined, { message: 'expected a CIDR block like 10.0.5.10/32 or 2001:db8::/64' }),
-  );
-  const ipv4Address = z.string().check(z.refine((ip) => cidrFamily(`${ip}/32`) === 'ipv4', { message: 'expected an IPv4 address like 10.0.5.10' }));
+  const cidrSchema = z
+    .string()
+    .check(
+      z.refine((cidr) => cidrFamily(cidr) !== undefined, {
+        message: 'expected a CIDR block like 10.0.5.10/32 or 2001:db8::/64',
+      }),
+    );
+  const ipv4Address = z
+    .string()
+    .check(z.refine((ip) => cidrFamily(`${ip}/32`) === 'ipv4', { message: 'expected an IPv4 address like 10.0.5.10' }));
   const port = intIn(1, 65535);
 
   /** Traffic to or from `cidr` (the mirrored instance's peer) that the created filter does not mirror. */
@@ -137,8 +169,14 @@ function buildSchemas() {
       description: z.optional(z.string().check(z.maxLength(255))),
     })
     .check(
-      z.refine((e) => e.ports === undefined || e.protocol !== 'all', { message: 'expected protocol tcp or udp with ports (a filter rule has ports only for TCP and UDP)', path: ['ports'] }),
-      z.refine((e) => !Array.isArray(e.ports) || e.ports[0] <= e.ports[1], { message: 'expected [from, to] with from <= to', path: ['ports'] }),
+      z.refine((e) => e.ports === undefined || e.protocol !== 'all', {
+        message: 'expected protocol tcp or udp with ports (a filter rule has ports only for TCP and UDP)',
+        path: ['ports'],
+      }),
+      z.refine((e) => !Array.isArray(e.ports) || e.ports[0] <= e.ports[1], {
+        message: 'expected [from, to] with from <= to',
+        path: ['ports'],
+      }),
     );
 
   const createdFilterSchema = z
@@ -162,38 +200,57 @@ function buildSchemas() {
         }
         filter.exclude.forEach((exclusion, index) => {
           if (!filter.ipv6 && cidrFamily(exclusion.cidr) === 'ipv6') {
-            ctx.addIssue({ code: 'custom', path: ['exclude', index, 'cidr'], input: exclusion.cidr, message: 'an IPv6 block excludes nothing with ipv6: false (no IPv6 traffic is mirrored)' });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['exclude', index, 'cidr'],
+              input: exclusion.cidr,
+              message: 'an IPv6 block excludes nothing with ipv6: false (no IPv6 traffic is mirrored)',
+            });
           }
         });
       }),
     );
 
-  const createdTargetSchema = z.discriminatedUnion('kind', [
-    /** An internal Network Load Balancer with a UDP 4789 listener forwarding to the appliance's addresses. */
-    z.strictObject({
-      kind: z.literal('network-load-balancer'),
-      vpcId: vpcIdSchema,
-      subnetIds: z.array(subnetIdSchema).check(z.minLength(1, { message: 'expected at least one subnet for the load balancer' })),
-      applianceIps: z.array(ipv4Address).check(z.minLength(1, { message: 'expected at least one appliance address' })),
-      /** The port the load balancer's TCP health check probes on the appliance; default: 4789, where traffic goes. */
-      healthCheckPort: z.optional(port),
-    }),
-    /** An endpoint of a given Gateway Load Balancer endpoint service in one subnet. */
-    z.strictObject({
-      kind: z.literal('gateway-load-balancer-endpoint'),
-      serviceName: z.string().check(z.regex(/^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[0-9a-f]+$/, { message: 'expected an endpoint service name like com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0' })),
-      vpcId: vpcIdSchema,
-      subnetId: subnetIdSchema,
-      availabilityZone: z.optional(availabilityZone),
-    }),
-    /** The sensor's own network interface (its security group must allow UDP 4789 from the sources). */
-    z.strictObject({
-      kind: z.literal('network-interface'),
-      networkInterfaceId: resourceId('eni'),
-      availabilityZone: z.optional(availabilityZone),
-      maxSources: z.optional(z.union([z.literal(10), z.literal(100)])),
-    }),
-  ], { error: 'expected kind network-load-balancer, gateway-load-balancer-endpoint or network-interface' });
+  const createdTargetSchema = z.discriminatedUnion(
+    'kind',
+    [
+      /** An internal Network Load Balancer with a UDP 4789 listener forwarding to the appliance's addresses. */
+      z.strictObject({
+        kind: z.literal('network-load-balancer'),
+        vpcId: vpcIdSchema,
+        subnetIds: z
+          .array(subnetIdSchema)
+          .check(z.minLength(1, { message: 'expected at least one subnet for the load balancer' })),
+        applianceIps: z
+          .array(ipv4Address)
+          .check(z.minLength(1, { message: 'expected at least one appliance address' })),
+        /** The port the load balancer's TCP health check probes on the appliance; default: 4789, where traffic goes. */
+        healthCheckPort: z.optional(port),
+      }),
+      /** An endpoint of a given Gateway Load Balancer endpoint service in one subnet. */
+      z.strictObject({
+        kind: z.literal('gateway-load-balancer-endpoint'),
+        serviceName: z
+          .string()
+          .check(
+            z.regex(/^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[0-9a-f]+$/, {
+              message: 'expected an endpoint service name like com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0',
+            }),
+          ),
+        vpcId: vpcIdSchema,
+        subnetId: subnetIdSchema,
+        availabilityZone: z.optional(availabilityZone),
+      }),
+      /** The sensor's own network interface (its security group must allow UDP 4789 from the sources). */
+      z.strictObject({
+        kind: z.literal('network-interface'),
+        networkInterfaceId: resourceId('eni'),
+        availabilityZone: z.optional(availabilityZone),
+        maxSources: z.optional(z.union([z.literal(10), z.literal(100)])),
+      }),
+    ],
+    { error: 'expected kind network-load-balancer, gateway-load-balancer-endpoint or network-interface' },
+  );
 
   /**
    * What the stack may create for a stage that has no traffic mirror filter or target yet
@@ -213,7 +270,12 @@ function buildSchemas() {
     sessionNumber: z._default(sessionNumberSchema, { preferred: 1, min: 1, max: 32766 }),
     packetLength: z._default(z.nullable(intIn(1, 8500)), null),
     virtualNetworkId: z._default(z.nullable(intIn(0, 16777215)), null),
-    scope: z._default(scopeSchema, { vpcIds: [], subnetIds: [], includeTags: {}, excludeTags: { 'autotap:mirror': 'false' } }),
+    scope: z._default(scopeSchema, {
+      vpcIds: [],
+      subnetIds: [],
+      includeTags: {},
+      excludeTags: { 'autotap:mirror': 'false' },
+    }),
     onStop: z._default(z.enum(['keep', 'delete']), 'keep'),
     reconcileSchedule: z._default(scheduleSchema, 'rate(6 hours)'),
     /** Publish autotap's own events (source `autotap`) on the bus EVENT_BUS_NAME. */
@@ -227,20 +289,33 @@ function buildSchemas() {
     create: z.optional(mirroringCreateSchema),
   };
 
-  const hasTargets = z.refine<TargetSources>((m) => m.targets.length > 0 || m.targetTag !== undefined || m.create?.target !== undefined, {
-    message: 'expected at least one entry in targets, a targetTag to discover targets by, or create.target',
-    path: ['targets'],
-  });
+  const hasTargets = z.refine<TargetSources>(
+    (m) => m.targets.length > 0 || m.targetTag !== undefined || m.create?.target !== undefined,
+    {
+      message: 'expected at least one entry in targets, a targetTag to discover targets by, or create.target',
+      path: ['targets'],
+    },
+  );
 
   /** The `mirroring` section as config/<stage>.yml holds it: a filter id, or a filter the stack creates. */
   const mirroringSectionSchema = z.strictObject(mirroringFields).check(
     hasTargets,
     z.superRefine((m, ctx) => {
       if (m.filterId === undefined && m.create?.filter === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['filterId'], input: m, message: 'expected a traffic mirror filter id (tmf-...), or create.filter for the stack to create one' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['filterId'],
+          input: m,
+          message: 'expected a traffic mirror filter id (tmf-...), or create.filter for the stack to create one',
+        });
       }
       if (m.filterId !== undefined && m.create?.filter !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['create', 'filter'], input: m.create, message: 'expected either filterId or create.filter, not both (sessions use one filter)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['create', 'filter'],
+          input: m.create,
+          message: 'expected either filterId or create.filter, not both (sessions use one filter)',
+        });
       }
     }),
   );
@@ -272,65 +347,86 @@ function buildSchemas() {
       if (!URL.canParse(text)) return;
       const url = new URL(text);
       if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-        ctx.addIssue({ code: 'custom', message: `expected an https URL (got ${url.protocol.replace(':', '')}); the appliance's credentials travel with every request`, input: text });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected an https URL (got ${url.protocol.replace(':', '')}); the appliance's credentials travel with every request`,
+          input: text,
+        });
       }
       if (url.username !== '' || url.password !== '') {
-        ctx.addIssue({ code: 'custom', message: 'expected a URL without user:password@ (put the credentials in the secret of secretArn)', input: text });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected a URL without user:password@ (put the credentials in the secret of secretArn)',
+          input: text,
+        });
       }
     }),
   );
 
-  const detectionsSchema = z.strictObject({
-    enabled: z._default(z.boolean(), true),
-    source: z._default(z.literal('extrahop'), 'extrahop'),
-    appliance: z.optional(
-      z.strictObject({
-        url: applianceUrlSchema,
-        auth: z._default(z.enum(['apikey', 'oauth']), 'apikey'),
-        secretArn,
+  const detectionsSchema = z
+    .strictObject({
+      enabled: z._default(z.boolean(), true),
+      source: z._default(z.literal('extrahop'), 'extrahop'),
+      appliance: z.optional(
+        z.strictObject({
+          url: applianceUrlSchema,
+          auth: z._default(z.enum(['apikey', 'oauth']), 'apikey'),
+          secretArn,
+        }),
+      ),
+      poll: z._default(
+        z.strictObject({
+          enabled: z._default(z.boolean(), true),
+          schedule: z._default(scheduleSchema, 'rate(1 minute)'),
+          pageSize: z._default(intIn(1, 20000), 1000),
+        }),
+        { enabled: true, schedule: 'rate(1 minute)', pageSize: 1000 },
+      ),
+      webhook: z._default(
+        z
+          .strictObject({
+            enabled: z._default(z.boolean(), false),
+            secretArn: z.optional(secretArn),
+            /**
+             * The function's reserved concurrency: a flood of requests to the public URL is answered 429
+             * beyond it instead of taking the account's concurrency from the mirroring functions.
+             */
+            reservedConcurrency: z._default(intIn(1, 1000), DEFAULT_WEBHOOK_RESERVED_CONCURRENCY),
+          })
+          .check(
+            z.refine((w) => !w.enabled || w.secretArn !== undefined, {
+              message: 'expected secretArn when the webhook is enabled',
+              path: ['secretArn'],
+            }),
+          ),
+        { enabled: false, reservedConcurrency: DEFAULT_WEBHOOK_RESERVED_CONCURRENCY },
+      ),
+      minRiskScore: z._default(riskScore, 30),
+      escalationDelta: z._default(intIn(1, 98), 20),
+      notifyOnClose: z._default(z.boolean(), false),
+      emails: z._default(z.array(emailRecipientSchema), []),
+      slack: z.optional(
+        z.strictObject({
+          secretArn,
+          minRiskScore: z.optional(riskScore),
+          format: z._default(z.enum(['block-kit', 'amazon-q']), 'block-kit'),
+        }),
+      ),
+    })
+    .check(
+      z.superRefine((detections, ctx) => {
+        const filterOf = (r: { minRiskScore?: number | undefined }) =>
+          `minRiskScore ${r.minRiskScore ?? detections.minRiskScore}`;
+        for (const issue of sameMailboxIssues(detections.emails, 'emails', (r) => r.address, filterOf)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['emails', issue.path],
+            message: issue.message,
+            input: detections.emails,
+          });
+        }
       }),
-    ),
-    poll: z._default(
-      z.strictObject({
-        enabled: z._default(z.boolean(), true),
-        schedule: z._default(scheduleSchema, 'rate(1 minute)'),
-        pageSize: z._default(intIn(1, 20000), 1000),
-      }),
-      { enabled: true, schedule: 'rate(1 minute)', pageSize: 1000 },
-    ),
-    webhook: z._default(
-      z
-        .strictObject({
-          enabled: z._default(z.boolean(), false),
-          secretArn: z.optional(secretArn),
-          /**
-           * The function's reserved concurrency: a flood of requests to the public URL is answered 429
-           * beyond it instead of taking the account's concurrency from the mirroring functions.
-           */
-          reservedConcurrency: z._default(intIn(1, 1000), DEFAULT_WEBHOOK_RESERVED_CONCURRENCY),
-        })
-        .check(z.refine((w) => !w.enabled || w.secretArn !== undefined, { message: 'expected secretArn when the webhook is enabled', path: ['secretArn'] })),
-      { enabled: false, reservedConcurrency: DEFAULT_WEBHOOK_RESERVED_CONCURRENCY },
-    ),
-    minRiskScore: z._default(riskScore, 30),
-    escalationDelta: z._default(intIn(1, 98), 20),
-    notifyOnClose: z._default(z.boolean(), false),
-    emails: z._default(z.array(emailRecipientSchema), []),
-    slack: z.optional(
-      z.strictObject({
-        secretArn,
-        minRiskScore: z.optional(riskScore),
-        format: z._default(z.enum(['block-kit', 'amazon-q']), 'block-kit'),
-      }),
-    ),
-  }).check(
-    z.superRefine((detections, ctx) => {
-      const filterOf = (r: { minRiskScore?: number | undefined }) => `minRiskScore ${r.minRiskScore ?? detections.minRiskScore}`;
-      for (const issue of sameMailboxIssues(detections.emails, 'emails', (r) => r.address, filterOf)) {
-        ctx.addIssue({ code: 'custom', path: ['emails', issue.path], message: issue.message, input: detections.emails });
-      }
-    }),
-  );
+    );
 
   const configSchema = z.strictObject({
     mirroring: mirroringSectionSchema,
@@ -339,7 +435,8 @@ function buildSchemas() {
         opsEmails: z._default(
           z.array(z.email({ message: 'expected an email address' })).check(
             z.superRefine((addresses, ctx) => {
-              for (const issue of sameMailboxIssues(addresses, 'opsEmails', (a) => a)) ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message, input: addresses });
+              for (const issue of sameMailboxIssues(addresses, 'opsEmails', (a) => a))
+                ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message, input: addresses });
             }),
           ),
           [],
@@ -350,7 +447,16 @@ function buildSchemas() {
     detections: z.optional(detectionsSchema),
   });
 
-  return { mirroringCreateSchema, mirroringSectionSchema, mirroringSchema, detectionsSchema, configSchema, createdTargetSchema, filterExclusionSchema, configuredTargetSchema };
+  return {
+    mirroringCreateSchema,
+    mirroringSectionSchema,
+    mirroringSchema,
+    detectionsSchema,
+    configSchema,
+    createdTargetSchema,
+    filterExclusionSchema,
+    configuredTargetSchema,
+  };
 }
 
 type Schemas = ReturnType<typeof buildSchemas>;

@@ -19,10 +19,12 @@ const HOLD_END = '\uE001';
 
 function holdEscapes(markdown: string): { text: string; held: string[] } {
   const held: string[] = [];
-  const text = multiline(markdown).replace(/[\uE000-\uE002]/g, '').replace(/\\([\\`*_{}[\]()#+\-.!|<>~])/g, (_, c: string) => {
-    held.push(c);
-    return `${HOLD}${held.length - 1}${HOLD_END}`;
-  });
+  const text = multiline(markdown)
+    .replace(/[\uE000-\uE002]/g, '')
+    .replace(/\\([\\`*_{}[\]()#+\-.!|<>~])/g, (_, c: string) => {
+      held.push(c);
+      return `${HOLD}${held.length - 1}${HOLD_END}`;
+    });
   return { text, held };
 }
 
@@ -92,18 +94,35 @@ export function descriptionToPlainText(markdown: string, applianceUrl?: string):
     .replace(LINK, (_, label: string, url: string) => {
       const target = resolveApplianceLink(url, applianceUrl);
       // Escapes stay held in the label so that they come out literally, like everywhere else.
-      const heldLabel = stripInline(label, (x) => x, (x) => x).trim();
+      const heldLabel = stripInline(
+        label,
+        (x) => x,
+        (x) => x,
+      ).trim();
       const plainLabel = releaseEscapes(heldLabel, held);
       // Plain text shows every address as it is: the reader sees where a link goes.
       const usable = VISIBLE_TARGET.test(target);
-      links.push(!usable ? heldLabel : plainLabel && plainLabel !== target ? `${heldLabel} (${plainUrl(target)})` : plainUrl(target));
+      links.push(
+        !usable
+          ? heldLabel
+          : plainLabel && plainLabel !== target
+            ? `${heldLabel} (${plainUrl(target)})`
+            : plainUrl(target),
+      );
       return `${HOLD}L${links.length - 1}${HOLD_END}`;
     })
     .replace(AUTOLINK, (_, url: string) => {
       links.push(VISIBLE_TARGET.test(url) ? plainUrl(url) : '');
       return `${HOLD}L${links.length - 1}${HOLD_END}`;
     });
-  const plain = blockLines(stripInline(linked, (x) => x, (x) => x), (x) => x);
+  const plain = blockLines(
+    stripInline(
+      linked,
+      (x) => x,
+      (x) => x,
+    ),
+    (x) => x,
+  );
   const withLinks = dropStrayMarkers(plain.replace(/\uE000L(\d+)\uE001/g, (_, i: string) => links[Number(i)] ?? ''));
   let out = tidy(releaseEscapes(withLinks, held));
   // Trimming can bring an indented `#` to the start of the text.
@@ -136,7 +155,19 @@ export function descriptionToSlack(markdown: string, applianceUrl?: string): str
   };
   const linked = text
     .replace(LINK, (_, label: string, url: string) => {
-      links.push(slackLink(url, releaseEscapes(stripInline(label, (x) => x, (x) => x), held).trim()));
+      links.push(
+        slackLink(
+          url,
+          releaseEscapes(
+            stripInline(
+              label,
+              (x) => x,
+              (x) => x,
+            ),
+            held,
+          ).trim(),
+        ),
+      );
       return `${HOLD}L${links.length - 1}${HOLD_END}`;
     })
     .replace(AUTOLINK, (_, url: string) => {
@@ -148,5 +179,11 @@ export function descriptionToSlack(markdown: string, applianceUrl?: string): str
   const body = slackEscape(stripInline(blockLines(linked, bold), bold, (x) => `\`${x}\``))
     .replace(/\*\*/g, '')
     .replace(/\uE002/g, '*');
-  return tidy(releaseEscapes(body.replace(/\uE000L(\d+)\uE001/g, (_, i: string) => links[Number(i)] ?? ''), held, slackEscape));
+  return tidy(
+    releaseEscapes(
+      body.replace(/\uE000L(\d+)\uE001/g, (_, i: string) => links[Number(i)] ?? ''),
+      held,
+      slackEscape,
+    ),
+  );
 }

@@ -12,7 +12,11 @@ export interface LifecyclePolicy {
   notifyOnClose: boolean;
 }
 
-export const DEFAULT_LIFECYCLE_POLICY: LifecyclePolicy = { minRiskScore: 30, escalationDelta: 20, notifyOnClose: false };
+export const DEFAULT_LIFECYCLE_POLICY: LifecyclePolicy = {
+  minRiskScore: 30,
+  escalationDelta: 20,
+  notifyOnClose: false,
+};
 
 /**
  * What is kept per detection between deliveries, deliberately small: one item per detection, written
@@ -46,8 +50,16 @@ function involvedKeys(d: Detection): string[] {
   return d.participants.filter((p) => p.role === 'offender' || p.role === 'victim').map(participantKey);
 }
 
-function nextRecord(previous: DetectionRecord | undefined, d: Detection, now: number, notified: NotifiedEvent | undefined): DetectionRecord {
-  const keys = [...new Set([...(previous?.participants ?? []), ...involvedKeys(d)])].slice(0, MAX_RECORDED_PARTICIPANTS);
+function nextRecord(
+  previous: DetectionRecord | undefined,
+  d: Detection,
+  now: number,
+  notified: NotifiedEvent | undefined,
+): DetectionRecord {
+  const keys = [...new Set([...(previous?.participants ?? []), ...involvedKeys(d)])].slice(
+    0,
+    MAX_RECORDED_PARTICIPANTS,
+  );
   const record: DetectionRecord = {
     id: d.id,
     modTime: d.modTime,
@@ -68,13 +80,17 @@ function escalationReasons(previous: DetectionRecord, d: Detection, policy: Life
   const baseline = previous.lastNotified?.riskScore ?? previous.riskScore;
   const before = severityOf(baseline);
   const after = severityOf(d.riskScore);
-  if (severityRank(after) > severityRank(before)) reasons.push(`risk ${baseline} -> ${d.riskScore}: ${before} -> ${after}`);
-  else if (d.riskScore - baseline >= policy.escalationDelta) reasons.push(`risk rose by ${d.riskScore - baseline} (${baseline} -> ${d.riskScore})`);
+  if (severityRank(after) > severityRank(before))
+    reasons.push(`risk ${baseline} -> ${d.riskScore}: ${before} -> ${after}`);
+  else if (d.riskScore - baseline >= policy.escalationDelta)
+    reasons.push(`risk rose by ${d.riskScore - baseline} (${baseline} -> ${d.riskScore})`);
   else if (!previous.lastNotified && previous.riskScore < policy.minRiskScore && d.riskScore >= policy.minRiskScore) {
     reasons.push(`risk ${previous.riskScore} -> ${d.riskScore}: reached minRiskScore ${policy.minRiskScore}`);
   }
   const known = new Set(previous.participants);
-  const fresh = d.participants.filter((p) => (p.role === 'offender' || p.role === 'victim') && !known.has(participantKey(p)));
+  const fresh = d.participants.filter(
+    (p) => (p.role === 'offender' || p.role === 'victim') && !known.has(participantKey(p)),
+  );
   // A full record no longer tells new from forgotten participants.
   if (fresh.length > 0 && previous.participants.length < MAX_RECORDED_PARTICIPANTS) {
     for (const role of ['offender', 'victim']) {
@@ -101,15 +117,27 @@ export function decideLifecycle(
   if (!previous) {
     if (d.status === 'closed') {
       const notify = policy.notifyOnClose && !belowMinimum;
-      const reasons = ['first seen already closed', ...(policy.notifyOnClose ? [] : ['notifyOnClose is off']), ...(belowMinimum ? [belowReason] : [])];
+      const reasons = [
+        'first seen already closed',
+        ...(policy.notifyOnClose ? [] : ['notifyOnClose is off']),
+        ...(belowMinimum ? [belowReason] : []),
+      ];
       return { event: 'new', notify, reasons, record: nextRecord(undefined, d, now, notify ? 'new' : undefined) };
     }
     const notify = !belowMinimum;
-    return { event: 'new', notify, reasons: notify ? ['first seen'] : ['first seen', belowReason], record: nextRecord(undefined, d, now, notify ? 'new' : undefined) };
+    return {
+      event: 'new',
+      notify,
+      reasons: notify ? ['first seen'] : ['first seen', belowReason],
+      record: nextRecord(undefined, d, now, notify ? 'new' : undefined),
+    };
   }
 
   if (d.modTime <= previous.modTime) {
-    const reason = d.modTime === previous.modTime ? 'duplicate delivery (same mod_time)' : `out-of-order delivery (mod_time ${d.modTime} < recorded ${previous.modTime})`;
+    const reason =
+      d.modTime === previous.modTime
+        ? 'duplicate delivery (same mod_time)'
+        : `out-of-order delivery (mod_time ${d.modTime} < recorded ${previous.modTime})`;
     return { event: 'stale', notify: false, reasons: [reason], record: previous };
   }
 
@@ -126,7 +154,12 @@ export function decideLifecycle(
   if (escalation.length > 0) {
     const notify = !belowMinimum;
     const reasons = notify ? escalation : [...escalation, belowReason];
-    return { event: 'escalated', notify, reasons, record: nextRecord(previous, d, now, notify ? 'escalated' : undefined) };
+    return {
+      event: 'escalated',
+      notify,
+      reasons,
+      record: nextRecord(previous, d, now, notify ? 'escalated' : undefined),
+    };
   }
 
   const reasons = [previous.status === 'closed' && d.status !== 'closed' ? `reopened (${d.status})` : 'minor update'];

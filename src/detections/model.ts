@@ -126,7 +126,11 @@ export function participantsSummary(d: Detection): string {
   const from = offenders(d);
   const to = victims(d);
   const side = (list: Participant[]) =>
-    list.length === 0 ? '' : list.length === 1 ? participantShortLabel(list[0]!) : `${participantShortLabel(list[0]!)} +${list.length - 1}`;
+    list.length === 0
+      ? ''
+      : list.length === 1
+        ? participantShortLabel(list[0]!)
+        : `${participantShortLabel(list[0]!)} +${list.length - 1}`;
   const left = side(from);
   const right = side(to);
   if (left && right) return `${left} -> ${right}`;

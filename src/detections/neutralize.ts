@@ -23,7 +23,11 @@ export const INVISIBLES = /[\u00AD\u180E\u200B-\u200D\u2060-\u2064\uFEFF]/g;
 
 function visibleOnly(text: string): string {
   // U+FFFE and U+FFFF are not characters (SQS refuses them): shown as U+FFFD like lone surrogates.
-  return text.toWellFormed().replace(/[\uFFFE\uFFFF]/g, '\uFFFD').replace(BIDI_CONTROLS, '').replace(INVISIBLES, '');
+  return text
+    .toWellFormed()
+    .replace(/[\uFFFE\uFFFF]/g, '\uFFFD')
+    .replace(BIDI_CONTROLS, '')
+    .replace(INVISIBLES, '');
 }
 
 /** One line of plain text: every line break, tab and control character becomes a space; runs of spaces collapse. */
@@ -78,7 +82,9 @@ export function readableDetection(d: Detection): Detection {
     return out;
   };
   const mitre = (m: MitreReference): MitreReference =>
-    m.url !== undefined && linkOrigin(m.url) === MITRE_ORIGIN ? { id: oneLine(m.id), name: oneLine(m.name), url: m.url } : { id: oneLine(m.id), name: oneLine(m.name) };
+    m.url !== undefined && linkOrigin(m.url) === MITRE_ORIGIN
+      ? { id: oneLine(m.id), name: oneLine(m.name), url: m.url }
+      : { id: oneLine(m.id), name: oneLine(m.name) };
   const out: Detection = {
     ...d,
     type: oneLine(d.type),

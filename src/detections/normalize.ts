@@ -128,7 +128,9 @@ function readIntegerString(value: unknown): Reading<string> {
   return INVALID;
 }
 
-const optionalString = optionalField('a string or null', (v) => (absent(v) ? undefined : typeof v === 'string' ? v || undefined : INVALID));
+const optionalString = optionalField('a string or null', (v) =>
+  absent(v) ? undefined : typeof v === 'string' ? v || undefined : INVALID,
+);
 
 const participantSchema = z.object(
   {
@@ -185,14 +187,24 @@ const restDetectionSchema = z.object(
     create_time: optionalTime,
     status: z._default(
       field(`null or one of ${statuses}`, (v): Reading<DetectionStatus> =>
-        absent(v) ? 'open' : typeof v === 'string' && (DETECTION_STATUSES as readonly string[]).includes(v) ? (v as DetectionStatus) : INVALID,
+        absent(v)
+          ? 'open'
+          : typeof v === 'string' && (DETECTION_STATUSES as readonly string[]).includes(v)
+            ? (v as DetectionStatus)
+            : INVALID,
       ),
       (): DetectionStatus => 'open',
     ),
     resolution: optionalString,
     assignee: optionalString,
     ticket_id: optionalField('a string, an integer or null', (v) =>
-      absent(v) ? undefined : typeof v === 'string' ? v.trim() || undefined : typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : INVALID,
+      absent(v)
+        ? undefined
+        : typeof v === 'string'
+          ? v.trim() || undefined
+          : typeof v === 'number' && Number.isSafeInteger(v)
+            ? String(v)
+            : INVALID,
     ),
     participants: listOf(participantSchema),
     mitre_tactics: listOf(mitreSchema),
@@ -231,13 +243,18 @@ function camelCaseNested(raw: Record<string, unknown>): Record<string, unknown> 
   const out = toSnakeCase(raw) as Record<string, unknown>;
   const participants = out.participants;
   if (Array.isArray(participants)) {
-    return Object.fromEntries(Object.entries(out).map(([k, v]) => (k === 'participants' ? [k, participants.map(toSnakeCase)] : [k, v])));
+    return Object.fromEntries(
+      Object.entries(out).map(([k, v]) => (k === 'participants' ? [k, participants.map(toSnakeCase)] : [k, v])),
+    );
   }
   return out;
 }
 
 function toParticipant(p: RestDetection['participants'][number]): Participant {
-  const participant: Participant = { role: requiredLine(p.role, FIELD_LIMITS.role), objectType: requiredLine(p.object_type, FIELD_LIMITS.objectType) };
+  const participant: Participant = {
+    role: requiredLine(p.role, FIELD_LIMITS.role),
+    objectType: requiredLine(p.object_type, FIELD_LIMITS.objectType),
+  };
   const ipAddress = p.object_value ?? p.ipaddr;
   if (p.object_id !== undefined) participant.objectId = p.object_id;
   if (ipAddress !== undefined) participant.ipAddress = line(ipAddress, FIELD_LIMITS.ipAddress);
@@ -248,7 +265,10 @@ function toParticipant(p: RestDetection['participants'][number]): Participant {
 }
 
 function toMitre(m: RestDetection['mitre_tactics'][number]): MitreReference {
-  const reference: MitreReference = { id: requiredLine(m.id, FIELD_LIMITS.mitreId), name: line(m.name, FIELD_LIMITS.mitreName) };
+  const reference: MitreReference = {
+    id: requiredLine(m.id, FIELD_LIMITS.mitreId),
+    name: line(m.name, FIELD_LIMITS.mitreName),
+  };
   // A link cut short would lead somewhere else: a long one is left out rather than trimmed.
   const url = m.url === undefined ? undefined : oneLine(m.url);
   if (url && url.length <= FIELD_LIMITS.mitreUrl) reference.url = url;
@@ -283,11 +303,16 @@ function applianceUrlOf(context: NormalizeContext, url: string | undefined): str
  * points at that appliance (same origin): anything else in the payload could send readers anywhere,
  * so the link is built from the configuration instead.
  */
-function detectionLink(r: RestDetection, context: NormalizeContext, applianceUrl: string | undefined): string | undefined {
+function detectionLink(
+  r: RestDetection,
+  context: NormalizeContext,
+  applianceUrl: string | undefined,
+): string | undefined {
   const payload = r.url === undefined ? undefined : oneLine(r.url);
   if (payload !== undefined && payload.length <= FIELD_LIMITS.url) {
     const resolved = resolveApplianceLink(payload, applianceUrl);
-    const trusted = !context.applianceUrl || (applianceUrl !== undefined && originOf(resolved) === originOf(applianceUrl));
+    const trusted =
+      !context.applianceUrl || (applianceUrl !== undefined && originOf(resolved) === originOf(applianceUrl));
     if (isAbsoluteUrl(resolved) && trusted && !/\s/.test(resolved)) return resolved;
   }
   return applianceUrl === undefined ? undefined : detectionUrl(applianceUrl, r.id);
@@ -335,7 +360,9 @@ export function normalizeDetection(raw: unknown, context: NormalizeContext = {})
     parsed = restDetectionSchema.safeParse(isPlainRecord(raw) ? camelCaseNested(raw) : raw);
   } catch (error) {
     // Exotic inputs (throwing getters, proxies) must still surface as a rejected detection.
-    throw new InvalidDetection(`(root): expected a detection object (${describeThrown(error).message || 'unreadable'})`);
+    throw new InvalidDetection(
+      `(root): expected a detection object (${describeThrown(error).message || 'unreadable'})`,
+    );
   }
   if (!parsed.success) throw new InvalidDetection(describeIssues(parsed.error));
   return toDetection(parsed.data, context);
@@ -347,7 +374,8 @@ export function normalizeDetection(raw: unknown, context: NormalizeContext = {})
  */
 export function normalizeDetections(body: unknown, context: NormalizeContext = {}): NormalizedBatch {
   const items = Array.isArray(body) ? body : isPlainRecord(body) ? [body] : undefined;
-  if (items === undefined) throw new InvalidDetection('(root): expected a detection object or an array of detection objects');
+  if (items === undefined)
+    throw new InvalidDetection('(root): expected a detection object or an array of detection objects');
   const detections: Detection[] = [];
   const rejected: RejectedDetection[] = [];
   items.forEach((item, index) => {

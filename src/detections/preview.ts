@@ -1,9 +1,27 @@
-import { DEFAULT_LIFECYCLE_POLICY, decideLifecycle, type DetectionRecord, type LifecycleEvent, type LifecyclePolicy } from './lifecycle.ts';
+import {
+  DEFAULT_LIFECYCLE_POLICY,
+  decideLifecycle,
+  type DetectionRecord,
+  type LifecycleEvent,
+  type LifecyclePolicy,
+} from './lifecycle.ts';
 import type { Detection } from './model.ts';
 import { normalizeDetections, type RejectedDetection } from './normalize.ts';
-import { detectionsTopicEntry, emailTopicEntry, publishBatches, type DetectionMessage, type SnsPublishEntry } from './publish.ts';
+import {
+  detectionsTopicEntry,
+  emailTopicEntry,
+  publishBatches,
+  type DetectionMessage,
+  type SnsPublishEntry,
+} from './publish.ts';
 import type { RenderedEmail } from './render-email.ts';
-import { renderAmazonQ, renderSlack, renderSlackRollup, type AmazonQNotification, type SlackMessage } from './render-slack.ts';
+import {
+  renderAmazonQ,
+  renderSlack,
+  renderSlackRollup,
+  type AmazonQNotification,
+  type SlackMessage,
+} from './render-slack.ts';
 import { planSlackPosts, type PendingNotification } from './slack-pacing.ts';
 
 /**
@@ -43,7 +61,10 @@ export interface DetectionPreview {
 }
 
 export function previewDetections(body: unknown, options: PreviewOptions = {}): DetectionPreview {
-  const { detections, rejected } = normalizeDetections(body, options.applianceUrl ? { applianceUrl: options.applianceUrl } : {});
+  const { detections, rejected } = normalizeDetections(
+    body,
+    options.applianceUrl ? { applianceUrl: options.applianceUrl } : {},
+  );
   const policy: LifecyclePolicy = {
     minRiskScore: options.minRiskScore ?? DEFAULT_LIFECYCLE_POLICY.minRiskScore,
     escalationDelta: options.escalationDelta ?? DEFAULT_LIFECYCLE_POLICY.escalationDelta,
@@ -62,7 +83,13 @@ export function previewDetections(body: unknown, options: PreviewOptions = {}): 
   for (const d of ordered) {
     const decision = decideLifecycle(records.get(d.id), d, policy, now);
     records.set(d.id, decision.record);
-    decisions.push({ id: d.id, modTime: d.modTime, event: decision.event, notify: decision.notify, reasons: decision.reasons });
+    decisions.push({
+      id: d.id,
+      modTime: d.modTime,
+      event: decision.event,
+      notify: decision.notify,
+      reasons: decision.reasons,
+    });
     if (decision.event === 'stale') continue;
     const machine = detectionsTopicEntry(d, decision.event, decision.reasons);
     machineEntries.push(machine);
@@ -72,7 +99,8 @@ export function previewDetections(body: unknown, options: PreviewOptions = {}): 
     const entry = emailTopicEntry(sent, decision.event, decision.reasons);
     emailEntries.push(entry);
     email.push({ subject: entry.Subject ?? '', body: entry.Message });
-    if (d.riskScore >= (options.slackMinRiskScore ?? policy.minRiskScore)) forSlack.push({ detection: sent, event: decision.event });
+    if (d.riskScore >= (options.slackMinRiskScore ?? policy.minRiskScore))
+      forSlack.push({ detection: sent, event: decision.event });
   }
 
   const amazonQ = options.slackFormat === 'amazon-q';
@@ -84,8 +112,12 @@ export function previewDetections(body: unknown, options: PreviewOptions = {}): 
         message:
           post.kind === 'single'
             ? renderSlack(post.notification.detection, post.notification.event)
-            : renderSlackRollup(post.notifications.map((n) => n.detection), post.counts),
-        detectionIds: post.kind === 'single' ? [post.notification.detection.id] : post.notifications.map((n) => n.detection.id),
+            : renderSlackRollup(
+                post.notifications.map((n) => n.detection),
+                post.counts,
+              ),
+        detectionIds:
+          post.kind === 'single' ? [post.notification.detection.id] : post.notifications.map((n) => n.detection.id),
       }));
 
   return {

@@ -113,12 +113,20 @@ export function fitDetection(d: Detection, fits: (d: Detection) => boolean): Fit
 const fitsSns = (entry: SnsPublishEntry) => entryBytes(entry) <= SNS_MAX_MESSAGE_BYTES;
 
 /** The detections-topic entry: the normalized detection and the event, as JSON, fitted to one SNS message. */
-export function detectionsTopicEntry(d: Detection, event: LifecycleEvent, reasons: readonly string[] = []): SnsPublishEntry {
+export function detectionsTopicEntry(
+  d: Detection,
+  event: LifecycleEvent,
+  reasons: readonly string[] = [],
+): SnsPublishEntry {
   const build = (detection: Detection, fitted?: FittedDetection): SnsPublishEntry => {
     const message: DetectionMessage = { schema: DETECTION_MESSAGE_SCHEMA, event, reasons: [...reasons], detection };
     if (fitted?.truncated) message.truncated = true;
     if (fitted && Object.keys(fitted.omitted).length > 0) message.omitted = fitted.omitted;
-    return { Id: entryId(d, event, 'detection'), Message: JSON.stringify(message), MessageAttributes: detectionAttributes(detection, event) };
+    return {
+      Id: entryId(d, event, 'detection'),
+      Message: JSON.stringify(message),
+      MessageAttributes: detectionAttributes(detection, event),
+    };
   };
   // Room for the `truncated` and `omitted` keys that a fitted message carries.
   const fitted = fitDetection(d, (x) => entryBytes(build(x)) <= SNS_MAX_MESSAGE_BYTES - 256);
@@ -129,7 +137,12 @@ export function detectionsTopicEntry(d: Detection, event: LifecycleEvent, reason
 export function emailTopicEntry(d: Detection, event: LifecycleEvent, reasons: readonly string[] = []): SnsPublishEntry {
   const build = (detection: Detection): SnsPublishEntry => {
     const { subject, body } = renderEmail(detection, event, reasons);
-    return { Id: entryId(d, event, 'email'), Message: body, Subject: subject, MessageAttributes: detectionAttributes(detection, event) };
+    return {
+      Id: entryId(d, event, 'email'),
+      Message: body,
+      Subject: subject,
+      MessageAttributes: detectionAttributes(detection, event),
+    };
   };
   return build(fitDetection(d, (x) => fitsSns(build(x))).detection);
 }
@@ -147,7 +160,10 @@ export function publishEntries(d: Detection, event: LifecycleEvent, reasons: rea
  * Splits entries into PublishBatch calls: at most 10 entries and 262,144 bytes per call, and no Id
  * twice in one call (SNS rejects the whole batch for it). Order is kept.
  */
-export function publishBatches(entries: readonly SnsPublishEntry[], limits: { maxEntries?: number; maxBytes?: number } = {}): SnsPublishEntry[][] {
+export function publishBatches(
+  entries: readonly SnsPublishEntry[],
+  limits: { maxEntries?: number; maxBytes?: number } = {},
+): SnsPublishEntry[][] {
   const maxEntries = limits.maxEntries ?? SNS_MAX_BATCH_ENTRIES;
   const maxBytes = limits.maxBytes ?? SNS_MAX_MESSAGE_BYTES;
   return splitIntoBatches(entries, {

@@ -82,7 +82,11 @@ export function readQueuedNotification(body: string): QueuedNotificationReading 
   const { severity: _ignored, ...detection } = parsed.data.detection;
   return {
     ok: true,
-    notification: { detection: { ...detection, severity: severityOf(detection.riskScore) }, event: parsed.data.event, reasons: parsed.data.reasons },
+    notification: {
+      detection: { ...detection, severity: severityOf(detection.riskScore) },
+      event: parsed.data.event,
+      reasons: parsed.data.reasons,
+    },
   };
 }
 

@@ -1,7 +1,15 @@
 import { descriptionToPlainText } from './description.ts';
 import { eventLabel, headline, riskTag, truncate } from './headline.ts';
 import type { LifecycleEvent } from './lifecycle.ts';
-import { isoTime, offenders, participantLabel, victims, type Detection, type MitreReference, type Participant } from './model.ts';
+import {
+  isoTime,
+  offenders,
+  participantLabel,
+  victims,
+  type Detection,
+  type MitreReference,
+  type Participant,
+} from './model.ts';
 import { oneLine, readableDetection } from './neutralize.ts';
 
 export interface RenderedEmail {
@@ -16,8 +24,28 @@ const MAX_LISTED_PARTICIPANTS = 20;
 const MAX_LISTED_MITRE = 20;
 
 const TRANSLITERATIONS: Record<string, string> = {
-  ß: 'ss', æ: 'ae', Æ: 'AE', ø: 'o', Ø: 'O', œ: 'oe', Œ: 'OE', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', þ: 'th', Þ: 'Th', ð: 'd',
-  '\u2018': "'", '\u2019': "'", '\u201C': '"', '\u201D': '"', '\u2013': '-', '\u2014': '-', '\u2026': '...', '\u2192': '->',
+  ß: 'ss',
+  æ: 'ae',
+  Æ: 'AE',
+  ø: 'o',
+  Ø: 'O',
+  œ: 'oe',
+  Œ: 'OE',
+  ł: 'l',
+  Ł: 'L',
+  đ: 'd',
+  Đ: 'D',
+  þ: 'th',
+  Þ: 'Th',
+  ð: 'd',
+  '\u2018': "'",
+  '\u2019': "'",
+  '\u201C': '"',
+  '\u201D': '"',
+  '\u2013': '-',
+  '\u2014': '-',
+  '\u2026': '...',
+  '\u2192': '->',
   '\u00A0': ' ',
 };
 
@@ -47,7 +75,8 @@ const describeParticipant = (p: Participant) => {
 
 function participantLines(label: string, list: Participant[]): string[] {
   const lines = list.slice(0, MAX_LISTED_PARTICIPANTS).map((p) => `  ${label}: ${describeParticipant(p)}`);
-  if (list.length > MAX_LISTED_PARTICIPANTS) lines.push(`  ... and ${list.length - MAX_LISTED_PARTICIPANTS} more ${label.toLowerCase()}s`);
+  if (list.length > MAX_LISTED_PARTICIPANTS)
+    lines.push(`  ... and ${list.length - MAX_LISTED_PARTICIPANTS} more ${label.toLowerCase()}s`);
   return lines;
 }
 
@@ -55,7 +84,8 @@ const mitreLine = (kind: string, m: MitreReference) => `  ${kind} ${m.id} ${m.na
 
 function mitreLines(kind: string, list: MitreReference[]): string[] {
   const lines = list.slice(0, MAX_LISTED_MITRE).map((m) => mitreLine(kind, m));
-  if (list.length > MAX_LISTED_MITRE) lines.push(`  ... and ${list.length - MAX_LISTED_MITRE} more ${kind.toLowerCase()}s`);
+  if (list.length > MAX_LISTED_MITRE)
+    lines.push(`  ... and ${list.length - MAX_LISTED_MITRE} more ${kind.toLowerCase()}s`);
   return lines;
 }
 
@@ -72,12 +102,18 @@ const EVENT_SENTENCES: Record<LifecycleEvent, string> = {
  * value from the detection is neutralised (readableDetection) and indented under its heading, so that
  * nothing in a detection can add a line of its own; the only link is the appliance's.
  */
-export function renderEmail(detection: Detection, event: LifecycleEvent, reasons: readonly string[] = []): RenderedEmail {
+export function renderEmail(
+  detection: Detection,
+  event: LifecycleEvent,
+  reasons: readonly string[] = [],
+): RenderedEmail {
   const d = readableDetection(detection);
   const field = (name: string, value: string | undefined) => (value ? [`  ${name}: ${value}`] : []);
   const lines: string[] = [
     `${riskTag(d, event)} ${headline(d)}`,
-    [EVENT_SENTENCES[event], reasons.length && event !== 'new' ? `(${oneLine(reasons.join('; '))})` : ''].filter(Boolean).join(' '),
+    [EVENT_SENTENCES[event], reasons.length && event !== 'new' ? `(${oneLine(reasons.join('; '))})` : '']
+      .filter(Boolean)
+      .join(' '),
     '',
     'WHAT',
     ...field('Title', d.title),
@@ -92,7 +128,8 @@ export function renderEmail(detection: Detection, event: LifecycleEvent, reasons
   ];
   const from = offenders(d);
   const to = victims(d);
-  if (from.length || to.length) lines.push('', 'WHO', ...participantLines('Offender', from), ...participantLines('Victim', to));
+  if (from.length || to.length)
+    lines.push('', 'WHO', ...participantLines('Offender', from), ...participantLines('Victim', to));
   lines.push(
     '',
     'WHEN (UTC)',
@@ -101,7 +138,12 @@ export function renderEmail(detection: Detection, event: LifecycleEvent, reasons
     ...field('Updated', isoTime(d.updateTime)),
   );
   if (d.mitreTactics.length || d.mitreTechniques.length) {
-    lines.push('', 'MITRE ATT&CK', ...mitreLines('Tactic', d.mitreTactics), ...mitreLines('Technique', d.mitreTechniques));
+    lines.push(
+      '',
+      'MITRE ATT&CK',
+      ...mitreLines('Tactic', d.mitreTactics),
+      ...mitreLines('Technique', d.mitreTechniques),
+    );
   }
   const description = descriptionToPlainText(d.description, d.applianceUrl);
   // Quoted: no description line can pass for one of autotap's own lines or fields.

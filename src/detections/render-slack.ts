@@ -1,7 +1,17 @@
 import { descriptionToPlainText, descriptionToSlack, slackEscape } from './description.ts';
 import { headline, riskTag, truncate } from './headline.ts';
 import type { LifecycleEvent } from './lifecycle.ts';
-import { isoTime, offenders, participantLabel, severityOf, victims, type Detection, type MitreReference, type Participant, type Severity } from './model.ts';
+import {
+  isoTime,
+  offenders,
+  participantLabel,
+  severityOf,
+  victims,
+  type Detection,
+  type MitreReference,
+  type Participant,
+  type Severity,
+} from './model.ts';
 import { readableDetection } from './neutralize.ts';
 
 /** Block Kit limits (api.slack.com/reference/block-kit). */
@@ -40,13 +50,19 @@ export interface SlackMessage {
 const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text });
 const plain = (text: string): TextObject => ({ type: 'plain_text', text, emoji: true });
 
-const SEVERITY_MARK: Record<Severity, string> = { high: ':red_circle:', medium: ':large_orange_circle:', low: ':large_yellow_circle:' };
+const SEVERITY_MARK: Record<Severity, string> = {
+  high: ':red_circle:',
+  medium: ':large_orange_circle:',
+  low: ':large_yellow_circle:',
+};
 
 /** Slack rejects blank text objects; a field never reads "undefined". */
 const field = (name: string, value: string) => mrkdwn(truncate(`*${name}*\n${value || '-'}`, SLACK_LIMITS.fieldText));
 
 function participantList(list: Participant[], max = 5): string {
-  const names = list.slice(0, max).map((p) => slackEscape(participantLabel(p) + (p.external === true ? ' (external)' : '')));
+  const names = list
+    .slice(0, max)
+    .map((p) => slackEscape(participantLabel(p) + (p.external === true ? ' (external)' : '')));
   if (list.length > max) names.push(`and ${list.length - max} more`);
   return names.join('\n');
 }
@@ -81,7 +97,14 @@ export function truncateMrkdwn(text: string, max: number): string {
 /** `url` has been through readableDetection: it points at the appliance or is absent. */
 function linkButton(url: string | undefined, id: string): SlackBlock[] {
   if (!url || url.length > SLACK_LIMITS.url) return [];
-  return [{ type: 'actions', elements: [{ type: 'button', text: plain('Open in ExtraHop'), url, action_id: `autotap-open-${id}`.slice(0, 255) }] }];
+  return [
+    {
+      type: 'actions',
+      elements: [
+        { type: 'button', text: plain('Open in ExtraHop'), url, action_id: `autotap-open-${id}`.slice(0, 255) },
+      ],
+    },
+  ];
 }
 
 /** The fallback line: plain words, no Block Kit, `&<>` escaped. */
@@ -95,7 +118,10 @@ function fallback(d: Detection, event: LifecycleEvent): string {
  */
 export function renderSlack(detection: Detection, event: LifecycleEvent): SlackMessage {
   const d = readableDetection(detection);
-  const header = truncate(`${SEVERITY_MARK[d.severity]} ${riskTag(d, event)} ${d.title}`.replace(/\s+/g, ' '), SLACK_LIMITS.headerText);
+  const header = truncate(
+    `${SEVERITY_MARK[d.severity]} ${riskTag(d, event)} ${d.title}`.replace(/\s+/g, ' '),
+    SLACK_LIMITS.headerText,
+  );
   const from = offenders(d);
   const to = victims(d);
   const fields = [
@@ -104,13 +130,31 @@ export function renderSlack(detection: Detection, event: LifecycleEvent): SlackM
     field(from.length > 1 ? 'Offenders' : 'Offender', participantList(from)),
     field(to.length > 1 ? 'Victims' : 'Victim', participantList(to)),
     field('Started (UTC)', `${isoTime(d.startTime)}${d.endTime === undefined ? ' (ongoing)' : ''}`),
-    field('Status', slackEscape([d.status.replace('_', ' '), d.assignee ? `assigned to ${d.assignee}` : '', d.ticketId ? `ticket ${d.ticketId}` : ''].filter(Boolean).join(', '))),
+    field(
+      'Status',
+      slackEscape(
+        [
+          d.status.replace('_', ' '),
+          d.assignee ? `assigned to ${d.assignee}` : '',
+          d.ticketId ? `ticket ${d.ticketId}` : '',
+        ]
+          .filter(Boolean)
+          .join(', '),
+      ),
+    ),
   ].slice(0, SLACK_LIMITS.fields);
-  const blocks: SlackBlock[] = [{ type: 'header', text: plain(header) }, { type: 'section', fields }];
+  const blocks: SlackBlock[] = [
+    { type: 'header', text: plain(header) },
+    { type: 'section', fields },
+  ];
   const description = descriptionToSlack(d.description, d.applianceUrl);
-  if (description) blocks.push({ type: 'section', text: mrkdwn(truncateMrkdwn(description, SLACK_LIMITS.sectionText)) });
+  if (description)
+    blocks.push({ type: 'section', text: mrkdwn(truncateMrkdwn(description, SLACK_LIMITS.sectionText)) });
   if (d.mitreTactics.length || d.mitreTechniques.length) {
-    blocks.push({ type: 'context', elements: [mrkdwn(truncateMrkdwn(mitreText(d.mitreTactics, d.mitreTechniques), SLACK_LIMITS.sectionText))] });
+    blocks.push({
+      type: 'context',
+      elements: [mrkdwn(truncateMrkdwn(mitreText(d.mitreTactics, d.mitreTechniques), SLACK_LIMITS.sectionText))],
+    });
   }
   blocks.push(...linkButton(d.url, d.id));
   return { text: fallback(d, event), blocks };
@@ -133,7 +177,11 @@ export function byPriority(a: Detection, b: Detection): number {
 }
 
 /** One message for a burst: counts by event and severity, then the top `top` by risk with links. */
-export function renderSlackRollup(received: readonly Detection[], counts: EventCounts, options: { top?: number } = {}): SlackMessage {
+export function renderSlackRollup(
+  received: readonly Detection[],
+  counts: EventCounts,
+  options: { top?: number } = {},
+): SlackMessage {
   const detections = received.map(readableDetection);
   const top = Math.max(0, Math.min(options.top ?? 10, SLACK_LIMITS.blocks - 4));
   const total = detections.length;
@@ -152,11 +200,18 @@ export function renderSlackRollup(received: readonly Detection[], counts: EventC
   ];
   for (const d of ranked) {
     const line = `${SEVERITY_MARK[d.severity]} *${d.riskScore}* ${slackEscape(headline(d))}`;
-    const withLink = d.url && d.url.length < 1000 ? `${line}\n<${d.url.replace(/[|<>]/g, encodeURIComponent)}|Open in ExtraHop>` : line;
+    const withLink =
+      d.url && d.url.length < 1000
+        ? `${line}\n<${d.url.replace(/[|<>]/g, encodeURIComponent)}|Open in ExtraHop>`
+        : line;
     blocks.push({ type: 'section', text: mrkdwn(truncateMrkdwn(withLink, SLACK_LIMITS.sectionText)) });
   }
-  if (total > ranked.length) blocks.push({ type: 'context', elements: [mrkdwn(`and ${total - ranked.length} more, lower risk: see ExtraHop`)] });
-  return { text: truncate(slackEscape(summary), SLACK_LIMITS.fallbackText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+  if (total > ranked.length)
+    blocks.push({ type: 'context', elements: [mrkdwn(`and ${total - ranked.length} more, lower risk: see ExtraHop`)] });
+  return {
+    text: truncate(slackEscape(summary), SLACK_LIMITS.fallbackText),
+    blocks: blocks.slice(0, SLACK_LIMITS.blocks),
+  };
 }
 
 export interface AmazonQNotification {
@@ -181,9 +236,11 @@ export function renderAmazonQ(detection: Detection, event: LifecycleEvent): Amaz
   const d = readableDetection(detection);
   const from = offenders(d).map(participantLabel);
   const to = victims(d).map(participantLabel);
-  const list = (names: string[]) => amazonQText(names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', '));
+  const list = (names: string[]) =>
+    amazonQText(names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', '));
   const mitre = d.mitreTechniques.slice(0, MAX_AMAZON_Q_MITRE).map((m) => `${m.id} ${m.name}`);
-  if (d.mitreTechniques.length > MAX_AMAZON_Q_MITRE) mitre.push(`and ${d.mitreTechniques.length - MAX_AMAZON_Q_MITRE} more`);
+  if (d.mitreTechniques.length > MAX_AMAZON_Q_MITRE)
+    mitre.push(`and ${d.mitreTechniques.length - MAX_AMAZON_Q_MITRE} more`);
   const lines = [
     `**Risk ${d.riskScore} (${d.severity})**, ${amazonQText(d.type)}, ${d.status.replace('_', ' ')}`,
     from.length ? `**Offender:** ${list(from)}` : '',

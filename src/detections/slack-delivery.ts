@@ -1,5 +1,11 @@
 import { renderSlack, renderSlackRollup, type SlackMessage } from './render-slack.ts';
-import { POSTER_MIN_INTERVAL_MS, planRetry, planSlackPosts, type PendingNotification, type PlannedPost } from './slack-pacing.ts';
+import {
+  POSTER_MIN_INTERVAL_MS,
+  planRetry,
+  planSlackPosts,
+  type PendingNotification,
+  type PlannedPost,
+} from './slack-pacing.ts';
 
 /**
  * Delivers one batch of queued notifications to a Slack webhook: a burst becomes a few posts and a
@@ -79,10 +85,17 @@ function itemsOf(post: PlannedPost): PendingNotification[] {
 function render(post: PlannedPost): SlackMessage {
   return post.kind === 'single'
     ? renderSlack(post.notification.detection, post.notification.event)
-    : renderSlackRollup(post.notifications.map((n) => n.detection), post.counts);
+    : renderSlackRollup(
+        post.notifications.map((n) => n.detection),
+        post.counts,
+      );
 }
 
-export async function deliverToSlack(items: readonly QueuedItem[], ports: SlackDeliveryPorts, options: SlackDeliveryOptions = {}): Promise<SlackDeliveryReport> {
+export async function deliverToSlack(
+  items: readonly QueuedItem[],
+  ports: SlackDeliveryPorts,
+  options: SlackDeliveryOptions = {},
+): Promise<SlackDeliveryReport> {
   // Another invocation may be posting to the same webhook at the same time: each keeps its share.
   const interval = options.minIntervalMs ?? POSTER_MIN_INTERVAL_MS;
   const maxRetries = options.maxRateLimitRetries ?? 3;
@@ -129,9 +142,16 @@ export async function deliverToSlack(items: readonly QueuedItem[], ports: SlackD
           settled = true;
           break;
         case 'rate-limited': {
-          const retry = planRetry(result.retryAfter, { now: ports.now(), ...(options.maxInlineWaitMs === undefined ? {} : { maxInlineWaitMs: options.maxInlineWaitMs }) });
+          const retry = planRetry(result.retryAfter, {
+            now: ports.now(),
+            ...(options.maxInlineWaitMs === undefined ? {} : { maxInlineWaitMs: options.maxInlineWaitMs }),
+          });
           report.notBefore = Math.max(report.notBefore, retry.resumeAt);
-          report.problems.push({ kind: 'rate-limited', ...(result.retryAfter === undefined ? {} : { retryAfter: result.retryAfter }), resumeAt: retry.resumeAt });
+          report.problems.push({
+            kind: 'rate-limited',
+            ...(result.retryAfter === undefined ? {} : { retryAfter: result.retryAfter }),
+            resumeAt: retry.resumeAt,
+          });
           if (retry.action === 'defer' || ++rateLimited > maxRetries) {
             handBack(index);
             return report;
@@ -141,7 +161,12 @@ export async function deliverToSlack(items: readonly QueuedItem[], ports: SlackD
         case 'rejected-payload':
           // The blocks are what Slack validates strictly; the plain fallback text nearly always passes.
           if (!rejection) {
-            rejection = { kind: 'rejected-payload', status: result.status, error: result.error, textOnlyAccepted: false };
+            rejection = {
+              kind: 'rejected-payload',
+              status: result.status,
+              error: result.error,
+              textOnlyAccepted: false,
+            };
             report.problems.push(rejection);
             payload = { text: payload.text };
             textOnly = true;

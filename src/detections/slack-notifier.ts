@@ -3,7 +3,13 @@ import { describeThrown } from '../thrown.ts';
 import type { DetectionsConfig } from '../config/schema.ts';
 import { readQueuedNotification, toPending } from './queued-notification.ts';
 import { renderAmazonQ } from './render-slack.ts';
-import { deliverToSlack, type DeliveryProblem, type QueuedItem, type SlackDeliveryReport, type SlackPostResult } from './slack-delivery.ts';
+import {
+  deliverToSlack,
+  type DeliveryProblem,
+  type QueuedItem,
+  type SlackDeliveryReport,
+  type SlackPostResult,
+} from './slack-delivery.ts';
 import { POSTER_MIN_INTERVAL_MS } from './slack-pacing.ts';
 
 /**
@@ -57,7 +63,8 @@ export function sortSlackBatch(messages: readonly SlackQueueMessage[], minRiskSc
   for (const { messageId, body } of messages) {
     const reading = readQueuedNotification(body);
     if (!reading.ok) batch.malformed.push({ messageId, error: reading.error });
-    else if (minRiskScore !== undefined && reading.notification.detection.riskScore < minRiskScore) batch.belowMinimum++;
+    else if (minRiskScore !== undefined && reading.notification.detection.riskScore < minRiskScore)
+      batch.belowMinimum++;
     else batch.items.push({ itemIdentifier: messageId, notification: toPending(reading.notification) });
   }
   return batch;
@@ -108,7 +115,11 @@ export function webhookRefusedAlert(
 export function problemNotice(problem: DeliveryProblem, handedBack: number): Notice {
   switch (problem.kind) {
     case 'rate-limited':
-      return { level: 'warn', text: 'Slack rate limit', fields: { retryAfter: problem.retryAfter, resumeAt: new Date(problem.resumeAt).toISOString() } };
+      return {
+        level: 'warn',
+        text: 'Slack rate limit',
+        fields: { retryAfter: problem.retryAfter, resumeAt: new Date(problem.resumeAt).toISOString() },
+      };
     case 'rejected-payload':
       // A rendering Slack refuses is a defect to fix, but the text still reached the channel.
       return {
@@ -117,11 +128,23 @@ export function problemNotice(problem: DeliveryProblem, handedBack: number): Not
         fields: { status: problem.status, slackError: problem.error, textOnlyAccepted: problem.textOnlyAccepted },
       };
     case 'transient':
-      return { level: 'warn', text: 'Slack webhook unavailable; notifications handed back to the queue', fields: { status: problem.status, slackError: problem.error, handedBack } };
+      return {
+        level: 'warn',
+        text: 'Slack webhook unavailable; notifications handed back to the queue',
+        fields: { status: problem.status, slackError: problem.error, handedBack },
+      };
     case 'out-of-time':
-      return { level: 'warn', text: 'out of time for pacing; notifications handed back to the queue', fields: { remainingMs: problem.remainingMs, handedBack } };
+      return {
+        level: 'warn',
+        text: 'out of time for pacing; notifications handed back to the queue',
+        fields: { remainingMs: problem.remainingMs, handedBack },
+      };
     case 'needs-human':
-      return { level: 'error', text: 'Slack webhook refused by Slack; it needs someone to fix it', fields: { status: problem.status, slackError: problem.error, handedBack } };
+      return {
+        level: 'error',
+        text: 'Slack webhook refused by Slack; it needs someone to fix it',
+        fields: { status: problem.status, slackError: problem.error, handedBack },
+      };
   }
 }
 
@@ -160,7 +183,10 @@ export class OpsThrottle {
 }
 
 /** Lends the webhook a secret names to `use`; the adapter keeps its URL out of everything `use` throws. */
-export type WithWebhook = <T>(secretArn: string, use: (post: (payload: unknown) => Promise<SlackPostResult>) => Promise<T>) => Promise<T>;
+export type WithWebhook = <T>(
+  secretArn: string,
+  use: (post: (payload: unknown) => Promise<SlackPostResult>) => Promise<T>,
+) => Promise<T>;
 
 export interface SlackNotifierPorts {
   withWebhook: WithWebhook;
@@ -183,18 +209,30 @@ export interface SlackInvocation {
 }
 
 /** Publishes one custom notification per item (Amazon Q threads them by detection; it has no roll-up); returns those handed back. */
-export async function publishForAmazonQ(items: readonly QueuedItem[], topicArn: string, ports: Pick<SlackNotifierPorts, 'publish' | 'log'>): Promise<string[]> {
+export async function publishForAmazonQ(
+  items: readonly QueuedItem[],
+  topicArn: string,
+  ports: Pick<SlackNotifierPorts, 'publish' | 'log'>,
+): Promise<string[]> {
   const failed: string[] = [];
   for (const { itemIdentifier, notification } of items) {
     const message = renderAmazonQ(notification.detection, notification.event);
     try {
       await ports.publish(topicArn, message.content.title, JSON.stringify(message));
     } catch (error) {
-      ports.log({ level: 'warn', text: 'could not publish to the Amazon Q topic; handed back to the queue', fields: { itemIdentifier, errorName: describeThrown(error).name } });
+      ports.log({
+        level: 'warn',
+        text: 'could not publish to the Amazon Q topic; handed back to the queue',
+        fields: { itemIdentifier, errorName: describeThrown(error).name },
+      });
       failed.push(itemIdentifier);
     }
   }
-  ports.log({ level: 'info', text: 'Amazon Q delivery', fields: { published: items.length - failed.length, handedBack: failed.length } });
+  ports.log({
+    level: 'info',
+    text: 'Amazon Q delivery',
+    fields: { published: items.length - failed.length, handedBack: failed.length },
+  });
   return failed;
 }
 
@@ -215,13 +253,24 @@ export function createSlackNotifier(ports: SlackNotifierPorts) {
 
   async function postToWebhook(items: QueuedItem[], invocation: SlackInvocation): Promise<string[]> {
     const report = await ports.withWebhook(invocation.slack.secretArn, (post) =>
-      deliverToSlack(items, { post, sleep: ports.sleep, now: ports.now, remainingMs: invocation.remainingMs }, { notBefore: notBefore ?? ports.now() + POSTER_MIN_INTERVAL_MS }),
+      deliverToSlack(
+        items,
+        { post, sleep: ports.sleep, now: ports.now, remainingMs: invocation.remainingMs },
+        { notBefore: notBefore ?? ports.now() + POSTER_MIN_INTERVAL_MS },
+      ),
     );
     notBefore = report.notBefore;
     const handedBack = report.failed.length;
     for (const problem of report.problems) {
       ports.log(problemNotice(problem, handedBack));
-      if (problem.kind === 'needs-human') await alert(webhookRefusedAlert(problem, { secretArn: invocation.slack.secretArn, functionName: invocation.functionName }, handedBack));
+      if (problem.kind === 'needs-human')
+        await alert(
+          webhookRefusedAlert(
+            problem,
+            { secretArn: invocation.slack.secretArn, functionName: invocation.functionName },
+            handedBack,
+          ),
+        );
     }
     ports.log({ level: 'info', text: 'Slack delivery', fields: deliverySummary(report) });
     return report.failed;
@@ -232,7 +281,11 @@ export function createSlackNotifier(ports: SlackNotifierPorts) {
     const { slack } = invocation;
     const batch = sortSlackBatch(messages, slack.minRiskScore);
     if (batch.belowMinimum > 0) {
-      ports.log({ level: 'info', text: 'below the Slack minRiskScore; acknowledged without posting', fields: { count: batch.belowMinimum, minRiskScore: slack.minRiskScore } });
+      ports.log({
+        level: 'info',
+        text: 'below the Slack minRiskScore; acknowledged without posting',
+        fields: { count: batch.belowMinimum, minRiskScore: slack.minRiskScore },
+      });
     }
     if (batch.malformed.length > 0) {
       // Redelivering cannot fix a body: acknowledge it, and say so where people look.
@@ -245,7 +298,10 @@ export function createSlackNotifier(ports: SlackNotifierPorts) {
     }
     if (batch.items.length === 0) return [];
     if (slack.format !== 'amazon-q') return postToWebhook(batch.items, invocation);
-    if (!invocation.amazonQTopicArn) throw new ConfigError('the amazon-q format needs the topic Amazon Q Developer in chat applications subscribes to');
+    if (!invocation.amazonQTopicArn)
+      throw new ConfigError(
+        'the amazon-q format needs the topic Amazon Q Developer in chat applications subscribes to',
+      );
     return publishForAmazonQ(batch.items, invocation.amazonQTopicArn, ports);
   }
 

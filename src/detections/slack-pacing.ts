@@ -43,7 +43,9 @@ const EVENT_WEIGHT: Record<LifecycleEvent, number> = { escalated: 0, new: 1, clo
 
 function byUrgency(a: PendingNotification, b: PendingNotification): number {
   const severity = (n: PendingNotification) => (n.detection.riskScore >= 80 ? 0 : 1);
-  return severity(a) - severity(b) || EVENT_WEIGHT[a.event] - EVENT_WEIGHT[b.event] || byPriority(a.detection, b.detection);
+  return (
+    severity(a) - severity(b) || EVENT_WEIGHT[a.event] - EVENT_WEIGHT[b.event] || byPriority(a.detection, b.detection)
+  );
 }
 
 export function countEvents(notifications: readonly PendingNotification[]): EventCounts {
@@ -60,9 +62,18 @@ export function planSlackPosts(pending: readonly PendingNotification[], options:
   const ordered = [...pending].sort(byUrgency);
   const singles = ordered.length <= maxMessages ? ordered : ordered.slice(0, maxMessages - 1);
   const folded = ordered.slice(singles.length);
-  const posts: PlannedPost[] = singles.map((notification, i) => ({ kind: 'single', at: first + i * interval, notification }));
+  const posts: PlannedPost[] = singles.map((notification, i) => ({
+    kind: 'single',
+    at: first + i * interval,
+    notification,
+  }));
   if (folded.length > 0) {
-    posts.push({ kind: 'rollup', at: first + singles.length * interval, notifications: folded, counts: countEvents(folded) });
+    posts.push({
+      kind: 'rollup',
+      at: first + singles.length * interval,
+      notifications: folded,
+      counts: countEvents(folded),
+    });
   }
   return posts;
 }
@@ -94,5 +105,7 @@ export function planRetry(retryAfter: string | number | undefined | null, option
   // A date in the past or a zero still means "not faster than the webhook allows".
   waitMs = Math.ceil(Math.min(Math.max(waitMs, DEFAULT_MIN_INTERVAL_MS), 24 * 3600 * 1000));
   const resumeAt = options.now + waitMs;
-  return waitMs <= (options.maxInlineWaitMs ?? 10_000) ? { action: 'wait', waitMs, resumeAt } : { action: 'defer', waitMs, resumeAt };
+  return waitMs <= (options.maxInlineWaitMs ?? 10_000)
+    ? { action: 'wait', waitMs, resumeAt }
+    : { action: 'defer', waitMs, resumeAt };
 }

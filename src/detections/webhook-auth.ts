@@ -36,7 +36,8 @@ export const TIMESTAMP_HEADER = 'x-autotap-timestamp';
 export const DEFAULT_TOLERANCE_MS = 5 * 60 * 1000;
 
 function header(headers: WebhookRequest['headers'], name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name && value !== undefined) return value.trim();
+  for (const [key, value] of Object.entries(headers))
+    if (key.toLowerCase() === name && value !== undefined) return value.trim();
   return undefined;
 }
 
@@ -59,18 +60,24 @@ export function verifyWebhookRequest(
   const list: readonly WebhookCredential[] = Array.isArray(credentials)
     ? (credentials as readonly WebhookCredential[])
     : [credentials as WebhookCredential];
-  const tokens = list.filter((c): c is Extract<WebhookCredential, { kind: 'token' }> => c.kind === 'token' && c.token !== '');
-  const secrets = list.filter((c): c is Extract<WebhookCredential, { kind: 'hmac' }> => c.kind === 'hmac' && c.secret !== '');
+  const tokens = list.filter(
+    (c): c is Extract<WebhookCredential, { kind: 'token' }> => c.kind === 'token' && c.token !== '',
+  );
+  const secrets = list.filter(
+    (c): c is Extract<WebhookCredential, { kind: 'hmac' }> => c.kind === 'hmac' && c.secret !== '',
+  );
   const deny = (reason: string): WebhookVerdict => ({ ok: false, status: 401, reason });
 
   const signature = header(request.headers, SIGNATURE_HEADER);
   if (signature !== undefined && secrets.length > 0) {
     if (!/^sha256=[0-9a-f]{64}$/i.test(signature)) return deny('malformed signature (expected sha256=<64 hex digits>)');
     const stamp = header(request.headers, TIMESTAMP_HEADER);
-    if (stamp === undefined || !/^\d{1,13}$/.test(stamp)) return deny(`missing or malformed ${TIMESTAMP_HEADER} (expected Unix seconds)`);
+    if (stamp === undefined || !/^\d{1,13}$/.test(stamp))
+      return deny(`missing or malformed ${TIMESTAMP_HEADER} (expected Unix seconds)`);
     const seconds = Number(stamp);
     const tolerance = options.toleranceMs ?? DEFAULT_TOLERANCE_MS;
-    if (Math.abs(options.now - seconds * 1000) > tolerance) return deny(`stale timestamp (more than ${Math.round(tolerance / 1000)} s from now)`);
+    if (Math.abs(options.now - seconds * 1000) > tolerance)
+      return deny(`stale timestamp (more than ${Math.round(tolerance / 1000)} s from now)`);
     const given = signature.toLowerCase();
     const valid = secrets.some((c) => sameSecret(signWebhookBody(c.secret, seconds, request.body), given));
     if (!valid) return deny('bad signature');
@@ -88,15 +95,19 @@ export function verifyWebhookRequest(
     return valid ? { ok: true, credential: 'token' } : deny('wrong token');
   }
 
-  if (list.length === 0 || (tokens.length === 0 && secrets.length === 0)) return deny('no webhook credential configured');
-  return deny(secrets.length > 0 && tokens.length === 0 ? `missing ${SIGNATURE_HEADER}` : 'missing credentials (expected Authorization: Bearer <token>)');
+  if (list.length === 0 || (tokens.length === 0 && secrets.length === 0))
+    return deny('no webhook credential configured');
+  return deny(
+    secrets.length > 0 && tokens.length === 0
+      ? `missing ${SIGNATURE_HEADER}`
+      : 'missing credentials (expected Authorization: Bearer <token>)',
+  );
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 export type ParsedWebhookBody =
-  | { ok: true; value: unknown; bytes: number }
-  | { ok: false; status: 400 | 413; reason: string };
+  { ok: true; value: unknown; bytes: number } | { ok: false; status: 400 | 413; reason: string };
 
 /**
  * Size limit (413) before anything is parsed, then JSON (400). `contentLength` is the declared header;
@@ -108,13 +119,29 @@ export function parseWebhookBody(
   options: { maxBytes?: number; isBase64Encoded?: boolean } = {},
 ): ParsedWebhookBody {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const tooLarge = (bytes: number): ParsedWebhookBody => ({ ok: false, status: 413, reason: `body of ${bytes} bytes exceeds the limit of ${maxBytes} bytes` });
-  const declared = typeof contentLength === 'number' ? contentLength : contentLength !== undefined && /^\s*\d+\s*$/.test(contentLength) ? Number(contentLength) : undefined;
+  const tooLarge = (bytes: number): ParsedWebhookBody => ({
+    ok: false,
+    status: 413,
+    reason: `body of ${bytes} bytes exceeds the limit of ${maxBytes} bytes`,
+  });
+  const declared =
+    typeof contentLength === 'number'
+      ? contentLength
+      : contentLength !== undefined && /^\s*\d+\s*$/.test(contentLength)
+        ? Number(contentLength)
+        : undefined;
   if (declared !== undefined && declared > maxBytes) return tooLarge(declared);
-  if (body === undefined || body === null || body.length === 0) return { ok: false, status: 400, reason: 'empty body (expected a JSON detection or an array of detections)' };
+  if (body === undefined || body === null || body.length === 0)
+    return { ok: false, status: 400, reason: 'empty body (expected a JSON detection or an array of detections)' };
   // Base64 is 4/3 of the bytes it encodes: reject before decoding what cannot fit.
-  if (options.isBase64Encoded && typeof body === 'string' && Math.floor((body.length * 3) / 4) > maxBytes + 2) return tooLarge(Math.floor((body.length * 3) / 4));
-  const bytes = typeof body === 'string' ? (options.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8')) : Buffer.from(body);
+  if (options.isBase64Encoded && typeof body === 'string' && Math.floor((body.length * 3) / 4) > maxBytes + 2)
+    return tooLarge(Math.floor((body.length * 3) / 4));
+  const bytes =
+    typeof body === 'string'
+      ? options.isBase64Encoded
+        ? Buffer.from(body, 'base64')
+        : Buffer.from(body, 'utf8')
+      : Buffer.from(body);
   if (bytes.length > maxBytes) return tooLarge(bytes.length);
   let text: string;
   try {
@@ -127,12 +154,20 @@ export function parseWebhookBody(
   } catch (error) {
     // The parser's message quotes the body: only where it stopped is told back.
     const position = /position (\d+)/.exec(describeThrown(error).message)?.[1];
-    return { ok: false, status: 400, reason: `body is not valid JSON${position === undefined ? '' : ` (at position ${position})`}` };
+    return {
+      ok: false,
+      status: 400,
+      reason: `body is not valid JSON${position === undefined ? '' : ` (at position ${position})`}`,
+    };
   }
 }
 
 export type PushedDetections =
-  | { ok: true; /** The accepted detections, raw, one queue message body each. */ bodies: string[]; rejected: RejectedDetection[] }
+  | {
+      ok: true;
+      /** The accepted detections, raw, one queue message body each. */ bodies: string[];
+      rejected: RejectedDetection[];
+    }
   | { ok: false; status: 400; reason: string };
 
 /**
@@ -140,7 +175,11 @@ export type PushedDetections =
  * failure here is the body's, so it is a 400 that no retry can change, never a 5xx: a body nested
  * too deeply for the stack (JSON.parse reads it; normalizing or serializing it overflows) included.
  */
-export function readPushedDetections(value: unknown, context: NormalizeContext = {}, maxMessageBytes = Infinity): PushedDetections {
+export function readPushedDetections(
+  value: unknown,
+  context: NormalizeContext = {},
+  maxMessageBytes = Infinity,
+): PushedDetections {
   try {
     const batch = normalizeDetections(value, context);
     const items = Array.isArray(value) ? value : [value];
@@ -155,14 +194,24 @@ export function readPushedDetections(value: unknown, context: NormalizeContext =
       // queue cannot take is rejected by itself, instead of failing the whole request for good.
       const body = JSON.stringify(item);
       const bytes = Buffer.byteLength(body, 'utf8');
-      if (bytes > maxMessageBytes) rejected.push({ index, id: detection.id, error: `detection of ${bytes} bytes exceeds the queue's limit of ${maxMessageBytes} bytes` });
+      if (bytes > maxMessageBytes)
+        rejected.push({
+          index,
+          id: detection.id,
+          error: `detection of ${bytes} bytes exceeds the queue's limit of ${maxMessageBytes} bytes`,
+        });
       else bodies.push(body);
     });
     rejected.sort((a, b) => a.index - b.index);
     return { ok: true, bodies, rejected };
   } catch (error) {
     if (error instanceof InvalidDetection) return { ok: false, status: 400, reason: error.message };
-    if (error instanceof RangeError) return { ok: false, status: 400, reason: 'body nested too deeply to read (expected a detection object or an array of them)' };
+    if (error instanceof RangeError)
+      return {
+        ok: false,
+        status: 400,
+        reason: 'body nested too deeply to read (expected a detection object or an array of them)',
+      };
     throw error;
   }
 }

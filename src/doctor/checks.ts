@@ -65,14 +65,26 @@ export function configuredSecrets(config: Config, stage: string): ConfiguredSecr
   const secrets: ConfiguredSecret[] = [];
   const fn = (name: string) => `autotap-${stage}-${name}`;
   if (detections.appliance && detections.poll.enabled) {
-    secrets.push({ arn: detections.appliance.secretArn, setting: 'detections.appliance.secretArn', functionName: fn('detectionsPoll') });
+    secrets.push({
+      arn: detections.appliance.secretArn,
+      setting: 'detections.appliance.secretArn',
+      functionName: fn('detectionsPoll'),
+    });
   }
   if (detections.webhook.enabled && detections.webhook.secretArn) {
-    secrets.push({ arn: detections.webhook.secretArn, setting: 'detections.webhook.secretArn', functionName: fn('detectionsWebhook') });
+    secrets.push({
+      arn: detections.webhook.secretArn,
+      setting: 'detections.webhook.secretArn',
+      functionName: fn('detectionsWebhook'),
+    });
   }
   // Amazon Q posts what its topic receives: no webhook secret is read then.
   if (detections.slack && detections.slack.format === 'block-kit') {
-    secrets.push({ arn: detections.slack.secretArn, setting: 'detections.slack.secretArn', functionName: fn('slackNotify') });
+    secrets.push({
+      arn: detections.slack.secretArn,
+      setting: 'detections.slack.secretArn',
+      functionName: fn('slackNotify'),
+    });
   }
   return secrets;
 }
@@ -101,11 +113,21 @@ export function checkFilter(config: Config, filter: Fact<FilterFacts | undefined
   // Absent when the stack creates the filter: its id is a stack output, known only after deploy.
   const id: string | undefined = config.mirroring.filterId;
   if (id === undefined) {
-    return result('filter', 'skip', 'the stack creates the filter: after deploy, put its id (stack output TrafficMirrorFilterId) in mirroring.filterId to check it');
+    return result(
+      'filter',
+      'skip',
+      'the stack creates the filter: after deploy, put its id (stack output TrafficMirrorFilterId) in mirroring.filterId to check it',
+    );
   }
   if (!filter.read) return unreadable('filter', filter, id);
   if (!filter.value) {
-    return result('filter', 'fail', 'does not exist in this account and region', 'create the filter (VPC console, Traffic Mirroring, Mirror filters) or correct mirroring.filterId', id);
+    return result(
+      'filter',
+      'fail',
+      'does not exist in this account and region',
+      'create the filter (VPC console, Traffic Mirroring, Mirror filters) or correct mirroring.filterId',
+      id,
+    );
   }
   const accepting = filter.value.rules.filter((r) => r.action === 'accept');
   if (accepting.length === 0) {
@@ -120,9 +142,21 @@ export function checkFilter(config: Config, filter: Fact<FilterFacts | undefined
   const inbound = accepting.filter((r) => r.direction === 'ingress').length;
   const outbound = accepting.length - inbound;
   if (inbound === 0 || outbound === 0) {
-    return result('filter', 'warn', `accepts ${inbound === 0 ? 'outbound' : 'inbound'} traffic only`, `add ${inbound === 0 ? 'inbound' : 'outbound'} accept rules if the appliance needs both directions`, id);
+    return result(
+      'filter',
+      'warn',
+      `accepts ${inbound === 0 ? 'outbound' : 'inbound'} traffic only`,
+      `add ${inbound === 0 ? 'inbound' : 'outbound'} accept rules if the appliance needs both directions`,
+      id,
+    );
   }
-  return result('filter', 'ok', `exists: ${plural(inbound, 'inbound accept rule')}, ${plural(outbound, 'outbound accept rule')}`, undefined, id);
+  return result(
+    'filter',
+    'ok',
+    `exists: ${plural(inbound, 'inbound accept rule')}, ${plural(outbound, 'outbound accept rule')}`,
+    undefined,
+    id,
+  );
 }
 
 const KIND_NAMES: Record<TargetFacts['kind'], string> = {
@@ -132,18 +166,27 @@ const KIND_NAMES: Record<TargetFacts['kind'], string> = {
 };
 
 /** The zones a target serves: its ENI's, its NLB's, or the configured / tagged one. */
-function targetZones(target: TargetFacts, configuredZone: string | undefined, interfaces: TargetInterfaceFacts[], balancers: LoadBalancerFacts[]): string[] {
+function targetZones(
+  target: TargetFacts,
+  configuredZone: string | undefined,
+  interfaces: TargetInterfaceFacts[],
+  balancers: LoadBalancerFacts[],
+): string[] {
   if (configuredZone) return [configuredZone];
   if (target.kind === 'network-interface') {
     const eni = interfaces.find((i) => i.networkInterfaceId === target.networkInterfaceId);
     return eni ? [eni.availabilityZone] : [];
   }
-  if (target.kind === 'network-load-balancer') return balancers.find((b) => b.arn === target.networkLoadBalancerArn)?.availabilityZones ?? [];
+  if (target.kind === 'network-load-balancer')
+    return balancers.find((b) => b.arn === target.networkLoadBalancerArn)?.availabilityZones ?? [];
   return [];
 }
 
 /** The targets the configuration names or tags, one line each: exists, kind, zone. */
-export function checkTargets(config: Config, facts: Pick<AccountFacts, 'targets' | 'targetInterfaces' | 'loadBalancers'>): CheckResult[] {
+export function checkTargets(
+  config: Config,
+  facts: Pick<AccountFacts, 'targets' | 'targetInterfaces' | 'loadBalancers'>,
+): CheckResult[] {
   const { targets } = facts;
   if (!targets.read) return [unreadable('target', targets)];
   const interfaces = facts.targetInterfaces.read ? facts.targetInterfaces.value : [];
@@ -152,28 +195,68 @@ export function checkTargets(config: Config, facts: Pick<AccountFacts, 'targets'
   for (const configured of config.mirroring.targets) {
     const target = targets.value.find((t) => t.trafficMirrorTargetId === configured.id);
     if (!target) {
-      results.push(result('target', 'fail', 'does not exist in this account and region', 'create the target or correct mirroring.targets[].id', configured.id));
+      results.push(
+        result(
+          'target',
+          'fail',
+          'does not exist in this account and region',
+          'create the target or correct mirroring.targets[].id',
+          configured.id,
+        ),
+      );
       continue;
     }
     const actual = targetZones(target, undefined, interfaces, balancers);
     if (configured.availabilityZone && actual.length > 0 && !actual.includes(configured.availabilityZone)) {
       results.push(
-        result('target', 'warn', `${KIND_NAMES[target.kind]} in ${actual.join(', ')}, configured as ${configured.availabilityZone}`, `set availabilityZone: ${actual[0]} for ${configured.id}, or remove it`, configured.id),
+        result(
+          'target',
+          'warn',
+          `${KIND_NAMES[target.kind]} in ${actual.join(', ')}, configured as ${configured.availabilityZone}`,
+          `set availabilityZone: ${actual[0]} for ${configured.id}, or remove it`,
+          configured.id,
+        ),
       );
       continue;
     }
     const zones = targetZones(target, configured.availabilityZone, interfaces, balancers);
-    results.push(result('target', 'ok', `${KIND_NAMES[target.kind]}${zones.length > 0 ? ` in ${zones.join(', ')}` : ', serves every zone'}`, undefined, configured.id));
+    results.push(
+      result(
+        'target',
+        'ok',
+        `${KIND_NAMES[target.kind]}${zones.length > 0 ? ` in ${zones.join(', ')}` : ', serves every zone'}`,
+        undefined,
+        configured.id,
+      ),
+    );
   }
   const tag = config.mirroring.targetTag;
   if (tag) {
-    const tagged = targets.value.filter((t) => t.tags[tag.key] === tag.value && !config.mirroring.targets.some((c) => c.id === t.trafficMirrorTargetId));
+    const tagged = targets.value.filter(
+      (t) => t.tags[tag.key] === tag.value && !config.mirroring.targets.some((c) => c.id === t.trafficMirrorTargetId),
+    );
     if (tagged.length === 0 && config.mirroring.targets.length === 0) {
-      results.push(result('target', 'fail', `no traffic mirror target carries the tag ${tag.key}=${tag.value}`, `tag a target ${tag.key}=${tag.value}, or list it in mirroring.targets`, `tag ${tag.key}=${tag.value}`));
+      results.push(
+        result(
+          'target',
+          'fail',
+          `no traffic mirror target carries the tag ${tag.key}=${tag.value}`,
+          `tag a target ${tag.key}=${tag.value}, or list it in mirroring.targets`,
+          `tag ${tag.key}=${tag.value}`,
+        ),
+      );
     } else {
       for (const t of tagged) {
         const zones = targetZones(t, t.tags[ZONE_TAG], interfaces, balancers);
-        results.push(result('target', 'ok', `${KIND_NAMES[t.kind]} found by tag${zones.length > 0 ? ` in ${zones.join(', ')}` : ', serves every zone'}`, undefined, t.trafficMirrorTargetId));
+        results.push(
+          result(
+            'target',
+            'ok',
+            `${KIND_NAMES[t.kind]} found by tag${zones.length > 0 ? ` in ${zones.join(', ')}` : ', serves every zone'}`,
+            undefined,
+            t.trafficMirrorTargetId,
+          ),
+        );
       }
     }
   }
@@ -181,7 +264,10 @@ export function checkTargets(config: Config, facts: Pick<AccountFacts, 'targets'
 }
 
 /** The targets autotap would use, with the zones each serves (empty: every zone). */
-function usableTargets(config: Config, facts: Pick<AccountFacts, 'targets' | 'targetInterfaces' | 'loadBalancers'>): { target: TargetFacts; zones: string[] }[] {
+function usableTargets(
+  config: Config,
+  facts: Pick<AccountFacts, 'targets' | 'targetInterfaces' | 'loadBalancers'>,
+): { target: TargetFacts; zones: string[] }[] {
   if (!facts.targets.read) return [];
   const interfaces = facts.targetInterfaces.read ? facts.targetInterfaces.value : [];
   const balancers = facts.loadBalancers.read ? facts.loadBalancers.value : [];
@@ -196,14 +282,25 @@ function usableTargets(config: Config, facts: Pick<AccountFacts, 'targets' | 'ta
 }
 
 /** The ENIs the configuration would mirror, with their instance. */
-export function inScopeInterfaces(config: Config, instances: readonly Instance[], targetInterfaceIds: ReadonlySet<string> = new Set()) {
+export function inScopeInterfaces(
+  config: Config,
+  instances: readonly Instance[],
+  targetInterfaceIds: ReadonlySet<string> = new Set(),
+) {
   return instances.flatMap((instance) =>
-    instance.networkInterfaces.map((eni) => ({ instance, eni, skip: decideScope(instance, eni, config.mirroring.scope, targetInterfaceIds) })),
+    instance.networkInterfaces.map((eni) => ({
+      instance,
+      eni,
+      skip: decideScope(instance, eni, config.mirroring.scope, targetInterfaceIds),
+    })),
   );
 }
 
 /** In-scope zones without a target there: cross-zone traffic (prefer-same), or nothing mirrored (same-only). */
-export function checkZones(config: Config, facts: Pick<AccountFacts, 'targets' | 'targetInterfaces' | 'loadBalancers' | 'instances'>): CheckResult {
+export function checkZones(
+  config: Config,
+  facts: Pick<AccountFacts, 'targets' | 'targetInterfaces' | 'loadBalancers' | 'instances'>,
+): CheckResult {
   if (!facts.instances.read) return unreadable('zones', facts.instances);
   if (!facts.targets.read) return unreadable('zones', facts.targets);
   const usable = usableTargets(config, facts);
@@ -211,7 +308,13 @@ export function checkZones(config: Config, facts: Pick<AccountFacts, 'targets' |
   // is gone serves none.
   const everyZone = usable.some((u) => u.zones.length === 0 && u.target.kind !== 'network-interface');
   const served = new Set(usable.flatMap((u) => u.zones));
-  const zones = [...new Set(inScopeInterfaces(config, facts.instances.value).filter((c) => c.skip === null).map((c) => c.instance.availabilityZone))].sort();
+  const zones = [
+    ...new Set(
+      inScopeInterfaces(config, facts.instances.value)
+        .filter((c) => c.skip === null)
+        .map((c) => c.instance.availabilityZone),
+    ),
+  ].sort();
   if (zones.length === 0) return result('zones', 'ok', 'no instance in scope yet');
   const uncovered = everyZone ? [] : zones.filter((z) => !served.has(z));
   if (uncovered.length === 0) return result('zones', 'ok', `every in-scope zone has a target (${zones.join(', ')})`);
@@ -253,7 +356,10 @@ function containsBlock(outer: string, inner: string): boolean {
 }
 
 /** The CIDR blocks of the VPCs the in-scope sources are in: where the mirrored packets come from. */
-function sourceCidrs(config: Config, facts: Pick<AccountFacts, 'instances' | 'vpcs'>): { vpcId: string; cidr: string }[] {
+function sourceCidrs(
+  config: Config,
+  facts: Pick<AccountFacts, 'instances' | 'vpcs'>,
+): { vpcId: string; cidr: string }[] {
   if (!facts.instances.read || !facts.vpcs.read) return [];
   const vpcIds = new Set(
     inScopeInterfaces(config, facts.instances.value)
@@ -263,7 +369,9 @@ function sourceCidrs(config: Config, facts: Pick<AccountFacts, 'instances' | 'vp
         return vpcId ? [vpcId] : [];
       }),
   );
-  return facts.vpcs.value.filter((v) => vpcIds.has(v.vpcId)).flatMap((v) => v.cidrs.map((cidr) => ({ vpcId: v.vpcId, cidr })));
+  return facts.vpcs.value
+    .filter((v) => vpcIds.has(v.vpcId))
+    .flatMap((v) => v.cidrs.map((cidr) => ({ vpcId: v.vpcId, cidr })));
 }
 
 /**
@@ -272,9 +380,11 @@ function sourceCidrs(config: Config, facts: Pick<AccountFacts, 'instances' | 'vp
  */
 export function checkTargetPaths(
   config: Config,
-  facts: Pick<AccountFacts, 'targets' | 'targetInterfaces' | 'securityGroups' | 'loadBalancers'> & Partial<Pick<AccountFacts, 'instances' | 'vpcs'>>,
+  facts: Pick<AccountFacts, 'targets' | 'targetInterfaces' | 'securityGroups' | 'loadBalancers'> &
+    Partial<Pick<AccountFacts, 'instances' | 'vpcs'>>,
 ): CheckResult[] {
-  const sources = facts.instances && facts.vpcs ? sourceCidrs(config, { instances: facts.instances, vpcs: facts.vpcs }) : [];
+  const sources =
+    facts.instances && facts.vpcs ? sourceCidrs(config, { instances: facts.instances, vpcs: facts.vpcs }) : [];
   const results: CheckResult[] = [];
   for (const { target } of usableTargets(config, facts)) {
     const id = target.trafficMirrorTargetId;
@@ -289,14 +399,30 @@ export function checkTargetPaths(
       }
       const eni = facts.targetInterfaces.value.find((i) => i.networkInterfaceId === target.networkInterfaceId);
       if (!eni) {
-        results.push(result('udp-4789', 'fail', `the target's ENI ${target.networkInterfaceId ?? '(none)'} no longer exists: sessions to it go silent`, 'point the sessions at a live target (recreate the target on the sensor ENI)', id));
+        results.push(
+          result(
+            'udp-4789',
+            'fail',
+            `the target's ENI ${target.networkInterfaceId ?? '(none)'} no longer exists: sessions to it go silent`,
+            'point the sessions at a live target (recreate the target on the sensor ENI)',
+            id,
+          ),
+        );
         continue;
       }
-      const groups: SecurityGroupFacts[] = facts.securityGroups.value.filter((g) => eni.securityGroupIds.includes(g.groupId));
+      const groups: SecurityGroupFacts[] = facts.securityGroups.value.filter((g) =>
+        eni.securityGroupIds.includes(g.groupId),
+      );
       const allowing = groups.flatMap((g) => g.inbound.filter(allowsVxlan).map((r) => ({ group: g.groupId, rule: r })));
       if (allowing.length === 0) {
         results.push(
-          result('udp-4789', 'fail', `no security group of ${eni.networkInterfaceId} (${eni.securityGroupIds.join(', ') || 'none'}) allows UDP ${VXLAN_PORT} inbound: mirrored packets are dropped`, `allow inbound UDP ${VXLAN_PORT} from the sources' VPC CIDRs in ${eni.securityGroupIds[0] ?? 'its security group'}`, id),
+          result(
+            'udp-4789',
+            'fail',
+            `no security group of ${eni.networkInterfaceId} (${eni.securityGroupIds.join(', ') || 'none'}) allows UDP ${VXLAN_PORT} inbound: mirrored packets are dropped`,
+            `allow inbound UDP ${VXLAN_PORT} from the sources' VPC CIDRs in ${eni.securityGroupIds[0] ?? 'its security group'}`,
+            id,
+          ),
         );
         continue;
       }
@@ -309,12 +435,32 @@ export function checkTargetPaths(
         const groups = allowing.flatMap((a) => a.rule.groupIds);
         results.push(
           groups.length > 0
-            ? result('udp-4789', 'warn', `UDP ${VXLAN_PORT} is allowed from ${from.join(', ')}: sources in ${named} get through only if they are in ${[...new Set(groups)].join(', ')}`, fix, id)
-            : result('udp-4789', 'fail', `UDP ${VXLAN_PORT} is allowed only from ${from.join(', ')}: mirrored packets from ${named} are dropped`, fix, id),
+            ? result(
+                'udp-4789',
+                'warn',
+                `UDP ${VXLAN_PORT} is allowed from ${from.join(', ')}: sources in ${named} get through only if they are in ${[...new Set(groups)].join(', ')}`,
+                fix,
+                id,
+              )
+            : result(
+                'udp-4789',
+                'fail',
+                `UDP ${VXLAN_PORT} is allowed only from ${from.join(', ')}: mirrored packets from ${named} are dropped`,
+                fix,
+                id,
+              ),
         );
         continue;
       }
-      results.push(result('udp-4789', 'ok', `UDP ${VXLAN_PORT} allowed inbound to ${eni.networkInterfaceId} from ${from.join(', ')}`, undefined, id));
+      results.push(
+        result(
+          'udp-4789',
+          'ok',
+          `UDP ${VXLAN_PORT} allowed inbound to ${eni.networkInterfaceId} from ${from.join(', ')}`,
+          undefined,
+          id,
+        ),
+      );
     } else if (target.kind === 'network-load-balancer') {
       if (!facts.loadBalancers.read) {
         results.push(unreadable('udp-4789', facts.loadBalancers, id));
@@ -322,17 +468,41 @@ export function checkTargetPaths(
       }
       const balancer = facts.loadBalancers.value.find((b) => b.arn === target.networkLoadBalancerArn);
       if (!balancer) {
-        results.push(result('udp-4789', 'fail', `the target's load balancer ${target.networkLoadBalancerArn ?? '(none)'} no longer exists`, 'recreate the target on a live Network Load Balancer', id));
+        results.push(
+          result(
+            'udp-4789',
+            'fail',
+            `the target's load balancer ${target.networkLoadBalancerArn ?? '(none)'} no longer exists`,
+            'recreate the target on a live Network Load Balancer',
+            id,
+          ),
+        );
         continue;
       }
-      const listener = balancer.listeners.find((l) => l.port === VXLAN_PORT && (l.protocol === 'UDP' || l.protocol === 'TCP_UDP'));
+      const listener = balancer.listeners.find(
+        (l) => l.port === VXLAN_PORT && (l.protocol === 'UDP' || l.protocol === 'TCP_UDP'),
+      );
       results.push(
         listener
           ? result('udp-4789', 'ok', `the load balancer listens on ${listener.protocol} ${VXLAN_PORT}`, undefined, id)
-          : result('udp-4789', 'fail', `the load balancer has no UDP listener on port ${VXLAN_PORT}: mirrored packets are dropped`, `add a UDP listener on port ${VXLAN_PORT} forwarding to the appliance's target group`, id),
+          : result(
+              'udp-4789',
+              'fail',
+              `the load balancer has no UDP listener on port ${VXLAN_PORT}: mirrored packets are dropped`,
+              `add a UDP listener on port ${VXLAN_PORT} forwarding to the appliance's target group`,
+              id,
+            ),
       );
     } else {
-      results.push(result('udp-4789', 'skip', 'a Gateway Load Balancer endpoint forwards to its service: check the appliance side', undefined, id));
+      results.push(
+        result(
+          'udp-4789',
+          'skip',
+          'a Gateway Load Balancer endpoint forwards to its service: check the appliance side',
+          undefined,
+          id,
+        ),
+      );
     }
   }
   return results;
@@ -340,7 +510,12 @@ export function checkTargetPaths(
 
 /** Whether a basic selector set logs management write events of EC2. */
 function basicLogsEc2Writes(trail: TrailFacts): boolean {
-  return trail.eventSelectors.some((s) => s.includeManagementEvents && s.readWriteType !== 'ReadOnly' && !s.excludeManagementEventSources.includes('ec2.amazonaws.com'));
+  return trail.eventSelectors.some(
+    (s) =>
+      s.includeManagementEvents &&
+      s.readWriteType !== 'ReadOnly' &&
+      !s.excludeManagementEventSources.includes('ec2.amazonaws.com'),
+  );
 }
 
 /** Whether an advanced selector set logs management write events of EC2. */
@@ -369,10 +544,20 @@ export function checkTrail(facts: Pick<AccountFacts, 'trails' | 'region'>): Chec
   const here = facts.trails.value.filter((t) => t.multiRegion || t.homeRegion === facts.region);
   const fix = `create a trail (multi-region, or in ${facts.region}) logging management write events, and start logging`;
   if (here.length === 0) {
-    return result('cloudtrail', 'fail', `no trail covers ${facts.region}: EventBridge receives no ENI attach/detach calls, and autotap misses attached ENIs until the reconciler runs`, fix);
+    return result(
+      'cloudtrail',
+      'fail',
+      `no trail covers ${facts.region}: EventBridge receives no ENI attach/detach calls, and autotap misses attached ENIs until the reconciler runs`,
+      fix,
+    );
   }
   const delivering = here.filter((t) => t.logging && (basicLogsEc2Writes(t) || advancedLogsEc2Writes(t)));
-  if (delivering.length > 0) return result('cloudtrail', 'ok', `trail ${delivering[0]!.name} logs EC2 management write events in ${facts.region}`);
+  if (delivering.length > 0)
+    return result(
+      'cloudtrail',
+      'ok',
+      `trail ${delivering[0]!.name} logs EC2 management write events in ${facts.region}`,
+    );
   const stopped = here.filter((t) => !t.logging);
   return result(
     'cloudtrail',
@@ -386,10 +571,16 @@ export function checkTrail(facts: Pick<AccountFacts, 'trails' | 'region'>): Chec
 
 /** Whether every state machine of the stage exists. */
 export function isDeployed(facts: Pick<AccountFacts, 'stateMachines' | 'stage'>): boolean {
-  return facts.stateMachines.read && stateMachineNames(facts.stage).every((name) => facts.stateMachines.read && facts.stateMachines.value.includes(name));
+  return (
+    facts.stateMachines.read &&
+    stateMachineNames(facts.stage).every((name) => facts.stateMachines.read && facts.stateMachines.value.includes(name))
+  );
 }
 
-export function checkSecrets(config: Config, facts: Pick<AccountFacts, 'secrets' | 'stage' | 'stateMachines'>): CheckResult[] {
+export function checkSecrets(
+  config: Config,
+  facts: Pick<AccountFacts, 'secrets' | 'stage' | 'stateMachines'>,
+): CheckResult[] {
   const wanted = configuredSecrets(config, facts.stage);
   if (wanted.length === 0) return [result('secrets', 'skip', 'no detections secret is configured')];
   if (!facts.secrets.read) return [unreadable('secrets', facts.secrets)];
@@ -397,17 +588,41 @@ export function checkSecrets(config: Config, facts: Pick<AccountFacts, 'secrets'
   return wanted.flatMap((secret) => {
     const fact = found.find((s) => s.arn === secret.arn);
     if (!fact || !fact.exists) {
-      return [result('secret', 'fail', `${secret.setting} names a secret that does not exist`, `create it (aws secretsmanager create-secret) or correct ${secret.setting}`, secret.arn)];
+      return [
+        result(
+          'secret',
+          'fail',
+          `${secret.setting} names a secret that does not exist`,
+          `create it (aws secretsmanager create-secret) or correct ${secret.setting}`,
+          secret.arn,
+        ),
+      ];
     }
     const lines = [result('secret', 'ok', `exists (${secret.setting})`, undefined, secret.arn)];
     const readable = fact.readableByFunction;
     if (readable === undefined) {
       const why = isDeployed(facts) ? 'its role could not be read' : 'the stack is not deployed';
-      lines.push(result('secret-access', 'skip', `whether ${secret.functionName} may read it is not checked: ${why}`, undefined, secret.arn));
+      lines.push(
+        result(
+          'secret-access',
+          'skip',
+          `whether ${secret.functionName} may read it is not checked: ${why}`,
+          undefined,
+          secret.arn,
+        ),
+      );
     } else if (!readable.read) {
       lines.push(unreadable('secret-access', readable, secret.arn));
     } else if (!readable.value) {
-      lines.push(result('secret-access', 'fail', `${secret.functionName} may not read it (secretsmanager:GetSecretValue denied)`, `deploy the stack again with this ${secret.setting}; its role grants exactly the configured ARN`, secret.arn));
+      lines.push(
+        result(
+          'secret-access',
+          'fail',
+          `${secret.functionName} may not read it (secretsmanager:GetSecretValue denied)`,
+          `deploy the stack again with this ${secret.setting}; its role grants exactly the configured ARN`,
+          secret.arn,
+        ),
+      );
     } else {
       lines.push(result('secret-access', 'ok', `${secret.functionName} may read it`, undefined, secret.arn));
     }
@@ -415,22 +630,43 @@ export function checkSecrets(config: Config, facts: Pick<AccountFacts, 'secrets'
   });
 }
 
-export function checkOpsSubscriptions(config: Config, facts: Pick<AccountFacts, 'opsSubscriptions' | 'stage'>): CheckResult {
+export function checkOpsSubscriptions(
+  config: Config,
+  facts: Pick<AccountFacts, 'opsSubscriptions' | 'stage'>,
+): CheckResult {
   const wanted = config.notifications.opsEmails;
   if (wanted.length === 0) {
-    return result('ops-subscriptions', 'warn', 'notifications.opsEmails is empty: nobody hears about failed mirroring', 'add at least one address to notifications.opsEmails');
+    return result(
+      'ops-subscriptions',
+      'warn',
+      'notifications.opsEmails is empty: nobody hears about failed mirroring',
+      'add at least one address to notifications.opsEmails',
+    );
   }
   if (!facts.opsSubscriptions.read) return unreadable('ops-subscriptions', facts.opsSubscriptions);
   const subscriptions = facts.opsSubscriptions.value;
-  if (subscriptions === undefined) return result('ops-subscriptions', 'skip', `topic ${opsTopicName(facts.stage)} does not exist yet (not deployed)`);
-  const byAddress = new Map(subscriptions.filter((s) => s.protocol === 'email').map((s) => [s.endpoint.toLowerCase(), s]));
+  if (subscriptions === undefined)
+    return result('ops-subscriptions', 'skip', `topic ${opsTopicName(facts.stage)} does not exist yet (not deployed)`);
+  const byAddress = new Map(
+    subscriptions.filter((s) => s.protocol === 'email').map((s) => [s.endpoint.toLowerCase(), s]),
+  );
   const missing = wanted.filter((a) => !byAddress.has(a.toLowerCase()));
   const pending = wanted.filter((a) => byAddress.get(a.toLowerCase())?.pendingConfirmation === true);
   if (missing.length > 0) {
-    return result('ops-subscriptions', 'fail', `not subscribed to ${opsTopicName(facts.stage)}: ${missing.join(', ')}`, 'deploy the stack again: it subscribes every address of notifications.opsEmails');
+    return result(
+      'ops-subscriptions',
+      'fail',
+      `not subscribed to ${opsTopicName(facts.stage)}: ${missing.join(', ')}`,
+      'deploy the stack again: it subscribes every address of notifications.opsEmails',
+    );
   }
   if (pending.length > 0) {
-    return result('ops-subscriptions', 'warn', `not confirmed yet: ${pending.join(', ')} (SNS sends them nothing until they confirm)`, 'open the "AWS Notification - Subscription Confirmation" e-mail and confirm');
+    return result(
+      'ops-subscriptions',
+      'warn',
+      `not confirmed yet: ${pending.join(', ')} (SNS sends them nothing until they confirm)`,
+      'open the "AWS Notification - Subscription Confirmation" e-mail and confirm',
+    );
   }
   return result('ops-subscriptions', 'ok', `${plural(wanted.length, 'address')} subscribed and confirmed`);
 }
@@ -439,7 +675,8 @@ export function checkInstanceTypes(config: Config, facts: Pick<AccountFacts, 'in
   if (!facts.instances.read) return unreadable('instance-types', facts.instances);
   const unsupported = inScopeInterfaces(config, facts.instances.value).filter((c) => c.skip === 'unsupported');
   const instances = new Map(unsupported.map((c) => [c.instance.instanceId, c.instance.instanceType]));
-  if (instances.size === 0) return result('instance-types', 'ok', 'every in-scope instance type supports Traffic Mirroring');
+  if (instances.size === 0)
+    return result('instance-types', 'ok', 'every in-scope instance type supports Traffic Mirroring');
   const types = [...new Set(instances.values())].sort();
   return result(
     'instance-types',
@@ -450,12 +687,22 @@ export function checkInstanceTypes(config: Config, facts: Pick<AccountFacts, 'in
 }
 
 /** Sessions in the account, plus those the scope still needs, against the 10,000 per account. */
-export function checkSessionQuota(config: Config, facts: Pick<AccountFacts, 'sessions' | 'instances' | 'targets'>, quota = ACCOUNT_SESSION_QUOTA): CheckResult {
+export function checkSessionQuota(
+  config: Config,
+  facts: Pick<AccountFacts, 'sessions' | 'instances' | 'targets'>,
+  quota = ACCOUNT_SESSION_QUOTA,
+): CheckResult {
   if (!facts.sessions.read) return unreadable('session-quota', facts.sessions);
   if (!facts.instances.read) return unreadable('session-quota', facts.instances);
-  const targetEnis = new Set(facts.targets.read ? facts.targets.value.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])) : []);
-  const mirrored = new Set(facts.sessions.value.filter((s) => s.tags[MANAGED_TAG] === 'true').map((s) => s.networkInterfaceId));
-  const needed = inScopeInterfaces(config, facts.instances.value, targetEnis).filter((c) => c.skip === null && !mirrored.has(c.eni.networkInterfaceId)).length;
+  const targetEnis = new Set(
+    facts.targets.read ? facts.targets.value.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])) : [],
+  );
+  const mirrored = new Set(
+    facts.sessions.value.filter((s) => s.tags[MANAGED_TAG] === 'true').map((s) => s.networkInterfaceId),
+  );
+  const needed = inScopeInterfaces(config, facts.instances.value, targetEnis).filter(
+    (c) => c.skip === null && !mirrored.has(c.eni.networkInterfaceId),
+  ).length;
   const existing = facts.sessions.value.length;
   const left = quota - existing - needed;
   const detail = `${existing} sessions in the account, ${needed} more for the scope, of ${quota.toLocaleString('en-US')} per account`;
@@ -469,9 +716,16 @@ export function checkDeployed(facts: Pick<AccountFacts, 'stateMachines' | 'stage
   if (!facts.stateMachines.read) return unreadable('deployed', facts.stateMachines);
   const expected = stateMachineNames(facts.stage);
   const present = expected.filter((name) => facts.stateMachines.read && facts.stateMachines.value.includes(name));
-  if (present.length === expected.length) return result('deployed', 'ok', `stage ${facts.stage} is deployed (${expected.length} state machines)`);
-  if (present.length === 0) return result('deployed', 'skip', `stage ${facts.stage} is not deployed: checks of the deployed stack are skipped`);
-  return result('deployed', 'fail', `stage ${facts.stage} is partly deployed: missing ${expected.filter((n) => !present.includes(n)).join(', ')}`, `deploy the stage again (serverless deploy --stage ${facts.stage})`);
+  if (present.length === expected.length)
+    return result('deployed', 'ok', `stage ${facts.stage} is deployed (${expected.length} state machines)`);
+  if (present.length === 0)
+    return result('deployed', 'skip', `stage ${facts.stage} is not deployed: checks of the deployed stack are skipped`);
+  return result(
+    'deployed',
+    'fail',
+    `stage ${facts.stage} is partly deployed: missing ${expected.filter((n) => !present.includes(n)).join(', ')}`,
+    `deploy the stage again (serverless deploy --stage ${facts.stage})`,
+  );
 }
 
 /** Every check, in the order an operator fixes things. */

@@ -21,13 +21,21 @@ export type Publish = (topicArn: string, subject: string, message: string) => Pr
  * therefore logged with the report's subject, by the same error `requiredVariable` gives, rather than
  * thrown.
  */
-export async function tellOps(report: OpsReport, publish: Publish = snsPublish, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+export async function tellOps(
+  report: OpsReport,
+  publish: Publish = snsPublish,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
   try {
     await publish(requiredVariable(OPS_TOPIC_VARIABLE, 'the ops topic ARN', env), report.subject, report.message);
     return true;
   } catch (error) {
     const { name, message } = describeThrown(error);
-    logger.error('could not publish to the ops topic; the report was only logged', { subject: report.subject, errorName: name, errorMessage: message });
+    logger.error('could not publish to the ops topic; the report was only logged', {
+      subject: report.subject,
+      errorName: name,
+      errorMessage: message,
+    });
     return false;
   }
 }

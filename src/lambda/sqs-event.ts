@@ -25,7 +25,11 @@ const sqsEventSchema = z.object({
 
 /** The batch's messages in queue order, or InvalidSqsEvent naming the field that is wrong. */
 export function readSqsEvent(event: unknown): QueueMessage[] {
-  const { Records } = parseOrThrow(sqsEventSchema, event, (description) => new InvalidSqsEvent(`not an SQS event: ${description}`));
+  const { Records } = parseOrThrow(
+    sqsEventSchema,
+    event,
+    (description) => new InvalidSqsEvent(`not an SQS event: ${description}`),
+  );
   return Records.map(({ messageId, body }) => ({ messageId, body }));
 }
 

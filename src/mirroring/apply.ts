@@ -6,7 +6,10 @@ import type { Session } from './types.ts';
 
 export interface ApplyPorts extends AttachPorts {
   deleteSession(trafficMirrorSessionId: string): Promise<void>;
-  modifySession(trafficMirrorSessionId: string, change: { trafficMirrorTargetId?: string; trafficMirrorFilterId?: string; sessionNumber?: number }): Promise<Session>;
+  modifySession(
+    trafficMirrorSessionId: string,
+    change: { trafficMirrorTargetId?: string; trafficMirrorFilterId?: string; sessionNumber?: number },
+  ): Promise<Session>;
 }
 
 export type AppliedOutcome = 'created' | 'deleted' | 'modified' | 'already-mirrored' | 'skipped' | 'failed' | 'planned';
@@ -21,7 +24,12 @@ export const APPLY_CONCURRENCY = 4;
  * session already gone is done, a modify to the same values is a no-op), so a throttled batch is
  * thrown back to the state machine whole and retried whole.
  */
-export async function applyActions(actions: readonly ReconcileAction[], config: MirroringConfig, ports: ApplyPorts, dryRun: boolean): Promise<AppliedAction[]> {
+export async function applyActions(
+  actions: readonly ReconcileAction[],
+  config: MirroringConfig,
+  ports: ApplyPorts,
+  dryRun: boolean,
+): Promise<AppliedAction[]> {
   const applied: AppliedAction[] = new Array<AppliedAction>(actions.length);
   let next = 0;
   const worker = async () => {
@@ -41,7 +49,12 @@ export async function applyActions(actions: readonly ReconcileAction[], config: 
  * token whose session was deleted, so that ENI is attached again with the next token generation
  * (and confirmed on its own, a rare path).
  */
-async function createAgainWhereUnconfirmed(actions: readonly ReconcileAction[], applied: AppliedAction[], config: MirroringConfig, ports: ApplyPorts): Promise<void> {
+async function createAgainWhereUnconfirmed(
+  actions: readonly ReconcileAction[],
+  applied: AppliedAction[],
+  config: MirroringConfig,
+  ports: ApplyPorts,
+): Promise<void> {
   const unconfirmed = new Set((await unconfirmedCreates(applied, ports)).map((r) => r.trafficMirrorSessionId));
   for (const [index, result] of applied.entries()) {
     const action = actions[index];
@@ -51,7 +64,12 @@ async function createAgainWhereUnconfirmed(actions: readonly ReconcileAction[], 
   }
 }
 
-async function applyOne(action: ReconcileAction, config: MirroringConfig, ports: ApplyPorts, dryRun: boolean): Promise<AppliedAction> {
+async function applyOne(
+  action: ReconcileAction,
+  config: MirroringConfig,
+  ports: ApplyPorts,
+  dryRun: boolean,
+): Promise<AppliedAction> {
   const shown = publicAction(action);
   if (action.action === 'skip') return { ...shown, outcome: 'skipped' };
   if (dryRun) return { ...shown, outcome: 'planned' };
@@ -70,7 +88,9 @@ async function applyOne(action: ReconcileAction, config: MirroringConfig, ports:
           ...(action.trafficMirrorTargetId ? { trafficMirrorTargetId: action.trafficMirrorTargetId } : {}),
           ...(action.trafficMirrorFilterId ? { trafficMirrorFilterId: action.trafficMirrorFilterId } : {}),
           // Only a move off a taken number changes it: the action's number is otherwise the current one.
-          ...(action.sessionNumber !== undefined && action.reason?.split(',').includes(SESSION_NUMBER_TAKEN) ? { sessionNumber: action.sessionNumber } : {}),
+          ...(action.sessionNumber !== undefined && action.reason?.split(',').includes(SESSION_NUMBER_TAKEN)
+            ? { sessionNumber: action.sessionNumber }
+            : {}),
         };
         await ports.modifySession(action.trafficMirrorSessionId ?? '', change);
         return { ...shown, outcome: 'modified' };
@@ -79,7 +99,8 @@ async function applyOne(action: ReconcileAction, config: MirroringConfig, ports:
   } catch (error) {
     // A delete of a session already gone has done its job; a refusal is this action's failure; a
     // RetryableError (or anything unknown) goes up, and the state machine retries the batch whole.
-    if (action.action === 'delete' && error instanceof SessionNotFound) return { ...shown, outcome: 'deleted', reason: `${shown.reason ?? ''},already-gone` };
+    if (action.action === 'delete' && error instanceof SessionNotFound)
+      return { ...shown, outcome: 'deleted', reason: `${shown.reason ?? ''},already-gone` };
     if (error instanceof AwsRefusal) return { ...shown, outcome: 'failed', reason: error.reason };
     throw error;
   }

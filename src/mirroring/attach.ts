@@ -2,7 +2,15 @@ import type { MirroringConfig } from '../config/schema.ts';
 import { sessionClientToken } from './client-token.ts';
 import { AwsRefusal, DryRunPassed, SessionNumberRejected, SourceNotMirrorable, TargetFull } from './errors.ts';
 import { pickSessionNumber } from './session-numbers.ts';
-import { INSTANCE_TAG, isManagedSession, MANAGED_TAG, type Attachment, type CreateSessionRequest, type EniResult, type Session } from './types.ts';
+import {
+  INSTANCE_TAG,
+  isManagedSession,
+  MANAGED_TAG,
+  type Attachment,
+  type CreateSessionRequest,
+  type EniResult,
+  type Session,
+} from './types.ts';
 
 export interface AttachPorts {
   createSession(request: CreateSessionRequest): Promise<Session>;
@@ -68,7 +76,8 @@ export async function attachInterface(
     } catch (error) {
       // The adapter hands over domain errors; RetryableError and anything unknown go up to the state machine.
       if (error instanceof DryRunPassed) return { ...base, outcome: 'skipped', reason: 'dry-run', ...decided };
-      if (error instanceof SourceNotMirrorable) return { ...base, outcome: 'skipped', reason: error.reason, ...decided };
+      if (error instanceof SourceNotMirrorable)
+        return { ...base, outcome: 'skipped', reason: error.reason, ...decided };
       if (error instanceof TargetFull) {
         targets.shift();
         continue;
@@ -79,8 +88,12 @@ export async function attachInterface(
         const sessions = await ports.describeSessionsOfInterfaces([attachment.networkInterfaceId]);
         const ours = sessions.find(isManagedSession);
         if (ours) return alreadyMirrored(base, ours);
-        if (!sessions.some((s) => s.sessionNumber === sessionNumber)) return { ...base, outcome: 'failed', reason: error.code, ...decided };
-        const next = pickSessionNumber(sessions.map((s) => s.sessionNumber), config.sessionNumber);
+        if (!sessions.some((s) => s.sessionNumber === sessionNumber))
+          return { ...base, outcome: 'failed', reason: error.code, ...decided };
+        const next = pickSessionNumber(
+          sessions.map((s) => s.sessionNumber),
+          config.sessionNumber,
+        );
         if ('reason' in next) return { ...base, outcome: 'skipped', reason: next.reason };
         sessionNumber = next.sessionNumber;
         continue;
@@ -88,7 +101,10 @@ export async function attachInterface(
       if (error instanceof AwsRefusal) return { ...base, outcome: 'failed', reason: error.reason, ...decided };
       throw error;
     }
-    if (options.confirm === false || (await sessionShows(session.trafficMirrorSessionId, attachment.networkInterfaceId, ports))) {
+    if (
+      options.confirm === false ||
+      (await sessionShows(session.trafficMirrorSessionId, attachment.networkInterfaceId, ports))
+    ) {
       return { ...base, outcome: 'created', ...decided, trafficMirrorSessionId: session.trafficMirrorSessionId };
     }
     generation += 1;
@@ -107,16 +123,19 @@ export interface AttachOptions {
  * The created results whose session no describe shows, after the same waits as one attach: their
  * token replayed a deleted session. One describe per 200 ENIs instead of one per create.
  */
-export async function unconfirmedCreates<R extends Pick<EniResult, 'networkInterfaceId' | 'trafficMirrorSessionId'> & { outcome: string }>(
-  results: readonly R[],
-  ports: AttachPorts,
-): Promise<R[]> {
+export async function unconfirmedCreates<
+  R extends Pick<EniResult, 'networkInterfaceId' | 'trafficMirrorSessionId'> & { outcome: string },
+>(results: readonly R[], ports: AttachPorts): Promise<R[]> {
   const sleep = ports.sleep ?? realSleep;
   let pending = results.filter((r) => r.outcome === 'created' && r.trafficMirrorSessionId);
   for (const pause of VERIFY_PAUSES_MS) {
     if (pending.length === 0) break;
     if (pause > 0) await sleep(pause);
-    const shown = new Set((await ports.describeSessionsOfInterfaces([...new Set(pending.map((r) => r.networkInterfaceId))])).map((s) => s.trafficMirrorSessionId));
+    const shown = new Set(
+      (await ports.describeSessionsOfInterfaces([...new Set(pending.map((r) => r.networkInterfaceId))])).map(
+        (s) => s.trafficMirrorSessionId,
+      ),
+    );
     pending = pending.filter((r) => !shown.has(r.trafficMirrorSessionId ?? ''));
   }
   return pending;
@@ -133,7 +152,11 @@ function alreadyMirrored(base: { instanceId: string; networkInterfaceId: string 
 }
 
 /** Whether the session a create answered with exists, allowing describes the time to catch up. */
-async function sessionShows(trafficMirrorSessionId: string, networkInterfaceId: string, ports: AttachPorts): Promise<boolean> {
+async function sessionShows(
+  trafficMirrorSessionId: string,
+  networkInterfaceId: string,
+  ports: AttachPorts,
+): Promise<boolean> {
   const sleep = ports.sleep ?? realSleep;
   for (const pause of VERIFY_PAUSES_MS) {
     if (pause > 0) await sleep(pause);

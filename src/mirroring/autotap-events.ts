@@ -74,7 +74,8 @@ export function eventsForResults(results: readonly EniResult[], origin: EventOri
   const events: AutotapEvent[] = [];
   for (const result of results) {
     if (result.outcome === 'created') events.push(event(DETAIL_TYPES.created, result, origin));
-    else if (result.outcome === 'skipped' && result.reason !== 'dry-run') events.push(event(DETAIL_TYPES.skipped, result, origin));
+    else if (result.outcome === 'skipped' && result.reason !== 'dry-run')
+      events.push(event(DETAIL_TYPES.skipped, result, origin));
     else if (result.outcome === 'failed') events.push(event(DETAIL_TYPES.failed, result, origin));
   }
   return events;
@@ -102,7 +103,8 @@ export function eventsForActions(actions: readonly AppliedAction[], origin: Even
         events.push(event(DETAIL_TYPES.failed, action, origin));
         break;
       case 'skipped':
-        if (action.action !== 'skip' && action.reason !== 'dry-run') events.push(event(DETAIL_TYPES.skipped, action, origin));
+        if (action.action !== 'skip' && action.reason !== 'dry-run')
+          events.push(event(DETAIL_TYPES.skipped, action, origin));
         break;
       case 'already-mirrored':
       case 'planned':

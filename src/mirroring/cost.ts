@@ -54,16 +54,25 @@ export interface PlanCost {
 /** Dollars to the cent of a cent: the figures are sums of a per-hour price, not an invoice. */
 const usd = (n: number) => Math.round(n * 10_000) / 10_000;
 
-export function planCost(actions: readonly ReconcileAction[], snapshot: AccountSnapshot, config: MirroringConfig): PlanCost {
+export function planCost(
+  actions: readonly ReconcileAction[],
+  snapshot: AccountSnapshot,
+  config: MirroringConfig,
+): PlanCost {
   const price = config.sessionHourlyPriceUsd ?? DEFAULT_SESSION_HOURLY_PRICE_USD;
   const sourceOf = new Map<string, { vpcId: string; availabilityZone: string }>();
   for (const instance of snapshot.instances) {
     for (const eni of instance.networkInterfaces) {
-      sourceOf.set(eni.networkInterfaceId, { vpcId: eni.vpcId ?? instance.vpcId ?? '-', availabilityZone: instance.availabilityZone || '-' });
+      sourceOf.set(eni.networkInterfaceId, {
+        vpcId: eni.vpcId ?? instance.vpcId ?? '-',
+        availabilityZone: instance.availabilityZone || '-',
+      });
     }
   }
   // The zone autotap places each target in: the configured one first, as target choice does.
-  const targetZone = new Map(candidateTargets(config, snapshot.targets).targets.map((t) => [t.trafficMirrorTargetId, t.availabilityZone]));
+  const targetZone = new Map(
+    candidateTargets(config, snapshot.targets).targets.map((t) => [t.trafficMirrorTargetId, t.availabilityZone]),
+  );
 
   const zones = new Map<string, ZoneCost>();
   let crossZone = 0;
@@ -74,7 +83,8 @@ export function planCost(actions: readonly ReconcileAction[], snapshot: AccountS
     const key = `${source.vpcId} ${source.availabilityZone}`;
     const zone = zones.get(key) ?? { ...source, create: 0, crossZone: 0, hourlyUsd: 0, monthlyUsd: 0 };
     zone.create++;
-    const target = action.trafficMirrorTargetId === undefined ? undefined : targetZone.get(action.trafficMirrorTargetId);
+    const target =
+      action.trafficMirrorTargetId === undefined ? undefined : targetZone.get(action.trafficMirrorTargetId);
     if (target === undefined) unknownZone++;
     else if (target !== source.availabilityZone) {
       zone.crossZone++;

@@ -63,12 +63,20 @@ const MANUAL_SHAPE =
  * building schemas they never use would only lengthen their cold start.
  */
 function buildInputSchemas() {
-  const instanceId = z.string({ message: 'expected an instance id (i-...)' }).check(
-    z.refine((v) => INSTANCE_ID.test(v), { error: (issue) => `${JSON.stringify(issue.input)} is not an instance id (i-...)` }),
-  );
-  const eniId = z.string({ message: 'expected a network interface id (eni-...)' }).check(
-    z.refine((v) => ENI_ID.test(v), { error: (issue) => `${JSON.stringify(issue.input)} is not a network interface id (eni-...)` }),
-  );
+  const instanceId = z
+    .string({ message: 'expected an instance id (i-...)' })
+    .check(
+      z.refine((v) => INSTANCE_ID.test(v), {
+        error: (issue) => `${JSON.stringify(issue.input)} is not an instance id (i-...)`,
+      }),
+    );
+  const eniId = z
+    .string({ message: 'expected a network interface id (eni-...)' })
+    .check(
+      z.refine((v) => ENI_ID.test(v), {
+        error: (issue) => `${JSON.stringify(issue.input)} is not a network interface id (eni-...)`,
+      }),
+    );
 
   const manualSchema = z
     .strictObject({
@@ -78,9 +86,12 @@ function buildInputSchemas() {
       dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
     })
     .check(
-      z.refine((m) => (m.instanceIds?.length ?? 0) + (m.instanceId ? 1 : 0) + (m.networkInterfaceIds?.length ?? 0) > 0, {
-        message: MANUAL_SHAPE,
-      }),
+      z.refine(
+        (m) => (m.instanceIds?.length ?? 0) + (m.instanceId ? 1 : 0) + (m.networkInterfaceIds?.length ?? 0) > 0,
+        {
+          message: MANUAL_SHAPE,
+        },
+      ),
     );
 
   const stateChangeSchema = z.object({
@@ -135,7 +146,12 @@ export function normalizeInput(input: unknown): MirrorRequest {
     }
     const parsed = inputSchemas().stateChangeSchema.safeParse(input);
     if (!parsed.success) fail(parsed.error);
-    return { instanceIds: [parsed.data.detail['instance-id']], networkInterfaceIds: [], dryRun: false, trigger: 'instance-running' };
+    return {
+      instanceIds: [parsed.data.detail['instance-id']],
+      networkInterfaceIds: [],
+      dryRun: false,
+      trigger: 'instance-running',
+    };
   }
 
   const parsed = inputSchemas().manualSchema.safeParse(input);

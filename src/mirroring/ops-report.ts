@@ -13,7 +13,11 @@ export interface OpsReport {
 }
 
 /** The ops topic's message about one execution, or null when nothing needs attention. */
-export function renderOpsReport(results: readonly EniResult[], executionArn: string | undefined, missingTargets: readonly string[]): OpsReport | null {
+export function renderOpsReport(
+  results: readonly EniResult[],
+  executionArn: string | undefined,
+  missingTargets: readonly string[],
+): OpsReport | null {
   const attention = results.filter(needsAHuman);
   if (attention.length === 0 && missingTargets.length === 0) return null;
   const lines = [

@@ -6,7 +6,11 @@ import { describeAccount, planAccountRound, type AccountPorts, type AccountSnaps
  * The reconciler's decisions for a whole account, read-only: the same describes and planning a
  * `reconcile` round runs (what `autotap plan` shows).
  */
-export async function planAccount(config: MirroringConfig, ports: AccountPorts, vpcIds: string[] = []): Promise<ReconcileAction[]> {
+export async function planAccount(
+  config: MirroringConfig,
+  ports: AccountPorts,
+  vpcIds: string[] = [],
+): Promise<ReconcileAction[]> {
   return (await planAccountWithSnapshot(config, ports, vpcIds)).actions;
 }
 

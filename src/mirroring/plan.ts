@@ -2,7 +2,15 @@ import type { MirroringConfig } from '../config/schema.ts';
 import { decideScope } from './scope.ts';
 import { pickSessionNumber } from './session-numbers.ts';
 import { candidateTargets, chooseTarget, targetLoads } from './targets.ts';
-import { MANAGED_TAG, type Attachment, type EniResult, type Instance, type NetworkInterface, type Session, type Target } from './types.ts';
+import {
+  MANAGED_TAG,
+  type Attachment,
+  type EniResult,
+  type Instance,
+  type NetworkInterface,
+  type Session,
+  type Target,
+} from './types.ts';
 
 export interface InterfacePlanInput {
   config: MirroringConfig;
@@ -43,7 +51,9 @@ export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
   const accountTargets = input.accountTargets ?? [];
   const { targets, missing } = candidateTargets(config, accountTargets);
   const autotapTargetIds = new Set(targets.map((t) => t.trafficMirrorTargetId));
-  const targetInterfaceIds = new Set(accountTargets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])));
+  const targetInterfaceIds = new Set(
+    accountTargets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])),
+  );
   const sessionsByEni = new Map<string, Session[]>();
   for (const s of input.interfaceSessions) {
     sessionsByEni.set(s.networkInterfaceId, [...(sessionsByEni.get(s.networkInterfaceId) ?? []), s]);

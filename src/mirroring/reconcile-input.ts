@@ -12,10 +12,14 @@ export interface ReconcileRequest {
 /** The schemas of the reconcile and cleanup inputs, built at the first input read (src/mirroring/input.ts says why). */
 function buildSchemas() {
   const instanceId = instanceIdSchema();
-  const vpcId = z.string().check(z.refine((v) => VPC_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not a VPC id (vpc-...)` }));
+  const vpcId = z
+    .string()
+    .check(z.refine((v) => VPC_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not a VPC id (vpc-...)` }));
 
-  const manualReconcile = z
-    .strictObject({ dryRun: z.optional(z.boolean({ message: 'expected true or false' })), vpcIds: z.optional(z.array(vpcId)) });
+  const manualReconcile = z.strictObject({
+    dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
+    vpcIds: z.optional(z.array(vpcId)),
+  });
 
   const stateChange = z.object({
     source: z.literal('aws.ec2'),
@@ -35,11 +39,10 @@ function buildSchemas() {
     }),
   });
 
-  const manualCleanup = z
-    .strictObject({
-      instanceIds: z.array(instanceId).check(z.minLength(1), z.maxLength(100)),
-      dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
-    });
+  const manualCleanup = z.strictObject({
+    instanceIds: z.array(instanceId).check(z.minLength(1), z.maxLength(100)),
+    dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
+  });
 
   return { manualReconcile, stateChange, detachCall, manualCleanup };
 }
@@ -50,7 +53,8 @@ const schemas = () => (built ??= buildSchemas());
 /** `reconcile` starts from its schedule, or by hand with `{"dryRun": true}` and/or `{"vpcIds": [...]}`. */
 export function normalizeReconcileInput(input: unknown): ReconcileRequest {
   const record = (input ?? {}) as Record<string, unknown>;
-  if (record['detail-type'] === 'Scheduled Event' && record.source === 'aws.events') return { dryRun: false, vpcIds: [] };
+  if (record['detail-type'] === 'Scheduled Event' && record.source === 'aws.events')
+    return { dryRun: false, vpcIds: [] };
   const parsed = schemas().manualReconcile.safeParse(input ?? {});
   if (!parsed.success) invalid(parsed.error);
   return { dryRun: parsed.data.dryRun ?? false, vpcIds: parsed.data.vpcIds ?? [] };
@@ -75,5 +79,11 @@ export function normalizeCleanupInput(input: unknown): WorkSlice {
   const parsed = schemas().manualCleanup.safeParse(input);
   if (!parsed.success) invalid(parsed.error);
   const ids = [...new Set(parsed.data.instanceIds)];
-  return { ...CLEANUP, instanceIds: ids, sessionsOfInstanceIds: ids, allManagedSessions: false, dryRun: parsed.data.dryRun ?? false };
+  return {
+    ...CLEANUP,
+    instanceIds: ids,
+    sessionsOfInstanceIds: ids,
+    allManagedSessions: false,
+    dryRun: parsed.data.dryRun ?? false,
+  };
 }

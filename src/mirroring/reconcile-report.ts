@@ -23,7 +23,9 @@ export function reportSlice(applied: readonly AppliedAction[]): SliceReport {
   const counts: Record<string, number> = {};
   for (const a of applied) counts[countKey(a)] = (counts[countKey(a)] ?? 0) + 1;
   // Failures and skips first: they are what a human reads the report for.
-  const ordered = [...applied].sort((a, b) => Number(!NOTABLE.includes(a.outcome)) - Number(!NOTABLE.includes(b.outcome)));
+  const ordered = [...applied].sort(
+    (a, b) => Number(!NOTABLE.includes(a.outcome)) - Number(!NOTABLE.includes(b.outcome)),
+  );
   const actions = ordered.slice(0, ACTIONS_PER_SLICE_REPORT);
   return { counts, actions, truncated: applied.length - actions.length };
 }
@@ -33,14 +35,21 @@ export function reportSlice(applied: readonly AppliedAction[]): SliceReport {
  * published. The changes are made: a retry would find nothing left to announce, so a loss is counted
  * (the summary tells the ops topic) instead of failing the work.
  */
-export async function announceActions(applied: readonly AppliedAction[], origin: EventOrigin, put: (events: readonly AutotapEvent[]) => Promise<void>): Promise<number> {
+export async function announceActions(
+  applied: readonly AppliedAction[],
+  origin: EventOrigin,
+  put: (events: readonly AutotapEvent[]) => Promise<void>,
+): Promise<number> {
   const events = eventsForActions(applied, origin);
   if (events.length === 0) return 0;
   try {
     await put(events);
     return 0;
   } catch (error) {
-    logger.error('autotap events could not be published', { errorName: describeThrown(error).name, events: events.length });
+    logger.error('autotap events could not be published', {
+      errorName: describeThrown(error).name,
+      events: events.length,
+    });
     return events.length;
   }
 }
@@ -63,13 +72,20 @@ const NEEDS_A_HUMAN = new Set(['session-limit', 'no-target', 'target-full', 'no-
 const CHANGES = ['created', 'deleted', 'modified'];
 
 /** The ops message: sent when something changed or needs a human, so a quiet account stays quiet. */
-export function renderWorkflowReport(workflow: string, summary: WorkflowSummary, executionArn?: string): { subject: string; message: string } | null {
-  const attention = summary.actions.filter((a) => a.outcome === 'failed' || (a.outcome === 'skipped' && NEEDS_A_HUMAN.has(a.reason ?? '')));
+export function renderWorkflowReport(
+  workflow: string,
+  summary: WorkflowSummary,
+  executionArn?: string,
+): { subject: string; message: string } | null {
+  const attention = summary.actions.filter(
+    (a) => a.outcome === 'failed' || (a.outcome === 'skipped' && NEEDS_A_HUMAN.has(a.reason ?? '')),
+  );
   const changed = CHANGES.reduce((n, k) => n + (summary.counts[k] ?? 0), 0);
   const failedSlices = summary.counts['failed-slices'] ?? 0;
   const unpublished = summary.counts['unpublished-events'] ?? 0;
   const remaining = summary.counts.remaining ?? 0;
-  if (changed === 0 && attention.length === 0 && failedSlices === 0 && unpublished === 0 && remaining === 0) return null;
+  if (changed === 0 && attention.length === 0 && failedSlices === 0 && unpublished === 0 && remaining === 0)
+    return null;
   const countLine = Object.entries(summary.counts)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k} ${v}`)
@@ -80,12 +96,29 @@ export function renderWorkflowReport(workflow: string, summary: WorkflowSummary,
     '',
     ...summary.actions
       .filter((a) => a.outcome !== 'skipped' || NEEDS_A_HUMAN.has(a.reason ?? ''))
-      .map((a) => `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${a.instanceId || '(unknown instance)'}${a.reason ? `: ${a.reason}` : ''}`.replace(/ {2,}/g, ' ')),
+      .map((a) =>
+        `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${a.instanceId || '(unknown instance)'}${a.reason ? `: ${a.reason}` : ''}`.replace(
+          / {2,}/g,
+          ' ',
+        ),
+      ),
     ...(summary.truncated > 0 ? [`(and ${summary.truncated} more, counted above)`] : []),
-    ...(failedSlices > 0 ? ['', `${failedSlices} slice(s) or round(s) failed after their retries: see the execution, then run reconcile again.`] : []),
-    ...(remaining > 0 ? ['', `${remaining} planned change(s) were left when the rounds ran out; the next reconcile carries on.`] : []),
-    ...(unpublished > 0 ? ['', `${unpublished} autotap event(s) could not be published to EventBridge; the changes above were made.`] : []),
+    ...(failedSlices > 0
+      ? [
+          '',
+          `${failedSlices} slice(s) or round(s) failed after their retries: see the execution, then run reconcile again.`,
+        ]
+      : []),
+    ...(remaining > 0
+      ? ['', `${remaining} planned change(s) were left when the rounds ran out; the next reconcile carries on.`]
+      : []),
+    ...(unpublished > 0
+      ? ['', `${unpublished} autotap event(s) could not be published to EventBridge; the changes above were made.`]
+      : []),
   ];
-  const subject = attention.length + failedSlices + unpublished > 0 ? `[autotap] ${workflow}: ${attention.length + failedSlices + unpublished} need attention` : `[autotap] ${workflow}: ${changed} sessions changed`;
+  const subject =
+    attention.length + failedSlices + unpublished > 0
+      ? `[autotap] ${workflow}: ${attention.length + failedSlices + unpublished} need attention`
+      : `[autotap] ${workflow}: ${changed} sessions changed`;
   return { subject, message: lines.join('\n') };
 }

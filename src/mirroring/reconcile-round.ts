@@ -32,7 +32,11 @@ export interface AccountPorts extends Pick<SlicePorts, 'describeInterfaceStandin
 
 /** The three describes a round cannot avoid, each paginated to its end within this invocation. */
 export async function describeAccount(vpcIds: string[], ports: AccountPorts): Promise<AccountSnapshot> {
-  const [instances, sessions, targets] = await Promise.all([ports.describeLiveInstances(vpcIds), ports.describeAllSessions(), ports.describeTargets()]);
+  const [instances, sessions, targets] = await Promise.all([
+    ports.describeLiveInstances(vpcIds),
+    ports.describeAllSessions(),
+    ports.describeTargets(),
+  ]);
   return { instances, sessions, targets };
 }
 
@@ -49,28 +53,52 @@ export async function planAccountRound(
   perChunk = INSTANCES_PER_SLICE,
 ): Promise<ReconcileAction[]> {
   const sessionsByEni = new Map<string, Session[]>();
-  for (const s of snapshot.sessions) sessionsByEni.set(s.networkInterfaceId, [...(sessionsByEni.get(s.networkInterfaceId) ?? []), s]);
+  for (const s of snapshot.sessions)
+    sessionsByEni.set(s.networkInterfaceId, [...(sessionsByEni.get(s.networkInterfaceId) ?? []), s]);
   const limited = new Set(limitedTargetIds(candidateTargets(config, snapshot.targets).targets));
   const targetSessions = snapshot.sessions.filter((s) => limited.has(s.trafficMirrorTargetId));
   const instances = [...snapshot.instances].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
   const actions: ReconcileAction[] = [];
-  const base = { config, mode: 'reconcile' as const, otherInterfaces: new Map(), accountTargets: snapshot.targets, targetSessions };
+  const base = {
+    config,
+    mode: 'reconcile' as const,
+    otherInterfaces: new Map(),
+    accountTargets: snapshot.targets,
+    targetSessions,
+  };
   for (let i = 0; i < instances.length; i += perChunk) {
     const chunk = instances.slice(i, i + perChunk);
-    const sessions = chunk.flatMap((instance) => instance.networkInterfaces.flatMap((n) => sessionsByEni.get(n.networkInterfaceId) ?? []));
+    const sessions = chunk.flatMap((instance) =>
+      instance.networkInterfaces.flatMap((n) => sessionsByEni.get(n.networkInterfaceId) ?? []),
+    );
     actions.push(...planReconcile({ ...base, instances: chunk, sessions }));
   }
   const liveEnis = new Set(instances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId)));
   const orphans = snapshot.sessions.filter((s) => isManagedSession(s) && !liveEnis.has(s.networkInterfaceId));
   if (orphans.length > 0) {
-    const otherInterfaces = await describeStandings([...new Set(orphans.map((s) => s.networkInterfaceId))], vpcIds, ports);
-    actions.push(...planReconcile({ ...base, instances: [], sessions: orphans, otherInterfaces, accountTargets: [], targetSessions: [] }));
+    const otherInterfaces = await describeStandings(
+      [...new Set(orphans.map((s) => s.networkInterfaceId))],
+      vpcIds,
+      ports,
+    );
+    actions.push(
+      ...planReconcile({
+        ...base,
+        instances: [],
+        sessions: orphans,
+        otherInterfaces,
+        accountTargets: [],
+        targetSessions: [],
+      }),
+    );
   }
   return actions;
 }
 
 /** Where an action stands in the order rounds work through: by ENI, then session, then kind. */
-export function actionKey(action: Pick<ReconcileAction, 'networkInterfaceId' | 'trafficMirrorSessionId' | 'action'>): string {
+export function actionKey(
+  action: Pick<ReconcileAction, 'networkInterfaceId' | 'trafficMirrorSessionId' | 'action'>,
+): string {
   return `${action.networkInterfaceId} ${action.trafficMirrorSessionId ?? '-'} ${action.action}`;
 }
 

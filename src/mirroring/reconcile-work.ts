@@ -31,7 +31,9 @@ export interface SlicePorts {
   describeSessionsOfInterfaces(networkInterfaceIds: string[]): Promise<Session[]>;
   describeSessionsOfInstance(instanceId: string): Promise<Session[]>;
   describeAllManagedSessions(): Promise<Session[]>;
-  describeInterfaceStandings(networkInterfaceIds: string[]): Promise<{ networkInterfaceId: string; vpcId?: string; attachedInstanceId?: string }[]>;
+  describeInterfaceStandings(
+    networkInterfaceIds: string[],
+  ): Promise<{ networkInterfaceId: string; vpcId?: string; attachedInstanceId?: string }[]>;
   describeTargets(): Promise<Target[]>;
   describeSessionsOfTargets(targetIds: string[]): Promise<Session[]>;
 }

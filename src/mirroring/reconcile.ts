@@ -3,7 +3,14 @@ import { planInterfaces } from './plan.ts';
 import { pickSessionNumber } from './session-numbers.ts';
 import { decideScope } from './scope.ts';
 import { candidateTargets, chooseTarget, targetLoads } from './targets.ts';
-import { MANAGED_TAG, type Attachment, type Instance, type NetworkInterface, type Session, type Target } from './types.ts';
+import {
+  MANAGED_TAG,
+  type Attachment,
+  type Instance,
+  type NetworkInterface,
+  type Session,
+  type Target,
+} from './types.ts';
 
 /**
  * Drift between the account and the configuration, decided for a slice of the account. The same
@@ -79,7 +86,8 @@ interface SessionContext {
 
 function sessionContext(slice: ReconcileSlice): SessionContext {
   const owners = new Map<string, [Instance, NetworkInterface]>();
-  for (const instance of slice.instances) for (const eni of instance.networkInterfaces) owners.set(eni.networkInterfaceId, [instance, eni]);
+  for (const instance of slice.instances)
+    for (const eni of instance.networkInterfaces) owners.set(eni.networkInterfaceId, [instance, eni]);
   const { targets } = candidateTargets(slice.config, slice.accountTargets);
   return {
     config: slice.config,
@@ -90,18 +98,27 @@ function sessionContext(slice: ReconcileSlice): SessionContext {
     targets,
     candidateIds: new Set(targets.map((t) => t.trafficMirrorTargetId)),
     existingTargetIds: new Set(slice.accountTargets.map((t) => t.trafficMirrorTargetId)),
-    targetInterfaceIds: new Set(slice.accountTargets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : []))),
+    targetInterfaceIds: new Set(
+      slice.accountTargets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])),
+    ),
     loads: targetLoads(slice.targetSessions),
   };
 }
 
 /** autotap's sessions in a stable order: the lowest number on an ENI is the one kept when there are two. */
 function oursInOrder(sessions: readonly Session[]): Session[] {
-  return sessions.filter(isOurs).sort((a, b) => a.sessionNumber - b.sessionNumber || a.trafficMirrorSessionId.localeCompare(b.trafficMirrorSessionId));
+  return sessions
+    .filter(isOurs)
+    .sort(
+      (a, b) => a.sessionNumber - b.sessionNumber || a.trafficMirrorSessionId.localeCompare(b.trafficMirrorSessionId),
+    );
 }
 
 /** Why autotap's session on an ENI outside the listed instances goes; undefined when it stays, or when the ENI is gone (EC2 deletes its sessions with it). */
-export function offSliceRemoval(standing: InterfaceStanding | undefined, onStop: MirroringConfig['onStop']): string | undefined {
+export function offSliceRemoval(
+  standing: InterfaceStanding | undefined,
+  onStop: MirroringConfig['onStop'],
+): string | undefined {
   if (!standing) return undefined;
   if (!standing.attachedInstanceId) return 'interface-detached';
   if (GONE.has(standing.instanceState ?? '')) return 'instance-terminated';
@@ -110,31 +127,56 @@ export function offSliceRemoval(standing: InterfaceStanding | undefined, onStop:
 }
 
 /** What an instance's state alone decides for its sessions: removed, kept while it is stopped, or `live` (up to the rest of the plan). */
-export function fateByInstanceState(state: string, onStop: MirroringConfig['onStop']): { remove: string } | 'keep' | 'live' {
+export function fateByInstanceState(
+  state: string,
+  onStop: MirroringConfig['onStop'],
+): { remove: string } | 'keep' | 'live' {
   if (GONE.has(state)) return { remove: 'instance-terminated' };
   if (STOPPED.has(state)) return onStop === 'delete' ? { remove: 'instance-stopped' } : 'keep';
   return 'live';
 }
 
 /** A free session number for autotap's session when another session of its ENI uses the same one; undefined when its own is free (or none is). */
-export function freeSessionNumber(session: Session, sessions: readonly Session[], range: MirroringConfig['sessionNumber']): number | undefined {
+export function freeSessionNumber(
+  session: Session,
+  sessions: readonly Session[],
+  range: MirroringConfig['sessionNumber'],
+): number | undefined {
   // Whether EC2 accepts two sessions of one number on an ENI is undocumented; if it did, the
   // order between them would be ambiguous, so autotap's session moves to a free number.
-  const othersOnEni = sessions.filter((s) => s.networkInterfaceId === session.networkInterfaceId && s.trafficMirrorSessionId !== session.trafficMirrorSessionId);
+  const othersOnEni = sessions.filter(
+    (s) =>
+      s.networkInterfaceId === session.networkInterfaceId &&
+      s.trafficMirrorSessionId !== session.trafficMirrorSessionId,
+  );
   if (!othersOnEni.some((s) => s.sessionNumber === session.sessionNumber)) return undefined;
-  const free = pickSessionNumber(othersOnEni.map((s) => s.sessionNumber), range);
+  const free = pickSessionNumber(
+    othersOnEni.map((s) => s.sessionNumber),
+    range,
+  );
   return 'sessionNumber' in free ? free.sessionNumber : undefined;
 }
 
 type SessionBase = Omit<ReconcileAction, 'action'> & { instanceId: string };
 
 /** The changes autotap's kept session needs (target, filter, number): a `modify`, a `skip` when no target can take it, or nothing. */
-function repairSession(session: Session, instance: Instance, base: SessionBase, ctx: SessionContext): ReconcileAction | undefined {
+function repairSession(
+  session: Session,
+  instance: Instance,
+  base: SessionBase,
+  ctx: SessionContext,
+): ReconcileAction | undefined {
   const { config } = ctx;
   const change: Partial<ReconcileAction> = {};
   const reasons: string[] = [];
   if (!ctx.candidateIds.has(session.trafficMirrorTargetId)) {
-    const choice = chooseTarget(instance.availabilityZone, session.networkInterfaceId, ctx.targets, ctx.loads, config.crossAz);
+    const choice = chooseTarget(
+      instance.availabilityZone,
+      session.networkInterfaceId,
+      ctx.targets,
+      ctx.loads,
+      config.crossAz,
+    );
     if ('reason' in choice) return { ...base, action: 'skip', reason: choice.reason };
     change.trafficMirrorTargetId = choice.trafficMirrorTargetId;
     reasons.push(ctx.existingTargetIds.has(session.trafficMirrorTargetId) ? 'target-not-configured' : 'target-deleted');
@@ -201,7 +243,12 @@ function planMissingSessions(slice: ReconcileSlice, handled: ReadonlySet<string>
   });
   const skips: ReconcileAction[] = plan.results
     .filter((result) => result.outcome === 'skipped' && !handled.has(result.networkInterfaceId))
-    .map((result) => ({ action: 'skip', instanceId: result.instanceId, networkInterfaceId: result.networkInterfaceId, reason: result.reason ?? 'skipped' }));
+    .map((result) => ({
+      action: 'skip',
+      instanceId: result.instanceId,
+      networkInterfaceId: result.networkInterfaceId,
+      reason: result.reason ?? 'skipped',
+    }));
   const creates: ReconcileAction[] = plan.attachments.map((attachment) => ({
     action: 'create',
     instanceId: attachment.instanceId,

@@ -24,7 +24,10 @@ export async function resolveInterfaces(
   /** Past the state machine's retries for eventual consistency: what is still unseen is `not-found`. */
   finalAttempt: boolean,
 ): Promise<InterfacePlan> {
-  const eniOwners = request.networkInterfaceIds.length > 0 ? await ports.attachedInstances(request.networkInterfaceIds) : new Map<string, string>();
+  const eniOwners =
+    request.networkInterfaceIds.length > 0
+      ? await ports.attachedInstances(request.networkInterfaceIds)
+      : new Map<string, string>();
   const missingNetworkInterfaceIds = request.networkInterfaceIds.filter((id) => !eniOwners.has(id));
 
   const wholeInstances = new Set(request.instanceIds);
@@ -34,14 +37,20 @@ export async function resolveInterfaces(
   const missingInstanceIds = request.instanceIds.filter((id) => !foundIds.has(id));
 
   if (!finalAttempt && (missingInstanceIds.length > 0 || missingNetworkInterfaceIds.length > 0)) {
-    throw new RetryableError('NotYetVisible', `not visible yet: ${[...missingInstanceIds, ...missingNetworkInterfaceIds].join(', ')}`);
+    throw new RetryableError(
+      'NotYetVisible',
+      `not visible yet: ${[...missingInstanceIds, ...missingNetworkInterfaceIds].join(', ')}`,
+    );
   }
 
   const requestedEnis = new Set(eniOwners.keys());
   const instances = described.map((instance) =>
     wholeInstances.has(instance.instanceId)
       ? instance
-      : { ...instance, networkInterfaces: instance.networkInterfaces.filter((n) => requestedEnis.has(n.networkInterfaceId)) },
+      : {
+          ...instance,
+          networkInterfaces: instance.networkInterfaces.filter((n) => requestedEnis.has(n.networkInterfaceId)),
+        },
   );
   const eniIds = instances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId));
 
@@ -51,7 +60,10 @@ export async function resolveInterfaces(
   let targetSessions: Session[] = [];
   if (eniIds.length > 0) {
     let described: Target[];
-    [interfaceSessions, described] = await Promise.all([ports.describeSessionsOfInterfaces(eniIds), ports.describeTargets()]);
+    [interfaceSessions, described] = await Promise.all([
+      ports.describeSessionsOfInterfaces(eniIds),
+      ports.describeTargets(),
+    ]);
     accountTargets = described;
     const targetIds = limitedTargetIds(candidateTargets(config, described).targets);
     targetSessions = targetIds.length > 0 ? await ports.describeSessionsOfTargets(targetIds) : [];

@@ -26,8 +26,10 @@ export function decideScope(
   const subnetId = eni.subnetId ?? instance.subnetId;
   if (scope.vpcIds.length > 0 && (!vpcId || !scope.vpcIds.includes(vpcId))) return 'out-of-scope';
   if (scope.subnetIds.length > 0 && (!subnetId || !scope.subnetIds.includes(subnetId))) return 'out-of-scope';
-  if (!Object.entries(scope.includeTags).every(([key, value]) => matches(instance.tags, key, value))) return 'out-of-scope';
-  if (Object.entries(scope.excludeTags).some(([key, value]) => matches(instance.tags, key, value))) return 'excluded-by-tag';
+  if (!Object.entries(scope.includeTags).every(([key, value]) => matches(instance.tags, key, value)))
+    return 'out-of-scope';
+  if (Object.entries(scope.excludeTags).some(([key, value]) => matches(instance.tags, key, value)))
+    return 'excluded-by-tag';
   if (eni.interfaceType !== 'interface') return 'interface-type';
   // Known before trying: AWS publishes the types it refuses (and still answers NetworkInterfaceNotSupported).
   if (!supportsMirroring(instance.instanceType)) return 'unsupported';

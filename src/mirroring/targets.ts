@@ -49,7 +49,11 @@ function capacityOf(target: Target): number | undefined {
 }
 
 function byTargetId(a: Target, b: Target): number {
-  return a.trafficMirrorTargetId < b.trafficMirrorTargetId ? -1 : a.trafficMirrorTargetId > b.trafficMirrorTargetId ? 1 : 0;
+  return a.trafficMirrorTargetId < b.trafficMirrorTargetId
+    ? -1
+    : a.trafficMirrorTargetId > b.trafficMirrorTargetId
+      ? 1
+      : 0;
 }
 
 /**
@@ -78,8 +82,7 @@ export function targetLoads(sessions: readonly Session[]): Map<string, Set<strin
 }
 
 export type TargetChoice =
-  | { trafficMirrorTargetId: string; alternativeTargetIds: string[] }
-  | { reason: 'no-target' | 'target-full' };
+  { trafficMirrorTargetId: string; alternativeTargetIds: string[] } | { reason: 'no-target' | 'target-full' };
 
 /**
  * Targets in the ENI's zone first (cross-zone mirroring costs data transfer; `same-only` forbids
@@ -103,7 +106,9 @@ export function chooseTarget(
   if (allowed.length === 0) return { reason: 'no-target' };
   const loadOf = (t: Target) => loads.get(t.trafficMirrorTargetId)?.size ?? 0;
   const hasRoom = (t: Target) =>
-    t.maxSources === undefined || loadOf(t) < t.maxSources || loads.get(t.trafficMirrorTargetId)?.has(networkInterfaceId) === true;
+    t.maxSources === undefined ||
+    loadOf(t) < t.maxSources ||
+    loads.get(t.trafficMirrorTargetId)?.has(networkInterfaceId) === true;
   const limited = (t: Target) => Number(t.maxSources !== undefined);
   const ranked = allowed
     .filter(hasRoom)
@@ -121,5 +126,8 @@ export function chooseTarget(
   const sources = loads.get(best.trafficMirrorTargetId) ?? new Set<string>();
   sources.add(networkInterfaceId);
   loads.set(best.trafficMirrorTargetId, sources);
-  return { trafficMirrorTargetId: best.trafficMirrorTargetId, alternativeTargetIds: rest.map((t) => t.trafficMirrorTargetId) };
+  return {
+    trafficMirrorTargetId: best.trafficMirrorTargetId,
+    alternativeTargetIds: rest.map((t) => t.trafficMirrorTargetId),
+  };
 }

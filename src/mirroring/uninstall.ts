@@ -102,12 +102,18 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * run after an interrupted one finishes the job; a refusal, or throttling that outlasts
  * MAX_DELETE_ATTEMPTS, is reported for that session and the rest go on: running again retries it.
  */
-export async function deleteManagedSessions(sessions: readonly Session[], ports: UninstallPorts): Promise<DeletionResult[]> {
+export async function deleteManagedSessions(
+  sessions: readonly Session[],
+  ports: UninstallPorts,
+): Promise<DeletionResult[]> {
   const sleep = ports.sleep ?? realSleep;
   const random = ports.random ?? Math.random;
   const results: DeletionResult[] = [];
   for (const session of sessions) {
-    results.push({ ...shownSession(session), ...(await deleteOne(session.trafficMirrorSessionId, ports.deleteSession, sleep, random)) });
+    results.push({
+      ...shownSession(session),
+      ...(await deleteOne(session.trafficMirrorSessionId, ports.deleteSession, sleep, random)),
+    });
   }
   return results;
 }
@@ -115,7 +121,11 @@ export async function deleteManagedSessions(sessions: readonly Session[], ports:
 /** What a report shows of a session: its id, its ENI and the instance autotap created it for. */
 export function shownSession(session: Session): Omit<DeletionResult, 'outcome'> {
   const instanceId = session.tags[INSTANCE_TAG];
-  return { trafficMirrorSessionId: session.trafficMirrorSessionId, networkInterfaceId: session.networkInterfaceId, ...(instanceId ? { instanceId } : {}) };
+  return {
+    trafficMirrorSessionId: session.trafficMirrorSessionId,
+    networkInterfaceId: session.networkInterfaceId,
+    ...(instanceId ? { instanceId } : {}),
+  };
 }
 
 async function deleteOne(

@@ -22,11 +22,15 @@ export function readWebhookSecret(secret: string): string {
     try {
       candidate = (JSON.parse(text) as { webhookUrl?: unknown }).webhookUrl;
     } catch {
-      throw new InvalidWebhookSecret('the Slack secret looks like JSON but does not parse (expected {"webhookUrl": "https://hooks.slack.com/..."})');
+      throw new InvalidWebhookSecret(
+        'the Slack secret looks like JSON but does not parse (expected {"webhookUrl": "https://hooks.slack.com/..."})',
+      );
     }
   }
   if (typeof candidate !== 'string' || candidate === '') {
-    throw new InvalidWebhookSecret('the Slack secret has no webhook URL (expected the URL, or JSON {"webhookUrl": "https://hooks.slack.com/..."})');
+    throw new InvalidWebhookSecret(
+      'the Slack secret has no webhook URL (expected the URL, or JSON {"webhookUrl": "https://hooks.slack.com/..."})',
+    );
   }
   let url: URL;
   try {
@@ -59,7 +63,8 @@ const MAX_ERROR_LENGTH = 200;
 export function classifySlackResponse(status: number, body: string, retryAfter: string | null): SlackPostResult {
   const error = body.trim().slice(0, MAX_ERROR_LENGTH) || `HTTP ${status}`;
   if (status >= 200 && status < 300) return { kind: 'ok' };
-  if (status === 429) return retryAfter === null ? { kind: 'rate-limited', status } : { kind: 'rate-limited', status, retryAfter };
+  if (status === 429)
+    return retryAfter === null ? { kind: 'rate-limited', status } : { kind: 'rate-limited', status, retryAfter };
   if (NEEDS_HUMAN_STATUSES.has(status)) return { kind: 'needs-human', status, error };
   if (status === 400 || status === 413) return { kind: 'rejected-payload', status, error };
   return { kind: 'transient', status, error };
@@ -71,7 +76,11 @@ export interface WebhookOptions {
   timeoutMs?: number;
 }
 
-export async function postToWebhook(webhookUrl: string, payload: unknown, options: WebhookOptions = {}): Promise<SlackPostResult> {
+export async function postToWebhook(
+  webhookUrl: string,
+  payload: unknown,
+  options: WebhookOptions = {},
+): Promise<SlackPostResult> {
   const send = options.fetch ?? fetch;
   let response: Response;
   try {
@@ -84,7 +93,8 @@ export async function postToWebhook(webhookUrl: string, payload: unknown, option
   } catch (error) {
     // fetch's messages and causes can carry the URL: only the error's kind and code are kept.
     const cause: unknown = error instanceof Error ? error.cause : undefined;
-    const code = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string' ? ` ${cause.code}` : '';
+    const code =
+      cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string' ? ` ${cause.code}` : '';
     return { kind: 'transient', status: 0, error: `request failed (${describeThrown(error).name}${code})` };
   }
   let body = '';
@@ -93,14 +103,22 @@ export async function postToWebhook(webhookUrl: string, payload: unknown, option
   } catch {
     // The status alone decides; the body only explains.
   }
-  return classifySlackResponse(response.status, redactWebhookUrl(body, webhookUrl), response.headers.get('retry-after'));
+  return classifySlackResponse(
+    response.status,
+    redactWebhookUrl(body, webhookUrl),
+    response.headers.get('retry-after'),
+  );
 }
 
 /**
  * Lends `use` a poster to the webhook the secret names. The URL never leaves this module: whatever
  * `use` throws (its message and stack) has it and its secret path replaced before it is rethrown.
  */
-export async function withWebhook<T>(secret: string, use: (post: (payload: unknown) => Promise<SlackPostResult>) => Promise<T>, options: WebhookOptions = {}): Promise<T> {
+export async function withWebhook<T>(
+  secret: string,
+  use: (post: (payload: unknown) => Promise<SlackPostResult>) => Promise<T>,
+  options: WebhookOptions = {},
+): Promise<T> {
   const webhookUrl = readWebhookSecret(secret);
   try {
     return await use((payload) => postToWebhook(webhookUrl, payload, options));

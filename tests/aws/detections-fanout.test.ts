@@ -6,7 +6,10 @@ import { detectionsFanout, refusesTheEntries } from '../../src/aws/detections-fa
 
 const sns = mockClient(SNSClient);
 const sqs = mockClient(SQSClient);
-const destinations = { detectionsTopicArn: 'arn:aws:sns:us-east-1:123456789012:detections', emailTopicArn: 'arn:aws:sns:us-east-1:123456789012:email' };
+const destinations = {
+  detectionsTopicArn: 'arn:aws:sns:us-east-1:123456789012:detections',
+  emailTopicArn: 'arn:aws:sns:us-east-1:123456789012:email',
+};
 const entry = (Id: string) => ({ Id, Message: '{}', MessageAttributes: {} });
 
 afterEach(() => {
@@ -15,7 +18,7 @@ afterEach(() => {
 });
 
 describe('detectionsFanout', () => {
-  test('each topic gets its own ARN; SNS\'s Failed entries become refused for good or worth retrying, by SenderFault', async () => {
+  test("each topic gets its own ARN; SNS's Failed entries become refused for good or worth retrying, by SenderFault", async () => {
     sns.on(PublishBatchCommand).resolves({
       Successful: [],
       Failed: [
@@ -23,7 +26,11 @@ describe('detectionsFanout', () => {
         { Id: 'e1', Code: 'InternalError', Message: 'try again', SenderFault: false },
       ],
     });
-    const failures = await detectionsFanout(destinations).publishBatch('email', [entry('e0'), entry('e1'), entry('e2')]);
+    const failures = await detectionsFanout(destinations).publishBatch('email', [
+      entry('e0'),
+      entry('e1'),
+      entry('e2'),
+    ]);
     expect(sns.commandCalls(PublishBatchCommand)[0]!.args[0].input.TopicArn).toBe(destinations.emailTopicArn);
     expect([...failures]).toEqual([
       ['e0', { permanent: true, reason: 'InvalidParameter: too long' }],
@@ -36,9 +43,19 @@ describe('detectionsFanout', () => {
   });
 
   test('the Slack queue refusing a body for good: that position is refused, the others sent', async () => {
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: 'm1', Code: 'InvalidMessageContents', Message: 'bad character', SenderFault: true }] });
-    const fanout = detectionsFanout({ ...destinations, slackQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/autotap-slack' });
-    expect([...(await fanout.enqueueSlack!(['a', 'b']))]).toEqual([[1, { permanent: true, reason: 'InvalidMessageContents: bad character' }]]);
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({
+        Successful: [],
+        Failed: [{ Id: 'm1', Code: 'InvalidMessageContents', Message: 'bad character', SenderFault: true }],
+      });
+    const fanout = detectionsFanout({
+      ...destinations,
+      slackQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/autotap-slack',
+    });
+    expect([...(await fanout.enqueueSlack!(['a', 'b']))]).toEqual([
+      [1, { permanent: true, reason: 'InvalidMessageContents: bad character' }],
+    ]);
   });
 });
 

@@ -6,7 +6,12 @@ let emulator: Emulator;
 let client: EC2Client;
 beforeEach(async () => {
   emulator = await startEmulator({ targets: [{ id: 'tmt-0a1', type: 'network-load-balancer' }] });
-  client = new EC2Client({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+  client = new EC2Client({
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    maxAttempts: 1,
+  });
 });
 afterEach(async () => {
   client.destroy();
@@ -28,7 +33,10 @@ describe('describeTargets', () => {
 
   it('does not keep a failed answer', async () => {
     emulator.setFaults({ serverErrors: { actions: ['DescribeTrafficMirrorTargets'], count: 1 } });
-    await expect(describeTargets(client, 5_000_000)).rejects.toMatchObject({ name: 'ServiceUnavailable', code: 'InternalError' });
+    await expect(describeTargets(client, 5_000_000)).rejects.toMatchObject({
+      name: 'ServiceUnavailable',
+      code: 'InternalError',
+    });
     expect((await describeTargets(client, 5_000_000)).map((t) => t.trafficMirrorTargetId)).toEqual(['tmt-0a1']);
   });
 });

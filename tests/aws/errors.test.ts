@@ -57,8 +57,15 @@ describe('EC2 errors at the adapter boundary', () => {
   });
 
   it('keeps an unknown client error as a refusal carrying its code, and retries an unknown server fault', () => {
-    expect(ec2DomainError(ec2Error('SomethingNew'), 'DescribeInstances')).toMatchObject({ constructor: AwsRefusal, name: 'SomethingNew', reason: 'SomethingNew' });
-    expect(ec2DomainError(ec2Error('SomethingNew', 'server', 503), 'DescribeInstances')).toMatchObject({ name: 'ServiceUnavailable', code: 'SomethingNew' });
+    expect(ec2DomainError(ec2Error('SomethingNew'), 'DescribeInstances')).toMatchObject({
+      constructor: AwsRefusal,
+      name: 'SomethingNew',
+      reason: 'SomethingNew',
+    });
+    expect(ec2DomainError(ec2Error('SomethingNew', 'server', 503), 'DescribeInstances')).toMatchObject({
+      name: 'ServiceUnavailable',
+      code: 'SomethingNew',
+    });
     expect(ec2DomainError(ec2Error('SomethingNew', 'client', 500), 'DescribeInstances')).toBeInstanceOf(RetryableError);
   });
 
@@ -79,12 +86,21 @@ describe('errors of every service', () => {
   });
 
   it('turns a value that is not an Error into a refusal that says what was thrown', () => {
-    expect(domainErrorOf('boom', 'PutEvents')).toMatchObject({ name: 'UnknownError', message: 'PutEvents: UnknownError: boom' });
+    expect(domainErrorOf('boom', 'PutEvents')).toMatchObject({
+      name: 'UnknownError',
+      message: 'PutEvents: UnknownError: boom',
+    });
   });
 
   it('reads the fields of an SDK error without trusting their types', () => {
     const odd = Object.assign(new Error('m'), { name: 'X', $fault: 'weird', $metadata: { httpStatusCode: '500' } });
-    expect(sdkErrorFields(odd)).toEqual({ code: 'X', message: 'm', fault: undefined, httpStatusCode: undefined, throttling: false });
+    expect(sdkErrorFields(odd)).toEqual({
+      code: 'X',
+      message: 'm',
+      fault: undefined,
+      httpStatusCode: undefined,
+      throttling: false,
+    });
   });
 });
 
@@ -101,12 +117,17 @@ function retriedAndCaughtNames(): Set<string> {
     }
   };
   const dir = new URL('../../statemachines/', import.meta.url);
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.asl.json'))) visit(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.asl.json')))
+    visit(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
   return names;
 }
 
-it("throws every error name the state machines match, for the AWS answers they are meant for", () => {
-  const thrown = new Set(['RequestLimitExceeded', 'InvalidInstanceID.NotFound', 'InternalError'].map((code) => ec2DomainError(ec2Error(code), 'x').name));
+it('throws every error name the state machines match, for the AWS answers they are meant for', () => {
+  const thrown = new Set(
+    ['RequestLimitExceeded', 'InvalidInstanceID.NotFound', 'InternalError'].map(
+      (code) => ec2DomainError(ec2Error(code), 'x').name,
+    ),
+  );
   const ours = [...retriedAndCaughtNames()].filter((name) => !/^(Lambda|States)\./.test(name));
   expect(ours.length).toBeGreaterThan(0);
   for (const name of ours) expect(thrown).toContain(name);

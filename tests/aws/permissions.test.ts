@@ -13,23 +13,43 @@ const refusing = <T>(name: string): T => ({ send: refusal(name) }) as unknown as
 
 /** Paginators insist on a real client: one whose every call is refused. */
 function refusingSns(name: string): SNSClient {
-  const client = new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'secret' } });
+  const client = new SNSClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'secret' },
+  });
   client.send = refusal(name) as SNSClient['send'];
   return client;
 }
 
 test.each<[string, () => Promise<unknown>, string]>([
-  ['EC2 UnauthorizedOperation', () => describeMirrorFilter('tmf-1', refusing<EC2Client>('UnauthorizedOperation')), 'ec2:DescribeTrafficMirrorFilters'],
-  ['SNS AuthorizationError', () => listSubscriptions('arn:aws:sns:us-east-1:123456789012:ops', refusingSns('AuthorizationError')), 'sns:ListSubscriptionsByTopic'],
-  ['CloudTrail AccessDeniedException', () => describeTrails(refusing<CloudTrailClient>('AccessDeniedException')), 'cloudtrail:DescribeTrails'],
+  [
+    'EC2 UnauthorizedOperation',
+    () => describeMirrorFilter('tmf-1', refusing<EC2Client>('UnauthorizedOperation')),
+    'ec2:DescribeTrafficMirrorFilters',
+  ],
+  [
+    'SNS AuthorizationError',
+    () => listSubscriptions('arn:aws:sns:us-east-1:123456789012:ops', refusingSns('AuthorizationError')),
+    'sns:ListSubscriptionsByTopic',
+  ],
+  [
+    'CloudTrail AccessDeniedException',
+    () => describeTrails(refusing<CloudTrailClient>('AccessDeniedException')),
+    'cloudtrail:DescribeTrails',
+  ],
 ])('%s names the missing action', async (_name, read, action) => {
   expect(await readFact(read)).toEqual({ read: false, reason: `not authorized to call ${action}`, action });
 });
 
 test('a filter EC2 does not know is absent, not an error', async () => {
-  expect(await readFact(() => describeMirrorFilter('tmf-1', refusing<EC2Client>('InvalidTrafficMirrorFilterNotFound')))).toEqual({ read: true, value: undefined });
+  expect(
+    await readFact(() => describeMirrorFilter('tmf-1', refusing<EC2Client>('InvalidTrafficMirrorFilterNotFound'))),
+  ).toEqual({ read: true, value: undefined });
 });
 
 test('any other failure is reported with its name, without an action', async () => {
-  expect(await readFact(() => describeMirrorFilter('tmf-1', refusing<EC2Client>('RequestLimitExceeded')))).toEqual({ read: false, reason: 'RequestLimitExceeded: refused' });
+  expect(await readFact(() => describeMirrorFilter('tmf-1', refusing<EC2Client>('RequestLimitExceeded')))).toEqual({
+    read: false,
+    reason: 'RequestLimitExceeded: refused',
+  });
 });

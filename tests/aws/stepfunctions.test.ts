@@ -1,6 +1,17 @@
-import { DescribeExecutionCommand, ListStateMachinesCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describeExecution, findStateMachineArn, stepFunctionsClient, startExecution, StepFunctionsError } from '../../src/aws/stepfunctions.ts';
+import {
+  describeExecution,
+  findStateMachineArn,
+  stepFunctionsClient,
+  startExecution,
+  StepFunctionsError,
+} from '../../src/aws/stepfunctions.ts';
 
 /** The Step Functions adapter of the operator commands: its answers, and SDK errors made StepFunctionsError. */
 
@@ -9,23 +20,41 @@ afterEach(() => sfn.reset());
 afterAll(() => sfn.restore());
 
 const client = () => new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-const machine = (name: string) => ({ name, stateMachineArn: `arn:aws:states:us-east-1:123456789012:stateMachine:${name}`, type: 'STANDARD' as const, creationDate: new Date(0) });
+const machine = (name: string) => ({
+  name,
+  stateMachineArn: `arn:aws:states:us-east-1:123456789012:stateMachine:${name}`,
+  type: 'STANDARD' as const,
+  creationDate: new Date(0),
+});
 
 test('finds a state machine by name on a later page, and says when there is none', async () => {
   sfn
     .on(ListStateMachinesCommand)
     .resolvesOnce({ stateMachines: [machine('other')], nextToken: 'page-2' })
     .resolvesOnce({ stateMachines: [machine('autotap-dev-mirror-instances')] });
-  expect(await findStateMachineArn('autotap-dev-mirror-instances', client())).toBe('arn:aws:states:us-east-1:123456789012:stateMachine:autotap-dev-mirror-instances');
+  expect(await findStateMachineArn('autotap-dev-mirror-instances', client())).toBe(
+    'arn:aws:states:us-east-1:123456789012:stateMachine:autotap-dev-mirror-instances',
+  );
   sfn.on(ListStateMachinesCommand).resolves({ stateMachines: [machine('other')] });
   expect(await findStateMachineArn('autotap-prod-mirror-instances', client())).toBeUndefined();
 });
 
-test('starts with the input as JSON, and describes an execution without the SDK\'s shape', async () => {
+test("starts with the input as JSON, and describes an execution without the SDK's shape", async () => {
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date(0) });
   expect(await startExecution('arn:sm', { instanceIds: ['i-0a1'] }, client())).toBe('arn:exec');
-  expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({ stateMachineArn: 'arn:sm', input: '{"instanceIds":["i-0a1"]}' });
-  sfn.on(DescribeExecutionCommand).resolves({ executionArn: 'arn:exec', stateMachineArn: 'arn:sm', status: 'FAILED', error: 'States.Timeout', startDate: new Date(0) });
+  expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+    stateMachineArn: 'arn:sm',
+    input: '{"instanceIds":["i-0a1"]}',
+  });
+  sfn
+    .on(DescribeExecutionCommand)
+    .resolves({
+      executionArn: 'arn:exec',
+      stateMachineArn: 'arn:sm',
+      status: 'FAILED',
+      error: 'States.Timeout',
+      startDate: new Date(0),
+    });
   expect(await describeExecution('arn:exec', client())).toEqual({ status: 'FAILED', error: 'States.Timeout' });
 });
 

@@ -28,7 +28,10 @@ beforeAll(() => {
   home = mkdtempSync(path.join(os.tmpdir(), 'autotap-cli-home-'));
   // A profile "ops" with keys and no region; no default profile.
   writeFileSync(path.join(home, 'config'), '[profile ops]\noutput = json\n');
-  writeFileSync(path.join(home, 'credentials'), '[ops]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret-for-tests\n');
+  writeFileSync(
+    path.join(home, 'credentials'),
+    '[ops]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret-for-tests\n',
+  );
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
@@ -70,7 +73,9 @@ describe.each([
     for (const flag of ['--help', '-h']) {
       const run = await autotap([command, flag]);
       expect(run).toMatchObject({ code: 0, stderr: '' });
-      expect(run.stdout).toMatch(new RegExp(`^usage: autotap ${command} --stage S .*\\[--region R\\] \\[--profile P\\]`));
+      expect(run.stdout).toMatch(
+        new RegExp(`^usage: autotap ${command} --stage S .*\\[--region R\\] \\[--profile P\\]`),
+      );
     }
   });
 
@@ -101,16 +106,27 @@ describe('stages and profiles', () => {
   test.each([
     ['AWS_PROFILE', ['plan'], { AWS_PROFILE: 'nope', AWS_REGION: 'us-east-1' }],
     ['--profile', ['rerun', '--instance', 'i-0a1', '--profile', 'nope'], {}],
-  ])('a profile that does not exist (%s) is named, with the files looked in and the profiles there', async (_how, args, extra) => {
-    const run = await autotap(args, extra);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain(`AWS profile "nope" was not found in ${path.join(home, 'config')} or ${path.join(home, 'credentials')} (profiles there: ops)`);
-    expect(run.stderr).not.toContain('set AWS_PROFILE');
-  });
+  ])(
+    'a profile that does not exist (%s) is named, with the files looked in and the profiles there',
+    async (_how, args, extra) => {
+      const run = await autotap(args, extra);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        `AWS profile "nope" was not found in ${path.join(home, 'config')} or ${path.join(home, 'credentials')} (profiles there: ops)`,
+      );
+      expect(run.stderr).not.toContain('set AWS_PROFILE');
+    },
+  );
 
   test('no region anywhere asks for --region', async () => {
-    const run = await autotap(['rerun', '--instance', 'i-0a1'], { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' });
-    expect(run).toMatchObject({ code: 2, stderr: 'autotap: no AWS region: pass --region R, or set AWS_REGION (or a region in your AWS profile)\n' });
+    const run = await autotap(['rerun', '--instance', 'i-0a1'], {
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'x',
+    });
+    expect(run).toMatchObject({
+      code: 2,
+      stderr: 'autotap: no AWS region: pass --region R, or set AWS_REGION (or a region in your AWS profile)\n',
+    });
   });
 
   test('a malformed --region is a usage error', async () => {
@@ -121,47 +137,71 @@ describe('stages and profiles', () => {
 });
 
 describe('--region and --profile reach the account (a local AWS standing in for it)', () => {
-  const config = parseConfig({ mirroring: { filterId: 'tmf-0f1', targets: [{ id: 'tmt-0a1', availabilityZone: 'us-east-1a' }] } });
+  const config = parseConfig({
+    mirroring: { filterId: 'tmf-0f1', targets: [{ id: 'tmt-0a1', availabilityZone: 'us-east-1a' }] },
+  });
   const seed = {
     targets: [{ id: 'tmt-0a1', type: 'network-load-balancer' as const, availabilityZone: 'us-east-1a' }],
     filters: [{ id: 'tmf-0f1' }],
-    instances: [{ id: 'i-0a1', availabilityZone: 'us-east-1a', vpcId: 'vpc-0a1', networkInterfaces: [{ id: 'eni-0a1' }] }],
+    instances: [
+      { id: 'i-0a1', availabilityZone: 'us-east-1a', vpcId: 'vpc-0a1', networkInterfaces: [{ id: 'eni-0a1' }] },
+    ],
   };
   let local: LocalAutotap;
   let configFile: string;
   beforeAll(async () => {
     local = await startLocalAutotap(seed, config);
     configFile = path.join(home, 'stage.yml');
-    writeFileSync(configFile, stringify({ mirroring: { filterId: 'tmf-0f1', targets: [{ id: 'tmt-0a1', availabilityZone: 'us-east-1a' }] } }));
+    writeFileSync(
+      configFile,
+      stringify({ mirroring: { filterId: 'tmf-0f1', targets: [{ id: 'tmt-0a1', availabilityZone: 'us-east-1a' }] } }),
+    );
   });
   afterAll(async () => {
     await local.close();
   });
   // Only the endpoints: region and credentials must come from the options.
-  const endpoints = () => ({ AWS_ENDPOINT_URL_SFN: local.emulator.env().AWS_ENDPOINT_URL_SFN, AWS_ENDPOINT_URL_EC2: local.emulator.env().AWS_ENDPOINT_URL_EC2 });
+  const endpoints = () => ({
+    AWS_ENDPOINT_URL_SFN: local.emulator.env().AWS_ENDPOINT_URL_SFN,
+    AWS_ENDPOINT_URL_EC2: local.emulator.env().AWS_ENDPOINT_URL_EC2,
+  });
 
   test('the profile without a region asks for --region', async () => {
     const run = await autotap(['plan', '--config', configFile, '--profile', 'ops'], endpoints());
-    expect(run).toMatchObject({ code: 2, stderr: 'autotap: no AWS region: pass --region R, or set AWS_REGION, or a region in profile "ops"\n' });
+    expect(run).toMatchObject({
+      code: 2,
+      stderr: 'autotap: no AWS region: pass --region R, or set AWS_REGION, or a region in profile "ops"\n',
+    });
   });
 
   test('plan --config FILE --profile P --region R, the account path, prices what it would create', async () => {
-    const run = await autotap(['plan', '--config', configFile, '--profile', 'ops', '--region', 'us-east-1', '--json'], endpoints());
+    const run = await autotap(
+      ['plan', '--config', configFile, '--profile', 'ops', '--region', 'us-east-1', '--json'],
+      endpoints(),
+    );
     expect(run.stderr).toBe('');
     const { cost } = JSON.parse(run.stdout) as { cost: { byZone: unknown[]; sessionsAfter: number } };
-    expect(cost.byZone).toEqual([expect.objectContaining({ vpcId: 'vpc-0a1', availabilityZone: 'us-east-1a', create: 1 })]);
+    expect(cost.byZone).toEqual([
+      expect.objectContaining({ vpcId: 'vpc-0a1', availabilityZone: 'us-east-1a', create: 1 }),
+    ]);
     expect(cost.sessionsAfter).toBe(1);
   });
 
   test('rerun of a stage not deployed names the stages of the checkout', async () => {
-    const run = await autotap(['rerun', '--instance', 'i-0a1', '--stage', 'devv', '--profile', 'ops', '--region', 'us-east-1'], endpoints());
+    const run = await autotap(
+      ['rerun', '--instance', 'i-0a1', '--stage', 'devv', '--profile', 'ops', '--region', 'us-east-1'],
+      endpoints(),
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('no state machine autotap-devv-mirror-instances in us-east-1');
     expect(run.stderr).toContain('the stages of this checkout: dev (did you mean "dev"?)');
   });
 
   test('rerun --profile P --region R: credentials of the profile, console link in the region', async () => {
-    const run = await autotap(['rerun', '--instance', 'i-0a1', '--profile', 'ops', '--region', 'us-east-1'], endpoints());
+    const run = await autotap(
+      ['rerun', '--instance', 'i-0a1', '--profile', 'ops', '--region', 'us-east-1'],
+      endpoints(),
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Console: {3}https:\/\/us-east-1\.console\.aws\.amazon\.com\/states\//m);

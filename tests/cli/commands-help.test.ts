@@ -14,14 +14,29 @@ async function runWith(argv: string[], table: CommandTable = commands) {
 test.each([
   [['simulate', '--help'], 'simulate --scenario FILE [--config FILE] [--json]'],
   [['simulate', '-h', '--scenario', 'nowhere.yml'], 'simulate --scenario FILE [--config FILE] [--json]'],
-  [['plan', '--help'], 'plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] [--region R] [--profile P] [--json]'],
-  [['rerun', '-h'], 'rerun (--instance i-... | --eni eni-...) [--stage S] [--dry-run] [--wait] [--timeout SECONDS] [--region R] [--profile P] [--json]'],
+  [
+    ['plan', '--help'],
+    'plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] [--region R] [--profile P] [--json]',
+  ],
+  [
+    ['rerun', '-h'],
+    'rerun (--instance i-... | --eni eni-...) [--stage S] [--dry-run] [--wait] [--timeout SECONDS] [--region R] [--profile P] [--json]',
+  ],
   [['doctor', '--help'], 'doctor --stage S [--config FILE] [--region R] [--profile P] [--json]'],
   [['doctor', '--stage', 'prod', '-h'], 'doctor --stage S [--config FILE] [--region R] [--profile P] [--json]'],
-  [['uninstall', '-h'], 'uninstall --stage S [--dry-run] [--yes] [--force] [--scenario FILE] [--region R] [--profile P] [--json]'],
+  [
+    ['uninstall', '-h'],
+    'uninstall --stage S [--dry-run] [--yes] [--force] [--scenario FILE] [--region R] [--profile P] [--json]',
+  ],
   [['demo', '--help'], 'demo'],
-  [['detections', '--help'], 'detections preview FILE [--json] [--appliance-url URL] [--min-risk N] [--slack-format block-kit|amazon-q]'],
-  [['detections', 'preview', '-h'], 'detections preview FILE [--json] [--appliance-url URL] [--min-risk N] [--slack-format block-kit|amazon-q]'],
+  [
+    ['detections', '--help'],
+    'detections preview FILE [--json] [--appliance-url URL] [--min-risk N] [--slack-format block-kit|amazon-q]',
+  ],
+  [
+    ['detections', 'preview', '-h'],
+    'detections preview FILE [--json] [--appliance-url URL] [--min-risk N] [--slack-format block-kit|amazon-q]',
+  ],
   [['bench', '--help'], 'bench [--quick] [--instances N] [--concurrency N] [--scale X] [--describe-capacity N]'],
 ])('autotap %j prints the usage of that command, exit 0', async (argv, first) => {
   const r = await runWith(argv);
@@ -31,7 +46,17 @@ test.each([
 
 test('autotap --help lists every command of the table, the local ones too', async () => {
   const r = await runWith(['--help']);
-  expect(r.stdout.match(/^ {2}\S+/gm)?.map((l) => l.trim())).toEqual(['simulate', 'plan', 'detections', 'rerun', 'doctor', 'uninstall', 'demo', 'bench', '--version,']);
+  expect(r.stdout.match(/^ {2}\S+/gm)?.map((l) => l.trim())).toEqual([
+    'simulate',
+    'plan',
+    'detections',
+    'rerun',
+    'doctor',
+    'uninstall',
+    'demo',
+    'bench',
+    '--version,',
+  ]);
 });
 
 test('without the local table, the operator commands alone: no simulate', async () => {

@@ -21,15 +21,28 @@ interface Run {
 
 function autotap(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(node, [cli, ...args], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      node,
+      [cli, ...args],
+      { cwd: root, env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 interface PreviewDocument {
   detections: { id: string; riskScore: number; url?: string; severity: string }[];
-  sns: { topic: 'detections' | 'email'; entries: { Id: string; Message: string; Subject?: string; MessageAttributes: Record<string, { DataType: string; StringValue: string }> }[] }[];
+  sns: {
+    topic: 'detections' | 'email';
+    entries: {
+      Id: string;
+      Message: string;
+      Subject?: string;
+      MessageAttributes: Record<string, { DataType: string; StringValue: string }>;
+    }[];
+  }[];
   email: { subject: string; body: string }[];
   slack: { text?: string; blocks?: unknown[]; version?: string }[];
 }
@@ -48,7 +61,14 @@ function file(name: string, content: string): string {
 
 describe('autotap detections preview --json', () => {
   test('one JSON document: normalized detections, SNS publishes with attributes, emails and Slack messages', async () => {
-    const run = await autotap(['detections', 'preview', samplesFile, '--json', '--appliance-url', 'https://eda.example.net/']);
+    const run = await autotap([
+      'detections',
+      'preview',
+      samplesFile,
+      '--json',
+      '--appliance-url',
+      'https://eda.example.net/',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const doc = JSON.parse(run.stdout) as PreviewDocument;
@@ -57,17 +77,25 @@ describe('autotap detections preview --json', () => {
     expect(doc.detections.map((d) => d.id).sort()).toEqual(samples.map((s) => String(s.id)).sort());
     // Every detection gets a deep link; the configured appliance wins for those the payload did not name.
     expect(doc.detections.every((d) => d.url?.startsWith('https://'))).toBe(true);
-    expect(doc.detections.find((d) => d.id === '90230')?.url).toBe('https://eda.example.net/extrahop/#/detections/detail/90230');
+    expect(doc.detections.find((d) => d.id === '90230')?.url).toBe(
+      'https://eda.example.net/extrahop/#/detections/detail/90230',
+    );
 
     const entries = (topic: string) => doc.sns.filter((b) => b.topic === topic).flatMap((b) => b.entries);
     expect(entries('detections')).toHaveLength(4);
     const notified = doc.detections.filter((d) => d.riskScore >= 30);
     expect(entries('email')).toHaveLength(notified.length);
     for (const entry of entries('email')) {
-      expect(entry.MessageAttributes.riskScore).toEqual({ DataType: 'Number', StringValue: expect.stringMatching(/^\d+$/) });
+      expect(entry.MessageAttributes.riskScore).toEqual({
+        DataType: 'Number',
+        StringValue: expect.stringMatching(/^\d+$/),
+      });
       expect(entry.Subject).toMatch(/^\[autotap\]/);
     }
-    expect(JSON.parse(entries('detections')[0]!.Message)).toMatchObject({ schema: 'autotap.detection/1', event: 'new' });
+    expect(JSON.parse(entries('detections')[0]!.Message)).toMatchObject({
+      schema: 'autotap.detection/1',
+      event: 'new',
+    });
 
     expect(doc.email).toHaveLength(notified.length);
     expect(doc.email.map((e) => e.subject)).toEqual(entries('email').map((e) => e.Subject));
@@ -79,7 +107,16 @@ describe('autotap detections preview --json', () => {
   });
 
   test('--min-risk and --slack-format change what is notified and how', async () => {
-    const run = await autotap(['detections', 'preview', samplesFile, '--json', '--min-risk', '80', '--slack-format', 'amazon-q']);
+    const run = await autotap([
+      'detections',
+      'preview',
+      samplesFile,
+      '--json',
+      '--min-risk',
+      '80',
+      '--slack-format',
+      'amazon-q',
+    ]);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as PreviewDocument;
     const high = samples.filter((s) => Number(s.risk_score) >= 80).length;
@@ -108,7 +145,11 @@ describe('autotap detections preview: invalid input', () => {
   test.each([
     ['a missing file', () => path.join(dir, 'nope.json'), /nope\.json: no such file/],
     ['invalid JSON', () => file('broken.json', '{"id": 1,'), /broken\.json: not valid JSON/],
-    ['no valid detection', () => file('bad.json', JSON.stringify([{ id: 'x' }])), /bad\.json: no valid detection \(1 rejected\)/],
+    [
+      'no valid detection',
+      () => file('bad.json', JSON.stringify([{ id: 'x' }])),
+      /bad\.json: no valid detection \(1 rejected\)/,
+    ],
     ['an empty array', () => file('empty.json', '[]'), /empty\.json: no detections in the file/],
     ['a JSON string', () => file('string.json', '"hello"'), /string\.json: .*expected a detection object or an array/],
   ])('%s: non-zero exit, a message naming the problem, nothing on stdout', async (_, makeFile, message) => {

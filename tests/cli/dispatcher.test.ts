@@ -24,7 +24,10 @@ function table() {
     status: {
       usage: '  status [--json]\n      Say how it is.\n',
       run: async (args) => {
-        const { values } = parseCommandArgs('status', { args, options: { json: { type: 'boolean' }, stage: { type: 'string' } } });
+        const { values } = parseCommandArgs('status', {
+          args,
+          options: { json: { type: 'boolean' }, stage: { type: 'string' } },
+        });
         if (values.stage === 'bad') throw new CommandError('status: the account says no');
         return 0;
       },
@@ -57,31 +60,49 @@ test('autotap --help, -h and help list every command; help NAME prints one', asy
     expect(r.stdout).toContain('  deploy [--stage S]');
     expect(r.stdout).toContain('  status [--json]');
   }
-  expect((await run(['help', 'status'], commands)).stdout).toBe('usage: autotap status [--json]\n      Say how it is.\n');
-  expect(await run(['help', 'stauts'], commands)).toMatchObject({ code: 2, stderr: 'autotap: help: unknown command "stauts" (did you mean "status"?)\n' });
+  expect((await run(['help', 'status'], commands)).stdout).toBe(
+    'usage: autotap status [--json]\n      Say how it is.\n',
+  );
+  expect(await run(['help', 'stauts'], commands)).toMatchObject({
+    code: 2,
+    stderr: 'autotap: help: unknown command "stauts" (did you mean "status"?)\n',
+  });
 });
 
 test('--version and -v print the version of package.json', async () => {
   const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
-  for (const flag of ['--version', '-v']) expect(await run([flag], table().commands)).toEqual({ code: 0, stdout: `autotap ${version}\n`, stderr: '' });
+  for (const flag of ['--version', '-v'])
+    expect(await run([flag], table().commands)).toEqual({ code: 0, stdout: `autotap ${version}\n`, stderr: '' });
 });
 
 test('a mistyped command gets the closest one, a word far from any gets none', async () => {
   const { commands } = table();
-  expect(await run(['deplyo'], commands)).toMatchObject({ code: 2, stderr: 'autotap: unknown command "deplyo" (did you mean "deploy"?); `autotap --help` lists the commands\n' });
-  expect((await run(['frobnicate'], commands)).stderr).toBe('autotap: unknown command "frobnicate"; `autotap --help` lists the commands\n');
+  expect(await run(['deplyo'], commands)).toMatchObject({
+    code: 2,
+    stderr: 'autotap: unknown command "deplyo" (did you mean "deploy"?); `autotap --help` lists the commands\n',
+  });
+  expect((await run(['frobnicate'], commands)).stderr).toBe(
+    'autotap: unknown command "frobnicate"; `autotap --help` lists the commands\n',
+  );
 });
 
-test('a mistyped option gets the closest option of that command, and the command\'s usage', async () => {
+test("a mistyped option gets the closest option of that command, and the command's usage", async () => {
   const r = await run(['status', '--jsno'], table().commands);
   expect(r.code).toBe(2);
-  expect(r.stderr).toBe('autotap: status: unknown option --jsno (did you mean "--json"?)\nusage: autotap status [--json]\n      Say how it is.\n');
+  expect(r.stderr).toBe(
+    'autotap: status: unknown option --jsno (did you mean "--json"?)\nusage: autotap status [--json]\n      Say how it is.\n',
+  );
 });
 
 test('a missing value names the option; a CommandError is printed without the usage', async () => {
   const { commands } = table();
-  expect((await run(['status', '--stage'], commands)).stderr).toMatch(/^autotap: status: Option '--stage <value>' argument missing\nusage: autotap status/);
-  expect(await run(['status', '--stage', 'bad'], commands)).toMatchObject({ code: 2, stderr: 'autotap: status: the account says no\n' });
+  expect((await run(['status', '--stage'], commands)).stderr).toMatch(
+    /^autotap: status: Option '--stage <value>' argument missing\nusage: autotap status/,
+  );
+  expect(await run(['status', '--stage', 'bad'], commands)).toMatchObject({
+    code: 2,
+    stderr: 'autotap: status: the account says no\n',
+  });
 });
 
 test('a command that ran and answers with a failure exits with its own code, 1; one that could not run, 2', async () => {
@@ -95,8 +116,14 @@ test('a command that ran and answers with a failure exits with its own code, 1; 
     },
   };
   expect(await run(['check'], commands)).toEqual({ code: 1, stdout: '', stderr: '' });
-  expect(await run(['broken'], commands)).toEqual({ code: 2, stdout: '', stderr: 'autotap: no route to the account\n' });
-  expect((await run(['--help'], commands)).stdout).toContain('Exit codes: 0 done; 1 the command ran and its answer is a failure');
+  expect(await run(['broken'], commands)).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: 'autotap: no route to the account\n',
+  });
+  expect((await run(['--help'], commands)).stdout).toContain(
+    'Exit codes: 0 done; 1 the command ran and its answer is a failure',
+  );
 });
 
 test('no command: the usage, exit 2', async () => {
@@ -106,7 +133,12 @@ test('no command: the usage, exit 2', async () => {
 });
 
 test('edit distance and the closest word', () => {
-  expect([editDistance('simulte', 'simulate'), editDistance('plan', 'plan'), editDistance('', 'abc'), editDistance('rerun', 'return')]).toEqual([1, 0, 3, 2]);
+  expect([
+    editDistance('simulte', 'simulate'),
+    editDistance('plan', 'plan'),
+    editDistance('', 'abc'),
+    editDistance('rerun', 'return'),
+  ]).toEqual([1, 0, 3, 2]);
   expect(closest('--regoin', ['--region', '--profile'])).toBe('--region');
   expect(closest('pln', ['plan', 'demo'])).toBe('plan');
   // Two edits in a three-letter word is another word, not a typo.

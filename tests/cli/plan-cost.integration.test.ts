@@ -13,15 +13,45 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 // One NLB target, placed in us-east-1a: ENIs of us-east-1b can only reach it across zones.
 const scenario = {
-  config: { mirroring: { filterId: 'tmf-0f1', targets: [{ id: 'tmt-0a1', availabilityZone: 'us-east-1a' }], sessionHourlyPriceUsd: 0.02 } },
+  config: {
+    mirroring: {
+      filterId: 'tmf-0f1',
+      targets: [{ id: 'tmt-0a1', availabilityZone: 'us-east-1a' }],
+      sessionHourlyPriceUsd: 0.02,
+    },
+  },
   targets: [{ id: 'tmt-0a1', type: 'network-load-balancer', availabilityZone: 'us-east-1a' }],
   filters: [{ id: 'tmf-0f1' }],
   instances: [
-    { id: 'i-0a1', instanceType: 'm5.large', availabilityZone: 'us-east-1a', vpcId: 'vpc-0a1', networkInterfaces: [{ id: 'eni-0a1' }, { id: 'eni-0a2', deviceIndex: 1 }] },
-    { id: 'i-0b1', instanceType: 'm5.large', availabilityZone: 'us-east-1b', vpcId: 'vpc-0a1', networkInterfaces: [{ id: 'eni-0b1' }] },
-    { id: 'i-0c1', instanceType: 'c5.xlarge', availabilityZone: 'us-east-1b', vpcId: 'vpc-0c1', networkInterfaces: [{ id: 'eni-0c1' }] },
+    {
+      id: 'i-0a1',
+      instanceType: 'm5.large',
+      availabilityZone: 'us-east-1a',
+      vpcId: 'vpc-0a1',
+      networkInterfaces: [{ id: 'eni-0a1' }, { id: 'eni-0a2', deviceIndex: 1 }],
+    },
+    {
+      id: 'i-0b1',
+      instanceType: 'm5.large',
+      availabilityZone: 'us-east-1b',
+      vpcId: 'vpc-0a1',
+      networkInterfaces: [{ id: 'eni-0b1' }],
+    },
+    {
+      id: 'i-0c1',
+      instanceType: 'c5.xlarge',
+      availabilityZone: 'us-east-1b',
+      vpcId: 'vpc-0c1',
+      networkInterfaces: [{ id: 'eni-0c1' }],
+    },
     // Not mirrored (T2), so not counted.
-    { id: 'i-0d1', instanceType: 't2.micro', availabilityZone: 'us-east-1a', vpcId: 'vpc-0a1', networkInterfaces: [{ id: 'eni-0d1' }] },
+    {
+      id: 'i-0d1',
+      instanceType: 't2.micro',
+      availabilityZone: 'us-east-1a',
+      vpcId: 'vpc-0a1',
+      networkInterfaces: [{ id: 'eni-0d1' }],
+    },
   ],
 };
 
@@ -42,7 +72,10 @@ async function plan(extra: string[]): Promise<string> {
 }
 
 test('--json: the actions as before, and the sessions per VPC and zone with their cost and cross-zone share', async () => {
-  const document = JSON.parse(await plan(['--json'])) as { actions: { action: string }[]; cost: Record<string, unknown> };
+  const document = JSON.parse(await plan(['--json'])) as {
+    actions: { action: string }[];
+    cost: Record<string, unknown>;
+  };
   expect(document.actions.filter((a) => a.action === 'create')).toHaveLength(4);
   expect(document.cost).toMatchObject({
     sessionHourlyPriceUsd: 0.02,
@@ -68,7 +101,9 @@ test('the text output ends with the summary table and the cross-zone share', asy
 });
 
 test('--vpc narrows the plan and its cost to that VPC', async () => {
-  const document = JSON.parse(await plan(['--json', '--vpc', 'vpc-0c1'])) as { cost: { create: number; byZone: { vpcId: string }[] } };
+  const document = JSON.parse(await plan(['--json', '--vpc', 'vpc-0c1'])) as {
+    cost: { create: number; byZone: { vpcId: string }[] };
+  };
   expect(document.cost.create).toBe(1);
   expect(document.cost.byZone.map((z) => z.vpcId)).toEqual(['vpc-0c1']);
 });

@@ -44,7 +44,9 @@ async function plan(extra: string[]): Promise<string> {
 }
 
 test('instance types AWS does not support are shown as skip, unsupported, not create', async () => {
-  const { actions } = JSON.parse(await plan(['--json'])) as { actions: { action: string; networkInterfaceId: string; reason?: string }[] };
+  const { actions } = JSON.parse(await plan(['--json'])) as {
+    actions: { action: string; networkInterfaceId: string; reason?: string }[];
+  };
   const byEni = Object.fromEntries(actions.map((a) => [a.networkInterfaceId, `${a.action} ${a.reason ?? ''}`]));
   expect(byEni).toEqual({
     'eni-0a1': 'create not-mirrored',

@@ -21,8 +21,17 @@ const seed = {
   targets: [{ id: 'tmt-0a1', type: 'network-load-balancer' as const }],
   filters: [{ id: 'tmf-0f1' }],
   instances: [
-    { id: 'i-0a1', availabilityZone: 'us-east-1a', networkInterfaces: [{ id: 'eni-0a1' }, { id: 'eni-0a2', deviceIndex: 1 }] },
-    { id: 'i-0b1', availabilityZone: 'us-east-1a', tags: { 'autotap:mirror': 'false' }, networkInterfaces: [{ id: 'eni-0b1' }] },
+    {
+      id: 'i-0a1',
+      availabilityZone: 'us-east-1a',
+      networkInterfaces: [{ id: 'eni-0a1' }, { id: 'eni-0a2', deviceIndex: 1 }],
+    },
+    {
+      id: 'i-0b1',
+      availabilityZone: 'us-east-1a',
+      tags: { 'autotap:mirror': 'false' },
+      networkInterfaces: [{ id: 'eni-0b1' }],
+    },
   ],
 };
 
@@ -57,7 +66,13 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 function emulatedAws(): NodeJS.ProcessEnv {
   const env = local.emulator.env();
-  return { ...baseEnv(), AWS_ENDPOINT_URL_SFN: env.AWS_ENDPOINT_URL_SFN, AWS_REGION: env.AWS_REGION, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY };
+  return {
+    ...baseEnv(),
+    AWS_ENDPOINT_URL_SFN: env.AWS_ENDPOINT_URL_SFN,
+    AWS_REGION: env.AWS_REGION,
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+  };
 }
 
 /** Asynchronous on purpose: the emulator in this process must keep answering while the child runs. */
@@ -69,20 +84,31 @@ function autotap(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   });
 }
 
-const EXECUTION_ARN = /^Execution: (arn:aws:states:us-east-1:123456789012:execution:autotap-dev-mirror-instances:[A-Za-z0-9_-]+)$/m;
+const EXECUTION_ARN =
+  /^Execution: (arn:aws:states:us-east-1:123456789012:execution:autotap-dev-mirror-instances:[A-Za-z0-9_-]+)$/m;
 
 describe('autotap rerun', () => {
-  test('starts the stage\'s mirror-instances for an instance and prints the execution ARN and its console link', async () => {
+  test("starts the stage's mirror-instances for an instance and prints the execution ARN and its console link", async () => {
     const run = await autotap(['rerun', '--instance', 'i-0a1'], emulatedAws());
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const arn = EXECUTION_ARN.exec(run.stdout)?.[1];
     expect(arn).toBeDefined();
-    expect(run.stdout).toContain(`Console:   https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${arn}`);
+    expect(run.stdout).toContain(
+      `Console:   https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${arn}`,
+    );
     await local.emulator.settleExecutions();
-    expect(local.emulator.sessions().map((s) => s.networkInterfaceId).sort()).toEqual(['eni-0a1', 'eni-0a2']);
+    expect(
+      local.emulator
+        .sessions()
+        .map((s) => s.networkInterfaceId)
+        .sort(),
+    ).toEqual(['eni-0a1', 'eni-0a2']);
     // The execution ran with the console's input form and under the printed ARN.
-    expect(local.emulator.events().map((e) => (e.detail as { executionArn?: string }).executionArn)).toEqual([arn, arn]);
+    expect(local.emulator.events().map((e) => (e.detail as { executionArn?: string }).executionArn)).toEqual([
+      arn,
+      arn,
+    ]);
   });
 
   test('--wait prints the per-ENI outcome table', async () => {
@@ -108,11 +134,21 @@ describe('autotap rerun', () => {
   test('--eni --dry-run --wait --json: creates nothing and reports what would be created', async () => {
     const run = await autotap(['rerun', '--eni', 'eni-0a2', '--dry-run', '--wait', '--json'], emulatedAws());
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as { executionArn: string; consoleUrl: string; input: unknown; status: string; output: { results: { networkInterfaceId: string; outcome: string; reason: string }[] } };
+    const report = JSON.parse(run.stdout) as {
+      executionArn: string;
+      consoleUrl: string;
+      input: unknown;
+      status: string;
+      output: { results: { networkInterfaceId: string; outcome: string; reason: string }[] };
+    };
     expect(report.input).toEqual({ networkInterfaceIds: ['eni-0a2'], dryRun: true });
     expect(report.status).toBe('SUCCEEDED');
-    expect(report.consoleUrl).toBe(`https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${report.executionArn}`);
-    expect(report.output.results).toEqual([expect.objectContaining({ networkInterfaceId: 'eni-0a2', outcome: 'skipped', reason: 'dry-run' })]);
+    expect(report.consoleUrl).toBe(
+      `https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${report.executionArn}`,
+    );
+    expect(report.output.results).toEqual([
+      expect.objectContaining({ networkInterfaceId: 'eni-0a2', outcome: 'skipped', reason: 'dry-run' }),
+    ]);
     expect(local.emulator.sessions()).toEqual([]);
     expect(local.emulator.successfulCalls().CreateTrafficMirrorSession).toBeUndefined();
   });
@@ -158,7 +194,11 @@ describe('autotap rerun', () => {
     const run = await autotap(['rerun', '--instance', 'i-0a1', '--wait'], { ...emulatedAws() });
     expect(run.code).toBe(0);
     // A second state machine that fails, on the same emulated API, shows the error path.
-    local.emulator.defineStateMachine('autotap-qa-mirror-instances', async () => ({ status: 'FAILED', error: 'InvalidInput', cause: 'instanceIds[0]: bad' }));
+    local.emulator.defineStateMachine('autotap-qa-mirror-instances', async () => ({
+      status: 'FAILED',
+      error: 'InvalidInput',
+      cause: 'instanceIds[0]: bad',
+    }));
     const failed = await autotap(['rerun', '--instance', 'i-0a1', '--wait', '--stage', 'qa'], emulatedAws());
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('Status: FAILED');

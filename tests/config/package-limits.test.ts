@@ -37,7 +37,11 @@ describe('Lambda environment limit', () => {
     const fits = measureEnvironments({ functions: { f: ofSize(4096) }, region: 'us-east-1' });
     expect(fits[0]!.bytes).toBe(4096);
     expect(oversizedEnvironments(fits)).toBeUndefined();
-    const over = measureEnvironments({ providerEnvironment: { LOG_LEVEL: 'INFO' }, functions: { small: {}, big: ofSize(4097 - ',"LOG_LEVEL":"INFO"'.length) }, region: 'us-east-1' });
+    const over = measureEnvironments({
+      providerEnvironment: { LOG_LEVEL: 'INFO' },
+      functions: { small: {}, big: ofSize(4097 - ',"LOG_LEVEL":"INFO"'.length) },
+      region: 'us-east-1',
+    });
     const refusal = oversizedEnvironments(over)!;
     expect(refusal).toContain('4 KB (4096 bytes');
     expect(refusal).toContain('https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html');
@@ -46,26 +50,52 @@ describe('Lambda environment limit', () => {
   });
 
   test('intrinsics count as what the deploy resolves them to, or as long as they could be', () => {
-    expect(resolvedValue({ Ref: 'OpsTopic' }, resources, 'us-east-1')).toBe('arn:aws:sns:us-east-1:000000000000:autotap-dev-ops');
+    expect(resolvedValue({ Ref: 'OpsTopic' }, resources, 'us-east-1')).toBe(
+      'arn:aws:sns:us-east-1:000000000000:autotap-dev-ops',
+    );
     expect(resolvedValue({ Ref: 'OpsTopic' }, resources, 'cn-north-1')).toMatch(/^arn:aws-cn:sns:/);
-    expect(resolvedValue({ Ref: 'DetectionsQueue' }, resources, 'us-east-1')).toBe('https://sqs.us-east-1.amazonaws.com/000000000000/autotap-dev-detections');
+    expect(resolvedValue({ Ref: 'DetectionsQueue' }, resources, 'us-east-1')).toBe(
+      'https://sqs.us-east-1.amazonaws.com/000000000000/autotap-dev-detections',
+    );
     // A table CloudFormation names: as long as a table name can be.
     expect(resolvedValue({ Ref: 'DetectionsTable' }, resources, 'us-east-1')).toHaveLength(255);
-    for (const unknown of [{ Ref: 'Mystery' }, { Ref: 'NotInTheStack' }, { 'Fn::GetAtt': ['DetectionsQueue', 'Arn'] }, { 'Fn::Sub': '${AWS::Region}' }]) {
+    for (const unknown of [
+      { Ref: 'Mystery' },
+      { Ref: 'NotInTheStack' },
+      { 'Fn::GetAtt': ['DetectionsQueue', 'Arn'] },
+      { 'Fn::Sub': '${AWS::Region}' },
+    ]) {
       expect(resolvedValue(unknown, resources, 'us-east-1')).toHaveLength(MAX_UNKNOWN_VALUE_BYTES);
     }
-    const [measured] = measureEnvironments({ providerEnvironment: { OPS_TOPIC_ARN: { Ref: 'OpsTopic' } }, functions: { f: { MYSTERY: { Ref: 'Mystery' } } }, resources, region: 'us-east-1' });
-    expect(measured!.bytes).toBe(environmentBytes({ OPS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:autotap-dev-ops', MYSTERY: 'x'.repeat(MAX_UNKNOWN_VALUE_BYTES) }));
+    const [measured] = measureEnvironments({
+      providerEnvironment: { OPS_TOPIC_ARN: { Ref: 'OpsTopic' } },
+      functions: { f: { MYSTERY: { Ref: 'Mystery' } } },
+      resources,
+      region: 'us-east-1',
+    });
+    expect(measured!.bytes).toBe(
+      environmentBytes({
+        OPS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:autotap-dev-ops',
+        MYSTERY: 'x'.repeat(MAX_UNKNOWN_VALUE_BYTES),
+      }),
+    );
   });
 
-  test('the function\'s own variable wins over the provider\'s, as osls merges them', () => {
-    const [measured] = measureEnvironments({ providerEnvironment: { A: 'x'.repeat(5000) }, functions: { f: { A: 'short' } }, region: 'us-east-1' });
+  test("the function's own variable wins over the provider's, as osls merges them", () => {
+    const [measured] = measureEnvironments({
+      providerEnvironment: { A: 'x'.repeat(5000) },
+      functions: { f: { A: 'short' } },
+      region: 'us-east-1',
+    });
     expect(measured!.bytes).toBe(environmentBytes({ A: 'short' }));
   });
 
   test('the plugin refuses packaging with a framework error', () => {
     class FrameworkError extends Error {}
-    const functions: Record<string, { environment?: Record<string, unknown> }> = { ok: {}, big: { environment: ofSize(5000) } };
+    const functions: Record<string, { environment?: Record<string, unknown> }> = {
+      ok: {},
+      big: { environment: ofSize(5000) },
+    };
     const serverless = {
       classes: { Error: FrameworkError },
       service: {
@@ -88,7 +118,9 @@ describe('CloudFormation stack limits', () => {
   const stack = (topics: number, subscriptions: number) => ({
     Resources: {
       ...Object.fromEntries(Array.from({ length: topics }, (_, n) => [`Topic${n}`, { Type: 'AWS::SNS::Topic' }])),
-      ...Object.fromEntries(Array.from({ length: subscriptions }, (_, n) => [`Subscription${n}`, { Type: 'AWS::SNS::Subscription' }])),
+      ...Object.fromEntries(
+        Array.from({ length: subscriptions }, (_, n) => [`Subscription${n}`, { Type: 'AWS::SNS::Subscription' }]),
+      ),
     },
   });
 
@@ -101,13 +133,22 @@ describe('CloudFormation stack limits', () => {
   });
 
   test('a template over 1 MB is refused', () => {
-    expect(oversizedStack({ Resources: { Big: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'x'.repeat(1_000_000) } } as never } })).toMatch(/allows a template of 1000000 bytes and this one has 10000\d\d/);
+    expect(
+      oversizedStack({
+        Resources: { Big: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'x'.repeat(1_000_000) } } as never },
+      }),
+    ).toMatch(/allows a template of 1000000 bytes and this one has 10000\d\d/);
   });
 
   test('the plugin checks the complete template before it is saved', () => {
     class FrameworkError extends Error {}
-    const serverless = { classes: { Error: FrameworkError }, service: { provider: { compiledCloudFormationTemplate: stack(0, 501) } } };
-    const hook = new PackageLimits(serverless as unknown as PackagingServerless).hooks['before:aws:package:finalize:saveServiceState']!;
+    const serverless = {
+      classes: { Error: FrameworkError },
+      service: { provider: { compiledCloudFormationTemplate: stack(0, 501) } },
+    };
+    const hook = new PackageLimits(serverless as unknown as PackagingServerless).hooks[
+      'before:aws:package:finalize:saveServiceState'
+    ]!;
     expect(hook).toThrow(FrameworkError);
     serverless.service.provider.compiledCloudFormationTemplate = stack(0, 500);
     expect(hook).not.toThrow();

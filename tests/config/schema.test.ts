@@ -23,14 +23,32 @@ describe('configuration', () => {
   });
 
   it('names the field that is wrong', () => {
-    expect(messageOf(() => parseConfig({ mirroring: { filterId: 'nope', targets: [{ id: 'tmt-01' }] } }))).toContain('mirroring.filterId: expected an id like tmf-');
-    expect(messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01', targets: [{ id: 'tmt-01', maxSources: 7 }] } }))).toContain('mirroring.targets[0].maxSources: expected 10 or 100');
-    expect(messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01' } }))).toContain('mirroring.targets: expected at least one entry');
-    expect(messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01', targets: [{ id: 'tmt-01' }], crossAz: 'any' } }))).toContain('mirroring.crossAz');
-    expect(messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01', targets: [{ id: 'tmt-01' }], sessionNumber: { preferred: 5, min: 6, max: 9 } } }))).toContain(
-      'mirroring.sessionNumber',
+    expect(messageOf(() => parseConfig({ mirroring: { filterId: 'nope', targets: [{ id: 'tmt-01' }] } }))).toContain(
+      'mirroring.filterId: expected an id like tmf-',
     );
-    expect(messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01', targets: [{ id: 'tmt-01' }], tpyo: 1 } }))).toContain('tpyo');
+    expect(
+      messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01', targets: [{ id: 'tmt-01', maxSources: 7 }] } })),
+    ).toContain('mirroring.targets[0].maxSources: expected 10 or 100');
+    expect(messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01' } }))).toContain(
+      'mirroring.targets: expected at least one entry',
+    );
+    expect(
+      messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01', targets: [{ id: 'tmt-01' }], crossAz: 'any' } })),
+    ).toContain('mirroring.crossAz');
+    expect(
+      messageOf(() =>
+        parseConfig({
+          mirroring: {
+            filterId: 'tmf-01',
+            targets: [{ id: 'tmt-01' }],
+            sessionNumber: { preferred: 5, min: 6, max: 9 },
+          },
+        }),
+      ),
+    ).toContain('mirroring.sessionNumber');
+    expect(
+      messageOf(() => parseConfig({ mirroring: { filterId: 'tmf-01', targets: [{ id: 'tmt-01' }], tpyo: 1 } })),
+    ).toContain('tpyo');
   });
 
   it('reports a missing file, bad YAML and a bad environment variable', () => {
@@ -40,7 +58,9 @@ describe('configuration', () => {
     expect(messageOf(() => loadConfigFile(join(dir, 'bad.yml')))).toContain('not valid YAML');
     expect(messageOf(() => mirroringConfig({}))).toContain('AUTOTAP_CONFIG: not set');
     expect(messageOf(() => detectionsSection({ AUTOTAP_CONFIG: '{' }))).toContain('not valid JSON');
-    expect(messageOf(() => mirroringConfig({ AUTOTAP_CONFIG: '{"mirroring":{"filterId":"nope"}}' }))).toContain('AUTOTAP_CONFIG: mirroring.filterId');
+    expect(messageOf(() => mirroringConfig({ AUTOTAP_CONFIG: '{"mirroring":{"filterId":"nope"}}' }))).toContain(
+      'AUTOTAP_CONFIG: mirroring.filterId',
+    );
     expect(ConfigError.name).toBe('ConfigError');
   });
 });
@@ -50,7 +70,8 @@ const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:autotap/app
 const withDetections = (detections: Record<string, unknown>) => parseConfig({ mirroring: MIRRORING, detections });
 
 describe('schedule expressions, as EventBridge documents them', () => {
-  const schedule = (expression: string) => () => parseConfig({ mirroring: { ...MIRRORING, reconcileSchedule: expression } });
+  const schedule = (expression: string) => () =>
+    parseConfig({ mirroring: { ...MIRRORING, reconcileSchedule: expression } });
   const pollSchedule = (expression: string) => () => withDetections({ poll: { schedule: expression } });
 
   it.each([
@@ -107,7 +128,9 @@ describe('the appliance URL', () => {
   });
 
   it('refuses http and credentials in the URL, without echoing them', () => {
-    expect(messageOf(appliance('http://extrahop.example.com'))).toContain('detections.appliance.url: expected an https URL (got http)');
+    expect(messageOf(appliance('http://extrahop.example.com'))).toContain(
+      'detections.appliance.url: expected an https URL (got http)',
+    );
     const message = messageOf(appliance('https://admin:hunter2@extrahop.example.com'));
     expect(message).toContain('detections.appliance.url: expected a URL without user:password@');
     expect(message).not.toContain('hunter2');
@@ -118,31 +141,56 @@ describe('the appliance URL', () => {
 describe('e-mail addresses are compared without case', () => {
   it('refuses the same address twice with different filters, naming both entries and both filters', () => {
     const message = messageOf(() =>
-      withDetections({ minRiskScore: 30, emails: [{ address: 'soc@example.com' }, { address: 'ciso@example.com' }, { address: 'SOC@Example.com', minRiskScore: 80 }] }),
+      withDetections({
+        minRiskScore: 30,
+        emails: [
+          { address: 'soc@example.com' },
+          { address: 'ciso@example.com' },
+          { address: 'SOC@Example.com', minRiskScore: 80 },
+        ],
+      }),
     );
-    expect(message).toContain('detections.emails[2]: "SOC@Example.com" is the same address as emails[0] ("soc@example.com")');
+    expect(message).toContain(
+      'detections.emails[2]: "SOC@Example.com" is the same address as emails[0] ("soc@example.com")',
+    );
     expect(message).toContain('with a different filter (minRiskScore 80 here, minRiskScore 30 there)');
   });
 
   it('refuses the same address twice with the same filter, and in opsEmails', () => {
-    expect(messageOf(() => withDetections({ emails: [{ address: 'a@example.com' }, { address: 'A@example.com' }] }))).toContain(
+    expect(
+      messageOf(() => withDetections({ emails: [{ address: 'a@example.com' }, { address: 'A@example.com' }] })),
+    ).toContain(
       'detections.emails[1]: "A@example.com" is the same address as emails[0] ("a@example.com"); addresses are compared without case',
     );
-    expect(messageOf(() => parseConfig({ mirroring: MIRRORING, notifications: { opsEmails: ['ops@example.com', 'Ops@Example.com'] } }))).toContain(
+    expect(
+      messageOf(() =>
+        parseConfig({ mirroring: MIRRORING, notifications: { opsEmails: ['ops@example.com', 'Ops@Example.com'] } }),
+      ),
+    ).toContain(
       'notifications.opsEmails[1]: "Ops@Example.com" is the same address as opsEmails[0] ("ops@example.com")',
     );
   });
 
   it('keeps distinct addresses', () => {
-    expect(withDetections({ emails: [{ address: 'a@example.com' }, { address: 'b@example.com', minRiskScore: 80 }] }).detections!.emails).toHaveLength(2);
+    expect(
+      withDetections({ emails: [{ address: 'a@example.com' }, { address: 'b@example.com', minRiskScore: 80 }] })
+        .detections!.emails,
+    ).toHaveLength(2);
   });
 });
 
 describe('the webhook concurrency cap', () => {
   it('defaults to a small reserved concurrency and takes 1 to 1000', () => {
     expect(withDetections({}).detections!.webhook.reservedConcurrency).toBe(10);
-    expect(withDetections({ webhook: { enabled: true, secretArn: SECRET, reservedConcurrency: 3 } }).detections!.webhook.reservedConcurrency).toBe(3);
-    expect(messageOf(() => withDetections({ webhook: { enabled: true, secretArn: SECRET, reservedConcurrency: 0 } }))).toContain('detections.webhook.reservedConcurrency');
-    expect(messageOf(() => withDetections({ webhook: { enabled: true, secretArn: SECRET, reservedConcurrency: 2.5 } }))).toContain('detections.webhook.reservedConcurrency');
+    expect(
+      withDetections({ webhook: { enabled: true, secretArn: SECRET, reservedConcurrency: 3 } }).detections!.webhook
+        .reservedConcurrency,
+    ).toBe(3);
+    expect(
+      messageOf(() => withDetections({ webhook: { enabled: true, secretArn: SECRET, reservedConcurrency: 0 } })),
+    ).toContain('detections.webhook.reservedConcurrency');
+    expect(
+      messageOf(() => withDetections({ webhook: { enabled: true, secretArn: SECRET, reservedConcurrency: 2.5 } })),
+    ).toContain('detections.webhook.reservedConcurrency');
   });
 });

@@ -8,11 +8,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exampleValues } from '../../src/config/examples.ts';
 import { loadConfigFile, parseConfig } from '../../src/config/load.ts';
-import StageChecks, { exampleIdRefusal, opsRecipientsWarning, stageProblem, stagesIn } from '../../deploy/stage-checks.ts';
+import StageChecks, {
+  exampleIdRefusal,
+  opsRecipientsWarning,
+  stageProblem,
+  stagesIn,
+} from '../../deploy/stage-checks.ts';
 import { root } from '../template/inspect.ts';
 
 const dev = loadConfigFile(path.join(root, 'config', 'dev.yml'));
-const own = parseConfig({ mirroring: { filterId: 'tmf-0a1b2c3d4e5f60718', targets: [{ id: 'tmt-0a1b2c3d4e5f60718' }] }, notifications: { opsEmails: ['ops@example.com'] } });
+const own = parseConfig({
+  mirroring: { filterId: 'tmf-0a1b2c3d4e5f60718', targets: [{ id: 'tmt-0a1b2c3d4e5f60718' }] },
+  notifications: { opsEmails: ['ops@example.com'] },
+});
 
 describe('the stage', () => {
   test('the stages are the config/<stage>.yml files', () => {
@@ -28,12 +36,18 @@ describe('the stage', () => {
   });
 
   test('none given: refused with the stages, never a default', () => {
-    expect(stageProblem(undefined, ['dev', 'prod'])).toBe('no stage: pass --stage <name> (autotap has no default stage, so a deploy never lands on one by accident); the stages are: dev, prod');
+    expect(stageProblem(undefined, ['dev', 'prod'])).toBe(
+      'no stage: pass --stage <name> (autotap has no default stage, so a deploy never lands on one by accident); the stages are: dev, prod',
+    );
   });
 
   test('one without a configuration file: refused with the stages that exist', () => {
-    expect(stageProblem('prdo', ['dev', 'prod'])).toBe('stage "prdo" has no config/prdo.yml; the stages are: dev, prod');
-    expect(stageProblem('prod', [])).toBe('stage "prod" has no config/prod.yml; the stages are: none yet (create config/<stage>.yml)');
+    expect(stageProblem('prdo', ['dev', 'prod'])).toBe(
+      'stage "prdo" has no config/prdo.yml; the stages are: dev, prod',
+    );
+    expect(stageProblem('prod', [])).toBe(
+      'stage "prod" has no config/prod.yml; the stages are: none yet (create config/<stage>.yml)',
+    );
     expect(stageProblem('../etc', ['dev'])).toBe('stage: expected letters, digits and dashes, got "../etc"');
     expect(stageProblem('prod', ['dev', 'prod'])).toBeUndefined();
   });
@@ -49,10 +63,20 @@ describe('example ids', () => {
 
   test("the documentation's secret ARNs (account 123456789012) and created-resource ids are placeholders too", () => {
     const config = parseConfig({
-      mirroring: { create: { filter: {}, target: { kind: 'network-interface', networkInterfaceId: 'eni-0123456789abcdef0' } } },
-      detections: { appliance: { url: 'https://extrahop.example.com', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:autotap/appliance-AbCdEf' } },
+      mirroring: {
+        create: { filter: {}, target: { kind: 'network-interface', networkInterfaceId: 'eni-0123456789abcdef0' } },
+      },
+      detections: {
+        appliance: {
+          url: 'https://extrahop.example.com',
+          secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:autotap/appliance-AbCdEf',
+        },
+      },
     });
-    expect(exampleValues(config).map((e) => e.field)).toEqual(['mirroring.create.target.networkInterfaceId', 'detections.appliance.secretArn']);
+    expect(exampleValues(config).map((e) => e.field)).toEqual([
+      'mirroring.create.target.networkInterfaceId',
+      'detections.appliance.secretArn',
+    ]);
   });
 
   test('packaging the demo stage takes them; any other stage, or a deploy, is refused naming each field', () => {
@@ -72,14 +96,20 @@ describe('example ids', () => {
 
 describe('ops recipients', () => {
   test('none: a warning saying nobody hears about failures; some: none', () => {
-    expect(opsRecipientsWarning(dev)).toContain('notifications.opsEmails is empty: nobody is told when mirroring fails');
+    expect(opsRecipientsWarning(dev)).toContain(
+      'notifications.opsEmails is empty: nobody is told when mirroring fails',
+    );
     expect(opsRecipientsWarning(own)).toBeUndefined();
   });
 });
 
 describe('the plugin', () => {
   class FrameworkError extends Error {}
-  const serverless = (stage: string, commands: string[]) => ({ service: { provider: { stage } }, processedInput: { commands }, classes: { Error: FrameworkError } });
+  const serverless = (stage: string, commands: string[]) => ({
+    service: { provider: { stage } },
+    processedInput: { commands },
+    classes: { Error: FrameworkError },
+  });
 
   test('before packaging: refuses a deploy of the demo stage with example ids, and warns through the framework log', () => {
     const warnings: string[] = [];

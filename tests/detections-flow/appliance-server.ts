@@ -26,7 +26,10 @@ export interface ApplianceServer {
   authorizations: string[];
   tokenRequests: number;
   /** Answer the search request with this number (1-based) with HTTP 500, or run a hook before answering. */
-  onSearch?: (n: number, request: SearchRequest) => { status: number; body?: unknown; headers?: Record<string, string> } | void | Promise<void>;
+  onSearch?: (
+    n: number,
+    request: SearchRequest,
+  ) => { status: number; body?: unknown; headers?: Record<string, string> } | void | Promise<void>;
   /** Reorders each page (the appliance does not promise order within a page). */
   shufflePages: boolean;
   revokeTokens(): void;
@@ -63,30 +66,49 @@ export async function startApplianceServer(options: ApplianceServerOptions = {})
       if (request.url === '/oauth2/token' && request.method === 'POST') {
         state.tokenRequests += 1;
         const expected = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`;
-        if (!options.clientId || request.headers.authorization !== expected || body !== 'grant_type=client_credentials') {
+        if (
+          !options.clientId ||
+          request.headers.authorization !== expected ||
+          body !== 'grant_type=client_credentials'
+        ) {
           return json(response, 401, { error: 'invalid_client' });
         }
         const token = `token-${++tokenCount}`;
         validTokens.add(token);
-        return json(response, 200, { access_token: token, token_type: 'Bearer', expires_in: options.tokenLifetimeSeconds ?? 3600 });
+        return json(response, 200, {
+          access_token: token,
+          token_type: 'Bearer',
+          expires_in: options.tokenLifetimeSeconds ?? 3600,
+        });
       }
-      if (request.url !== '/api/v1/detections/search' || request.method !== 'POST') return json(response, 404, { error: 'not found' });
+      if (request.url !== '/api/v1/detections/search' || request.method !== 'POST')
+        return json(response, 404, { error: 'not found' });
       const authorization = request.headers.authorization ?? '';
       state.authorizations.push(authorization);
       const bearer = /^Bearer (.+)$/.exec(authorization)?.[1];
-      const authorized = options.apiKey ? authorization === `ExtraHop apikey=${options.apiKey}` : bearer !== undefined && validTokens.has(bearer);
+      const authorized = options.apiKey
+        ? authorization === `ExtraHop apikey=${options.apiKey}`
+        : bearer !== undefined && validTokens.has(bearer);
       if (!authorized) return json(response, 401, { error: 'Unauthorized' });
       const search = JSON.parse(body) as SearchRequest;
       // The appliance's documented bounds for one search: limit 1 to 20,000.
-      if (!Number.isInteger(search.limit) || search.limit < 1 || search.limit > 20_000) return json(response, 400, { error: 'limit must be from 1 to 20000' });
+      if (!Number.isInteger(search.limit) || search.limit < 1 || search.limit > 20_000)
+        return json(response, 400, { error: 'limit must be from 1 to 20000' });
       state.searches.push(search);
       const injected = await api.onSearch?.(state.searches.length, search);
       if (injected) return json(response, injected.status, injected.body ?? { error: 'injected' }, injected.headers);
       const statuses = search.filter.status ?? [];
       const matching = state.detections
         .filter((d) => (d.mod_time as number) >= search.mod_time)
-        .filter((d) => (d.status === null || d.status === undefined ? statuses.includes('.none') : statuses.includes(d.status as string)))
-        .filter((d) => !search.filter.categories || search.filter.categories.some((c) => (d.categories as string[]).includes(c)))
+        .filter((d) =>
+          d.status === null || d.status === undefined
+            ? statuses.includes('.none')
+            : statuses.includes(d.status as string),
+        )
+        .filter(
+          (d) =>
+            !search.filter.categories || search.filter.categories.some((c) => (d.categories as string[]).includes(c)),
+        )
         .sort((a, b) => (a.mod_time as number) - (b.mod_time as number));
       const page = matching.slice(search.offset, search.offset + search.limit);
       if (api.shufflePages) page.reverse();

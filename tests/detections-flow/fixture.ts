@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import dynalite from 'dynalite';
 import { startEmulator, type Emulator, type PublishedMessage } from '../../local/emulator/index.ts';
@@ -100,7 +105,8 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   const clock = () => Date.now() + offset;
   const auth = options.auth ?? 'apikey';
   const appliance = await startApplianceServer(
-    options.appliance ?? (auth === 'apikey' ? { apiKey: API_KEY } : { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
+    options.appliance ??
+      (auth === 'apikey' ? { apiKey: API_KEY } : { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
   );
   const emulator = await startEmulator(
     {
@@ -109,7 +115,12 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
         .map(([, arn]) => arn),
       queues: ['autotap-detections', 'autotap-slack'],
       secrets: [
-        { arn: APPLIANCE_SECRET_ARN, value: JSON.stringify(auth === 'apikey' ? { apiKey: API_KEY } : { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }) },
+        {
+          arn: APPLIANCE_SECRET_ARN,
+          value: JSON.stringify(
+            auth === 'apikey' ? { apiKey: API_KEY } : { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
+          ),
+        },
         { arn: WEBHOOK_SECRET_ARN, value: JSON.stringify({ token: WEBHOOK_TOKEN, hmacSecret: WEBHOOK_HMAC }) },
       ],
     },
@@ -148,7 +159,9 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
       minRiskScore: 30,
       escalationDelta: 20,
       notifyOnClose: options.notifyOnClose ?? false,
-      ...(options.slack === false ? {} : { slack: { secretArn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:slack-AbCdEf` } }),
+      ...(options.slack === false
+        ? {}
+        : { slack: { secretArn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:slack-AbCdEf` } }),
     },
   };
   Object.assign(process.env, emulator.env(), {
@@ -171,7 +184,9 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
 
   const runProcessor = (event: SQSEvent) => processHandler(event, lambdaContext('detections-process'));
   const receive = async (max = 10): Promise<SQSEvent> => {
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, VisibilityTimeout: 60 }));
+    const out = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, VisibilityTimeout: 60 }),
+    );
     return {
       Records: (out.Messages ?? []).map((m) => ({
         messageId: m.MessageId!,
@@ -191,7 +206,13 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
     const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     for (const record of event.Records) {
       if (failed.has(record.messageId)) {
-        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 }));
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: record.receiptHandle,
+            VisibilityTimeout: 0,
+          }),
+        );
       } else {
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }));
       }

@@ -12,7 +12,8 @@ afterEach(async () => {
 });
 
 const poll = (remainingMs = 60_000) => pollHandler({}, lambdaContext('detections-poll', remainingMs));
-const queuedIds = (f: Flow) => f.emulator.queueMessages('autotap-detections').map((m) => (JSON.parse(m.body) as { id: number }).id);
+const queuedIds = (f: Flow) =>
+  f.emulator.queueMessages('autotap-detections').map((m) => (JSON.parse(m.body) as { id: number }).id);
 const cursor = (f: Flow) => f.table.readCursor(CURSOR_KEY);
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
@@ -36,7 +37,11 @@ describe('poll window', () => {
       [1_002, 0, 3],
       [1_004, 0, 3],
     ]);
-    expect(flow.appliance.searches[0]).toMatchObject({ until: 0, sort: [{ field: 'mod_time', direction: 'asc' }], filter: { categories: ['sec'] } });
+    expect(flow.appliance.searches[0]).toMatchObject({
+      until: 0,
+      sort: [{ field: 'mod_time', direction: 'asc' }],
+      filter: { categories: ['sec'] },
+    });
     expect(queuedIds(flow)).toEqual([1, 2, 3, 4, 5]);
     expect(await cursor(flow)).toMatchObject({ modTime: 1_005, seenIds: ['5'], seenCount: 1 });
 
@@ -57,9 +62,15 @@ describe('poll window', () => {
 
   test('the status filter includes ".none": open detections (status null) are not dropped', async () => {
     flow = await startFlow();
-    flow.appliance.detections.push(rawDetection(1, 1_001, { status: null }), rawDetection(2, 1_002, { status: 'in_progress' }), rawDetection(3, 1_003, { status: 'closed' }));
+    flow.appliance.detections.push(
+      rawDetection(1, 1_001, { status: null }),
+      rawDetection(2, 1_002, { status: 'in_progress' }),
+      rawDetection(3, 1_003, { status: 'closed' }),
+    );
     await poll();
-    expect(flow.appliance.searches[0]?.filter.status).toEqual(expect.arrayContaining(['.none', 'new', 'in_progress', 'acknowledged', 'closed']));
+    expect(flow.appliance.searches[0]?.filter.status).toEqual(
+      expect.arrayContaining(['.none', 'new', 'in_progress', 'acknowledged', 'closed']),
+    );
     expect(queuedIds(flow).sort()).toEqual([1, 2, 3]);
   });
 
@@ -87,12 +98,20 @@ describe('poll window', () => {
 
   test('detections sharing a mod_time across page boundaries, ordered differently on every search: none lost, none doubled', async () => {
     flow = await startFlow({ pageSize: 4 });
-    flow.appliance.detections.push(rawDetection(1, 1_000), ...Array.from({ length: 11 }, (_, i) => rawDetection(i + 2, 2_000)), rawDetection(13, 3_000));
+    flow.appliance.detections.push(
+      rawDetection(1, 1_000),
+      ...Array.from({ length: 11 }, (_, i) => rawDetection(i + 2, 2_000)),
+      rawDetection(13, 3_000),
+    );
     let flip = false;
     flow.appliance.onSearch = () => {
       // The appliance promises no order among equal mod_times: reverse them on every other search.
       flip = !flip;
-      flow!.appliance.detections.sort((a, b) => (a.mod_time as number) - (b.mod_time as number) || (flip ? (b.id as number) - (a.id as number) : (a.id as number) - (b.id as number)));
+      flow!.appliance.detections.sort(
+        (a, b) =>
+          (a.mod_time as number) - (b.mod_time as number) ||
+          (flip ? (b.id as number) - (a.id as number) : (a.id as number) - (b.id as number)),
+      );
     };
     expect(await poll()).toMatchObject({ outcome: 'committed', enqueued: 13, cursor: 3_000 });
     expect(queuedIds(flow).sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
@@ -136,7 +155,12 @@ describe('poll window', () => {
     const huge = rawDetection(2, 1_002, { description: 'x'.repeat(1_100_000) });
     flow.appliance.detections.push(rawDetection(1, 1_001), huge, rawDetection(3, 1_003), rawDetection(4, 1_004));
     const result = await poll();
-    expect(result).toMatchObject({ outcome: 'committed', cursor: 1_004, enqueued: 3, parked: [{ id: '2', modTime: 1_002 }] });
+    expect(result).toMatchObject({
+      outcome: 'committed',
+      cursor: 1_004,
+      enqueued: 3,
+      parked: [{ id: '2', modTime: 1_002 }],
+    });
     expect(result.outcome === 'committed' && result.parked[0]?.reason).toContain('BatchRequestTooLong');
     expect(queuedIds(flow)).toEqual([1, 3, 4]);
     const ops = flow.published('ops');
@@ -150,7 +174,12 @@ describe('poll window', () => {
 
   test('a detection holding characters SQS refuses in a body (U+FFFF) is queued escaped, not parked', async () => {
     flow = await startFlow();
-    flow.appliance.detections.push(rawDetection(1, 1_001, { title: 'odd \uFFFF title', participants: [{ role: 'offender', object_type: 'device', hostname: 'h\uFFFE' }] }));
+    flow.appliance.detections.push(
+      rawDetection(1, 1_001, {
+        title: 'odd \uFFFF title',
+        participants: [{ role: 'offender', object_type: 'device', hostname: 'h\uFFFE' }],
+      }),
+    );
     expect(await poll()).toMatchObject({ outcome: 'committed', enqueued: 1, parked: [] });
     const [message] = flow.emulator.queueMessages('autotap-detections');
     expect((JSON.parse(message!.body) as { title: string }).title).toBe('odd \uFFFF title');
@@ -162,7 +191,12 @@ describe('poll window', () => {
     flow.appliance.detections.push(rawDetection(1, 1_500));
     const table = flow.table;
     flow.appliance.onSearch = async () => {
-      await table.commitCursor(CURSOR_KEY, await table.readCursor(CURSOR_KEY), { modTime: 9_000, seenIds: [], seenCount: 0 }, Date.now());
+      await table.commitCursor(
+        CURSOR_KEY,
+        await table.readCursor(CURSOR_KEY),
+        { modTime: 9_000, seenIds: [], seenCount: 0 },
+        Date.now(),
+      );
     };
     expect(await poll()).toMatchObject({ outcome: 'overtaken', cursor: 9_000 });
     expect((await cursor(flow))?.modTime).toBe(9_000);
@@ -170,8 +204,17 @@ describe('poll window', () => {
 
   test('a cursor item written before per-page progress (only `cursor`) is read and moved on', async () => {
     flow = await startFlow();
-    const dynamo = new DynamoDBClient({ endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'secret' } });
-    await dynamo.send(new PutItemCommand({ TableName: flow.table.tableName, Item: { pk: { S: CURSOR_KEY }, cursor: { N: '1000' }, committedAt: { N: '1' } } }));
+    const dynamo = new DynamoDBClient({
+      endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'secret' },
+    });
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: flow.table.tableName,
+        Item: { pk: { S: CURSOR_KEY }, cursor: { N: '1000' }, committedAt: { N: '1' } },
+      }),
+    );
     dynamo.destroy();
     flow.appliance.detections.push(rawDetection(1, 1_500));
     expect(await poll()).toMatchObject({ outcome: 'committed', from: 1_000, cursor: 1_500 });
@@ -209,9 +252,19 @@ describe('appliance auth and rate limits', () => {
       await poll();
     });
     expect(flow.appliance.tokenRequests).toBe(2);
-    expect(flow.appliance.authorizations).toEqual(['Bearer token-1', 'Bearer token-1', 'Bearer token-1', 'Bearer token-2']);
+    expect(flow.appliance.authorizations).toEqual([
+      'Bearer token-1',
+      'Bearer token-1',
+      'Bearer token-1',
+      'Bearer token-2',
+    ]);
     expect(output).toContain('poll window done');
-    for (const secret of [CLIENT_SECRET, 'token-1', 'token-2', Buffer.from(`autotap-client:${CLIENT_SECRET}`).toString('base64')]) {
+    for (const secret of [
+      CLIENT_SECRET,
+      'token-1',
+      'token-2',
+      Buffer.from(`autotap-client:${CLIENT_SECRET}`).toString('base64'),
+    ]) {
       expect(output).not.toContain(secret);
     }
   });

@@ -12,12 +12,21 @@ afterEach(async () => {
 
 async function enqueue(f: Flow, ...bodies: (RawDetection | string)[]): Promise<void> {
   for (const body of bodies) {
-    await f.sqs.send(new SendMessageCommand({ QueueUrl: f.queueUrl, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) }));
+    await f.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: f.queueUrl,
+        MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    );
   }
 }
 
-const events = (f: Flow, topic: 'detections' | 'email') => f.published(topic).map((m) => m.messageAttributes.event?.value);
-const slackMessages = (f: Flow) => f.emulator.queueMessages('autotap-slack').map((m) => JSON.parse(m.body) as { event: string; detection: { id: string } });
+const events = (f: Flow, topic: 'detections' | 'email') =>
+  f.published(topic).map((m) => m.messageAttributes.event?.value);
+const slackMessages = (f: Flow) =>
+  f.emulator
+    .queueMessages('autotap-slack')
+    .map((m) => JSON.parse(m.body) as { event: string; detection: { id: string } });
 
 describe('update semantics through the processor', () => {
   test('new -> notified once; the same update again -> nothing', async () => {
@@ -37,7 +46,11 @@ describe('update semantics through the processor', () => {
       type: { dataType: 'String', value: 'rdp_brute_force' },
       event: { dataType: 'String', value: 'new' },
     });
-    expect(JSON.parse(detectionMessage.message)).toMatchObject({ schema: 'autotap.detection/1', event: 'new', detection: { id: '42', modTime: 1_000 } });
+    expect(JSON.parse(detectionMessage.message)).toMatchObject({
+      schema: 'autotap.detection/1',
+      event: 'new',
+      detection: { id: '42', modTime: 1_000 },
+    });
     expect(flow.published('email')[0]?.subject).toMatch(/RDP brute force 42/);
 
     await enqueue(flow, rawDetection(42, 1_000, { risk_score: 60 }));
@@ -109,8 +122,14 @@ describe('several updates of one detection in one batch', () => {
   const record = (messageId: string, detection: RawDetection) => ({ messageId, body: JSON.stringify(detection) });
   // The detections topic carries the detection as JSON; an e-mail names it in its subject.
   const isOf = (topic: 'detections' | 'email', id: string) => (m: { message: string; subject?: string }) =>
-    topic === 'detections' ? (JSON.parse(m.message) as { detection: { id: string } }).detection.id === id : new RegExp(` ${id}\\b`).test(m.subject ?? '');
-  const eventsOf = (f: Flow, topic: 'detections' | 'email', id: string) => f.published(topic).filter(isOf(topic, id)).map((m) => m.messageAttributes.event?.value);
+    topic === 'detections'
+      ? (JSON.parse(m.message) as { detection: { id: string } }).detection.id === id
+      : new RegExp(` ${id}\\b`).test(m.subject ?? '');
+  const eventsOf = (f: Flow, topic: 'detections' | 'email', id: string) =>
+    f
+      .published(topic)
+      .filter(isOf(topic, id))
+      .map((m) => m.messageAttributes.event?.value);
 
   test('two updates of one detection among others: one invocation, no batch item failures, each update told in order', async () => {
     flow = await startFlow();
@@ -158,15 +177,22 @@ describe('several updates of one detection in one batch', () => {
     expect(eventsOf(flow, 'detections', '21')).toEqual(['new', 'updated']);
     expect(eventsOf(flow, 'email', '21')).toEqual(['new']);
     expect(eventsOf(flow, 'detections', '22')).toEqual(['new']);
-    expect(slackMessages(flow).filter((m) => m.detection.id === '20').map((m) => m.event)).toEqual(['new', 'escalated', 'closed']);
-    for (const id of ['20', '21', '22']) expect((await flow.table.load(`detection#default#${id}`))?.outbox).toBeUndefined();
+    expect(
+      slackMessages(flow)
+        .filter((m) => m.detection.id === '20')
+        .map((m) => m.event),
+    ).toEqual(['new', 'escalated', 'closed']);
+    for (const id of ['20', '21', '22'])
+      expect((await flow.table.load(`detection#default#${id}`))?.outbox).toBeUndefined();
     expect((await flow.table.load('detection#default#20'))?.record.modTime).toBe(3_000);
   });
 
   test('one message per detection is one round: the PublishBatch calls are those of the batch alone', async () => {
     flow = await startFlow();
     flow.emulator.resetCalls();
-    const response = await flow.runProcessor({ Records: Array.from({ length: 12 }, (_, i) => record(`m${i}`, rawDetection(100 + i, 1_000, { risk_score: 60 }))) } as never);
+    const response = await flow.runProcessor({
+      Records: Array.from({ length: 12 }, (_, i) => record(`m${i}`, rawDetection(100 + i, 1_000, { risk_score: 60 }))),
+    } as never);
     expect(response.batchItemFailures).toEqual([]);
     // 12 entries per topic: 10 + 2, as without rounds.
     expect(flow.emulator.calls().PublishBatch).toBe(4);
@@ -178,7 +204,11 @@ describe('several updates of one detection in one batch', () => {
     flow = await startFlow();
     flow.emulator.resetCalls();
     const response = await flow.runProcessor({
-      Records: [record('a', rawDetection(30, 1_000)), record('b', rawDetection(31, 1_000)), record('c', rawDetection(30, 1_000))],
+      Records: [
+        record('a', rawDetection(30, 1_000)),
+        record('b', rawDetection(31, 1_000)),
+        record('c', rawDetection(30, 1_000)),
+      ],
     } as never);
     expect(response.batchItemFailures).toEqual([]);
     expect(flow.emulator.calls().PublishBatch).toBe(2);
@@ -190,7 +220,10 @@ describe('several updates of one detection in one batch', () => {
     flow = await startFlow();
     flow.emulator.setFaults({ serverErrors: { actions: ['PublishBatch'], rate: 1 } });
     const first = await flow.runProcessor({
-      Records: [record('owner', rawDetection(40, 1_000, { risk_score: 60 })), record('later', rawDetection(40, 2_000, { risk_score: 95 }))],
+      Records: [
+        record('owner', rawDetection(40, 1_000, { risk_score: 60 })),
+        record('later', rawDetection(40, 2_000, { risk_score: 95 })),
+      ],
     } as never);
     // The first update's outbox stays for its redelivery; the later update may not pass it.
     expect(first.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['later', 'owner']);
@@ -200,8 +233,12 @@ describe('several updates of one detection in one batch', () => {
     // Its owner gone (the lease is over), the later update's redelivery sends it, then its own.
     const owed = (await flow.table.load('detection#default#40'))?.outbox;
     expect(owed).toMatchObject({ modTime: 1_000, claimedBy: 'owner', sent: ['slack'] });
-    expect(await flow.table.replaceOutbox('detection#default#40', owed!.token, { ...owed!, claimedUntil: 0 })).toBe(true);
-    const second = await flow.runProcessor({ Records: [record('later', rawDetection(40, 2_000, { risk_score: 95 }))] } as never);
+    expect(await flow.table.replaceOutbox('detection#default#40', owed!.token, { ...owed!, claimedUntil: 0 })).toBe(
+      true,
+    );
+    const second = await flow.runProcessor({
+      Records: [record('later', rawDetection(40, 2_000, { risk_score: 95 }))],
+    } as never);
     expect(second.batchItemFailures).toEqual([]);
     expect(events(flow, 'detections')).toEqual(['new', 'escalated']);
     expect(events(flow, 'email')).toEqual(['new', 'escalated']);
@@ -209,7 +246,9 @@ describe('several updates of one detection in one batch', () => {
     expect((await flow.table.load('detection#default#40'))?.outbox).toBeUndefined();
 
     // The owner's redelivery finds a newer record: nothing more is told.
-    const third = await flow.runProcessor({ Records: [record('owner', rawDetection(40, 1_000, { risk_score: 60 }))] } as never);
+    const third = await flow.runProcessor({
+      Records: [record('owner', rawDetection(40, 1_000, { risk_score: 60 }))],
+    } as never);
     expect(third.batchItemFailures).toEqual([]);
     expect(flow.published('email')).toHaveLength(2);
   });
@@ -231,11 +270,16 @@ describe('delivery guarantees', () => {
 
   test('many concurrent deliveries of one update still notify once', async () => {
     flow = await startFlow();
-    const records = Array.from({ length: 6 }, (_, i) => ({ messageId: `m-${i}`, body: JSON.stringify(rawDetection(78, 5_000)) }));
+    const records = Array.from({ length: 6 }, (_, i) => ({
+      messageId: `m-${i}`,
+      body: JSON.stringify(rawDetection(78, 5_000)),
+    }));
     const responses = await Promise.all(records.map((r) => flow!.runProcessor({ Records: [r] } as never)));
     expect(flow.published('email')).toHaveLength(1);
     // A delivery that kept losing the race is retried, never published twice.
-    for (const r of responses) for (const f of r.batchItemFailures) await flow.runProcessor({ Records: [records.find((x) => x.messageId === f.itemIdentifier)!] } as never);
+    for (const r of responses)
+      for (const f of r.batchItemFailures)
+        await flow.runProcessor({ Records: [records.find((x) => x.messageId === f.itemIdentifier)!] } as never);
     expect(flow.published('email')).toHaveLength(1);
   });
 
@@ -244,11 +288,17 @@ describe('delivery guarantees', () => {
     flow.emulator.setFaults({ serverErrors: { actions: ['PublishBatch'], rate: 1 } });
     await enqueue(flow, rawDetection(50, 1_000), rawDetection(51, 1_000, { risk_score: 10 }));
     const first = await flow.processOnce();
-    expect(first.response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(first.event.Records.map((r) => r.messageId).sort());
+    expect(first.response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      first.event.Records.map((r) => r.messageId).sort(),
+    );
     expect(flow.emulator.published()).toEqual([]);
     // The record is written with its outbox (Slack, a queue, already has it): a redelivery must not
     // decide "duplicate" and drop the rest.
-    expect((await flow.table.load('detection#default#50'))?.outbox).toMatchObject({ modTime: 1_000, notify: true, sent: ['slack'] });
+    expect((await flow.table.load('detection#default#50'))?.outbox).toMatchObject({
+      modTime: 1_000,
+      notify: true,
+      sent: ['slack'],
+    });
 
     const second = await flow.processOnce();
     expect(second.response.batchItemFailures).toHaveLength(2);
@@ -256,7 +306,12 @@ describe('delivery guarantees', () => {
     await flow.drain();
     expect(flow.emulator.queueMessages('autotap-detections')).toEqual([]);
     expect(events(flow, 'email')).toEqual(['new']);
-    expect(flow.published('detections').map((m) => (JSON.parse(m.message) as { detection: { id: string } }).detection.id).sort()).toEqual(['50', '51']);
+    expect(
+      flow
+        .published('detections')
+        .map((m) => (JSON.parse(m.message) as { detection: { id: string } }).detection.id)
+        .sort(),
+    ).toEqual(['50', '51']);
     expect(slackMessages(flow)).toHaveLength(1);
     expect((await flow.table.load('detection#default#50'))?.outbox).toBeUndefined();
   });
@@ -279,14 +334,22 @@ describe('delivery guarantees', () => {
   test('a newer update waits for an older outbox still owned by another delivery', async () => {
     flow = await startFlow();
     flow.emulator.setFaults({ serverErrors: { actions: ['PublishBatch'], rate: 1 } });
-    await flow.runProcessor({ Records: [{ messageId: 'owner', body: JSON.stringify(rawDetection(70, 1_000)) }] } as never);
+    await flow.runProcessor({
+      Records: [{ messageId: 'owner', body: JSON.stringify(rawDetection(70, 1_000)) }],
+    } as never);
     flow.emulator.setFaults({});
-    const newer = await flow.runProcessor({ Records: [{ messageId: 'newer', body: JSON.stringify(rawDetection(70, 2_000, { risk_score: 95 })) }] } as never);
+    const newer = await flow.runProcessor({
+      Records: [{ messageId: 'newer', body: JSON.stringify(rawDetection(70, 2_000, { risk_score: 95 })) }],
+    } as never);
     expect(newer.batchItemFailures).toEqual([{ itemIdentifier: 'newer' }]);
     expect(flow.emulator.published()).toEqual([]);
     // The owner's redelivery sends its outbox; then the newer update goes through.
-    await flow.runProcessor({ Records: [{ messageId: 'owner', body: JSON.stringify(rawDetection(70, 1_000)) }] } as never);
-    await flow.runProcessor({ Records: [{ messageId: 'newer', body: JSON.stringify(rawDetection(70, 2_000, { risk_score: 95 })) }] } as never);
+    await flow.runProcessor({
+      Records: [{ messageId: 'owner', body: JSON.stringify(rawDetection(70, 1_000)) }],
+    } as never);
+    await flow.runProcessor({
+      Records: [{ messageId: 'newer', body: JSON.stringify(rawDetection(70, 2_000, { risk_score: 95 })) }],
+    } as never);
     expect(events(flow, 'email')).toEqual(['new', 'escalated']);
   });
 });
@@ -313,7 +376,15 @@ describe('invalid and hostile input', () => {
       fc.string(),
       fc.json(),
       fc.anything().map((v) => JSON.stringify(v) ?? 'undefined'),
-      fc.record({ id: fc.anything(), type: fc.anything(), risk_score: fc.anything(), mod_time: fc.anything(), start_time: fc.anything() }).map((v) => JSON.stringify(v)),
+      fc
+        .record({
+          id: fc.anything(),
+          type: fc.anything(),
+          risk_score: fc.anything(),
+          mod_time: fc.anything(),
+          start_time: fc.anything(),
+        })
+        .map((v) => JSON.stringify(v)),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(body, { minLength: 1, maxLength: 10 }), async (bodies) => {
@@ -344,12 +415,22 @@ describe('oversized fields and parking', () => {
       type: huge('t'),
       categories: ['sec', huge('sec.x')],
       url: `${flow.appliance.url}/extrahop/#/detections/detail/70?${huge('a')}`,
-      participants: [{ role: 'offender', object_type: 'device', object_id: 1, object_value: '10.0.1.7', hostname: huge('h') }],
+      participants: [
+        { role: 'offender', object_type: 'device', object_id: 1, object_value: '10.0.1.7', hostname: huge('h') },
+      ],
     });
     await enqueue(flow, oversized);
     expect((await flow.processOnce()).response.batchItemFailures).toEqual([]);
     const [machine] = flow.published('detections');
-    const message = JSON.parse(machine!.message) as { detection: { title: string; type: string; categories: string[]; participants: { hostname: string }[]; url: string } };
+    const message = JSON.parse(machine!.message) as {
+      detection: {
+        title: string;
+        type: string;
+        categories: string[];
+        participants: { hostname: string }[];
+        url: string;
+      };
+    };
     expect(message.detection.title).toMatch(/\.\.\. \(truncated\)$/);
     expect(message.detection.type).toMatch(/\.\.\. \(truncated\)$/);
     expect(message.detection.categories[1]).toMatch(/\.\.\. \(truncated\)$/);
@@ -373,16 +454,31 @@ describe('oversized fields and parking', () => {
     // SNS refusing detection 80's email entry for what it is (as it does a message over 256 KiB).
     const fanout = {
       publishBatch: async (topic: 'detections' | 'email', entries: Parameters<typeof publishBatch>[1]) => {
-        const refused = topic === 'email' ? entries.filter((e) => JSON.stringify(e).includes('RDP brute force 80')) : [];
-        const failures = await publishBatch(TOPICS[topic], entries.filter((e) => !refused.includes(e)));
+        const refused =
+          topic === 'email' ? entries.filter((e) => JSON.stringify(e).includes('RDP brute force 80')) : [];
+        const failures = await publishBatch(
+          TOPICS[topic],
+          entries.filter((e) => !refused.includes(e)),
+        );
         const out = new Map([...failures].map(([id, f]) => [id, { permanent: f.senderFault, reason: f.code }]));
-        for (const e of refused) out.set(e.Id, { permanent: true, reason: 'InvalidParameter: Invalid parameter: Message too long' });
+        for (const e of refused)
+          out.set(e.Id, { permanent: true, reason: 'InvalidParameter: Invalid parameter: Message too long' });
         return out;
       },
     };
-    const result = await processBatch(event.Records, flow.table, fanout, { policy: { minRiskScore: 30, escalationDelta: 20, notifyOnClose: false } });
+    const result = await processBatch(event.Records, flow.table, fanout, {
+      policy: { minRiskScore: 30, escalationDelta: 20, notifyOnClose: false },
+    });
     expect(result.failed).toEqual([]);
-    expect(result.parked).toEqual([{ messageId: event.Records[0]!.messageId, detectionId: '80', modTime: 1_000, channel: 'email', reason: 'InvalidParameter: Invalid parameter: Message too long' }]);
+    expect(result.parked).toEqual([
+      {
+        messageId: event.Records[0]!.messageId,
+        detectionId: '80',
+        modTime: 1_000,
+        channel: 'email',
+        reason: 'InvalidParameter: Invalid parameter: Message too long',
+      },
+    ]);
     expect(events(flow, 'email')).toEqual(['new']);
     // Nothing is held for detection 80: its escalation is decided and delivered at once.
     expect((await flow.table.load('detection#default#80'))?.outbox).toBeUndefined();

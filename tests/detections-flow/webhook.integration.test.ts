@@ -5,7 +5,15 @@ import { handler as pollHandler } from '../../functions/detections-poll.ts';
 import { handler as webhookHandler } from '../../functions/detections-webhook.ts';
 import { signWebhookBody } from '../../src/detections/webhook-auth.ts';
 import { rawDetection } from './appliance-server.ts';
-import { WEBHOOK_HMAC, WEBHOOK_SECRET_ARN, WEBHOOK_TOKEN, captureOutput, lambdaContext, startFlow, type Flow } from './fixture.ts';
+import {
+  WEBHOOK_HMAC,
+  WEBHOOK_SECRET_ARN,
+  WEBHOOK_TOKEN,
+  captureOutput,
+  lambdaContext,
+  startFlow,
+  type Flow,
+} from './fixture.ts';
 
 let flow: Flow | undefined;
 afterEach(async () => {
@@ -13,14 +21,20 @@ afterEach(async () => {
   flow = undefined;
 });
 
-function request(body: string, headers: Record<string, string> = {}, extra: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
+function request(
+  body: string,
+  headers: Record<string, string> = {},
+  extra: Partial<APIGatewayProxyEventV2> = {},
+): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: '$default',
     rawPath: '/',
     rawQueryString: '',
     headers: { 'content-type': 'application/json', ...headers },
-    requestContext: { http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'ExtraHop' } } as never,
+    requestContext: {
+      http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'ExtraHop' },
+    } as never,
     body,
     isBase64Encoded: false,
     ...extra,
@@ -32,7 +46,8 @@ const call = async (event: unknown) => {
   const out = await webhookHandler(event, lambdaContext('detections-webhook'));
   return { status: out.statusCode, body: JSON.parse(String(out.body)) as Record<string, unknown> };
 };
-const queued = (f: Flow) => f.emulator.queueMessages('autotap-detections').map((m) => JSON.parse(m.body) as { id: number });
+const queued = (f: Flow) =>
+  f.emulator.queueMessages('autotap-detections').map((m) => JSON.parse(m.body) as { id: number });
 
 function signed(body: string, secondsAgo = 0): Record<string, string> {
   const stamp = Math.floor(Date.now() / 1000) - secondsAgo;
@@ -46,7 +61,9 @@ describe('detections webhook', () => {
     const { status, body: answer } = await call(request(body, bearer));
     expect(status).toBe(202);
     expect(answer.accepted).toBe(2);
-    expect(answer.rejected).toEqual([expect.objectContaining({ index: 1, id: '2', error: expect.stringContaining('risk_score') })]);
+    expect(answer.rejected).toEqual([
+      expect.objectContaining({ index: 1, id: '2', error: expect.stringContaining('risk_score') }),
+    ]);
     expect(queued(flow).map((d) => d.id)).toEqual([1, 3]);
   });
 
@@ -71,7 +88,7 @@ describe('detections webhook', () => {
     expect(queued(flow)).toEqual([]);
   });
 
-  test('a detection that outgrows the queue\'s limit once serialized is rejected by itself; the others are queued', async () => {
+  test("a detection that outgrows the queue's limit once serialized is rejected by itself; the others are queued", async () => {
     flow = await startFlow();
     // 1e20 is 4 bytes as sent and 21 as JavaScript writes it: under 1 MB here, over 1 MiB queued.
     const numbers = `[${Array.from({ length: 180_000 }, () => '1e20').join(',')}]`;
@@ -79,7 +96,13 @@ describe('detections webhook', () => {
     const body = `[${JSON.stringify(rawDetection(20, 1_000))},${grown}]`;
     expect(Buffer.byteLength(body)).toBeLessThan(1024 * 1024);
     const answer = await call(request(body, bearer));
-    expect(answer).toEqual({ status: 202, body: { accepted: 1, rejected: [{ index: 1, id: '21', error: expect.stringContaining("exceeds the queue's limit") }] } });
+    expect(answer).toEqual({
+      status: 202,
+      body: {
+        accepted: 1,
+        rejected: [{ index: 1, id: '21', error: expect.stringContaining("exceeds the queue's limit") }],
+      },
+    });
     expect(queued(flow).map((d) => d.id)).toEqual([20]);
   });
 
@@ -100,17 +123,21 @@ describe('detections webhook', () => {
   test('405 for another method, without echoing it', async () => {
     flow = await startFlow();
     const method = 'PROPFIND<script>alert(1)</script>';
-    const out = (await webhookHandler(
-      request('{}', bearer, { requestContext: { http: { method, path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'x' } } as never }),
+    const out = await webhookHandler(
+      request('{}', bearer, {
+        requestContext: {
+          http: { method, path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'x' },
+        } as never,
+      }),
       lambdaContext('detections-webhook'),
-    ));
+    );
     expect(out.statusCode).toBe(405);
     expect(JSON.stringify(out)).not.toContain('PROPFIND');
     expect(JSON.stringify(out)).not.toContain('script');
     expect(out.headers).toMatchObject({ allow: 'POST' });
   });
 
-  test('a crash between accepting a signed request and queueing it does not refuse the sender\'s retry', async () => {
+  test("a crash between accepting a signed request and queueing it does not refuse the sender's retry", async () => {
     flow = await startFlow();
     // Warm the container: the secret is then cached and only the queue is slow below.
     expect((await call(request(JSON.stringify(rawDetection(7, 1_000)), bearer))).status).toBe(202);
@@ -132,7 +159,10 @@ describe('detections webhook', () => {
   test('permanent errors are 400, not 503: a body nested 200,000 levels deep, and JSON errors without the body echoed', async () => {
     flow = await startFlow();
     const depth = 200_000;
-    const nested = JSON.stringify({ ...rawDetection(9, 1_000), properties: {} }).replace('"properties":{}', `"properties":${'['.repeat(depth)}${']'.repeat(depth)}`);
+    const nested = JSON.stringify({ ...rawDetection(9, 1_000), properties: {} }).replace(
+      '"properties":{}',
+      `"properties":${'['.repeat(depth)}${']'.repeat(depth)}`,
+    );
     const deep = await call(request(nested, bearer));
     expect(deep.status).toBe(400);
     expect(String(deep.body.error)).toContain('nested');
@@ -161,17 +191,31 @@ describe('detections webhook', () => {
 
   test('malformed JSON and wrong shapes are 400 naming the problem; nothing enqueued', async () => {
     flow = await startFlow();
-    expect(await call(request('{"id": 1,', bearer))).toEqual({ status: 400, body: { error: expect.stringContaining('not valid JSON') } });
-    expect(await call(request('42', bearer))).toEqual({ status: 400, body: { error: expect.stringContaining('expected a detection object or an array') } });
-    expect(await call(request('', bearer))).toEqual({ status: 400, body: { error: expect.stringContaining('empty body') } });
+    expect(await call(request('{"id": 1,', bearer))).toEqual({
+      status: 400,
+      body: { error: expect.stringContaining('not valid JSON') },
+    });
+    expect(await call(request('42', bearer))).toEqual({
+      status: 400,
+      body: { error: expect.stringContaining('expected a detection object or an array') },
+    });
+    expect(await call(request('', bearer))).toEqual({
+      status: 400,
+      body: { error: expect.stringContaining('empty body') },
+    });
     expect(queued(flow)).toEqual([]);
   });
 
   test('an oversized body is 413 and nothing enqueued', async () => {
     flow = await startFlow();
     const huge = JSON.stringify([{ ...rawDetection(1, 1_000), description: 'x'.repeat(1024 * 1024) }]);
-    expect(await call(request(huge, bearer))).toEqual({ status: 413, body: { error: expect.stringContaining('exceeds the limit') } });
-    const declared = await call(request(JSON.stringify(rawDetection(1, 1_000)), { ...bearer, 'content-length': String(50 * 1024 * 1024) }));
+    expect(await call(request(huge, bearer))).toEqual({
+      status: 413,
+      body: { error: expect.stringContaining('exceeds the limit') },
+    });
+    const declared = await call(
+      request(JSON.stringify(rawDetection(1, 1_000)), { ...bearer, 'content-length': String(50 * 1024 * 1024) }),
+    );
     expect(declared.status).toBe(413);
     expect(queued(flow)).toEqual([]);
   });
@@ -195,25 +239,44 @@ describe('detections webhook', () => {
     });
     expect(output).toContain('pushed detections accepted');
     expect(output).toContain('webhook request refused');
-    for (const secret of [WEBHOOK_TOKEN, WEBHOOK_HMAC, 'authorization', 'x-autotap-signature']) expect(output.toLowerCase()).not.toContain(secret.toLowerCase());
+    for (const secret of [WEBHOOK_TOKEN, WEBHOOK_HMAC, 'authorization', 'x-autotap-signature'])
+      expect(output.toLowerCase()).not.toContain(secret.toLowerCase());
   });
 
   test('fuzzed requests never crash the handler; without the token nothing is enqueued', async () => {
     flow = await startFlow();
-    const headers = fc.dictionary(fc.constantFrom('authorization', 'x-autotap-signature', 'x-autotap-timestamp', 'content-length', 'x-other'), fc.string());
+    const headers = fc.dictionary(
+      fc.constantFrom('authorization', 'x-autotap-signature', 'x-autotap-timestamp', 'content-length', 'x-other'),
+      fc.string(),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.json(), fc.anything().map((v) => JSON.stringify(v) ?? '')), headers, fc.boolean(), async (body, h, base64) => {
-        const { status } = await call(request(body, h, { isBase64Encoded: base64 }));
-        expect([400, 401, 413]).toContain(status);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.anything().map((v) => JSON.stringify(v) ?? ''),
+        ),
+        headers,
+        fc.boolean(),
+        async (body, h, base64) => {
+          const { status } = await call(request(body, h, { isBase64Encoded: base64 }));
+          expect([400, 401, 413]).toContain(status);
+        },
+      ),
       { numRuns: 80 },
     );
     expect(queued(flow)).toEqual([]);
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.json(), fc.anything().map((v) => JSON.stringify(v) ?? '')), async (body) => {
-        const { status } = await call(request(body, bearer));
-        expect([202, 400, 413]).toContain(status);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.json(),
+          fc.anything().map((v) => JSON.stringify(v) ?? ''),
+        ),
+        async (body) => {
+          const { status } = await call(request(body, bearer));
+          expect([202, 400, 413]).toContain(status);
+        },
+      ),
       { numRuns: 80 },
     );
     // Whatever a fuzzed body got enqueued, the processor rejects it without publishing.
@@ -228,7 +291,10 @@ describe('detections webhook', () => {
     flow = await startFlow();
     const detection = rawDetection(99, 4_000, { risk_score: 88 });
     flow.appliance.detections.push(detection);
-    const [pushed] = await Promise.all([call(request(JSON.stringify(detection), bearer)), pollHandler({}, lambdaContext('detections-poll'))]);
+    const [pushed] = await Promise.all([
+      call(request(JSON.stringify(detection), bearer)),
+      pollHandler({}, lambdaContext('detections-poll')),
+    ]);
     expect(pushed.status).toBe(202);
     expect(queued(flow)).toHaveLength(2);
     const event = await flow.receive(10);

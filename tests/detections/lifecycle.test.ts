@@ -1,4 +1,9 @@
-import { decideLifecycle, MAX_RECORDED_PARTICIPANTS, type DetectionRecord, type LifecyclePolicy } from '../../src/detections/lifecycle.ts';
+import {
+  decideLifecycle,
+  MAX_RECORDED_PARTICIPANTS,
+  type DetectionRecord,
+  type LifecyclePolicy,
+} from '../../src/detections/lifecycle.ts';
 import type { Detection, Participant } from '../../src/detections/model.ts';
 import { severityOf } from '../../src/detections/model.ts';
 import { ICMP_TUNNEL, sample } from './fixtures/samples.ts';
@@ -71,8 +76,14 @@ describe('decideLifecycle', () => {
 
   it('delta: a rise of escalationDelta within a band escalates, one point less does not', () => {
     const d = detection({ riskScore: 35 });
-    expect(decideLifecycle(recorded(d), later(d, { riskScore: 55 }), policy, NOW)).toMatchObject({ event: 'escalated', notify: true });
-    expect(decideLifecycle(recorded(d), later(d, { riskScore: 54 }), policy, NOW)).toMatchObject({ event: 'updated', notify: false });
+    expect(decideLifecycle(recorded(d), later(d, { riskScore: 55 }), policy, NOW)).toMatchObject({
+      event: 'escalated',
+      notify: true,
+    });
+    expect(decideLifecycle(recorded(d), later(d, { riskScore: 54 }), policy, NOW)).toMatchObject({
+      event: 'updated',
+      notify: false,
+    });
   });
 
   it('delta is measured from the last notification, so a slow climb still escalates', () => {
@@ -102,9 +113,13 @@ describe('decideLifecycle', () => {
   it('a new offender escalates; a participant in another role does not', () => {
     const d = detection();
     const offender: Participant = { role: 'offender', objectType: 'device', objectId: '99' };
-    expect(decideLifecycle(recorded(d), later(d, { participants: [...d.participants, offender] }), policy, NOW).reasons).toEqual(['1 new offender']);
+    expect(
+      decideLifecycle(recorded(d), later(d, { participants: [...d.participants, offender] }), policy, NOW).reasons,
+    ).toEqual(['1 new offender']);
     const other: Participant = { role: 'observer', objectType: 'device', objectId: '98' };
-    expect(decideLifecycle(recorded(d), later(d, { participants: [...d.participants, other] }), policy, NOW).event).toBe('updated');
+    expect(
+      decideLifecycle(recorded(d), later(d, { participants: [...d.participants, other] }), policy, NOW).event,
+    ).toBe('updated');
   });
 
   it('a minor update (triage, same risk and participants) is recorded, not notified', () => {
@@ -128,7 +143,10 @@ describe('decideLifecycle', () => {
   it('closed: a detection nobody was told about closes silently even with notifyOnClose', () => {
     const onClose = { ...policy, notifyOnClose: true };
     const d = detection({ riskScore: 10 });
-    expect(decideLifecycle(recorded(d, onClose), later(d, { status: 'closed' }), onClose, NOW)).toMatchObject({ event: 'closed', notify: false });
+    expect(decideLifecycle(recorded(d, onClose), later(d, { status: 'closed' }), onClose, NOW)).toMatchObject({
+      event: 'closed',
+      notify: false,
+    });
   });
 
   it('below minRiskScore: escalations stay quiet until the risk reaches the minimum', () => {
@@ -149,7 +167,11 @@ describe('decideLifecycle', () => {
   });
 
   it('caps the recorded participants', () => {
-    const many: Participant[] = Array.from({ length: 300 }, (_, i) => ({ role: 'victim', objectType: 'ipaddr', ipAddress: `10.1.${i >> 8}.${i & 255}` }));
+    const many: Participant[] = Array.from({ length: 300 }, (_, i) => ({
+      role: 'victim',
+      objectType: 'ipaddr',
+      ipAddress: `10.1.${i >> 8}.${i & 255}`,
+    }));
     const decision = decideLifecycle(undefined, detection({ participants: many }), policy, NOW);
     expect(decision.record.participants).toHaveLength(MAX_RECORDED_PARTICIPANTS);
   });

@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { InvalidDetection, normalizeDetection, normalizeDetections } from '../../src/detections/normalize.ts';
 import { severityOf } from '../../src/detections/model.ts';
-import { APPLIANCE_URL, ICMP_TUNNEL, ISO_TIMES, LOW_RISK, RDP_BRUTE_FORCE, rawCamelCase, rawSamples, sample } from './fixtures/samples.ts';
+import {
+  APPLIANCE_URL,
+  ICMP_TUNNEL,
+  ISO_TIMES,
+  LOW_RISK,
+  RDP_BRUTE_FORCE,
+  rawCamelCase,
+  rawSamples,
+  sample,
+} from './fixtures/samples.ts';
 
 const base = () => structuredClone(rawSamples()[ICMP_TUNNEL]!);
 
@@ -50,11 +59,20 @@ describe('normalizeDetection', () => {
       url: 'https://extrahop.example.com/extrahop/#/detections/detail/4294967311',
     });
     expect(d.participants).toEqual([
-      { role: 'offender', objectType: 'device', objectId: '12884901890', ipAddress: '10.0.1.7', hostname: 'web-01.internal.example.com', external: false },
+      {
+        role: 'offender',
+        objectType: 'device',
+        objectId: '12884901890',
+        ipAddress: '10.0.1.7',
+        hostname: 'web-01.internal.example.com',
+        external: false,
+      },
       { role: 'victim', objectType: 'ipaddr', ipAddress: '175.16.199.0', external: true },
       { role: 'victim', objectType: 'ipaddr', ipAddress: '175.16.199.1', external: true },
     ]);
-    expect(d.mitreTactics).toEqual([{ id: 'TA0011', name: 'Command and Control', url: 'https://attack.mitre.org/tactics/TA0011/' }]);
+    expect(d.mitreTactics).toEqual([
+      { id: 'TA0011', name: 'Command and Control', url: 'https://attack.mitre.org/tactics/TA0011/' },
+    ]);
     expect(d.description).toContain('10\\.0\\.1\\.7');
   });
 
@@ -93,7 +111,10 @@ describe('normalizeDetection', () => {
   it('maps a null status to open and keeps the others', () => {
     expect(sample(ICMP_TUNNEL).status).toBe('open');
     expect(sample(RDP_BRUTE_FORCE).status).toBe('in_progress');
-    expect(normalizeDetection({ ...base(), status: 'closed', resolution: 'action_taken' })).toMatchObject({ status: 'closed', resolution: 'action_taken' });
+    expect(normalizeDetection({ ...base(), status: 'closed', resolution: 'action_taken' })).toMatchObject({
+      status: 'closed',
+      resolution: 'action_taken',
+    });
   });
 
   it('reads a missing categories or status as a null one: no categories, open', () => {
@@ -138,7 +159,15 @@ describe('normalizeDetection', () => {
 
   it('reads the camelCase open-data-stream shape', () => {
     const d = normalizeDetection(rawCamelCase(), { applianceUrl: APPLIANCE_URL });
-    expect(d).toMatchObject({ id: '90301', riskScore: 64, severity: 'medium', startTime: 1718540000000, modTime: 1718540300500, ticketId: '7', applianceId: '3' });
+    expect(d).toMatchObject({
+      id: '90301',
+      riskScore: 64,
+      severity: 'medium',
+      startTime: 1718540000000,
+      modTime: 1718540300500,
+      ticketId: '7',
+      applianceId: '3',
+    });
     expect(d.participants).toEqual([
       { role: 'offender', objectType: 'ipaddr', ipAddress: '198.51.100.23', external: true },
       { role: 'victim', objectType: 'device', objectId: '77', hostname: 'bastion-01' },

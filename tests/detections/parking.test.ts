@@ -17,13 +17,20 @@ describe('rejectedReport', () => {
 
 describe('parkedReport', () => {
   test('names the channel that refused each update, and links the detection on the appliance', () => {
-    const report = parkedReport([{ id: '42', modTime: 7, destination: channelDestination('email'), reason: 'InvalidParameter: too long' }], 'https://extrahop.example.com');
+    const report = parkedReport(
+      [{ id: '42', modTime: 7, destination: channelDestination('email'), reason: 'InvalidParameter: too long' }],
+      'https://extrahop.example.com',
+    );
     expect(report.subject).toBe('autotap: 1 detection(s) parked');
-    expect(report.message).toContain('- detection 42 (mod_time 7): refused by the email topic: InvalidParameter: too long');
+    expect(report.message).toContain(
+      '- detection 42 (mod_time 7): refused by the email topic: InvalidParameter: too long',
+    );
     expect(report.message).toContain('https://extrahop.example.com/');
   });
 
   test('each channel has its own words', () => {
-    expect(new Set(['detections', 'email', 'slack'].map((c) => channelDestination(c as 'email')))).toEqual(new Set(['the detections topic', 'the email topic', 'the Slack queue']));
+    expect(new Set(['detections', 'email', 'slack'].map((c) => channelDestination(c as 'email')))).toEqual(
+      new Set(['the detections topic', 'the email topic', 'the Slack queue']),
+    );
   });
 });

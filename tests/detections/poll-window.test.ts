@@ -1,6 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { nextPageSearch, pageStep, pollWindow, type PollCursor, type PollPorts, type StoredPollCursor } from '../../src/detections/ingest/poll-window.ts';
+import {
+  nextPageSearch,
+  pageStep,
+  pollWindow,
+  type PollCursor,
+  type PollPorts,
+  type StoredPollCursor,
+} from '../../src/detections/ingest/poll-window.ts';
 import type { DetectionSearch } from '../../src/detections/ingest/search.ts';
 
 interface Raw {
@@ -29,7 +36,11 @@ function unstableAppliance(detections: Raw[], seed: number) {
   return { search, searches };
 }
 
-function memoryPorts(search: (s: DetectionSearch) => Promise<unknown[]>, queued: number[], refuse: (raw: Raw) => string | undefined = () => undefined) {
+function memoryPorts(
+  search: (s: DetectionSearch) => Promise<unknown[]>,
+  queued: number[],
+  refuse: (raw: Raw) => string | undefined = () => undefined,
+) {
   let stored: StoredPollCursor | undefined;
   const parked: unknown[] = [];
   const ports: PollPorts = {
@@ -77,7 +88,10 @@ describe('pageStep and nextPageSearch', () => {
     const cursor: PollCursor = { modTime: 5, seenIds: [], seenCount: 6_000 };
     expect(nextPageSearch(cursor, 1_000)).toMatchObject({ mod_time: 5, offset: 6_000, limit: 1_000 });
     // Within the appliance's 20,000 limit or not: never above it.
-    expect(nextPageSearch({ modTime: 5, seenIds: ['1'], seenCount: 1 }, 20_000)).toMatchObject({ offset: 1, limit: 20_000 });
+    expect(nextPageSearch({ modTime: 5, seenIds: ['1'], seenCount: 1 }, 20_000)).toMatchObject({
+      offset: 1,
+      limit: 20_000,
+    });
   });
 });
 
@@ -130,10 +144,14 @@ describe('pollWindow', () => {
     const detections = Array.from({ length: 5 }, (_, i) => ({ id: i + 1, mod_time: 2_000 + i }));
     const appliance = unstableAppliance(detections, 1);
     const queued: number[] = [];
-    const { ports, parked, cursor } = memoryPorts(appliance.search, queued, (raw) => (raw.id === 3 ? 'BatchRequestTooLong: too big' : undefined));
+    const { ports, parked, cursor } = memoryPorts(appliance.search, queued, (raw) =>
+      raw.id === 3 ? 'BatchRequestTooLong: too big' : undefined,
+    );
     const result = await pollWindow(ports, { pageSize: 2, initialCursor: 0 });
     expect(result).toMatchObject({ outcome: 'committed', cursor: 2_004, enqueued: 4 });
-    expect(parked).toEqual([{ id: '3', modTime: 2_002, bytes: expect.any(Number), reason: 'BatchRequestTooLong: too big' }]);
+    expect(parked).toEqual([
+      { id: '3', modTime: 2_002, bytes: expect.any(Number), reason: 'BatchRequestTooLong: too big' },
+    ]);
     expect(result.parked).toEqual(parked);
     expect(queued).toEqual([1, 2, 4, 5]);
     expect(cursor()?.modTime).toBe(2_004);
@@ -148,7 +166,10 @@ describe('pollWindow', () => {
       await commit(previous, { modTime: 9_000, seenIds: [], seenCount: 0 });
       return commit(previous, next);
     };
-    expect(await pollWindow(ports, { pageSize: 10, initialCursor: 0 })).toMatchObject({ outcome: 'overtaken', cursor: 9_000 });
+    expect(await pollWindow(ports, { pageSize: 10, initialCursor: 0 })).toMatchObject({
+      outcome: 'overtaken',
+      cursor: 9_000,
+    });
     expect(cursor()?.modTime).toBe(9_000);
   });
 });

@@ -21,7 +21,11 @@ describe('previewDetections', () => {
     ]);
     expect(preview.email.map((e) => e.subject)).toEqual(preview.sns.email.flat().map((e) => e.Subject));
     expect(preview.slack).toHaveLength(3);
-    expect(preview.slack.map((s) => s.at)).toEqual([preview.slack[0]!.at, preview.slack[0]!.at + 1000, preview.slack[0]!.at + 2000]);
+    expect(preview.slack.map((s) => s.at)).toEqual([
+      preview.slack[0]!.at,
+      preview.slack[0]!.at + 1000,
+      preview.slack[0]!.at + 2000,
+    ]);
     expect(preview.records).toHaveLength(4);
     expect(JSON.stringify(preview)).not.toMatch(/undefined/);
   });
@@ -32,7 +36,14 @@ describe('previewDetections', () => {
       ...raw,
       title: `Tunnel\r\nBcc: victim@example.com \u202Egnp.exe ${'x'.repeat(300_000)}`,
       url: 'https://evil.example/extrahop/#/detections/detail/1',
-      participants: [{ role: 'offender', object_type: 'device', object_id: 1, hostname: 'db\nOpen in ExtraHop: https://evil.example' }],
+      participants: [
+        {
+          role: 'offender',
+          object_type: 'device',
+          object_id: 1,
+          hostname: 'db\nOpen in ExtraHop: https://evil.example',
+        },
+      ],
     };
     const preview = previewDetections([hostile], { applianceUrl: APPLIANCE_URL, minRiskScore: 30 });
     const [entry] = preview.sns.email.flat();
@@ -41,7 +52,9 @@ describe('previewDetections', () => {
     expect(Buffer.byteLength(entry!.Message)).toBeLessThanOrEqual(262_144);
     expect(preview.detections[0]!.title).toMatch(/^Tunnel Bcc: victim@example\.com gnp\.exe x+\.\.\. \(truncated\)$/);
     expect(entry!.Message).not.toMatch(/^Bcc:|^Open in ExtraHop: https:\/\/evil/m);
-    expect(entry!.Message.match(/^Open in ExtraHop: .*$/gm)).toEqual([`Open in ExtraHop: ${APPLIANCE_URL}/extrahop/#/detections/detail/${preview.detections[0]!.id}`]);
+    expect(entry!.Message.match(/^Open in ExtraHop: .*$/gm)).toEqual([
+      `Open in ExtraHop: ${APPLIANCE_URL}/extrahop/#/detections/detail/${preview.detections[0]!.id}`,
+    ]);
     // The host name's text stays on its own line of the Offender field, and is no link.
     expect(JSON.stringify(preview.slack)).toContain('"*Offender*\\ndb Open in ExtraHop: https://evil.example"');
     expect(JSON.stringify(preview.slack)).not.toContain('<https://evil.example');
@@ -60,18 +73,37 @@ describe('previewDetections', () => {
 
   it('sees a repeated delivery in one body as stale and an update as an escalation', () => {
     const first = rawSamples()[ICMP_TUNNEL]!;
-    const update = { ...first, mod_time: (first.mod_time as number) + 1000, participants: [...(first.participants as object[]), { role: 'victim', object_type: 'ipaddr', object_value: '175.16.199.9' }] };
+    const update = {
+      ...first,
+      mod_time: (first.mod_time as number) + 1000,
+      participants: [
+        ...(first.participants as object[]),
+        { role: 'victim', object_type: 'ipaddr', object_value: '175.16.199.9' },
+      ],
+    };
     const preview = previewDetections([update, first, first]);
     expect(preview.decisions.map((d) => d.event)).toEqual(['new', 'stale', 'escalated']);
     expect(preview.sns.detections.flat()).toHaveLength(2);
-    expect(preview.email.map((e) => e.subject)).toEqual([expect.stringMatching(/^\[autotap\]\[HIGH 85\]/), expect.stringMatching(/^\[autotap\]\[ESCALATED HIGH 85\]/)]);
+    expect(preview.email.map((e) => e.subject)).toEqual([
+      expect.stringMatching(/^\[autotap\]\[HIGH 85\]/),
+      expect.stringMatching(/^\[autotap\]\[ESCALATED HIGH 85\]/),
+    ]);
   });
 
   it('previews updates against stored records', () => {
     const d = sample(ICMP_TUNNEL);
-    const stored = decideLifecycle(undefined, { ...d, modTime: d.modTime - 1000, riskScore: 40, severity: 'medium' }, { minRiskScore: 30, escalationDelta: 20, notifyOnClose: false }, 0).record;
+    const stored = decideLifecycle(
+      undefined,
+      { ...d, modTime: d.modTime - 1000, riskScore: 40, severity: 'medium' },
+      { minRiskScore: 30, escalationDelta: 20, notifyOnClose: false },
+      0,
+    ).record;
     const preview = previewDetections(rawSamples()[ICMP_TUNNEL], { previous: [stored] });
-    expect(preview.decisions[0]).toMatchObject({ event: 'escalated', notify: true, reasons: ['risk 40 -> 85: medium -> high'] });
+    expect(preview.decisions[0]).toMatchObject({
+      event: 'escalated',
+      notify: true,
+      reasons: ['risk 40 -> 85: medium -> high'],
+    });
   });
 
   it('renders Amazon Q notifications when asked', () => {

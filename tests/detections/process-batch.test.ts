@@ -16,15 +16,36 @@ import { APPLIANCE_URL, RDP_BRUTE_FORCE, rawSamples } from './fixtures/samples.t
 
 const NOW = 1_750_000_000_000;
 const LEASE_MS = 60_000;
-const options: ProcessOptions = { policy: DEFAULT_LIFECYCLE_POLICY, normalize: { applianceUrl: APPLIANCE_URL }, now: () => NOW, leaseMs: LEASE_MS };
+const options: ProcessOptions = {
+  policy: DEFAULT_LIFECYCLE_POLICY,
+  normalize: { applianceUrl: APPLIANCE_URL },
+  now: () => NOW,
+  leaseMs: LEASE_MS,
+};
 
 /** A raw detection as the appliance sends it. */
-const raw = (id: number, modTime: number, riskScore = 85) => ({ ...rawSamples()[RDP_BRUTE_FORCE], id, mod_time: modTime, update_time: modTime, risk_score: riskScore });
-const queueMessage = (messageId: string, id: number, modTime: number, riskScore = 85): QueueMessage => ({ messageId, body: JSON.stringify(raw(id, modTime, riskScore)) });
-const detection = (id: number, modTime: number, riskScore = 85): Detection => normalizeDetection(raw(id, modTime, riskScore), { applianceUrl: APPLIANCE_URL });
+const raw = (id: number, modTime: number, riskScore = 85) => ({
+  ...rawSamples()[RDP_BRUTE_FORCE],
+  id,
+  mod_time: modTime,
+  update_time: modTime,
+  risk_score: riskScore,
+});
+const queueMessage = (messageId: string, id: number, modTime: number, riskScore = 85): QueueMessage => ({
+  messageId,
+  body: JSON.stringify(raw(id, modTime, riskScore)),
+});
+const detection = (id: number, modTime: number, riskScore = 85): Detection =>
+  normalizeDetection(raw(id, modTime, riskScore), { applianceUrl: APPLIANCE_URL });
 const pending = (messageId: string, id: number, modTime: number, position = 0, riskScore = 85): Pending => {
   const d = detection(id, modTime, riskScore);
-  return { message: queueMessage(messageId, id, modTime, riskScore), detection: d, pk: detectionKey(d), position, deferred: false };
+  return {
+    message: queueMessage(messageId, id, modTime, riskScore),
+    detection: d,
+    pk: detectionKey(d),
+    position,
+    deferred: false,
+  };
 };
 
 /** An outbox as a delivery of `claimedBy` left it. */
@@ -37,11 +58,21 @@ const outboxOf = (d: Detection, claimedBy: string, claimedUntil: number, sent: O
   claimedBy,
   claimedUntil,
 });
-const recordOf = (d: Detection) => ({ modTime: d.modTime, riskScore: d.riskScore, status: d.status, participants: [] }) as never;
+const recordOf = (d: Detection) =>
+  ({ modTime: d.modTime, riskScore: d.riskScore, status: d.status, participants: [] }) as never;
 
 function deliveryFor(d: Detection, notify = true): Delivery {
   const outbox = { ...outboxOf(d, 'm-1', NOW + LEASE_MS), notify };
-  return { messageId: 'm-1', pk: detectionKey(d), outbox, message: JSON.parse(outbox.message) as DetectionMessage, sent: new Set(), parked: [], failed: false, deferred: false };
+  return {
+    messageId: 'm-1',
+    pk: detectionKey(d),
+    outbox,
+    message: JSON.parse(outbox.message) as DetectionMessage,
+    sent: new Set(),
+    parked: [],
+    failed: false,
+    deferred: false,
+  };
 }
 
 describe('BatchRounds', () => {
@@ -52,11 +83,18 @@ describe('BatchRounds', () => {
   });
 
   test('updates of one detection go in successive rounds, in batch order', () => {
-    const rounds = new BatchRounds([pending('a1', 1, 1, 0), pending('b', 2, 1, 1), pending('a2', 1, 2, 2), pending('a3', 1, 3, 3)]);
-    expect([rounds.next(), rounds.next(), rounds.next(), rounds.next()].map((r) => r.map((p) => p.message.messageId))).toEqual([['a1', 'b'], ['a2'], ['a3'], []]);
+    const rounds = new BatchRounds([
+      pending('a1', 1, 1, 0),
+      pending('b', 2, 1, 1),
+      pending('a2', 1, 2, 2),
+      pending('a3', 1, 3, 3),
+    ]);
+    expect(
+      [rounds.next(), rounds.next(), rounds.next(), rounds.next()].map((r) => r.map((p) => p.message.messageId)),
+    ).toEqual([['a1', 'b'], ['a2'], ['a3'], []]);
   });
 
-  test('a message put back goes first in its detection\'s next round', () => {
+  test("a message put back goes first in its detection's next round", () => {
     const rounds = new BatchRounds([pending('a1', 1, 1, 0), pending('a2', 1, 2, 1)]);
     const [first] = rounds.next();
     rounds.again({ ...first!, deferred: true });
@@ -70,8 +108,17 @@ describe('claimUpdate', () => {
     const store = new MemoryDeliveryStore();
     const p = pending('m-1', 7, 1000);
     const claim = await claimUpdate(p, store, options, NOW);
-    expect(claim).toMatchObject({ kind: 'deliver', report: { messageId: 'm-1', outcome: 'delivered', event: 'new', notified: true, detectionId: '7', modTime: 1000 } });
-    expect(store.items.get(p.pk)?.outbox).toMatchObject({ claimedBy: 'm-1', claimedUntil: NOW + LEASE_MS, modTime: 1000, sent: [], notify: true });
+    expect(claim).toMatchObject({
+      kind: 'deliver',
+      report: { messageId: 'm-1', outcome: 'delivered', event: 'new', notified: true, detectionId: '7', modTime: 1000 },
+    });
+    expect(store.items.get(p.pk)?.outbox).toMatchObject({
+      claimedBy: 'm-1',
+      claimedUntil: NOW + LEASE_MS,
+      modTime: 1000,
+      sent: [],
+      notify: true,
+    });
   });
 
   test('the same update once delivered is stale, and nothing is written', async () => {
@@ -81,7 +128,10 @@ describe('claimUpdate', () => {
     const pk = p.pk;
     delete store.items.get(pk)!.outbox;
     store.writes.length = 0;
-    expect(await claimUpdate(pending('m-2', 7, 1000), store, options, NOW)).toMatchObject({ kind: 'done', report: { outcome: 'stale', event: 'stale' } });
+    expect(await claimUpdate(pending('m-2', 7, 1000), store, options, NOW)).toMatchObject({
+      kind: 'done',
+      report: { outcome: 'stale', event: 'stale' },
+    });
     expect(store.writes).toEqual([]);
   });
 
@@ -89,7 +139,10 @@ describe('claimUpdate', () => {
     const store = new MemoryDeliveryStore();
     const d = detection(7, 1000);
     store.items.set(detectionKey(d), { record: recordOf(d), outbox: outboxOf(d, 'other', NOW + 1) });
-    expect(await claimUpdate(pending('m-1', 7, 1000), store, options, NOW)).toMatchObject({ kind: 'done', report: { outcome: 'owned-elsewhere' } });
+    expect(await claimUpdate(pending('m-1', 7, 1000), store, options, NOW)).toMatchObject({
+      kind: 'done',
+      report: { outcome: 'owned-elsewhere' },
+    });
     expect(await claimUpdate(pending('m-1', 7, 2000), store, options, NOW)).toMatchObject({
       kind: 'done',
       report: { outcome: 'failed', error: 'an earlier update of this detection is still being delivered' },
@@ -113,14 +166,21 @@ describe('claimUpdate', () => {
     const store = new MemoryDeliveryStore();
     const d = detection(7, 1000);
     store.items.set(detectionKey(d), { record: recordOf(d), outbox: outboxOf(d, 'm-1', NOW + LEASE_MS) });
-    expect(await claimUpdate(pending('m-1', 7, 1000), store, options, NOW)).toMatchObject({ kind: 'deliver', delivery: { deferred: false } });
+    expect(await claimUpdate(pending('m-1', 7, 1000), store, options, NOW)).toMatchObject({
+      kind: 'deliver',
+      delivery: { deferred: false },
+    });
     expect(store.writes).toEqual([]);
   });
 
   test('a record that changes under every write is handed back after a bounded number of reads', async () => {
     const store = new MemoryDeliveryStore();
     let loads = 0;
-    const racing = { ...store, load: async () => void loads++, saveWithOutbox: async () => false } as unknown as MemoryDeliveryStore;
+    const racing = {
+      ...store,
+      load: async () => void loads++,
+      saveWithOutbox: async () => false,
+    } as unknown as MemoryDeliveryStore;
     expect(await claimUpdate(pending('m-1', 7, 1000), racing, options, NOW)).toMatchObject({
       kind: 'done',
       report: { outcome: 'failed', error: `the record kept changing (${CLAIM_ATTEMPTS} attempts)` },
@@ -156,7 +216,11 @@ describe('fan-out', () => {
       failCall: (_, entries) => (entries.length > 1 || entries[0]!.Message.includes('"id":"2"') ? tooLong : undefined),
       permanentCall: (error) => (error as Error).name === 'BatchRequestTooLong',
     });
-    await publishToTopic('detections', deliveries.map((d) => ({ delivery: d, entry: detectionsTopicEntry(d.message.detection, 'new') })), fanout.ports);
+    await publishToTopic(
+      'detections',
+      deliveries.map((d) => ({ delivery: d, entry: detectionsTopicEntry(d.message.detection, 'new') })),
+      fanout.ports,
+    );
     expect(fanout.calls.map((c) => c.messages.length)).toEqual([3, 1, 1, 1]);
     expect(deliveries.map((d) => d.parked.map((p) => p.reason))).toEqual([[], ['BatchRequestTooLong: too long'], []]);
     expect(deliveries.every((d) => d.sent.has('detections') && !d.failed)).toBe(true);
@@ -165,8 +229,15 @@ describe('fan-out', () => {
   test('a PublishBatch call that fails for a passing reason fails each of its deliveries', async () => {
     const deliveries = [1, 2].map((id) => deliveryFor(detection(id, 1000)));
     const fanout = memoryFanout({ failCall: () => Object.assign(new Error('slow down'), { name: 'Throttling' }) });
-    await publishToTopic('email', deliveries.map((d) => ({ delivery: d, entry: detectionsTopicEntry(d.message.detection, 'new') })), fanout.ports);
-    expect(deliveries.map((d) => [d.failed, d.sent.size, d.parked.length])).toEqual([[true, 0, 0], [true, 0, 0]]);
+    await publishToTopic(
+      'email',
+      deliveries.map((d) => ({ delivery: d, entry: detectionsTopicEntry(d.message.detection, 'new') })),
+      fanout.ports,
+    );
+    expect(deliveries.map((d) => [d.failed, d.sent.size, d.parked.length])).toEqual([
+      [true, 0, 0],
+      [true, 0, 0],
+    ]);
   });
 
   test('the Slack queue refusing the whole call leaves every notification to retry', async () => {
@@ -232,7 +303,12 @@ describe('processBatch with in-memory ports', () => {
   test('two updates of one detection in a batch: two rounds, both told in order, nothing handed back', async () => {
     const store = new MemoryDeliveryStore();
     const fanout = memoryFanout();
-    const result = await processBatch([queueMessage('a1', 1, 1000, 40), queueMessage('b', 2, 1000), queueMessage('a2', 1, 2000, 85)], store, fanout.ports, options);
+    const result = await processBatch(
+      [queueMessage('a1', 1, 1000, 40), queueMessage('b', 2, 1000), queueMessage('a2', 1, 2000, 85)],
+      store,
+      fanout.ports,
+      options,
+    );
     expect(result.failed).toEqual([]);
     expect(result.reports.map((r) => [r.messageId, r.outcome, r.event])).toEqual([
       ['a1', 'delivered', 'new'],
@@ -244,7 +320,12 @@ describe('processBatch with in-memory ports', () => {
   });
 
   test('an invalid detection is rejected with its id; the others go on', async () => {
-    const result = await processBatch([{ messageId: 'bad', body: JSON.stringify({ id: 99, risk_score: 'high' }) }, queueMessage('ok', 1, 1000)], new MemoryDeliveryStore(), memoryFanout().ports, options);
+    const result = await processBatch(
+      [{ messageId: 'bad', body: JSON.stringify({ id: 99, risk_score: 'high' }) }, queueMessage('ok', 1, 1000)],
+      new MemoryDeliveryStore(),
+      memoryFanout().ports,
+      options,
+    );
     expect(result.rejected).toEqual([{ messageId: 'bad', id: '99', error: expect.any(String) }]);
     expect(result.reports.map((r) => r.outcome)).toEqual(['rejected', 'delivered']);
     expect(result.failed).toEqual([]);
@@ -253,7 +334,10 @@ describe('processBatch with in-memory ports', () => {
   test('a channel failing for now: handed back, and the redelivery sends only what is missing', async () => {
     const store = new MemoryDeliveryStore();
     let emailDown = true;
-    const fanout = memoryFanout({ refuse: (topic) => (topic === 'email' && emailDown ? { permanent: false, reason: 'InternalError: down' } : undefined) });
+    const fanout = memoryFanout({
+      refuse: (topic) =>
+        topic === 'email' && emailDown ? { permanent: false, reason: 'InternalError: down' } : undefined,
+    });
     const batch = [queueMessage('m-1', 1, 1000)];
     const first = await processBatch(batch, store, fanout.ports, options);
     expect(first.failed).toEqual(['m-1']);
@@ -266,9 +350,13 @@ describe('processBatch with in-memory ports', () => {
   });
 
   test('a channel refusing an update for good: parked and reported, the message acknowledged', async () => {
-    const fanout = memoryFanout({ refuse: (topic) => (topic === 'slack' ? { permanent: true, reason: 'InvalidMessageContents: no' } : undefined) });
+    const fanout = memoryFanout({
+      refuse: (topic) => (topic === 'slack' ? { permanent: true, reason: 'InvalidMessageContents: no' } : undefined),
+    });
     const result = await processBatch([queueMessage('m-1', 1, 1000)], new MemoryDeliveryStore(), fanout.ports, options);
     expect(result.failed).toEqual([]);
-    expect(result.parked).toEqual([{ messageId: 'm-1', detectionId: '1', modTime: 1000, channel: 'slack', reason: 'InvalidMessageContents: no' }]);
+    expect(result.parked).toEqual([
+      { messageId: 'm-1', detectionId: '1', modTime: 1000, channel: 'slack', reason: 'InvalidMessageContents: no' },
+    ]);
   });
 });

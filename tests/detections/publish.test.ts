@@ -18,7 +18,12 @@ describe('publishEntries', () => {
   it('detections topic: the normalized detection and event as JSON, with filterable attributes', () => {
     const d = sample(ICMP_TUNNEL);
     const entry = detectionsTopicEntry(d, 'escalated', ['1 new victim']);
-    expect(JSON.parse(entry.Message)).toEqual({ schema: DETECTION_MESSAGE_SCHEMA, event: 'escalated', reasons: ['1 new victim'], detection: d });
+    expect(JSON.parse(entry.Message)).toEqual({
+      schema: DETECTION_MESSAGE_SCHEMA,
+      event: 'escalated',
+      reasons: ['1 new victim'],
+      detection: d,
+    });
     expect(entry.Subject).toBeUndefined();
     expect(entry.MessageAttributes).toEqual({
       riskScore: { DataType: 'Number', StringValue: '85' },
@@ -64,20 +69,28 @@ describe('publishEntries', () => {
 
   it('always fits, whatever the size of the text', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', minLength: 0, maxLength: 40 }), fc.integer({ min: 0, max: 20_000 }), (chunk, times) => {
-        const d = { ...sample(ICMP_TUNNEL), description: chunk.repeat(times), title: chunk };
-        const { detections, email } = publishEntries(d, 'new');
-        expect(entryBytes(detections)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
-        expect(entryBytes(email)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
-        expect(() => JSON.parse(detections.Message) as unknown).not.toThrow();
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', minLength: 0, maxLength: 40 }),
+        fc.integer({ min: 0, max: 20_000 }),
+        (chunk, times) => {
+          const d = { ...sample(ICMP_TUNNEL), description: chunk.repeat(times), title: chunk };
+          const { detections, email } = publishEntries(d, 'new');
+          expect(entryBytes(detections)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
+          expect(entryBytes(email)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
+          expect(() => JSON.parse(detections.Message) as unknown).not.toThrow();
+        },
+      ),
       { numRuns: 40 },
     );
   });
 });
 
 describe('publishBatches', () => {
-  const entry = (id: string, bytes = 100): SnsPublishEntry => ({ Id: id, Message: 'x'.repeat(bytes), MessageAttributes: {} });
+  const entry = (id: string, bytes = 100): SnsPublishEntry => ({
+    Id: id,
+    Message: 'x'.repeat(bytes),
+    MessageAttributes: {},
+  });
 
   it('puts at most 10 entries in a call and keeps the order', () => {
     const entries = Array.from({ length: 23 }, (_, i) => entry(`e${i}`));
@@ -90,7 +103,8 @@ describe('publishBatches', () => {
     const entries = Array.from({ length: 6 }, (_, i) => entry(`e${i}`, 100_000));
     const batches = publishBatches(entries);
     expect(batches.map((b) => b.length)).toEqual([2, 2, 2]);
-    for (const batch of batches) expect(batch.reduce((n, e) => n + entryBytes(e), 0)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
+    for (const batch of batches)
+      expect(batch.reduce((n, e) => n + entryBytes(e), 0)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
   });
 
   it('never repeats an Id within one call', () => {
@@ -114,7 +128,12 @@ describe('publishBatches', () => {
   });
 
   it('counts attributes and subject in the bytes', () => {
-    const withAttributes: SnsPublishEntry = { Id: 'a', Message: 'abc', Subject: 'sub', MessageAttributes: { riskScore: { DataType: 'Number', StringValue: '85' } } };
+    const withAttributes: SnsPublishEntry = {
+      Id: 'a',
+      Message: 'abc',
+      Subject: 'sub',
+      MessageAttributes: { riskScore: { DataType: 'Number', StringValue: '85' } },
+    };
     expect(entryBytes(withAttributes)).toBe(3 + 3 + 'riskScore'.length + 'Number'.length + 2);
   });
 });

@@ -10,8 +10,12 @@ const events: LifecycleEvent[] = ['new', 'escalated', 'closed', 'updated', 'stal
 
 describe('emailSubject', () => {
   it('reads like [autotap][HIGH 85] ICMP Tunnel: offender -> victims', () => {
-    expect(emailSubject(sample(ICMP_TUNNEL), 'new')).toBe('[autotap][HIGH 85] ICMP Tunnel: 10.0.1.7 -> 175.16.199.0 +1');
-    expect(emailSubject(sample(RDP_BRUTE_FORCE), 'new')).toBe('[autotap][MEDIUM 53] RDP Brute Force: 10.0.2.14 -> 10.0.3.5');
+    expect(emailSubject(sample(ICMP_TUNNEL), 'new')).toBe(
+      '[autotap][HIGH 85] ICMP Tunnel: 10.0.1.7 -> 175.16.199.0 +1',
+    );
+    expect(emailSubject(sample(RDP_BRUTE_FORCE), 'new')).toBe(
+      '[autotap][MEDIUM 53] RDP Brute Force: 10.0.2.14 -> 10.0.3.5',
+    );
   });
 
   it('leads with the event for escalations and closes', () => {
@@ -20,12 +24,16 @@ describe('emailSubject', () => {
   });
 
   it('names a device without an address by its id', () => {
-    expect(emailSubject(sample(LOW_RISK), 'new')).toBe('[autotap][LOW 18] Unusual SMB Share Access: device 31 -> device 32');
+    expect(emailSubject(sample(LOW_RISK), 'new')).toBe(
+      '[autotap][LOW 18] Unusual SMB Share Access: device 31 -> device 32',
+    );
   });
 
   it('transliterates non-ASCII titles', () => {
     expect(emailSubject(sample(ISO_TIMES), 'new')).toContain('Hacking Tools Detected - Nmap:');
-    expect(toAsciiLine('Zugriff auf Freigabe über café — „Straße“ 東京')).toBe('Zugriff auf Freigabe uber cafe - Strasse"');
+    expect(toAsciiLine('Zugriff auf Freigabe über café — „Straße“ 東京')).toBe(
+      'Zugriff auf Freigabe uber cafe - Strasse"',
+    );
   });
 
   it('truncates with ASCII dots', () => {
@@ -36,14 +44,19 @@ describe('emailSubject', () => {
 
   it('is under 100 printable ASCII characters on one line, whatever the title and participants', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ unit: 'grapheme', maxLength: 200 }), fc.constantFrom(...events), (title, host, event) => {
-        const d: Detection = { ...sample(ICMP_TUNNEL), title };
-        d.participants = [{ role: 'offender', objectType: 'device', hostname: host }, ...d.participants.slice(1)];
-        const subject = emailSubject(d, event);
-        expect(subject.length).toBeLessThan(100);
-        expect(subject).toMatch(PRINTABLE_ASCII_LINE);
-        expect(subject.startsWith('[autotap][')).toBe(true);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 400 }),
+        fc.string({ unit: 'grapheme', maxLength: 200 }),
+        fc.constantFrom(...events),
+        (title, host, event) => {
+          const d: Detection = { ...sample(ICMP_TUNNEL), title };
+          d.participants = [{ role: 'offender', objectType: 'device', hostname: host }, ...d.participants.slice(1)];
+          const subject = emailSubject(d, event);
+          expect(subject.length).toBeLessThan(100);
+          expect(subject).toMatch(PRINTABLE_ASCII_LINE);
+          expect(subject.startsWith('[autotap][')).toBe(true);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -80,7 +93,9 @@ describe('renderEmail', () => {
     expect(body).toContain('  Ended: ongoing');
     expect(body).toContain('  Tactic TA0011 Command and Control (https://attack.mitre.org/tactics/TA0011/)');
     expect(body).toContain('  Technique T1095 Non-Application Layer Protocol');
-    expect(body).toContain('10.0.1.7 (https://extrahop.example.com/extrahop/#/metrics/devices/a1b2c3d4e5f60000.0242ac110002/overview) sent ICMP');
+    expect(body).toContain(
+      '10.0.1.7 (https://extrahop.example.com/extrahop/#/metrics/devices/a1b2c3d4e5f60000.0242ac110002/overview) sent ICMP',
+    );
     expect(body).toContain('hide command-and-control traffic');
     expect(body).toContain('- Block outbound ICMP echo requests with payloads larger than 64 bytes.');
     expect(body).toContain('Open in ExtraHop: https://extrahop.example.com/extrahop/#/detections/detail/4294967311');
@@ -88,15 +103,23 @@ describe('renderEmail', () => {
 
   it('makes relative links absolute with the appliance URL and unescapes dots', () => {
     const { body } = renderEmail(sample(ISO_TIMES), 'new');
-    expect(body).toContain('10.0.1.7 (https://extrahop.example.com/extrahop/#/metrics/devices/a1b2c3d4e5f60000.0242ac110002/overview) ran a port scan with Nmap');
-    expect(body).toContain('db-03.internal (https://extrahop.example.com/extrahop/#/metrics/devices/a1b2c3d4e5f60000.0242ac110030/overview).');
+    expect(body).toContain(
+      '10.0.1.7 (https://extrahop.example.com/extrahop/#/metrics/devices/a1b2c3d4e5f60000.0242ac110002/overview) ran a port scan with Nmap',
+    );
+    expect(body).toContain(
+      'db-03.internal (https://extrahop.example.com/extrahop/#/metrics/devices/a1b2c3d4e5f60000.0242ac110030/overview).',
+    );
     expect(body).toContain('See nmap -sS in the detection catalog (https://docs.extrahop.com/current/detections/).');
     expect(body).toContain('  Ticket: INC-20931');
   });
 
   it('lists at most 20 victims and counts the rest', () => {
     const d = sample(ICMP_TUNNEL);
-    d.participants = Array.from({ length: 45 }, (_, i) => ({ role: 'victim', objectType: 'ipaddr', ipAddress: `10.9.0.${i}` }));
+    d.participants = Array.from({ length: 45 }, (_, i) => ({
+      role: 'victim',
+      objectType: 'ipaddr',
+      ipAddress: `10.9.0.${i}`,
+    }));
     const { body } = renderEmail(d, 'new');
     expect(body.match(/ {2}Victim: /g)).toHaveLength(20);
     expect(body).toContain('... and 25 more victims');
@@ -104,7 +127,9 @@ describe('renderEmail', () => {
   });
 
   it('explains an escalation with its reasons', () => {
-    expect(renderEmail(sample(RDP_BRUTE_FORCE), 'escalated', ['1 new victim']).body.split('\n')[1]).toBe('This detection escalated. (1 new victim)');
+    expect(renderEmail(sample(RDP_BRUTE_FORCE), 'escalated', ['1 new victim']).body.split('\n')[1]).toBe(
+      'This detection escalated. (1 new victim)',
+    );
   });
 
   it.each([
@@ -128,7 +153,10 @@ describe('renderEmail', () => {
   });
 
   it('leaves no Markdown markers in arbitrary descriptions', () => {
-    const markdownish = fc.array(fc.constantFrom('**', '`', '# ', '\n## ', '[', '](', ')', '#/x', '\\.', 'a', ' ', '\n', '*', '_', 'https://h/'), { maxLength: 40 });
+    const markdownish = fc.array(
+      fc.constantFrom('**', '`', '# ', '\n## ', '[', '](', ')', '#/x', '\\.', 'a', ' ', '\n', '*', '_', 'https://h/'),
+      { maxLength: 40 },
+    );
     fc.assert(
       fc.property(markdownish, (parts) => {
         const text = descriptionToPlainText(parts.join(''), APPLIANCE_URL);

@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { renderAmazonQ, renderSlack, renderSlackRollup, SLACK_LIMITS, truncateMrkdwn, type SlackMessage } from '../../src/detections/render-slack.ts';
+import {
+  renderAmazonQ,
+  renderSlack,
+  renderSlackRollup,
+  SLACK_LIMITS,
+  truncateMrkdwn,
+  type SlackMessage,
+} from '../../src/detections/render-slack.ts';
 import { descriptionToSlack } from '../../src/detections/description.ts';
 import { severityOf, type Detection, type Participant } from '../../src/detections/model.ts';
 import { APPLIANCE_URL, ICMP_TUNNEL, ISO_TIMES, LOW_RISK, RDP_BRUTE_FORCE, sample } from './fixtures/samples.ts';
@@ -50,7 +57,13 @@ function expectWithinLimits(message: SlackMessage): void {
 
 function detectionWithRisk(index: number, riskScore: number, id = String(1000 + index)): Detection {
   const d = sample(index % 4);
-  return { ...d, id, riskScore, severity: severityOf(riskScore), url: `${APPLIANCE_URL}/extrahop/#/detections/detail/${id}` };
+  return {
+    ...d,
+    id,
+    riskScore,
+    severity: severityOf(riskScore),
+    url: `${APPLIANCE_URL}/extrahop/#/detections/detail/${id}`,
+  };
 }
 
 describe('renderSlack', () => {
@@ -58,7 +71,10 @@ describe('renderSlack', () => {
     const message = renderSlack(sample(ICMP_TUNNEL), 'new');
     expect(message.text).toBe('[HIGH 85] ICMP Tunnel: 10.0.1.7 -&gt; 175.16.199.0 +1');
     expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'context', 'actions']);
-    expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: ':red_circle: [HIGH 85] ICMP Tunnel', emoji: true } });
+    expect(message.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: ':red_circle: [HIGH 85] ICMP Tunnel', emoji: true },
+    });
     const fields = (message.blocks[1] as { fields: { text: string }[] }).fields.map((f) => f.text);
     expect(fields).toEqual([
       '*Risk*\n85 (high)',
@@ -69,18 +85,27 @@ describe('renderSlack', () => {
       '*Status*\nopen',
     ]);
     const description = (message.blocks[2] as { text: { text: string } }).text.text;
-    expect(description).toContain('<https://extrahop.example.com/extrahop/#/metrics/devices/a1b2c3d4e5f60000.0242ac110002/overview|10.0.1.7> sent ICMP');
+    expect(description).toContain(
+      '<https://extrahop.example.com/extrahop/#/metrics/devices/a1b2c3d4e5f60000.0242ac110002/overview|10.0.1.7> sent ICMP',
+    );
     expect(description).toContain('*command-and-control*');
     expect(description).not.toContain('**');
     expect(description).not.toContain('](');
-    expect(JSON.stringify(message.blocks[3])).toContain('<https://attack.mitre.org/techniques/T1095/|T1095 Non-Application Layer Protocol>');
-    expect(message.blocks[4]).toMatchObject({ type: 'actions', elements: [{ type: 'button', url: 'https://extrahop.example.com/extrahop/#/detections/detail/4294967311' }] });
+    expect(JSON.stringify(message.blocks[3])).toContain(
+      '<https://attack.mitre.org/techniques/T1095/|T1095 Non-Application Layer Protocol>',
+    );
+    expect(message.blocks[4]).toMatchObject({
+      type: 'actions',
+      elements: [{ type: 'button', url: 'https://extrahop.example.com/extrahop/#/detections/detail/4294967311' }],
+    });
     expectWithinLimits(message);
   });
 
   it('converts relative links to absolute Slack links', () => {
     const description = JSON.stringify(renderSlack(sample(ISO_TIMES), 'escalated').blocks[2]);
-    expect(description).toContain('<https://extrahop.example.com/extrahop/#/metrics/devices/a1b2c3d4e5f60000.0242ac110030/overview|db-03.internal>');
+    expect(description).toContain(
+      '<https://extrahop.example.com/extrahop/#/metrics/devices/a1b2c3d4e5f60000.0242ac110030/overview|db-03.internal>',
+    );
     expect(description).toContain('`nmap -sS`');
   });
 
@@ -92,17 +117,32 @@ describe('renderSlack', () => {
   });
 
   it('status field carries assignee and ticket', () => {
-    expect(JSON.stringify(renderSlack(sample(RDP_BRUTE_FORCE), 'new'))).toContain('*Status*\\nin progress, assigned to soc-analyst, ticket 48211');
+    expect(JSON.stringify(renderSlack(sample(RDP_BRUTE_FORCE), 'new'))).toContain(
+      '*Status*\\nin progress, assigned to soc-analyst, ticket 48211',
+    );
   });
 
   it('escapes &, < and > from the appliance', () => {
-    const message = renderSlack({ ...sample(ICMP_TUNNEL), description: 'a <script> & [x](https://extrahop.example.com/?a=1&b=2)' }, 'new');
-    expect(JSON.stringify(message.blocks[2])).toContain('a &lt;script&gt; &amp; <https://extrahop.example.com/?a=1&b=2|x>');
+    const message = renderSlack(
+      { ...sample(ICMP_TUNNEL), description: 'a <script> & [x](https://extrahop.example.com/?a=1&b=2)' },
+      'new',
+    );
+    expect(JSON.stringify(message.blocks[2])).toContain(
+      'a &lt;script&gt; &amp; <https://extrahop.example.com/?a=1&b=2|x>',
+    );
   });
 
   it('respects every limit for one enormous detection', () => {
-    const many: Participant[] = Array.from({ length: 500 }, (_, i) => ({ role: i % 2 ? 'victim' : 'offender', objectType: 'device', hostname: `h${i}-${'x'.repeat(900)}` }));
-    const mitre = Array.from({ length: 200 }, (_, i) => ({ id: `T${1000 + i}`, name: 'Technique name '.repeat(5), url: `https://attack.mitre.org/techniques/T${1000 + i}/` }));
+    const many: Participant[] = Array.from({ length: 500 }, (_, i) => ({
+      role: i % 2 ? 'victim' : 'offender',
+      objectType: 'device',
+      hostname: `h${i}-${'x'.repeat(900)}`,
+    }));
+    const mitre = Array.from({ length: 200 }, (_, i) => ({
+      id: `T${1000 + i}`,
+      name: 'Technique name '.repeat(5),
+      url: `https://attack.mitre.org/techniques/T${1000 + i}/`,
+    }));
     const d: Detection = {
       ...sample(ICMP_TUNNEL),
       title: 'T'.repeat(400),
@@ -134,10 +174,21 @@ describe('renderSlack', () => {
         text({ unit: 'grapheme', minLength: 0, maxLength: 5000 }),
         text({ maxLength: 20000 }),
         fc.array(participant, { maxLength: 300 }),
-        fc.array(fc.record({ id: text({ minLength: 1, maxLength: 50 }), name: text({ maxLength: 500 }), url: fc.webUrl() }), { maxLength: 60 }),
+        fc.array(
+          fc.record({ id: text({ minLength: 1, maxLength: 50 }), name: text({ maxLength: 500 }), url: fc.webUrl() }),
+          { maxLength: 60 },
+        ),
         fc.integer({ min: 1, max: 99 }),
         (title, description, participants, mitre, riskScore) => {
-          const d: Detection = { ...sample(ICMP_TUNNEL), title, description, participants, mitreTechniques: mitre, riskScore, severity: severityOf(riskScore) };
+          const d: Detection = {
+            ...sample(ICMP_TUNNEL),
+            title,
+            description,
+            participants,
+            mitreTechniques: mitre,
+            riskScore,
+            severity: severityOf(riskScore),
+          };
           expectWithinLimits(renderSlack(d, 'escalated'));
         },
       ),
@@ -159,8 +210,12 @@ describe('truncateMrkdwn', () => {
 
 describe('descriptionToSlack', () => {
   it('turns Markdown links into <url|text> and **bold** into *bold*', () => {
-    expect(descriptionToSlack('See [the docs](https://d.example/x) and **this**\\.', APPLIANCE_URL)).toBe('See the docs (https://d.example/x) and *this*.');
-    expect(descriptionToSlack('See [the device](/extrahop/#/devices/1)', APPLIANCE_URL)).toBe(`See <${APPLIANCE_URL}/extrahop/#/devices/1|the device>`);
+    expect(descriptionToSlack('See [the docs](https://d.example/x) and **this**\\.', APPLIANCE_URL)).toBe(
+      'See the docs (https://d.example/x) and *this*.',
+    );
+    expect(descriptionToSlack('See [the device](/extrahop/#/devices/1)', APPLIANCE_URL)).toBe(
+      `See <${APPLIANCE_URL}/extrahop/#/devices/1|the device>`,
+    );
     expect(descriptionToSlack('## Mitigation', APPLIANCE_URL)).toBe('*Mitigation*');
     expect(descriptionToSlack('[10\\.0\\.1\\.7](#/metrics/devices/1/overview)', APPLIANCE_URL)).toBe(
       '<https://extrahop.example.com/extrahop/#/metrics/devices/1/overview|10.0.1.7>',
@@ -169,7 +224,7 @@ describe('descriptionToSlack', () => {
 });
 
 describe('renderSlackRollup', () => {
-  const burst = Array.from({ length: 200 }, (_, i) => detectionWithRisk(i, (i * 37) % 99 + 1));
+  const burst = Array.from({ length: 200 }, (_, i) => detectionWithRisk(i, ((i * 37) % 99) + 1));
 
   it('summarizes 200 detections in one message within the limits', () => {
     const message = renderSlackRollup(burst, { new: 190, escalated: 10 });
@@ -179,7 +234,10 @@ describe('renderSlackRollup', () => {
     const low = burst.filter((d) => d.severity === 'low').length;
     expect(high + medium + low).toBe(200);
     expect(message.text).toBe(`200 detections (190 new, 10 escalated): ${high} high, ${medium} medium, ${low} low`);
-    expect(message.blocks[0]).toMatchObject({ type: 'header', text: { text: ':rotating_light: 200 detections (190 new, 10 escalated)' } });
+    expect(message.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: ':rotating_light: 200 detections (190 new, 10 escalated)' },
+    });
   });
 
   it('lists the top N by risk, highest first, with links, and counts the rest', () => {
@@ -187,9 +245,15 @@ describe('renderSlackRollup', () => {
     const listed = message.blocks.filter((b) => b.type === 'section').slice(1) as { text: { text: string } }[];
     expect(listed).toHaveLength(5);
     const risks = listed.map((b) => Number(/\*(\d+)\*/.exec(b.text.text)?.[1]));
-    const expected = [...burst].map((d) => d.riskScore).sort((a, b) => b - a).slice(0, 5);
+    const expected = [...burst]
+      .map((d) => d.riskScore)
+      .sort((a, b) => b - a)
+      .slice(0, 5);
     expect(risks).toEqual(expected);
-    for (const b of listed) expect(b.text.text).toMatch(/<https:\/\/extrahop\.example\.com\/extrahop\/#\/detections\/detail\/\d+\|Open in ExtraHop>/);
+    for (const b of listed)
+      expect(b.text.text).toMatch(
+        /<https:\/\/extrahop\.example\.com\/extrahop\/#\/detections\/detail\/\d+\|Open in ExtraHop>/,
+      );
     expect(JSON.stringify(message.blocks.at(-1))).toContain('and 195 more');
   });
 
@@ -205,8 +269,15 @@ describe('renderAmazonQ', () => {
     expect(n).toMatchObject({
       version: '1.0',
       source: 'custom',
-      content: { textType: 'client-markdown', title: '[ESCALATED HIGH 85] ICMP Tunnel', nextSteps: ['Investigate in ExtraHop: https://extrahop.example.com/extrahop/#/detections/detail/4294967311'] },
-      metadata: { threadId: 'autotap-detection-4294967311', summary: '[ESCALATED HIGH 85] ICMP Tunnel: 10.0.1.7 -&gt; 175.16.199.0 +1' },
+      content: {
+        textType: 'client-markdown',
+        title: '[ESCALATED HIGH 85] ICMP Tunnel',
+        nextSteps: ['Investigate in ExtraHop: https://extrahop.example.com/extrahop/#/detections/detail/4294967311'],
+      },
+      metadata: {
+        threadId: 'autotap-detection-4294967311',
+        summary: '[ESCALATED HIGH 85] ICMP Tunnel: 10.0.1.7 -&gt; 175.16.199.0 +1',
+      },
     });
     expect(Object.keys(n.metadata).sort()).toEqual(['summary', 'threadId']);
     expect(n.content.description).toContain('**Offender:** web-01.internal.example.com (10.0.1.7)');

@@ -22,11 +22,22 @@ const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:autotap
 const AMAZON_Q_TOPIC = 'arn:aws:sns:us-east-1:123456789012:autotap-chatbot';
 const START = 1_750_000_000_000;
 
-const detection = (id: number, riskScore = 90): Detection => ({ ...sample(RDP_BRUTE_FORCE), id: String(id), riskScore, modTime: START + id });
-const message = (id: number, riskScore = 90) => ({ messageId: `m-${id}`, body: queuedNotificationBody({ detection: detection(id, riskScore), event: 'new', reasons: [] }) });
+const detection = (id: number, riskScore = 90): Detection => ({
+  ...sample(RDP_BRUTE_FORCE),
+  id: String(id),
+  riskScore,
+  modTime: START + id,
+});
+const message = (id: number, riskScore = 90) => ({
+  messageId: `m-${id}`,
+  body: queuedNotificationBody({ detection: detection(id, riskScore), event: 'new', reasons: [] }),
+});
 
 /** In-memory ports: a virtual clock, a webhook answering from a script, topics and a log that record. */
-function fakePorts(answers: (n: number) => SlackPostResult = () => ({ kind: 'ok' }), opsAnswer: () => boolean = () => true) {
+function fakePorts(
+  answers: (n: number) => SlackPostResult = () => ({ kind: 'ok' }),
+  opsAnswer: () => boolean = () => true,
+) {
   let now = START;
   const posts: { at: number; payload: unknown }[] = [];
   const published: { topicArn: string; subject: string; message: string }[] = [];
@@ -66,9 +77,20 @@ const invocation = (slack: Partial<SlackInvocation['slack']> = {}, amazonQTopicA
 
 describe('sortSlackBatch', () => {
   test('posts what it can read, counts what is below the threshold, names what it cannot read', () => {
-    const batch = sortSlackBatch([message(1, 90), { messageId: 'bad', body: '{"detection": {}}' }, message(2, 40), { messageId: 'not-json', body: 'x' }], 50);
+    const batch = sortSlackBatch(
+      [
+        message(1, 90),
+        { messageId: 'bad', body: '{"detection": {}}' },
+        message(2, 40),
+        { messageId: 'not-json', body: 'x' },
+      ],
+      50,
+    );
     expect(batch.items.map((i) => i.itemIdentifier)).toEqual(['m-1']);
-    expect(batch.items[0]!.notification).toEqual({ detection: expect.objectContaining({ id: '1', riskScore: 90 }), event: 'new' });
+    expect(batch.items[0]!.notification).toEqual({
+      detection: expect.objectContaining({ id: '1', riskScore: 90 }),
+      event: 'new',
+    });
     expect(batch.belowMinimum).toBe(1);
     expect(batch.malformed).toEqual([
       { messageId: 'bad', error: expect.stringContaining('detection.id') },
@@ -83,7 +105,10 @@ describe('sortSlackBatch', () => {
 
 describe('ops reports', () => {
   test('malformed messages: the first ones named, the rest counted', () => {
-    const malformed = Array.from({ length: MAX_LISTED_MALFORMED + 3 }, (_, i) => ({ messageId: `m-${i}`, error: `(root): broken ${i}` }));
+    const malformed = Array.from({ length: MAX_LISTED_MALFORMED + 3 }, (_, i) => ({
+      messageId: `m-${i}`,
+      error: `(root): broken ${i}`,
+    }));
     const alert = malformedAlert(malformed, 'autotap-dev-slackNotify');
     expect(alert.subject).toBe(`[autotap] ${MAX_LISTED_MALFORMED + 3} malformed Slack notification(s) dropped`);
     expect(alert.message).toContain('autotap-dev-slackNotify received queue messages');
@@ -93,7 +118,11 @@ describe('ops reports', () => {
   });
 
   test('a refused webhook: one key per status and error, the secret named, how to fix it', () => {
-    const alert = webhookRefusedAlert({ status: 410, error: 'channel_is_archived' }, { secretArn: SECRET_ARN, functionName: 'fn' }, 7);
+    const alert = webhookRefusedAlert(
+      { status: 410, error: 'channel_is_archived' },
+      { secretArn: SECRET_ARN, functionName: 'fn' },
+      7,
+    );
     expect(alert.key).toBe('webhook:410:channel_is_archived');
     expect(alert.subject).toBe('[autotap] Slack notifications stopped: 410 channel_is_archived');
     expect(alert.message).toContain(`stored in ${SECRET_ARN} with HTTP 410`);
@@ -102,11 +131,20 @@ describe('ops reports', () => {
   });
 
   test('only a webhook refused for good is logged as an error; passing troubles are warnings', () => {
-    expect(problemNotice({ kind: 'needs-human', status: 404, error: 'channel_not_found' }, 3)).toMatchObject({ level: 'error', fields: { handedBack: 3 } });
+    expect(problemNotice({ kind: 'needs-human', status: 404, error: 'channel_not_found' }, 3)).toMatchObject({
+      level: 'error',
+      fields: { handedBack: 3 },
+    });
     expect(problemNotice({ kind: 'transient', status: 500, error: 'boom' }, 3).level).toBe('warn');
     expect(problemNotice({ kind: 'out-of-time', remainingMs: 10 }, 3).level).toBe('warn');
-    expect(problemNotice({ kind: 'rate-limited', retryAfter: '30', resumeAt: START }, 0)).toMatchObject({ level: 'warn', fields: { resumeAt: new Date(START).toISOString() } });
-    expect(problemNotice({ kind: 'rejected-payload', status: 400, error: 'invalid_blocks', textOnlyAccepted: true }, 0).level).toBe('warn');
+    expect(problemNotice({ kind: 'rate-limited', retryAfter: '30', resumeAt: START }, 0)).toMatchObject({
+      level: 'warn',
+      fields: { resumeAt: new Date(START).toISOString() },
+    });
+    expect(
+      problemNotice({ kind: 'rejected-payload', status: 400, error: 'invalid_blocks', textOnlyAccepted: true }, 0)
+        .level,
+    ).toBe('warn');
   });
 });
 
@@ -163,7 +201,9 @@ describe('createSlackNotifier', () => {
   test('malformed and below-threshold messages are acknowledged without a post, and said so', async () => {
     const fake = fakePorts();
     const notifier = createSlackNotifier(fake.ports);
-    expect(await notifier.notify([{ messageId: 'bad', body: 'x' }, message(1, 35)], invocation({ minRiskScore: 50 }))).toEqual([]);
+    expect(
+      await notifier.notify([{ messageId: 'bad', body: 'x' }, message(1, 35)], invocation({ minRiskScore: 50 })),
+    ).toEqual([]);
     expect(fake.posts).toEqual([]);
     expect(fake.notices.map((n) => [n.level, n.text])).toEqual([
       ['info', 'below the Slack minRiskScore; acknowledged without posting'],
@@ -175,16 +215,31 @@ describe('createSlackNotifier', () => {
   test('amazon-q: one custom notification per detection on its topic; a failed publish hands that one back', async () => {
     const fake = fakePorts();
     const notifier = createSlackNotifier(fake.ports);
-    const failing = { messageId: 'm-fail', body: queuedNotificationBody({ detection: { ...detection(9), title: 'will fail' }, event: 'new', reasons: [] }) };
-    expect(await notifier.notify([message(1), failing, message(2)], invocation({ format: 'amazon-q' }, AMAZON_Q_TOPIC))).toEqual(['m-fail']);
+    const failing = {
+      messageId: 'm-fail',
+      body: queuedNotificationBody({ detection: { ...detection(9), title: 'will fail' }, event: 'new', reasons: [] }),
+    };
+    expect(
+      await notifier.notify([message(1), failing, message(2)], invocation({ format: 'amazon-q' }, AMAZON_Q_TOPIC)),
+    ).toEqual(['m-fail']);
     expect(fake.posts).toEqual([]);
     expect(fake.published.map((p) => p.topicArn)).toEqual([AMAZON_Q_TOPIC, AMAZON_Q_TOPIC]);
-    expect(JSON.parse(fake.published[0]!.message)).toMatchObject({ version: '1.0', source: 'custom', metadata: { threadId: expect.any(String) } });
-    expect(fake.notices.at(-1)).toEqual({ level: 'info', text: 'Amazon Q delivery', fields: { published: 2, handedBack: 1 } });
+    expect(JSON.parse(fake.published[0]!.message)).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      metadata: { threadId: expect.any(String) },
+    });
+    expect(fake.notices.at(-1)).toEqual({
+      level: 'info',
+      text: 'Amazon Q delivery',
+      fields: { published: 2, handedBack: 1 },
+    });
   });
 
   test('amazon-q without its topic fails the invocation rather than dropping the notifications', async () => {
     const notifier = createSlackNotifier(fakePorts().ports);
-    await expect(notifier.notify([message(1)], invocation({ format: 'amazon-q' }))).rejects.toMatchObject({ name: 'ConfigError' });
+    await expect(notifier.notify([message(1)], invocation({ format: 'amazon-q' }))).rejects.toMatchObject({
+      name: 'ConfigError',
+    });
   });
 });

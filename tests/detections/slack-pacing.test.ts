@@ -6,10 +6,17 @@ import { sample } from './fixtures/samples.ts';
 
 const NOW = 1_800_000_000_000;
 
-function pending(count: number, risk: (i: number) => number = (i) => (i * 37) % 99 + 1, event: (i: number) => LifecycleEvent = () => 'new'): PendingNotification[] {
+function pending(
+  count: number,
+  risk: (i: number) => number = (i) => ((i * 37) % 99) + 1,
+  event: (i: number) => LifecycleEvent = () => 'new',
+): PendingNotification[] {
   return Array.from({ length: count }, (_, i) => {
     const riskScore = risk(i);
-    return { detection: { ...sample(i % 4), id: String(i), riskScore, severity: severityOf(riskScore) }, event: event(i) };
+    return {
+      detection: { ...sample(i % 4), id: String(i), riskScore, severity: severityOf(riskScore) },
+      event: event(i),
+    };
   });
 }
 
@@ -38,12 +45,19 @@ describe('planSlackPosts', () => {
     const rollup = posts[4]!;
     if (rollup.kind !== 'rollup') throw new Error('expected a roll-up last');
     expect(rollup.counts).toEqual({ new: 196 });
-    const message = renderSlackRollup(rollup.notifications.map((n) => n.detection), rollup.counts);
+    const message = renderSlackRollup(
+      rollup.notifications.map((n) => n.detection),
+      rollup.counts,
+    );
     expect(message.text).toMatch(/^196 detections \(196 new\)/);
   });
 
   it('gives the individual posts to high-risk escalations first', () => {
-    const burst = pending(50, (i) => (i === 7 ? 81 : i === 9 ? 99 : 50), (i) => (i === 7 ? 'escalated' : 'new'));
+    const burst = pending(
+      50,
+      (i) => (i === 7 ? 81 : i === 9 ? 99 : 50),
+      (i) => (i === 7 ? 'escalated' : 'new'),
+    );
     const singles = planSlackPosts(burst, { now: NOW, maxMessages: 3 }).filter((p) => p.kind === 'single');
     expect(singles.map((p) => (p.kind === 'single' ? p.notification.detection.id : ''))).toEqual(['7', '9']);
   });
@@ -58,7 +72,15 @@ describe('planSlackPosts', () => {
   });
 
   it('counts events', () => {
-    expect(countEvents(pending(5, () => 50, (i) => (i < 2 ? 'escalated' : 'new')))).toEqual({ escalated: 2, new: 3 });
+    expect(
+      countEvents(
+        pending(
+          5,
+          () => 50,
+          (i) => (i < 2 ? 'escalated' : 'new'),
+        ),
+      ),
+    ).toEqual({ escalated: 2, new: 3 });
   });
 });
 

@@ -1,5 +1,14 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +37,22 @@ const helpText = execFileSync(node, ['bin/autotap.js', 'help'], { cwd: root, enc
 const available = new Set([...helpText.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]));
 /** Options every command takes, which `autotap help` lists apart from the commands. */
 const GLOBAL_OPTIONS = ['--help', '-h', '--version', '-v'];
-const scripts = Object.keys((JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+const scripts = Object.keys(
+  (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
+);
 
-const MARKERS = ['account', 'verdict', 'exists', 'external', 'scenario', 'config', 'input', 'output', 'event', 'same-as'];
+const MARKERS = [
+  'account',
+  'verdict',
+  'exists',
+  'external',
+  'scenario',
+  'config',
+  'input',
+  'output',
+  'event',
+  'same-as',
+];
 
 interface Run {
   code: number;
@@ -72,10 +94,16 @@ beforeAll(() => {
   // done as the README says, without touching the checkout.
   sandbox = mkdtempSync(path.join(os.tmpdir(), 'autotap-docs-tree-'));
   const skip = new Set(['node_modules', '.git', 'reports', '.serverless', '.esbuild', 'coverage']);
-  cpSync(root, sandbox, { recursive: true, filter: (from) => !skip.has(path.relative(root, from).split(path.sep)[0] ?? '') });
+  cpSync(root, sandbox, {
+    recursive: true,
+    filter: (from) => !skip.has(path.relative(root, from).split(path.sep)[0] ?? ''),
+  });
   symlinkSync(path.join(root, 'node_modules'), path.join(sandbox, 'node_modules'), 'dir');
   writeFileSync(path.join(home, 'config'), '[default]\nregion = us-east-1\n\n[profile ops]\nregion = us-east-1\n');
-  writeFileSync(path.join(home, 'credentials'), '[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = example\n\n[ops]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = example\n');
+  writeFileSync(
+    path.join(home, 'credentials'),
+    '[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = example\n\n[ops]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = example\n',
+  );
 });
 afterAll(() => {
   rmSync(home, { recursive: true, force: true });
@@ -99,7 +127,11 @@ async function runAgainstLocalAws(line: string, args: string[], verdict: boolean
   const local = await startLocalAutotap(account.seed, config, { stage });
   try {
     // The docs' `--profile ops`: a profile of this test's own files, reaching the same local AWS.
-    const env = { ...local.emulator.env(), AWS_CONFIG_FILE: path.join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials') };
+    const env = {
+      ...local.emulator.env(),
+      AWS_CONFIG_FILE: path.join(home, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
+    };
     const run = await exec(node, ['bin/autotap.js', ...args], sandbox, cleanEnv(env));
     expect({ usageError: usageError(run), line }).toEqual({ usageError: false, line });
     if (verdict) {
@@ -120,13 +152,21 @@ async function runCommand(block: CodeBlock, line: string): Promise<void> {
   if (call.kind === 'npm-install' || (call.kind === 'other' && mode !== 'external')) return;
   if (mode === 'external') {
     if (call.kind !== 'other') throw new Error(`${line}: an autotap or npm command is not external`);
-    expect({ line, installed: existsSync(path.join(root, 'node_modules', '.bin', call.program)) }).toEqual({ line, installed: true });
+    expect({ line, installed: existsSync(path.join(root, 'node_modules', '.bin', call.program)) }).toEqual({
+      line,
+      installed: true,
+    });
     return;
   }
   if (call.kind === 'npm-script') {
     expect({ line, script: scripts.includes(call.script) }).toEqual({ line, script: true });
     if (mode === 'exists') return;
-    const run = await exec('npm', ['run', '--silent', call.script, ...(call.args.length > 0 ? call.args : [])], root, cleanEnv());
+    const run = await exec(
+      'npm',
+      ['run', '--silent', call.script, ...(call.args.length > 0 ? call.args : [])],
+      root,
+      cleanEnv(),
+    );
     if (run.code !== 0) throw new Error(describeRun(line, run));
     return;
   }
@@ -144,7 +184,10 @@ function jsonDocuments(text: string): unknown[] {
   try {
     return [JSON.parse(text)];
   } catch {
-    return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as unknown);
   }
 }
 
@@ -155,7 +198,10 @@ const MAPS = new Set(['counts', 'calls', 'tags', 'input', 'output', 'detail']);
 function fieldPaths(value: unknown, prefix = ''): string[] {
   if (Array.isArray(value)) return value.flatMap((v) => fieldPaths(v, `${prefix}[]`));
   if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, v]) => [`${prefix}.${key}`, ...(MAPS.has(key) ? [] : fieldPaths(v, `${prefix}.${key}`))]);
+  return Object.entries(value).flatMap(([key, v]) => [
+    `${prefix}.${key}`,
+    ...(MAPS.has(key) ? [] : fieldPaths(v, `${prefix}.${key}`)),
+  ]);
 }
 
 /** What the documented outputs are compared with: the real ones, from the scenarios. */
@@ -181,7 +227,9 @@ function realOutput(kind: string): Promise<unknown> {
 const sampleDetailFields = new Set(
   readdirSync(path.join(root, 'events'))
     .filter((f) => /^autotap-.*(?<!\.pattern)\.json$/.test(f))
-    .flatMap((f) => Object.keys((JSON.parse(readFileSync(path.join(root, 'events', f), 'utf8')) as { detail: object }).detail)),
+    .flatMap((f) =>
+      Object.keys((JSON.parse(readFileSync(path.join(root, 'events', f), 'utf8')) as { detail: object }).detail),
+    ),
 );
 
 async function checkExample(block: CodeBlock): Promise<void> {
@@ -201,7 +249,11 @@ async function checkExample(block: CodeBlock): Promise<void> {
       parseConfig({ ...CONFIG_BASE, ...(documents[0] as Record<string, unknown>) }, block.where);
       return;
     case 'input': {
-      const normalize = { 'mirror-instances': normalizeInput, reconcile: normalizeReconcileInput, 'cleanup-sessions': normalizeCleanupInput }[argument ?? ''];
+      const normalize = {
+        'mirror-instances': normalizeInput,
+        reconcile: normalizeReconcileInput,
+        'cleanup-sessions': normalizeCleanupInput,
+      }[argument ?? ''];
       if (!normalize) throw new Error(`${block.where}: input of which state machine? (${argument ?? 'none given'})`);
       for (const document of documents) normalize(document);
       return;
@@ -234,7 +286,9 @@ const examples = blocks.filter((b) => b.lang === 'json' || b.lang === 'yaml');
 
 describe('the documentation', () => {
   test('every marker is one the test knows', () => {
-    const unknown = blocks.filter((b) => b.marker.length > 0 && !MARKERS.includes(b.marker[0] ?? '')).map((b) => `${b.where}: ${b.marker.join(' ')}`);
+    const unknown = blocks
+      .filter((b) => b.marker.length > 0 && !MARKERS.includes(b.marker[0] ?? ''))
+      .map((b) => `${b.where}: ${b.marker.join(' ')}`);
     expect(unknown).toEqual([]);
   });
 
@@ -247,13 +301,23 @@ describe('the documentation', () => {
     expect(missing).toEqual([]);
   });
 
-  test.each(shellBlocks.map((b) => [b.where, b] as const))('commands at %s run', async (_where, block) => {
-    for (const line of commandLines(block.text)) await runCommand(block, line);
-  }, 600_000);
+  test.each(shellBlocks.map((b) => [b.where, b] as const))(
+    'commands at %s run',
+    async (_where, block) => {
+      for (const line of commandLines(block.text)) await runCommand(block, line);
+    },
+    600_000,
+  );
 
-  test.each(examples.map((b) => [`${b.lang} at ${b.where}${b.marker.length ? ` (${b.marker.join(' ')})` : ''}`, b] as const))('%s is valid', async (_name, block) => {
-    await checkExample(block);
-  }, 120_000);
+  test.each(
+    examples.map((b) => [`${b.lang} at ${b.where}${b.marker.length ? ` (${b.marker.join(' ')})` : ''}`, b] as const),
+  )(
+    '%s is valid',
+    async (_name, block) => {
+      await checkExample(block);
+    },
+    120_000,
+  );
 
   test('the mirror-instances outcome table lists every skip reason there is, and no other', () => {
     const operations = readFileSync(path.join(root, 'docs', 'operations.md'), 'utf8');

@@ -17,7 +17,9 @@ export interface CodeBlock {
 const MARKER = /^\s*<!-- docs-test: ([^>]*?) -->\s*$/;
 
 export function documentationFiles(root: string): string[] {
-  const docs = readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).sort();
+  const docs = readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort();
   return ['README.md', ...docs.map((f) => path.join('docs', f))];
 }
 
@@ -34,7 +36,10 @@ export function codeBlocks(file: string, markdown: string): CodeBlock[] {
       body.push((lines[j] ?? '').slice(indent));
       j++;
     }
-    const marker = MARKER.exec(lines[i - 1] ?? '')?.[1]?.trim().split(/\s+/) ?? [];
+    const marker =
+      MARKER.exec(lines[i - 1] ?? '')?.[1]
+        ?.trim()
+        .split(/\s+/) ?? [];
     blocks.push({ where: `${file}:${i + 1}`, lang: open[2] ?? '', text: body.join('\n'), marker });
     i = j;
   }
@@ -67,7 +72,8 @@ export function invocation(line: string): Invocation {
   if (w[0] === 'npx' && w[1] === 'autotap') return { kind: 'autotap', args: w.slice(2) };
   if (w[0] === 'autotap') return { kind: 'autotap', args: w.slice(1) };
   if (w[0] === 'npm' && (w[1] === 'ci' || w[1] === 'install')) return { kind: 'npm-install' };
-  if (w[0] === 'npm' && (w[1] === 'start' || w[1] === 'test')) return { kind: 'npm-script', script: w[1], args: w.slice(2) };
+  if (w[0] === 'npm' && (w[1] === 'start' || w[1] === 'test'))
+    return { kind: 'npm-script', script: w[1], args: w.slice(2) };
   if (w[0] === 'npm' && w[1] === 'run' && w[2]) return { kind: 'npm-script', script: w[2], args: w.slice(3) };
   return { kind: 'other', program: w[0] === 'npx' ? (w[1] ?? 'npx') : (w[0] ?? '') };
 }

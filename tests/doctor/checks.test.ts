@@ -58,9 +58,23 @@ function healthy(): AccountFacts {
       { trafficMirrorTargetId: NLB, kind: 'network-load-balancer', networkLoadBalancerArn: NLB_ARN, tags: {} },
       { trafficMirrorTargetId: ENI_TARGET, kind: 'network-interface', networkInterfaceId: 'eni-sensor', tags: {} },
     ]),
-    targetInterfaces: known([{ networkInterfaceId: 'eni-sensor', availabilityZone: 'us-east-1b', securityGroupIds: ['sg-sensor'] }]),
-    securityGroups: known([{ groupId: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.0.0/16'], groupIds: [] }] }]),
-    loadBalancers: known([{ arn: NLB_ARN, type: 'network', availabilityZones: ['us-east-1a'], listeners: [{ protocol: 'UDP', port: 4789 }] }]),
+    targetInterfaces: known([
+      { networkInterfaceId: 'eni-sensor', availabilityZone: 'us-east-1b', securityGroupIds: ['sg-sensor'] },
+    ]),
+    securityGroups: known([
+      {
+        groupId: 'sg-sensor',
+        inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.0.0/16'], groupIds: [] }],
+      },
+    ]),
+    loadBalancers: known([
+      {
+        arn: NLB_ARN,
+        type: 'network',
+        availabilityZones: ['us-east-1a'],
+        listeners: [{ protocol: 'UDP', port: 4789 }],
+      },
+    ]),
     vpcs: known([{ vpcId: 'vpc-0a1', cidrs: ['10.0.0.0/16'] }]),
     instances: known([instance()]),
     sessions: known([]),
@@ -92,13 +106,19 @@ describe('filter', () => {
   });
 
   test('with reject rules only mirrors nothing either', () => {
-    const r = checkFilter(config(), known({ trafficMirrorFilterId: FILTER, rules: [{ direction: 'ingress', action: 'reject', ruleNumber: 1 }] }));
+    const r = checkFilter(
+      config(),
+      known({ trafficMirrorFilterId: FILTER, rules: [{ direction: 'ingress', action: 'reject', ruleNumber: 1 }] }),
+    );
     expect(r.verdict).toBe('fail');
     expect(r.detail).toContain('only reject rules');
   });
 
   test('one direction only is a warning', () => {
-    const r = checkFilter(config(), known({ trafficMirrorFilterId: FILTER, rules: [{ direction: 'ingress', action: 'accept', ruleNumber: 1 }] }));
+    const r = checkFilter(
+      config(),
+      known({ trafficMirrorFilterId: FILTER, rules: [{ direction: 'ingress', action: 'accept', ruleNumber: 1 }] }),
+    );
     expect(r.verdict).toBe('warn');
     expect(r.detail).toContain('inbound traffic only');
   });
@@ -106,11 +126,18 @@ describe('filter', () => {
   test('a filter the stack creates (no filterId) is checked after deploy, by its id', () => {
     const created = config();
     delete (created.mirroring as { filterId?: string }).filterId;
-    expect(checkFilter(created, known(undefined))).toMatchObject({ verdict: 'skip', detail: expect.stringContaining('TrafficMirrorFilterId') });
+    expect(checkFilter(created, known(undefined))).toMatchObject({
+      verdict: 'skip',
+      detail: expect.stringContaining('TrafficMirrorFilterId'),
+    });
   });
 
   test('access denied names the missing action instead of failing', () => {
-    const r = checkFilter(config(), { read: false, reason: 'not authorized', action: 'ec2:DescribeTrafficMirrorFilters' });
+    const r = checkFilter(config(), {
+      read: false,
+      reason: 'not authorized',
+      action: 'ec2:DescribeTrafficMirrorFilters',
+    });
     expect(r.verdict).toBe('warn');
     expect(r.fix).toContain('ec2:DescribeTrafficMirrorFilters');
   });
@@ -119,7 +146,9 @@ describe('filter', () => {
 describe('targets', () => {
   test('a missing target fails, the others are described by kind and zone', () => {
     const facts = healthy();
-    facts.targets = known([{ trafficMirrorTargetId: NLB, kind: 'network-load-balancer', networkLoadBalancerArn: NLB_ARN, tags: {} }]);
+    facts.targets = known([
+      { trafficMirrorTargetId: NLB, kind: 'network-load-balancer', networkLoadBalancerArn: NLB_ARN, tags: {} },
+    ]);
     const results = checkTargets(config(), facts);
     expect(results).toEqual([
       { check: 'target', subject: NLB, verdict: 'ok', detail: 'Network Load Balancer in us-east-1a' },
@@ -134,7 +163,9 @@ describe('targets', () => {
 
   test('a target tag nothing carries fails when no target is listed', () => {
     const results = checkTargets(config({ targets: [], targetTag: { key: 'sensor', value: 'yes' } }), healthy());
-    expect(results).toEqual([expect.objectContaining({ verdict: 'fail', detail: 'no traffic mirror target carries the tag sensor=yes' })]);
+    expect(results).toEqual([
+      expect.objectContaining({ verdict: 'fail', detail: 'no traffic mirror target carries the tag sensor=yes' }),
+    ]);
   });
 });
 
@@ -142,7 +173,10 @@ describe('zones', () => {
   test('an in-scope zone without a target is a warning (prefer-same) and a failure (same-only)', () => {
     const facts = healthy();
     facts.instances = known([instance({ availabilityZone: 'us-east-1c' })]);
-    expect(checkZones(config(), facts)).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('no target in us-east-1c') });
+    expect(checkZones(config(), facts)).toMatchObject({
+      verdict: 'warn',
+      detail: expect.stringContaining('no target in us-east-1c'),
+    });
     expect(checkZones(config({ crossAz: 'same-only' }), facts).verdict).toBe('fail');
   });
 
@@ -150,7 +184,10 @@ describe('zones', () => {
     const facts = healthy();
     facts.instances = known([instance({ availabilityZone: 'us-east-1b' })]);
     facts.targetInterfaces = known([]);
-    expect(checkZones(config(), facts)).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('no target in us-east-1b') });
+    expect(checkZones(config(), facts)).toMatchObject({
+      verdict: 'warn',
+      detail: expect.stringContaining('no target in us-east-1b'),
+    });
   });
 
   test('zones with a target are fine', () => {
@@ -161,42 +198,89 @@ describe('zones', () => {
 describe('UDP 4789 to the targets', () => {
   test('an ENI target whose groups do not allow UDP 4789 fails', () => {
     const facts = healthy();
-    facts.securityGroups = known([{ groupId: 'sg-sensor', inbound: [{ protocol: 'tcp', fromPort: 0, toPort: 65535, cidrs: ['10.0.0.0/8'], groupIds: [] }] }]);
+    facts.securityGroups = known([
+      {
+        groupId: 'sg-sensor',
+        inbound: [{ protocol: 'tcp', fromPort: 0, toPort: 65535, cidrs: ['10.0.0.0/8'], groupIds: [] }],
+      },
+    ]);
     const results = checkTargetPaths(config(), facts);
-    expect(results.find((r) => r.subject === ENI_TARGET)).toMatchObject({ verdict: 'fail', fix: expect.stringContaining('UDP 4789') });
+    expect(results.find((r) => r.subject === ENI_TARGET)).toMatchObject({
+      verdict: 'fail',
+      fix: expect.stringContaining('UDP 4789'),
+    });
   });
 
   test("a rule that does not cover the sources' VPC blocks fails, naming the block to allow", () => {
     const facts = healthy();
-    facts.securityGroups = known([{ groupId: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.1.0/24'], groupIds: [] }] }]);
+    facts.securityGroups = known([
+      {
+        groupId: 'sg-sensor',
+        inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.1.0/24'], groupIds: [] }],
+      },
+    ]);
     expect(checkTargetPaths(config(), facts).find((r) => r.subject === ENI_TARGET)).toMatchObject({
       verdict: 'fail',
       detail: 'UDP 4789 is allowed only from 10.0.1.0/24: mirrored packets from 10.0.0.0/16 (vpc-0a1) are dropped',
       fix: 'allow inbound UDP 4789 from 10.0.0.0/16 in sg-sensor',
     });
-    facts.securityGroups = known([{ groupId: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.0.0/8'], groupIds: [] }] }]);
+    facts.securityGroups = known([
+      {
+        groupId: 'sg-sensor',
+        inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.0.0/8'], groupIds: [] }],
+      },
+    ]);
     expect(checkTargetPaths(config(), facts).find((r) => r.subject === ENI_TARGET)?.verdict).toBe('ok');
   });
 
   test('a rule naming a security group may let the sources in: a warning', () => {
     const facts = healthy();
-    facts.securityGroups = known([{ groupId: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: [], groupIds: ['sg-sources'] }] }]);
-    expect(checkTargetPaths(config(), facts).find((r) => r.subject === ENI_TARGET)).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('only if they are in sg-sources') });
+    facts.securityGroups = known([
+      {
+        groupId: 'sg-sensor',
+        inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: [], groupIds: ['sg-sources'] }],
+      },
+    ]);
+    expect(checkTargetPaths(config(), facts).find((r) => r.subject === ENI_TARGET)).toMatchObject({
+      verdict: 'warn',
+      detail: expect.stringContaining('only if they are in sg-sources'),
+    });
   });
 
   test('a UDP range around 4789 or every protocol allows it', () => {
     const facts = healthy();
-    facts.securityGroups = known([{ groupId: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4000, toPort: 5000, cidrs: ['10.0.0.0/16'], groupIds: [] }] }]);
+    facts.securityGroups = known([
+      {
+        groupId: 'sg-sensor',
+        inbound: [{ protocol: 'udp', fromPort: 4000, toPort: 5000, cidrs: ['10.0.0.0/16'], groupIds: [] }],
+      },
+    ]);
     expect(checkTargetPaths(config(), facts).find((r) => r.subject === ENI_TARGET)?.verdict).toBe('ok');
-    facts.securityGroups = known([{ groupId: 'sg-sensor', inbound: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }] }]);
+    facts.securityGroups = known([
+      { groupId: 'sg-sensor', inbound: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }] },
+    ]);
     expect(checkTargetPaths(config(), facts).find((r) => r.subject === ENI_TARGET)?.verdict).toBe('ok');
   });
 
   test('an NLB without a UDP listener on 4789 fails; TCP_UDP passes', () => {
     const facts = healthy();
-    facts.loadBalancers = known([{ arn: NLB_ARN, type: 'network', availabilityZones: ['us-east-1a'], listeners: [{ protocol: 'TCP', port: 4789 }] }]);
+    facts.loadBalancers = known([
+      {
+        arn: NLB_ARN,
+        type: 'network',
+        availabilityZones: ['us-east-1a'],
+        listeners: [{ protocol: 'TCP', port: 4789 }],
+      },
+    ]);
     expect(checkTargetPaths(config(), facts).find((r) => r.subject === NLB)).toMatchObject({ verdict: 'fail' });
-    facts.loadBalancers = known([{ arn: NLB_ARN, type: 'network', availabilityZones: ['us-east-1a'], listeners: [{ protocol: 'TCP_UDP', port: 4789 }] }]);
+    facts.loadBalancers = known([
+      {
+        arn: NLB_ARN,
+        type: 'network',
+        availabilityZones: ['us-east-1a'],
+        listeners: [{ protocol: 'TCP_UDP', port: 4789 }],
+      },
+    ]);
     expect(checkTargetPaths(config(), facts).find((r) => r.subject === NLB)?.verdict).toBe('ok');
   });
 });
@@ -209,59 +293,131 @@ describe('CloudTrail', () => {
   });
 
   test('a single-region trail elsewhere does not count', () => {
-    expect(checkTrail(withTrails([{ ...healthyTrail, multiRegion: false, homeRegion: 'eu-west-1' }])).verdict).toBe('fail');
+    expect(checkTrail(withTrails([{ ...healthyTrail, multiRegion: false, homeRegion: 'eu-west-1' }])).verdict).toBe(
+      'fail',
+    );
   });
 
   test('a trail that stopped logging fails', () => {
-    expect(checkTrail(withTrails([{ ...healthyTrail, logging: false }]))).toMatchObject({ verdict: 'fail', detail: 'trail management is not logging' });
+    expect(checkTrail(withTrails([{ ...healthyTrail, logging: false }]))).toMatchObject({
+      verdict: 'fail',
+      detail: 'trail management is not logging',
+    });
   });
 
   test('read-only or EC2-excluding selectors do not deliver the attach calls', () => {
-    expect(checkTrail(withTrails([{ ...healthyTrail, eventSelectors: [{ includeManagementEvents: true, readWriteType: 'ReadOnly', excludeManagementEventSources: [] }] }])).verdict).toBe('fail');
-    expect(checkTrail(withTrails([{ ...healthyTrail, eventSelectors: [{ includeManagementEvents: false, readWriteType: 'All', excludeManagementEventSources: [] }] }])).verdict).toBe('fail');
     expect(
-      checkTrail(withTrails([{ ...healthyTrail, eventSelectors: [{ includeManagementEvents: true, readWriteType: 'WriteOnly', excludeManagementEventSources: ['ec2.amazonaws.com'] }] }])).verdict,
+      checkTrail(
+        withTrails([
+          {
+            ...healthyTrail,
+            eventSelectors: [
+              { includeManagementEvents: true, readWriteType: 'ReadOnly', excludeManagementEventSources: [] },
+            ],
+          },
+        ]),
+      ).verdict,
+    ).toBe('fail');
+    expect(
+      checkTrail(
+        withTrails([
+          {
+            ...healthyTrail,
+            eventSelectors: [
+              { includeManagementEvents: false, readWriteType: 'All', excludeManagementEventSources: [] },
+            ],
+          },
+        ]),
+      ).verdict,
+    ).toBe('fail');
+    expect(
+      checkTrail(
+        withTrails([
+          {
+            ...healthyTrail,
+            eventSelectors: [
+              {
+                includeManagementEvents: true,
+                readWriteType: 'WriteOnly',
+                excludeManagementEventSources: ['ec2.amazonaws.com'],
+              },
+            ],
+          },
+        ]),
+      ).verdict,
     ).toBe('fail');
   });
 
   test('advanced selectors of management write events pass', () => {
-    const advanced = (fields: TrailFacts['advancedEventSelectors'][number]) => withTrails([{ ...healthyTrail, eventSelectors: [], advancedEventSelectors: [fields] }]);
+    const advanced = (fields: TrailFacts['advancedEventSelectors'][number]) =>
+      withTrails([{ ...healthyTrail, eventSelectors: [], advancedEventSelectors: [fields] }]);
     expect(checkTrail(advanced([{ field: 'eventCategory', equals: ['Management'] }])).verdict).toBe('ok');
-    expect(checkTrail(advanced([{ field: 'eventCategory', equals: ['Management'] }, { field: 'readOnly', equals: ['true'] }])).verdict).toBe('fail');
+    expect(
+      checkTrail(
+        advanced([
+          { field: 'eventCategory', equals: ['Management'] },
+          { field: 'readOnly', equals: ['true'] },
+        ]),
+      ).verdict,
+    ).toBe('fail');
     expect(checkTrail(advanced([{ field: 'eventCategory', equals: ['Data'] }])).verdict).toBe('fail');
   });
 });
 
 describe('secrets', () => {
-  const detections = { detections: { appliance: { url: 'https://extrahop.example.com', secretArn: APPLIANCE_SECRET } } };
+  const detections = {
+    detections: { appliance: { url: 'https://extrahop.example.com', secretArn: APPLIANCE_SECRET } },
+  };
 
   test('a configured secret that does not exist fails', () => {
-    const results = checkSecrets(config({}, detections), { ...healthy(), secrets: known([{ arn: APPLIANCE_SECRET, exists: false }]) });
+    const results = checkSecrets(config({}, detections), {
+      ...healthy(),
+      secrets: known([{ arn: APPLIANCE_SECRET, exists: false }]),
+    });
     expect(results).toEqual([expect.objectContaining({ check: 'secret', verdict: 'fail', subject: APPLIANCE_SECRET })]);
   });
 
   test('before deploy the function access is skipped with the reason; after, a denied read fails', () => {
-    const before = checkSecrets(config({}, detections), { ...healthy(), stateMachines: known([]), secrets: known([{ arn: APPLIANCE_SECRET, exists: true }]) });
+    const before = checkSecrets(config({}, detections), {
+      ...healthy(),
+      stateMachines: known([]),
+      secrets: known([{ arn: APPLIANCE_SECRET, exists: true }]),
+    });
     expect(before.map((r) => r.verdict)).toEqual(['ok', 'skip']);
-    expect(before[1]?.detail).toBe('whether autotap-prod-detectionsPoll may read it is not checked: the stack is not deployed');
-    const denied = checkSecrets(config({}, detections), { ...healthy(), secrets: known([{ arn: APPLIANCE_SECRET, exists: true, readableByFunction: known(false) }]) });
+    expect(before[1]?.detail).toBe(
+      'whether autotap-prod-detectionsPoll may read it is not checked: the stack is not deployed',
+    );
+    const denied = checkSecrets(config({}, detections), {
+      ...healthy(),
+      secrets: known([{ arn: APPLIANCE_SECRET, exists: true, readableByFunction: known(false) }]),
+    });
     expect(denied.map((r) => r.verdict)).toEqual(['ok', 'fail']);
   });
 
   test('without detections there is nothing to check', () => {
-    expect(checkSecrets(config(), { ...healthy(), secrets: known([]) })).toEqual([expect.objectContaining({ verdict: 'skip' })]);
+    expect(checkSecrets(config(), { ...healthy(), secrets: known([]) })).toEqual([
+      expect.objectContaining({ verdict: 'skip' }),
+    ]);
   });
 });
 
 describe('ops subscriptions', () => {
   test('an unconfirmed address is a warning naming it', () => {
-    const r = checkOpsSubscriptions(config(), { stage: 'prod', opsSubscriptions: known([{ protocol: 'email', endpoint: 'ops@example.com', pendingConfirmation: true }]) });
+    const r = checkOpsSubscriptions(config(), {
+      stage: 'prod',
+      opsSubscriptions: known([{ protocol: 'email', endpoint: 'ops@example.com', pendingConfirmation: true }]),
+    });
     expect(r).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('ops@example.com') });
   });
 
   test('an address without a subscription fails; no address at all warns', () => {
     expect(checkOpsSubscriptions(config(), { stage: 'prod', opsSubscriptions: known([]) }).verdict).toBe('fail');
-    expect(checkOpsSubscriptions(config({}, { notifications: { opsEmails: [] } }), { stage: 'prod', opsSubscriptions: known([]) }).verdict).toBe('warn');
+    expect(
+      checkOpsSubscriptions(config({}, { notifications: { opsEmails: [] } }), {
+        stage: 'prod',
+        opsSubscriptions: known([]),
+      }).verdict,
+    ).toBe('warn');
   });
 
   test('before deploy it is skipped', () => {
@@ -270,29 +426,57 @@ describe('ops subscriptions', () => {
 });
 
 test('in-scope instances of unsupported types are named by type', () => {
-  const r = checkInstanceTypes(config(), { instances: known([instance(), instance({ instanceId: 'i-2', instanceType: 't2.micro' }), instance({ instanceId: 'i-3', instanceType: 'm5.metal' })]) });
-  expect(r).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('2 in-scope instances of a type Traffic Mirroring does not support (m5.metal, t2.micro)') });
+  const r = checkInstanceTypes(config(), {
+    instances: known([
+      instance(),
+      instance({ instanceId: 'i-2', instanceType: 't2.micro' }),
+      instance({ instanceId: 'i-3', instanceType: 'm5.metal' }),
+    ]),
+  });
+  expect(r).toMatchObject({
+    verdict: 'warn',
+    detail: expect.stringContaining(
+      '2 in-scope instances of a type Traffic Mirroring does not support (m5.metal, t2.micro)',
+    ),
+  });
 });
 
 test('out-of-scope unsupported instances do not count', () => {
-  const r = checkInstanceTypes(config(), { instances: known([instance({ instanceType: 't2.micro', tags: { 'autotap:mirror': 'false' } })]) });
+  const r = checkInstanceTypes(config(), {
+    instances: known([instance({ instanceType: 't2.micro', tags: { 'autotap:mirror': 'false' } })]),
+  });
   expect(r.verdict).toBe('ok');
 });
 
 describe('session quota', () => {
   const facts = (sessions: number, instances: number) => ({
-    sessions: known(Array.from({ length: sessions }, (_, i) => session({ networkInterfaceId: `eni-other${i}`, tags: {} }))),
-    instances: known(Array.from({ length: instances }, (_, i) => instance({ instanceId: `i-${i}`, networkInterfaces: [{ networkInterfaceId: `eni-${i}`, interfaceType: 'interface', deviceIndex: 0 }] }))),
+    sessions: known(
+      Array.from({ length: sessions }, (_, i) => session({ networkInterfaceId: `eni-other${i}`, tags: {} })),
+    ),
+    instances: known(
+      Array.from({ length: instances }, (_, i) =>
+        instance({
+          instanceId: `i-${i}`,
+          networkInterfaces: [{ networkInterfaceId: `eni-${i}`, interfaceType: 'interface', deviceIndex: 0 }],
+        }),
+      ),
+    ),
     targets: known([]),
   });
 
   test('headroom below a tenth of the quota warns, beyond the quota fails', () => {
     expect(checkSessionQuota(config(), facts(10, 10), 100).verdict).toBe('ok');
-    expect(checkSessionQuota(config(), facts(85, 10), 100)).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('5 left') });
-    expect(checkSessionQuota(config(), facts(95, 10), 100)).toMatchObject({ verdict: 'fail', detail: expect.stringContaining('5 over the quota') });
+    expect(checkSessionQuota(config(), facts(85, 10), 100)).toMatchObject({
+      verdict: 'warn',
+      detail: expect.stringContaining('5 left'),
+    });
+    expect(checkSessionQuota(config(), facts(95, 10), 100)).toMatchObject({
+      verdict: 'fail',
+      detail: expect.stringContaining('5 over the quota'),
+    });
   });
 
-  test("ENIs autotap already mirrors are not counted twice", () => {
+  test('ENIs autotap already mirrors are not counted twice', () => {
     const f = facts(0, 1);
     f.sessions = known([session({ networkInterfaceId: 'eni-0', tags: { [MANAGED_TAG]: 'true' } })]);
     expect(checkSessionQuota(config(), f, 100).detail).toContain('1 sessions in the account, 0 more for the scope');
@@ -302,5 +486,8 @@ describe('session quota', () => {
 test('deployed: all, none (skip) or some (fail) of the state machines', () => {
   expect(checkDeployed(healthy()).verdict).toBe('ok');
   expect(checkDeployed({ stage: 'prod', stateMachines: known([]) }).verdict).toBe('skip');
-  expect(checkDeployed({ stage: 'prod', stateMachines: known(['autotap-prod-reconcile']) })).toMatchObject({ verdict: 'fail', detail: expect.stringContaining('autotap-prod-mirror-instances') });
+  expect(checkDeployed({ stage: 'prod', stateMachines: known(['autotap-prod-reconcile']) })).toMatchObject({
+    verdict: 'fail',
+    detail: expect.stringContaining('autotap-prod-mirror-instances'),
+  });
 });

@@ -9,7 +9,11 @@ import { captureOutput } from '../cli/capture.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const { result: code, stdout: out, stderr: err } = await captureOutput(() => main(['doctor', ...args], operatorCommands, root));
+  const {
+    result: code,
+    stdout: out,
+    stderr: err,
+  } = await captureOutput(() => main(['doctor', ...args], operatorCommands, root));
   return { code, out, err };
 }
 
@@ -29,7 +33,9 @@ test('an unknown option is refused with the closest one and the usage', async ()
 test('a stage without a configuration file is answered with the stages that exist', async () => {
   const { code, err } = await run(['--stage', 'devv']);
   expect(code).toBe(2);
-  expect(err.split('\n')[0]).toBe('autotap: --stage devv: no config/devv.yml (did you mean "dev"?); the stages that exist: dev');
+  expect(err.split('\n')[0]).toBe(
+    'autotap: --stage devv: no config/devv.yml (did you mean "dev"?); the stages that exist: dev',
+  );
 });
 
 test('a malformed --region is refused before any AWS call', async () => {

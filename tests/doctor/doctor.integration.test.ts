@@ -26,8 +26,18 @@ const config = {
 
 /** An account where every check passes: an NLB target in us-east-1a, a sensor ENI in us-east-1b. */
 const healthy = (): EmulatorSeed => ({
-  filters: [{ id: 'tmf-0f1', rules: [{ direction: 'ingress', ruleNumber: 100 }, { direction: 'egress', ruleNumber: 100 }] }],
-  securityGroups: [{ id: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.0.0/16'] }] }],
+  filters: [
+    {
+      id: 'tmf-0f1',
+      rules: [
+        { direction: 'ingress', ruleNumber: 100 },
+        { direction: 'egress', ruleNumber: 100 },
+      ],
+    },
+  ],
+  securityGroups: [
+    { id: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.0.0/16'] }] },
+  ],
   networkInterfaces: [{ id: 'eni-sensor', availabilityZone: 'us-east-1b', securityGroupIds: ['sg-sensor'] }],
   loadBalancers: [{ arn: NLB_ARN, availabilityZones: ['us-east-1a'], listeners: [{ protocol: 'UDP', port: 4789 }] }],
   targets: [
@@ -36,20 +46,51 @@ const healthy = (): EmulatorSeed => ({
   ],
   vpcs: [{ id: 'vpc-0a1', cidrs: ['10.0.0.0/16'] }],
   instances: [
-    { id: 'i-0a1', instanceType: 'm5.large', availabilityZone: 'us-east-1a', vpcId: 'vpc-0a1', networkInterfaces: [{ id: 'eni-0a1' }] },
-    { id: 'i-0b1', instanceType: 'c5.large', availabilityZone: 'us-east-1b', vpcId: 'vpc-0a1', networkInterfaces: [{ id: 'eni-0b1' }] },
+    {
+      id: 'i-0a1',
+      instanceType: 'm5.large',
+      availabilityZone: 'us-east-1a',
+      vpcId: 'vpc-0a1',
+      networkInterfaces: [{ id: 'eni-0a1' }],
+    },
+    {
+      id: 'i-0b1',
+      instanceType: 'c5.large',
+      availabilityZone: 'us-east-1b',
+      vpcId: 'vpc-0a1',
+      networkInterfaces: [{ id: 'eni-0b1' }],
+    },
   ],
   trails: [{ name: 'management' }],
   topics: [`autotap-${STAGE}-ops`],
   subscriptions: [{ topic: `autotap-${STAGE}-ops`, protocol: 'email', endpoint: 'ops@example.com' }],
   secrets: [{ arn: APPLIANCE_SECRET, value: 'api-key' }],
   // The poller's role as deploy/roles.ts writes it: the configured ARN, and the ARN with any suffix.
-  roles: [{ name: 'poll-role', policies: [{ name: 'DetectionsPoll', statements: [{ effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: [APPLIANCE_SECRET, `${APPLIANCE_SECRET}-??????`] }] }] }],
+  roles: [
+    {
+      name: 'poll-role',
+      policies: [
+        {
+          name: 'DetectionsPoll',
+          statements: [
+            {
+              effect: 'Allow',
+              actions: ['secretsmanager:GetSecretValue'],
+              resources: [APPLIANCE_SECRET, `${APPLIANCE_SECRET}-??????`],
+            },
+          ],
+        },
+      ],
+    },
+  ],
   functions: [{ name: `autotap-${STAGE}-detectionsPoll`, role: 'poll-role' }],
 });
 
 const deployed = Object.fromEntries(
-  ['mirror-instances', 'cleanup-sessions', 'reconcile'].map((name) => [`autotap-${STAGE}-${name}`, async () => ({ status: 'SUCCEEDED' as const })]),
+  ['mirror-instances', 'cleanup-sessions', 'reconcile'].map((name) => [
+    `autotap-${STAGE}-${name}`,
+    async () => ({ status: 'SUCCEEDED' as const }),
+  ]),
 );
 
 let dir: string;
@@ -74,7 +115,14 @@ async function doctor(seed: EmulatorSeed, options: { deployed?: boolean; session
   const emulator = await startEmulator(seed, { stateMachines: options.deployed === false ? {} : deployed });
   try {
     // Each with its own VNI given: the emulator's random pick would scan every session per session.
-    for (let i = 0; i < (options.sessions ?? 0); i += 1) emulator.addSession({ networkInterfaceId: 'eni-0a1', targetId: 'tmt-0a1', filterId: 'tmf-0f1', sessionNumber: 1, virtualNetworkId: i + 1 });
+    for (let i = 0; i < (options.sessions ?? 0); i += 1)
+      emulator.addSession({
+        networkInterfaceId: 'eni-0a1',
+        targetId: 'tmt-0a1',
+        filterId: 'tmf-0f1',
+        sessionNumber: 1,
+        virtualNetworkId: i + 1,
+      });
     Object.assign(process.env, emulator.env());
     delete process.env.AWS_PROFILE;
     const file = path.join(dir, 'config.yml');
@@ -93,12 +141,16 @@ async function doctor(seed: EmulatorSeed, options: { deployed?: boolean; session
   }
 }
 
-const find = (report: Report, check: string, subject?: string) => report.checks.find((c) => c.check === check && (subject === undefined || c.subject === subject));
+const find = (report: Report, check: string, subject?: string) =>
+  report.checks.find((c) => c.check === check && (subject === undefined || c.subject === subject));
 
 test('a healthy, deployed account passes every check (exit 0)', async () => {
   const report = await doctor(healthy());
   expect(report.checks.filter((c) => c.verdict !== 'ok')).toEqual([]);
-  expect(find(report, 'secret-access')).toMatchObject({ verdict: 'ok', detail: `autotap-${STAGE}-detectionsPoll may read it` });
+  expect(find(report, 'secret-access')).toMatchObject({
+    verdict: 'ok',
+    detail: `autotap-${STAGE}-detectionsPoll may read it`,
+  });
   expect(report.code).toBe(0);
 });
 
@@ -123,48 +175,93 @@ test('a target that does not exist', async () => {
   const seed = healthy();
   const report = await doctor({ ...seed, targets: seed.targets!.filter((t) => t.id !== 'tmt-0b1') });
   expect(find(report, 'target', 'tmt-0b1')).toMatchObject({ verdict: 'fail' });
-  expect(find(report, 'target', 'tmt-0a1')).toMatchObject({ verdict: 'ok', detail: 'Network Load Balancer in us-east-1a' });
+  expect(find(report, 'target', 'tmt-0a1')).toMatchObject({
+    verdict: 'ok',
+    detail: 'Network Load Balancer in us-east-1a',
+  });
 });
 
-test("an ENI target whose security group does not let UDP 4789 in", async () => {
-  const report = await doctor({ ...healthy(), securityGroups: [{ id: 'sg-sensor', inbound: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: ['10.0.0.0/16'] }] }] });
-  expect(find(report, 'udp-4789', 'tmt-0b1')).toMatchObject({ verdict: 'fail', detail: expect.stringContaining('sg-sensor') });
+test('an ENI target whose security group does not let UDP 4789 in', async () => {
+  const report = await doctor({
+    ...healthy(),
+    securityGroups: [
+      { id: 'sg-sensor', inbound: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: ['10.0.0.0/16'] }] },
+    ],
+  });
+  expect(find(report, 'udp-4789', 'tmt-0b1')).toMatchObject({
+    verdict: 'fail',
+    detail: expect.stringContaining('sg-sensor'),
+  });
 });
 
 test("an ENI target's security group allowing UDP 4789 from another block than the sources' VPC", async () => {
-  const report = await doctor({ ...healthy(), securityGroups: [{ id: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['192.168.0.0/16'] }] }] });
-  expect(find(report, 'udp-4789', 'tmt-0b1')).toMatchObject({ verdict: 'fail', fix: 'allow inbound UDP 4789 from 10.0.0.0/16 in sg-sensor' });
+  const report = await doctor({
+    ...healthy(),
+    securityGroups: [
+      { id: 'sg-sensor', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['192.168.0.0/16'] }] },
+    ],
+  });
+  expect(find(report, 'udp-4789', 'tmt-0b1')).toMatchObject({
+    verdict: 'fail',
+    fix: 'allow inbound UDP 4789 from 10.0.0.0/16 in sg-sensor',
+  });
 });
 
 test('an NLB target without a UDP listener on 4789', async () => {
-  const report = await doctor({ ...healthy(), loadBalancers: [{ arn: NLB_ARN, availabilityZones: ['us-east-1a'], listeners: [{ protocol: 'TCP', port: 443 }] }] });
+  const report = await doctor({
+    ...healthy(),
+    loadBalancers: [{ arn: NLB_ARN, availabilityZones: ['us-east-1a'], listeners: [{ protocol: 'TCP', port: 443 }] }],
+  });
   expect(find(report, 'udp-4789', 'tmt-0a1')).toMatchObject({ verdict: 'fail' });
 });
 
 test('no CloudTrail trail', async () => {
   const report = await doctor({ ...healthy(), trails: [] });
-  expect(find(report, 'cloudtrail')).toMatchObject({ verdict: 'fail', detail: expect.stringContaining('no trail covers us-east-1') });
+  expect(find(report, 'cloudtrail')).toMatchObject({
+    verdict: 'fail',
+    detail: expect.stringContaining('no trail covers us-east-1'),
+  });
 });
 
 test('a trail logging read events only', async () => {
-  const report = await doctor({ ...healthy(), trails: [{ name: 'reads', eventSelectors: [{ readWriteType: 'ReadOnly' }] }] });
+  const report = await doctor({
+    ...healthy(),
+    trails: [{ name: 'reads', eventSelectors: [{ readWriteType: 'ReadOnly' }] }],
+  });
   expect(find(report, 'cloudtrail')).toMatchObject({ verdict: 'fail' });
 });
 
 test('an ops subscription not confirmed yet', async () => {
-  const report = await doctor({ ...healthy(), subscriptions: [{ topic: `autotap-${STAGE}-ops`, protocol: 'email', endpoint: 'ops@example.com', pendingConfirmation: true }] });
-  expect(find(report, 'ops-subscriptions')).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('ops@example.com') });
+  const report = await doctor({
+    ...healthy(),
+    subscriptions: [
+      { topic: `autotap-${STAGE}-ops`, protocol: 'email', endpoint: 'ops@example.com', pendingConfirmation: true },
+    ],
+  });
+  expect(find(report, 'ops-subscriptions')).toMatchObject({
+    verdict: 'warn',
+    detail: expect.stringContaining('ops@example.com'),
+  });
 });
 
 test('an in-scope instance of a type Traffic Mirroring does not support', async () => {
   const seed = healthy();
-  const report = await doctor({ ...seed, instances: [...seed.instances!, { id: 'i-0c1', instanceType: 't2.micro', networkInterfaces: [{ id: 'eni-0c1' }] }] });
-  expect(find(report, 'instance-types')).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('t2.micro') });
+  const report = await doctor({
+    ...seed,
+    instances: [...seed.instances!, { id: 'i-0c1', instanceType: 't2.micro', networkInterfaces: [{ id: 'eni-0c1' }] }],
+  });
+  expect(find(report, 'instance-types')).toMatchObject({
+    verdict: 'warn',
+    detail: expect.stringContaining('t2.micro'),
+  });
 });
 
 test('little session quota left', async () => {
   const report = await doctor(healthy(), { sessions: 9_500 });
-  expect(find(report, 'session-quota')).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('9500 sessions in the account') });
+  expect(find(report, 'session-quota')).toMatchObject({
+    verdict: 'warn',
+    detail: expect.stringContaining('9500 sessions in the account'),
+  });
 }, 30_000);
 
 test('a configured secret that does not exist', async () => {
@@ -177,9 +274,22 @@ test('a deployed function whose role may not read the secret', async () => {
   const seed = healthy();
   const report = await doctor({
     ...seed,
-    roles: [{ name: 'poll-role', policies: [{ name: 'DetectionsPoll', statements: [{ effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: [other] }] }] }],
+    roles: [
+      {
+        name: 'poll-role',
+        policies: [
+          {
+            name: 'DetectionsPoll',
+            statements: [{ effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: [other] }],
+          },
+        ],
+      },
+    ],
   });
-  expect(find(report, 'secret-access', APPLIANCE_SECRET)).toMatchObject({ verdict: 'fail', detail: expect.stringContaining('may not read it') });
+  expect(find(report, 'secret-access', APPLIANCE_SECRET)).toMatchObject({
+    verdict: 'fail',
+    detail: expect.stringContaining('may not read it'),
+  });
   expect(report.code).toBe(1);
 });
 

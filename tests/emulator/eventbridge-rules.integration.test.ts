@@ -15,8 +15,18 @@ afterEach(async () => {
 const names = Array.from({ length: 130 }, (_, i) => `autotap-dev-rule-${String(i).padStart(3, '0')}`);
 
 async function start() {
-  emulator = await startEmulator({ eventRules: [...names.map((name) => ({ name })), { name: 'autotap-devx-other', state: 'DISABLED' }] });
-  return { emulator, client: new EventBridgeClient({ endpoint: emulator.endpoint, region: emulator.region, credentials, maxAttempts: 1 }) };
+  emulator = await startEmulator({
+    eventRules: [...names.map((name) => ({ name })), { name: 'autotap-devx-other', state: 'DISABLED' }],
+  });
+  return {
+    emulator,
+    client: new EventBridgeClient({
+      endpoint: emulator.endpoint,
+      region: emulator.region,
+      credentials,
+      maxAttempts: 1,
+    }),
+  };
 }
 
 test('the adapter follows NextToken through every page of the prefix', async () => {
@@ -30,9 +40,15 @@ test('the adapter follows NextToken through every page of the prefix', async () 
 
 test('refuses a Limit above 100 and a prefix with characters a rule name cannot have', async () => {
   const { client } = await start();
-  await expect(client.send(new ListRulesCommand({ Limit: 101 }))).rejects.toMatchObject({ name: 'ValidationException' });
-  await expect(client.send(new ListRulesCommand({ NamePrefix: 'autotap dev' }))).rejects.toMatchObject({ name: 'ValidationException' });
+  await expect(client.send(new ListRulesCommand({ Limit: 101 }))).rejects.toMatchObject({
+    name: 'ValidationException',
+  });
+  await expect(client.send(new ListRulesCommand({ NamePrefix: 'autotap dev' }))).rejects.toMatchObject({
+    name: 'ValidationException',
+  });
   const page = await client.send(new ListRulesCommand({ NamePrefix: 'autotap-devx', Limit: 1 }));
-  expect(page.Rules).toEqual([expect.objectContaining({ Name: 'autotap-devx-other', State: 'DISABLED', EventBusName: 'default' })]);
+  expect(page.Rules).toEqual([
+    expect.objectContaining({ Name: 'autotap-devx-other', State: 'DISABLED', EventBusName: 'default' }),
+  ]);
   expect(page.NextToken).toBeUndefined();
 });

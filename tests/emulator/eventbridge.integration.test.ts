@@ -13,28 +13,61 @@ afterEach(async () => {
 
 async function start() {
   emulator = await startEmulator({ eventBuses: ['autotap-bus'] });
-  return { emulator, events: new EventBridgeClient({ endpoint: emulator.endpoint, region: emulator.region, credentials, maxAttempts: 1 }) };
+  return {
+    emulator,
+    events: new EventBridgeClient({
+      endpoint: emulator.endpoint,
+      region: emulator.region,
+      credentials,
+      maxAttempts: 1,
+    }),
+  };
 }
 
-const entry = (n: number, extra: Record<string, unknown> = {}) => ({ Source: 'autotap', DetailType: 'Mirror Session Created', Detail: JSON.stringify({ n }), ...extra });
+const entry = (n: number, extra: Record<string, unknown> = {}) => ({
+  Source: 'autotap',
+  DetailType: 'Mirror Session Created',
+  Detail: JSON.stringify({ n }),
+  ...extra,
+});
 
 describe('EventBridge PutEvents', () => {
   test('records valid entries on the named bus (default when none) and answers an EventId for each', async () => {
     const { emulator, events } = await start();
-    const out = await events.send(new PutEventsCommand({ Entries: [entry(1), entry(2, { EventBusName: 'autotap-bus', Resources: ['arn:aws:ec2:us-east-1:123456789012:network-interface/eni-1'] })] }));
+    const out = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          entry(1),
+          entry(2, {
+            EventBusName: 'autotap-bus',
+            Resources: ['arn:aws:ec2:us-east-1:123456789012:network-interface/eni-1'],
+          }),
+        ],
+      }),
+    );
     expect(out.FailedEntryCount).toBe(0);
     expect(out.Entries).toHaveLength(2);
     for (const e of out.Entries!) expect(e.EventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(emulator.events().map((e) => [e.eventBusName, e.source, e.detailType, e.detail, e.resources])).toEqual([
       ['default', 'autotap', 'Mirror Session Created', { n: 1 }, []],
-      ['autotap-bus', 'autotap', 'Mirror Session Created', { n: 2 }, ['arn:aws:ec2:us-east-1:123456789012:network-interface/eni-1']],
+      [
+        'autotap-bus',
+        'autotap',
+        'Mirror Session Created',
+        { n: 2 },
+        ['arn:aws:ec2:us-east-1:123456789012:network-interface/eni-1'],
+      ],
     ]);
     expect(emulator.events()[0]!.eventId).toBe(out.Entries![0]!.EventId);
   });
 
   test('a bus given by ARN resolves to its name', async () => {
     const { emulator, events } = await start();
-    await events.send(new PutEventsCommand({ Entries: [entry(1, { EventBusName: 'arn:aws:events:us-east-1:123456789012:event-bus/autotap-bus' })] }));
+    await events.send(
+      new PutEventsCommand({
+        Entries: [entry(1, { EventBusName: 'arn:aws:events:us-east-1:123456789012:event-bus/autotap-bus' })],
+      }),
+    );
     expect(emulator.events().map((e) => e.eventBusName)).toEqual(['autotap-bus']);
   });
 
@@ -42,22 +75,40 @@ describe('EventBridge PutEvents', () => {
     const { emulator, events } = await start();
     const out = await events.send(
       new PutEventsCommand({
-        Entries: [entry(1), { DetailType: 'x', Detail: '{}' }, { Source: 'autotap', Detail: '{}' }, entry(2, { Detail: '{not json' }), entry(3, { Detail: '[1]' }), entry(4, { Source: 'aws.ec2' })],
+        Entries: [
+          entry(1),
+          { DetailType: 'x', Detail: '{}' },
+          { Source: 'autotap', Detail: '{}' },
+          entry(2, { Detail: '{not json' }),
+          entry(3, { Detail: '[1]' }),
+          entry(4, { Source: 'aws.ec2' }),
+        ],
       }),
     );
     expect(out.FailedEntryCount).toBe(5);
-    expect(out.Entries!.map((e) => e.ErrorCode ?? 'ok')).toEqual(['ok', 'InvalidArgument', 'InvalidArgument', 'MalformedDetail', 'MalformedDetail', 'NotAuthorizedForSourceException']);
+    expect(out.Entries!.map((e) => e.ErrorCode ?? 'ok')).toEqual([
+      'ok',
+      'InvalidArgument',
+      'InvalidArgument',
+      'MalformedDetail',
+      'MalformedDetail',
+      'NotAuthorizedForSourceException',
+    ]);
     expect(out.Entries![1]!.ErrorMessage).toContain('Source');
     expect(emulator.events()).toHaveLength(1);
   });
 
   test('more than 10 entries, or none, fail the call with ValidationException; an unknown bus with ResourceNotFoundException', async () => {
     const { emulator, events } = await start();
-    const tooMany = await failure(events.send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, (_, i) => entry(i)) })));
+    const tooMany = await failure(
+      events.send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, (_, i) => entry(i)) })),
+    );
     expect(tooMany.name).toBe('ValidationException');
     expect(tooMany.$metadata?.httpStatusCode).toBe(400);
     expect((await failure(events.send(new PutEventsCommand({ Entries: [] })))).name).toBe('ValidationException');
-    const unknown = await failure(events.send(new PutEventsCommand({ Entries: [entry(1), entry(2, { EventBusName: 'nope' })] })));
+    const unknown = await failure(
+      events.send(new PutEventsCommand({ Entries: [entry(1), entry(2, { EventBusName: 'nope' })] })),
+    );
     expect(unknown.name).toBe('ResourceNotFoundException');
     expect(unknown.message).toContain('nope');
     expect(emulator.events()).toEqual([]);
@@ -66,7 +117,13 @@ describe('EventBridge PutEvents', () => {
   test('a request over 256 KB in total is refused', async () => {
     const { events } = await start();
     const big = JSON.stringify({ pad: 'x'.repeat(100 * 1024) });
-    const error = await failure(events.send(new PutEventsCommand({ Entries: [entry(1, { Detail: big }), entry(2, { Detail: big }), entry(3, { Detail: big })] })));
+    const error = await failure(
+      events.send(
+        new PutEventsCommand({
+          Entries: [entry(1, { Detail: big }), entry(2, { Detail: big }), entry(3, { Detail: big })],
+        }),
+      ),
+    );
     expect(error.name).toBe('ValidationException');
   });
 
@@ -82,7 +139,9 @@ describe('EventBridge PutEvents', () => {
   test('the call counts as a call, and server errors can be injected for it', async () => {
     const { emulator, events } = await start();
     emulator.setFaults({ serverErrors: { actions: ['PutEvents'], count: 1 } });
-    expect((await failure(events.send(new PutEventsCommand({ Entries: [entry(1)] })))).$metadata?.httpStatusCode).toBe(500);
+    expect((await failure(events.send(new PutEventsCommand({ Entries: [entry(1)] })))).$metadata?.httpStatusCode).toBe(
+      500,
+    );
     await events.send(new PutEventsCommand({ Entries: [entry(1)] }));
     expect(emulator.calls().PutEvents).toBe(2);
     expect(emulator.successfulCalls().PutEvents).toBe(1);
@@ -101,7 +160,9 @@ describe('putAutotapEvents (src/aws/eventbridge.ts) against the emulator', () =>
     const { emulator, events } = await start();
     await putAutotapEvents(autotapEvents(23), { client: events, busName: 'autotap-bus', pauseMs: 1 });
     expect(emulator.calls().PutEvents).toBe(Math.ceil(23 / PUT_EVENTS_MAX_ENTRIES));
-    expect(emulator.events().map((e) => (e.detail as { instanceId: string }).instanceId)).toEqual(Array.from({ length: 23 }, (_, i) => `i-${i}`));
+    expect(emulator.events().map((e) => (e.detail as { instanceId: string }).instanceId)).toEqual(
+      Array.from({ length: 23 }, (_, i) => `i-${i}`),
+    );
     expect(new Set(emulator.events().map((e) => e.eventBusName))).toEqual(new Set(['autotap-bus']));
   });
 
@@ -118,7 +179,12 @@ describe('putAutotapEvents (src/aws/eventbridge.ts) against the emulator', () =>
     emulator.failEventEntries(3);
     await putAutotapEvents(autotapEvents(5), { client: events, pauseMs: 1 });
     expect(emulator.calls().PutEvents).toBe(2);
-    expect(emulator.events().map((e) => (e.detail as { instanceId: string }).instanceId).sort()).toEqual(['i-0', 'i-1', 'i-2', 'i-3', 'i-4']);
+    expect(
+      emulator
+        .events()
+        .map((e) => (e.detail as { instanceId: string }).instanceId)
+        .sort(),
+    ).toEqual(['i-0', 'i-1', 'i-2', 'i-3', 'i-4']);
   });
 
   test('entries that keep failing end in a ServiceUnavailable error after a bounded number of rounds', async () => {

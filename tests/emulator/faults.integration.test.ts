@@ -1,4 +1,8 @@
-import { CreateTrafficMirrorSessionCommand, DescribeInstancesCommand, DescribeTrafficMirrorSessionsCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateTrafficMirrorSessionCommand,
+  DescribeInstancesCommand,
+  DescribeTrafficMirrorSessionsCommand,
+} from '@aws-sdk/client-ec2';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { startEmulator, type Emulator } from '../../local/emulator/index.ts';
@@ -11,11 +15,19 @@ afterEach(async () => {
 });
 
 const create = (NetworkInterfaceId: string, SessionNumber = 1) =>
-  new CreateTrafficMirrorSessionCommand({ NetworkInterfaceId, TrafficMirrorTargetId: 'tmt-nlb', TrafficMirrorFilterId: 'tmf-1', SessionNumber });
+  new CreateTrafficMirrorSessionCommand({
+    NetworkInterfaceId,
+    TrafficMirrorTargetId: 'tmt-nlb',
+    TrafficMirrorFilterId: 'tmf-1',
+    SessionNumber,
+  });
 
 describe('throttling', () => {
   test('an empty bucket answers RequestLimitExceeded (503) when the SDK does not retry', async () => {
-    emulator = await startEmulator({ ...baseSeed(), faults: { throttle: { mutate: { capacity: 1, refillPerSecond: 0 } } } });
+    emulator = await startEmulator({
+      ...baseSeed(),
+      faults: { throttle: { mutate: { capacity: 1, refillPerSecond: 0 } } },
+    });
     const client = ec2Client(emulator, { maxAttempts: 1 });
     await client.send(create('eni-web1'));
     const error = await failure(client.send(create('eni-web2')));
@@ -28,7 +40,10 @@ describe('throttling', () => {
   });
 
   test("the SDK's own retries get through once the bucket refills", async () => {
-    emulator = await startEmulator({ ...baseSeed(), faults: { throttle: { describe: { capacity: 1, refillPerSecond: 8 } } } });
+    emulator = await startEmulator({
+      ...baseSeed(),
+      faults: { throttle: { describe: { capacity: 1, refillPerSecond: 8 } } },
+    });
     const client = ec2Client(emulator, { maxAttempts: 10 });
     await client.send(new DescribeTrafficMirrorSessionsCommand({}));
     const out = await client.send(new DescribeTrafficMirrorSessionsCommand({}));
@@ -39,7 +54,10 @@ describe('throttling', () => {
 
   test('the bucket refills by the injected clock', async () => {
     let now = 1_000_000;
-    emulator = await startEmulator({ ...baseSeed(), faults: { throttle: { mutate: { capacity: 2, refillPerSecond: 1 } } } }, { clock: () => now });
+    emulator = await startEmulator(
+      { ...baseSeed(), faults: { throttle: { mutate: { capacity: 2, refillPerSecond: 1 } } } },
+      { clock: () => now },
+    );
     const client = ec2Client(emulator, { maxAttempts: 1 });
     await client.send(create('eni-web1', 1));
     await client.send(create('eni-web1', 2));
@@ -51,11 +69,19 @@ describe('throttling', () => {
 
   test('a seeded random rate throttles the same calls on every run', async () => {
     const outcomes = async () => {
-      const emu = await startEmulator({ ...baseSeed(), faults: { throttle: { rate: 0.5, actions: ['DescribeInstances'], seed: 7 } } });
+      const emu = await startEmulator({
+        ...baseSeed(),
+        faults: { throttle: { rate: 0.5, actions: ['DescribeInstances'], seed: 7 } },
+      });
       const client = ec2Client(emu, { maxAttempts: 1 });
       const results: string[] = [];
       for (let i = 0; i < 20; i++) {
-        results.push(await client.send(new DescribeInstancesCommand({})).then(() => 'ok', (e: Error) => e.name));
+        results.push(
+          await client.send(new DescribeInstancesCommand({})).then(
+            () => 'ok',
+            (e: Error) => e.name,
+          ),
+        );
       }
       await client.send(new DescribeTrafficMirrorSessionsCommand({}));
       await emu.close();
@@ -77,9 +103,11 @@ describe('throttling', () => {
     await client.send(new DescribeInstancesCommand({}));
   });
 
-  test('SNS calls are throttled with SNS\'s own error', async () => {
+  test("SNS calls are throttled with SNS's own error", async () => {
     emulator = await startEmulator({ ...baseSeed(), faults: { throttle: { rate: 1, actions: ['Publish'] } } });
-    const error = await failure(snsClient(emulator, 1).send(new PublishCommand({ TopicArn: emulator.createTopic('alerts'), Message: 'x' })));
+    const error = await failure(
+      snsClient(emulator, 1).send(new PublishCommand({ TopicArn: emulator.createTopic('alerts'), Message: 'x' })),
+    );
     expect(error.name).toBe('ThrottledException');
     expect(emulator.published()).toEqual([]);
   });
@@ -90,7 +118,9 @@ describe('eventual consistency', () => {
     emulator = await startEmulator({ ...baseSeed(), faults: { invisibleForCalls: 2 } });
     const client = ec2Client(emulator, { maxAttempts: 1 });
     for (let i = 0; i < 2; i++) {
-      expect((await failure(client.send(new DescribeInstancesCommand({ InstanceIds: ['i-web1'] })))).name).toBe('InvalidInstanceID.NotFound');
+      expect((await failure(client.send(new DescribeInstancesCommand({ InstanceIds: ['i-web1'] })))).name).toBe(
+        'InvalidInstanceID.NotFound',
+      );
     }
     const out = await client.send(new DescribeInstancesCommand({ InstanceIds: ['i-web1'] }));
     expect(out.Reservations?.[0]?.Instances?.[0]?.InstanceId).toBe('i-web1');
@@ -107,7 +137,9 @@ describe('eventual consistency', () => {
     const client = ec2Client(emulator, { maxAttempts: 1 });
     const listed = async () => (await client.send(new DescribeInstancesCommand({}))).Reservations?.length;
     expect(await listed()).toBe(0);
-    expect((await failure(client.send(new DescribeInstancesCommand({ InstanceIds: ['i-web2'] })))).name).toBe('InvalidInstanceID.NotFound');
+    expect((await failure(client.send(new DescribeInstancesCommand({ InstanceIds: ['i-web2'] })))).name).toBe(
+      'InvalidInstanceID.NotFound',
+    );
     now += 1000;
     expect(await listed()).toBe(5);
     emulator.addInstance({ id: 'i-new', networkInterfaces: [{ id: 'eni-new' }] });
@@ -120,7 +152,10 @@ describe('eventual consistency', () => {
 
 describe('server errors and latency', () => {
   test('the first N calls of an action fail with InternalError (500); the SDK retries them', async () => {
-    emulator = await startEmulator({ ...baseSeed(), faults: { serverErrors: { actions: ['CreateTrafficMirrorSession'], count: 1 } } });
+    emulator = await startEmulator({
+      ...baseSeed(),
+      faults: { serverErrors: { actions: ['CreateTrafficMirrorSession'], count: 1 } },
+    });
     const once = await failure(ec2Client(emulator, { maxAttempts: 1 }).send(create('eni-web1')));
     expect(once.name).toBe('InternalError');
     expect(once.$metadata?.httpStatusCode).toBe(500);
@@ -131,7 +166,10 @@ describe('server errors and latency', () => {
   });
 
   test('Unavailable (503) at a rate of 1 on the listed actions only', async () => {
-    emulator = await startEmulator({ ...baseSeed(), faults: { serverErrors: { actions: ['DescribeInstances'], rate: 1, code: 'Unavailable' } } });
+    emulator = await startEmulator({
+      ...baseSeed(),
+      faults: { serverErrors: { actions: ['DescribeInstances'], rate: 1, code: 'Unavailable' } },
+    });
     const client = ec2Client(emulator, { maxAttempts: 1 });
     const error = await failure(client.send(new DescribeInstancesCommand({})));
     expect(error.name).toBe('Unavailable');

@@ -11,11 +11,18 @@ export function ec2Client(emulator: Emulator, config: Partial<EC2ClientConfig> =
 }
 
 export function snsClient(emulator: Emulator, maxAttempts?: number): SNSClient {
-  return new SNSClient({ endpoint: emulator.endpoint, region: emulator.region, credentials, ...(maxAttempts ? { maxAttempts } : {}) });
+  return new SNSClient({
+    endpoint: emulator.endpoint,
+    region: emulator.region,
+    credentials,
+    ...(maxAttempts ? { maxAttempts } : {}),
+  });
 }
 
 /** The error a promise rejects with, so assertions can look at its name and metadata. */
-export async function failure(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number; attempts?: number } }> {
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<Error & { $metadata?: { httpStatusCode?: number; attempts?: number } }> {
   try {
     await promise;
   } catch (error) {

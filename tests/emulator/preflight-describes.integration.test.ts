@@ -1,8 +1,21 @@
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
-import { DescribeSecurityGroupsCommand, DescribeTrafficMirrorFiltersCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
-import { DescribeListenersCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  CloudTrailClient,
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+} from '@aws-sdk/client-cloudtrail';
+import {
+  DescribeSecurityGroupsCommand,
+  DescribeTrafficMirrorFiltersCommand,
+  DescribeVpcsCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { afterEach, expect, test } from '@jest/globals';
@@ -21,14 +34,34 @@ afterEach(async () => {
 
 async function start() {
   emulator = await startEmulator({
-    filters: [{ id: 'tmf-1', rules: [{ direction: 'egress', ruleNumber: 20, action: 'reject', protocol: 17 }, { direction: 'ingress', ruleNumber: 10 }] }],
-    securityGroups: [{ id: 'sg-1', inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.0.0/16'], groupIds: ['sg-1'] }] }],
+    filters: [
+      {
+        id: 'tmf-1',
+        rules: [
+          { direction: 'egress', ruleNumber: 20, action: 'reject', protocol: 17 },
+          { direction: 'ingress', ruleNumber: 10 },
+        ],
+      },
+    ],
+    securityGroups: [
+      {
+        id: 'sg-1',
+        inbound: [{ protocol: 'udp', fromPort: 4789, toPort: 4789, cidrs: ['10.0.0.0/16'], groupIds: ['sg-1'] }],
+      },
+    ],
     networkInterfaces: [{ id: 'eni-sensor', securityGroupIds: ['sg-1'] }],
     vpcs: [{ id: 'vpc-1', cidrs: ['10.0.0.0/16', '100.64.0.0/16'] }],
-    loadBalancers: [{ arn: NLB_ARN, availabilityZones: ['us-east-1a', 'us-east-1b'], listeners: [{ protocol: 'UDP', port: 4789 }] }],
+    loadBalancers: [
+      { arn: NLB_ARN, availabilityZones: ['us-east-1a', 'us-east-1b'], listeners: [{ protocol: 'UDP', port: 4789 }] },
+    ],
     trails: [
       { name: 'here', multiRegion: false, logging: false },
-      { name: 'org', homeRegion: 'eu-west-1', multiRegion: true, advancedEventSelectors: [{ fieldSelectors: [{ field: 'eventCategory', equals: ['Management'] }] }] },
+      {
+        name: 'org',
+        homeRegion: 'eu-west-1',
+        multiRegion: true,
+        advancedEventSelectors: [{ fieldSelectors: [{ field: 'eventCategory', equals: ['Management'] }] }],
+      },
       { name: 'elsewhere', homeRegion: 'eu-west-1', multiRegion: false },
     ],
     topics: ['ops'],
@@ -44,8 +77,16 @@ async function start() {
           {
             name: 'read',
             statements: [
-              { effect: 'Allow', actions: ['SecretsManager:GetSecretValue'], resources: ['arn:aws:secretsmanager:us-east-1:123456789012:secret:app-??????'] },
-              { effect: 'Deny', actions: ['secretsmanager:*'], resources: ['arn:aws:secretsmanager:us-east-1:123456789012:secret:app-denied'] },
+              {
+                effect: 'Allow',
+                actions: ['SecretsManager:GetSecretValue'],
+                resources: ['arn:aws:secretsmanager:us-east-1:123456789012:secret:app-??????'],
+              },
+              {
+                effect: 'Deny',
+                actions: ['secretsmanager:*'],
+                resources: ['arn:aws:secretsmanager:us-east-1:123456789012:secret:app-denied'],
+              },
             ],
           },
         ],
@@ -54,15 +95,32 @@ async function start() {
     functions: [{ name: 'poller', role: 'reader' }],
   });
   const options = { endpoint: emulator.endpoint, region: emulator.region, credentials, maxAttempts: 1 };
-  return { emulator, iam: new IAMClient(options), lambda: new LambdaClient(options), ec2: ec2Client(emulator), elb: new ElasticLoadBalancingV2Client(options), trail: new CloudTrailClient(options), secrets: new SecretsManagerClient(options) };
+  return {
+    emulator,
+    iam: new IAMClient(options),
+    lambda: new LambdaClient(options),
+    ec2: ec2Client(emulator),
+    elb: new ElasticLoadBalancingV2Client(options),
+    trail: new CloudTrailClient(options),
+    secrets: new SecretsManagerClient(options),
+  };
 }
 
 test('filters list their rules by direction, in rule-number order', async () => {
   const { ec2 } = await start();
   const out = await ec2.send(new DescribeTrafficMirrorFiltersCommand({ TrafficMirrorFilterIds: ['tmf-1'] }));
   const filter = out.TrafficMirrorFilters?.[0];
-  expect(filter?.IngressFilterRules).toEqual([expect.objectContaining({ RuleNumber: 10, RuleAction: 'accept', TrafficDirection: 'ingress', SourceCidrBlock: '0.0.0.0/0' })]);
-  expect(filter?.EgressFilterRules).toEqual([expect.objectContaining({ RuleNumber: 20, RuleAction: 'reject', Protocol: 17 })]);
+  expect(filter?.IngressFilterRules).toEqual([
+    expect.objectContaining({
+      RuleNumber: 10,
+      RuleAction: 'accept',
+      TrafficDirection: 'ingress',
+      SourceCidrBlock: '0.0.0.0/0',
+    }),
+  ]);
+  expect(filter?.EgressFilterRules).toEqual([
+    expect.objectContaining({ RuleNumber: 20, RuleAction: 'reject', Protocol: 17 }),
+  ]);
 });
 
 test('a filter holds at most 10 rules, as AWS allows', () => {
@@ -74,10 +132,20 @@ test('security groups: inbound rules, and InvalidGroup.NotFound for an unknown i
   const { ec2 } = await start();
   const out = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ['sg-1'] }));
   expect(out.SecurityGroups?.[0]?.IpPermissions).toEqual([
-    expect.objectContaining({ IpProtocol: 'udp', FromPort: 4789, ToPort: 4789, IpRanges: [{ CidrIp: '10.0.0.0/16' }], UserIdGroupPairs: [expect.objectContaining({ GroupId: 'sg-1' })] }),
+    expect.objectContaining({
+      IpProtocol: 'udp',
+      FromPort: 4789,
+      ToPort: 4789,
+      IpRanges: [{ CidrIp: '10.0.0.0/16' }],
+      UserIdGroupPairs: [expect.objectContaining({ GroupId: 'sg-1' })],
+    }),
   ]);
-  expect((await failure(ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ['sg-2'] })))).name).toBe('InvalidGroup.NotFound');
-  const filtered = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-id', Values: ['sg-2'] }] }));
+  expect((await failure(ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ['sg-2'] })))).name).toBe(
+    'InvalidGroup.NotFound',
+  );
+  const filtered = await ec2.send(
+    new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-id', Values: ['sg-2'] }] }),
+  );
   expect(filtered.SecurityGroups).toEqual([]);
 });
 
@@ -93,17 +161,25 @@ test('VPCs with their CIDR blocks; InvalidVpcID.NotFound for an unknown id', asy
 });
 
 test('an ENI referring to a security group the seed lacks is refused', () => {
-  expect(() => parseSeed({ networkInterfaces: [{ id: 'eni-1', securityGroupIds: ['sg-9'] }] })).toThrow(/no security group sg-9/);
+  expect(() => parseSeed({ networkInterfaces: [{ id: 'eni-1', securityGroupIds: ['sg-9'] }] })).toThrow(
+    /no security group sg-9/,
+  );
 });
 
 test('load balancers and their listeners; LoadBalancerNotFound for an unknown ARN', async () => {
   const { elb } = await start();
   const out = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [NLB_ARN] }));
-  expect(out.LoadBalancers?.[0]).toMatchObject({ LoadBalancerName: 'sensor', Type: 'network', AvailabilityZones: [{ ZoneName: 'us-east-1a' }, { ZoneName: 'us-east-1b' }] });
+  expect(out.LoadBalancers?.[0]).toMatchObject({
+    LoadBalancerName: 'sensor',
+    Type: 'network',
+    AvailabilityZones: [{ ZoneName: 'us-east-1a' }, { ZoneName: 'us-east-1b' }],
+  });
   const listeners = await elb.send(new DescribeListenersCommand({ LoadBalancerArn: NLB_ARN }));
   expect(listeners.Listeners?.map((l) => `${l.Protocol} ${l.Port}`)).toEqual(['UDP 4789']);
   const gone = NLB_ARN.replace('sensor', 'gone');
-  expect((await failure(elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [gone] })))).name).toBe('LoadBalancerNotFoundException');
+  expect((await failure(elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [gone] })))).name).toBe(
+    'LoadBalancerNotFoundException',
+  );
   expect((await failure(elb.send(new DescribeListenersCommand({})))).name).toBe('ValidationError');
 });
 
@@ -116,7 +192,9 @@ test("trails: this region's and other regions' multi-region ones; a shadow trail
   expect((await failure(trail.send(new GetTrailStatusCommand({ Name: 'org' })))).name).toBe('TrailNotFoundException');
   expect((await trail.send(new GetTrailStatusCommand({ Name: org.TrailARN }))).IsLogging).toBe(true);
   const selectors = await trail.send(new GetEventSelectorsCommand({ TrailName: org.TrailARN }));
-  expect(selectors.AdvancedEventSelectors?.[0]?.FieldSelectors).toEqual([{ Field: 'eventCategory', Equals: ['Management'] }]);
+  expect(selectors.AdvancedEventSelectors?.[0]?.FieldSelectors).toEqual([
+    { Field: 'eventCategory', Equals: ['Management'] },
+  ]);
   // Without selectors a trail logs every management event, read and write.
   expect((await trail.send(new GetEventSelectorsCommand({ TrailName: 'here' }))).EventSelectors).toEqual([
     expect.objectContaining({ ReadWriteType: 'All', IncludeManagementEvents: true }),
@@ -125,7 +203,9 @@ test("trails: this region's and other regions' multi-region ones; a shadow trail
 
 test('an unconfirmed subscription is listed as PendingConfirmation', async () => {
   const { emulator } = await start();
-  const out = await snsClient(emulator).send(new ListSubscriptionsByTopicCommand({ TopicArn: `arn:aws:sns:us-east-1:${emulator.accountId}:ops` }));
+  const out = await snsClient(emulator).send(
+    new ListSubscriptionsByTopicCommand({ TopicArn: `arn:aws:sns:us-east-1:${emulator.accountId}:ops` }),
+  );
   expect(out.Subscriptions?.map((s) => [s.Endpoint, s.SubscriptionArn === 'PendingConfirmation'])).toEqual([
     ['a@example.com', true],
     ['b@example.com', false],
@@ -137,12 +217,16 @@ test('DescribeSecret answers metadata, never the value; ResourceNotFoundExceptio
   const out = await secrets.send(new DescribeSecretCommand({ SecretId: 'appliance' }));
   expect(out.Name).toBe('appliance');
   expect(out).not.toHaveProperty('SecretString');
-  expect((await failure(secrets.send(new DescribeSecretCommand({ SecretId: 'nope' })))).name).toBe('ResourceNotFoundException');
+  expect((await failure(secrets.send(new DescribeSecretCommand({ SecretId: 'nope' })))).name).toBe(
+    'ResourceNotFoundException',
+  );
 });
 
 test("a function's role; 404 ResourceNotFoundException for an unknown function", async () => {
   const { lambda } = await start();
-  expect((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'poller' }))).Role).toBe('arn:aws:iam::123456789012:role/reader');
+  expect((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'poller' }))).Role).toBe(
+    'arn:aws:iam::123456789012:role/reader',
+  );
   const missing = await failure(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'nope' })));
   expect([missing.name, missing.$metadata?.httpStatusCode]).toEqual(['ResourceNotFoundException', 404]);
 });
@@ -150,12 +234,25 @@ test("a function's role; 404 ResourceNotFoundException for an unknown function",
 test('SimulatePrincipalPolicy: allowed by a matching Allow, explicit Deny wins, implicit deny otherwise', async () => {
   const { iam } = await start();
   const decide = async (resource: string) => {
-    const out = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'arn:aws:iam::123456789012:role/reader', ActionNames: ['secretsmanager:GetSecretValue'], ResourceArns: [resource] }));
+    const out = await iam.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: 'arn:aws:iam::123456789012:role/reader',
+        ActionNames: ['secretsmanager:GetSecretValue'],
+        ResourceArns: [resource],
+      }),
+    );
     return out.EvaluationResults?.[0]?.EvalDecision;
   };
   expect(await decide('arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf')).toBe('allowed');
   expect(await decide('arn:aws:secretsmanager:us-east-1:123456789012:secret:app-denied')).toBe('explicitDeny');
   expect(await decide('arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf')).toBe('implicitDeny');
-  const missing = await failure(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'arn:aws:iam::123456789012:role/nobody', ActionNames: ['s3:GetObject'] })));
+  const missing = await failure(
+    iam.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: 'arn:aws:iam::123456789012:role/nobody',
+        ActionNames: ['s3:GetObject'],
+      }),
+    ),
+  );
   expect(missing.name).toBe('NoSuchEntityException');
 });

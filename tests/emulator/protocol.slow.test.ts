@@ -11,8 +11,15 @@ afterEach(async () => {
   emulator = undefined;
 });
 
-async function post(body: string, contentType = 'application/x-www-form-urlencoded'): Promise<{ status: number; text: string }> {
-  const response = await fetch(emulator?.endpoint ?? '', { method: 'POST', headers: { 'content-type': contentType }, body });
+async function post(
+  body: string,
+  contentType = 'application/x-www-form-urlencoded',
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(emulator?.endpoint ?? '', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  });
   return { status: response.status, text: await response.text() };
 }
 
@@ -23,14 +30,18 @@ describe('the Query protocol', () => {
     emulator = await startEmulator(baseSeed());
     const { status, text } = await post('Action=DescribeInstances&Version=2016-11-15&InstanceId.1=i-missing');
     expect(status).toBe(400);
-    expect(text).toMatch(/<Response><Errors><Error><Code>InvalidInstanceID\.NotFound<\/Code><Message>[^<]*i-missing[^<]*<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>/);
+    expect(text).toMatch(
+      /<Response><Errors><Error><Code>InvalidInstanceID\.NotFound<\/Code><Message>[^<]*i-missing[^<]*<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>/,
+    );
   });
 
   test('successful EC2 answers are in the EC2 namespace with a requestId', async () => {
     emulator = await startEmulator(baseSeed());
     const { status, text } = await post('Action=DescribeTrafficMirrorFilters&Version=2016-11-15');
     expect(status).toBe(200);
-    expect(text).toContain('<DescribeTrafficMirrorFiltersResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>');
+    expect(text).toContain(
+      '<DescribeTrafficMirrorFiltersResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>',
+    );
     expect(text).toContain('<trafficMirrorFilterId>tmf-1</trafficMirrorFilterId>');
   });
 
@@ -54,8 +65,16 @@ describe('the Query protocol', () => {
       ['Action=DescribeInstances&InstanceId.x=i-1', undefined, 'InvalidParameterValue'],
       ['Action=DescribeInstances&Filter.1.Value.1=a', undefined, 'MissingParameter'],
       ['Action=DescribeInstances&MaxResults=many', undefined, 'InvalidParameterValue'],
-      ['Action=CreateTrafficMirrorSession&NetworkInterfaceId=eni-web1&TrafficMirrorTargetId=tmt-nlb&TrafficMirrorFilterId=tmf-1&SessionNumber=1.5', undefined, 'InvalidParameterValue'],
-      ['Action=CreateTrafficMirrorSession&NetworkInterfaceId=eni-web1&TrafficMirrorTargetId=tmt-nlb&TrafficMirrorFilterId=tmf-1', undefined, 'MissingParameter'],
+      [
+        'Action=CreateTrafficMirrorSession&NetworkInterfaceId=eni-web1&TrafficMirrorTargetId=tmt-nlb&TrafficMirrorFilterId=tmf-1&SessionNumber=1.5',
+        undefined,
+        'InvalidParameterValue',
+      ],
+      [
+        'Action=CreateTrafficMirrorSession&NetworkInterfaceId=eni-web1&TrafficMirrorTargetId=tmt-nlb&TrafficMirrorFilterId=tmf-1',
+        undefined,
+        'MissingParameter',
+      ],
       ['Action=DeleteTrafficMirrorSession&TrafficMirrorSessionId=session-1', undefined, 'InvalidParameterValue'],
       ['Action=DescribeInstances&DryRun=maybe', undefined, 'InvalidParameterValue'],
     ];
@@ -69,9 +88,13 @@ describe('the Query protocol', () => {
 
   test('SNS errors use the ErrorResponse envelope with Type Sender', async () => {
     emulator = await startEmulator(baseSeed());
-    const { status, text } = await post('Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A123456789012%3Anope&Message=hi');
+    const { status, text } = await post(
+      'Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A123456789012%3Anope&Message=hi',
+    );
     expect(status).toBe(404);
-    expect(text).toMatch(/<ErrorResponse xmlns="http:\/\/sns\.amazonaws\.com\/doc\/2010-03-31\/"><Error><Type>Sender<\/Type><Code>NotFound<\/Code><Message>[^<]+<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>/);
+    expect(text).toMatch(
+      /<ErrorResponse xmlns="http:\/\/sns\.amazonaws\.com\/doc\/2010-03-31\/"><Error><Type>Sender<\/Type><Code>NotFound<\/Code><Message>[^<]+<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>/,
+    );
   });
 
   test('clients configured only through env() reach the emulator', async () => {
@@ -97,9 +120,40 @@ describe('the Query protocol', () => {
 
   test('arbitrary bodies are answered with XML and never a server error', async () => {
     emulator = await startEmulator(baseSeed());
-    const key = fc.constantFrom('Action', 'Version', 'InstanceId.1', 'Filter.1.Name', 'Filter.1.Value.1', 'MaxResults', 'NextToken', 'SessionNumber', 'NetworkInterfaceId', 'TopicArn', 'Message', 'PublishBatchRequestEntries.member.1.Id', 'x.0');
-    const value = fc.oneof(fc.constantFrom('DescribeInstances', 'CreateTrafficMirrorSession', 'Publish', 'PublishBatch', 'ModifyTrafficMirrorSession', '2010-03-31', '2016-11-15', '%', '%zz', '-1', '5'), fc.string());
-    const body = fc.array(fc.tuple(key, value), { maxLength: 6 }).map((pairs) => pairs.map(([k, v]) => `${k}=${v.includes('%') ? v : encodeURIComponent(v)}`).join('&'));
+    const key = fc.constantFrom(
+      'Action',
+      'Version',
+      'InstanceId.1',
+      'Filter.1.Name',
+      'Filter.1.Value.1',
+      'MaxResults',
+      'NextToken',
+      'SessionNumber',
+      'NetworkInterfaceId',
+      'TopicArn',
+      'Message',
+      'PublishBatchRequestEntries.member.1.Id',
+      'x.0',
+    );
+    const value = fc.oneof(
+      fc.constantFrom(
+        'DescribeInstances',
+        'CreateTrafficMirrorSession',
+        'Publish',
+        'PublishBatch',
+        'ModifyTrafficMirrorSession',
+        '2010-03-31',
+        '2016-11-15',
+        '%',
+        '%zz',
+        '-1',
+        '5',
+      ),
+      fc.string(),
+    );
+    const body = fc
+      .array(fc.tuple(key, value), { maxLength: 6 })
+      .map((pairs) => pairs.map(([k, v]) => `${k}=${v.includes('%') ? v : encodeURIComponent(v)}`).join('&'));
     await fc.assert(
       fc.asyncProperty(body, async (text) => {
         const { status, text: answer } = await post(text);

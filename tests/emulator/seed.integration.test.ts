@@ -41,10 +41,14 @@ describe('seed validation', () => {
     expect(problems({ instances: [{ id: 'web-1' }] })).toContain('instances[0].id');
     expect(problems({ targets: [{ id: 'tmt-1', type: 'appliance' }] })).toContain('targets[0].type');
     expect(problems({ instances: [{ id: 'i-1', state: 'sleeping' }] })).toContain('instances[0].state');
-    expect(problems({ sessions: [{ networkInterfaceId: 'eni-1', targetId: 'tmt-1', filterId: 'tmf-1', sessionNumber: 40000 }] })).toContain(
-      'sessions[0].sessionNumber',
+    expect(
+      problems({
+        sessions: [{ networkInterfaceId: 'eni-1', targetId: 'tmt-1', filterId: 'tmf-1', sessionNumber: 40000 }],
+      }),
+    ).toContain('sessions[0].sessionNumber');
+    expect(problems({ faults: { throttle: { describe: { capacity: 0, refillPerSecond: 1 } } } })).toContain(
+      'faults.throttle.describe.capacity',
     );
-    expect(problems({ faults: { throttle: { describe: { capacity: 0, refillPerSecond: 1 } } } })).toContain('faults.throttle.describe.capacity');
     expect(problems({ region: 'mars' })).toContain('region');
   });
 
@@ -56,7 +60,10 @@ describe('seed validation', () => {
     const message = problems({
       targets: [{ id: 'tmt-1', type: 'network-load-balancer', maxSources: 10 }],
       filters: [{ id: 'tmf-1' }],
-      instances: [{ id: 'i-1', networkInterfaces: [{ id: 'eni-1' }] }, { id: 'i-2', networkInterfaces: [{ id: 'eni-1' }] }],
+      instances: [
+        { id: 'i-1', networkInterfaces: [{ id: 'eni-1' }] },
+        { id: 'i-2', networkInterfaces: [{ id: 'eni-1' }] },
+      ],
       sessions: [{ networkInterfaceId: 'eni-9', targetId: 'tmt-2', filterId: 'tmf-1', sessionNumber: 1 }],
     });
     expect(message).toContain('targets[0].maxSources');
@@ -89,8 +96,14 @@ describe('seed validation', () => {
       emulator = await startEmulator(seed);
       expect(emulator.region).toBe('eu-west-1');
       expect(emulator.env().AWS_REGION).toBe('eu-west-1');
-      expect(emulator.sessions()).toEqual([expect.objectContaining({ networkInterfaceId: 'eni-1', sessionNumber: 3, trafficMirrorTargetId: 'tmt-1' })]);
-      expect(emulator.instances()[0]).toMatchObject({ instanceId: 'i-1', availabilityZone: 'eu-west-1a', networkInterfaceIds: ['eni-1'] });
+      expect(emulator.sessions()).toEqual([
+        expect.objectContaining({ networkInterfaceId: 'eni-1', sessionNumber: 3, trafficMirrorTargetId: 'tmt-1' }),
+      ]);
+      expect(emulator.instances()[0]).toMatchObject({
+        instanceId: 'i-1',
+        availabilityZone: 'eu-west-1a',
+        networkInterfaceIds: ['eni-1'],
+      });
       await writeFile(path, 'instances: [{id: i-1, networkInterfaces: [{id: nic-1}]}]');
       await expect(readSeedFile(path)).rejects.toThrow(/scenario\.yml.*instances\[0\]\.networkInterfaces\[0\]\.id/);
     } finally {

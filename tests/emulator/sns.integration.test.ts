@@ -1,4 +1,10 @@
-import { CreateTopicCommand, PublishBatchCommand, PublishCommand, SubscribeCommand, type PublishBatchRequestEntry } from '@aws-sdk/client-sns';
+import {
+  CreateTopicCommand,
+  PublishBatchCommand,
+  PublishCommand,
+  SubscribeCommand,
+  type PublishBatchRequestEntry,
+} from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { startEmulator, type Emulator } from '../../local/emulator/index.ts';
 import { failure, snsClient } from './fixture.ts';
@@ -52,7 +58,9 @@ describe('Publish', () => {
 
   test('an unknown topic is NotFound', async () => {
     const { emulator, client } = await start();
-    const error = await failure(client.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:nope', Message: 'x' })));
+    const error = await failure(
+      client.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:nope', Message: 'x' })),
+    );
     expect(error.name).toBe('NotFoundException');
     expect(error.$metadata?.httpStatusCode).toBe(404);
     expect(emulator.published()).toEqual([]);
@@ -74,19 +82,39 @@ describe('Publish', () => {
     expect(big.name).toBe('InvalidParameterException');
     expect(big.message).toMatch(/too long/);
     await client.send(new PublishCommand({ TopicArn: ALERTS, Message: 'x'.repeat(262_144) }));
-    const noDefault = await failure(client.send(new PublishCommand({ TopicArn: ALERTS, MessageStructure: 'json', Message: '{"email":"x"}' })));
+    const noDefault = await failure(
+      client.send(new PublishCommand({ TopicArn: ALERTS, MessageStructure: 'json', Message: '{"email":"x"}' })),
+    );
     expect(noDefault.name).toBe('InvalidParameterException');
     expect(noDefault.message).toContain('No default entry');
-    const notJson = await failure(client.send(new PublishCommand({ TopicArn: ALERTS, MessageStructure: 'json', Message: 'plain' })));
+    const notJson = await failure(
+      client.send(new PublishCommand({ TopicArn: ALERTS, MessageStructure: 'json', Message: 'plain' })),
+    );
     expect(notJson.message).toContain('failed to parse');
   });
 
   test('message attributes are validated', async () => {
     const { client } = await start();
-    const number = await failure(client.send(new PublishCommand({ TopicArn: ALERTS, Message: 'm', MessageAttributes: { n: { DataType: 'Number', StringValue: 'ten' } } })));
+    const number = await failure(
+      client.send(
+        new PublishCommand({
+          TopicArn: ALERTS,
+          Message: 'm',
+          MessageAttributes: { n: { DataType: 'Number', StringValue: 'ten' } },
+        }),
+      ),
+    );
     expect(number.name).toBe('InvalidParameterValueException');
     expect(number.message).toContain("'n'");
-    const type = await failure(client.send(new PublishCommand({ TopicArn: ALERTS, Message: 'm', MessageAttributes: { t: { DataType: 'Date', StringValue: 'x' } } })));
+    const type = await failure(
+      client.send(
+        new PublishCommand({
+          TopicArn: ALERTS,
+          Message: 'm',
+          MessageAttributes: { t: { DataType: 'Date', StringValue: 'x' } },
+        }),
+      ),
+    );
     expect(type.name).toBe('InvalidParameterValueException');
   });
 
@@ -94,7 +122,9 @@ describe('Publish', () => {
     const { emulator, client } = await start();
     const created = await client.send(new CreateTopicCommand({ Name: 'fresh' }));
     expect(created.TopicArn).toBe('arn:aws:sns:us-east-1:123456789012:fresh');
-    const subscribed = await client.send(new SubscribeCommand({ TopicArn: created.TopicArn, Protocol: 'email', Endpoint: 'soc@example.com' }));
+    const subscribed = await client.send(
+      new SubscribeCommand({ TopicArn: created.TopicArn, Protocol: 'email', Endpoint: 'soc@example.com' }),
+    );
     expect(subscribed.SubscriptionArn).toMatch(/^arn:aws:sns:us-east-1:123456789012:fresh:/);
     await client.send(new PublishCommand({ TopicArn: created.TopicArn, Message: 'hello' }));
     expect(emulator.published().map((m) => [m.topicArn, m.message])).toEqual([[created.TopicArn, 'hello']]);
@@ -110,19 +140,30 @@ describe('PublishBatch', () => {
     const out = await client.send(
       new PublishBatchCommand({
         TopicArn: ALERTS,
-        PublishBatchRequestEntries: entries(10, { Subject: 'batch', MessageAttributes: { kind: { DataType: 'String', StringValue: 'alert' } } }),
+        PublishBatchRequestEntries: entries(10, {
+          Subject: 'batch',
+          MessageAttributes: { kind: { DataType: 'String', StringValue: 'alert' } },
+        }),
       }),
     );
     expect(out.Successful?.map((s) => s.Id)).toEqual(entries(10).map((e) => e.Id));
     expect(out.Failed ?? []).toEqual([]);
     const published = emulator.published();
     expect(published).toHaveLength(10);
-    expect(published[3]).toMatchObject({ topicArn: ALERTS, subject: 'batch', message: 'message 3', batchEntryId: 'e3', messageAttributes: { kind: { dataType: 'String', value: 'alert' } } });
+    expect(published[3]).toMatchObject({
+      topicArn: ALERTS,
+      subject: 'batch',
+      message: 'message 3',
+      batchEntryId: 'e3',
+      messageAttributes: { kind: { dataType: 'String', value: 'alert' } },
+    });
   });
 
   test('eleven entries are TooManyEntriesInBatchRequest', async () => {
     const { emulator, client } = await start();
-    const error = await failure(client.send(new PublishBatchCommand({ TopicArn: ALERTS, PublishBatchRequestEntries: entries(11) })));
+    const error = await failure(
+      client.send(new PublishBatchCommand({ TopicArn: ALERTS, PublishBatchRequestEntries: entries(11) })),
+    );
     expect(error.name).toBe('TooManyEntriesInBatchRequestException');
     expect(error.message).toContain('11');
     expect(emulator.published()).toEqual([]);
@@ -131,17 +172,32 @@ describe('PublishBatch', () => {
   test('duplicate ids are BatchEntryIdsNotDistinct; no entries is EmptyBatchRequest', async () => {
     const { client } = await start();
     const duplicate = await failure(
-      client.send(new PublishBatchCommand({ TopicArn: ALERTS, PublishBatchRequestEntries: [{ Id: 'a', Message: '1' }, { Id: 'a', Message: '2' }] })),
+      client.send(
+        new PublishBatchCommand({
+          TopicArn: ALERTS,
+          PublishBatchRequestEntries: [
+            { Id: 'a', Message: '1' },
+            { Id: 'a', Message: '2' },
+          ],
+        }),
+      ),
     );
     expect(duplicate.name).toBe('BatchEntryIdsNotDistinctException');
-    const empty = await failure(client.send(new PublishBatchCommand({ TopicArn: ALERTS, PublishBatchRequestEntries: [] })));
+    const empty = await failure(
+      client.send(new PublishBatchCommand({ TopicArn: ALERTS, PublishBatchRequestEntries: [] })),
+    );
     expect(empty.name).toBe('EmptyBatchRequestException');
   });
 
   test('a batch over 256 KiB in total is refused as a whole', async () => {
     const { emulator, client } = await start();
     const error = await failure(
-      client.send(new PublishBatchCommand({ TopicArn: ALERTS, PublishBatchRequestEntries: entries(2, { Message: 'x'.repeat(140_000) }) })),
+      client.send(
+        new PublishBatchCommand({
+          TopicArn: ALERTS,
+          PublishBatchRequestEntries: entries(2, { Message: 'x'.repeat(140_000) }),
+        }),
+      ),
     );
     expect(error.name).toBe('BatchRequestTooLongException');
     expect(emulator.published()).toEqual([]);
@@ -152,7 +208,10 @@ describe('PublishBatch', () => {
     const out = await client.send(
       new PublishBatchCommand({
         TopicArn: ALERTS,
-        PublishBatchRequestEntries: [{ Id: 'good', Message: 'ok' }, { Id: 'bad', Message: 'm', Subject: 'line\nbreak' }],
+        PublishBatchRequestEntries: [
+          { Id: 'good', Message: 'ok' },
+          { Id: 'bad', Message: 'm', Subject: 'line\nbreak' },
+        ],
       }),
     );
     expect(out.Successful?.map((s) => s.Id)).toEqual(['good']);
@@ -162,7 +221,14 @@ describe('PublishBatch', () => {
 
   test('an unknown topic is NotFound', async () => {
     const { client } = await start();
-    const error = await failure(client.send(new PublishBatchCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:nope', PublishBatchRequestEntries: entries(1) })));
+    const error = await failure(
+      client.send(
+        new PublishBatchCommand({
+          TopicArn: 'arn:aws:sns:us-east-1:123456789012:nope',
+          PublishBatchRequestEntries: entries(1),
+        }),
+      ),
+    );
     expect(error.name).toBe('NotFoundException');
   });
 });

@@ -23,7 +23,12 @@ const redrive = (target: string, maxReceiveCount: unknown) =>
 describe('SQS RedrivePolicy', () => {
   test('a message received maxReceiveCount times moves to the dead-letter queue at the next receive, body and id kept', async () => {
     const sqs = await start();
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'work', Attributes: { VisibilityTimeout: '30', RedrivePolicy: redrive('work-dlq', 2) } }));
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'work',
+        Attributes: { VisibilityTimeout: '30', RedrivePolicy: redrive('work-dlq', 2) },
+      }),
+    );
     const sent = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'poison' }));
     for (let receive = 1; receive <= 2; receive++) {
       const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
@@ -33,7 +38,9 @@ describe('SQS RedrivePolicy', () => {
     const third = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
     expect(third.Messages ?? []).toEqual([]);
     expect(emulator!.queueMessages('work')).toEqual([]);
-    expect(emulator!.queueMessages('work-dlq')).toEqual([{ messageId: sent.MessageId, body: 'poison', receiveCount: 0 }]);
+    expect(emulator!.queueMessages('work-dlq')).toEqual([
+      { messageId: sent.MessageId, body: 'poison', receiveCount: 0 },
+    ]);
   });
 
   test.each([
@@ -44,7 +51,9 @@ describe('SQS RedrivePolicy', () => {
     ['not JSON', () => '{', 'not a valid JSON map'],
   ])('%s is InvalidParameterValue', async (_name, policy, message) => {
     const sqs = await start();
-    const error = await failure(sqs.send(new CreateQueueCommand({ QueueName: 'work', Attributes: { RedrivePolicy: policy() } })));
+    const error = await failure(
+      sqs.send(new CreateQueueCommand({ QueueName: 'work', Attributes: { RedrivePolicy: policy() } })),
+    );
     expect(error.name).toBe('InvalidParameterValue');
     expect(error.message).toContain(message);
   });

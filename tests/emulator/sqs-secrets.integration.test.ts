@@ -34,16 +34,35 @@ describe('SQS', () => {
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'detections' }));
     expect(QueueUrl).toBe(emulator.queueUrl('detections'));
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"id":1}' }));
-    const batch = await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'a', MessageBody: 'two' }, { Id: 'b', MessageBody: 'three' }] }));
+    const batch = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: [
+          { Id: 'a', MessageBody: 'two' },
+          { Id: 'b', MessageBody: 'three' },
+        ],
+      }),
+    );
     expect(batch.Successful?.map((s) => s.Id)).toEqual(['a', 'b']);
 
-    const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }));
+    const first = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
+    );
     expect(first.Messages?.map((m) => m.Body)).toEqual(['{"id":1}', 'two', 'three']);
-    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }))).Messages ?? []).toEqual([]);
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }))).Messages ?? []).toEqual(
+      [],
+    );
     clock += 30_000;
-    const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
+    const again = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
+    );
     expect(again.Messages?.map((m) => m.Attributes?.ApproximateReceiveCount)).toEqual(['2', '2', '2']);
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: again.Messages!.map((m, i) => ({ Id: `m${i}`, ReceiptHandle: m.ReceiptHandle! })) }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl,
+        Entries: again.Messages!.map((m, i) => ({ Id: `m${i}`, ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
     expect(emulator.queueMessages('detections')).toEqual([]);
   });
 
@@ -51,11 +70,18 @@ describe('SQS', () => {
     const { emulator, sqs } = await start();
     const QueueUrl = emulator.queueUrl('detections');
     const tooMany = await failure(
-      sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: Array.from({ length: 11 }, (_, i) => ({ Id: `e${i}`, MessageBody: 'x' })) })),
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl,
+          Entries: Array.from({ length: 11 }, (_, i) => ({ Id: `e${i}`, MessageBody: 'x' })),
+        }),
+      ),
     );
     expect(tooMany.name).toBe('TooManyEntriesInBatchRequest');
     expect((tooMany as unknown as { Code: string }).Code).toBe('AWS.SimpleQueueService.TooManyEntriesInBatchRequest');
-    const missing = await failure(sqs.send(new SendMessageCommand({ QueueUrl: `${emulator.endpoint}/123456789012/nope`, MessageBody: 'x' })));
+    const missing = await failure(
+      sqs.send(new SendMessageCommand({ QueueUrl: `${emulator.endpoint}/123456789012/nope`, MessageBody: 'x' })),
+    );
     expect(missing.name).toBe('QueueDoesNotExist');
     const empty = await failure(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [] })));
     expect(empty.name).toBe('EmptyBatchRequest');
@@ -65,9 +91,21 @@ describe('SQS', () => {
   test('server errors injected on SendMessageBatch reach the client', async () => {
     const { emulator, sqs } = await start();
     emulator.setFaults({ serverErrors: { actions: ['SendMessageBatch'], count: 1 } });
-    const error = await failure(sqs.send(new SendMessageBatchCommand({ QueueUrl: emulator.queueUrl('detections'), Entries: [{ Id: 'a', MessageBody: 'x' }] })));
+    const error = await failure(
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: emulator.queueUrl('detections'),
+          Entries: [{ Id: 'a', MessageBody: 'x' }],
+        }),
+      ),
+    );
     expect(error.$metadata?.httpStatusCode).toBe(500);
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: emulator.queueUrl('detections'), Entries: [{ Id: 'a', MessageBody: 'x' }] }));
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: emulator.queueUrl('detections'),
+        Entries: [{ Id: 'a', MessageBody: 'x' }],
+      }),
+    );
     expect(emulator.queueMessages('detections').map((m) => m.body)).toEqual(['x']);
   });
 });
@@ -86,6 +124,9 @@ describe('Secrets Manager', () => {
 
   test('env() points both services at the emulator', async () => {
     const { emulator } = await start();
-    expect(emulator.env()).toMatchObject({ AWS_ENDPOINT_URL_SQS: emulator.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint });
+    expect(emulator.env()).toMatchObject({
+      AWS_ENDPOINT_URL_SQS: emulator.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
+    });
   });
 });

@@ -40,8 +40,17 @@ test('importing the configuration schema and the input readers builds no schema'
 
 test('the first configuration validation builds the schemas, and they keep their messages', () => {
   let result: ReturnType<typeof configSchema.safeParse> | undefined;
-  expect(builtBy(() => (result = configSchema.safeParse({ mirroring: { filterId: 'nope', targets: [{ id: 'tmt-0123456789abcdef0' }] } })))).toBeGreaterThan(100);
-  expect(result?.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([['mirroring.filterId', 'expected an id like tmf-0123456789abcdef0']]);
+  expect(
+    builtBy(
+      () =>
+        (result = configSchema.safeParse({
+          mirroring: { filterId: 'nope', targets: [{ id: 'tmt-0123456789abcdef0' }] },
+        })),
+    ),
+  ).toBeGreaterThan(100);
+  expect(result?.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+    ['mirroring.filterId', 'expected an id like tmf-0123456789abcdef0'],
+  ]);
   expect(builtBy(() => configSchema.safeParse({}))).toBe(0);
 });
 
@@ -52,5 +61,7 @@ test('the input readers build their schemas at the first input, once', () => {
   // A scheduled reconcile reads no input: nothing is built for it.
   expect(builtBy(() => normalizeReconcileInput({ 'detail-type': 'Scheduled Event', source: 'aws.events' }))).toBe(0);
   expect(builtBy(() => normalizeCleanupInput({ instanceIds: ['i-0123456789abcdef0'] }))).toBeGreaterThan(0);
-  expect(() => normalizeCleanupInput({ instanceIds: ['x'] })).toThrow('instanceIds[0]: "x" is not an instance id (i-...)');
+  expect(() => normalizeCleanupInput({ instanceIds: ['x'] })).toThrow(
+    'instanceIds[0]: "x" is not an instance id (i-...)',
+  );
 });

@@ -22,13 +22,23 @@ describe('tellOps', () => {
     const publish = jest.fn(async () => undefined);
     expect(await tellOps(report, publish, {})).toBe(false);
     expect(publish).not.toHaveBeenCalled();
-    expect(errors).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ subject: report.subject, errorName: 'ConfigError', errorMessage: expect.stringContaining('OPS_TOPIC_ARN: not set') }));
+    expect(errors).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.objectContaining({
+        subject: report.subject,
+        errorName: 'ConfigError',
+        errorMessage: expect.stringContaining('OPS_TOPIC_ARN: not set'),
+      }),
+    );
   });
 
   test('a publish that fails is logged, not thrown: the batch it reports on is already settled', async () => {
     const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' });
     expect(await tellOps(report, async () => Promise.reject(throttled), { OPS_TOPIC_ARN: OPS })).toBe(false);
-    expect(errors).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ errorName: 'ThrottledException' }));
+    expect(errors).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.objectContaining({ errorName: 'ThrottledException' }),
+    );
   });
 });

@@ -39,13 +39,18 @@ describe('readSqsEvent', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(InvalidSqsEvent);
-    expect(thrown).toMatchObject({ name: 'InvalidSqsEvent', message: expect.stringContaining(`not an SQS event: ${field}`) });
+    expect(thrown).toMatchObject({
+      name: 'InvalidSqsEvent',
+      message: expect.stringContaining(`not an SQS event: ${field}`),
+    });
   });
 });
 
 describe('batchItemFailures', () => {
   test('names each message handed back', () => {
-    expect(batchItemFailures(['m-2', 'm-7'])).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-2' }, { itemIdentifier: 'm-7' }] });
+    expect(batchItemFailures(['m-2', 'm-7'])).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm-2' }, { itemIdentifier: 'm-7' }],
+    });
   });
 
   test('nothing handed back: an empty list, so the whole batch is deleted', () => {

@@ -14,10 +14,13 @@ async function ruleIds(filePath: string, code: string): Promise<string[]> {
 }
 
 const IMPORT_LOCAL = "import { startLocalAws } from '../local/environment.ts';\nexport const go = startLocalAws;\n";
-const IMPORT_LOCAL_DEEP = "import { startLocalAws } from '../../local/environment.ts';\nexport const go = startLocalAws;\n";
+const IMPORT_LOCAL_DEEP =
+  "import { startLocalAws } from '../../local/environment.ts';\nexport const go = startLocalAws;\n";
 const DYNAMIC_LOCAL = "export const load = () => import('../local/emulator/index.ts');\n";
-const IMPORT_EC2_ADAPTER = "import { describeNetworkInterfaces } from '../aws/ec2.ts';\nexport const go = describeNetworkInterfaces;\n";
-const IMPORT_SLACK_TYPE = "import type { SlackPostResult } from '../slack/webhook.ts';\nexport type R = SlackPostResult;\n";
+const IMPORT_EC2_ADAPTER =
+  "import { describeNetworkInterfaces } from '../aws/ec2.ts';\nexport const go = describeNetworkInterfaces;\n";
+const IMPORT_SLACK_TYPE =
+  "import type { SlackPostResult } from '../slack/webhook.ts';\nexport type R = SlackPostResult;\n";
 const IMPORT_SDK = "import { EC2Client } from '@aws-sdk/client-ec2';\nexport const client = new EC2Client({});\n";
 const IMPORT_DOMAIN = "import { planExecution } from '../mirroring/plan.ts';\nexport const go = planExecution;\n";
 

@@ -1,5 +1,10 @@
 import { ec2DomainError } from '../../src/aws/ec2.ts';
-import { attachInterface, MAX_ATTACH_ATTEMPTS, VERIFY_PAUSES_MS, type AttachPorts } from '../../src/mirroring/attach.ts';
+import {
+  attachInterface,
+  MAX_ATTACH_ATTEMPTS,
+  VERIFY_PAUSES_MS,
+  type AttachPorts,
+} from '../../src/mirroring/attach.ts';
 import type { Attachment, CreateSessionRequest, Session } from '../../src/mirroring/types.ts';
 import { mirroringWith, session } from './fixtures.ts';
 
@@ -25,7 +30,11 @@ function ec2Error(name: string, message = name): Error {
  * Describes show `existing` and what was created; `replayed` ids are answered by a create but no
  * longer exist (a token replaying a deleted session).
  */
-function ports(script: Error[], existing: Session[] = [], replayed: string[] = []): AttachPorts & { requests: CreateSessionRequest[]; sleeps: number[] } {
+function ports(
+  script: Error[],
+  existing: Session[] = [],
+  replayed: string[] = [],
+): AttachPorts & { requests: CreateSessionRequest[]; sleeps: number[] } {
   const requests: CreateSessionRequest[] = [];
   const created: Session[] = [];
   const sleeps: number[] = [];
@@ -60,7 +69,14 @@ describe('attachInterface', () => {
   it('creates the planned session with autotap tags and a deterministic token', async () => {
     const p = ports([]);
     const result = await attachInterface(attachment, config, p);
-    expect(result).toEqual({ instanceId: 'i-01', networkInterfaceId: 'eni-01', outcome: 'created', sessionNumber: 1, trafficMirrorTargetId: 'tmt-01', trafficMirrorSessionId: 'tms-new' });
+    expect(result).toEqual({
+      instanceId: 'i-01',
+      networkInterfaceId: 'eni-01',
+      outcome: 'created',
+      sessionNumber: 1,
+      trafficMirrorTargetId: 'tmt-01',
+      trafficMirrorSessionId: 'tms-new',
+    });
     expect(p.requests[0]?.tags).toEqual({ 'autotap:managed': 'true', 'autotap:instance-id': 'i-01' });
     const again = ports([]);
     await attachInterface(attachment, config, again);
@@ -69,9 +85,18 @@ describe('attachInterface', () => {
 
   it('moves to the next target when one filled up meanwhile, and reports target-full after the last', async () => {
     const p = ports([ec2Error('TrafficMirrorSourcesPerTargetLimitExceeded')]);
-    expect(await attachInterface(attachment, config, p)).toMatchObject({ outcome: 'created', trafficMirrorTargetId: 'tmt-02' });
-    const full = ports([ec2Error('TrafficMirrorSourcesPerTargetLimitExceeded'), ec2Error('TrafficMirrorSourcesPerTargetLimitExceeded')]);
-    expect(await attachInterface(attachment, config, full)).toMatchObject({ outcome: 'skipped', reason: 'target-full' });
+    expect(await attachInterface(attachment, config, p)).toMatchObject({
+      outcome: 'created',
+      trafficMirrorTargetId: 'tmt-02',
+    });
+    const full = ports([
+      ec2Error('TrafficMirrorSourcesPerTargetLimitExceeded'),
+      ec2Error('TrafficMirrorSourcesPerTargetLimitExceeded'),
+    ]);
+    expect(await attachInterface(attachment, config, full)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'target-full',
+    });
   });
 
   it('picks again when the number was taken meanwhile, whatever the error message says', async () => {
@@ -79,15 +104,29 @@ describe('attachInterface', () => {
     expect(await attachInterface(attachment, config, p)).toMatchObject({ outcome: 'created', sessionNumber: 2 });
     expect(p.requests.map((r) => r.sessionNumber)).toEqual([1, 2]);
     const other = ports([ec2Error('InvalidParameterValue', 'Invalid value.')], [session({ sessionNumber: 3 })]);
-    expect(await attachInterface(attachment, config, other)).toMatchObject({ outcome: 'failed', reason: 'InvalidParameterValue', sessionNumber: 1 });
+    expect(await attachInterface(attachment, config, other)).toMatchObject({
+      outcome: 'failed',
+      reason: 'InvalidParameterValue',
+      sessionNumber: 1,
+    });
   });
 
   it('picks again on a taken number described in words', async () => {
-    const p = ports([ec2Error('InvalidParameterValue', 'session number 1 is already in use on eni-01')], [session({ sessionNumber: 1 })]);
+    const p = ports(
+      [ec2Error('InvalidParameterValue', 'session number 1 is already in use on eni-01')],
+      [session({ sessionNumber: 1 })],
+    );
     expect(await attachInterface(attachment, config, p)).toMatchObject({ outcome: 'created', sessionNumber: 2 });
-    const ours = session({ sessionNumber: 1, tags: { 'autotap:managed': 'true' }, trafficMirrorSessionId: 'tms-concurrent' });
+    const ours = session({
+      sessionNumber: 1,
+      tags: { 'autotap:managed': 'true' },
+      trafficMirrorSessionId: 'tms-concurrent',
+    });
     const raced = ports([ec2Error('InvalidParameterValue', 'session number 1 is already in use on eni-01')], [ours]);
-    expect(await attachInterface(attachment, config, raced)).toMatchObject({ outcome: 'already-mirrored', trafficMirrorSessionId: 'tms-concurrent' });
+    expect(await attachInterface(attachment, config, raced)).toMatchObject({
+      outcome: 'already-mirrored',
+      trafficMirrorSessionId: 'tms-concurrent',
+    });
   });
 
   it('reports created only once a describe shows the session, waiting for describes to catch up', async () => {
@@ -100,7 +139,10 @@ describe('attachInterface', () => {
         return describes < 3 ? [] : p.describeSessionsOfInterfaces(ids);
       },
     };
-    expect(await attachInterface(attachment, config, lagging)).toMatchObject({ outcome: 'created', trafficMirrorSessionId: 'tms-new' });
+    expect(await attachInterface(attachment, config, lagging)).toMatchObject({
+      outcome: 'created',
+      trafficMirrorSessionId: 'tms-new',
+    });
     expect(p.requests).toHaveLength(1);
     expect(p.sleeps).toEqual(VERIFY_PAUSES_MS.slice(1, 3));
   });
@@ -111,8 +153,15 @@ describe('attachInterface', () => {
     expect(result).toMatchObject({ outcome: 'created', trafficMirrorSessionId: 'tms-new', sessionNumber: 1 });
     expect(p.requests).toHaveLength(2);
     expect(p.requests[1]?.clientToken).not.toBe(p.requests[0]?.clientToken);
-    const always = ports([], [], Array.from({ length: MAX_ATTACH_ATTEMPTS }, () => 'tms-deleted'));
-    expect(await attachInterface(attachment, config, always)).toMatchObject({ outcome: 'failed', reason: 'attach-attempts-exhausted' });
+    const always = ports(
+      [],
+      [],
+      Array.from({ length: MAX_ATTACH_ATTEMPTS }, () => 'tms-deleted'),
+    );
+    expect(await attachInterface(attachment, config, always)).toMatchObject({
+      outcome: 'failed',
+      reason: 'attach-attempts-exhausted',
+    });
   });
 
   it('puts packet length and VNI in the token: a configuration change in one launch is a new request', async () => {
@@ -127,10 +176,21 @@ describe('attachInterface', () => {
   });
 
   it('throws retryable errors by name for the state machine, and reports the rest', async () => {
-    await expect(attachInterface(attachment, config, ports([ec2Error('RequestLimitExceeded')]))).rejects.toMatchObject({ name: 'Throttled' });
-    await expect(attachInterface(attachment, config, ports([ec2Error('InvalidNetworkInterfaceID.NotFound')]))).rejects.toMatchObject({ name: 'NotYetVisible' });
-    expect(await attachInterface(attachment, config, ports([ec2Error('NetworkInterfaceNotSupported')]))).toMatchObject({ outcome: 'skipped', reason: 'unsupported' });
-    expect(await attachInterface(attachment, config, ports([ec2Error('TrafficMirrorSessionLimitExceeded')]))).toMatchObject({ outcome: 'failed', reason: 'account-session-limit' });
-    expect(await attachInterface({ ...attachment, dryRun: true }, config, ports([ec2Error('DryRunOperation')]))).toMatchObject({ outcome: 'skipped', reason: 'dry-run', sessionNumber: 1, trafficMirrorTargetId: 'tmt-01' });
+    await expect(attachInterface(attachment, config, ports([ec2Error('RequestLimitExceeded')]))).rejects.toMatchObject({
+      name: 'Throttled',
+    });
+    await expect(
+      attachInterface(attachment, config, ports([ec2Error('InvalidNetworkInterfaceID.NotFound')])),
+    ).rejects.toMatchObject({ name: 'NotYetVisible' });
+    expect(await attachInterface(attachment, config, ports([ec2Error('NetworkInterfaceNotSupported')]))).toMatchObject({
+      outcome: 'skipped',
+      reason: 'unsupported',
+    });
+    expect(
+      await attachInterface(attachment, config, ports([ec2Error('TrafficMirrorSessionLimitExceeded')])),
+    ).toMatchObject({ outcome: 'failed', reason: 'account-session-limit' });
+    expect(
+      await attachInterface({ ...attachment, dryRun: true }, config, ports([ec2Error('DryRunOperation')])),
+    ).toMatchObject({ outcome: 'skipped', reason: 'dry-run', sessionNumber: 1, trafficMirrorTargetId: 'tmt-01' });
   });
 });

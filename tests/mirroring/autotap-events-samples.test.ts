@@ -14,15 +14,27 @@ type Pattern = Record<string, unknown>;
 function matches(pattern: Pattern, event: Record<string, unknown>): boolean {
   return Object.entries(pattern).every(([key, rule]) => {
     const value = event[key];
-    if (!Array.isArray(rule)) return typeof value === 'object' && value !== null && matches(rule as Pattern, value as Record<string, unknown>);
+    if (!Array.isArray(rule))
+      return typeof value === 'object' && value !== null && matches(rule as Pattern, value as Record<string, unknown>);
     return rule.some((r) => {
-      if (r !== null && typeof r === 'object' && 'anything-but' in r) return value !== undefined && !((r as Record<string, unknown>)['anything-but'] as unknown[]).includes(value);
+      if (r !== null && typeof r === 'object' && 'anything-but' in r)
+        return value !== undefined && !((r as Record<string, unknown>)['anything-but'] as unknown[]).includes(value);
       return r === value;
     });
   });
 }
 
-const DETAIL_FIELDS = ['workflow', 'executionArn', 'instanceId', 'networkInterfaceId', 'reason', 'sessionNumber', 'trafficMirrorSessionId', 'trafficMirrorTargetId', 'trafficMirrorFilterId'];
+const DETAIL_FIELDS = [
+  'workflow',
+  'executionArn',
+  'instanceId',
+  'networkInterfaceId',
+  'reason',
+  'sessionNumber',
+  'trafficMirrorSessionId',
+  'trafficMirrorTargetId',
+  'trafficMirrorFilterId',
+];
 
 describe('events/autotap-*.json samples', () => {
   test('one sample per detail-type', () => {
@@ -39,8 +51,18 @@ describe('events/autotap-*.json samples', () => {
 
   test('the created sample has the shape eventsForResults produces', () => {
     const sample = read('autotap-mirror-session-created.json');
-    const detail = sample.detail as { executionArn: string; instanceId: string; networkInterfaceId: string; sessionNumber: number; trafficMirrorSessionId: string; trafficMirrorTargetId: string };
-    const [made] = eventsForResults([{ ...detail, outcome: 'created' }], { workflow: 'mirror-instances', executionArn: detail.executionArn });
+    const detail = sample.detail as {
+      executionArn: string;
+      instanceId: string;
+      networkInterfaceId: string;
+      sessionNumber: number;
+      trafficMirrorSessionId: string;
+      trafficMirrorTargetId: string;
+    };
+    const [made] = eventsForResults([{ ...detail, outcome: 'created' }], {
+      workflow: 'mirror-instances',
+      executionArn: detail.executionArn,
+    });
     expect(made!.detail).toEqual(detail);
     expect(made!.detailType).toBe(sample['detail-type']);
   });
@@ -54,12 +76,22 @@ describe('events/autotap-*.pattern.json', () => {
   });
 
   test('session changes: created, deleted, drift repaired', () => {
-    expect(matched('autotap-session-changes.pattern.json')).toEqual(['autotap-drift-repaired.json', 'autotap-mirror-session-created.json', 'autotap-mirror-session-deleted.json']);
+    expect(matched('autotap-session-changes.pattern.json')).toEqual([
+      'autotap-drift-repaired.json',
+      'autotap-mirror-session-created.json',
+      'autotap-mirror-session-deleted.json',
+    ]);
   });
 
   test('needs attention: failures and the skips a human must act on, not the expected ones', () => {
-    expect(matched('autotap-needs-attention.pattern.json')).toEqual(['autotap-interface-skipped.json', 'autotap-mirroring-failed.json']);
-    const excluded = { ...read('autotap-interface-skipped.json'), detail: { ...(read('autotap-interface-skipped.json').detail as object), reason: 'excluded-by-tag' } };
+    expect(matched('autotap-needs-attention.pattern.json')).toEqual([
+      'autotap-interface-skipped.json',
+      'autotap-mirroring-failed.json',
+    ]);
+    const excluded = {
+      ...read('autotap-interface-skipped.json'),
+      detail: { ...(read('autotap-interface-skipped.json').detail as object), reason: 'excluded-by-tag' },
+    };
     expect(matches(read('autotap-needs-attention.pattern.json'), excluded)).toBe(false);
   });
 });

@@ -1,16 +1,35 @@
 import { describe, expect, test } from '@jest/globals';
 import type { AppliedAction } from '../../src/mirroring/apply.ts';
-import { DETAIL_TYPES, eventsForActions, eventsForResults, workflowOfMode } from '../../src/mirroring/autotap-events.ts';
+import {
+  DETAIL_TYPES,
+  eventsForActions,
+  eventsForResults,
+  workflowOfMode,
+} from '../../src/mirroring/autotap-events.ts';
 import type { EniResult } from '../../src/mirroring/types.ts';
 
 const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:autotap-dev-mirror-instances:run-1';
 
 describe('eventsForResults (mirror-instances)', () => {
   const results: EniResult[] = [
-    { instanceId: 'i-1', networkInterfaceId: 'eni-1', outcome: 'created', sessionNumber: 1, trafficMirrorTargetId: 'tmt-1', trafficMirrorSessionId: 'tms-1' },
+    {
+      instanceId: 'i-1',
+      networkInterfaceId: 'eni-1',
+      outcome: 'created',
+      sessionNumber: 1,
+      trafficMirrorTargetId: 'tmt-1',
+      trafficMirrorSessionId: 'tms-1',
+    },
     { instanceId: 'i-1', networkInterfaceId: 'eni-2', outcome: 'already-mirrored', trafficMirrorSessionId: 'tms-0' },
     { instanceId: 'i-2', networkInterfaceId: 'eni-3', outcome: 'skipped', reason: 'excluded-by-tag' },
-    { instanceId: 'i-3', networkInterfaceId: 'eni-4', outcome: 'failed', reason: 'account-session-limit', sessionNumber: 2, trafficMirrorTargetId: 'tmt-1' },
+    {
+      instanceId: 'i-3',
+      networkInterfaceId: 'eni-4',
+      outcome: 'failed',
+      reason: 'account-session-limit',
+      sessionNumber: 2,
+      trafficMirrorTargetId: 'tmt-1',
+    },
   ];
 
   test('one event per created, skipped or failed ENI, with the per-ENI result and the execution', () => {
@@ -32,7 +51,13 @@ describe('eventsForResults (mirror-instances)', () => {
       {
         source: 'autotap',
         detailType: 'Interface Skipped',
-        detail: { workflow: 'mirror-instances', executionArn: EXECUTION, instanceId: 'i-2', networkInterfaceId: 'eni-3', reason: 'excluded-by-tag' },
+        detail: {
+          workflow: 'mirror-instances',
+          executionArn: EXECUTION,
+          instanceId: 'i-2',
+          networkInterfaceId: 'eni-3',
+          reason: 'excluded-by-tag',
+        },
       },
       {
         source: 'autotap',
@@ -53,7 +78,14 @@ describe('eventsForResults (mirror-instances)', () => {
   test('already-mirrored ENIs and dry-run results publish nothing', () => {
     const quiet: EniResult[] = [
       { instanceId: 'i-1', networkInterfaceId: 'eni-2', outcome: 'already-mirrored' },
-      { instanceId: 'i-1', networkInterfaceId: 'eni-1', outcome: 'skipped', reason: 'dry-run', sessionNumber: 1, trafficMirrorTargetId: 'tmt-1' },
+      {
+        instanceId: 'i-1',
+        networkInterfaceId: 'eni-1',
+        outcome: 'skipped',
+        reason: 'dry-run',
+        sessionNumber: 1,
+        trafficMirrorTargetId: 'tmt-1',
+      },
     ];
     expect(eventsForResults(quiet, { workflow: 'mirror-instances' })).toEqual([]);
   });
@@ -68,9 +100,33 @@ describe('eventsForResults (mirror-instances)', () => {
 describe('eventsForActions (reconcile, cleanup-sessions)', () => {
   const base = { instanceId: 'i-1', networkInterfaceId: 'eni-1' };
   const applied: AppliedAction[] = [
-    { ...base, action: 'create', outcome: 'created', reason: 'not-mirrored', sessionNumber: 1, trafficMirrorTargetId: 'tmt-1', trafficMirrorSessionId: 'tms-new' },
-    { ...base, action: 'delete', outcome: 'deleted', reason: 'instance-terminated', trafficMirrorSessionId: 'tms-old', sessionNumber: 2, trafficMirrorTargetId: 'tmt-1' },
-    { ...base, action: 'modify', outcome: 'modified', reason: 'target-deleted,filter-changed', trafficMirrorSessionId: 'tms-2', trafficMirrorTargetId: 'tmt-2', trafficMirrorFilterId: 'tmf-2' },
+    {
+      ...base,
+      action: 'create',
+      outcome: 'created',
+      reason: 'not-mirrored',
+      sessionNumber: 1,
+      trafficMirrorTargetId: 'tmt-1',
+      trafficMirrorSessionId: 'tms-new',
+    },
+    {
+      ...base,
+      action: 'delete',
+      outcome: 'deleted',
+      reason: 'instance-terminated',
+      trafficMirrorSessionId: 'tms-old',
+      sessionNumber: 2,
+      trafficMirrorTargetId: 'tmt-1',
+    },
+    {
+      ...base,
+      action: 'modify',
+      outcome: 'modified',
+      reason: 'target-deleted,filter-changed',
+      trafficMirrorSessionId: 'tms-2',
+      trafficMirrorTargetId: 'tmt-2',
+      trafficMirrorFilterId: 'tmf-2',
+    },
     { ...base, action: 'create', outcome: 'failed', reason: 'unauthorized' },
     { ...base, action: 'create', outcome: 'skipped', reason: 'session-limit' },
     { ...base, action: 'skip', outcome: 'skipped', reason: 'excluded-by-tag' },
@@ -112,5 +168,11 @@ describe('eventsForActions (reconcile, cleanup-sessions)', () => {
 });
 
 test('the documented set of detail-types', () => {
-  expect(Object.values(DETAIL_TYPES).sort()).toEqual(['Drift Repaired', 'Interface Skipped', 'Mirror Session Created', 'Mirror Session Deleted', 'Mirroring Failed']);
+  expect(Object.values(DETAIL_TYPES).sort()).toEqual([
+    'Drift Repaired',
+    'Interface Skipped',
+    'Mirror Session Created',
+    'Mirror Session Deleted',
+    'Mirroring Failed',
+  ]);
 });

@@ -11,14 +11,37 @@ const ENI_TARGET_B = 'tmt-bbbbbbbbbbbbbbbb1';
 const NLB_ANY_ZONE = 'tmt-ccccccccccccccc01';
 
 const config = (extra: Record<string, unknown> = {}) =>
-  mirroringWith({ targets: [{ id: NLB_A, availabilityZone: 'us-east-1a' }, { id: ENI_TARGET_B }, { id: NLB_ANY_ZONE }], ...extra });
+  mirroringWith({
+    targets: [{ id: NLB_A, availabilityZone: 'us-east-1a' }, { id: ENI_TARGET_B }, { id: NLB_ANY_ZONE }],
+    ...extra,
+  });
 
 const snapshot: AccountSnapshot = {
   instances: [
-    instance({ instanceId: 'i-1', availabilityZone: 'us-east-1a', vpcId: 'vpc-0a1', networkInterfaces: [{ networkInterfaceId: 'eni-1', interfaceType: 'interface', deviceIndex: 0 }, { networkInterfaceId: 'eni-2', interfaceType: 'interface', deviceIndex: 1 }] }),
-    instance({ instanceId: 'i-3', availabilityZone: 'us-east-1b', vpcId: 'vpc-0a1', networkInterfaces: [{ networkInterfaceId: 'eni-3', interfaceType: 'interface', deviceIndex: 0 }] }),
+    instance({
+      instanceId: 'i-1',
+      availabilityZone: 'us-east-1a',
+      vpcId: 'vpc-0a1',
+      networkInterfaces: [
+        { networkInterfaceId: 'eni-1', interfaceType: 'interface', deviceIndex: 0 },
+        { networkInterfaceId: 'eni-2', interfaceType: 'interface', deviceIndex: 1 },
+      ],
+    }),
+    instance({
+      instanceId: 'i-3',
+      availabilityZone: 'us-east-1b',
+      vpcId: 'vpc-0a1',
+      networkInterfaces: [{ networkInterfaceId: 'eni-3', interfaceType: 'interface', deviceIndex: 0 }],
+    }),
     // The ENI's own VPC wins over the instance's (an ENI of another VPC attached as device 1).
-    instance({ instanceId: 'i-4', availabilityZone: 'us-east-1b', vpcId: 'vpc-0a1', networkInterfaces: [{ networkInterfaceId: 'eni-4', interfaceType: 'interface', deviceIndex: 0, vpcId: 'vpc-0b2' }] }),
+    instance({
+      instanceId: 'i-4',
+      availabilityZone: 'us-east-1b',
+      vpcId: 'vpc-0a1',
+      networkInterfaces: [
+        { networkInterfaceId: 'eni-4', interfaceType: 'interface', deviceIndex: 0, vpcId: 'vpc-0b2' },
+      ],
+    }),
   ],
   sessions: [
     session({ networkInterfaceId: 'eni-9', tags: { [MANAGED_TAG]: 'true' } }),
@@ -33,7 +56,13 @@ const snapshot: AccountSnapshot = {
   ],
 };
 
-const create = (networkInterfaceId: string, trafficMirrorTargetId: string): ReconcileAction => ({ action: 'create', instanceId: 'i-x', networkInterfaceId, trafficMirrorTargetId, reason: 'not-mirrored' });
+const create = (networkInterfaceId: string, trafficMirrorTargetId: string): ReconcileAction => ({
+  action: 'create',
+  instanceId: 'i-x',
+  networkInterfaceId,
+  trafficMirrorTargetId,
+  reason: 'not-mirrored',
+});
 
 const actions: ReconcileAction[] = [
   create('eni-1', NLB_A), // 1a -> 1a
@@ -41,12 +70,20 @@ const actions: ReconcileAction[] = [
   create('eni-3', NLB_A), // 1b -> 1a: cross-zone
   create('eni-4', NLB_ANY_ZONE), // zone of the target unknown
   { action: 'skip', instanceId: 'i-5', networkInterfaceId: 'eni-5', reason: 'unsupported' },
-  { action: 'delete', instanceId: 'i-9', networkInterfaceId: 'eni-9', reason: 'instance-terminated', trafficMirrorSessionId: 'tms-1' },
+  {
+    action: 'delete',
+    instanceId: 'i-9',
+    networkInterfaceId: 'eni-9',
+    reason: 'instance-terminated',
+    trafficMirrorSessionId: 'tms-1',
+  },
 ];
 
 test('counts the sessions to create per VPC and zone of their ENI, and those whose target is in another zone', () => {
   const cost = planCost(actions, snapshot, config());
-  expect(cost.byZone.map(({ vpcId, availabilityZone, create, crossZone }) => [vpcId, availabilityZone, create, crossZone])).toEqual([
+  expect(
+    cost.byZone.map(({ vpcId, availabilityZone, create, crossZone }) => [vpcId, availabilityZone, create, crossZone]),
+  ).toEqual([
     ['vpc-0a1', 'us-east-1a', 2, 1],
     ['vpc-0a1', 'us-east-1b', 1, 1],
     ['vpc-0b2', 'us-east-1b', 1, 0],

@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
-import type { InvalidInput} from '../../src/mirroring/input.ts';
-import { MAX_INSTANCE_IDS_PER_EXECUTION, MAX_INTERFACES_PER_EXECUTION, MAX_INTERFACES_PER_INSTANCE, normalizeInput } from '../../src/mirroring/input.ts';
+import type { InvalidInput } from '../../src/mirroring/input.ts';
+import {
+  MAX_INSTANCE_IDS_PER_EXECUTION,
+  MAX_INTERFACES_PER_EXECUTION,
+  MAX_INTERFACES_PER_INSTANCE,
+  normalizeInput,
+} from '../../src/mirroring/input.ts';
 
-const runningEvent = JSON.parse(readFileSync(new URL('../../events/ec2-instance-running.json', import.meta.url), 'utf8')) as {
+const runningEvent = JSON.parse(
+  readFileSync(new URL('../../events/ec2-instance-running.json', import.meta.url), 'utf8'),
+) as {
   detail: Record<string, unknown>;
 };
 
@@ -40,7 +47,10 @@ describe('normalizeInput', () => {
     const event = {
       source: 'aws.ec2',
       'detail-type': 'AWS API Call via CloudTrail',
-      detail: { eventName: 'AttachNetworkInterface', requestParameters: { networkInterfaceId: 'eni-0abc', instanceId: 'i-0abc', deviceIndex: 1 } },
+      detail: {
+        eventName: 'AttachNetworkInterface',
+        requestParameters: { networkInterfaceId: 'eni-0abc', instanceId: 'i-0abc', deviceIndex: 1 },
+      },
     };
     expect(normalizeInput(event)).toMatchObject({ networkInterfaceIds: ['eni-0abc'], trigger: 'interface-attached' });
     const failed = { ...event, detail: { ...event.detail, errorCode: 'Client.UnauthorizedOperation' } };
@@ -55,19 +65,32 @@ describe('normalizeInput', () => {
     expect(errorOf({}).message).toContain('{"instanceIds": ["i-..."]}');
     expect(errorOf({ instanceId: 'i-0abc', dryRun: 'yes' }).message).toBe('dryRun: expected true or false');
     expect(errorOf([]).message).toContain('(root)');
-    expect(errorOf({ ...runningEvent, detail: { ...runningEvent.detail, state: 'stopped' } }).message).toContain('detail.state');
+    expect(errorOf({ ...runningEvent, detail: { ...runningEvent.detail, state: 'stopped' } }).message).toContain(
+      'detail.state',
+    );
   });
 
   it('refuses more ids than one execution carries, naming the limit', () => {
     const instances = (n: number) => Array.from({ length: n }, (_, i) => `i-${i.toString(16)}`);
     const enis = (n: number) => Array.from({ length: n }, (_, i) => `eni-${i.toString(16)}`);
-    expect(normalizeInput({ instanceIds: instances(MAX_INSTANCE_IDS_PER_EXECUTION) }).instanceIds).toHaveLength(MAX_INSTANCE_IDS_PER_EXECUTION);
-    expect(normalizeInput({ networkInterfaceIds: enis(MAX_INTERFACES_PER_EXECUTION) }).networkInterfaceIds).toHaveLength(MAX_INTERFACES_PER_EXECUTION);
+    expect(normalizeInput({ instanceIds: instances(MAX_INSTANCE_IDS_PER_EXECUTION) }).instanceIds).toHaveLength(
+      MAX_INSTANCE_IDS_PER_EXECUTION,
+    );
+    expect(
+      normalizeInput({ networkInterfaceIds: enis(MAX_INTERFACES_PER_EXECUTION) }).networkInterfaceIds,
+    ).toHaveLength(MAX_INTERFACES_PER_EXECUTION);
     const tooMany = errorOf({ instanceIds: instances(MAX_INSTANCE_IDS_PER_EXECUTION + 1) }).message;
     expect(tooMany).toContain('instanceIds');
-    expect(tooMany).toContain(`at most ${MAX_INSTANCE_IDS_PER_EXECUTION} instance ids or ${MAX_INTERFACES_PER_EXECUTION} network interface ids`);
+    expect(tooMany).toContain(
+      `at most ${MAX_INSTANCE_IDS_PER_EXECUTION} instance ids or ${MAX_INTERFACES_PER_EXECUTION} network interface ids`,
+    );
     expect(tooMany).toContain("Step Functions' 256 KiB");
     // An instance id counts for the most ENIs an instance can have, an ENI id for one.
-    expect(errorOf({ instanceIds: instances(1), networkInterfaceIds: enis(MAX_INTERFACES_PER_EXECUTION - MAX_INTERFACES_PER_INSTANCE + 1) }).message).toContain('counting');
+    expect(
+      errorOf({
+        instanceIds: instances(1),
+        networkInterfaceIds: enis(MAX_INTERFACES_PER_EXECUTION - MAX_INTERFACES_PER_INSTANCE + 1),
+      }).message,
+    ).toContain('counting');
   });
 });

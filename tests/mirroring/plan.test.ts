@@ -27,7 +27,14 @@ describe('planInterfaces', () => {
     });
     const result = plan({ instances: [twoEnis] });
     expect(result.results).toEqual([]);
-    expect(result.attachments.map((a) => [a.networkInterfaceId, a.sessionNumber, a.trafficMirrorTargetId, a.trafficMirrorFilterId])).toEqual([
+    expect(
+      result.attachments.map((a) => [
+        a.networkInterfaceId,
+        a.sessionNumber,
+        a.trafficMirrorTargetId,
+        a.trafficMirrorFilterId,
+      ]),
+    ).toEqual([
       ['eni-01', 1, TARGET, 'tmf-0123456789abcdef0'],
       ['eni-02', 1, TARGET, 'tmf-0123456789abcdef0'],
     ]);
@@ -37,7 +44,11 @@ describe('planInterfaces', () => {
   it('recognizes its own session, by tag or by target, and never adds a second', () => {
     const tagged = session({ tags: { 'autotap:managed': 'true' }, sessionNumber: 4 });
     expect(plan({ interfaceSessions: [tagged] }).results).toEqual([
-      expect.objectContaining({ outcome: 'already-mirrored', trafficMirrorSessionId: tagged.trafficMirrorSessionId, sessionNumber: 4 }),
+      expect.objectContaining({
+        outcome: 'already-mirrored',
+        trafficMirrorSessionId: tagged.trafficMirrorSessionId,
+        sessionNumber: 4,
+      }),
     ]);
     const toOurTarget = session({ trafficMirrorTargetId: TARGET });
     expect(plan({ interfaceSessions: [toOurTarget] }).results[0]?.outcome).toBe('already-mirrored');
@@ -45,13 +56,23 @@ describe('planInterfaces', () => {
 
   it('works around sessions of other tools and stops at three', () => {
     const other = session({ sessionNumber: 1 });
-    expect(plan({ interfaceSessions: [other] }).attachments[0]).toMatchObject({ sessionNumber: 2, usedSessionNumbers: [1] });
+    expect(plan({ interfaceSessions: [other] }).attachments[0]).toMatchObject({
+      sessionNumber: 2,
+      usedSessionNumbers: [1],
+    });
     const three = [1, 2, 3].map((n) => session({ sessionNumber: n }));
-    expect(plan({ interfaceSessions: three }).results).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'session-limit' })]);
+    expect(plan({ interfaceSessions: three }).results).toEqual([
+      expect.objectContaining({ outcome: 'skipped', reason: 'session-limit' }),
+    ]);
   });
 
   it('reports missing instances, ENIs and configured targets, and dry runs carry the flag', () => {
-    const result = plan({ missingInstanceIds: ['i-0dead'], missingNetworkInterfaceIds: ['eni-0dead'], accountTargets: [], dryRun: true });
+    const result = plan({
+      missingInstanceIds: ['i-0dead'],
+      missingNetworkInterfaceIds: ['eni-0dead'],
+      accountTargets: [],
+      dryRun: true,
+    });
     expect(result.missingTargets).toEqual([TARGET]);
     expect(result.results).toEqual([
       { instanceId: 'i-0dead', networkInterfaceId: '', outcome: 'skipped', reason: 'not-found' },
@@ -62,8 +83,16 @@ describe('planInterfaces', () => {
   });
 
   it('skips the ENI behind a mirror target and excluded instances', () => {
-    const eniTarget = target({ trafficMirrorTargetId: 'tmt-0b', kind: 'network-interface', networkInterfaceId: 'eni-0a1b2c3d4e5f60001' });
-    expect(plan({ accountTargets: [target({ trafficMirrorTargetId: TARGET }), eniTarget] }).results[0]?.reason).toBe('is-mirror-target');
-    expect(plan({ instances: [instance({ tags: { 'autotap:mirror': 'false' } })] }).results[0]?.reason).toBe('excluded-by-tag');
+    const eniTarget = target({
+      trafficMirrorTargetId: 'tmt-0b',
+      kind: 'network-interface',
+      networkInterfaceId: 'eni-0a1b2c3d4e5f60001',
+    });
+    expect(plan({ accountTargets: [target({ trafficMirrorTargetId: TARGET }), eniTarget] }).results[0]?.reason).toBe(
+      'is-mirror-target',
+    );
+    expect(plan({ instances: [instance({ tags: { 'autotap:mirror': 'false' } })] }).results[0]?.reason).toBe(
+      'excluded-by-tag',
+    );
   });
 });

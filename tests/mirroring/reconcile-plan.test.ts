@@ -1,5 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { fateByInstanceState, freeSessionNumber, offSliceRemoval, planReconcile, type ReconcileSlice } from '../../src/mirroring/reconcile.ts';
+import {
+  fateByInstanceState,
+  freeSessionNumber,
+  offSliceRemoval,
+  planReconcile,
+  type ReconcileSlice,
+} from '../../src/mirroring/reconcile.ts';
 import type { Session } from '../../src/mirroring/types.ts';
 import { instance, mirroringWith, session, target } from './fixtures.ts';
 
@@ -10,20 +16,54 @@ const RANGE = config.sessionNumber;
 
 /** An autotap session that needs nothing: configured target and filter, number 1. */
 const ours = (overrides: Partial<Session> = {}) =>
-  session({ trafficMirrorTargetId: TARGET, trafficMirrorFilterId: config.filterId, tags: { 'autotap:managed': 'true', 'autotap:instance-id': 'i-from-tag' }, ...overrides });
+  session({
+    trafficMirrorTargetId: TARGET,
+    trafficMirrorFilterId: config.filterId,
+    tags: { 'autotap:managed': 'true', 'autotap:instance-id': 'i-from-tag' },
+    ...overrides,
+  });
 
 function slice(overrides: Partial<ReconcileSlice> = {}): ReconcileSlice {
-  return { config, mode: 'reconcile', instances: [instance()], sessions: [], otherInterfaces: new Map(), accountTargets: [target({ trafficMirrorTargetId: TARGET })], targetSessions: [], ...overrides };
+  return {
+    config,
+    mode: 'reconcile',
+    instances: [instance()],
+    sessions: [],
+    otherInterfaces: new Map(),
+    accountTargets: [target({ trafficMirrorTargetId: TARGET })],
+    targetSessions: [],
+    ...overrides,
+  };
 }
 
 describe('offSliceRemoval', () => {
   test.each([
     ['the ENI is gone (EC2 removed its sessions)', undefined, 'keep', undefined],
     ['detached', {}, 'keep', 'interface-detached'],
-    ['attached to a terminated instance', { attachedInstanceId: 'i-1', instanceState: 'terminated' }, 'keep', 'instance-terminated'],
-    ['attached to a shutting-down instance', { attachedInstanceId: 'i-1', instanceState: 'shutting-down' }, 'keep', 'instance-terminated'],
-    ['attached to a stopped instance, onStop keep', { attachedInstanceId: 'i-1', instanceState: 'stopped' }, 'keep', undefined],
-    ['attached to a stopping instance, onStop delete', { attachedInstanceId: 'i-1', instanceState: 'stopping' }, 'delete', 'instance-stopped'],
+    [
+      'attached to a terminated instance',
+      { attachedInstanceId: 'i-1', instanceState: 'terminated' },
+      'keep',
+      'instance-terminated',
+    ],
+    [
+      'attached to a shutting-down instance',
+      { attachedInstanceId: 'i-1', instanceState: 'shutting-down' },
+      'keep',
+      'instance-terminated',
+    ],
+    [
+      'attached to a stopped instance, onStop keep',
+      { attachedInstanceId: 'i-1', instanceState: 'stopped' },
+      'keep',
+      undefined,
+    ],
+    [
+      'attached to a stopping instance, onStop delete',
+      { attachedInstanceId: 'i-1', instanceState: 'stopping' },
+      'delete',
+      'instance-stopped',
+    ],
     ['attached to a running instance', { attachedInstanceId: 'i-1', instanceState: 'running' }, 'delete', undefined],
     ['attached, state unknown', { attachedInstanceId: 'i-1' }, 'delete', undefined],
   ] as const)('%s', (_, standing, onStop, expected) => {
@@ -53,25 +93,38 @@ describe('freeSessionNumber', () => {
 
   test('another session of the ENI has it: the lowest free number from the preferred one', () => {
     const mine = ours({ sessionNumber: 1 });
-    expect(freeSessionNumber(mine, [mine, session({ sessionNumber: 1 }), session({ sessionNumber: 2 })], RANGE)).toBe(3);
+    expect(freeSessionNumber(mine, [mine, session({ sessionNumber: 1 }), session({ sessionNumber: 2 })], RANGE)).toBe(
+      3,
+    );
   });
 
   test('a session of another ENI with the same number does not count', () => {
     const mine = ours({ sessionNumber: 1 });
-    expect(freeSessionNumber(mine, [mine, session({ sessionNumber: 1, networkInterfaceId: 'eni-other' })], RANGE)).toBeUndefined();
+    expect(
+      freeSessionNumber(mine, [mine, session({ sessionNumber: 1, networkInterfaceId: 'eni-other' })], RANGE),
+    ).toBeUndefined();
   });
 
   test('no free number in the range: left as it is', () => {
     const mine = ours({ sessionNumber: 5 });
-    expect(freeSessionNumber(mine, [mine, session({ sessionNumber: 5 })], { preferred: 5, min: 5, max: 5 })).toBeUndefined();
+    expect(
+      freeSessionNumber(mine, [mine, session({ sessionNumber: 5 })], { preferred: 5, min: 5, max: 5 }),
+    ).toBeUndefined();
   });
 });
 
 describe('planReconcile', () => {
   test('a session on an ENI off the slice names the instance its tag names', () => {
     const orphan = ours({ networkInterfaceId: 'eni-detached' });
-    expect(planReconcile(slice({ instances: [], sessions: [orphan], otherInterfaces: new Map([['eni-detached', {}]]) }))).toEqual([
-      expect.objectContaining({ action: 'delete', instanceId: 'i-from-tag', networkInterfaceId: 'eni-detached', reason: 'interface-detached' }),
+    expect(
+      planReconcile(slice({ instances: [], sessions: [orphan], otherInterfaces: new Map([['eni-detached', {}]]) })),
+    ).toEqual([
+      expect.objectContaining({
+        action: 'delete',
+        instanceId: 'i-from-tag',
+        networkInterfaceId: 'eni-detached',
+        reason: 'interface-detached',
+      }),
     ]);
   });
 
@@ -79,46 +132,72 @@ describe('planReconcile', () => {
     const first = ours({ trafficMirrorSessionId: 'tms-b', sessionNumber: 1 });
     const second = ours({ trafficMirrorSessionId: 'tms-a', sessionNumber: 2 });
     expect(planReconcile(slice({ sessions: [second, first] }))).toEqual([
-      expect.objectContaining({ action: 'delete', trafficMirrorSessionId: 'tms-a', reason: 'duplicate', instanceId: 'i-0a1b2c3d4e5f60001' }),
+      expect.objectContaining({
+        action: 'delete',
+        trafficMirrorSessionId: 'tms-a',
+        reason: 'duplicate',
+        instanceId: 'i-0a1b2c3d4e5f60001',
+      }),
     ]);
   });
 
   test('target deleted and filter changed: one modify naming both reasons', () => {
     const drifted = ours({ trafficMirrorTargetId: 'tmt-deleted', trafficMirrorFilterId: 'tmf-old' });
     expect(planReconcile(slice({ sessions: [drifted] }))).toEqual([
-      expect.objectContaining({ action: 'modify', trafficMirrorTargetId: TARGET, trafficMirrorFilterId: config.filterId, reason: 'target-deleted,filter-changed' }),
+      expect.objectContaining({
+        action: 'modify',
+        trafficMirrorTargetId: TARGET,
+        trafficMirrorFilterId: config.filterId,
+        reason: 'target-deleted,filter-changed',
+      }),
     ]);
   });
 
   test('a target that still exists but is no longer configured is named as such', () => {
     const old = ours({ trafficMirrorTargetId: 'tmt-old' });
-    const actions = planReconcile(slice({ sessions: [old], accountTargets: [target({ trafficMirrorTargetId: TARGET }), target({ trafficMirrorTargetId: 'tmt-old' })] }));
+    const actions = planReconcile(
+      slice({
+        sessions: [old],
+        accountTargets: [target({ trafficMirrorTargetId: TARGET }), target({ trafficMirrorTargetId: 'tmt-old' })],
+      }),
+    );
     expect(actions).toEqual([expect.objectContaining({ action: 'modify', reason: 'target-not-configured' })]);
   });
 
   test('no configured target left to move to: a skip with the reason, not a modify', () => {
     const old = ours({ trafficMirrorTargetId: 'tmt-deleted' });
-    expect(planReconcile(slice({ sessions: [old], accountTargets: [] }))).toEqual([expect.objectContaining({ action: 'skip', reason: 'no-target' })]);
+    expect(planReconcile(slice({ sessions: [old], accountTargets: [] }))).toEqual([
+      expect.objectContaining({ action: 'skip', reason: 'no-target' }),
+    ]);
   });
 
   test('cleanup leaves running instances alone and creates nothing', () => {
     const drifted = ours({ trafficMirrorFilterId: 'tmf-old' });
     expect(planReconcile(slice({ mode: 'cleanup', sessions: [drifted] }))).toEqual([]);
     expect(planReconcile(slice({ mode: 'cleanup' }))).toEqual([]);
-    expect(planReconcile(slice({ mode: 'cleanup', instances: [instance({ state: 'terminated' })], sessions: [drifted] }))).toEqual([
-      expect.objectContaining({ action: 'delete', reason: 'instance-terminated' }),
-    ]);
+    expect(
+      planReconcile(slice({ mode: 'cleanup', instances: [instance({ state: 'terminated' })], sessions: [drifted] })),
+    ).toEqual([expect.objectContaining({ action: 'delete', reason: 'instance-terminated' })]);
   });
 
   test('reconcile creates the missing session of a running ENI, with what attaching needs', () => {
     expect(planReconcile(slice())).toEqual([
-      expect.objectContaining({ action: 'create', networkInterfaceId: ENI, reason: 'not-mirrored', sessionNumber: 1, trafficMirrorTargetId: TARGET, attachment: expect.objectContaining({ networkInterfaceId: ENI }) }),
+      expect.objectContaining({
+        action: 'create',
+        networkInterfaceId: ENI,
+        reason: 'not-mirrored',
+        sessionNumber: 1,
+        trafficMirrorTargetId: TARGET,
+        attachment: expect.objectContaining({ networkInterfaceId: ENI }),
+      }),
     ]);
   });
 
   test('an ENI whose session is being deleted is not also listed as skipped', () => {
     // Excluded by the default scope's excludeTags: planning the missing sessions skips this ENI too.
-    const actions = planReconcile(slice({ instances: [instance({ tags: { 'autotap:mirror': 'false' } })], sessions: [ours()] }));
+    const actions = planReconcile(
+      slice({ instances: [instance({ tags: { 'autotap:mirror': 'false' } })], sessions: [ours()] }),
+    );
     expect(actions.filter((a) => a.networkInterfaceId === ENI)).toHaveLength(1);
     expect(actions[0]).toMatchObject({ action: 'delete' });
   });

@@ -29,11 +29,18 @@ function goneInstance(): ResolvePorts & { targetDescribes: number } {
 describe('resolveInterfaces', () => {
   it('with no ENI found, describes no target and claims none missing', async () => {
     const ports = goneInstance();
-    const request = { instanceIds: ['i-0gone'], networkInterfaceIds: [], dryRun: false, trigger: 'instance-running' as const };
+    const request = {
+      instanceIds: ['i-0gone'],
+      networkInterfaceIds: [],
+      dryRun: false,
+      trigger: 'instance-running' as const,
+    };
     const plan = await resolveInterfaces(request, mirroringWith(), ports, true);
     expect(ports.targetDescribes).toBe(0);
     expect(plan.missingTargets).toEqual([]);
-    expect(plan.results).toEqual([{ instanceId: 'i-0gone', networkInterfaceId: '', outcome: 'skipped', reason: 'not-found' }]);
+    expect(plan.results).toEqual([
+      { instanceId: 'i-0gone', networkInterfaceId: '', outcome: 'skipped', reason: 'not-found' },
+    ]);
     expect(renderOpsReport(plan.results, undefined, plan.missingTargets)).toBeNull();
   });
 });

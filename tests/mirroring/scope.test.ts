@@ -33,14 +33,24 @@ describe('decideScope', () => {
   });
 
   it('skips instance types AWS does not support as sources, up front', () => {
-    for (const instanceType of ['t2.micro', 'm8g.large', 'c8g.large', 'r8g.large', 'x8g.large', 'm5.metal', 'm6i.large']) {
+    for (const instanceType of [
+      't2.micro',
+      'm8g.large',
+      'c8g.large',
+      'r8g.large',
+      'x8g.large',
+      'm5.metal',
+      'm6i.large',
+    ]) {
       expect(decideScope(instance({ instanceType }), eni, scope, none)).toBe('unsupported');
     }
     for (const instanceType of ['m5.large', 'c4.large', 'i3.xlarge', 'c6g.large', 'M5.Large']) {
       expect(decideScope(instance({ instanceType }), eni, scope, none)).toBeNull();
     }
     // Scope decides first: an excluded instance is excluded whatever its type.
-    expect(decideScope(instance({ instanceType: 't2.micro', tags: { 'autotap:mirror': 'false' } }), eni, scope, none)).toBe('excluded-by-tag');
+    expect(
+      decideScope(instance({ instanceType: 't2.micro', tags: { 'autotap:mirror': 'false' } }), eni, scope, none),
+    ).toBe('excluded-by-tag');
   });
 
   it('refuses non-interface ENIs, mirror-target ENIs and vanished instances', () => {

@@ -14,7 +14,10 @@ import { session } from './fixtures.ts';
 
 /** What the EC2 adapter throws when DeleteTrafficMirrorSession answers with this code. */
 const deleteError = (code: string) =>
-  ec2DomainError(new EC2ServiceException({ name: code, $fault: 'client', $metadata: { httpStatusCode: 400 }, message: code }), 'DeleteTrafficMirrorSession');
+  ec2DomainError(
+    new EC2ServiceException({ name: code, $fault: 'client', $metadata: { httpStatusCode: 400 }, message: code }),
+    'DeleteTrafficMirrorSession',
+  );
 
 describe('planUninstall', () => {
   it("deletes the sessions with autotap's tag and keeps every other one, whatever its description", () => {
@@ -41,7 +44,10 @@ describe('enabledCreatingRules', () => {
       // Another stage whose name starts like this one.
       { name: 'autotap-prod-2-instance-running', state: 'ENABLED' },
     ];
-    expect(enabledCreatingRules(rules, 'prod')).toEqual(['autotap-prod-instance-running', 'autotap-prod-interface-attached']);
+    expect(enabledCreatingRules(rules, 'prod')).toEqual([
+      'autotap-prod-instance-running',
+      'autotap-prod-interface-attached',
+    ]);
     expect(enabledCreatingRules(rules, 'prod-2')).toEqual(['autotap-prod-2-instance-running']);
   });
 });
@@ -63,7 +69,14 @@ describe('deleteManagedSessions', () => {
       sleep: async (ms) => void sleeps.push(ms),
       random: () => 0.999,
     });
-    expect(results).toEqual([{ trafficMirrorSessionId: one.trafficMirrorSessionId, networkInterfaceId: one.networkInterfaceId, instanceId: 'i-01', outcome: 'deleted' }]);
+    expect(results).toEqual([
+      {
+        trafficMirrorSessionId: one.trafficMirrorSessionId,
+        networkInterfaceId: one.networkInterfaceId,
+        instanceId: 'i-01',
+        outcome: 'deleted',
+      },
+    ]);
     expect(deleted).toEqual([one.trafficMirrorSessionId]);
     expect(sleeps).toEqual([499, 999]);
   });
@@ -99,13 +112,18 @@ describe('deleteManagedSessions', () => {
       sleep: async (ms) => void sleeps.push(ms),
       random: () => 0.5,
     });
-    expect(results.map((r) => [r.outcome, r.reason])).toEqual([['failed', 'Throttled'], ['deleted', undefined]]);
+    expect(results.map((r) => [r.outcome, r.reason])).toEqual([
+      ['failed', 'Throttled'],
+      ['deleted', undefined],
+    ]);
     expect(calls).toBe(MAX_DELETE_ATTEMPTS + 1);
     expect(sleeps).toHaveLength(MAX_DELETE_ATTEMPTS - 1);
   });
 
   it('lets an error that is no AWS answer through', async () => {
-    await expect(deleteManagedSessions([ours('i-01')], { deleteSession: () => Promise.reject(new TypeError('bug')) })).rejects.toThrow('bug');
+    await expect(
+      deleteManagedSessions([ours('i-01')], { deleteSession: () => Promise.reject(new TypeError('bug')) }),
+    ).rejects.toThrow('bug');
   });
 });
 

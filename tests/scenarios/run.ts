@@ -18,4 +18,5 @@ export const results = (report: SimulationReport): EniResult[] =>
 export const actions = (report: SimulationReport, index: number): AppliedAction[] =>
   (report.executions[index]?.output as { actions: AppliedAction[] }).actions;
 
-export const autotapSessions = (report: SimulationReport) => report.sessions.filter((s) => s.tags['autotap:managed'] === 'true');
+export const autotapSessions = (report: SimulationReport) =>
+  report.sessions.filter((s) => s.tags['autotap:managed'] === 'true');

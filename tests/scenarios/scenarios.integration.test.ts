@@ -12,17 +12,22 @@ describe('scenarios/', () => {
     expect(outcomes.filter((r) => r.reason === 'target-full').map((r) => r.instanceId)).toEqual(['i-0f011000000000b']);
     expect(outcomes.filter((r) => r.reason === 'no-target').map((r) => r.instanceId)).toEqual(['i-0f011000000000c']);
     expect(report.sessions).toHaveLength(10);
-    const ops = report.published.filter((m) => m.topic === 'ops').map((m) => m.message).join('\n');
+    const ops = report.published
+      .filter((m) => m.topic === 'ops')
+      .map((m) => m.message)
+      .join('\n');
     expect(ops).toContain('eni-0f011000000000b of i-0f011000000000b: skipped, target-full');
     expect(ops).toContain('eni-0f011000000000c of i-0f011000000000c: skipped, no-target');
   });
 
-  test('reconcile.yml: the dry run plans what the run then does, and another tool\'s session stays', async () => {
+  test("reconcile.yml: the dry run plans what the run then does, and another tool's session stays", async () => {
     const report = await run('reconcile.yml');
     const dry = actions(report, 0);
     const real = actions(report, 1);
     expect(dry.every((a) => a.outcome === 'planned')).toBe(true);
-    expect(real.map((a) => [a.action, a.networkInterfaceId, a.reason])).toEqual(dry.map((a) => [a.action, a.networkInterfaceId, a.reason]));
+    expect(real.map((a) => [a.action, a.networkInterfaceId, a.reason])).toEqual(
+      dry.map((a) => [a.action, a.networkInterfaceId, a.reason]),
+    );
     expect(real.map((a) => `${a.action} ${a.outcome} ${a.networkInterfaceId} ${a.reason}`).sort()).toEqual([
       'create created eni-0ec0000000000001 not-mirrored',
       'create created eni-0ec0000000000005 not-mirrored',
@@ -37,14 +42,21 @@ describe('scenarios/', () => {
     expect(text).toMatch(/modify\s+modified\s+i-0ec0000000000002\s+eni-0ec0000000000002\s+target-not-configured/);
   });
 
-  test('cleanup.yml: autotap\'s sessions of terminated, stopped and detached sources go, the others stay', async () => {
+  test("cleanup.yml: autotap's sessions of terminated, stopped and detached sources go, the others stay", async () => {
     const report = await run('cleanup.yml');
-    expect([0, 1, 2].map((i) => actions(report, i).map((a) => `${a.outcome} ${a.trafficMirrorSessionId} ${a.reason}`))).toEqual([
+    expect(
+      [0, 1, 2].map((i) => actions(report, i).map((a) => `${a.outcome} ${a.trafficMirrorSessionId} ${a.reason}`)),
+    ).toEqual([
       ['deleted tms-0c1ea0000000001 instance-terminated'],
       ['deleted tms-0c1ea0000000002 instance-stopped'],
       ['deleted tms-0c1ea00000000d1 interface-detached'],
     ]);
-    expect(report.sessions.map((s) => s.trafficMirrorSessionId).sort()).toEqual(['tms-0c1ea0000000003', 'tms-0e1e000000000001']);
-    expect(renderSimulation(report)).toMatch(/delete\s+deleted\s+i-0c1ea0000000001\s+eni-0c1ea0000000001\s+instance-terminated/);
+    expect(report.sessions.map((s) => s.trafficMirrorSessionId).sort()).toEqual([
+      'tms-0c1ea0000000003',
+      'tms-0e1e000000000001',
+    ]);
+    expect(renderSimulation(report)).toMatch(
+      /delete\s+deleted\s+i-0c1ea0000000001\s+eni-0c1ea0000000001\s+instance-terminated/,
+    );
   });
 });

@@ -14,5 +14,4 @@ describe('scenarios/', () => {
     // The buckets ran dry: more creates were attempted than sessions exist.
     expect(report.calls.CreateTrafficMirrorSession).toBeGreaterThan(12);
   });
-
 });

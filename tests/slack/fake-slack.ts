@@ -31,7 +31,11 @@ export interface FakeSlack {
 }
 
 export const OK: SlackAnswer = { status: 200, body: 'ok' };
-export const rateLimited = (retryAfter: string): SlackAnswer => ({ status: 429, body: 'rate_limited', headers: { 'retry-after': retryAfter } });
+export const rateLimited = (retryAfter: string): SlackAnswer => ({
+  status: 429,
+  body: 'rate_limited',
+  headers: { 'retry-after': retryAfter },
+});
 export const INVALID_BLOCKS: SlackAnswer = { status: 400, body: 'invalid_blocks' };
 export const CHANNEL_NOT_FOUND: SlackAnswer = { status: 404, body: 'channel_not_found' };
 export const CHANNEL_IS_ARCHIVED: SlackAnswer = { status: 410, body: 'channel_is_archived' };

@@ -33,7 +33,10 @@ function deployedSettings(): EventSourceSettings & { visibilityTimeoutSeconds: n
     reservedConcurrency?: number;
     events: { sqs: { batchSize: number; maximumBatchingWindow: number; maximumConcurrency: number } }[];
   };
-  const queue = detectionResources(config, STAGE).Resources.SlackQueue!.Properties as { VisibilityTimeout: number; RedrivePolicy: { maxReceiveCount: number } };
+  const queue = detectionResources(config, STAGE).Resources.SlackQueue!.Properties as {
+    VisibilityTimeout: number;
+    RedrivePolicy: { maxReceiveCount: number };
+  };
   const sqs = notifier.events[0]!.sqs;
   return {
     batchSize: sqs.batchSize,
@@ -46,12 +49,20 @@ function deployedSettings(): EventSourceSettings & { visibilityTimeoutSeconds: n
   };
 }
 
-const sample = normalizeDetections(JSON.parse(readFileSync(new URL('../../events/detections/extrahop-detections.json', import.meta.url), 'utf8')), {
-  applianceUrl: 'https://extrahop.example.com',
-}).detections.find((d) => d.riskScore >= 80)!;
+const sample = normalizeDetections(
+  JSON.parse(readFileSync(new URL('../../events/detections/extrahop-detections.json', import.meta.url), 'utf8')),
+  {
+    applianceUrl: 'https://extrahop.example.com',
+  },
+).detections.find((d) => d.riskScore >= 80)!;
 
 const burst = (count: number): Detection[] =>
-  Array.from({ length: count }, (_, i) => ({ ...sample, id: String(2_000_000 + i), riskScore: 30 + (i % 70), modTime: sample.modTime + i }));
+  Array.from({ length: count }, (_, i) => ({
+    ...sample,
+    id: String(2_000_000 + i),
+    riskScore: 30 + (i % 70),
+    modTime: sample.modTime + i,
+  }));
 
 let slack: FakeSlack | undefined;
 beforeEach(() => {
@@ -85,13 +96,25 @@ async function deliverBurst(settings: ReturnType<typeof deployedSettings>, count
     settings,
     clock: time,
     finished: () => queue.messages.length === 0,
-    newContainer: () => createSlackNotifyHandler({ readSecret: async () => fake.url, now: time.now, sleep: time.sleep, publish: async () => 'ops-message-id' }) as never,
+    newContainer: () =>
+      createSlackNotifyHandler({
+        readSecret: async () => fake.url,
+        now: time.now,
+        sleep: time.sleep,
+        publish: async () => 'ops-message-id',
+      }) as never,
     functionName: 'autotap-test-slackNotify',
     reuseContainers,
   });
   const tried = new Set([...report.tried].map((id) => bodyOf.get(id)));
   const untriedDeadLetters = deadLetters.messages.filter((m) => !tried.has(m.body));
-  return { report, deadLetters: deadLetters.messages, untriedDeadLetters, posts: fake.posts, elapsedMs: time.now() - 1_750_000_000_000 };
+  return {
+    report,
+    deadLetters: deadLetters.messages,
+    untriedDeadLetters,
+    posts: fake.posts,
+    elapsedMs: time.now() - 1_750_000_000_000,
+  };
 }
 
 describe('Slack delivery under the event source mapping the stack deploys', () => {

@@ -106,7 +106,11 @@ beforeEach(async () => {
   emulator = await startEmulator({});
   opsTopicArn = emulator.createTopic('autotap-test-ops');
   chatbotTopicArn = emulator.createTopic('autotap-test-chatbot');
-  Object.assign(process.env, emulator.env(), { OPS_TOPIC_ARN: opsTopicArn, CHATBOT_TOPIC_ARN: chatbotTopicArn, AWS_MAX_ATTEMPTS: '1' });
+  Object.assign(process.env, emulator.env(), {
+    OPS_TOPIC_ARN: opsTopicArn,
+    CHATBOT_TOPIC_ARN: chatbotTopicArn,
+    AWS_MAX_ATTEMPTS: '1',
+  });
   configure();
   output = [];
   // Everything the logger writes, whatever the level: the webhook URL must never be in it.
@@ -127,9 +131,19 @@ afterEach(async () => {
   await emulator.close();
 });
 
-async function start(options: { answer?: (n: number) => SlackAnswer; virtual?: boolean; deps?: Partial<SlackNotifyDeps>; secret?: string } = {}) {
+async function start(
+  options: {
+    answer?: (n: number) => SlackAnswer;
+    virtual?: boolean;
+    deps?: Partial<SlackNotifyDeps>;
+    secret?: string;
+  } = {},
+) {
   const clock = options.virtual === false ? undefined : virtualClock();
-  slack = await startFakeSlack({ ...(clock ? { clock: clock.now } : {}), ...(options.answer ? { answer: options.answer } : {}) });
+  slack = await startFakeSlack({
+    ...(clock ? { clock: clock.now } : {}),
+    ...(options.answer ? { answer: options.answer } : {}),
+  });
   const secret = options.secret ?? slack.url;
   const secretReads: string[] = [];
   const handler = createSlackNotifyHandler({
@@ -156,7 +170,9 @@ function expectNoSecretAnywhere(fake: FakeSlack) {
 
 /** The detection ids a post names: singles by their button, roll-ups by their links. */
 function namedIds(payload: { text?: string; blocks?: unknown[] }): string[] {
-  return [...JSON.stringify(payload).matchAll(/detections\/detail\/(\d+)/g)].map((m) => m[1]!).filter((id, i, all) => all.indexOf(id) === i);
+  return [...JSON.stringify(payload).matchAll(/detections\/detail\/(\d+)/g)]
+    .map((m) => m[1]!)
+    .filter((id, i, all) => all.indexOf(id) === i);
 }
 
 describe('slack-notify against a webhook', () => {
@@ -169,7 +185,9 @@ describe('slack-notify against a webhook', () => {
     expect(secretReads).toEqual([SECRET_ARN]);
     expect(slack.posts.length).toBeGreaterThan(1);
     expect(slack.posts.length).toBeLessThanOrEqual(5);
-    expect(slack.posts.every((p) => p.answer.status === 200 && p.contentType?.startsWith('application/json'))).toBe(true);
+    expect(slack.posts.every((p) => p.answer.status === 200 && p.contentType?.startsWith('application/json'))).toBe(
+      true,
+    );
 
     // Singles name one detection each; the roll-up counts the rest and names its top ones.
     const rollups = slack.posts.filter((p) => /^\d+ detections/.test(p.payload.text ?? ''));
@@ -186,7 +204,8 @@ describe('slack-notify against a webhook', () => {
     expect(singleIds.flat().every((id) => detections.find((d) => d.id === id)!.riskScore >= 80)).toBe(true);
 
     // Real waits: each post arrives a pacing interval after the previous one (a lower bound only).
-    for (let i = 1; i < slack.posts.length; i++) expect(slack.posts[i]!.at - slack.posts[i - 1]!.at).toBeGreaterThanOrEqual(950);
+    for (let i = 1; i < slack.posts.length; i++)
+      expect(slack.posts[i]!.at - slack.posts[i - 1]!.at).toBeGreaterThanOrEqual(950);
     expectNoSecretAnywhere(slack);
   }, 30_000);
 
@@ -319,7 +338,12 @@ describe('slack-notify against a webhook', () => {
     const response = await invoke(queued(samples));
     expect(response.batchItemFailures).toEqual([]);
     const posted = slack.posts.flatMap((p) => namedIds(p.payload));
-    expect(posted.sort()).toEqual(samples.filter((d) => d.riskScore >= 80).map((d) => d.id).sort());
+    expect(posted.sort()).toEqual(
+      samples
+        .filter((d) => d.riskScore >= 80)
+        .map((d) => d.id)
+        .sort(),
+    );
     expect(posted.length).toBeLessThan(samples.length);
   });
 
@@ -327,7 +351,10 @@ describe('slack-notify against a webhook', () => {
     const fake = await startFakeSlack();
     slack = fake;
     const clock = virtualClock();
-    const handler = createSlackNotifyHandler({ readSecret: async () => JSON.stringify({ webhookUrl: fake.url }), ...clock });
+    const handler = createSlackNotifyHandler({
+      readSecret: async () => JSON.stringify({ webhookUrl: fake.url }),
+      ...clock,
+    });
     const response = await handler(sqsEvent(queued([highRisk])), invocationContext(clock.now));
     expect(response.batchItemFailures).toEqual([]);
     expect(fake.posts).toHaveLength(1);
@@ -361,9 +388,19 @@ describe('slack-notify in Amazon Q format', () => {
     expect(secretReads).toEqual([]);
     const published = emulator.published().filter((m) => m.topicArn === chatbotTopicArn);
     expect(published).toHaveLength(notified.length);
-    const messages = published.map((m) => JSON.parse(m.message) as { version: string; source: string; content: { title: string }; metadata: { threadId: string } });
+    const messages = published.map(
+      (m) =>
+        JSON.parse(m.message) as {
+          version: string;
+          source: string;
+          content: { title: string };
+          metadata: { threadId: string };
+        },
+    );
     expect(messages.every((m) => m.version === '1.0' && m.source === 'custom')).toBe(true);
-    expect(messages.map((m) => m.metadata.threadId).sort()).toEqual(notified.map((d) => `autotap-detection-${d.id}`).sort());
+    expect(messages.map((m) => m.metadata.threadId).sort()).toEqual(
+      notified.map((d) => `autotap-detection-${d.id}`).sort(),
+    );
     expect(messages.every((m) => m.content.title.startsWith('[ESCALATED'))).toBe(true);
   });
 

@@ -23,7 +23,8 @@ const MIRRORING_FUNCTIONS = [
   'SummarizeReconcileLambdaFunction',
 ];
 
-const ofType = (template: Template, type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const ofType = (template: Template, type: string) =>
+  Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
 export function registerCreateTests(get: () => CreatePackage): void {
   describe('a stage with mirroring.create (packaged)', () => {
@@ -49,15 +50,32 @@ export function registerCreateTests(get: () => CreatePackage): void {
       const rejects = rules.filter((r) => r.RuleAction === 'reject');
       expect(rejects).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ TrafficDirection: 'ingress', SourceCidrBlock: '10.20.0.10/32', DestinationCidrBlock: '0.0.0.0/0', Protocol: 6, SourcePortRange: { FromPort: 443, ToPort: 443 } }),
-          expect.objectContaining({ TrafficDirection: 'egress', SourceCidrBlock: '0.0.0.0/0', DestinationCidrBlock: '10.20.0.10/32', Protocol: 6, DestinationPortRange: { FromPort: 443, ToPort: 443 } }),
-          expect.objectContaining({ TrafficDirection: 'egress', SourceCidrBlock: '::/0', DestinationCidrBlock: 'fd00:20::/64' }),
+          expect.objectContaining({
+            TrafficDirection: 'ingress',
+            SourceCidrBlock: '10.20.0.10/32',
+            DestinationCidrBlock: '0.0.0.0/0',
+            Protocol: 6,
+            SourcePortRange: { FromPort: 443, ToPort: 443 },
+          }),
+          expect.objectContaining({
+            TrafficDirection: 'egress',
+            SourceCidrBlock: '0.0.0.0/0',
+            DestinationCidrBlock: '10.20.0.10/32',
+            Protocol: 6,
+            DestinationPortRange: { FromPort: 443, ToPort: 443 },
+          }),
+          expect.objectContaining({
+            TrafficDirection: 'egress',
+            SourceCidrBlock: '::/0',
+            DestinationCidrBlock: 'fd00:20::/64',
+          }),
         ]),
       );
       expect(rejects).toHaveLength(3);
       // Evaluated first: every reject has a lower number than every accept of its direction.
       for (const reject of rejects) {
-        for (const accept of accepts.filter((a) => a.TrafficDirection === reject.TrafficDirection)) expect(reject.RuleNumber as number).toBeLessThan(accept.RuleNumber as number);
+        for (const accept of accepts.filter((a) => a.TrafficDirection === reject.TrafficDirection))
+          expect(reject.RuleNumber as number).toBeLessThan(accept.RuleNumber as number);
       }
       expect(rules.length).toBeLessThanOrEqual(10);
     });
@@ -65,10 +83,18 @@ export function registerCreateTests(get: () => CreatePackage): void {
     test('the target is an internal NLB with a UDP 4789 listener forwarding to the appliance addresses', () => {
       const target = config.mirroring.create!.target!;
       if (target.kind !== 'network-load-balancer') throw new Error('the fixture creates a network load balancer');
-      const [[, balancer]] = ofType(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer') as [[string, Template['Resources'][string]]];
+      const [[, balancer]] = ofType(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer') as [
+        [string, Template['Resources'][string]],
+      ];
       expect(balancer.Properties).toMatchObject({ Type: 'network', Scheme: 'internal', Subnets: target.subnetIds });
-      const [[, listener]] = ofType(template, 'AWS::ElasticLoadBalancingV2::Listener') as [[string, Template['Resources'][string]]];
-      expect(listener.Properties).toMatchObject({ Protocol: 'UDP', Port: 4789, DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: 'MirrorTargetGroup' } }] });
+      const [[, listener]] = ofType(template, 'AWS::ElasticLoadBalancingV2::Listener') as [
+        [string, Template['Resources'][string]],
+      ];
+      expect(listener.Properties).toMatchObject({
+        Protocol: 'UDP',
+        Port: 4789,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: 'MirrorTargetGroup' } }],
+      });
       expect(template.Resources.MirrorTargetGroup!.Properties).toMatchObject({
         Protocol: 'UDP',
         Port: 4789,
@@ -76,13 +102,22 @@ export function registerCreateTests(get: () => CreatePackage): void {
         VpcId: target.vpcId,
         Targets: target.applianceIps.map((ip) => ({ Id: ip, Port: 4789 })),
       });
-      expect(template.Resources.TrafficMirrorTarget).toMatchObject({ Type: 'AWS::EC2::TrafficMirrorTarget', Properties: { NetworkLoadBalancerArn: { Ref: 'MirrorLoadBalancer' } } });
+      expect(template.Resources.TrafficMirrorTarget).toMatchObject({
+        Type: 'AWS::EC2::TrafficMirrorTarget',
+        Properties: { NetworkLoadBalancerArn: { Ref: 'MirrorLoadBalancer' } },
+      });
     });
 
     test('every mirroring function receives the created filter and target ids', () => {
       for (const logicalId of MIRRORING_FUNCTIONS) {
-        const variables = (template.Resources[logicalId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-        expect({ logicalId, filter: variables[CREATED_FILTER_VARIABLE], target: variables[CREATED_TARGET_VARIABLE] }).toEqual({
+        const variables = (
+          template.Resources[logicalId]!.Properties.Environment as { Variables: Record<string, unknown> }
+        ).Variables;
+        expect({
+          logicalId,
+          filter: variables[CREATED_FILTER_VARIABLE],
+          target: variables[CREATED_TARGET_VARIABLE],
+        }).toEqual({
           logicalId,
           filter: { Ref: 'TrafficMirrorFilter' },
           target: { Ref: 'TrafficMirrorTarget' },
@@ -96,7 +131,9 @@ export function registerCreateTests(get: () => CreatePackage): void {
     test('the session-creating roles may use the created filter and target, named by ARN, and the configured target', () => {
       const arn = (resource: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:${resource}`;
       for (const role of ['AttachSessionRole', 'ReconcileRoundRole', 'ReconcileSliceRole']) {
-        const creating = rolePolicyStatements(template, role).filter((s) => actionsOf(s).includes('ec2:CreateTrafficMirrorSession'));
+        const creating = rolePolicyStatements(template, role).filter((s) =>
+          actionsOf(s).includes('ec2:CreateTrafficMirrorSession'),
+        );
         const resources = creating.flatMap((s) => resourcesOf(template, s));
         expect({ role, resources }).toEqual({
           role,
@@ -107,7 +144,9 @@ export function registerCreateTests(get: () => CreatePackage): void {
           ]),
         });
         // No filter but the created one.
-        expect(resources.filter((r) => r.includes('traffic-mirror-filter/'))).toEqual([arn('traffic-mirror-filter/{TrafficMirrorFilter}')]);
+        expect(resources.filter((r) => r.includes('traffic-mirror-filter/'))).toEqual([
+          arn('traffic-mirror-filter/{TrafficMirrorFilter}'),
+        ]);
       }
     });
   });

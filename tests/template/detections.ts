@@ -70,16 +70,22 @@ function grants(template: Template, roleId: string): string[] {
     .flatMap((s) => {
       expect(s.Effect).toBe('Allow');
       const condition = s.Condition === undefined ? '' : ` if ${JSON.stringify(s.Condition)}`;
-      return actionsOf(s).flatMap((action) => resourcesOf(template, s).map((resource) => `${action} ${resource}${condition}`));
+      return actionsOf(s).flatMap((action) =>
+        resourcesOf(template, s).map((resource) => `${action} ${resource}${condition}`),
+      );
     })
     .sort();
 }
 
 /** The table, for items whose partition key starts with `prefix` only (dynamodb:LeadingKeys). */
-const tableItems = (prefix: string) => `${TABLE_ARN} if ${JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } })}`;
+const tableItems = (prefix: string) =>
+  `${TABLE_ARN} if ${JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } })}`;
 
 /** The mirroring part's alarms, which may always publish to the ops topic. */
-const MIRRORING_ALARMS = [{ 'Fn::GetAtt': ['LaunchEventsDeadLetterAlarm', 'Arn'] }, { 'Fn::GetAtt': ['RuleEventsDeadLetterAlarm', 'Arn'] }];
+const MIRRORING_ALARMS = [
+  { 'Fn::GetAtt': ['LaunchEventsDeadLetterAlarm', 'Arn'] },
+  { 'Fn::GetAtt': ['RuleEventsDeadLetterAlarm', 'Arn'] },
+];
 
 const lines = (actions: string[], resources: string[]) => actions.flatMap((a) => resources.map((r) => `${a} ${r}`));
 
@@ -105,13 +111,21 @@ export function registerDetectionTests(get: () => Suite): void {
         const { Resources } = suite.dev;
         expect(Object.keys(Resources).filter((id) => DETECTION_RESOURCE.test(id))).toEqual([]);
         const types = new Set(Object.values(Resources).map((r) => r.Type));
-        for (const type of ['AWS::DynamoDB::Table', 'AWS::Lambda::Url', 'AWS::Lambda::EventSourceMapping', 'AWS::Lambda::Permission']) expect(types.has(type)).toBe(false);
+        for (const type of [
+          'AWS::DynamoDB::Table',
+          'AWS::Lambda::Url',
+          'AWS::Lambda::EventSourceMapping',
+          'AWS::Lambda::Permission',
+        ])
+          expect(types.has(type)).toBe(false);
         expect(Object.values(Resources).filter((r) => r.Type === 'AWS::SQS::Queue')).toHaveLength(2);
         expect(Object.values(Resources).filter((r) => r.Type === 'AWS::SNS::Topic')).toHaveLength(1);
         const outputs = Object.keys((suite.dev as Template & { Outputs: Record<string, unknown> }).Outputs);
         expect(outputs.filter((id) => DETECTION_RESOURCE.test(id))).toEqual([]);
         // The ops topic takes alarms from the mirroring part's dead-letter alarms alone.
-        const statement = (Resources.OpsTopicPolicy!.Properties.PolicyDocument as PolicyDocument).Statement.find((s) => s.Sid === 'DeadLetterAlarm')!;
+        const statement = (Resources.OpsTopicPolicy!.Properties.PolicyDocument as PolicyDocument).Statement.find(
+          (s) => s.Sid === 'DeadLetterAlarm',
+        )!;
         expect(statement.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': MIRRORING_ALARMS } });
       });
 
@@ -147,7 +161,11 @@ export function registerDetectionTests(get: () => Suite): void {
         const ref = (id: string) => ({ Ref: id });
         const expected: Record<DetectionFunction, Record<string, unknown>> = {
           detectionsPoll: { DETECTIONS_TABLE: ref('DetectionsTable'), DETECTIONS_QUEUE_URL: ref('DetectionsQueue') },
-          detectionsWebhook: { DETECTIONS_TABLE: ref('DetectionsTable'), DETECTIONS_QUEUE_URL: ref('DetectionsQueue'), POWERTOOLS_LOGGER_LOG_EVENT: 'false' },
+          detectionsWebhook: {
+            DETECTIONS_TABLE: ref('DetectionsTable'),
+            DETECTIONS_QUEUE_URL: ref('DetectionsQueue'),
+            POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+          },
           detectionsProcess: {
             DETECTIONS_TABLE: ref('DetectionsTable'),
             DETECTIONS_TOPIC_ARN: ref('DetectionsTopic'),
@@ -157,16 +175,27 @@ export function registerDetectionTests(get: () => Suite): void {
           slackNotify: {},
         };
         const common = ['OPS_TOPIC_ARN', 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL', 'AWS_RETRY_MODE', 'AWS_MAX_ATTEMPTS'];
-        for (const [key, { logicalId }] of Object.entries(DETECTION_FUNCTIONS) as [DetectionFunction, { logicalId: string }][]) {
+        for (const [key, { logicalId }] of Object.entries(DETECTION_FUNCTIONS) as [
+          DetectionFunction,
+          { logicalId: string },
+        ][]) {
           const variables = variablesOf(template, logicalId);
           expect(Object.keys(variables).sort()).toEqual([...common, ...Object.keys(expected[key])].sort());
           expect(variables).toMatchObject(expected[key]);
           expect(variables.OPS_TOPIC_ARN).toEqual({ Ref: 'OpsTopic' });
-          const [measured] = measureEnvironments({ functions: { [key]: variables }, resources: template.Resources, region: REGION });
+          const [measured] = measureEnvironments({
+            functions: { [key]: variables },
+            resources: template.Resources,
+            region: REGION,
+          });
           expect(measured!.bytes).toBeLessThanOrEqual(LAMBDA_ENVIRONMENT_LIMIT_BYTES);
         }
         for (const [id, resource] of Object.entries(template.Resources)) {
-          if (resource.Type === 'AWS::Lambda::Function') expect({ id, logEvent: variablesOf(template, id).POWERTOOLS_LOGGER_LOG_EVENT }).not.toEqual({ id, logEvent: 'true' });
+          if (resource.Type === 'AWS::Lambda::Function')
+            expect({ id, logEvent: variablesOf(template, id).POWERTOOLS_LOGGER_LOG_EVENT }).not.toEqual({
+              id,
+              logEvent: 'true',
+            });
         }
       });
 
@@ -183,24 +212,42 @@ export function registerDetectionTests(get: () => Suite): void {
           const modulePath = `${handler.slice(0, handler.lastIndexOf('.'))}.mjs`;
           const entries = readZip(zipFile);
           expect([...entries.keys()]).toEqual([modulePath]);
-          const env = Object.fromEntries(Object.entries(variablesOf(template, logicalId)).map(([name, value]) => [name, String(evaluate(template, value))]));
-          expect(await loadBundle(entries.get(modulePath)!, modulePath, path.join(extracted, key), env)).toBe('function');
+          const env = Object.fromEntries(
+            Object.entries(variablesOf(template, logicalId)).map(([name, value]) => [
+              name,
+              String(evaluate(template, value)),
+            ]),
+          );
+          expect(await loadBundle(entries.get(modulePath)!, modulePath, path.join(extracted, key), env)).toBe(
+            'function',
+          );
         }
         console.log(`detection function zips (bytes): ${JSON.stringify(sizes)}`);
       });
 
       test('the poller runs on detections.poll.schedule', () => {
-        const scheduled = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.ScheduleExpression);
-        const poll = scheduled.filter((r) => asArray(r.Properties.Targets as RuleTarget[]).some((t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': ['DetectionsPollLambdaFunction', 'Arn'] })));
+        const scheduled = Object.values(template.Resources).filter(
+          (r) => r.Type === 'AWS::Events::Rule' && r.Properties.ScheduleExpression,
+        );
+        const poll = scheduled.filter((r) =>
+          asArray(r.Properties.Targets as RuleTarget[]).some(
+            (t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': ['DetectionsPollLambdaFunction', 'Arn'] }),
+          ),
+        );
         expect(poll).toHaveLength(1);
         expect(poll[0]!.Properties.ScheduleExpression).toBe(detections.poll.schedule);
         expect(poll[0]!.Properties.State).toBe('ENABLED');
         expect(template.Resources.DetectionsPollLambdaFunction!.Properties.Timeout).toBeGreaterThanOrEqual(30);
       });
 
-      test('a poll that cannot be delivered or fails after Lambda\'s retries is parked in the poll dead-letter queue, and ops is told', () => {
+      test("a poll that cannot be delivered or fails after Lambda's retries is parked in the poll dead-letter queue, and ops is told", () => {
         const [ruleId, rule] = Object.entries(template.Resources).find(
-          ([, r]) => r.Type === 'AWS::Events::Rule' && asArray(r.Properties.Targets as RuleTarget[]).some((t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': ['DetectionsPollLambdaFunction', 'Arn'] })),
+          ([, r]) =>
+            r.Type === 'AWS::Events::Rule' &&
+            asArray(r.Properties.Targets as RuleTarget[]).some(
+              (t) =>
+                JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': ['DetectionsPollLambdaFunction', 'Arn'] }),
+            ),
         )!;
         const [target] = rule.Properties.Targets as (RuleTarget & { RetryPolicy?: unknown })[];
         const deadLetters = { 'Fn::GetAtt': ['PollDeadLetterQueue', 'Arn'] };
@@ -211,10 +258,19 @@ export function registerDetectionTests(get: () => Suite): void {
         expect(policy.Queues).toEqual([{ Ref: 'PollDeadLetterQueue' }]);
         const [statement, ...others] = (policy.PolicyDocument as PolicyDocument).Statement;
         expect(others).toEqual([]);
-        expect(statement).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: deadLetters });
-        expect(evaluate(template, statement!.Condition!.ArnEquals!['aws:SourceArn'])).toBe(evaluate(template, { 'Fn::GetAtt': [ruleId, 'Arn'] }));
+        expect(statement).toMatchObject({
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: deadLetters,
+        });
+        expect(evaluate(template, statement!.Condition!.ArnEquals!['aws:SourceArn'])).toBe(
+          evaluate(template, { 'Fn::GetAtt': [ruleId, 'Arn'] }),
+        );
         // The asynchronous invocation's failures go to the same queue, which the poller's role may send to.
-        const invokeConfig = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig')!.Properties;
+        const invokeConfig = Object.values(template.Resources).find(
+          (r) => r.Type === 'AWS::Lambda::EventInvokeConfig',
+        )!.Properties;
         expect(invokeConfig).toMatchObject({
           FunctionName: { Ref: 'DetectionsPollLambdaFunction' },
           DestinationConfig: { OnFailure: { Destination: deadLetters } },
@@ -248,7 +304,11 @@ export function registerDetectionTests(get: () => Suite): void {
         const webhook = { 'Fn::GetAtt': ['DetectionsWebhookLambdaFunction', 'Arn'] };
         expect(urls[0]![1].Properties).toEqual({ AuthType: 'NONE', TargetFunctionArn: webhook });
         const permissions = Object.values(template.Resources)
-          .filter((r) => r.Type === 'AWS::Lambda::Permission' && JSON.stringify(r.Properties.FunctionName) === JSON.stringify(webhook))
+          .filter(
+            (r) =>
+              r.Type === 'AWS::Lambda::Permission' &&
+              JSON.stringify(r.Properties.FunctionName) === JSON.stringify(webhook),
+          )
           .map((r) => r.Properties);
         // Anyone may call the URL; the handler refuses every request without the shared secret.
         expect(permissions).toEqual(
@@ -259,17 +319,25 @@ export function registerDetectionTests(get: () => Suite): void {
         );
         expect(permissions).toHaveLength(2);
         // No other function may be invoked by anyone.
-        for (const permission of Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission')) {
+        for (const permission of Object.values(template.Resources).filter(
+          (r) => r.Type === 'AWS::Lambda::Permission',
+        )) {
           if (permission.Properties.Principal === '*') expect(permission.Properties.FunctionName).toEqual(webhook);
         }
       });
 
       test('the SQS event sources report batch item failures; the Slack notifier is never throttled below its event source', () => {
-        const mappings = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping').map((r) => r.Properties);
+        const mappings = Object.values(template.Resources)
+          .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
+          .map((r) => r.Properties);
         expect(mappings).toHaveLength(2);
         for (const mapping of mappings) expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-        const of = (fn: string) => mappings.find((m) => JSON.stringify(m.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [fn, 'Arn'] }))!;
-        expect(of('DetectionsProcessLambdaFunction')).toMatchObject({ EventSourceArn: { 'Fn::GetAtt': ['DetectionsQueue', 'Arn'] }, Enabled: true });
+        const of = (fn: string) =>
+          mappings.find((m) => JSON.stringify(m.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [fn, 'Arn'] }))!;
+        expect(of('DetectionsProcessLambdaFunction')).toMatchObject({
+          EventSourceArn: { 'Fn::GetAtt': ['DetectionsQueue', 'Arn'] },
+          Enabled: true,
+        });
         expect(of('SlackNotifyLambdaFunction')).toMatchObject({
           EventSourceArn: { 'Fn::GetAtt': ['SlackQueue', 'Arn'] },
           BatchSize: 100,
@@ -280,7 +348,9 @@ export function registerDetectionTests(get: () => Suite): void {
         const slack = template.Resources.SlackNotifyLambdaFunction!.Properties;
         // Event source mappings do not honour reserved concurrency: below MaximumConcurrency the
         // second batch is throttled and its messages move toward the dead-letter queue untried.
-        expect(slack.ReservedConcurrentExecutions).toBe((of('SlackNotifyLambdaFunction').ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency);
+        expect(slack.ReservedConcurrentExecutions).toBe(
+          (of('SlackNotifyLambdaFunction').ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency,
+        );
         expect(slack.Timeout).toBe(60);
         for (const id of ['DetectionsPollLambdaFunction', 'DetectionsProcessLambdaFunction']) {
           expect(template.Resources[id]!.Properties.ReservedConcurrentExecutions).toBeUndefined();
@@ -295,7 +365,7 @@ export function registerDetectionTests(get: () => Suite): void {
         }
       });
 
-      test('the webhook\'s concurrency is capped by detections.webhook.reservedConcurrency (default 10)', () => {
+      test("the webhook's concurrency is capped by detections.webhook.reservedConcurrency (default 10)", () => {
         expect(detections.webhook.reservedConcurrency).toBe(10);
         expect(template.Resources.DetectionsWebhookLambdaFunction!.Properties.ReservedConcurrentExecutions).toBe(10);
         const capped = variant(suite.config, { webhook: { ...detections.webhook, reservedConcurrency: 3 } });
@@ -320,8 +390,14 @@ export function registerDetectionTests(get: () => Suite): void {
 
       test('each queue has a dead-letter queue with a redrive policy; all are encrypted', () => {
         const queue = (id: string) => template.Resources[id]!.Properties;
-        expect(queue('DetectionsQueue').RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['DetectionsDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
-        expect(queue('SlackQueue').RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['SlackDeadLetterQueue', 'Arn'] }, maxReceiveCount: 10 });
+        expect(queue('DetectionsQueue').RedrivePolicy).toEqual({
+          deadLetterTargetArn: { 'Fn::GetAtt': ['DetectionsDeadLetterQueue', 'Arn'] },
+          maxReceiveCount: 5,
+        });
+        expect(queue('SlackQueue').RedrivePolicy).toEqual({
+          deadLetterTargetArn: { 'Fn::GetAtt': ['SlackDeadLetterQueue', 'Arn'] },
+          maxReceiveCount: 10,
+        });
         for (const [source, deadLetters, name] of [
           ['DetectionsQueue', 'DetectionsDeadLetterQueue', 'detections'],
           ['SlackQueue', 'SlackDeadLetterQueue', 'slack'],
@@ -330,9 +406,14 @@ export function registerDetectionTests(get: () => Suite): void {
           expect(queue(deadLetters).QueueName).toBe(`autotap-${STAGE}-${name}-dlq`);
           expect(queue(deadLetters).MessageRetentionPeriod).toBe(14 * 24 * 3600);
           // A message keeps its first enqueue time in the dead-letter queue: it must outlive the source's retention.
-          expect(Number(queue(source).MessageRetentionPeriod)).toBeLessThan(Number(queue(deadLetters).MessageRetentionPeriod));
+          expect(Number(queue(source).MessageRetentionPeriod)).toBeLessThan(
+            Number(queue(deadLetters).MessageRetentionPeriod),
+          );
           // Only the source queue may move messages into it, so a redrive goes back where they came from.
-          const allow = queue(deadLetters).RedriveAllowPolicy as { redrivePermission: string; sourceQueueArns: unknown[] };
+          const allow = queue(deadLetters).RedriveAllowPolicy as {
+            redrivePermission: string;
+            sourceQueueArns: unknown[];
+          };
           expect(allow.redrivePermission).toBe('byQueue');
           expect(allow.sourceQueueArns.map((arn) => evaluate(template, arn))).toEqual([queueArn(name)]);
           expect(evaluate(template, { 'Fn::GetAtt': [source, 'Arn'] })).toBe(queueArn(name));
@@ -343,7 +424,7 @@ export function registerDetectionTests(get: () => Suite): void {
         for (const q of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
       });
 
-      test('visibility timeouts cover six times the consuming function\'s timeout', () => {
+      test("visibility timeouts cover six times the consuming function's timeout", () => {
         const timeout = (id: string) => Number(template.Resources[id]!.Properties.Timeout);
         const visibility = (id: string) => Number(template.Resources[id]!.Properties.VisibilityTimeout);
         expect(visibility('DetectionsQueue')).toBeGreaterThanOrEqual(6 * timeout('DetectionsProcessLambdaFunction'));
@@ -353,19 +434,36 @@ export function registerDetectionTests(get: () => Suite): void {
       test('alarms on both dead-letter queues notify the ops topic, which takes them by their ARNs only', () => {
         const alarms = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
         const byQueue = Object.fromEntries(
-          alarms.map(([id, r]) => [JSON.stringify((r.Properties.Dimensions as { Value: unknown }[])[0]!.Value), { id, props: r.Properties }]),
+          alarms.map(([id, r]) => [
+            JSON.stringify((r.Properties.Dimensions as { Value: unknown }[])[0]!.Value),
+            { id, props: r.Properties },
+          ]),
         );
         const alarmIds: string[] = [];
         for (const queue of ['DetectionsDeadLetterQueue', 'SlackDeadLetterQueue', 'PollDeadLetterQueue']) {
           const alarm = byQueue[JSON.stringify({ 'Fn::GetAtt': [queue, 'QueueName'] })]!;
           expect(alarm).toBeDefined();
-          expect(alarm.props).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [{ Ref: 'OpsTopic' }] });
+          expect(alarm.props).toMatchObject({
+            MetricName: 'ApproximateNumberOfMessagesVisible',
+            Threshold: 0,
+            ComparisonOperator: 'GreaterThanThreshold',
+            AlarmActions: [{ Ref: 'OpsTopic' }],
+          });
           alarmIds.push(alarm.id);
         }
-        const statement = (template.Resources.OpsTopicPolicy!.Properties.PolicyDocument as PolicyDocument).Statement.find((s) => s.Sid === 'DeadLetterAlarm')!;
-        expect(statement).toMatchObject({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: 'OpsTopic' } });
+        const statement = (
+          template.Resources.OpsTopicPolicy!.Properties.PolicyDocument as PolicyDocument
+        ).Statement.find((s) => s.Sid === 'DeadLetterAlarm')!;
+        expect(statement).toMatchObject({
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: { Ref: 'OpsTopic' },
+        });
         const allowed = statement.Condition!.ArnEquals!['aws:SourceArn'] as unknown[];
-        const expected = [...MIRRORING_ALARMS, ...[...alarmIds, 'PollErrorsAlarm'].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }))];
+        const expected = [
+          ...MIRRORING_ALARMS,
+          ...[...alarmIds, 'PollErrorsAlarm'].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+        ];
         expect(allowed).toEqual(expect.arrayContaining(expected));
         expect(allowed).toHaveLength(expected.length);
         expect(alarms).toHaveLength(6);
@@ -374,15 +472,26 @@ export function registerDetectionTests(get: () => Suite): void {
 
     describe('topics and email', () => {
       test('a standard detections topic, an email topic and no Chatbot topic for block-kit', () => {
-        expect(template.Resources.DetectionsTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { TopicName: `autotap-${STAGE}-detections` } });
-        expect(template.Resources.DetectionsEmailTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { TopicName: `autotap-${STAGE}-detections-email` } });
-        for (const topic of Object.values(template.Resources).filter((r) => r.Type === 'AWS::SNS::Topic')) expect(topic.Properties.FifoTopic).toBeUndefined();
+        expect(template.Resources.DetectionsTopic).toMatchObject({
+          Type: 'AWS::SNS::Topic',
+          Properties: { TopicName: `autotap-${STAGE}-detections` },
+        });
+        expect(template.Resources.DetectionsEmailTopic).toMatchObject({
+          Type: 'AWS::SNS::Topic',
+          Properties: { TopicName: `autotap-${STAGE}-detections-email` },
+        });
+        for (const topic of Object.values(template.Resources).filter((r) => r.Type === 'AWS::SNS::Topic'))
+          expect(topic.Properties.FifoTopic).toBeUndefined();
         expect(template.Resources.DetectionsChatbotTopic).toBeUndefined();
       });
 
       test('one email subscription per detections.emails entry, filtered on its riskScore minimum', () => {
         const subscriptions = Object.values(template.Resources)
-          .filter((r) => r.Type === 'AWS::SNS::Subscription' && JSON.stringify(r.Properties.TopicArn) === '{"Ref":"DetectionsEmailTopic"}')
+          .filter(
+            (r) =>
+              r.Type === 'AWS::SNS::Subscription' &&
+              JSON.stringify(r.Properties.TopicArn) === '{"Ref":"DetectionsEmailTopic"}',
+          )
           .map((r) => r.Properties);
         expect(subscriptions).toHaveLength(detections.emails.length);
         const byAddress = Object.fromEntries(subscriptions.map((s) => [s.Endpoint as string, s]));
@@ -396,16 +505,26 @@ export function registerDetectionTests(get: () => Suite): void {
         });
         expect(byAddress['ciso@example.com']!.FilterPolicy).toEqual({ riskScore: [{ numeric: ['>=', 80] }] });
         for (const recipient of detections.emails) {
-          expect(byAddress[recipient.address]!.FilterPolicy).toEqual(emailFilterPolicy(recipient.minRiskScore ?? detections.minRiskScore));
+          expect(byAddress[recipient.address]!.FilterPolicy).toEqual(
+            emailFilterPolicy(recipient.minRiskScore ?? detections.minRiskScore),
+          );
         }
         // Machines subscribe to the detections topic themselves; the ops emails stay on the ops topic.
-        const others = Object.values(template.Resources).filter((r) => r.Type === 'AWS::SNS::Subscription' && JSON.stringify(r.Properties.TopicArn) !== '{"Ref":"DetectionsEmailTopic"}');
-        expect(others.map((r) => r.Properties.TopicArn)).toEqual(suite.config.notifications.opsEmails.map(() => ({ Ref: 'OpsTopic' })));
+        const others = Object.values(template.Resources).filter(
+          (r) =>
+            r.Type === 'AWS::SNS::Subscription' &&
+            JSON.stringify(r.Properties.TopicArn) !== '{"Ref":"DetectionsEmailTopic"}',
+        );
+        expect(others.map((r) => r.Properties.TopicArn)).toEqual(
+          suite.config.notifications.opsEmails.map(() => ({ Ref: 'OpsTopic' })),
+        );
       });
 
       test('outputs: the webhook URL, the topics, the queues and the table', () => {
         const outputs = (template as Template & { Outputs: Record<string, { Value: unknown }> }).Outputs;
-        expect(outputs.DetectionsWebhookLambdaFunctionUrl!.Value).toEqual({ 'Fn::GetAtt': ['DetectionsWebhookLambdaFunctionUrl', 'FunctionUrl'] });
+        expect(outputs.DetectionsWebhookLambdaFunctionUrl!.Value).toEqual({
+          'Fn::GetAtt': ['DetectionsWebhookLambdaFunctionUrl', 'FunctionUrl'],
+        });
         for (const [output, id] of [
           ['DetectionsTopicArn', 'DetectionsTopic'],
           ['DetectionsEmailTopicArn', 'DetectionsEmailTopic'],
@@ -472,9 +591,13 @@ export function registerDetectionTests(get: () => Suite): void {
 
       test('every detection function writes only to its own log group', () => {
         for (const [key, { role }] of Object.entries(DETECTION_FUNCTIONS)) {
-          const logs = rolePolicyStatements(template, role).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+          const logs = rolePolicyStatements(template, role).filter((s) =>
+            actionsOf(s).some((a) => a.startsWith('logs:')),
+          );
           expect(logs.flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-          expect(logs.flatMap((s) => resourcesOf(template, s))).toEqual([`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/autotap-${STAGE}-${key}:*`]);
+          expect(logs.flatMap((s) => resourcesOf(template, s))).toEqual([
+            `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/autotap-${STAGE}-${key}:*`,
+          ]);
         }
       });
 
@@ -483,17 +606,44 @@ export function registerDetectionTests(get: () => Suite): void {
         for (const { where, document } of policyDocuments(template)) {
           const roleId = where.split('/')[0]!;
           for (const statement of document.Statement) {
-            const touches = actionsOf(statement).some((a) => /^(secretsmanager|dynamodb|sqs):/.test(a)) || resourcesOf(template, statement).some((r) => /autotap-detections-(detections|slack)|DetectionsTable/.test(r));
-            if (touches && !['LaunchEventsDeadLetterQueuePolicy', 'RuleEventsDeadLetterQueuePolicy', 'PollDeadLetterQueuePolicy'].includes(roleId)) expect({ where, detection: detectionRoleIds.has(roleId) }).toEqual({ where, detection: true });
+            const touches =
+              actionsOf(statement).some((a) => /^(secretsmanager|dynamodb|sqs):/.test(a)) ||
+              resourcesOf(template, statement).some((r) =>
+                /autotap-detections-(detections|slack)|DetectionsTable/.test(r),
+              );
+            if (
+              touches &&
+              ![
+                'LaunchEventsDeadLetterQueuePolicy',
+                'RuleEventsDeadLetterQueuePolicy',
+                'PollDeadLetterQueuePolicy',
+              ].includes(roleId)
+            )
+              expect({ where, detection: detectionRoleIds.has(roleId) }).toEqual({ where, detection: true });
           }
         }
         // The fixture's mirroring section is config/dev.yml's with the account's ids for its example
         // ids (which only the demo stage may package): only the stage in names and the ids may differ.
-        const devIds = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll(suite.config.mirroring.filterId!, suite.devConfig.mirroring.filterId!).replaceAll(suite.config.mirroring.targets[0]!.id, suite.devConfig.mirroring.targets[0]!.id)) as unknown;
+        const devIds = (value: unknown) =>
+          JSON.parse(
+            JSON.stringify(value)
+              .replaceAll(suite.config.mirroring.filterId!, suite.devConfig.mirroring.filterId!)
+              .replaceAll(suite.config.mirroring.targets[0]!.id, suite.devConfig.mirroring.targets[0]!.id),
+          ) as unknown;
         expect(devIds(suite.config.mirroring)).toEqual(suite.devConfig.mirroring);
-        const asStage = (value: unknown) => JSON.parse(JSON.stringify(value).replace(/autotap-dev-/g, `autotap-${STAGE}-`).replace(/"dev-(us-east-1-)?autotap-/g, `"${STAGE}-$1autotap-`)) as unknown;
-        for (const [id, resource] of Object.entries(suite.dev.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role')) {
-          expect({ id, policies: devIds(template.Resources[id]?.Properties.Policies) }).toEqual({ id, policies: asStage(resource.Properties.Policies) });
+        const asStage = (value: unknown) =>
+          JSON.parse(
+            JSON.stringify(value)
+              .replace(/autotap-dev-/g, `autotap-${STAGE}-`)
+              .replace(/"dev-(us-east-1-)?autotap-/g, `"${STAGE}-$1autotap-`),
+          ) as unknown;
+        for (const [id, resource] of Object.entries(suite.dev.Resources).filter(
+          ([, r]) => r.Type === 'AWS::IAM::Role',
+        )) {
+          expect({ id, policies: devIds(template.Resources[id]?.Properties.Policies) }).toEqual({
+            id,
+            policies: asStage(resource.Properties.Policies),
+          });
         }
       });
     });
@@ -503,11 +653,22 @@ export function registerDetectionTests(get: () => Suite): void {
       function consistent(config: Config) {
         const functions = detectionFunctions(config, STAGE);
         const roles = detectionRoles(config);
-        expect(Object.values(functions).map((f) => f.role).sort()).toEqual(Object.keys(roles).sort());
-        return { functions, roles, resources: detectionResources(config, STAGE).Resources, outputs: detectionResources(config, STAGE).Outputs ?? {} };
+        expect(
+          Object.values(functions)
+            .map((f) => f.role)
+            .sort(),
+        ).toEqual(Object.keys(roles).sort());
+        return {
+          functions,
+          roles,
+          resources: detectionResources(config, STAGE).Resources,
+          outputs: detectionResources(config, STAGE).Outputs ?? {},
+        };
       }
       const roleGrants = (roles: Record<string, { Properties: Record<string, unknown> }>, id: string) =>
-        (roles[id]!.Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap((p) => p.PolicyDocument.Statement);
+        (roles[id]!.Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap(
+          (p) => p.PolicyDocument.Statement,
+        );
 
       test('everything enabled: the four functions', () => {
         expect(Object.keys(consistent(suite.config).functions).sort()).toEqual(Object.keys(DETECTION_FUNCTIONS).sort());
@@ -520,23 +681,36 @@ export function registerDetectionTests(get: () => Suite): void {
         expect(Object.keys(resources).filter((id) => id.startsWith('Slack'))).toEqual([]);
         expect(Object.keys(functions.detectionsProcess!.environment as object)).not.toContain('SLACK_QUEUE_URL');
         expect(roleGrants(roles, 'DetectionsProcessRole').flatMap(actionsOf)).not.toContain('sqs:SendMessage');
-        expect(opsAlarmArns(config)).toEqual([...MIRRORING_ALARMS, { 'Fn::GetAtt': ['DetectionsDeadLetterAlarm', 'Arn'] }, { 'Fn::GetAtt': ['PollDeadLetterAlarm', 'Arn'] }, { 'Fn::GetAtt': ['PollErrorsAlarm', 'Arn'] }]);
+        expect(opsAlarmArns(config)).toEqual([
+          ...MIRRORING_ALARMS,
+          { 'Fn::GetAtt': ['DetectionsDeadLetterAlarm', 'Arn'] },
+          { 'Fn::GetAtt': ['PollDeadLetterAlarm', 'Arn'] },
+          { 'Fn::GetAtt': ['PollErrorsAlarm', 'Arn'] },
+        ]);
       });
 
       test('slack.format amazon-q: a Chatbot topic (output), the notifier publishes there and reads no webhook secret', () => {
         const config = variant(suite.config, { slack: { ...suite.config.detections!.slack!, format: 'amazon-q' } });
         const { functions, roles, resources, outputs } = consistent(config);
-        expect(resources.DetectionsChatbotTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { TopicName: `autotap-${STAGE}-detections-chatbot` } });
+        expect(resources.DetectionsChatbotTopic).toMatchObject({
+          Type: 'AWS::SNS::Topic',
+          Properties: { TopicName: `autotap-${STAGE}-detections-chatbot` },
+        });
         expect(outputs.DetectionsChatbotTopicArn).toEqual({ Value: { Ref: 'DetectionsChatbotTopic' } });
         expect(functions.slackNotify!.environment).toEqual({ CHATBOT_TOPIC_ARN: { Ref: 'DetectionsChatbotTopic' } });
         const statements = roleGrants(roles, 'SlackNotifyRole');
         expect(statements.flatMap(actionsOf)).not.toContain('secretsmanager:GetSecretValue');
         const publish = statements.filter((s) => actionsOf(s).includes('sns:Publish'));
-        expect(publish.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: 'OpsTopic' }, { Ref: 'DetectionsChatbotTopic' }]);
+        expect(publish.flatMap((s) => asArray(s.Resource))).toEqual([
+          { Ref: 'OpsTopic' },
+          { Ref: 'DetectionsChatbotTopic' },
+        ]);
       });
 
       test('webhook disabled: no webhook function, role or URL', () => {
-        const { functions, roles } = consistent(variant(suite.config, { webhook: { enabled: false, reservedConcurrency: 10 } }));
+        const { functions, roles } = consistent(
+          variant(suite.config, { webhook: { enabled: false, reservedConcurrency: 10 } }),
+        );
         expect(functions.detectionsWebhook).toBeUndefined();
         expect(roles.DetectionsWebhookRole).toBeUndefined();
       });
@@ -544,13 +718,16 @@ export function registerDetectionTests(get: () => Suite): void {
       test.each([
         ['poll disabled', { poll: { enabled: false, schedule: 'rate(1 minute)', pageSize: 1000 } }],
         ['no appliance', { appliance: undefined }],
-      ] as [string, Partial<NonNullable<Config['detections']>>][])('%s: no poller, role or schedule', (_name, change) => {
-        const { functions, roles, resources } = consistent(variant(suite.config, change));
-        expect(functions.detectionsPoll).toBeUndefined();
-        expect(roles.DetectionsPollRole).toBeUndefined();
-        expect(Object.keys(resources).filter((id) => id.startsWith('Poll'))).toEqual([]);
-        expect(Object.keys(functions)).toContain('detectionsProcess');
-      });
+      ] as [string, Partial<NonNullable<Config['detections']>>][])(
+        '%s: no poller, role or schedule',
+        (_name, change) => {
+          const { functions, roles, resources } = consistent(variant(suite.config, change));
+          expect(functions.detectionsPoll).toBeUndefined();
+          expect(roles.DetectionsPollRole).toBeUndefined();
+          expect(Object.keys(resources).filter((id) => id.startsWith('Poll'))).toEqual([]);
+          expect(Object.keys(functions)).toContain('detectionsProcess');
+        },
+      );
 
       test('no emails: no email subscriptions, the email topic stays for the processor', () => {
         const { resources } = consistent(variant(suite.config, { emails: [] }));

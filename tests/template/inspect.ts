@@ -75,7 +75,8 @@ export function readZip(file: string): Map<string, Buffer> {
 /** A resource's name property when it is a plain string, else its logical id. */
 const nameOr = (name: unknown, logicalId: string): string => (typeof name === 'string' ? name : logicalId);
 
-export const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+export const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** Evaluates the intrinsic functions the template uses, as a deploy to ACCOUNT / REGION would. */
 export function evaluate(template: Template, value: unknown): unknown {
@@ -140,7 +141,10 @@ export function evaluate(template: Template, value: unknown): unknown {
     const argument = object[key];
     if (key === 'Ref') return ref(argument as string);
     if (key === 'Fn::GetAtt') {
-      const [logicalId, attribute] = (typeof argument === 'string' ? argument.split('.') : argument) as [string, string];
+      const [logicalId, attribute] = (typeof argument === 'string' ? argument.split('.') : argument) as [
+        string,
+        string,
+      ];
       return getAtt(logicalId, attribute);
     }
     if (key === 'Fn::Sub') {
@@ -162,12 +166,22 @@ export function policyDocuments(template: Template): { where: string; document: 
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const props = resource.Properties;
     if (resource.Type === 'AWS::IAM::Role') {
-      for (const policy of asArray(props.Policies as { PolicyName: string; PolicyDocument: PolicyDocument }[] | undefined)) {
+      for (const policy of asArray(
+        props.Policies as { PolicyName: string; PolicyDocument: PolicyDocument }[] | undefined,
+      )) {
         documents.push({ where: `${logicalId}/${policy.PolicyName}`, document: policy.PolicyDocument });
       }
       if (props.ManagedPolicyArns) throw new Error(`${logicalId}: managed policies are not expected`);
     }
-    if (['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::SNS::TopicPolicy', 'AWS::SQS::QueuePolicy', 'AWS::S3::BucketPolicy'].includes(resource.Type)) {
+    if (
+      [
+        'AWS::IAM::Policy',
+        'AWS::IAM::ManagedPolicy',
+        'AWS::SNS::TopicPolicy',
+        'AWS::SQS::QueuePolicy',
+        'AWS::S3::BucketPolicy',
+      ].includes(resource.Type)
+    ) {
       documents.push({ where: logicalId, document: props.PolicyDocument as PolicyDocument });
     }
   }
@@ -179,10 +193,16 @@ export function rolePolicyStatements(template: Template, roleLogicalId: string):
   const role = template.Resources[roleLogicalId];
   if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId}: no such role`);
   const managed = Object.values(template.Resources).filter(
-    (r) => r.Type === 'AWS::IAM::ManagedPolicy' && asArray(r.Properties.Roles as unknown[]).some((ref) => JSON.stringify(ref) === JSON.stringify({ Ref: roleLogicalId })),
+    (r) =>
+      r.Type === 'AWS::IAM::ManagedPolicy' &&
+      asArray(r.Properties.Roles as unknown[]).some(
+        (ref) => JSON.stringify(ref) === JSON.stringify({ Ref: roleLogicalId }),
+      ),
   );
   return [
-    ...asArray(role.Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap((policy) => policy.PolicyDocument.Statement),
+    ...asArray(role.Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap(
+      (policy) => policy.PolicyDocument.Statement,
+    ),
     ...managed.flatMap((policy) => (policy.Properties.PolicyDocument as PolicyDocument).Statement),
   ];
 }
@@ -192,7 +212,14 @@ export const resourcesOf = (template: Template, statement: Statement): string[] 
   asArray(statement.Resource).map((resource) => String(evaluate(template, resource)));
 
 /** Writes a bundle to `dir` under its handler path and runs `script` on it in a fresh Node 24 process with `env`. */
-function runBundle(bundle: Buffer, modulePath: string, dir: string, env: Record<string, string>, script: string, args: string[] = []): Promise<string> {
+function runBundle(
+  bundle: Buffer,
+  modulePath: string,
+  dir: string,
+  env: Record<string, string>,
+  script: string,
+  args: string[] = [],
+): Promise<string> {
   const file = path.join(dir, modulePath);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, bundle);
@@ -201,7 +228,8 @@ function runBundle(bundle: Buffer, modulePath: string, dir: string, env: Record<
       node,
       ['--input-type=module', '-e', script, file, ...args],
       { env: { PATH: process.env.PATH ?? '', AWS_REGION: REGION, ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => (error ? reject(new Error(`${modulePath}: ${stderr || error.message}`)) : resolve(stdout.trim())),
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${modulePath}: ${stderr || error.message}`)) : resolve(stdout.trim()),
     );
   });
 }
@@ -210,12 +238,29 @@ function runBundle(bundle: Buffer, modulePath: string, dir: string, env: Record<
  * Imports a bundle as Lambda would: a fresh Node 24 process with the function's environment. The
  * bundle is written to `dir` under its handler path; resolves with `typeof handler`.
  */
-export function loadBundle(bundle: Buffer, modulePath: string, dir: string, env: Record<string, string>): Promise<string> {
-  return runBundle(bundle, modulePath, dir, env, 'const m = await import(process.argv[1]); console.log(typeof m.handler);');
+export function loadBundle(
+  bundle: Buffer,
+  modulePath: string,
+  dir: string,
+  env: Record<string, string>,
+): Promise<string> {
+  return runBundle(
+    bundle,
+    modulePath,
+    dir,
+    env,
+    'const m = await import(process.argv[1]); console.log(typeof m.handler);',
+  );
 }
 
 /** Invokes a bundle's handler once with `event`, as Lambda would (fresh process, the given environment); resolves with its result. */
-export async function invokeBundle(bundle: Buffer, modulePath: string, dir: string, env: Record<string, string>, event: unknown): Promise<unknown> {
+export async function invokeBundle(
+  bundle: Buffer,
+  modulePath: string,
+  dir: string,
+  env: Record<string, string>,
+  event: unknown,
+): Promise<unknown> {
   const script = [
     'const m = await import(process.argv[1]);',
     "const context = { functionName: 'bundle', functionVersion: '$LATEST', awsRequestId: 'local', memoryLimitInMB: '256', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bundle', getRemainingTimeInMillis: () => 30000 };",

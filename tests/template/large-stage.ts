@@ -28,7 +28,9 @@ export function largeStageDocument(detectionsFixture: Config): Record<string, un
     mirroring: {
       filterId: 'tmf-0a1b2c3d4e5f60718',
       targets: Array.from({ length: LARGE_COUNT }, (_, n) =>
-        n === LARGE_COUNT - 1 ? { id: targetId(n), availabilityZone: 'us-east-1c' } : { id: targetId(n), availabilityZone: 'us-east-1a', maxSources: 100 },
+        n === LARGE_COUNT - 1
+          ? { id: targetId(n), availabilityZone: 'us-east-1c' }
+          : { id: targetId(n), availabilityZone: 'us-east-1a', maxSources: 100 },
       ),
       crossAz: 'same-only',
       sessionNumber: { preferred: 7 },
@@ -36,7 +38,10 @@ export function largeStageDocument(detectionsFixture: Config): Record<string, un
     notifications: { opsEmails: Array.from({ length: LARGE_COUNT }, (_, n) => `ops-${n}@example.com`) },
     detections: {
       ...detectionsFixture.detections,
-      emails: Array.from({ length: LARGE_COUNT }, (_, n) => ({ address: `soc-${n}@example.com`, minRiskScore: 1 + (n % 99) })),
+      emails: Array.from({ length: LARGE_COUNT }, (_, n) => ({
+        address: `soc-${n}@example.com`,
+        minRiskScore: 1 + (n % 99),
+      })),
     },
   };
 }
@@ -71,7 +76,12 @@ export function registerLargeStageTests(get: () => LargeStagePackage): void {
       const functions = functionsOf(suite.template);
       expect(functions).toHaveLength(12);
       const measured = measureEnvironments({
-        functions: Object.fromEntries(functions.map(([id, r]) => [id, (r.Properties.Environment as { Variables: Record<string, unknown> }).Variables])),
+        functions: Object.fromEntries(
+          functions.map(([id, r]) => [
+            id,
+            (r.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+          ]),
+        ),
         resources: suite.template.Resources,
         region: REGION,
       });
@@ -85,12 +95,21 @@ export function registerLargeStageTests(get: () => LargeStagePackage): void {
     test('each bundle holds the sections its code reads, and never the ops emails', () => {
       const mirroring = JSON.stringify(suite.config.mirroring);
       const detections = JSON.stringify(suite.config.detections);
-      const readers = { mirroring: ['AttachSession', 'ResolveInterfaces', 'ReconcileRound', 'ReconcileSlice', 'Summarize'], detections: ['DetectionsPoll', 'DetectionsWebhook', 'DetectionsProcess', 'SlackNotify'] };
+      const readers = {
+        mirroring: ['AttachSession', 'ResolveInterfaces', 'ReconcileRound', 'ReconcileSlice', 'Summarize'],
+        detections: ['DetectionsPoll', 'DetectionsWebhook', 'DetectionsProcess', 'SlackNotify'],
+      };
       for (const [logicalId] of functionsOf(suite.template)) {
         const text = zipOf(logicalId).bundle.toString('utf8');
         const name = logicalId.replace(/LambdaFunction$/, '');
-        expect({ name, mirroring: text.includes(mirroring) }).toEqual({ name, mirroring: readers.mirroring.includes(name) });
-        expect({ name, detections: text.includes(detections) }).toEqual({ name, detections: readers.detections.includes(name) });
+        expect({ name, mirroring: text.includes(mirroring) }).toEqual({
+          name,
+          mirroring: readers.mirroring.includes(name),
+        });
+        expect({ name, detections: text.includes(detections) }).toEqual({
+          name,
+          detections: readers.detections.includes(name),
+        });
         expect({ name, opsEmail: text.includes('ops-199@example.com') }).toEqual({ name, opsEmail: false });
       }
     });
@@ -110,10 +129,18 @@ export function registerLargeStageTests(get: () => LargeStagePackage): void {
         emulator = await startEmulator({
           // Every configured target exists; only the last is in the instance's zone.
           targets: suite.config.mirroring.targets.map((t) =>
-            t.id === LAST_TARGET ? { id: t.id, type: 'network-load-balancer' as const, availabilityZone: 'us-east-1c' } : { id: t.id, type: 'network-load-balancer' as const, availabilityZone: t.availabilityZone },
+            t.id === LAST_TARGET
+              ? { id: t.id, type: 'network-load-balancer' as const, availabilityZone: 'us-east-1c' }
+              : { id: t.id, type: 'network-load-balancer' as const, availabilityZone: t.availabilityZone },
           ),
           filters: [{ id: mirroringOf(suite.config).filterId }],
-          instances: [{ id: 'i-0123456789abcdef0', availabilityZone: 'us-east-1c', networkInterfaces: [{ id: 'eni-0123456789abcdef0' }] }],
+          instances: [
+            {
+              id: 'i-0123456789abcdef0',
+              availabilityZone: 'us-east-1c',
+              networkInterfaces: [{ id: 'eni-0123456789abcdef0' }],
+            },
+          ],
         });
       });
       afterAll(() => emulator.close());
@@ -122,16 +149,29 @@ export function registerLargeStageTests(get: () => LargeStagePackage): void {
         const extracted = mkdtempSync(path.join(os.tmpdir(), 'autotap-large-invoke-'));
         suite.temporaryDirs.push(extracted);
         const { modulePath, bundle } = zipOf('ResolveInterfacesLambdaFunction');
-        const event = { request: { instanceIds: ['i-0123456789abcdef0'], networkInterfaceIds: [], dryRun: false, trigger: 'manual' } };
+        const event = {
+          request: { instanceIds: ['i-0123456789abcdef0'], networkInterfaceIds: [], dryRun: false, trigger: 'manual' },
+        };
         const env = { ...emulator.env(), POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_MAX_ATTEMPTS: '2' };
-        const plan = (await invokeBundle(bundle, modulePath, extracted, env, event)) as { attachments: { networkInterfaceId: string; trafficMirrorTargetId: string; sessionNumber: number }[]; missingTargets: string[] };
-        expect(plan.attachments).toEqual([expect.objectContaining({ networkInterfaceId: 'eni-0123456789abcdef0', trafficMirrorTargetId: LAST_TARGET, sessionNumber: 7 })]);
+        const plan = (await invokeBundle(bundle, modulePath, extracted, env, event)) as {
+          attachments: { networkInterfaceId: string; trafficMirrorTargetId: string; sessionNumber: number }[];
+          missingTargets: string[];
+        };
+        expect(plan.attachments).toEqual([
+          expect.objectContaining({
+            networkInterfaceId: 'eni-0123456789abcdef0',
+            trafficMirrorTargetId: LAST_TARGET,
+            sessionNumber: 7,
+          }),
+        ]);
         expect(plan.missingTargets).toEqual([]);
       });
     });
 
     test('the configuration packaged is config/large.yml as validated', () => {
-      const written = JSON.parse(readFileSync(path.join(suite.dir, 'config', `${LARGE_STAGE}.yml`), 'utf8')) as { mirroring: { targets: unknown[] } };
+      const written = JSON.parse(readFileSync(path.join(suite.dir, 'config', `${LARGE_STAGE}.yml`), 'utf8')) as {
+        mirroring: { targets: unknown[] };
+      };
       expect(written.mirroring.targets).toHaveLength(LARGE_COUNT);
       expect(suite.config.notifications.opsEmails).toHaveLength(LARGE_COUNT);
       expect(suite.config.detections!.emails).toHaveLength(LARGE_COUNT);

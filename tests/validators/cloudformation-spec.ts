@@ -21,9 +21,20 @@ export function specification(): SpecDatabase {
 }
 
 /** Keys a resource may have besides Type and Properties (CloudFormation's resource attributes). */
-const RESOURCE_KEYS = new Set(['Type', 'Properties', 'DependsOn', 'Condition', 'DeletionPolicy', 'UpdateReplacePolicy', 'UpdatePolicy', 'CreationPolicy', 'Metadata']);
+const RESOURCE_KEYS = new Set([
+  'Type',
+  'Properties',
+  'DependsOn',
+  'Condition',
+  'DeletionPolicy',
+  'UpdateReplacePolicy',
+  'UpdatePolicy',
+  'CreationPolicy',
+  'Metadata',
+]);
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A CloudFormation intrinsic function (or Ref): its value is only known at deploy time. */
 function isIntrinsic(value: unknown): boolean {
@@ -32,7 +43,14 @@ function isIntrinsic(value: unknown): boolean {
   return keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::') || keys[0] === 'Condition');
 }
 
-const describe = (value: unknown) => (Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`);
+const describe = (value: unknown) =>
+  Array.isArray(value)
+    ? 'a list'
+    : value === null
+      ? 'null'
+      : typeof value === 'object'
+        ? 'an object'
+        : `${typeof value} ${JSON.stringify(value)}`;
 
 function resourceSpec(db: SpecDatabase, type: string): Resource | undefined {
   return db.lookup('resource', 'cloudFormationType', 'equals', type)[0];
@@ -51,7 +69,11 @@ function checkValue(db: SpecDatabase, value: unknown, type: PropertyType, path: 
       if (!(Number.isInteger(value) || (typeof value === 'string' && /^-?\d+$/.test(value)))) wrong('an integer');
       return;
     case 'number':
-      if (!((typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))))) wrong('a number');
+      if (!(
+        (typeof value === 'number' && Number.isFinite(value)) ||
+        (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+      ))
+        wrong('a number');
       return;
     case 'boolean':
       if (!(typeof value === 'boolean' || value === 'true' || value === 'false')) wrong('a boolean');
@@ -79,7 +101,8 @@ function checkValue(db: SpecDatabase, value: unknown, type: PropertyType, path: 
         checkValue(db, value, option, path, found);
         return found;
       });
-      if (!attempts.some((found) => found.length === 0)) problems.push(...attempts.sort((a, b) => a.length - b.length)[0]!);
+      if (!attempts.some((found) => found.length === 0))
+        problems.push(...attempts.sort((a, b) => a.length - b.length)[0]!);
       return;
     }
     case 'ref': {
@@ -93,11 +116,19 @@ function checkValue(db: SpecDatabase, value: unknown, type: PropertyType, path: 
   }
 }
 
-function checkProperties(db: SpecDatabase, value: Record<string, unknown>, properties: Resource['properties'], path: string, problems: string[]): void {
+function checkProperties(
+  db: SpecDatabase,
+  value: Record<string, unknown>,
+  properties: Resource['properties'],
+  path: string,
+  problems: string[],
+): void {
   for (const [name, item] of Object.entries(value)) {
     const property = properties[name];
     if (!property) {
-      problems.push(`${path}.${name}: not a property of this type (it has ${Object.keys(properties).sort().join(', ')})`);
+      problems.push(
+        `${path}.${name}: not a property of this type (it has ${Object.keys(properties).sort().join(', ')})`,
+      );
       continue;
     }
     checkValue(db, item, property.type, `${path}.${name}`, problems);
@@ -108,7 +139,11 @@ function checkProperties(db: SpecDatabase, value: Record<string, unknown>, prope
 }
 
 /** Every Ref and Fn::GetAtt in `value`, with where it is. */
-function references(value: unknown, path: string, found: { path: string; ref?: string; getAtt?: [string, string] }[] = []) {
+function references(
+  value: unknown,
+  path: string,
+  found: { path: string; ref?: string; getAtt?: [string, string] }[] = [],
+) {
   if (Array.isArray(value)) value.forEach((item, index) => references(item, `${path}[${index}]`, found));
   else if (isObject(value)) {
     if (typeof value.Ref === 'string') found.push({ path, ref: value.Ref });
@@ -133,13 +168,16 @@ function references(value: unknown, path: string, found: { path: string; ref?: s
 }
 
 /** Every problem the specification finds in `template`, as `Resources.<id>...: what` lines (none: valid). */
-export function specificationProblems(template: Template & { Parameters?: Record<string, unknown>; Outputs?: Record<string, unknown> }): string[] {
+export function specificationProblems(
+  template: Template & { Parameters?: Record<string, unknown>; Outputs?: Record<string, unknown> },
+): string[] {
   const db = specification();
   const problems: string[] = [];
   const specs = new Map<string, Resource>();
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const path = `Resources.${logicalId}`;
-    for (const key of Object.keys(resource)) if (!RESOURCE_KEYS.has(key)) problems.push(`${path}.${key}: not a resource attribute`);
+    for (const key of Object.keys(resource))
+      if (!RESOURCE_KEYS.has(key)) problems.push(`${path}.${key}: not a resource attribute`);
     const spec = resourceSpec(db, resource.Type);
     if (!spec) {
       problems.push(`${path}: type ${resource.Type} is not in the CloudFormation resource specification`);
@@ -148,18 +186,35 @@ export function specificationProblems(template: Template & { Parameters?: Record
     specs.set(logicalId, spec);
     checkProperties(db, resource.Properties ?? {}, spec.properties, `${path}.Properties`, problems);
   }
-  const pseudo = new Set(['AWS::AccountId', 'AWS::NotificationARNs', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix']);
+  const pseudo = new Set([
+    'AWS::AccountId',
+    'AWS::NotificationARNs',
+    'AWS::NoValue',
+    'AWS::Partition',
+    'AWS::Region',
+    'AWS::StackId',
+    'AWS::StackName',
+    'AWS::URLSuffix',
+  ]);
   const parameters = new Set(Object.keys(template.Parameters ?? {}));
   for (const found of references({ Resources: template.Resources, Outputs: template.Outputs ?? {} }, '')) {
-    if (found.ref !== undefined && !pseudo.has(found.ref) && !parameters.has(found.ref) && !(found.ref in template.Resources)) {
+    if (
+      found.ref !== undefined &&
+      !pseudo.has(found.ref) &&
+      !parameters.has(found.ref) &&
+      !(found.ref in template.Resources)
+    ) {
       problems.push(`${found.path.slice(1)}: Ref to ${found.ref}, which is not in the template`);
     }
     if (found.getAtt) {
       const [logicalId, attribute] = found.getAtt;
       const spec = specs.get(logicalId);
-      if (!(logicalId in template.Resources)) problems.push(`${found.path.slice(1)}: Fn::GetAtt of ${logicalId}, which is not in the template`);
+      if (!(logicalId in template.Resources))
+        problems.push(`${found.path.slice(1)}: Fn::GetAtt of ${logicalId}, which is not in the template`);
       else if (spec && !(attribute in spec.attributes)) {
-        problems.push(`${found.path.slice(1)}: ${spec.cloudFormationType} has no attribute ${attribute} (it has ${Object.keys(spec.attributes).sort().join(', ')})`);
+        problems.push(
+          `${found.path.slice(1)}: ${spec.cloudFormationType} has no attribute ${attribute} (it has ${Object.keys(spec.attributes).sort().join(', ')})`,
+        );
       }
     }
   }

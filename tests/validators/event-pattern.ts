@@ -11,15 +11,29 @@
  *   so a pattern is never reported as matching by accident.
  */
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const wildcard = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's').test(value);
+const wildcard = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    's',
+  ).test(value);
 
 function numeric(conditions: unknown[], value: unknown): boolean {
   if (typeof value !== 'number') return false;
   for (let i = 0; i < conditions.length; i += 2) {
     const [operator, bound] = [conditions[i], conditions[i + 1] as number];
-    const ok = { '<': value < bound, '<=': value <= bound, '=': value === bound, '>': value > bound, '>=': value >= bound }[operator as string];
+    const ok = {
+      '<': value < bound,
+      '<=': value <= bound,
+      '=': value === bound,
+      '>': value > bound,
+      '>=': value >= bound,
+    }[operator as string];
     if (ok === undefined) throw new Error(`numeric: unknown operator ${JSON.stringify(operator)}`);
     if (!ok) return false;
   }
@@ -28,7 +42,10 @@ function numeric(conditions: unknown[], value: unknown): boolean {
 
 function stringComparison(kind: 'prefix' | 'suffix', operand: unknown, value: unknown): boolean {
   if (typeof value !== 'string') return false;
-  const [text, ignoreCase] = isObject(operand) && 'equals-ignore-case' in operand ? [String(operand['equals-ignore-case']), true] : [String(operand), false];
+  const [text, ignoreCase] =
+    isObject(operand) && 'equals-ignore-case' in operand
+      ? [String(operand['equals-ignore-case']), true]
+      : [String(operand), false];
   const [subject, wanted] = ignoreCase ? [value.toLowerCase(), text.toLowerCase()] : [value, text];
   return kind === 'prefix' ? subject.startsWith(wanted) : subject.endsWith(wanted);
 }
@@ -75,7 +92,8 @@ export function matchesPattern(pattern: Record<string, unknown>, event: Record<s
     const present = Object.hasOwn(event, key);
     const value = event[key];
     if (Array.isArray(rule)) return leafMatches(rule, present, value);
-    if (!isObject(rule)) throw new Error(`pattern field ${key}: expected a list or an object, got ${JSON.stringify(rule)}`);
+    if (!isObject(rule))
+      throw new Error(`pattern field ${key}: expected a list or an object, got ${JSON.stringify(rule)}`);
     const items = Array.isArray(value) ? value : [value];
     return items.some((item) => isObject(item) && matchesPattern(rule, item));
   });
@@ -83,5 +101,7 @@ export function matchesPattern(pattern: Record<string, unknown>, event: Record<s
 
 /** The field paths a pattern constrains (`detail.state`), for checking them against an event's schema. */
 export function patternPaths(pattern: Record<string, unknown>, prefix: string[] = []): string[][] {
-  return Object.entries(pattern).flatMap(([key, rule]) => (Array.isArray(rule) ? [[...prefix, key]] : patternPaths(rule as Record<string, unknown>, [...prefix, key])));
+  return Object.entries(pattern).flatMap(([key, rule]) =>
+    Array.isArray(rule) ? [[...prefix, key]] : patternPaths(rule as Record<string, unknown>, [...prefix, key]),
+  );
 }

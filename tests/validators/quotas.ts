@@ -17,7 +17,8 @@ export const IAM_MAX_MANAGED_POLICY_CHARS = 6_144;
 export const IAM_MAX_TRUST_POLICY_CHARS = 2_048;
 
 /** Characters IAM counts for a policy document: its JSON without white space outside strings. */
-export const policyCharacters = (template: Template, document: unknown): number => JSON.stringify(evaluate(template, document)).length;
+export const policyCharacters = (template: Template, document: unknown): number =>
+  JSON.stringify(evaluate(template, document)).length;
 
 export interface Measure {
   what: string;
@@ -29,18 +30,34 @@ export interface Measure {
 export function quotaMeasures(template: Template): Measure[] {
   const measures: Measure[] = [
     { what: 'CloudFormation resources', size: Object.keys(template.Resources).length, limit: CFN_MAX_RESOURCES },
-    { what: 'CloudFormation template bytes', size: Buffer.byteLength(JSON.stringify(template)), limit: CFN_MAX_TEMPLATE_BYTES },
+    {
+      what: 'CloudFormation template bytes',
+      size: Buffer.byteLength(JSON.stringify(template)),
+      limit: CFN_MAX_TEMPLATE_BYTES,
+    },
   ];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type === 'AWS::IAM::Role') {
       const inline = asArray(resource.Properties.Policies as { PolicyDocument: PolicyDocument }[] | undefined);
       measures.push(
-        { what: `${logicalId} inline policies`, size: inline.reduce((n, p) => n + policyCharacters(template, p.PolicyDocument), 0), limit: IAM_MAX_ROLE_INLINE_POLICY_CHARS },
-        { what: `${logicalId} trust policy`, size: policyCharacters(template, resource.Properties.AssumeRolePolicyDocument), limit: IAM_MAX_TRUST_POLICY_CHARS },
+        {
+          what: `${logicalId} inline policies`,
+          size: inline.reduce((n, p) => n + policyCharacters(template, p.PolicyDocument), 0),
+          limit: IAM_MAX_ROLE_INLINE_POLICY_CHARS,
+        },
+        {
+          what: `${logicalId} trust policy`,
+          size: policyCharacters(template, resource.Properties.AssumeRolePolicyDocument),
+          limit: IAM_MAX_TRUST_POLICY_CHARS,
+        },
       );
     }
     if (resource.Type === 'AWS::IAM::ManagedPolicy') {
-      measures.push({ what: `${logicalId} managed policy`, size: policyCharacters(template, resource.Properties.PolicyDocument), limit: IAM_MAX_MANAGED_POLICY_CHARS });
+      measures.push({
+        what: `${logicalId} managed policy`,
+        size: policyCharacters(template, resource.Properties.PolicyDocument),
+        limit: IAM_MAX_MANAGED_POLICY_CHARS,
+      });
     }
   }
   return measures;

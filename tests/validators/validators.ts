@@ -21,9 +21,14 @@ type Event = Record<string, unknown>;
 
 /** events/<file> as the stage's resources would send it (samples name the dev stage). */
 const sampleFor = (file: string, stage: string): Event =>
-  JSON.parse(readFileSync(path.join(root, 'events', file), 'utf8').replaceAll('autotap-dev-', `autotap-${stage}-`)) as Event;
+  JSON.parse(
+    readFileSync(path.join(root, 'events', file), 'utf8').replaceAll('autotap-dev-', `autotap-${stage}-`),
+  ) as Event;
 
-const withDetail = (event: Event, change: Record<string, unknown>): Event => ({ ...event, detail: { ...(event.detail as object), ...change } });
+const withDetail = (event: Event, change: Record<string, unknown>): Event => ({
+  ...event,
+  detail: { ...(event.detail as object), ...change },
+});
 
 /** The AWS event each rule of the template must start on, with near misses it must not. */
 function ruleCases(stage: string): Record<string, { matches: Event[]; misses: Event[] }> {
@@ -36,13 +41,22 @@ function ruleCases(stage: string): Record<string, { matches: Event[]; misses: Ev
   return {
     ExecutionFailedRule: {
       matches: ['mirror-instances', 'cleanup-sessions', 'reconcile'].flatMap((name) =>
-        ['FAILED', 'TIMED_OUT', 'ABORTED'].map((status) => withDetail(failed, { stateMachineArn: machine(name), status })),
+        ['FAILED', 'TIMED_OUT', 'ABORTED'].map((status) =>
+          withDetail(failed, { stateMachineArn: machine(name), status }),
+        ),
       ),
-      misses: [withDetail(failed, { status: 'SUCCEEDED' }), withDetail(failed, { status: 'RUNNING' }), withDetail(failed, { stateMachineArn: machine('someone-else') })],
+      misses: [
+        withDetail(failed, { status: 'SUCCEEDED' }),
+        withDetail(failed, { status: 'RUNNING' }),
+        withDetail(failed, { stateMachineArn: machine('someone-else') }),
+      ],
     },
     MirrorInstancesEventsRuleCloudWatchEvent1: { matches: [running], misses: [terminated, attach] },
     MirrorInstancesEventsRuleCloudWatchEvent2: { matches: [attach], misses: [detach, running] },
-    CleanupSessionsEventsRuleCloudWatchEvent1: { matches: [terminated, withDetail(terminated, { state: 'stopped' })], misses: [running] },
+    CleanupSessionsEventsRuleCloudWatchEvent1: {
+      matches: [terminated, withDetail(terminated, { state: 'stopped' })],
+      misses: [running],
+    },
     CleanupSessionsEventsRuleCloudWatchEvent2: { matches: [detach], misses: [attach, terminated] },
   };
 }
@@ -55,34 +69,57 @@ export function registerValidatorTests(get: () => PackagedStage[], stages: strin
       expect(specificationProblems(templateOf(stage))).toEqual([]);
     });
 
-    test.each(stages)('%s: every IAM action is one AWS defines (and an SDK operation where the SDK client is used)', async (stage) => {
-      expect(await iamActionProblems(templateOf(stage))).toEqual([]);
-    });
+    test.each(stages)(
+      '%s: every IAM action is one AWS defines (and an SDK operation where the SDK client is used)',
+      async (stage) => {
+        expect(await iamActionProblems(templateOf(stage))).toEqual([]);
+      },
+    );
 
-    test.each(stages)('%s: within CloudFormation\'s and IAM\'s size quotas', (stage) => {
+    test.each(stages)("%s: within CloudFormation's and IAM's size quotas", (stage) => {
       const template = templateOf(stage);
       expect(overQuota(template)).toEqual([]);
       const largest = quotaMeasures(template)
         .filter((m) => m.what.endsWith('policies'))
         .sort((a, b) => b.size / b.limit - a.size / a.limit)[0]!;
-      console.log(`${stage}: ${Object.keys(template.Resources).length} resources; largest role policy ${largest.what} ${largest.size}/${largest.limit} characters`);
+      console.log(
+        `${stage}: ${Object.keys(template.Resources).length} resources; largest role policy ${largest.what} ${largest.size}/${largest.limit} characters`,
+      );
     });
 
-    test.each(stages)('%s: every EventBridge rule pattern names fields AWS sends, starts on its AWS event and not on near misses', (stage) => {
-      const template = templateOf(stage);
-      const cases = ruleCases(stage);
-      const rules = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern !== undefined);
-      expect(rules.map(([id]) => id).sort()).toEqual(Object.keys(cases).sort());
-      for (const [id, rule] of rules) {
-        const pattern = evaluate(template, rule.Properties.EventPattern) as Record<string, unknown>;
-        for (const source of asArray(pattern.source as string[])) {
-          for (const detailType of asArray(pattern['detail-type'] as string[])) {
-            expect({ id, unknown: unknownPatternFields(patternPaths(pattern), source, detailType) }).toEqual({ id, unknown: [] });
+    test.each(stages)(
+      '%s: every EventBridge rule pattern names fields AWS sends, starts on its AWS event and not on near misses',
+      (stage) => {
+        const template = templateOf(stage);
+        const cases = ruleCases(stage);
+        const rules = Object.entries(template.Resources).filter(
+          ([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern !== undefined,
+        );
+        expect(rules.map(([id]) => id).sort()).toEqual(Object.keys(cases).sort());
+        for (const [id, rule] of rules) {
+          const pattern = evaluate(template, rule.Properties.EventPattern) as Record<string, unknown>;
+          for (const source of asArray(pattern.source as string[])) {
+            for (const detailType of asArray(pattern['detail-type'] as string[])) {
+              expect({ id, unknown: unknownPatternFields(patternPaths(pattern), source, detailType) }).toEqual({
+                id,
+                unknown: [],
+              });
+            }
           }
+          for (const event of cases[id]!.matches)
+            expect({ id, event: event.detail, matches: matchesPattern(pattern, event) }).toEqual({
+              id,
+              event: event.detail,
+              matches: true,
+            });
+          for (const event of cases[id]!.misses)
+            expect({ id, event: event.detail, matches: matchesPattern(pattern, event) }).toEqual({
+              id,
+              event: event.detail,
+              matches: false,
+            });
         }
-        for (const event of cases[id]!.matches) expect({ id, event: event.detail, matches: matchesPattern(pattern, event) }).toEqual({ id, event: event.detail, matches: true });
-        for (const event of cases[id]!.misses) expect({ id, event: event.detail, matches: matchesPattern(pattern, event) }).toEqual({ id, event: event.detail, matches: false });
-      }
-    });
+      },
+    );
   });
 }

@@ -5,5 +5,8 @@ declare module 'asl-validator' {
     errors: unknown[];
     errorsText(separator?: string): string;
   }
-  export default function aslValidator(definition: unknown, options?: { checkArn?: boolean; checkPaths?: boolean }): ValidationResult;
+  export default function aslValidator(
+    definition: unknown,
+    options?: { checkArn?: boolean; checkPaths?: boolean },
+  ): ValidationResult;
 }

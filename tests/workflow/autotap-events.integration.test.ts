@@ -20,8 +20,17 @@ function seed(extra: Partial<EmulatorSeed> = {}): EmulatorSeed {
     ],
     filters: [{ id: 'tmf-0f1' }, { id: 'tmf-0f2' }, { id: 'tmf-0f9' }],
     instances: [
-      { id: 'i-0a1', availabilityZone: 'us-east-1a', networkInterfaces: [{ id: 'eni-0a1' }, { id: 'eni-0a2', deviceIndex: 1 }] },
-      { id: 'i-0b1', availabilityZone: 'us-east-1a', tags: { 'autotap:mirror': 'false' }, networkInterfaces: [{ id: 'eni-0b1' }] },
+      {
+        id: 'i-0a1',
+        availabilityZone: 'us-east-1a',
+        networkInterfaces: [{ id: 'eni-0a1' }, { id: 'eni-0a2', deviceIndex: 1 }],
+      },
+      {
+        id: 'i-0b1',
+        availabilityZone: 'us-east-1a',
+        tags: { 'autotap:mirror': 'false' },
+        networkInterfaces: [{ id: 'eni-0b1' }],
+      },
       // A type AWS's published list still admits but this account's EC2 refuses: known only by trying.
       { id: 'i-0c1', instanceType: 'c5.large', availabilityZone: 'us-east-1a', networkInterfaces: [{ id: 'eni-0c1' }] },
     ],
@@ -59,7 +68,11 @@ describe('mirror-instances', () => {
       expect(e.source).toBe('autotap');
       expect(e.eventBusName).toBe('default');
     }
-    const created = events.find((e) => e.detailType === 'Mirror Session Created' && (e.detail as { networkInterfaceId: string }).networkInterfaceId === 'eni-0a1')!;
+    const created = events.find(
+      (e) =>
+        e.detailType === 'Mirror Session Created' &&
+        (e.detail as { networkInterfaceId: string }).networkInterfaceId === 'eni-0a1',
+    )!;
     const session = local.emulator.sessions().find((s) => s.networkInterfaceId === 'eni-0a1')!;
     expect(created.detail).toEqual({
       workflow: 'mirror-instances',
@@ -138,8 +151,14 @@ describe('reconcile and cleanup-sessions', () => {
       'Mirror Session Created eni-0a1 reconcile not-mirrored',
       'Mirror Session Created eni-0a2 reconcile not-mirrored',
     ]);
-    const created = local.emulator.events().find((e) => (e.detail as { networkInterfaceId: string }).networkInterfaceId === 'eni-0a1');
-    expect(created!.detail).toMatchObject({ instanceId: 'i-0a1', trafficMirrorTargetId: 'tmt-0a1', trafficMirrorSessionId: expect.stringMatching(/^tms-/) });
+    const created = local.emulator
+      .events()
+      .find((e) => (e.detail as { networkInterfaceId: string }).networkInterfaceId === 'eni-0a1');
+    expect(created!.detail).toMatchObject({
+      instanceId: 'i-0a1',
+      trafficMirrorTargetId: 'tmt-0a1',
+      trafficMirrorSessionId: expect.stringMatching(/^tms-/),
+    });
     const before = local.emulator.events().length;
     await local.run('reconcile', {});
     expect(summary(local.emulator.events().slice(before))).toEqual(['Interface Skipped eni-0c1 reconcile unsupported']);
@@ -148,8 +167,22 @@ describe('reconcile and cleanup-sessions', () => {
   it('reconcile publishes Drift Repaired for sessions moved to the configured target and filter', async () => {
     const drifted = seed({
       sessions: [
-        { id: 'tms-0a1', networkInterfaceId: 'eni-0a1', targetId: 'tmt-0a1', filterId: 'tmf-0f1', sessionNumber: 1, tags: { 'autotap:managed': 'true', 'autotap:instance-id': 'i-0a1' } },
-        { id: 'tms-0a2', networkInterfaceId: 'eni-0a2', targetId: 'tmt-0a1', filterId: 'tmf-0f1', sessionNumber: 1, tags: { 'autotap:managed': 'true', 'autotap:instance-id': 'i-0a1' } },
+        {
+          id: 'tms-0a1',
+          networkInterfaceId: 'eni-0a1',
+          targetId: 'tmt-0a1',
+          filterId: 'tmf-0f1',
+          sessionNumber: 1,
+          tags: { 'autotap:managed': 'true', 'autotap:instance-id': 'i-0a1' },
+        },
+        {
+          id: 'tms-0a2',
+          networkInterfaceId: 'eni-0a2',
+          targetId: 'tmt-0a1',
+          filterId: 'tmf-0f1',
+          sessionNumber: 1,
+          tags: { 'autotap:managed': 'true', 'autotap:instance-id': 'i-0a1' },
+        },
       ],
     });
     local = await startLocalAutotap(drifted, configWith({ filterId: 'tmf-0f2', targets: [{ id: 'tmt-0a2' }] }));
@@ -158,7 +191,11 @@ describe('reconcile and cleanup-sessions', () => {
       'Drift Repaired eni-0a1 reconcile target-not-configured,filter-changed',
       'Drift Repaired eni-0a2 reconcile target-not-configured,filter-changed',
     ]);
-    expect(local.emulator.events().find((e) => e.detailType === 'Drift Repaired')!.detail).toMatchObject({ trafficMirrorSessionId: 'tms-0a1', trafficMirrorTargetId: 'tmt-0a2', trafficMirrorFilterId: 'tmf-0f2' });
+    expect(local.emulator.events().find((e) => e.detailType === 'Drift Repaired')!.detail).toMatchObject({
+      trafficMirrorSessionId: 'tms-0a1',
+      trafficMirrorTargetId: 'tmt-0a2',
+      trafficMirrorFilterId: 'tmf-0f2',
+    });
   });
 
   it('a reconcile dry run publishes nothing', async () => {

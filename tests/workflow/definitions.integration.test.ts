@@ -27,7 +27,12 @@ function* tasks(states: Record<string, State>, prefix = ''): Generator<[string, 
 }
 
 /** Step Functions' advice for Lambda tasks (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html). */
-const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.ClientExecutionTimeoutException'];
+const LAMBDA_TRANSIENT = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+];
 
 describe.each(STATE_MACHINES)('%s', (name) => {
   const machine = loadStateMachine(name);
@@ -54,14 +59,20 @@ describe.each(STATE_MACHINES)('%s', (name) => {
     for (const [stateName, functionName] of machine.tasks) {
       const state = [...tasks(states)].find(([name]) => name.split('/').pop() === stateName)![1];
       const lambdaSeconds = (byFunction.get(functionName) ?? fallback) / 1000;
-      expect({ stateName, outlastsLambda: (state.TimeoutSeconds ?? 60) > lambdaSeconds }).toEqual({ stateName, outlastsLambda: true });
+      expect({ stateName, outlastsLambda: (state.TimeoutSeconds ?? 60) > lambdaSeconds }).toEqual({
+        stateName,
+        outlastsLambda: true,
+      });
     }
   });
 
   it("retries every Task on Lambda's transient service errors", () => {
     for (const [stateName, state] of tasks(states)) {
       const named = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
-      expect({ stateName, missing: LAMBDA_TRANSIENT.filter((e) => !named.includes(e)) }).toEqual({ stateName, missing: [] });
+      expect({ stateName, missing: LAMBDA_TRANSIENT.filter((e) => !named.includes(e)) }).toEqual({
+        stateName,
+        missing: [],
+      });
     }
   });
 });
@@ -75,7 +86,11 @@ describe('a deterministic error is not retried', () => {
 
   it('Summarize of mirror-instances failing with InvalidInput runs once and fails the execution', async () => {
     local = await startLocalAutotap(
-      { targets: [{ id: 'tmt-0a1', type: 'network-load-balancer' }], filters: [{ id: 'tmf-0f1' }], instances: [{ id: 'i-0a1', networkInterfaces: [{ id: 'eni-0a1' }] }] },
+      {
+        targets: [{ id: 'tmt-0a1', type: 'network-load-balancer' }],
+        filters: [{ id: 'tmf-0f1' }],
+        instances: [{ id: 'i-0a1', networkInterfaces: [{ id: 'eni-0a1' }] }],
+      },
       config,
     );
     let calls = 0;

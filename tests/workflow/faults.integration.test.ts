@@ -17,7 +17,10 @@ function fleet(count: number, extra: Partial<EmulatorSeed> = {}): EmulatorSeed {
     instances: Array.from({ length: count }, (_, i) => ({
       id: `i-${(0x100 + i).toString(16)}`,
       availabilityZone: 'us-east-1a',
-      networkInterfaces: [{ id: `eni-${(0x100 + i).toString(16)}` }, ...(i % 2 === 0 ? [{ id: `eni-${(0x900 + i).toString(16)}`, deviceIndex: 1 }] : [])],
+      networkInterfaces: [
+        { id: `eni-${(0x100 + i).toString(16)}` },
+        ...(i % 2 === 0 ? [{ id: `eni-${(0x900 + i).toString(16)}`, deviceIndex: 1 }] : []),
+      ],
     })),
     ...extra,
   };
@@ -50,7 +53,9 @@ describe('mirror-instances under faults', () => {
 
   it('token buckets: a burst drains the mutating bucket and still ends fully mirrored', async () => {
     local = await startLocalAutotap(fleet(10), config, {
-      faults: { throttle: { describe: { capacity: 20, refillPerSecond: 50 }, mutate: { capacity: 3, refillPerSecond: 30 } } },
+      faults: {
+        throttle: { describe: { capacity: 20, refillPerSecond: 50 }, mutate: { capacity: 3, refillPerSecond: 30 } },
+      },
     });
     const runs = await runAll(local.emulator.instances().map((i) => i.instanceId));
     expect(runs.every((r) => r.status === 'SUCCEEDED')).toBe(true);
@@ -91,16 +96,31 @@ describe('mirror-instances under faults', () => {
     local.emulator.addFilter('tmf-0f9');
     local.emulator.addTarget({ id: 'tmt-0f9', type: 'network-load-balancer' });
     let raced = false;
-    const execution = await local.run('mirror-instances', { instanceId: 'i-101' }, {
-      onInvoke: (fn) => {
-        if (fn === 'attachSession' && !raced) {
-          raced = true;
-          local.emulator.addSession({ networkInterfaceId: 'eni-101', targetId: 'tmt-0f9', filterId: 'tmf-0f9', sessionNumber: 1 });
-        }
+    const execution = await local.run(
+      'mirror-instances',
+      { instanceId: 'i-101' },
+      {
+        onInvoke: (fn) => {
+          if (fn === 'attachSession' && !raced) {
+            raced = true;
+            local.emulator.addSession({
+              networkInterfaceId: 'eni-101',
+              targetId: 'tmt-0f9',
+              filterId: 'tmf-0f9',
+              sessionNumber: 1,
+            });
+          }
+        },
       },
-    });
-    expect(resultsOf(execution.output)).toEqual([expect.objectContaining({ networkInterfaceId: 'eni-101', outcome: 'created', sessionNumber: 2 })]);
-    const numbers = local.emulator.sessions().filter((s) => s.networkInterfaceId === 'eni-101').map((s) => s.sessionNumber).sort();
+    );
+    expect(resultsOf(execution.output)).toEqual([
+      expect.objectContaining({ networkInterfaceId: 'eni-101', outcome: 'created', sessionNumber: 2 }),
+    ]);
+    const numbers = local.emulator
+      .sessions()
+      .filter((s) => s.networkInterfaceId === 'eni-101')
+      .map((s) => s.sessionNumber)
+      .sort();
     expect(numbers).toEqual([1, 2]);
   });
 
@@ -137,17 +157,21 @@ describe('mirror-instances under faults', () => {
 
   it('ENI deleted mid-flight: retried, then reported not-found', async () => {
     local = await startLocalAutotap(fleet(1), config);
-    const execution = await local.run('mirror-instances', { instanceId: 'i-100' }, {
-      onInvoke: (fn) => {
-        if (fn === 'attachSession') {
-          try {
-            local.emulator.deleteNetworkInterface('eni-900');
-          } catch {
-            // already deleted by an earlier invocation
+    const execution = await local.run(
+      'mirror-instances',
+      { instanceId: 'i-100' },
+      {
+        onInvoke: (fn) => {
+          if (fn === 'attachSession') {
+            try {
+              local.emulator.deleteNetworkInterface('eni-900');
+            } catch {
+              // already deleted by an earlier invocation
+            }
           }
-        }
+        },
       },
-    });
+    );
     expect(resultsOf(execution.output).map((r) => [r.networkInterfaceId, r.outcome, r.reason ?? null])).toEqual([
       ['eni-100', 'created', null],
       ['eni-900', 'skipped', 'not-found'],
@@ -157,23 +181,36 @@ describe('mirror-instances under faults', () => {
 
   it('an ENI that is itself a mirror target is skipped', async () => {
     local = await startLocalAutotap(
-      { ...fleet(1), targets: [...(fleet(1).targets ?? []), { id: 'tmt-0e1', type: 'network-interface', networkInterfaceId: 'eni-900' }] },
+      {
+        ...fleet(1),
+        targets: [
+          ...(fleet(1).targets ?? []),
+          { id: 'tmt-0e1', type: 'network-interface', networkInterfaceId: 'eni-900' },
+        ],
+      },
       config,
     );
     const execution = await local.run('mirror-instances', { instanceId: 'i-100' });
-    expect(resultsOf(execution.output).find((r) => r.networkInterfaceId === 'eni-900')).toMatchObject({ outcome: 'skipped', reason: 'is-mirror-target' });
+    expect(resultsOf(execution.output).find((r) => r.networkInterfaceId === 'eni-900')).toMatchObject({
+      outcome: 'skipped',
+      reason: 'is-mirror-target',
+    });
     expect(managed().map((s) => s.networkInterfaceId)).toEqual(['eni-100']);
   });
 
   it('5xx on create: retried until it works', async () => {
-    local = await startLocalAutotap(fleet(1), config, { faults: { serverErrors: { actions: ['CreateTrafficMirrorSession'], count: 4 } } });
+    local = await startLocalAutotap(fleet(1), config, {
+      faults: { serverErrors: { actions: ['CreateTrafficMirrorSession'], count: 4 } },
+    });
     const execution = await local.run('mirror-instances', { instanceId: 'i-100' });
     expect(resultsOf(execution.output).map((r) => r.outcome)).toEqual(['created', 'created']);
     expectOneSessionPerEni(2);
   });
 
   it('5xx on every create: reported failed to the ops topic, never silently lost', async () => {
-    local = await startLocalAutotap(fleet(1), config, { faults: { serverErrors: { actions: ['CreateTrafficMirrorSession'], rate: 1 } } });
+    local = await startLocalAutotap(fleet(1), config, {
+      faults: { serverErrors: { actions: ['CreateTrafficMirrorSession'], rate: 1 } },
+    });
     const execution = await local.run('mirror-instances', { instanceId: 'i-100' });
     expect(execution.status).toBe('SUCCEEDED');
     expect(resultsOf(execution.output).map((r) => [r.outcome, r.reason])).toEqual([

@@ -24,7 +24,11 @@ const KIB = 1024;
 describe('backfill', () => {
   const INSTANCES = 3000;
   const config = parseConfig({
-    mirroring: { filterId: 'tmf-0f1', targets: [{ id: 'tmt-0a1' }, { id: 'tmt-0a2' }], scope: { excludeTags: { 'autotap:mirror': 'false' } } },
+    mirroring: {
+      filterId: 'tmf-0f1',
+      targets: [{ id: 'tmt-0a1' }, { id: 'tmt-0a2' }],
+      scope: { excludeTags: { 'autotap:mirror': 'false' } },
+    },
   });
 
   function fleet(): EmulatorSeed {
@@ -38,20 +42,27 @@ describe('backfill', () => {
         id: `i-${(0x10000 + i).toString(16)}`,
         availabilityZone: i % 2 ? 'us-east-1a' : 'us-east-1b',
         ...(i % 50 === 0 ? { tags: { 'autotap:mirror': 'false' } } : {}),
-        networkInterfaces: [{ id: `eni-${(0x10000 + i).toString(16)}` }, ...(i % 3 === 0 ? [{ id: `eni-${(0x90000 + i).toString(16)}`, deviceIndex: 1 }] : [])],
+        networkInterfaces: [
+          { id: `eni-${(0x10000 + i).toString(16)}` },
+          ...(i % 3 === 0 ? [{ id: `eni-${(0x90000 + i).toString(16)}`, deviceIndex: 1 }] : []),
+        ],
       })),
     };
   }
 
   test(`reconcile backfills ${INSTANCES} instances with a describe per page, then finds nothing to do`, async () => {
     local = await startLocalAutotap(fleet(), config);
-    const enis = fleet().instances!.flatMap((i) => (i.tags?.['autotap:mirror'] === 'false' ? [] : i.networkInterfaces ?? []));
+    const enis = fleet().instances!.flatMap((i) =>
+      i.tags?.['autotap:mirror'] === 'false' ? [] : (i.networkInterfaces ?? []),
+    );
 
     const first = await local.run('reconcile', {});
     expect(first.status).toBe('SUCCEEDED');
     const counts = countsOf(first.output);
     expect(counts.created).toBe(enis.length);
-    expect(counts.skipped).toBe(fleet().instances!.length / 50 + fleet().instances!.filter((_, i) => i % 50 === 0 && i % 3 === 0).length);
+    expect(counts.skipped).toBe(
+      fleet().instances!.length / 50 + fleet().instances!.filter((_, i) => i % 50 === 0 && i % 3 === 0).length,
+    );
     const managed = local.emulator.sessions().filter((s) => s.tags['autotap:managed'] === 'true');
     expect(new Set(managed.map((s) => s.networkInterfaceId)).size).toBe(enis.length);
     expect(managed).toHaveLength(enis.length);
@@ -62,7 +73,9 @@ describe('backfill', () => {
     expect(calls.DescribeInstances).toBe(pages);
     // Sessions: one page of the account, and at most one describe per batch of planned actions
     // (creates and skips alike) confirming the batch's creates.
-    expect(calls.DescribeTrafficMirrorSessions).toBeLessThanOrEqual(1 + Math.ceil(((counts.created ?? 0) + (counts.skipped ?? 0)) / ROUND_BATCH));
+    expect(calls.DescribeTrafficMirrorSessions).toBeLessThanOrEqual(
+      1 + Math.ceil(((counts.created ?? 0) + (counts.skipped ?? 0)) / ROUND_BATCH),
+    );
     expect(calls.CreateTrafficMirrorSession).toBe(enis.length);
     expect(first.historyEvents).toBeLessThan(100);
 
@@ -81,7 +94,12 @@ describe('20,000 running instances', () => {
     const { expected } = fleet;
     const planned = await planAccount(mirroringOf(fleet.config), ec2);
     const plannedCount = (action: string) => planned.filter((a) => a.action === action).length;
-    expect({ create: plannedCount('create'), delete: plannedCount('delete'), modify: plannedCount('modify'), skip: plannedCount('skip') }).toEqual({
+    expect({
+      create: plannedCount('create'),
+      delete: plannedCount('delete'),
+      modify: plannedCount('modify'),
+      skip: plannedCount('skip'),
+    }).toEqual({
       create: expected.creates,
       delete: expected.deletes,
       modify: expected.modifies,
@@ -91,7 +109,12 @@ describe('20,000 running instances', () => {
     const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
     const run = await local.run('reconcile', scheduled);
     expect(run.error).toBeNull();
-    expect(countsOf(run.output)).toEqual({ created: expected.creates, deleted: expected.deletes, modified: expected.modifies, skipped: expected.skips });
+    expect(countsOf(run.output)).toEqual({
+      created: expected.creates,
+      deleted: expected.deletes,
+      modified: expected.modifies,
+      skipped: expected.skips,
+    });
     expect(run.largestPayloadBytes).toBeLessThan(64 * KIB);
     expect(run.historyEvents).toBeLessThan(HISTORY_EVENT_LIMIT / 100);
     const managed = local.emulator.sessions().filter((s) => s.tags['autotap:managed'] === 'true');

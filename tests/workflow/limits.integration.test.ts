@@ -24,13 +24,21 @@ function machine(name: string, States: Record<string, unknown>, StartAt = Object
   return prepareMachine(name, { StartAt, States } as LoadedMachine['definition']);
 }
 
-const task = (fn: string, extra: Record<string, unknown> = {}) => ({ Type: 'Task', Resource: `\${${fn}FunctionArn}`, ...extra });
+const task = (fn: string, extra: Record<string, unknown> = {}) => ({
+  Type: 'Task',
+  Resource: `\${${fn}FunctionArn}`,
+  ...extra,
+});
 
 describe('256 KiB state payloads (States.DataLimitExceeded)', () => {
   it('fails on a Task result over the limit, which Catch States.ALL does not catch', async () => {
     const caught = jest.fn(async () => ({}));
     const definition = machine('result', {
-      Big: task('Big', { Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Handled' }], Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }], End: true }),
+      Big: task('Big', {
+        Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Handled' }],
+        Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }],
+        End: true,
+      }),
       Handled: task('Handled', { End: true }),
     });
     const big = jest.fn(async () => ({ data: blob(STATES_PAYLOAD_LIMIT_BYTES) }));
@@ -45,7 +53,11 @@ describe('256 KiB state payloads (States.DataLimitExceeded)', () => {
   it('accepts a result of exactly 256 KiB of UTF-8 and counts multi-byte characters as UTF-8 does', async () => {
     const overhead = JSON.stringify({ data: '' }).length;
     const exact = async () => ({ data: blob(STATES_PAYLOAD_LIMIT_BYTES - overhead) });
-    const ok = await runExecution(machine('exact', { Exact: task('Exact', { End: true }) }), {}, { handlers: { exact } });
+    const ok = await runExecution(
+      machine('exact', { Exact: task('Exact', { End: true }) }),
+      {},
+      { handlers: { exact } },
+    );
     expect(ok.status).toBe('SUCCEEDED');
     expect(ok.largestPayloadBytes).toBe(STATES_PAYLOAD_LIMIT_BYTES);
     // Half as many characters, but each is two bytes in UTF-8.
@@ -64,7 +76,10 @@ describe('256 KiB state payloads (States.DataLimitExceeded)', () => {
     });
     const run = await runExecution(definition, {}, { handlers: { half, next } });
     expect(run.status).toBe('FAILED');
-    expect(run.error).toEqual({ name: 'States.DataLimitExceeded', message: expect.stringContaining('output of state Second') });
+    expect(run.error).toEqual({
+      name: 'States.DataLimitExceeded',
+      message: expect.stringContaining('output of state Second'),
+    });
     expect(next).not.toHaveBeenCalled();
     expect(run.largestPayloadBytes).toBeGreaterThan(STATES_PAYLOAD_LIMIT_BYTES);
   });
@@ -82,7 +97,9 @@ describe('256 KiB state payloads (States.DataLimitExceeded)', () => {
 
   it('refuses an execution input over the limit, as StartExecution does', async () => {
     const definition = machine('input', { Done: { Type: 'Pass', End: true } });
-    await expect(runExecution(definition, { data: blob(STATES_PAYLOAD_LIMIT_BYTES) })).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
+    await expect(runExecution(definition, { data: blob(STATES_PAYLOAD_LIMIT_BYTES) })).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+    });
   });
 });
 
@@ -92,7 +109,11 @@ describe('execution history of a Standard workflow', () => {
       Each: {
         Type: 'Map',
         ItemsPath: '$.items',
-        ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'Work', States: { Work: task('Work', { End: true }) } },
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'INLINE' },
+          StartAt: 'Work',
+          States: { Work: task('Work', { End: true }) },
+        },
         ResultSelector: { 'done.$': 'States.ArrayLength($)' },
         End: true,
       },
@@ -115,17 +136,27 @@ describe('execution history of a Standard workflow', () => {
       if (calls < 3) throw Object.assign(new Error('busy'), { name: 'Throttled' });
       return {};
     };
-    const definition = machine('retry', { Flaky: task('Flaky', { Retry: [{ ErrorEquals: ['Throttled'], MaxAttempts: 5 }], End: true }) });
+    const definition = machine('retry', {
+      Flaky: task('Flaky', { Retry: [{ ErrorEquals: ['Throttled'], MaxAttempts: 5 }], End: true }),
+    });
     const run = await runExecution(definition, {}, { handlers: { flaky }, retryPauseMs: 0 });
     expect(run.historyEvents).toBe(1 + 2 + 3 * 3 + 1);
   });
 
   it(`fails the execution past ${HISTORY_EVENT_LIMIT} events`, async () => {
     const fits = (HISTORY_EVENT_LIMIT - 6 - ((HISTORY_EVENT_LIMIT - 6) % 7)) / 7;
-    const within = await runExecution(mapOf(), { items: Array.from({ length: fits }, (_, i) => i) }, { handlers: { work } });
+    const within = await runExecution(
+      mapOf(),
+      { items: Array.from({ length: fits }, (_, i) => i) },
+      { handlers: { work } },
+    );
     expect(within.status).toBe('SUCCEEDED');
     expect(within.historyEvents).toBeLessThanOrEqual(HISTORY_EVENT_LIMIT);
-    const over = await runExecution(mapOf(), { items: Array.from({ length: fits + 1 }, (_, i) => i) }, { handlers: { work } });
+    const over = await runExecution(
+      mapOf(),
+      { items: Array.from({ length: fits + 1 }, (_, i) => i) },
+      { handlers: { work } },
+    );
     expect(over.status).toBe('FAILED');
     expect(over.error?.message).toContain('maximum number of history events');
   }, 60_000);
@@ -142,7 +173,9 @@ describe("Lambda's 6 MB synchronous payload", () => {
 
   it('refuses a request over 6 MB before the function runs', async () => {
     const handler: Handler = jest.fn(async () => ({}));
-    await expect(invokeLambda(handler, { data: blob(SIX_MB) }, {})).rejects.toMatchObject({ name: 'Lambda.RequestTooLargeException' });
+    await expect(invokeLambda(handler, { data: blob(SIX_MB) }, {})).rejects.toMatchObject({
+      name: 'Lambda.RequestTooLargeException',
+    });
     expect(handler).not.toHaveBeenCalled();
   });
 });

@@ -9,7 +9,9 @@ import type { EniResult } from '../../src/mirroring/types.ts';
  * whose real SDK clients talk to the EC2/SNS emulator over loopback.
  */
 
-const runningEvent = JSON.parse(readFileSync(new URL('../../events/ec2-instance-running.json', import.meta.url), 'utf8')) as {
+const runningEvent = JSON.parse(
+  readFileSync(new URL('../../events/ec2-instance-running.json', import.meta.url), 'utf8'),
+) as {
   detail: Record<string, unknown>;
 };
 const eventFor = (instanceId: string) => ({ ...runningEvent, detail: { 'instance-id': instanceId, state: 'running' } });
@@ -41,7 +43,13 @@ function seed(extra: Partial<EmulatorSeed> = {}): EmulatorSeed {
           { id: 'eni-0a2', deviceIndex: 1 },
         ],
       },
-      { id: 'i-0b1', instanceType: 'm5.large', availabilityZone: 'us-east-1a', tags: { 'autotap:mirror': 'false' }, networkInterfaces: [{ id: 'eni-0b1' }] },
+      {
+        id: 'i-0b1',
+        instanceType: 'm5.large',
+        availabilityZone: 'us-east-1a',
+        tags: { 'autotap:mirror': 'false' },
+        networkInterfaces: [{ id: 'eni-0b1' }],
+      },
       { id: 'i-0c1', instanceType: 't2.micro', availabilityZone: 'us-east-1a', networkInterfaces: [{ id: 'eni-0c1' }] },
       { id: 'i-0d1', instanceType: 'm5.large', availabilityZone: 'us-east-1a', networkInterfaces: [{ id: 'eni-0d1' }] },
     ],
@@ -68,8 +76,20 @@ describe('mirror-instances, end to end', () => {
     const execution = await local.run('mirror-instances', eventFor('i-0a1'));
     expect(execution.status).toBe('SUCCEEDED');
     expect(resultsOf(execution.output)).toEqual([
-      expect.objectContaining({ instanceId: 'i-0a1', networkInterfaceId: 'eni-0a1', outcome: 'created', sessionNumber: 1, trafficMirrorTargetId: 'tmt-0a1' }),
-      expect.objectContaining({ instanceId: 'i-0a1', networkInterfaceId: 'eni-0a2', outcome: 'created', sessionNumber: 1, trafficMirrorTargetId: 'tmt-0a1' }),
+      expect.objectContaining({
+        instanceId: 'i-0a1',
+        networkInterfaceId: 'eni-0a1',
+        outcome: 'created',
+        sessionNumber: 1,
+        trafficMirrorTargetId: 'tmt-0a1',
+      }),
+      expect.objectContaining({
+        instanceId: 'i-0a1',
+        networkInterfaceId: 'eni-0a2',
+        outcome: 'created',
+        sessionNumber: 1,
+        trafficMirrorTargetId: 'tmt-0a1',
+      }),
     ]);
     expect(ours().map((s) => [s.networkInterfaceId, s.trafficMirrorFilterId, s.tags['autotap:instance-id']])).toEqual([
       ['eni-0a1', 'tmf-0f1', 'i-0a1'],
@@ -90,27 +110,37 @@ describe('mirror-instances, end to end', () => {
     local = await startLocalAutotap(seed(), config);
     const runs = await Promise.all([1, 2, 3].map(() => local.run('mirror-instances', eventFor('i-0a1'))));
     expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
-    expect(ours().map((s) => s.networkInterfaceId).sort()).toEqual(['eni-0a1', 'eni-0a2']);
+    expect(
+      ours()
+        .map((s) => s.networkInterfaceId)
+        .sort(),
+    ).toEqual(['eni-0a1', 'eni-0a2']);
   });
 
   it('skips an instance excluded by tag, creating nothing', async () => {
     local = await startLocalAutotap(seed(), config);
     const execution = await local.run('mirror-instances', { instanceId: 'i-0b1' });
-    expect(resultsOf(execution.output)).toEqual([{ instanceId: 'i-0b1', networkInterfaceId: 'eni-0b1', outcome: 'skipped', reason: 'excluded-by-tag' }]);
+    expect(resultsOf(execution.output)).toEqual([
+      { instanceId: 'i-0b1', networkInterfaceId: 'eni-0b1', outcome: 'skipped', reason: 'excluded-by-tag' },
+    ]);
     expect(ours()).toEqual([]);
   });
 
   it('reports an unsupported instance type as skipped, unsupported', async () => {
     local = await startLocalAutotap(seed(), config);
     const execution = await local.run('mirror-instances', eventFor('i-0c1'));
-    expect(resultsOf(execution.output)).toEqual([expect.objectContaining({ networkInterfaceId: 'eni-0c1', outcome: 'skipped', reason: 'unsupported' })]);
+    expect(resultsOf(execution.output)).toEqual([
+      expect.objectContaining({ networkInterfaceId: 'eni-0c1', outcome: 'skipped', reason: 'unsupported' }),
+    ]);
     expect(ours()).toEqual([]);
   });
 
   it('leaves an ENI with three sessions alone and tells the ops topic', async () => {
     local = await startLocalAutotap(seed(), config);
     const execution = await local.run('mirror-instances', eventFor('i-0d1'));
-    expect(resultsOf(execution.output)).toEqual([expect.objectContaining({ networkInterfaceId: 'eni-0d1', outcome: 'skipped', reason: 'session-limit' })]);
+    expect(resultsOf(execution.output)).toEqual([
+      expect.objectContaining({ networkInterfaceId: 'eni-0d1', outcome: 'skipped', reason: 'session-limit' }),
+    ]);
     expect(local.emulator.sessions().filter((s) => s.networkInterfaceId === 'eni-0d1')).toHaveLength(3);
     const [report] = local.emulator.published();
     expect(report?.topicArn).toBe(local.opsTopicArn);
@@ -121,8 +151,20 @@ describe('mirror-instances, end to end', () => {
     local = await startLocalAutotap(seed(), config);
     const execution = await local.run('mirror-instances', { instanceIds: ['i-0a1'], dryRun: true });
     expect(resultsOf(execution.output)).toEqual([
-      expect.objectContaining({ networkInterfaceId: 'eni-0a1', outcome: 'skipped', reason: 'dry-run', sessionNumber: 1, trafficMirrorTargetId: 'tmt-0a1' }),
-      expect.objectContaining({ networkInterfaceId: 'eni-0a2', outcome: 'skipped', reason: 'dry-run', sessionNumber: 1, trafficMirrorTargetId: 'tmt-0a1' }),
+      expect.objectContaining({
+        networkInterfaceId: 'eni-0a1',
+        outcome: 'skipped',
+        reason: 'dry-run',
+        sessionNumber: 1,
+        trafficMirrorTargetId: 'tmt-0a1',
+      }),
+      expect.objectContaining({
+        networkInterfaceId: 'eni-0a2',
+        outcome: 'skipped',
+        reason: 'dry-run',
+        sessionNumber: 1,
+        trafficMirrorTargetId: 'tmt-0a1',
+      }),
     ]);
     expect(local.emulator.sessions()).toHaveLength(3);
   });
@@ -131,7 +173,10 @@ describe('mirror-instances, end to end', () => {
     local = await startLocalAutotap(seed(), config);
     const execution = await local.run('mirror-instances', { instanceIds: ['i-0a1', 'abc'] });
     expect(execution.status).toBe('FAILED');
-    expect(execution.error).toEqual({ name: 'InvalidInput', message: 'instanceIds[1]: "abc" is not an instance id (i-...)' });
+    expect(execution.error).toEqual({
+      name: 'InvalidInput',
+      message: 'instanceIds[1]: "abc" is not an instance id (i-...)',
+    });
     expect(local.emulator.calls()).toEqual({});
   });
 

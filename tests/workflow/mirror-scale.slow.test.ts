@@ -23,7 +23,10 @@ const config = parseConfig({ mirroring: { filterId: awsId('tmf', 0), targets: ta
 function account(instances: number, enisPerInstance: number) {
   const eni = (i: number, j: number) => awsId('eni', i * 64 + j);
   return {
-    targets: [...targets.map((id) => ({ id, type: 'network-load-balancer' as const })), { id: awsId('tmt', 9), type: 'network-load-balancer' as const }],
+    targets: [
+      ...targets.map((id) => ({ id, type: 'network-load-balancer' as const })),
+      { id: awsId('tmt', 9), type: 'network-load-balancer' as const },
+    ],
     filters: [{ id: awsId('tmf', 0) }, { id: awsId('tmf', 9) }],
     instances: Array.from({ length: instances }, (_, i) => ({
       id: awsId('i', i),
@@ -31,9 +34,18 @@ function account(instances: number, enisPerInstance: number) {
       networkInterfaces: Array.from({ length: enisPerInstance }, (_, j) => ({ id: eni(i, j), deviceIndex: j })),
     })),
     sessions: Array.from({ length: instances }, (_, i) =>
-      Array.from({ length: enisPerInstance }, (_, j) => [1, 2].map((n) => ({ networkInterfaceId: eni(i, j), targetId: awsId('tmt', 9), filterId: awsId('tmf', 9), sessionNumber: n }))),
+      Array.from({ length: enisPerInstance }, (_, j) =>
+        [1, 2].map((n) => ({
+          networkInterfaceId: eni(i, j),
+          targetId: awsId('tmt', 9),
+          filterId: awsId('tmf', 9),
+          sessionNumber: n,
+        })),
+      ),
     ).flat(2),
-    enis: Array.from({ length: instances }, (_, i) => Array.from({ length: enisPerInstance }, (_, j) => eni(i, j))).flat(),
+    enis: Array.from({ length: instances }, (_, i) =>
+      Array.from({ length: enisPerInstance }, (_, j) => eni(i, j)),
+    ).flat(),
   };
 }
 
@@ -52,7 +64,9 @@ it(`mirrors the largest request of ENI ids (${MAX_INTERFACES_PER_EXECUTION}) wit
   expect(resultsOf(run.output).filter((r) => r.outcome === 'created')).toHaveLength(MAX_INTERFACES_PER_EXECUTION);
   expect(run.largestPayloadBytes).toBeLessThanOrEqual(STATES_PAYLOAD_LIMIT_BYTES);
   // The per-ENI figure the cap is computed from covers what an ENI really adds.
-  expect(run.largestPayloadBytes).toBeLessThanOrEqual(STATE_BYTES_RESERVED + MAX_INTERFACES_PER_EXECUTION * STATE_BYTES_PER_INTERFACE);
+  expect(run.largestPayloadBytes).toBeLessThanOrEqual(
+    STATE_BYTES_RESERVED + MAX_INTERFACES_PER_EXECUTION * STATE_BYTES_PER_INTERFACE,
+  );
   expect(run.historyEvents).toBeLessThan(HISTORY_EVENT_LIMIT / 4);
 }, 120_000);
 

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { decideLifecycle } from '../lifecycle.ts';
 import { detectionsTopicEntry, type DetectionMessage } from '../publish.ts';
-import { DEFAULT_LEASE_MS, type Delivery, type DeliveryStore, type MessageReport, type Pending, type ProcessOptions } from './delivery.ts';
+import {
+  DEFAULT_LEASE_MS,
+  type Delivery,
+  type DeliveryStore,
+  type MessageReport,
+  type Pending,
+  type ProcessOptions,
+} from './delivery.ts';
 import { expiresAt } from './keys.ts';
 import { mayDeliver, type Outbox, type StoredDetection } from './outbox.ts';
 
@@ -13,7 +20,8 @@ import { mayDeliver, type Outbox, type StoredDetection } from './outbox.ts';
  */
 
 /** A delivery to send, or the message's report when there is nothing for it to send. */
-export type Claim = { kind: 'deliver'; delivery: Delivery; report: MessageReport } | { kind: 'done'; report: MessageReport };
+export type Claim =
+  { kind: 'deliver'; delivery: Delivery; report: MessageReport } | { kind: 'done'; report: MessageReport };
 
 /** Reads, then writes conditionally, at most this often before the message is handed back. */
 export const CLAIM_ATTEMPTS = 4;
@@ -33,11 +41,27 @@ export function leaseOutbox(owed: Outbox, messageId: string, now: number, leaseM
 
 function deliveryOf(pending: Pending, outbox: Outbox, deferred: boolean): Delivery {
   const message = JSON.parse(outbox.message) as DetectionMessage;
-  return { messageId: pending.message.messageId, pk: pending.pk, outbox, message, sent: new Set(outbox.sent), parked: [], failed: false, deferred };
+  return {
+    messageId: pending.message.messageId,
+    pk: pending.pk,
+    outbox,
+    message,
+    sent: new Set(outbox.sent),
+    parked: [],
+    failed: false,
+    deferred,
+  };
 }
 
 /** Takes over an outbox this message may send; undefined when another delivery changed it meanwhile. */
-async function resumeOutbox(pending: Pending, owed: Outbox, store: DeliveryStore, now: number, leaseMs: number, base: MessageReport): Promise<Claim | undefined> {
+async function resumeOutbox(
+  pending: Pending,
+  owed: Outbox,
+  store: DeliveryStore,
+  now: number,
+  leaseMs: number,
+  base: MessageReport,
+): Promise<Claim | undefined> {
   let outbox = owed;
   if (owed.claimedBy !== pending.message.messageId) {
     outbox = leaseOutbox(owed, pending.message.messageId, now, leaseMs);
@@ -45,12 +69,25 @@ async function resumeOutbox(pending: Pending, owed: Outbox, store: DeliveryStore
   }
   // A newer update sends what was owed first; its own update is decided once that outbox is gone.
   const delivery = deliveryOf(pending, outbox, pending.detection.modTime > outbox.modTime);
-  const report: MessageReport = { ...base, outcome: 'delivered', modTime: outbox.modTime, event: delivery.message.event, notified: outbox.notify };
+  const report: MessageReport = {
+    ...base,
+    outcome: 'delivered',
+    modTime: outbox.modTime,
+    event: delivery.message.event,
+    notified: outbox.notify,
+  };
   return { kind: 'deliver', delivery, report };
 }
 
 /** Decides the message's own update against the record and writes both; undefined when another delivery wrote first. */
-async function recordUpdate(pending: Pending, stored: StoredDetection | undefined, store: DeliveryStore, options: ProcessOptions, now: number, base: MessageReport): Promise<Claim | undefined> {
+async function recordUpdate(
+  pending: Pending,
+  stored: StoredDetection | undefined,
+  store: DeliveryStore,
+  options: ProcessOptions,
+  now: number,
+  base: MessageReport,
+): Promise<Claim | undefined> {
   const d = pending.detection;
   const decision = decideLifecycle(stored?.record, d, options.policy, now);
   if (decision.event === 'stale') return { kind: 'done', report: { ...base, outcome: 'stale', event: 'stale' } };
@@ -64,22 +101,40 @@ async function recordUpdate(pending: Pending, stored: StoredDetection | undefine
     claimedUntil: now + (options.leaseMs ?? DEFAULT_LEASE_MS),
   };
   if (!(await store.saveWithOutbox(pending.pk, decision.record, outbox, expiresAt(now)))) return undefined;
-  return { kind: 'deliver', delivery: deliveryOf(pending, outbox, false), report: { ...base, outcome: 'delivered', event: decision.event, notified: decision.notify } };
+  return {
+    kind: 'deliver',
+    delivery: deliveryOf(pending, outbox, false),
+    report: { ...base, outcome: 'delivered', event: decision.event, notified: decision.notify },
+  };
 }
 
 /** Decides and records one update, or resumes an outbox this delivery may send. */
-export async function claimUpdate(pending: Pending, store: DeliveryStore, options: ProcessOptions, now: number): Promise<Claim> {
+export async function claimUpdate(
+  pending: Pending,
+  store: DeliveryStore,
+  options: ProcessOptions,
+  now: number,
+): Promise<Claim> {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const { message, detection: d, pk } = pending;
-  const base: MessageReport = { messageId: message.messageId, outcome: 'failed', detectionId: d.id, modTime: d.modTime };
+  const base: MessageReport = {
+    messageId: message.messageId,
+    outcome: 'failed',
+    detectionId: d.id,
+    modTime: d.modTime,
+  };
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     const stored = await store.load(pk);
     const owed = stored?.outbox;
     let claim: Claim | undefined;
     if (!owed) claim = await recordUpdate(pending, stored, store, options, now, base);
-    else if (mayDeliver(owed, message.messageId, now)) claim = await resumeOutbox(pending, owed, store, now, leaseMs, base);
+    else if (mayDeliver(owed, message.messageId, now))
+      claim = await resumeOutbox(pending, owed, store, now, leaseMs, base);
     else claim = { kind: 'done', report: { ...base, ...standAside(owed, d.modTime) } };
     if (claim) return claim;
   }
-  return { kind: 'done', report: { ...base, outcome: 'failed', error: `the record kept changing (${CLAIM_ATTEMPTS} attempts)` } };
+  return {
+    kind: 'done',
+    report: { ...base, outcome: 'failed', error: `the record kept changing (${CLAIM_ATTEMPTS} attempts)` },
+  };
 }

@@ -100,7 +100,11 @@ export interface Delivery {
 }
 
 /** The channels an update goes to: every change to the detections topic; notifications to email, and to Slack above its threshold. */
-export function channelsOf(delivery: Pick<Delivery, 'outbox' | 'message'>, options: Pick<ProcessOptions, 'policy' | 'slackMinRiskScore'>, slackConfigured: boolean): Channel[] {
+export function channelsOf(
+  delivery: Pick<Delivery, 'outbox' | 'message'>,
+  options: Pick<ProcessOptions, 'policy' | 'slackMinRiskScore'>,
+  slackConfigured: boolean,
+): Channel[] {
   const wanted: Channel[] = ['detections'];
   if (delivery.outbox.notify) {
     wanted.push('email');
@@ -111,7 +115,11 @@ export function channelsOf(delivery: Pick<Delivery, 'outbox' | 'message'>, optio
 }
 
 /** The channels an update still owes. */
-export function missingChannels(delivery: Delivery, options: Pick<ProcessOptions, 'policy' | 'slackMinRiskScore'>, slackConfigured: boolean): Channel[] {
+export function missingChannels(
+  delivery: Delivery,
+  options: Pick<ProcessOptions, 'policy' | 'slackMinRiskScore'>,
+  slackConfigured: boolean,
+): Channel[] {
   return channelsOf(delivery, options, slackConfigured).filter((c) => !delivery.sent.has(c));
 }
 

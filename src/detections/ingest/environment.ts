@@ -19,5 +19,9 @@ export function detectionsConfig(env: NodeJS.ProcessEnv = process.env): Detectio
 }
 
 export function lifecyclePolicy(config: DetectionsConfig): LifecyclePolicy {
-  return { minRiskScore: config.minRiskScore, escalationDelta: config.escalationDelta, notifyOnClose: config.notifyOnClose };
+  return {
+    minRiskScore: config.minRiskScore,
+    escalationDelta: config.escalationDelta,
+    notifyOnClose: config.notifyOnClose,
+  };
 }

@@ -1,5 +1,12 @@
 import { detectionsTopicEntry, emailTopicEntry, publishBatches, type SnsPublishEntry } from '../publish.ts';
-import { missingChannels, errorText, type Delivery, type FanoutPorts, type ProcessOptions, type SendFailure } from './delivery.ts';
+import {
+  missingChannels,
+  errorText,
+  type Delivery,
+  type FanoutPorts,
+  type ProcessOptions,
+  type SendFailure,
+} from './delivery.ts';
 import type { Channel } from './outbox.ts';
 
 /**
@@ -21,14 +28,19 @@ export function markChannel(delivery: Delivery, channel: Channel, failure: SendF
 }
 
 /** One PublishBatch call; a call refused as a whole for its content is split, so that only the culprit is refused. */
-async function sendEntries(topic: 'detections' | 'email', batch: SnsPublishEntry[], fanout: FanoutPorts): Promise<Map<string, SendFailure>> {
+async function sendEntries(
+  topic: 'detections' | 'email',
+  batch: SnsPublishEntry[],
+  fanout: FanoutPorts,
+): Promise<Map<string, SendFailure>> {
   try {
     return await fanout.publishBatch(topic, batch);
   } catch (error) {
     const permanent = fanout.permanentCall?.(error) === true;
     if (permanent && batch.length > 1) {
       const one = new Map<string, SendFailure>();
-      for (const entry of batch) for (const [id, failure] of await sendEntries(topic, [entry], fanout)) one.set(id, failure);
+      for (const entry of batch)
+        for (const [id, failure] of await sendEntries(topic, [entry], fanout)) one.set(id, failure);
       return one;
     }
     return new Map(batch.map((e) => [e.Id, { permanent, reason: errorText(error) }]));
@@ -36,7 +48,11 @@ async function sendEntries(topic: 'detections' | 'email', batch: SnsPublishEntry
 }
 
 /** Publishes each delivery's entry to the topic, in as few calls as SNS's limits allow. */
-export async function publishToTopic(topic: 'detections' | 'email', items: readonly TopicItem[], fanout: FanoutPorts): Promise<void> {
+export async function publishToTopic(
+  topic: 'detections' | 'email',
+  items: readonly TopicItem[],
+  fanout: FanoutPorts,
+): Promise<void> {
   // Entry ids only need to be unique per call; positional ids map failures back to their delivery.
   const entries = items.map((item, i) => ({ ...item.entry, Id: `e${i}` }));
   const byId = new Map(entries.map((e, i) => [e.Id, items[i]!.delivery]));
@@ -47,9 +63,14 @@ export async function publishToTopic(topic: 'detections' | 'email', items: reado
 }
 
 /** Puts each delivery's notification on the Slack queue; a call that fails as a whole leaves all of them to retry. */
-export async function enqueueForSlack(deliveries: readonly Delivery[], enqueue: NonNullable<FanoutPorts['enqueueSlack']>): Promise<void> {
+export async function enqueueForSlack(
+  deliveries: readonly Delivery[],
+  enqueue: NonNullable<FanoutPorts['enqueueSlack']>,
+): Promise<void> {
   if (deliveries.length === 0) return;
-  const bodies = deliveries.map(({ message }) => JSON.stringify({ detection: message.detection, event: message.event, reasons: message.reasons }));
+  const bodies = deliveries.map(({ message }) =>
+    JSON.stringify({ detection: message.detection, event: message.event, reasons: message.reasons }),
+  );
   let failed: Map<number, SendFailure>;
   try {
     failed = await enqueue(bodies);
@@ -60,11 +81,21 @@ export async function enqueueForSlack(deliveries: readonly Delivery[], enqueue: 
 }
 
 /** Sends every delivery of a round to the channels it still owes. */
-export async function fanOut(deliveries: readonly Delivery[], fanout: FanoutPorts, options: ProcessOptions): Promise<void> {
-  const owed = deliveries.map((delivery) => ({ delivery, channels: missingChannels(delivery, options, fanout.enqueueSlack !== undefined) }));
+export async function fanOut(
+  deliveries: readonly Delivery[],
+  fanout: FanoutPorts,
+  options: ProcessOptions,
+): Promise<void> {
+  const owed = deliveries.map((delivery) => ({
+    delivery,
+    channels: missingChannels(delivery, options, fanout.enqueueSlack !== undefined),
+  }));
   const owing = (channel: Channel) => owed.filter((o) => o.channels.includes(channel)).map((o) => o.delivery);
   const entries = (channel: Channel, entryOf: typeof detectionsTopicEntry): TopicItem[] =>
-    owing(channel).map((delivery) => ({ delivery, entry: entryOf(delivery.message.detection, delivery.message.event, delivery.message.reasons) }));
+    owing(channel).map((delivery) => ({
+      delivery,
+      entry: entryOf(delivery.message.detection, delivery.message.event, delivery.message.reasons),
+    }));
   await publishToTopic('detections', entries('detections', detectionsTopicEntry), fanout);
   await publishToTopic('email', entries('email', emailTopicEntry), fanout);
   if (fanout.enqueueSlack) await enqueueForSlack(owing('slack'), fanout.enqueueSlack);

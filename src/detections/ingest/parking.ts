@@ -69,7 +69,11 @@ export function rejectedReport(rejected: readonly RejectedDetection[]): ParkedRe
   };
 }
 
-const DESTINATIONS: Record<Channel, string> = { detections: 'the detections topic', email: 'the email topic', slack: 'the Slack queue' };
+const DESTINATIONS: Record<Channel, string> = {
+  detections: 'the detections topic',
+  email: 'the email topic',
+  slack: 'the Slack queue',
+};
 
 /** Where a fan-out channel sends, in the words of an ops report. */
 export function channelDestination(channel: Channel): string {

@@ -114,9 +114,14 @@ const DEFAULT_MAX_PAGES = 100;
 export const MAX_SEEN_IDS = 5_000;
 
 /** The search for the page after `cursor`: offset 0 with room for the ids it names, or an offset past them. */
-export function nextPageSearch(cursor: PollCursor, pageSize: number, options: SearchFilterOptions = {}): DetectionSearch {
+export function nextPageSearch(
+  cursor: PollCursor,
+  pageSize: number,
+  options: SearchFilterOptions = {},
+): DetectionSearch {
   const idsKnown = cursor.seenIds.length === cursor.seenCount;
-  if (idsKnown && cursor.seenCount + pageSize <= MAX_SEARCH_LIMIT) return detectionSearch(cursor.modTime, 0, cursor.seenCount + pageSize, options);
+  if (idsKnown && cursor.seenCount + pageSize <= MAX_SEARCH_LIMIT)
+    return detectionSearch(cursor.modTime, 0, cursor.seenCount + pageSize, options);
   return detectionSearch(cursor.modTime, cursor.seenCount, pageSize, options);
 }
 
@@ -142,7 +147,8 @@ export function pageStep(cursor: PollCursor, search: DetectionSearch, page: read
   const carried = modTime === cursor.modTime ? cursor : { modTime, seenIds: [], seenCount: 0 };
   const seenCount = carried.seenCount + atCursor.length;
   const ids = atCursor.map(rawId);
-  const keepIds = carried.seenIds.length === carried.seenCount && seenCount <= MAX_SEEN_IDS && ids.every((id) => id !== undefined);
+  const keepIds =
+    carried.seenIds.length === carried.seenCount && seenCount <= MAX_SEEN_IDS && ids.every((id) => id !== undefined);
   return {
     fresh,
     next: { modTime, seenIds: keepIds ? [...carried.seenIds, ...ids] : [], seenCount },
@@ -184,7 +190,12 @@ export async function pollWindow(ports: PollPorts, options: PollOptions): Promis
         const raw = step.fresh[index];
         const id = rawId(raw);
         const modTime = rawModTime(raw);
-        return { ...(id !== undefined ? { id } : {}), ...(modTime !== undefined ? { modTime } : {}), bytes: Buffer.byteLength(JSON.stringify(raw) ?? '', 'utf8'), reason };
+        return {
+          ...(id !== undefined ? { id } : {}),
+          ...(modTime !== undefined ? { modTime } : {}),
+          bytes: Buffer.byteLength(JSON.stringify(raw) ?? '', 'utf8'),
+          reason,
+        };
       });
       // Reported before the cursor moves past them: a lost report would otherwise lose them silently.
       if (parkedHere.length > 0) await ports.reportParked?.(parkedHere);

@@ -2,7 +2,18 @@ import type { Detection } from '../model.ts';
 import { InvalidDetection, normalizeDetection, type NormalizeContext } from '../normalize.ts';
 import { BatchRounds } from './batch-rounds.ts';
 import { claimUpdate } from './claim.ts';
-import { errorText, missingChannels, type Delivery, type DeliveryStore, type FanoutPorts, type MessageReport, type ParkedDelivery, type Pending, type ProcessOptions, type QueueMessage } from './delivery.ts';
+import {
+  errorText,
+  missingChannels,
+  type Delivery,
+  type DeliveryStore,
+  type FanoutPorts,
+  type MessageReport,
+  type ParkedDelivery,
+  type Pending,
+  type ProcessOptions,
+  type QueueMessage,
+} from './delivery.ts';
 import { fanOut } from './fan-out.ts';
 import { detectionKey } from './keys.ts';
 import type { RejectedDetection } from './parking.ts';
@@ -65,15 +76,25 @@ function readMessage(message: QueueMessage, context: NormalizeContext): Detectio
 
 /** The report of a message that failed with `error`; an invalid detection is rejected (acknowledged and reported). */
 export function failureReport(message: QueueMessage, error: unknown, rejected: RejectedDetection[]): MessageReport {
-  if (!(error instanceof InvalidDetection)) return { messageId: message.messageId, outcome: 'failed', error: errorText(error) };
+  if (!(error instanceof InvalidDetection))
+    return { messageId: message.messageId, outcome: 'failed', error: errorText(error) };
   let id: string | undefined;
   try {
     id = rawId(JSON.parse(message.body));
   } catch {
     id = undefined;
   }
-  rejected.push(id === undefined ? { messageId: message.messageId, error: error.message } : { messageId: message.messageId, id, error: error.message });
-  return { messageId: message.messageId, outcome: 'rejected', ...(id ? { detectionId: id } : {}), error: error.message };
+  rejected.push(
+    id === undefined
+      ? { messageId: message.messageId, error: error.message }
+      : { messageId: message.messageId, id, error: error.message },
+  );
+  return {
+    messageId: message.messageId,
+    outcome: 'rejected',
+    ...(id ? { detectionId: id } : {}),
+    error: error.message,
+  };
 }
 
 /** The readable messages, each waiting for its round; the others are reported at once. */
@@ -91,7 +112,15 @@ function readBatch(messages: readonly QueueMessage[], context: NormalizeContext,
 }
 
 /** One round: every message claims its update, the claimed ones are fanned out together, then each is settled. */
-async function runRound(round: readonly Pending[], rounds: BatchRounds, store: DeliveryStore, fanout: FanoutPorts, options: ProcessOptions, now: number, outcomes: Outcomes): Promise<void> {
+async function runRound(
+  round: readonly Pending[],
+  rounds: BatchRounds,
+  store: DeliveryStore,
+  fanout: FanoutPorts,
+  options: ProcessOptions,
+  now: number,
+  outcomes: Outcomes,
+): Promise<void> {
   const slackConfigured = fanout.enqueueSlack !== undefined;
   const claimed: { pending: Pending; delivery: Delivery; report: MessageReport }[] = [];
   for (const pending of round) {
@@ -104,10 +133,19 @@ async function runRound(round: readonly Pending[], rounds: BatchRounds, store: D
     }
   }
 
-  await fanOut(claimed.map((c) => c.delivery), fanout, options);
+  await fanOut(
+    claimed.map((c) => c.delivery),
+    fanout,
+    options,
+  );
   for (const { pending, delivery, report } of claimed) {
     for (const p of delivery.parked) {
-      outcomes.parked.push({ messageId: pending.message.messageId, detectionId: pending.detection.id, modTime: delivery.outbox.modTime, ...p });
+      outcomes.parked.push({
+        messageId: pending.message.messageId,
+        detectionId: pending.detection.id,
+        modTime: delivery.outbox.modTime,
+        ...p,
+      });
     }
     let settled: boolean;
     try {
@@ -116,18 +154,33 @@ async function runRound(round: readonly Pending[], rounds: BatchRounds, store: D
       settled = false;
       report.error = errorText(error);
     }
-    if (conclude(report, delivery, settled, pending.deferred, missingChannels(delivery, options, slackConfigured)) === 'again') rounds.again({ ...pending, deferred: true });
+    if (
+      conclude(report, delivery, settled, pending.deferred, missingChannels(delivery, options, slackConfigured)) ===
+      'again'
+    )
+      rounds.again({ ...pending, deferred: true });
     else outcomes.reports.push(report);
   }
 }
 
-export async function processBatch(messages: readonly QueueMessage[], store: DeliveryStore, fanout: FanoutPorts, options: ProcessOptions): Promise<BatchResult> {
+export async function processBatch(
+  messages: readonly QueueMessage[],
+  store: DeliveryStore,
+  fanout: FanoutPorts,
+  options: ProcessOptions,
+): Promise<BatchResult> {
   const now = (options.now ?? Date.now)();
   const outcomes: Outcomes = { reports: [], rejected: [], parked: [] };
   const rounds = readBatch(messages, options.normalize ?? {}, outcomes);
-  for (let round = rounds.next(); round.length > 0; round = rounds.next()) await runRound(round, rounds, store, fanout, options, now, outcomes);
+  for (let round = rounds.next(); round.length > 0; round = rounds.next())
+    await runRound(round, rounds, store, fanout, options, now, outcomes);
 
   const order = new Map(messages.map((m, i) => [m.messageId, i]));
   const reports = outcomes.reports.sort((a, b) => (order.get(a.messageId) ?? 0) - (order.get(b.messageId) ?? 0));
-  return { failed: reports.filter((r) => r.outcome === 'failed').map((r) => r.messageId), reports, rejected: outcomes.rejected, parked: outcomes.parked };
+  return {
+    failed: reports.filter((r) => r.outcome === 'failed').map((r) => r.messageId),
+    reports,
+    rejected: outcomes.rejected,
+    parked: outcomes.parked,
+  };
 }

@@ -25,7 +25,12 @@ export interface DetectionSearch {
   filter: { categories?: string[]; risk_score_min?: number; status: string[] };
 }
 
-export function detectionSearch(modTime: number, offset: number, limit: number, options: SearchFilterOptions = {}): DetectionSearch {
+export function detectionSearch(
+  modTime: number,
+  offset: number,
+  limit: number,
+  options: SearchFilterOptions = {},
+): DetectionSearch {
   const filter: DetectionSearch['filter'] = { status: [...SEARCH_STATUSES] };
   if (options.securityOnly ?? true) filter.categories = ['sec'];
   if (options.riskScoreMin !== undefined) filter.risk_score_min = options.riskScoreMin;

@@ -1,4 +1,10 @@
-import { missingChannels, type Delivery, type DeliveryStore, type MessageReport, type ProcessOptions } from './delivery.ts';
+import {
+  missingChannels,
+  type Delivery,
+  type DeliveryStore,
+  type MessageReport,
+  type ProcessOptions,
+} from './delivery.ts';
 import { CHANNELS, type Channel } from './outbox.ts';
 
 /**
@@ -7,13 +13,19 @@ import { CHANNELS, type Channel } from './outbox.ts';
  */
 
 /** Records the outcome in the store; true when every channel has the update and none failed. */
-export async function settle(delivery: Delivery, store: DeliveryStore, options: ProcessOptions, slackConfigured: boolean): Promise<boolean> {
+export async function settle(
+  delivery: Delivery,
+  store: DeliveryStore,
+  options: ProcessOptions,
+  slackConfigured: boolean,
+): Promise<boolean> {
   if (missingChannels(delivery, options, slackConfigured).length === 0) {
     await store.clearOutbox(delivery.pk, delivery.outbox.token);
     return !delivery.failed;
   }
   const sent = CHANNELS.filter((c) => delivery.sent.has(c));
-  if (sent.length > delivery.outbox.sent.length) await store.replaceOutbox(delivery.pk, delivery.outbox.token, { ...delivery.outbox, sent });
+  if (sent.length > delivery.outbox.sent.length)
+    await store.replaceOutbox(delivery.pk, delivery.outbox.token, { ...delivery.outbox, sent });
   return false;
 }
 

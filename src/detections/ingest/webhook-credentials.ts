@@ -17,7 +17,9 @@ export function webhookCredentials(secret: string): WebhookCredential[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [{ kind: 'token', token: text }];
   const record = value as Record<string, unknown>;
   const strings = (single: unknown, many: unknown): string[] =>
-    [single, ...(Array.isArray(many) ? (many as unknown[]) : [])].filter((s): s is string => typeof s === 'string' && s !== '');
+    [single, ...(Array.isArray(many) ? (many as unknown[]) : [])].filter(
+      (s): s is string => typeof s === 'string' && s !== '',
+    );
   return [
     ...strings(record.token, record.tokens).map((token): WebhookCredential => ({ kind: 'token', token })),
     ...strings(record.hmacSecret, record.hmacSecrets).map((secret): WebhookCredential => ({ kind: 'hmac', secret })),
