@@ -26,11 +26,9 @@ const explicitEvent = z
   .object({
     stateMachine: z.enum(STATE_MACHINES),
     // Required: zod's own word for a missing unknown() is "expected nonoptional", which says nothing.
-    input: z
-      .unknown()
-      .refine((input) => input !== undefined, {
-        message: 'expected the execution input, such as {} or { dryRun: true }',
-      }),
+    input: z.unknown().refine((input) => input !== undefined, {
+      message: 'expected the execution input, such as {} or { dryRun: true }',
+    }),
   })
   .strict();
 

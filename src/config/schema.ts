@@ -85,13 +85,11 @@ export const DEFAULT_WEBHOOK_RESERVED_CONCURRENCY = 10;
 /** Every schema of the configuration, built once (`schemas()`). */
 function buildSchemas() {
   const resourceId = (prefix: string) =>
-    z
-      .string()
-      .check(
-        z.regex(new RegExp(`^${prefix}-[0-9a-f]{1,17}$`), {
-          message: `expected an id like ${prefix}-0123456789abcdef0`,
-        }),
-      );
+    z.string().check(
+      z.regex(new RegExp(`^${prefix}-[0-9a-f]{1,17}$`), {
+        message: `expected an id like ${prefix}-0123456789abcdef0`,
+      }),
+    );
 
   const filterIdSchema = resourceId('tmf');
   const targetIdSchema = resourceId('tmt');
@@ -146,13 +144,11 @@ function buildSchemas() {
     excludeTags: z._default(tagMatchSchema, { 'autotap:mirror': 'false' }),
   });
 
-  const cidrSchema = z
-    .string()
-    .check(
-      z.refine((cidr) => cidrFamily(cidr) !== undefined, {
-        message: 'expected a CIDR block like 10.0.5.10/32 or 2001:db8::/64',
-      }),
-    );
+  const cidrSchema = z.string().check(
+    z.refine((cidr) => cidrFamily(cidr) !== undefined, {
+      message: 'expected a CIDR block like 10.0.5.10/32 or 2001:db8::/64',
+    }),
+  );
   const ipv4Address = z
     .string()
     .check(z.refine((ip) => cidrFamily(`${ip}/32`) === 'ipv4', { message: 'expected an IPv4 address like 10.0.5.10' }));
@@ -230,13 +226,11 @@ function buildSchemas() {
       /** An endpoint of a given Gateway Load Balancer endpoint service in one subnet. */
       z.strictObject({
         kind: z.literal('gateway-load-balancer-endpoint'),
-        serviceName: z
-          .string()
-          .check(
-            z.regex(/^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[0-9a-f]+$/, {
-              message: 'expected an endpoint service name like com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0',
-            }),
-          ),
+        serviceName: z.string().check(
+          z.regex(/^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[0-9a-f]+$/, {
+            message: 'expected an endpoint service name like com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0',
+          }),
+        ),
         vpcId: vpcIdSchema,
         subnetId: subnetIdSchema,
         availabilityZone: z.optional(availabilityZone),

@@ -63,20 +63,16 @@ const MANUAL_SHAPE =
  * building schemas they never use would only lengthen their cold start.
  */
 function buildInputSchemas() {
-  const instanceId = z
-    .string({ message: 'expected an instance id (i-...)' })
-    .check(
-      z.refine((v) => INSTANCE_ID.test(v), {
-        error: (issue) => `${JSON.stringify(issue.input)} is not an instance id (i-...)`,
-      }),
-    );
-  const eniId = z
-    .string({ message: 'expected a network interface id (eni-...)' })
-    .check(
-      z.refine((v) => ENI_ID.test(v), {
-        error: (issue) => `${JSON.stringify(issue.input)} is not a network interface id (eni-...)`,
-      }),
-    );
+  const instanceId = z.string({ message: 'expected an instance id (i-...)' }).check(
+    z.refine((v) => INSTANCE_ID.test(v), {
+      error: (issue) => `${JSON.stringify(issue.input)} is not an instance id (i-...)`,
+    }),
+  );
+  const eniId = z.string({ message: 'expected a network interface id (eni-...)' }).check(
+    z.refine((v) => ENI_ID.test(v), {
+      error: (issue) => `${JSON.stringify(issue.input)} is not a network interface id (eni-...)`,
+    }),
+  );
 
   const manualSchema = z
     .strictObject({

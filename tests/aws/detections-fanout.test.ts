@@ -43,12 +43,10 @@ describe('detectionsFanout', () => {
   });
 
   test('the Slack queue refusing a body for good: that position is refused, the others sent', async () => {
-    sqs
-      .on(SendMessageBatchCommand)
-      .resolves({
-        Successful: [],
-        Failed: [{ Id: 'm1', Code: 'InvalidMessageContents', Message: 'bad character', SenderFault: true }],
-      });
+    sqs.on(SendMessageBatchCommand).resolves({
+      Successful: [],
+      Failed: [{ Id: 'm1', Code: 'InvalidMessageContents', Message: 'bad character', SenderFault: true }],
+    });
     const fanout = detectionsFanout({
       ...destinations,
       slackQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/autotap-slack',

@@ -46,15 +46,13 @@ test("starts with the input as JSON, and describes an execution without the SDK'
     stateMachineArn: 'arn:sm',
     input: '{"instanceIds":["i-0a1"]}',
   });
-  sfn
-    .on(DescribeExecutionCommand)
-    .resolves({
-      executionArn: 'arn:exec',
-      stateMachineArn: 'arn:sm',
-      status: 'FAILED',
-      error: 'States.Timeout',
-      startDate: new Date(0),
-    });
+  sfn.on(DescribeExecutionCommand).resolves({
+    executionArn: 'arn:exec',
+    stateMachineArn: 'arn:sm',
+    status: 'FAILED',
+    error: 'States.Timeout',
+    startDate: new Date(0),
+  });
   expect(await describeExecution('arn:exec', client())).toEqual({ status: 'FAILED', error: 'States.Timeout' });
 });
 
