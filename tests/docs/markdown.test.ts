@@ -20,6 +20,11 @@ describe('code blocks of the documentation', () => {
     ]);
   });
 
+  test('a marker separated from its block by blank lines, as Prettier writes it, applies', () => {
+    const markdown = ['<!-- docs-test: account -->', '', '```sh', 'npx autotap plan --stage prod', '```'].join('\n');
+    expect(codeBlocks('README.md', markdown)[0]?.marker).toEqual(['account']);
+  });
+
   test('a marker separated from its block by text does not apply', () => {
     const markdown = ['<!-- docs-test: exists -->', 'a paragraph', '```sh', 'npm run bench', '```'].join('\n');
     expect(codeBlocks('docs/x.md', markdown)[0]?.marker).toEqual([]);

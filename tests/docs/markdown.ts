@@ -3,7 +3,7 @@ import path from 'node:path';
 
 /**
  * The fenced code blocks of README.md and docs/*.md, with the `<!-- docs-test: ... -->` marker on the
- * line before each (docs/development.md, "How the documentation is tested").
+ * line before each, blank lines between them allowed (docs/development.md, "How the documentation is tested").
  */
 export interface CodeBlock {
   /** `README.md:42`: where the block starts. */
@@ -36,8 +36,11 @@ export function codeBlocks(file: string, markdown: string): CodeBlock[] {
       body.push((lines[j] ?? '').slice(indent));
       j++;
     }
+    // The marker is the line before the block, or before the blank line Prettier puts between them.
+    let above = i - 1;
+    while (above > 0 && (lines[above] ?? '').trim() === '') above--;
     const marker =
-      MARKER.exec(lines[i - 1] ?? '')?.[1]
+      MARKER.exec(lines[above] ?? '')?.[1]
         ?.trim()
         .split(/\s+/) ?? [];
     blocks.push({ where: `${file}:${i + 1}`, lang: open[2] ?? '', text: body.join('\n'), marker });
