@@ -12,6 +12,7 @@ import {
   paginateDescribeTrafficMirrorTargets,
   type Filter,
   type Instance as Ec2Instance,
+  type NetworkInterface,
   type Tag,
   type TrafficMirrorFilterRule,
   type TrafficMirrorSession,
@@ -358,6 +359,25 @@ export interface InterfaceStandingRecord {
   attachedInstanceId?: string;
 }
 
+/**
+ * The ENIs with these ids that exist, each with its id: a `network-interface-id` filter in chunks of the
+ * values a filter takes, so an ENI that is gone is absent rather than an error.
+ */
+async function* interfacesById(
+  networkInterfaceIds: readonly string[],
+  client: EC2Client,
+): AsyncGenerator<[string, NetworkInterface]> {
+  for (const ids of chunks(networkInterfaceIds, FILTER_VALUES_PER_CALL)) {
+    const pages = paginateDescribeNetworkInterfaces(
+      { client, pageSize: PAGE_SIZE },
+      { Filters: [{ Name: 'network-interface-id', Values: ids }], MaxResults: PAGE_SIZE },
+    );
+    for await (const page of pages) {
+      for (const n of page.NetworkInterfaces ?? []) if (n.NetworkInterfaceId) yield [n.NetworkInterfaceId, n];
+    }
+  }
+}
+
 /** Where ENIs stand now: attached to which instance, or detached. ENIs that no longer exist are absent. */
 export function describeInterfaceStandings(
   networkInterfaceIds: readonly string[],
@@ -365,21 +385,12 @@ export function describeInterfaceStandings(
 ): Promise<InterfaceStandingRecord[]> {
   return ec2Call('DescribeNetworkInterfaces', async () => {
     const found: InterfaceStandingRecord[] = [];
-    for (const ids of chunks(networkInterfaceIds, FILTER_VALUES_PER_CALL)) {
-      const pages = paginateDescribeNetworkInterfaces(
-        { client, pageSize: PAGE_SIZE },
-        { Filters: [{ Name: 'network-interface-id', Values: ids }], MaxResults: PAGE_SIZE },
-      );
-      for await (const page of pages) {
-        for (const n of page.NetworkInterfaces ?? []) {
-          if (!n.NetworkInterfaceId) continue;
-          found.push({
-            networkInterfaceId: n.NetworkInterfaceId,
-            ...(n.VpcId ? { vpcId: n.VpcId } : {}),
-            ...(n.Attachment?.InstanceId ? { attachedInstanceId: n.Attachment.InstanceId } : {}),
-          });
-        }
-      }
+    for await (const [networkInterfaceId, n] of interfacesById(networkInterfaceIds, client)) {
+      found.push({
+        networkInterfaceId,
+        ...(n.VpcId ? { vpcId: n.VpcId } : {}),
+        ...(n.Attachment?.InstanceId ? { attachedInstanceId: n.Attachment.InstanceId } : {}),
+      });
     }
     return found;
   });
@@ -448,22 +459,13 @@ export async function describeTargetInterfaces(
 ): Promise<TargetInterfaceFacts[]> {
   return permitted('ec2:DescribeNetworkInterfaces', async () => {
     const found: TargetInterfaceFacts[] = [];
-    for (const ids of chunks(networkInterfaceIds, FILTER_VALUES_PER_CALL)) {
-      const pages = paginateDescribeNetworkInterfaces(
-        { client, pageSize: PAGE_SIZE },
-        { Filters: [{ Name: 'network-interface-id', Values: ids }], MaxResults: PAGE_SIZE },
-      );
-      for await (const page of pages) {
-        for (const n of page.NetworkInterfaces ?? []) {
-          if (!n.NetworkInterfaceId) continue;
-          found.push({
-            networkInterfaceId: n.NetworkInterfaceId,
-            availabilityZone: n.AvailabilityZone ?? '',
-            ...(n.VpcId ? { vpcId: n.VpcId } : {}),
-            securityGroupIds: (n.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
-          });
-        }
-      }
+    for await (const [networkInterfaceId, n] of interfacesById(networkInterfaceIds, client)) {
+      found.push({
+        networkInterfaceId,
+        availabilityZone: n.AvailabilityZone ?? '',
+        ...(n.VpcId ? { vpcId: n.VpcId } : {}),
+        securityGroupIds: (n.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
+      });
     }
     return found;
   });
