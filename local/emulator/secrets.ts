@@ -53,12 +53,18 @@ export class Secrets extends RegionalService {
 
 export type SecretsHandler = (input: Record<string, unknown>, secrets: Secrets) => Record<string, unknown>;
 
-function getSecretValue(input: Record<string, unknown>, secrets: Secrets) {
+/** The secret `SecretId` names, or the errors both GetSecretValue and DescribeSecret answer. */
+function secretNamed(input: Record<string, unknown>, secrets: Secrets): SecretRecord {
   const id = input.SecretId;
   if (typeof id !== 'string' || id === '')
     throw new ApiError('InvalidParameterException', 'You must provide a value for SecretId.');
   const secret = secrets.find(id);
   if (!secret) throw new ApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+  return secret;
+}
+
+function getSecretValue(input: Record<string, unknown>, secrets: Secrets) {
+  const secret = secretNamed(input, secrets);
   return {
     ARN: secret.arn,
     Name: secret.name,
@@ -74,11 +80,7 @@ function getSecretValue(input: Record<string, unknown>, secrets: Secrets) {
  * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html).
  */
 function describeSecret(input: Record<string, unknown>, secrets: Secrets) {
-  const id = input.SecretId;
-  if (typeof id !== 'string' || id === '')
-    throw new ApiError('InvalidParameterException', 'You must provide a value for SecretId.');
-  const secret = secrets.find(id);
-  if (!secret) throw new ApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+  const secret = secretNamed(input, secrets);
   return {
     ARN: secret.arn,
     Name: secret.name,
