@@ -228,6 +228,29 @@ function checkBody(body: string, where: string): void {
     );
 }
 
+/**
+ * A batch action's answer: each entry under Successful with what `act` returned, or under Failed with
+ * the error SQS names for it (the sender's fault); an error that is not an API error is a defect.
+ */
+function perEntry(entries: readonly Input[], act: (entry: Input) => Record<string, unknown>) {
+  const Successful: Record<string, unknown>[] = [];
+  const Failed: Record<string, unknown>[] = [];
+  for (const entry of entries) {
+    try {
+      Successful.push({ Id: entry.Id, ...act(entry) });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      Failed.push({
+        Id: entry.Id,
+        SenderFault: true,
+        Code: error instanceof SqsError ? error.queryCode : error.code,
+        Message: error.message,
+      });
+    }
+  }
+  return { Successful, Failed };
+}
+
 function batchEntries(input: Input): Input[] {
   const entries = input.Entries;
   if (entries === undefined || entries === null || (Array.isArray(entries) && entries.length === 0)) {
@@ -336,25 +359,12 @@ function sendMessageBatch(input: Input, queues: Queues) {
       `Batch requests cannot be longer than ${SQS_MAX_MESSAGE_BYTES} bytes. You have sent ${total} bytes.`,
     );
   }
-  const Successful: Record<string, unknown>[] = [];
-  const Failed: Record<string, unknown>[] = [];
-  for (const entry of entries) {
-    try {
-      const body = requiredString(entry, 'MessageBody');
-      checkBody(body, '');
-      const message = queues.send(queue, body, optionalInteger(entry, 'DelaySeconds', 0, 900));
-      Successful.push({ Id: entry.Id, MessageId: message.messageId, MD5OfMessageBody: message.md5OfBody });
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      Failed.push({
-        Id: entry.Id,
-        SenderFault: true,
-        Code: error instanceof SqsError ? error.queryCode : error.code,
-        Message: error.message,
-      });
-    }
-  }
-  return { Successful, Failed };
+  return perEntry(entries, (entry) => {
+    const body = requiredString(entry, 'MessageBody');
+    checkBody(body, '');
+    const message = queues.send(queue, body, optionalInteger(entry, 'DelaySeconds', 0, 900));
+    return { MessageId: message.messageId, MD5OfMessageBody: message.md5OfBody };
+  });
 }
 
 function receiveMessage(input: Input, queues: Queues) {
@@ -387,23 +397,10 @@ function deleteMessage(input: Input, queues: Queues) {
 
 function deleteMessageBatch(input: Input, queues: Queues) {
   const queue = queues.fromUrl(requiredString(input, 'QueueUrl'));
-  const Successful: Record<string, unknown>[] = [];
-  const Failed: Record<string, unknown>[] = [];
-  for (const entry of batchEntries(input)) {
-    try {
-      queues.delete(queue, requiredString(entry, 'ReceiptHandle'));
-      Successful.push({ Id: entry.Id });
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      Failed.push({
-        Id: entry.Id,
-        SenderFault: true,
-        Code: error instanceof SqsError ? error.queryCode : error.code,
-        Message: error.message,
-      });
-    }
-  }
-  return { Successful, Failed };
+  return perEntry(batchEntries(input), (entry) => {
+    queues.delete(queue, requiredString(entry, 'ReceiptHandle'));
+    return {};
+  });
 }
 
 function changeMessageVisibility(input: Input, queues: Queues) {
