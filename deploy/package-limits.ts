@@ -22,6 +22,8 @@
  * before it is written.
  */
 
+import { namesInResources, stageNameRefusal } from './name-limits.ts';
+
 /** The stack's resources as the checks read them. */
 type TemplateResources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
@@ -186,6 +188,7 @@ export interface PackagingServerless {
       compiledCloudFormationTemplate: { Resources?: TemplateResources };
       environment?: Record<string, unknown>;
       region: string;
+      stage: string;
     };
     resources?: { Resources?: TemplateResources };
     getAllFunctions(): string[];
@@ -207,7 +210,10 @@ export default class PackageLimits {
   }
 
   checkStack(): void {
-    const refusal = oversizedStack(this.serverless.service.provider.compiledCloudFormationTemplate);
+    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    const refusal =
+      oversizedStack(template) ??
+      stageNameRefusal(namesInResources(template.Resources), this.serverless.service.provider.stage);
     if (refusal) throw new this.serverless.classes.Error(refusal);
   }
 

@@ -1,6 +1,7 @@
 /**
- * Checks of the stage being packaged, beyond the schema: which stage (there is no default one), the
- * documentation's placeholder ids, and whether anybody hears about failures.
+ * Checks of the stage being packaged, beyond the schema: which stage (there is no default one), whether
+ * the names it makes fit AWS's limits (deploy/name-limits.ts), the documentation's placeholder ids, and
+ * whether anybody hears about failures.
  *
  * `stage` is serverless.yml's `provider.stage`; StageChecks is a local osls plugin
  * (deploy/stage-checks-plugin.js).
@@ -9,6 +10,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { exampleValues } from '../src/config/examples.ts';
 import type { Config } from '../src/config/schema.ts';
+import { serviceNames, stageNameRefusal, type NamedService } from './name-limits.ts';
 import { loadStageConfig, serviceDir, type ResolverContext } from './stage-config.ts';
 
 /**
@@ -87,7 +89,7 @@ export function opsRecipientsWarning(config: Config): string | undefined {
 }
 
 interface Serverless {
-  service: { provider: { stage: string } };
+  service: NamedService;
   processedInput?: { commands?: string[] };
   classes: { Error: new (message: string) => Error };
 }
@@ -104,7 +106,8 @@ export default class StageChecks {
       const stageName = serverless.service.provider.stage;
       const config = loadStageConfig(stageName);
       const command = serverless.processedInput?.commands?.[0] === 'deploy' ? 'deploy' : 'package';
-      const refusal = exampleIdRefusal(config, stageName, command);
+      const refusal =
+        stageNameRefusal(serviceNames(serverless.service), stageName) ?? exampleIdRefusal(config, stageName, command);
       if (refusal) throw new serverless.classes.Error(refusal);
       const warning = opsRecipientsWarning(config);
       if (warning) (utils.log?.warning ?? console.warn)(warning);

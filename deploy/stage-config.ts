@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../src/config/load.ts';
 import type { Config, DetectionsConfig } from '../src/config/schema.ts';
 import { emailFilterPolicy } from '../src/detections/publish.ts';
-import { SLACK_CONCURRENT_POSTERS } from '../src/detections/slack-pacing.ts';
+import { SLACK_CONCURRENT_POSTERS } from '../src/config/quotas.ts';
 import { createdIdsEnvironment, createdMirroringResources } from './mirroring-resources.ts';
 
 export const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

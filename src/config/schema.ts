@@ -1,5 +1,15 @@
 import * as z from 'zod/mini';
 import { scheduleExpressionProblem } from './schedule.ts';
+import {
+  DEFAULT_LAMBDA_CONCURRENT_EXECUTIONS,
+  DEFAULT_SNS_FILTER_POLICIES_PER_TOPIC,
+  LAMBDA_CONCURRENCY_PAGE,
+  LAMBDA_MINIMUM_UNRESERVED,
+  reservableConcurrency,
+  reservedConcurrencies,
+  SNS_FILTER_POLICY_PAGE,
+  totalReserved,
+} from './quotas.ts';
 
 /**
  * The one configuration schema. `config/<stage>.yml` is validated against it at package time (the
@@ -385,7 +395,7 @@ function buildSchemas() {
              * The function's reserved concurrency: a flood of requests to the public URL is answered 429
              * beyond it instead of taking the account's concurrency from the mirroring functions.
              */
-            reservedConcurrency: z._default(intIn(1, 1000), DEFAULT_WEBHOOK_RESERVED_CONCURRENCY),
+            reservedConcurrency: z._default(intIn(1, 10_000_000), DEFAULT_WEBHOOK_RESERVED_CONCURRENCY),
           })
           .check(
             z.refine((w) => !w.enabled || w.secretArn !== undefined, {
@@ -422,24 +432,75 @@ function buildSchemas() {
       }),
     );
 
-  const configSchema = z.strictObject({
-    mirroring: mirroringSectionSchema,
-    notifications: z._default(
-      z.strictObject({
-        opsEmails: z._default(
-          z.array(z.email({ message: 'expected an email address' })).check(
-            z.superRefine((addresses, ctx) => {
-              for (const issue of sameMailboxIssues(addresses, 'opsEmails', (a) => a))
-                ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message, input: addresses });
-            }),
-          ),
-          [],
-        ),
-      }),
-      { opsEmails: [] },
-    ),
-    detections: z.optional(detectionsSchema),
+  /** The account's quotas where they differ from AWS's defaults (src/config/quotas.ts). */
+  const quotasSchema = z.strictObject({
+    lambdaConcurrentExecutions: z._default(intIn(1, 10_000_000), DEFAULT_LAMBDA_CONCURRENT_EXECUTIONS),
+    snsFilterPoliciesPerTopic: z._default(intIn(1, 1_000_000), DEFAULT_SNS_FILTER_POLICIES_PER_TOPIC),
   });
+
+  const configSchema = z
+    .strictObject({
+      mirroring: mirroringSectionSchema,
+      notifications: z._default(
+        z.strictObject({
+          opsEmails: z._default(
+            z.array(z.email({ message: 'expected an email address' })).check(
+              z.superRefine((addresses, ctx) => {
+                for (const issue of sameMailboxIssues(addresses, 'opsEmails', (a) => a))
+                  ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message, input: addresses });
+              }),
+            ),
+            [],
+          ),
+        }),
+        { opsEmails: [] },
+      ),
+      detections: z.optional(detectionsSchema),
+      quotas: z._default(quotasSchema, {
+        lambdaConcurrentExecutions: DEFAULT_LAMBDA_CONCURRENT_EXECUTIONS,
+        snsFilterPoliciesPerTopic: DEFAULT_SNS_FILTER_POLICIES_PER_TOPIC,
+      }),
+    })
+    .check(
+      z.superRefine((config, ctx) => {
+        const reserved = totalReserved(config);
+        const reservable = reservableConcurrency(config.quotas.lambdaConcurrentExecutions);
+        const own = reservedConcurrencies(config);
+        if (reserved > reservable && own.detectionsWebhook !== undefined) {
+          const others = reserved - own.detectionsWebhook;
+          ctx.addIssue({
+            code: 'custom',
+            path: ['detections', 'webhook', 'reservedConcurrency'],
+            input: own.detectionsWebhook,
+            message:
+              `${own.detectionsWebhook}${others ? ` and the Slack notifier's ${others}` : ''} reserve ${reserved} of the account's ` +
+              `${config.quotas.lambdaConcurrentExecutions} concurrent executions (quotas.lambdaConcurrentExecutions), and Lambda keeps ` +
+              `${LAMBDA_MINIMUM_UNRESERVED} unreserved (${LAMBDA_CONCURRENCY_PAGE}); expected at most ${Math.max(0, reservable - others)}, ` +
+              `or set quotas.lambdaConcurrentExecutions to the account's raised quota (autotap doctor reads it)`,
+          });
+        } else if (reserved > reservable) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['quotas', 'lambdaConcurrentExecutions'],
+            input: config.quotas.lambdaConcurrentExecutions,
+            message: `the stage reserves ${reserved} concurrent executions and Lambda keeps ${LAMBDA_MINIMUM_UNRESERVED} unreserved (${LAMBDA_CONCURRENCY_PAGE}); expected at least ${reserved + LAMBDA_MINIMUM_UNRESERVED}`,
+          });
+        }
+        const filterPolicies = config.detections?.enabled ? config.detections.emails.length : 0;
+        const perTopic = config.quotas.snsFilterPoliciesPerTopic;
+        if (filterPolicies > perTopic) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['detections', 'emails'],
+            input: filterPolicies,
+            message:
+              `${filterPolicies} recipients are ${filterPolicies} subscriptions with a filter policy on the detections email topic, and SNS allows ` +
+              `${perTopic} filter policies per topic (quotas.snsFilterPoliciesPerTopic; ${SNS_FILTER_POLICY_PAGE}); expected at most ${perTopic}: ` +
+              `send to a mailing list instead of each person, or raise the quota in Service Quotas and set quotas.snsFilterPoliciesPerTopic`,
+          });
+        }
+      }),
+    );
 
   return {
     mirroringCreateSchema,

@@ -1,6 +1,7 @@
 import type { LifecycleEvent } from './lifecycle.ts';
 import type { Detection } from './model.ts';
 import { byPriority, type EventCounts } from './render-slack.ts';
+import { SLACK_CONCURRENT_POSTERS } from '../config/quotas.ts';
 
 /**
  * Slack takes about one message per second per incoming webhook and answers 429 beyond it. A burst
@@ -28,12 +29,6 @@ export type PlannedPost =
   | { kind: 'rollup'; at: number; notifications: PendingNotification[]; counts: EventCounts };
 
 export const DEFAULT_MIN_INTERVAL_MS = 1000;
-/**
- * How many notifier invocations may post at once: the Slack queue's event source mapping runs at
- * most this many (its MaximumConcurrency, whose minimum is 2), and the function's reserved
- * concurrency equals it so that no batch is throttled. See deploy/stage-config.ts.
- */
-export const SLACK_CONCURRENT_POSTERS = 2;
 /** Each poster's own spacing: together they keep to the webhook's one message a second. */
 export const POSTER_MIN_INTERVAL_MS = DEFAULT_MIN_INTERVAL_MS * SLACK_CONCURRENT_POSTERS;
 export const DEFAULT_MAX_MESSAGES = 5;

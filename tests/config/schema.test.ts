@@ -180,7 +180,7 @@ describe('e-mail addresses are compared without case', () => {
 });
 
 describe('the webhook concurrency cap', () => {
-  it('defaults to a small reserved concurrency and takes 1 to 1000', () => {
+  it('defaults to a small reserved concurrency and takes whole numbers from 1', () => {
     expect(withDetections({}).detections!.webhook.reservedConcurrency).toBe(10);
     expect(
       withDetections({ webhook: { enabled: true, secretArn: SECRET, reservedConcurrency: 3 } }).detections!.webhook
@@ -192,5 +192,77 @@ describe('the webhook concurrency cap', () => {
     expect(
       messageOf(() => withDetections({ webhook: { enabled: true, secretArn: SECRET, reservedConcurrency: 2.5 } })),
     ).toContain('detections.webhook.reservedConcurrency');
+  });
+});
+
+describe("reserved concurrency against the account's Lambda quota", () => {
+  const SLACK = { secretArn: SECRET };
+  const stage = (reservedConcurrency: number, extra: Record<string, unknown> = {}) =>
+    parseConfig({
+      mirroring: MIRRORING,
+      detections: { webhook: { enabled: true, secretArn: SECRET, reservedConcurrency }, slack: SLACK },
+      ...extra,
+    });
+
+  it('takes the webhook up to the quota minus the 100 Lambda keeps unreserved, minus Slack’s 2', () => {
+    expect(stage(898).detections!.webhook.reservedConcurrency).toBe(898);
+    expect(stage(898).quotas.lambdaConcurrentExecutions).toBe(1000);
+  });
+
+  it('refuses one more, naming the field, the total, the quota and the largest value allowed', () => {
+    const message = messageOf(() => stage(899));
+    expect(message).toContain('detections.webhook.reservedConcurrency: 899 and the Slack notifier');
+    expect(message).toContain('reserve 901 of the account');
+    expect(message).toContain('1000 concurrent executions (quotas.lambdaConcurrentExecutions)');
+    expect(message).toContain('expected at most 898');
+    expect(message).toContain('https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html');
+  });
+
+  it('follows a configured quota, and refuses a quota too small even for Slack alone', () => {
+    expect(() => stage(4000, { quotas: { lambdaConcurrentExecutions: 5000 } })).not.toThrow();
+    expect(messageOf(() => stage(31, { quotas: { lambdaConcurrentExecutions: 131 } }))).toContain(
+      'expected at most 29',
+    );
+    const slackOnly = () =>
+      parseConfig({ mirroring: MIRRORING, detections: { slack: SLACK }, quotas: { lambdaConcurrentExecutions: 101 } });
+    expect(messageOf(slackOnly)).toContain('quotas.lambdaConcurrentExecutions: the stage reserves 2');
+    expect(messageOf(slackOnly)).toContain('expected at least 102');
+  });
+
+  it('counts nothing for a disabled webhook or disabled detections', () => {
+    const disabled = { enabled: false, secretArn: SECRET, reservedConcurrency: 1000 };
+    expect(() => parseConfig({ mirroring: MIRRORING, detections: { webhook: disabled } })).not.toThrow();
+    expect(() =>
+      parseConfig({
+        mirroring: MIRRORING,
+        detections: { enabled: false, webhook: { ...disabled, enabled: true } },
+      }),
+    ).not.toThrow();
+  });
+});
+
+describe('e-mail subscriptions against SNS’s filter policies per topic', () => {
+  const recipients = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ address: `soc${i}@example.com`, minRiskScore: 50 }));
+
+  it('takes 200 recipients, each a subscription with a filter policy', () => {
+    expect(withDetections({ emails: recipients(200) }).detections!.emails).toHaveLength(200);
+  });
+
+  it('refuses 201, citing the SNS quota and the configurable figure', () => {
+    const message = messageOf(() => withDetections({ emails: recipients(201) }));
+    expect(message).toContain('detections.emails: 201 recipients');
+    expect(message).toContain('SNS allows 200 filter policies per topic (quotas.snsFilterPoliciesPerTopic');
+    expect(message).toContain('https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html');
+  });
+
+  it('follows a raised quota', () => {
+    expect(() =>
+      parseConfig({
+        mirroring: MIRRORING,
+        detections: { emails: recipients(201) },
+        quotas: { snsFilterPoliciesPerTopic: 300 },
+      }),
+    ).not.toThrow();
   });
 });

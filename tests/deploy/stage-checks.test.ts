@@ -106,7 +106,12 @@ describe('ops recipients', () => {
 describe('the plugin', () => {
   class FrameworkError extends Error {}
   const serverless = (stage: string, commands: string[]) => ({
-    service: { provider: { stage } },
+    service: {
+      service: 'autotap',
+      provider: { stage },
+      getAllFunctions: () => ['normalizeInput'],
+      getFunction: () => ({}),
+    },
     processedInput: { commands },
     classes: { Error: FrameworkError },
   });

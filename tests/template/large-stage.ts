@@ -1,8 +1,11 @@
 /**
- * A stage far past what Lambda's 4 KB of environment variables could carry: 200 mirror targets, 200
- * ops emails and 200 detection email recipients. package.slow.test.ts packages it once (as the stage
- * `large`); these tests check that its functions carry no configuration in their environment, that
- * each bundle holds its part, and that a handler runs on what was packaged.
+ * A stage far past what Lambda's 4 KB of environment variables could carry, and at every limit
+ * packaging checks: 200 mirror targets, 200 ops emails, 200 detection email recipients (SNS's 200
+ * filter policies per topic), the webhook's reserved concurrency at the most the default account
+ * quota leaves beside Slack's (898), and the longest stage name the generated names allow (34
+ * characters). package.slow.test.ts packages it once; these tests check that its functions carry no
+ * configuration in their environment, that each bundle holds its part, and that a handler runs on
+ * what was packaged.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +17,10 @@ import { mirroringOf } from '../../src/config/created.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { invokeBundle, loadBundle, readZip, REGION, type Template } from './inspect.ts';
 
-export const LARGE_STAGE = 'large';
+/** 34 characters: autotap-<stage>-normalizeCleanupInput is then Lambda's 64 (deploy/name-limits.ts). */
+export const LARGE_STAGE = `large-${'x'.repeat(28)}`;
+/** The default 1,000 concurrent executions, less the 100 Lambda keeps unreserved and Slack's 2. */
+export const LARGE_WEBHOOK_RESERVED_CONCURRENCY = 898;
 export const LARGE_COUNT = 200;
 
 const hex17 = (n: number) => n.toString(16).padStart(17, '0');
@@ -38,6 +44,7 @@ export function largeStageDocument(detectionsFixture: Config): Record<string, un
     notifications: { opsEmails: Array.from({ length: LARGE_COUNT }, (_, n) => `ops-${n}@example.com`) },
     detections: {
       ...detectionsFixture.detections,
+      webhook: { ...detectionsFixture.detections!.webhook, reservedConcurrency: LARGE_WEBHOOK_RESERVED_CONCURRENCY },
       emails: Array.from({ length: LARGE_COUNT }, (_, n) => ({
         address: `soc-${n}@example.com`,
         minRiskScore: 1 + (n % 99),
@@ -175,6 +182,23 @@ export function registerLargeStageTests(get: () => LargeStagePackage): void {
       expect(written.mirroring.targets).toHaveLength(LARGE_COUNT);
       expect(suite.config.notifications.opsEmails).toHaveLength(LARGE_COUNT);
       expect(suite.config.detections!.emails).toHaveLength(LARGE_COUNT);
+    });
+
+    test('at the limits: the longest stage, the largest reservation and 200 filter policies deploy as configured', () => {
+      const functionNames = functionsOf(suite.template).map(([, r]) => String(r.Properties.FunctionName));
+      expect(Math.max(...functionNames.map((name) => name.length))).toBe(64);
+      expect(suite.template.Resources.DetectionsWebhookLambdaFunction!.Properties.ReservedConcurrentExecutions).toBe(
+        LARGE_WEBHOOK_RESERVED_CONCURRENCY,
+      );
+      const reserved = functionsOf(suite.template).reduce(
+        (sum, [, r]) => sum + Number(r.Properties.ReservedConcurrentExecutions ?? 0),
+        0,
+      );
+      expect(reserved).toBe(900);
+      const filtered = Object.values(suite.template.Resources).filter(
+        (r) => r.Type === 'AWS::SNS::Subscription' && r.Properties.FilterPolicy !== undefined,
+      );
+      expect(filtered).toHaveLength(200);
     });
   });
 }

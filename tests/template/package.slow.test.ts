@@ -7,8 +7,9 @@
  * `detections` with tests/template/fixtures/detections.yml, which enables every detections part, as
  * the stage `large` (large-stage.ts: 200 targets and 200 email recipients), with a function
  * environment over Lambda's 4 KB (which must fail before anything is bundled), as the stage `create`
- * (create.ts: the stack creates the filter and target), and three that stop before packaging:
- * without a stage, with an unknown one, and with config/dev.yml's example ids as the stage `prod`.
+ * (create.ts: the stack creates the filter and target), and six that stop before packaging:
+ * without a stage, with an unknown one, with config/dev.yml's example ids as the stage `prod`, and
+ * one step over each limit the large stage is at (its stage name, reserved concurrency, recipients).
  */
 import { execFile } from 'node:child_process';
 import {
@@ -29,7 +30,13 @@ import type { Config } from '../../src/config/schema.ts';
 import { emailSubscriptions, loadStageConfig } from '../../deploy/stage-config.ts';
 import { attachSessionStatements, EVENT_BUS_NAME } from '../../deploy/roles.ts';
 import { registerDetectionTests, type DetectionsPackage } from './detections.ts';
-import { LARGE_STAGE, largeStageDocument, registerLargeStageTests, type LargeStagePackage } from './large-stage.ts';
+import {
+  LARGE_STAGE,
+  LARGE_WEBHOOK_RESERVED_CONCURRENCY,
+  largeStageDocument,
+  registerLargeStageTests,
+  type LargeStagePackage,
+} from './large-stage.ts';
 import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING } from '../../deploy/stage-config.ts';
 import { registerValidatorTests } from '../validators/validators.ts';
 import { registerCreateTests } from './create.ts';
@@ -176,6 +183,14 @@ let devOutput: string;
 let unknownStage: Run;
 let exampleIds: Run;
 let brokenDir: string;
+/** One character over the longest stage the generated names allow (LARGE_STAGE). */
+const LONG_STAGE = `${LARGE_STAGE}y`;
+const overLimit = {
+  stage: undefined as unknown as Run,
+  reserved: undefined as unknown as Run,
+  recipients: undefined as unknown as Run,
+  dir: '',
+};
 const CREATE_STAGE = 'create';
 const created = { template: { Resources: {} }, config: undefined as unknown as Config, output: '' };
 const DETECTIONS_STAGE = 'detections';
@@ -229,6 +244,31 @@ beforeAll(async () => {
     ),
   );
 
+  // One step over each account and name limit packaging checks: these stop before anything is bundled.
+  const overLimits = copyProject();
+  const overDocument = largeStageDocument(detections.config) as {
+    detections: { webhook: Record<string, unknown>; emails: unknown[] };
+  };
+  const writeStage = (stage: string, document: unknown) =>
+    writeFileSync(path.join(overLimits, 'config', `${stage}.yml`), JSON.stringify(document));
+  writeStage(LONG_STAGE, largeStageDocument(detections.config));
+  writeStage('reserved', {
+    ...overDocument,
+    detections: {
+      ...overDocument.detections,
+      webhook: { ...overDocument.detections.webhook, reservedConcurrency: LARGE_WEBHOOK_RESERVED_CONCURRENCY + 1 },
+    },
+  });
+  writeStage('recipients', {
+    ...overDocument,
+    detections: {
+      ...overDocument.detections,
+      emails: [...overDocument.detections.emails, { address: 'one-more@example.com' }],
+    },
+  });
+  const overStage = (stage: string) => run(path.join(bin, 'serverless'), ['package', '--stage', stage], overLimits);
+  const overLimitRuns = Promise.all([overStage(LONG_STAGE), overStage('reserved'), overStage('recipients')]);
+
   const [ok, failed, detectionsRun, largeRun, overRun, createRun, noStageRun, unknownStageRun, exampleIdsRun] =
     await Promise.all([
       run(node, [path.join(packaged, 'deploy', 'package-offline.ts'), '--stage', 'dev'], packaged),
@@ -251,6 +291,8 @@ beforeAll(async () => {
     throw new Error(`serverless package --stage ${DETECTIONS_STAGE} failed:\n${detectionsRun.output}`);
   if (largeRun.code !== 0) throw new Error(`serverless package --stage ${LARGE_STAGE} failed:\n${largeRun.output}`);
   if (createRun.code !== 0) throw new Error(`serverless package --stage ${CREATE_STAGE} failed:\n${createRun.output}`);
+  [overLimit.stage, overLimit.reserved, overLimit.recipients] = await overLimitRuns;
+  overLimit.dir = overLimits;
   noStage = noStageRun;
   unknownStage = unknownStageRun;
   exampleIds = exampleIdsRun;
@@ -837,6 +879,28 @@ describe('stages', () => {
     expect(exampleIds.output).toContain('mirroring.targets[0].id: tmt-0123456789abcdef0');
     expect(exampleIds.output).toContain('mirroring.create');
     expect(existsSync(path.join(brokenDir, '.serverless', 'attachSession.zip'))).toBe(false);
+  });
+
+  test('a stage one character longer than its names allow is refused with the longest it may be', () => {
+    expect(overLimit.stage.code).not.toBe(0);
+    expect(overLimit.stage.output).toContain(`stage "${LONG_STAGE}" makes names that AWS would refuse at deploy time`);
+    expect(overLimit.stage.output).toContain(
+      `autotap-${LONG_STAGE}-normalizeCleanupInput: 65 characters, and Lambda function names take at most 64`,
+    );
+    expect(overLimit.stage.output).toContain('The longest stage name this stack allows is 34 characters');
+    expect(existsSync(path.join(overLimit.dir, '.serverless', 'attachSession.zip'))).toBe(false);
+  });
+
+  test("a webhook reservation one over what the account's Lambda quota leaves is refused", () => {
+    expect(overLimit.reserved.code).not.toBe(0);
+    expect(overLimit.reserved.output).toContain('detections.webhook.reservedConcurrency: 899');
+    expect(overLimit.reserved.output).toContain('expected at most 898');
+  });
+
+  test("a 201st e-mail recipient is refused with SNS's filter policies per topic", () => {
+    expect(overLimit.recipients.code).not.toBe(0);
+    expect(overLimit.recipients.output).toContain('detections.emails: 201 recipients');
+    expect(overLimit.recipients.output).toContain('SNS allows 200 filter policies per topic');
   });
 
   test('a stage without ops recipients packages with a warning; one with them without', () => {
