@@ -317,6 +317,8 @@ export const functionSeedSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'expected a function name (1-64 letters, digits, - and _)' }),
     role: z.string().min(1),
+    /** Its reserved concurrency, which the account's unreserved pool loses (GetAccountSettings). */
+    reservedConcurrency: z.number().int().min(0).optional(),
   })
   .strict();
 
@@ -327,6 +329,8 @@ export const subscriptionSeedSchema = z
     protocol: z.enum(['email', 'email-json', 'sqs', 'lambda', 'https', 'http', 'sms']),
     endpoint: z.string().min(1),
     pendingConfirmation: z.boolean().default(false),
+    /** A filter policy, which counts toward the topic's snsFilterPoliciesPerTopic. */
+    filterPolicy: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 
@@ -479,6 +483,18 @@ export const emulatorSeedSchema = z
       .min(0)
       .max(10_000, { message: 'expected at most 10000, the sessions AWS allows an account (not adjustable)' })
       .default(10_000),
+    /**
+     * Lambda's concurrent executions of the account (1,000 by default,
+     * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). The functions' reserved
+     * concurrency must leave 100 unreserved, as Lambda enforces
+     * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+     */
+    lambdaConcurrentExecutions: z.number().int().min(1).default(1000),
+    /**
+     * SNS's filter policies per topic, 200 by default and adjustable
+     * (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html).
+     */
+    snsFilterPoliciesPerTopic: z.number().int().min(1).default(200),
     faults: faultsSchema.default({
       invisibleForCalls: 0,
       invisibleForMs: 0,
@@ -532,6 +548,26 @@ export const emulatorSeedSchema = z
       ),
     );
     const roles = new Set(seed.roles.map((r) => r.name));
+    const reserved = seed.functions.reduce((sum, fn) => sum + (fn.reservedConcurrency ?? 0), 0);
+    if (reserved > seed.lambdaConcurrentExecutions - 100) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['functions'],
+        message: `the functions reserve ${reserved} of ${seed.lambdaConcurrentExecutions} concurrent executions; Lambda keeps 100 unreserved`,
+      });
+    }
+    const filtered = new Map<string, number>();
+    seed.subscriptions.forEach((s, i) => {
+      if (s.filterPolicy === undefined) return;
+      const count = (filtered.get(s.topic) ?? 0) + 1;
+      filtered.set(s.topic, count);
+      if (count > seed.snsFilterPoliciesPerTopic)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['subscriptions', i, 'filterPolicy'],
+          message: `topic ${s.topic} already has ${seed.snsFilterPoliciesPerTopic} filter policies (snsFilterPoliciesPerTopic)`,
+        });
+    });
     seed.functions.forEach((fn, i) => {
       if (!roles.has(fn.role))
         ctx.addIssue({ code: 'custom', path: ['functions', i, 'role'], message: `no role ${fn.role} in roles` });

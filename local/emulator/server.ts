@@ -14,7 +14,7 @@ import { STATES_ACTIONS, type StepFunctions } from './stepfunctions.ts';
 import { ELBV2_ACTIONS, ELBV2_NAMESPACE, ELBV2_VERSION } from './elbv2.ts';
 import { CLOUDTRAIL_ACTIONS } from './cloudtrail.ts';
 import { IAM_ACTIONS, IAM_NAMESPACE, IAM_VERSION } from './iam.ts';
-import { FUNCTION_CONFIGURATION_PATH, getFunctionConfiguration } from './lambda.ts';
+import { lambdaRoute, type LambdaRoute } from './lambda.ts';
 
 /**
  * HTTP in, Query protocol dispatch, XML out: EC2 and SNS share one endpoint, told apart by Version.
@@ -140,8 +140,8 @@ export function createListener(context: ServiceContext): RequestListener {
 
 async function handle(context: ServiceContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const requestId = randomUUID();
-  const lambdaFunction = FUNCTION_CONFIGURATION_PATH.exec(request.url ?? '');
-  if (lambdaFunction) return handleLambda(context, lambdaFunction[1] ?? '', request, response, requestId);
+  const lambda = lambdaRoute(request.url ?? '');
+  if (lambda) return handleLambda(context, lambda, request, response, requestId);
   const target = request.headers['x-amz-target'];
   if (
     typeof target === 'string' &&
@@ -224,15 +224,15 @@ function answerQuery(
   );
 }
 
-/** Lambda's REST JSON API: GetFunctionConfiguration only; errors name their type in x-amzn-errortype. */
+/** Lambda's REST JSON API (local/emulator/lambda.ts); errors name their type in x-amzn-errortype. */
 function handleLambda(
   context: ServiceContext,
-  name: string,
+  route: LambdaRoute,
   request: IncomingMessage,
   response: ServerResponse,
   requestId: string,
 ): void {
-  context.calls.count('GetFunctionConfiguration', false);
+  context.calls.count(route.action, false);
   let status = 200;
   let body: Record<string, unknown>;
   const headers: Record<string, string> = {};
@@ -243,10 +243,10 @@ function handleLambda(
         `The HTTP method ${request.method ?? ''} is not supported; use GET`,
         405,
       );
-    const fault = context.faults.beforeCall('lambda', 'GetFunctionConfiguration');
+    const fault = context.faults.beforeCall('lambda', route.action);
     if (fault) throw fault;
-    body = getFunctionConfiguration(decodeURIComponent(name), context.account);
-    context.calls.count('GetFunctionConfiguration', true);
+    body = route.answer(context.account);
+    context.calls.count(route.action, true);
   } catch (error) {
     const apiError =
       error instanceof ApiError ? error : new ApiError('ServiceException', (error as Error).message, 500);

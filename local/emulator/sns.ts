@@ -259,14 +259,40 @@ function createTopic(params: Params, account: Account): Child[] {
   return [text('TopicArn', account.createTopic(name))];
 }
 
+/**
+ * Subscribe, with the FilterPolicy attribute counted against the topic's filter policies: "By default,
+ * you can have up to 200 filter policies per topic ... it will fail when you attach the filter policy
+ * in the Subscribe API call" (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html),
+ * with FilterPolicyLimitExceeded (https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html).
+ */
 function subscribe(params: Params, account: Account): Child[] {
   const topicArn = existingTopic(params, account);
   const protocol = requiredParameter(params, 'Protocol');
   const endpoint = optionalString(params, 'Endpoint');
+  const attributes = new Map(
+    structList(params, 'Attributes.entry').map((entry) => [entry.get('key'), entry.get('value')]),
+  );
+  const filterPolicy = attributes.get('FilterPolicy');
+  if (filterPolicy !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(filterPolicy);
+    } catch {
+      throw invalidParameter('Attributes Reason: FilterPolicy: failed to parse JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw invalidParameter('Attributes Reason: FilterPolicy: expected a JSON object');
+  }
   const existing = account.subscriptions.find(
     (s) => s.topicArn === topicArn && s.protocol === protocol && s.endpoint === endpoint,
   );
+  if (filterPolicy !== undefined && existing?.filterPolicy === undefined) {
+    const policies = account.subscriptions.filter((s) => s.topicArn === topicArn && s.filterPolicy !== undefined);
+    if (policies.length >= account.snsFilterPoliciesPerTopic)
+      throw new ApiError('FilterPolicyLimitExceeded', 'Filter policy limit exceeded', 403);
+  }
   const subscription = existing ?? { subscriptionArn: `${topicArn}:${randomUUID()}`, topicArn, protocol, endpoint };
+  if (filterPolicy !== undefined) subscription.filterPolicy = filterPolicy;
   if (!existing) account.subscriptions.push(subscription);
   return [text('SubscriptionArn', subscription.subscriptionArn)];
 }

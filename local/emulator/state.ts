@@ -122,6 +122,8 @@ export interface FunctionRecord {
   name: string;
   arn: string;
   roleArn: string;
+  /** Lambda's ReservedConcurrentExecutions; undefined: the function draws on the unreserved pool. */
+  reservedConcurrency?: number;
 }
 
 export type TrailRecord = Omit<TrailSeed, 'homeRegion'> & { homeRegion: string; arn: string };
@@ -163,6 +165,8 @@ export interface SubscriptionRecord {
   endpoint?: string;
   /** Until the endpoint confirms, SNS lists the subscription's ARN as `PendingConfirmation`. */
   pendingConfirmation?: boolean;
+  /** The FilterPolicy attribute as set, JSON text. */
+  filterPolicy?: string;
 }
 
 /** Thrown by the programmatic API for impossible requests (the HTTP API answers ApiError instead). */
@@ -187,6 +191,10 @@ export class Account {
   readonly region: string;
   readonly accountId: string;
   accountSessionLimit: number;
+  /** Lambda's concurrent executions in the account and region (GetAccountSettings). */
+  lambdaConcurrentExecutions: number;
+  /** SNS's filter policies per topic, past which Subscribe is refused. */
+  snsFilterPoliciesPerTopic: number;
   readonly instances = new Map<string, InstanceRecord>();
   readonly networkInterfaces = new Map<string, NetworkInterfaceRecord>();
   readonly targets = new Map<string, TargetRecord>();
@@ -214,6 +222,8 @@ export class Account {
     this.region = seed.region;
     this.accountId = seed.accountId;
     this.accountSessionLimit = seed.accountSessionLimit;
+    this.lambdaConcurrentExecutions = seed.lambdaConcurrentExecutions;
+    this.snsFilterPoliciesPerTopic = seed.snsFilterPoliciesPerTopic;
     this.unsupported = seed.unsupportedInstanceTypes.map(globToRegExp);
     this.undocumented = { ...seed.undocumented };
     this.now = now;
@@ -256,6 +266,7 @@ export class Account {
         name: fn.name,
         arn: `arn:aws:lambda:${this.region}:${this.accountId}:function:${fn.name}`,
         roleArn: `arn:aws:iam::${this.accountId}:role/${fn.role}`,
+        ...(fn.reservedConcurrency === undefined ? {} : { reservedConcurrency: fn.reservedConcurrency }),
       });
     }
     for (const trail of seed.trails) {
@@ -278,12 +289,18 @@ export class Account {
         protocol: s.protocol,
         endpoint: s.endpoint,
         pendingConfirmation: s.pendingConfirmation,
+        ...(s.filterPolicy === undefined ? {} : { filterPolicy: JSON.stringify(s.filterPolicy) }),
       });
     }
     this.queues = new Queues(now);
     for (const queue of seed.queues) this.queues.create(queue);
     this.secrets = new Secrets(this.region, this.accountId, now);
     for (const secret of seed.secrets) this.secrets.put(secret.arn ?? secret.name ?? '', secret.value);
+  }
+
+  /** What the account's functions reserve of its Lambda concurrency. */
+  reservedLambdaConcurrency(): number {
+    return [...this.functions.values()].reduce((sum, fn) => sum + (fn.reservedConcurrency ?? 0), 0);
   }
 
   addFilter(input: FilterSeed): FilterRecord {

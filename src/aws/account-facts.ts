@@ -15,7 +15,8 @@ import { describeLoadBalancers } from './elbv2.ts';
 import { PermissionMissing } from './permissions.ts';
 import { secretExists } from './secrets.ts';
 import { findTopicArn, listSubscriptions } from './sns.ts';
-import { functionRoleArn, roleMay } from './function-access.ts';
+import { accountConcurrency, functionRoleArn, reservedConcurrency, roleMay } from './function-access.ts';
+import { reservedConcurrencies } from '../config/quotas.ts';
 import { listStateMachineNames } from './stepfunctions.ts';
 
 /**
@@ -87,6 +88,13 @@ export async function readAccountFacts(config: Config, stage: string, region: st
       }),
     ),
   );
+  const lambdaConcurrency = await readFact(async () => {
+    const account = await accountConcurrency();
+    const reserved = await Promise.all(
+      Object.keys(reservedConcurrencies(config)).map((key) => reservedConcurrency(`autotap-${stage}-${key}`)),
+    );
+    return { ...account, reservedByStage: reserved.reduce((sum, n) => sum + n, 0) };
+  });
   return {
     region,
     stage,
@@ -102,5 +110,6 @@ export async function readAccountFacts(config: Config, stage: string, region: st
     stateMachines,
     opsSubscriptions,
     secrets,
+    lambdaConcurrency,
   };
 }

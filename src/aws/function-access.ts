@@ -1,5 +1,10 @@
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  GetAccountSettingsCommand,
+  GetFunctionConcurrencyCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+} from '@aws-sdk/client-lambda';
 import { permitted } from './permissions.ts';
 
 /** Whether a deployed function may call an action on a resource, as IAM would decide it. */
@@ -55,4 +60,31 @@ export async function roleMay(
   );
   const results = out.EvaluationResults ?? [];
   return results.length > 0 && results.every((r) => r.EvalDecision === 'allowed');
+}
+
+/**
+ * The account's Lambda concurrency in this region: its quota and what reserved concurrency leaves
+ * (https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html).
+ */
+export async function accountConcurrency(
+  client = lambdaClient(),
+): Promise<{ concurrentExecutions: number; unreserved: number }> {
+  const out = await permitted('lambda:GetAccountSettings', () => client.send(new GetAccountSettingsCommand({})));
+  const limit = out.AccountLimit ?? {};
+  if (limit.ConcurrentExecutions === undefined || limit.UnreservedConcurrentExecutions === undefined)
+    throw new Error('GetAccountSettings answered without AccountLimit.ConcurrentExecutions');
+  return { concurrentExecutions: limit.ConcurrentExecutions, unreserved: limit.UnreservedConcurrentExecutions };
+}
+
+/** A function's reserved concurrency: 0 without one, or when the function does not exist. */
+export async function reservedConcurrency(functionName: string, client = lambdaClient()): Promise<number> {
+  try {
+    const out = await permitted('lambda:GetFunctionConcurrency', () =>
+      client.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName })),
+    );
+    return out.ReservedConcurrentExecutions ?? 0;
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return 0;
+    throw error;
+  }
 }

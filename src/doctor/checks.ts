@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { LAMBDA_MINIMUM_UNRESERVED, totalReserved } from '../config/quotas.ts';
 import { decideScope } from '../mirroring/scope.ts';
 import { ZONE_TAG } from '../mirroring/targets.ts';
 import { MANAGED_TAG, type Instance } from '../mirroring/types.ts';
@@ -728,6 +729,41 @@ export function checkDeployed(facts: Pick<AccountFacts, 'stateMachines' | 'stage
   );
 }
 
+/**
+ * What the stage reserves of Lambda's concurrency against the account as it is: Lambda refuses a
+ * reservation that leaves fewer than 100 unreserved (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html),
+ * and packaging only knew the configured quota.
+ */
+export function checkLambdaConcurrency(config: Config, facts: Pick<AccountFacts, 'lambdaConcurrency'>): CheckResult {
+  if (!facts.lambdaConcurrency.read) return unreadable('lambda-concurrency', facts.lambdaConcurrency);
+  const { concurrentExecutions, unreserved, reservedByStage } = facts.lambdaConcurrency.value;
+  const wanted = totalReserved(config);
+  const configured = config.quotas.lambdaConcurrentExecutions;
+  // The stage's own reservation comes back to the pool when it is deployed again with the new one.
+  const room = unreserved + reservedByStage - LAMBDA_MINIMUM_UNRESERVED;
+  const account = `the account has ${concurrentExecutions} concurrent executions, ${unreserved} unreserved`;
+  if (wanted > room) {
+    return result(
+      'lambda-concurrency',
+      'fail',
+      `the stage reserves ${wanted} (webhook and Slack) and ${account}${reservedByStage ? ` (${reservedByStage} of the reserved are this stage's)` : ''}: ` +
+        `Lambda keeps ${LAMBDA_MINIMUM_UNRESERVED} unreserved, so at most ${Math.max(0, room)} fit and the deploy would fail`,
+      `lower detections.webhook.reservedConcurrency by ${wanted - room}, or ask AWS for a higher Lambda concurrency quota`,
+    );
+  }
+  if (configured > concurrentExecutions) {
+    return result(
+      'lambda-concurrency',
+      'warn',
+      `quotas.lambdaConcurrentExecutions is ${configured} but ${account}: packaging checks against a quota the account does not have`,
+      `set quotas.lambdaConcurrentExecutions: ${concurrentExecutions}`,
+    );
+  }
+  const note =
+    configured < concurrentExecutions ? `; quotas.lambdaConcurrentExecutions could be ${concurrentExecutions}` : '';
+  return result('lambda-concurrency', 'ok', `the stage reserves ${wanted} and ${account}${note}`);
+}
+
 /** Every check, in the order an operator fixes things. */
 export function diagnose(config: Config, facts: AccountFacts): CheckResult[] {
   return [
@@ -739,6 +775,7 @@ export function diagnose(config: Config, facts: AccountFacts): CheckResult[] {
     checkTrail(facts),
     checkInstanceTypes(config, facts),
     checkSessionQuota(config, facts),
+    checkLambdaConcurrency(config, facts),
     ...checkSecrets(config, facts),
     checkOpsSubscriptions(config, facts),
   ];

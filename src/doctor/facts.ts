@@ -115,6 +115,14 @@ export interface SecretFacts {
   readableByFunction?: Fact<boolean>;
 }
 
+/** The account's Lambda concurrency, and what this stage's deployed functions already reserve of it. */
+export interface LambdaConcurrencyFacts {
+  concurrentExecutions: number;
+  unreserved: number;
+  /** Reserved by the stage's functions as deployed now (0 when not deployed). */
+  reservedByStage: number;
+}
+
 export interface AccountFacts {
   region: string;
   stage: string;
@@ -136,4 +144,5 @@ export interface AccountFacts {
   /** The ops topic's subscriptions; undefined value: the topic does not exist (not deployed). */
   opsSubscriptions: Fact<SubscriptionFacts[] | undefined>;
   secrets: Fact<SecretFacts[]>;
+  lambdaConcurrency: Fact<LambdaConcurrencyFacts>;
 }

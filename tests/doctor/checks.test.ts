@@ -3,6 +3,7 @@ import {
   checkDeployed,
   checkFilter,
   checkInstanceTypes,
+  checkLambdaConcurrency,
   checkOpsSubscriptions,
   checkSecrets,
   checkSessionQuota,
@@ -82,6 +83,7 @@ function healthy(): AccountFacts {
     stateMachines: known(['autotap-prod-mirror-instances', 'autotap-prod-cleanup-sessions', 'autotap-prod-reconcile']),
     opsSubscriptions: known([{ protocol: 'email', endpoint: 'ops@example.com', pendingConfirmation: false }]),
     secrets: known([]),
+    lambdaConcurrency: known({ concurrentExecutions: 1000, unreserved: 1000, reservedByStage: 0 }),
   };
 }
 
@@ -480,6 +482,59 @@ describe('session quota', () => {
     const f = facts(0, 1);
     f.sessions = known([session({ networkInterfaceId: 'eni-0', tags: { [MANAGED_TAG]: 'true' } })]);
     expect(checkSessionQuota(config(), f, 100).detail).toContain('1 sessions in the account, 0 more for the scope');
+  });
+});
+
+describe('Lambda concurrency', () => {
+  const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:autotap/webhook-AbCdEf';
+  const reserving = (reservedConcurrency: number, quotas?: Record<string, number>) =>
+    config(
+      {},
+      {
+        detections: { webhook: { enabled: true, secretArn: SECRET, reservedConcurrency } },
+        ...(quotas ? { quotas } : {}),
+      },
+    );
+  const account = (concurrentExecutions: number, unreserved: number, reservedByStage = 0) => ({
+    lambdaConcurrency: known({ concurrentExecutions, unreserved, reservedByStage }),
+  });
+
+  test('fits what other functions left: ok', () => {
+    expect(checkLambdaConcurrency(reserving(100), account(1000, 700))).toMatchObject({
+      verdict: 'ok',
+      detail: 'the stage reserves 100 and the account has 1000 concurrent executions, 700 unreserved',
+    });
+  });
+
+  test('one more than other functions left: fail, with how much to lower it', () => {
+    const r = checkLambdaConcurrency(reserving(601), account(1000, 700));
+    expect(r.verdict).toBe('fail');
+    expect(r.detail).toContain('at most 600 fit');
+    expect(r.fix).toContain('lower detections.webhook.reservedConcurrency by 1');
+  });
+
+  test("the stage's own reservation as deployed counts as room for the new one", () => {
+    expect(checkLambdaConcurrency(reserving(300), account(1000, 350, 50)).verdict).toBe('ok');
+    expect(checkLambdaConcurrency(reserving(301), account(1000, 350, 50)).verdict).toBe('fail');
+  });
+
+  test('a configured quota above the account: warn; below it: ok, saying what it could be', () => {
+    expect(
+      checkLambdaConcurrency(reserving(10, { lambdaConcurrentExecutions: 2000 }), account(1000, 1000)),
+    ).toMatchObject({
+      verdict: 'warn',
+      fix: 'set quotas.lambdaConcurrentExecutions: 1000',
+    });
+    expect(checkLambdaConcurrency(reserving(10), account(3000, 3000)).detail).toContain(
+      'quotas.lambdaConcurrentExecutions could be 3000',
+    );
+  });
+
+  test('unreadable: warn naming the permission', () => {
+    const r = checkLambdaConcurrency(reserving(10), {
+      lambdaConcurrency: { read: false, reason: 'not authorized', action: 'lambda:GetAccountSettings' },
+    });
+    expect(r).toMatchObject({ verdict: 'warn', fix: 'allow lambda:GetAccountSettings to the identity running doctor' });
   });
 });
 

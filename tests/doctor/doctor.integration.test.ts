@@ -111,7 +111,10 @@ interface Report {
   summary: Record<string, number>;
 }
 
-async function doctor(seed: EmulatorSeed, options: { deployed?: boolean; sessions?: number } = {}): Promise<Report> {
+async function doctor(
+  seed: EmulatorSeed,
+  options: { deployed?: boolean; sessions?: number; config?: Record<string, unknown> } = {},
+): Promise<Report> {
   const emulator = await startEmulator(seed, { stateMachines: options.deployed === false ? {} : deployed });
   try {
     // Each with its own VNI given: the emulator's random pick would scan every session per session.
@@ -126,7 +129,7 @@ async function doctor(seed: EmulatorSeed, options: { deployed?: boolean; session
     Object.assign(process.env, emulator.env());
     delete process.env.AWS_PROFILE;
     const file = path.join(dir, 'config.yml');
-    writeFileSync(file, stringify(config));
+    writeFileSync(file, stringify(options.config ?? config));
     let out = '';
     jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       out += String(chunk);
@@ -263,6 +266,38 @@ test('little session quota left', async () => {
     detail: expect.stringContaining('9500 sessions in the account'),
   });
 }, 30_000);
+
+test("a webhook reservation that the account's Lambda concurrency no longer has room for", async () => {
+  const webhookSecret = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:autotap/webhook-AbCdEf';
+  const seed = healthy();
+  const reserving = {
+    ...config,
+    detections: {
+      ...config.detections,
+      webhook: { enabled: true, secretArn: webhookSecret, reservedConcurrency: 50 },
+    },
+  };
+  const account = (otherReservation: number): EmulatorSeed => ({
+    ...seed,
+    secrets: [...(seed.secrets ?? []), { arn: webhookSecret, value: 'token' }],
+    lambdaConcurrentExecutions: 200,
+    functions: [
+      ...(seed.functions ?? []),
+      { name: `autotap-${STAGE}-detectionsWebhook`, role: 'poll-role', reservedConcurrency: 20 },
+      { name: 'someone-elses', role: 'poll-role', reservedConcurrency: otherReservation },
+    ],
+  });
+  // 200 less 60 of another function's leaves 120 unreserved plus this stage's 20, given back on deploy:
+  // with 100 kept unreserved, 40 fit.
+  expect(find(await doctor(account(60), { config: reserving }), 'lambda-concurrency')).toMatchObject({
+    verdict: 'fail',
+    detail: expect.stringContaining('at most 40 fit'),
+  });
+  expect(find(await doctor(account(30), { config: reserving }), 'lambda-concurrency')).toMatchObject({
+    verdict: 'warn',
+    detail: expect.stringContaining('quotas.lambdaConcurrentExecutions is 1000 but the account has 200'),
+  });
+});
 
 test('a configured secret that does not exist', async () => {
   const report = await doctor({ ...healthy(), secrets: [] });

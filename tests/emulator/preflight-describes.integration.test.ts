@@ -1,5 +1,10 @@
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  GetAccountSettingsCommand,
+  GetFunctionConcurrencyCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+} from '@aws-sdk/client-lambda';
 import {
   CloudTrailClient,
   DescribeTrailsCommand,
@@ -92,7 +97,11 @@ async function start() {
         ],
       },
     ],
-    functions: [{ name: 'poller', role: 'reader' }],
+    functions: [
+      { name: 'poller', role: 'reader' },
+      { name: 'webhook', role: 'reader', reservedConcurrency: 40 },
+    ],
+    lambdaConcurrentExecutions: 500,
   });
   const options = { endpoint: emulator.endpoint, region: emulator.region, credentials, maxAttempts: 1 };
   return {
@@ -229,6 +238,32 @@ test("a function's role; 404 ResourceNotFoundException for an unknown function",
   );
   const missing = await failure(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'nope' })));
   expect([missing.name, missing.$metadata?.httpStatusCode]).toEqual(['ResourceNotFoundException', 404]);
+});
+
+test("the account's concurrency quota and what its functions leave unreserved; a function's reservation", async () => {
+  const { lambda } = await start();
+  const settings = await lambda.send(new GetAccountSettingsCommand({}));
+  expect(settings.AccountLimit).toEqual(
+    expect.objectContaining({ ConcurrentExecutions: 500, UnreservedConcurrentExecutions: 460 }),
+  );
+  expect(
+    (await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'webhook' }))).ReservedConcurrentExecutions,
+  ).toBe(40);
+  expect(
+    (await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'poller' }))).ReservedConcurrentExecutions,
+  ).toBeUndefined();
+  const missing = await failure(lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'nope' })));
+  expect(missing.name).toBe('ResourceNotFoundException');
+});
+
+test('a seed whose functions reserve more than Lambda lets an account reserve is refused', () => {
+  expect(() =>
+    parseSeed({
+      lambdaConcurrentExecutions: 150,
+      roles: [{ name: 'r' }],
+      functions: [{ name: 'f', role: 'r', reservedConcurrency: 51 }],
+    }),
+  ).toThrow(/reserve 51 of 150 concurrent executions; Lambda keeps 100 unreserved/);
 });
 
 test('SimulatePrincipalPolicy: allowed by a matching Allow, explicit Deny wins, implicit deny otherwise', async () => {

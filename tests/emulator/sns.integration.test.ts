@@ -131,6 +131,34 @@ describe('Publish', () => {
   });
 });
 
+describe('Subscribe with a filter policy', () => {
+  test("refuses one more than the topic's filter policies with FilterPolicyLimitExceeded", async () => {
+    emulator = await startEmulator({ topics: ['alerts', 'other'], snsFilterPoliciesPerTopic: 2 });
+    const client = snsClient(emulator, 1);
+    const subscribe = (topic: string, endpoint: string, FilterPolicy?: string) =>
+      client.send(
+        new SubscribeCommand({
+          TopicArn: `arn:aws:sns:us-east-1:123456789012:${topic}`,
+          Protocol: 'email',
+          Endpoint: endpoint,
+          ...(FilterPolicy ? { Attributes: { FilterPolicy, FilterPolicyScope: 'MessageAttributes' } } : {}),
+        }),
+      );
+    const policy = JSON.stringify({ riskScore: [{ numeric: ['>=', 80] }] });
+    await subscribe('alerts', 'a@example.com', policy);
+    await subscribe('alerts', 'b@example.com', policy);
+    // Again with the same endpoint: the same subscription, not one more policy.
+    await subscribe('alerts', 'b@example.com', policy);
+    // Without a policy, or on another topic, the quota is not touched.
+    await subscribe('alerts', 'c@example.com');
+    await subscribe('other', 'd@example.com', policy);
+    const over = await failure(subscribe('alerts', 'e@example.com', policy));
+    expect([over.name, over.$metadata?.httpStatusCode]).toEqual(['FilterPolicyLimitExceededException', 403]);
+    const bad = await failure(subscribe('other', 'f@example.com', '[1]'));
+    expect(bad.name).toBe('InvalidParameterException');
+  });
+});
+
 describe('PublishBatch', () => {
   const entries = (n: number, over: Partial<PublishBatchRequestEntry> = {}): PublishBatchRequestEntry[] =>
     Array.from({ length: n }, (_, i) => ({ Id: `e${i}`, Message: `message ${i}`, ...over }));
