@@ -6,7 +6,8 @@
  */
 import type { Config, MirroringSection } from '../src/config/schema.ts';
 import { KEY_PREFIXES } from '../src/detections/ingest/keys.ts';
-import { MANAGED_TAG } from '../src/mirroring/types.ts';
+import { AUTOTAP_EVENT_SOURCE } from '../src/mirroring/autotap-events.ts';
+import { MANAGED_TAG, SESSION_TAG_KEYS } from '../src/mirroring/types.ts';
 import { CREATED_FILTER, CREATED_TARGET } from './mirroring-resources.ts';
 import {
   detectionParts,
@@ -31,6 +32,28 @@ export interface PolicyStatement {
 const ec2Arn = (resource: string) => ({
   'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
 });
+
+/**
+ * The ENIs a session may be created on: those of the configured VPCs and subnets when the scope
+ * names them (both when it names both, as the scope does), any ENI of the account otherwise.
+ * `ec2:Vpc` and `ec2:Subnet` are ARNs on the network-interface resource of CreateTrafficMirrorSession
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+ */
+export function scopedInterfaces(scope: MirroringSection['scope']): PolicyStatement {
+  const arns: Record<string, CfnValue> = {};
+  if (scope.vpcIds.length > 0) arns['ec2:Vpc'] = scope.vpcIds.map((id) => ec2Arn(`vpc/${id}`));
+  if (scope.subnetIds.length > 0) arns['ec2:Subnet'] = scope.subnetIds.map((id) => ec2Arn(`subnet/${id}`));
+  return {
+    Sid: 'MirrorNetworkInterfaces',
+    Effect: 'Allow',
+    Action: ['ec2:CreateTrafficMirrorSession'],
+    Resource: ec2Arn('network-interface/*'),
+    ...(Object.keys(arns).length > 0 ? { Condition: { ArnEquals: arns } } : {}),
+  };
+}
+
+/** A new session carries autotap's tag keys and no other (src/mirroring/types.ts SESSION_TAG_KEYS). */
+const ONLY_SESSION_TAG_KEYS = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...SESSION_TAG_KEYS] } };
 
 /** Writes to the function's own log group (created by the framework as `<Name>LogGroup`). */
 const logsStatement = (name: string): PolicyStatement => ({
@@ -104,25 +127,20 @@ export function attachSessionStatements(mirroring: MirroringSection): PolicyStat
     });
   }
   statements.push(
-    {
-      Sid: 'MirrorNetworkInterfaces',
-      Effect: 'Allow',
-      Action: ['ec2:CreateTrafficMirrorSession'],
-      Resource: ec2Arn('network-interface/*'),
-    },
+    scopedInterfaces(mirroring.scope),
     {
       Sid: 'CreateManagedSessions',
       Effect: 'Allow',
       Action: ['ec2:CreateTrafficMirrorSession'],
       Resource: ec2Arn('traffic-mirror-session/*'),
-      Condition: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG}`]: 'true' } },
+      Condition: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG}`]: 'true' }, ...ONLY_SESSION_TAG_KEYS },
     },
     {
       Sid: 'TagSessionsOnCreate',
       Effect: 'Allow',
       Action: ['ec2:CreateTags'],
       Resource: ec2Arn('traffic-mirror-session/*'),
-      Condition: { StringEquals: { 'ec2:CreateAction': 'CreateTrafficMirrorSession' } },
+      Condition: { StringEquals: { 'ec2:CreateAction': 'CreateTrafficMirrorSession' }, ...ONLY_SESSION_TAG_KEYS },
     },
     {
       Sid: 'ChangeManagedSessions',
@@ -208,6 +226,11 @@ const PUBLISH_TO_OPS: PolicyStatement = {
 /** The bus autotap's own events go to: EVENT_BUS_NAME of summarize, reconcileRound and reconcileSlice in serverless.yml. */
 export const EVENT_BUS_NAME = 'default';
 
+/**
+ * Only events whose source is autotap's: a function cannot pass off an `aws.ec2` or another
+ * application's event on the bus. `events:source` is PutEvents' condition key for each entry's Source
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html).
+ */
 const PUT_AUTOTAP_EVENTS: PolicyStatement = {
   Sid: 'PutAutotapEvents',
   Effect: 'Allow',
@@ -215,6 +238,7 @@ const PUT_AUTOTAP_EVENTS: PolicyStatement = {
   Resource: {
     'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${EVENT_BUS_NAME}`,
   },
+  Condition: { StringEquals: { 'events:source': AUTOTAP_EVENT_SOURCE } },
 };
 
 /**
@@ -248,11 +272,15 @@ const sendTo = (sid: string, queue: string): PolicyStatement => ({
   Action: ['sqs:SendMessage'],
   Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
 });
-/** What a Lambda SQS event source needs from the function's role. */
+/**
+ * What a Lambda SQS event source needs from the function's role, as AWSLambdaSQSQueueExecutionRole
+ * grants it (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html): a reported
+ * failure waits out the visibility timeout, so nothing changes a message's visibility.
+ */
 const consume = (sid: string, queue: string): PolicyStatement => ({
   Sid: sid,
   Effect: 'Allow',
-  Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+  Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
   Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
 });
 
@@ -332,6 +360,15 @@ export function roles(config: Config): CfnResources {
     SummarizeRole: role('Summarize', [PUBLISH_TO_OPS, PUT_AUTOTAP_EVENTS]),
     ...detectionRoles(config),
   };
+}
+
+/**
+ * `dependsOn` of the session-creating functions: nothing links a function to the managed policies that
+ * name its role, so without it CloudFormation may finish the function first and a launch event in that
+ * window is denied on a configured target.
+ */
+export async function sessionPolicies(context: ResolverContext): Promise<string[]> {
+  return Object.keys(configuredTargetPolicies(loadStageConfig(await stageOf(context)).mirroring));
 }
 
 export async function resources(context: ResolverContext): Promise<CfnFragment> {

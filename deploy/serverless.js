@@ -14,6 +14,6 @@ export {
   reconcileSchedule,
   ruleEventsDeadLetters,
 } from './stage-config.ts';
-export { resources as roleResources } from './roles.ts';
+export { resources as roleResources, sessionPolicies } from './roles.ts';
 export { cleanupSessions, mirrorInstances, reconcile } from './state-machines.ts';
 export { stage } from './stage-checks.ts';

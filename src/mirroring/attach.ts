@@ -3,9 +3,8 @@ import { sessionClientToken } from './client-token.ts';
 import { AwsRefusal, DryRunPassed, SessionNumberRejected, SourceNotMirrorable, TargetFull } from './errors.ts';
 import { pickSessionNumber } from './session-numbers.ts';
 import {
-  INSTANCE_TAG,
   isManagedSession,
-  MANAGED_TAG,
+  sessionTags,
   type Attachment,
   type CreateSessionRequest,
   type EniResult,
@@ -63,7 +62,7 @@ export async function attachInterface(
         packetLength: config.packetLength,
         virtualNetworkId: config.virtualNetworkId,
         description: `autotap: ${attachment.instanceId}`,
-        tags: { [MANAGED_TAG]: 'true', [INSTANCE_TAG]: attachment.instanceId },
+        tags: sessionTags(attachment.instanceId),
         clientToken: sessionClientToken({
           ...attachment,
           ...decided,

@@ -50,6 +50,19 @@ export const MANAGED_TAG = 'autotap:managed';
 export const INSTANCE_TAG = 'autotap:instance-id';
 
 /**
+ * Every tag key autotap writes on a session it creates. The session-creating roles may create
+ * sessions with these keys only (`aws:TagKeys` in deploy/roles.ts), so a key added here reaches IAM too.
+ */
+export const SESSION_TAG_KEYS = [MANAGED_TAG, INSTANCE_TAG] as const;
+export type SessionTagKey = (typeof SESSION_TAG_KEYS)[number];
+
+/** The tags of a session autotap creates for an instance's ENI. */
+export const sessionTags = (instanceId: string): Record<SessionTagKey, string> => ({
+  [MANAGED_TAG]: 'true',
+  [INSTANCE_TAG]: instanceId,
+});
+
+/**
  * How autotap recognises a session it created: its tag, which it sets on create (and which its IAM
  * policy requires on create and on delete). EC2 documents no tag filter for sessions, so code matches it.
  */

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../src/config/schema.ts';
 import { CREATED_FILTER_VARIABLE, CREATED_TARGET_VARIABLE } from '../../src/config/created.ts';
-import { ACCOUNT, REGION, actionsOf, resourcesOf, rolePolicyStatements, type Template } from './inspect.ts';
+import { ACCOUNT, REGION, actionsOf, evaluate, resourcesOf, rolePolicyStatements, type Template } from './inspect.ts';
 
 export interface CreatePackage {
   template: Template;
@@ -148,6 +148,27 @@ export function registerCreateTests(get: () => CreatePackage): void {
           arn('traffic-mirror-filter/{TrafficMirrorFilter}'),
         ]);
       }
+    });
+
+    test("the session-creating roles create sessions only on ENIs of the scope's VPCs and subnets", () => {
+      const arn = (resource: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:${resource}`;
+      for (const role of ['AttachSessionRole', 'ReconcileRoundRole', 'ReconcileSliceRole']) {
+        const onInterfaces = rolePolicyStatements(template, role).filter((s) =>
+          resourcesOf(template, s).some((r) => r.includes(':network-interface/')),
+        );
+        expect({ role, conditions: onInterfaces.map((s) => evaluate(template, s.Condition)) }).toEqual({
+          role,
+          conditions: [
+            {
+              ArnEquals: {
+                'ec2:Vpc': config.mirroring.scope.vpcIds.map((id) => arn(`vpc/${id}`)),
+                'ec2:Subnet': config.mirroring.scope.subnetIds.map((id) => arn(`subnet/${id}`)),
+              },
+            },
+          ],
+        });
+      }
+      expect(config.mirroring.scope.subnetIds).toHaveLength(2);
     });
   });
 }

@@ -54,7 +54,7 @@ type DetectionFunction = keyof typeof DETECTION_FUNCTIONS;
 
 /** Logical ids only the detections part creates. */
 const DETECTION_RESOURCE = /^(Detections|Slack|Chatbot|Poll)/;
-const CONSUME = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
+const CONSUME = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
 
 const queueArn = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:autotap-${STAGE}-${name}`;
 const topicArn = (name: string) => `arn:aws:sns:${REGION}:${ACCOUNT}:autotap-${STAGE}-${name}`;
