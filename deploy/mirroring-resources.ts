@@ -160,7 +160,7 @@ export function targetResources(target: CreatedTarget, stage: string): CfnResour
             Targets: target.applianceIps.map((ip) => ({ Id: ip, Port: VXLAN_PORT })),
             // A UDP target group is health-checked over TCP (or HTTP); UDP itself cannot be probed.
             HealthCheckProtocol: 'TCP',
-            ...(target.healthCheckPort !== undefined ? { HealthCheckPort: String(target.healthCheckPort) } : {}),
+            HealthCheckPort: String(target.healthCheckPort),
           },
         },
         MirrorListener: {

@@ -30,7 +30,20 @@ export interface CfnResource {
   Type: string;
   Properties: Record<string, CfnValue>;
   DependsOn?: string | string[];
+  DeletionPolicy?: 'Retain' | 'Delete';
+  UpdateReplacePolicy?: 'Retain' | 'Delete';
 }
+
+/**
+ * What holds records nobody may lose, kept when the stack is removed or the resource replaced: the
+ * detections table and every dead-letter queue. docs/operations.md says how to delete them by hand.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
+ */
+export const retained = (resource: CfnResource): CfnResource => ({
+  ...resource,
+  DeletionPolicy: 'Retain',
+  UpdateReplacePolicy: 'Retain',
+});
 export type CfnResources = Record<string, CfnResource>;
 /** A fragment merged into `resources:`. */
 export interface CfnFragment {
@@ -360,14 +373,14 @@ function ruleDeadLetters(
   { logicalId, name, sid, ruleArns, alarmDescription }: RuleDeadLetters,
 ): CfnResources {
   return {
-    [logicalId]: {
+    [logicalId]: retained({
       Type: 'AWS::SQS::Queue',
       Properties: {
         QueueName: `autotap-${stage}-${name}`,
         MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
         SqsManagedSseEnabled: true,
       },
-    },
+    }),
     [`${logicalId}Policy`]: {
       Type: 'AWS::SQS::QueuePolicy',
       Properties: {
@@ -436,7 +449,7 @@ function queueWithDeadLetters(
         RedrivePolicy: { deadLetterTargetArn: arnOf(deadLetterId), maxReceiveCount },
       },
     },
-    [deadLetterId]: {
+    [deadLetterId]: retained({
       Type: 'AWS::SQS::Queue',
       Properties: {
         QueueName: `autotap-${stage}-${name}-dlq`,
@@ -449,7 +462,7 @@ function queueWithDeadLetters(
           ],
         },
       },
-    },
+    }),
     [`${deadLetterId.replace(/Queue$/, '')}Alarm`]: deadLetterAlarm(
       stage,
       deadLetterId,
@@ -467,7 +480,7 @@ export function detectionResources(config: Config, stage: string): CfnFragment {
   const Resources: CfnResources = {
     // Detection records with their lifecycle, outboxes, the poll cursor and webhook replay keys.
     // Encrypted at rest with the AWS owned key (the default SSE).
-    DetectionsTable: {
+    DetectionsTable: retained({
       Type: 'AWS::DynamoDB::Table',
       Properties: {
         BillingMode: 'PAY_PER_REQUEST',
@@ -476,7 +489,7 @@ export function detectionResources(config: Config, stage: string): CfnFragment {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       },
-    },
+    }),
     ...queueWithDeadLetters(stage, {
       logicalId: 'DetectionsQueue',
       name: 'detections',

@@ -230,8 +230,19 @@ function buildSchemas() {
         applianceIps: z
           .array(ipv4Address)
           .check(z.minLength(1, { message: 'expected at least one appliance address' })),
-        /** The port the load balancer's TCP health check probes on the appliance; default: 4789, where traffic goes. */
-        healthCheckPort: z.optional(port),
+        /**
+         * A TCP port the appliance answers, which the load balancer's health check probes. Required: the
+         * traffic port is UDP 4789, where a VXLAN receiver answers no TCP handshake, so a check there
+         * would mark every appliance unhealthy and the NLB would drop the mirrored traffic.
+         */
+        healthCheckPort: z
+          .int({
+            error: (issue) =>
+              issue.input === undefined
+                ? 'required: a TCP port the appliance answers (for example 443), which the load balancer health-checks; UDP 4789 cannot be probed over TCP'
+                : 'expected an integer port from 1 to 65535',
+          })
+          .check(z.minimum(1), z.maximum(65535)),
       }),
       /** An endpoint of a given Gateway Load Balancer endpoint service in one subnet. */
       z.strictObject({

@@ -14,7 +14,13 @@ import { providerEnvironmentOf } from '../../deploy/stage-config.ts';
 
 const VPC = 'vpc-0a1b2c3d4e5f60718';
 const SUBNET = 'subnet-0a1b2c3d4e5f60718';
-const nlb = { kind: 'network-load-balancer', vpcId: VPC, subnetIds: [SUBNET], applianceIps: ['10.20.0.10'] };
+const nlb = {
+  kind: 'network-load-balancer',
+  vpcId: VPC,
+  subnetIds: [SUBNET],
+  applianceIps: ['10.20.0.10'],
+  healthCheckPort: 443,
+};
 const withCreate = (create: Record<string, unknown>, rest: Record<string, unknown> = {}): Config =>
   parseConfig({ mirroring: { create, ...rest } });
 const problem = (document: unknown) => {
@@ -72,6 +78,14 @@ describe('mirroring.create in the schema', () => {
     [
       { filter: {}, target: { ...nlb, applianceIps: ['appliance.local'] } },
       'mirroring.create.target.applianceIps[0]: expected an IPv4 address like 10.0.5.10',
+    ],
+    [
+      { filter: {}, target: { ...nlb, healthCheckPort: undefined } },
+      'mirroring.create.target.healthCheckPort: required: a TCP port the appliance answers (for example 443)',
+    ],
+    [
+      { filter: {}, target: { ...nlb, healthCheckPort: 65536 } },
+      'mirroring.create.target.healthCheckPort: expected an integer port from 1 to 65535',
     ],
     [
       { filter: {}, target: { kind: 'network-interface', networkInterfaceId: 'i-0a1b2c3d4e5f60718' } },

@@ -21,6 +21,8 @@ export interface CfnResource {
   Type: string;
   Properties: Record<string, unknown>;
   DependsOn?: string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
 }
 export interface Template {
   Resources: Record<string, CfnResource>;

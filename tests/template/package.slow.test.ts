@@ -29,6 +29,7 @@ import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { emailSubscriptions, loadStageConfig } from '../../deploy/stage-config.ts';
 import { attachSessionStatements, EVENT_BUS_NAME } from '../../deploy/roles.ts';
+import { AUTOTAP_EVENT_SOURCE } from '../../src/mirroring/autotap-events.ts';
 import { registerDetectionTests, type DetectionsPackage } from './detections.ts';
 import {
   LARGE_STAGE,
@@ -757,7 +758,7 @@ describe('IAM', () => {
     for (const { statement } of grants) {
       expect(actionsOf(statement)).toEqual(['events:PutEvents']);
       expect(resourcesOf(template, statement)).toEqual([bus]);
-      expect(statement.Condition).toBeUndefined();
+      expect(statement.Condition).toEqual({ StringEquals: { 'events:source': AUTOTAP_EVENT_SOURCE } });
     }
     for (const key of ['summarize', 'reconcileRound', 'reconcileSlice'] as const) {
       const variables = (
@@ -796,7 +797,10 @@ describe('IAM', () => {
           { resource: ec2('network-interface/*'), condition: undefined },
           {
             resource: ec2('traffic-mirror-session/*'),
-            condition: { StringEquals: { 'aws:RequestTag/autotap:managed': 'true' } },
+            condition: {
+              StringEquals: { 'aws:RequestTag/autotap:managed': 'true' },
+              'ForAllValues:StringEquals': { 'aws:TagKeys': ['autotap:managed', 'autotap:instance-id'] },
+            },
           },
         ]),
       );
@@ -808,7 +812,10 @@ describe('IAM', () => {
       const tagging = allowing('ec2:CreateTags');
       expect(tagging).toHaveLength(1);
       expect(resourcesOf(template, tagging[0]!)).toEqual([ec2('traffic-mirror-session/*')]);
-      expect(tagging[0]!.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'CreateTrafficMirrorSession' } });
+      expect(tagging[0]!.Condition).toEqual({
+        StringEquals: { 'ec2:CreateAction': 'CreateTrafficMirrorSession' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['autotap:managed', 'autotap:instance-id'] },
+      });
       const describe = allowing('ec2:DescribeTrafficMirrorSessions');
       expect(describe.map((s) => s.Resource)).toEqual(['*']);
     });
@@ -844,6 +851,33 @@ describe('IAM', () => {
           expect(JSON.stringify(resource)).not.toContain('traffic-mirror-target/*');
       }
     });
+  });
+});
+
+describe('deployment order and what outlives the stack', () => {
+  test('every function that creates sessions waits for the managed policies granting its configured targets', () => {
+    const granting = Object.entries(template.Resources)
+      .filter(([id, r]) => r.Type === 'AWS::IAM::ManagedPolicy' && /^ConfiguredTargetsPolicy\d+$/.test(id))
+      .map(([id]) => id);
+    expect(granting.length).toBeGreaterThan(0);
+    for (const key of ['attachSession', 'reconcileRound', 'reconcileSlice'] as const) {
+      expect(template.Resources[FUNCTIONS[key].logicalId]!.DependsOn).toEqual(expect.arrayContaining(granting));
+    }
+  });
+
+  test('the detections table and every dead-letter queue are kept when the stack is removed or they are replaced', () => {
+    const kept = (t: Template) =>
+      Object.entries(t.Resources)
+        .filter(([, r]) => r.DeletionPolicy === 'Retain' && r.UpdateReplacePolicy === 'Retain')
+        .map(([id]) => id)
+        .sort();
+    const deadLetters = (t: Template) =>
+      Object.entries(t.Resources)
+        .filter(([id, r]) => r.Type === 'AWS::SQS::Queue' && id.endsWith('DeadLetterQueue'))
+        .map(([id]) => id);
+    expect(kept(template)).toEqual(['LaunchEventsDeadLetterQueue', 'RuleEventsDeadLetterQueue']);
+    expect(kept(detections.template)).toEqual([...deadLetters(detections.template), 'DetectionsTable'].sort());
+    expect(deadLetters(detections.template).length).toBeGreaterThanOrEqual(4);
   });
 });
 
