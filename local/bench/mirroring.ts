@@ -109,7 +109,7 @@ export interface MirroringResult {
     ratioToMinimum: number;
     /** The independent count of HTTP requests the SDK clients sent to the emulator. */
     http: HttpObservation;
-    /** Calls the emulator logged for every service (EC2 and SNS), to compare with `http.requests`. */
+    /** Calls the emulator logged for every service (EC2 and SNS), to compare with `http.responses`. */
     emulatorTotal: number;
   };
   lambdaInvocations: Record<string, number>;

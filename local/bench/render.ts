@@ -62,7 +62,7 @@ export function renderMirroring(m: MirroringResult): string {
         ['per mirrored ENI', n(m.ec2.perMirroredEni, 2), '', '', n(m.ec2.minimumPerMirroredEni, 2), ''],
       ],
     ),
-    `SDK retries inside the Lambdas: ${n(m.ec2.http.sdkRetries)}; HTTP requests seen ${n(m.ec2.http.requests)}, emulator log ${n(m.ec2.emulatorTotal)}. ` +
+    `SDK retries inside the Lambdas: ${n(m.ec2.http.sdkRetries)}; HTTP requests seen ${n(m.ec2.http.requests)} (answered ${n(m.ec2.http.responses)}, lost on the wire ${n(m.ec2.http.failedUnanswered)}), emulator log ${n(m.ec2.emulatorTotal)}. ` +
       `Lambda invocations: ${Object.entries(m.lambdaInvocations).map(([fn, c]) => `${fn} ${n(c)}`).join(', ')}.`,
     '',
   );

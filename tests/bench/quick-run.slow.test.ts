@@ -33,7 +33,11 @@ describe('a quick benchmark run', () => {
 
   it('its call counts agree with the HTTP requests the SDK clients sent, counted apart', () => {
     const { ec2 } = results.mirroring;
-    expect(ec2.http.requests).toBe(ec2.emulatorTotal);
+    // Every answered request is one the emulator logged; the rest failed on the wire (a keep-alive
+    // socket closed under a loaded machine) and were sent again by the SDK.
+    expect(ec2.http.responses).toBe(ec2.emulatorTotal);
+    expect(ec2.http.requests).toBe(ec2.http.responses + ec2.http.failedUnanswered);
+    expect(ec2.http.sdkRetries).toBeGreaterThanOrEqual(ec2.http.failedUnanswered);
     expect(ec2.total).toBeGreaterThanOrEqual(ec2.minimum.total);
     // One successful create per mirrored ENI, give or take a duplicate event replaying its original's token.
     const created = ec2.byAction.CreateTrafficMirrorSession?.succeeded ?? 0;
