@@ -21,8 +21,11 @@ import { logger } from '../src/lambda/logger.ts';
 
 export type PollOutput = PollResult | { outcome: 'disabled' | 'rate-limited'; reason?: string };
 
-/** Time kept for the last page's enqueue and the cursor commit. */
-const RESERVE_MS = 15_000;
+/**
+ * Time kept for the last chunk's enqueue and the cursor commit: a chunk of 1,000 is 100 SendMessageBatch
+ * calls, 10 at a time, under a second even with the SDK's retries of a few of them.
+ */
+export const POLL_RESERVE_MS = 15_000;
 const DEFAULT_LOOKBACK_MINUTES = 60;
 
 export const handler = lambdaHandler<unknown, PollOutput>(async (_event, context: Context) => {
@@ -64,7 +67,7 @@ export const handler = lambdaHandler<unknown, PollOutput>(async (_event, context
           // A failed report throws: the cursor stays before them and the next poll tries again.
           await publish(topicArn, report.subject, report.message);
         },
-        hasTimeFor: () => remainingMs() > RESERVE_MS,
+        hasTimeFor: () => remainingMs() > POLL_RESERVE_MS,
       },
       {
         pageSize: config.poll.pageSize,

@@ -5,6 +5,7 @@ import { parseCommandArgs } from '../../cli/args.ts';
 import { UsageError } from '../../cli/errors.ts';
 import { measureBundles, type BundleResults } from './bundles.ts';
 import { DEFAULT_DETECTIONS, runDetectionsBench, type DetectionsParams, type DetectionsResult } from './detections.ts';
+import { DEFAULT_PAGE_TIMING, runPageTiming, type PageTimingParams } from './detections-page.ts';
 import { renderDetections } from './detections-render.ts';
 import { DEFAULT_WINDOW } from './detections-scenario.ts';
 import { evaluateDetectionsTargets } from './detections-targets.ts';
@@ -30,6 +31,7 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
         [--load-samples N] [--skip-bundles] [--out FILE] [--json]
         [--only mirroring|detections|fleet|bundles] [--skip-detections] [--detections N] [--backlog N] [--page-size N]
         [--sqs-batch-size N] [--compare-batch-sizes N,N] [--update-share F] [--exact-duplicate-share F]
+        [--page-detections N] [--sqs-latency-ms N]
         [--skip-fleet] [--fleet-instances N] [--fleet-terminated N]
         [--skip-peers] [--peers NAME,NAME] [--scan-period S] [--scan-phase S]
       Benchmark a launch burst through the real workflow on the local AWS under EC2-like
@@ -38,7 +40,9 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
       --quick: 20 instances, buckets 20/20 and 5/5, so throttling still happens in seconds;
       300 detections.
       Detections: 10,000 by default, page size 1000, SQS batch size 10 (Lambda's default), then the
-      same window again at each --compare-batch-sizes (default 100; "" for none).
+      same window again at each --compare-batch-sizes (default 100; "" for none). The poll's
+      largest page: --page-detections (default 20,000, --quick 2,000; 0 for none) in one page
+      with every SQS call --sqs-latency-ms slower (default 20), beside a one-call-at-a-time baseline.
       Fleet scale: a scheduled reconcile of 20,000 running instances (1-3 ENIs each) and the
       cleanup-sessions executions after 5,000 of them terminate, against Step Functions' quotas
       (--quick: 1,000 and 250).
@@ -55,6 +59,8 @@ export interface BenchOptions {
   runMirroring: boolean;
   /** Null with --skip-detections or --only mirroring. */
   detections: Partial<DetectionsParams> | null;
+  /** With the detections half: the poll's largest page on a slow queue; null with --page-detections 0. */
+  page: PageTimingParams | null;
   /** Null with --skip-fleet or --only mirroring / detections. */
   fleet: Partial<FleetScaleParams> | null;
   /** Null with --skip-peers or without the mirroring half. */
@@ -116,6 +122,8 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       backlog: { type: 'string' },
       detections: { type: 'string' },
       'page-size': { type: 'string' },
+      'page-detections': { type: 'string' },
+      'sqs-latency-ms': { type: 'string' },
       'sqs-batch-size': { type: 'string' },
       'compare-batch-sizes': { type: 'string' },
       'update-share': { type: 'string' },
@@ -159,6 +167,9 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     compareBatchSizes: compare,
     backlog: number('backlog', values.backlog, quick ? 2_000 : DEFAULT_DETECTIONS.backlog, (n) => Number.isInteger(n) && n >= 0),
   };
+  const pageDetections = number('page-detections', values['page-detections'], quick ? 2_000 : DEFAULT_PAGE_TIMING.detections, (n) => Number.isInteger(n) && n >= 0 && n <= 20_000);
+  const page: PageTimingParams | null =
+    pageDetections > 0 ? { detections: pageDetections, sqsLatencyMs: number('sqs-latency-ms', values['sqs-latency-ms'], DEFAULT_PAGE_TIMING.sqsLatencyMs, (n) => n >= 0) } : null;
   const fleetInstances = number('fleet-instances', values['fleet-instances'], quick ? 1000 : DEFAULT_FLEET.instances, integer);
   const fleet: Partial<FleetScaleParams> = {
     fleet: { instances: fleetInstances, seed: number('seed', values.seed, DEFAULT_FLEET.seed, Number.isInteger) },
@@ -178,6 +189,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
   return {
     peers,
     detections: (only !== undefined && only !== 'detections') || (values['skip-detections'] ?? false) ? null : detections,
+    page,
     fleet: (only !== undefined && only !== 'fleet') || (values['skip-fleet'] ?? false) ? null : fleet,
     runMirroring,
     mirroring: {
@@ -224,7 +236,10 @@ export async function runBenchmark(options: BenchOptions, command = 'autotap ben
     );
   }
   let detections: DetectionsResult | null = null;
-  if (options.detections) detections = await runDetectionsBench({ ...options.detections, onProgress: log });
+  if (options.detections) {
+    detections = await runDetectionsBench({ ...options.detections, onProgress: log });
+    if (options.page) detections.page = await runPageTiming(options.page, log);
+  }
   let fleet: FleetScaleResult | null = null;
   if (options.fleet) fleet = await runFleetScaleBench({ ...options.fleet, onProgress: log });
   let bundles: BundleResults | null = null;

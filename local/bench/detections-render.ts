@@ -1,4 +1,5 @@
 import type { DetectionsResult, DetectionsRun } from './detections.ts';
+import type { PageTimingResult } from './detections-page.ts';
 import { MB } from './detections-metrics.ts';
 import { n, table } from './render.ts';
 
@@ -95,6 +96,7 @@ export function renderDetections(d: DetectionsResult): string {
     '(PublishBatch: calls and, in brackets, calls / ceil(messages on the topic / 10))',
   );
   if (d.backlog) out.push('', renderBacklog(d.backlog.detections, d.backlog.run, d));
+  if (d.page) out.push('', renderPage(d.page));
   return out.join('\n');
 }
 
@@ -116,6 +118,25 @@ function renderBacklog(detections: number, run: DetectionsRun, d: DetectionsResu
         ['processor invocations', n(run.processor.invocations)],
         ['time: polls / processing', `${s(run.time.pollMs)} / ${s(run.time.processMs)}`],
         ['peak RSS: poll / process', `${mb(run.memory.poll.peakRss)} / ${mb(run.memory.process.peakRss)} (limits ${d.lambda.poll.memoryMb} MB / ${d.lambda.process.memoryMb} MB)`],
+      ],
+    ),
+  ].join('\n');
+}
+
+/** The poll's largest page on a slow queue: how long it takes, how many polls, and the speed-up of sending in parallel. */
+export function renderPage(p: PageTimingResult): string {
+  const perPage = p.poll.polls === 1 ? 'one poll' : `${p.poll.polls} polls`;
+  return [
+    `Largest page: ${n(p.params.detections)} detections in one page (pageSize ${n(p.params.detections)}), every SQS call ${p.params.sqsLatencyMs} ms slower; the poll at ${p.lambda.memoryMb} MB / ${p.lambda.timeoutSeconds} s.`,
+    '',
+    table(
+      ['Largest page', 'value'],
+      [
+        ['polls to queue the page', `${perPage} (last: ${p.poll.outcome}), ${s(p.poll.seconds * 1000)} in all`],
+        ['queued / distinct', `${n(p.poll.queued)} / ${n(p.poll.distinct)}`],
+        ['SendMessageBatch calls of the polls', n(p.poll.sendMessageBatch)],
+        ['peak RSS, detections-poll', `${mb(p.poll.peakRss)} (limit ${p.lambda.memoryMb} MB)`],
+        [`enqueue: one call at a time / ${p.params.concurrency} at a time`, `${s(p.enqueue.sequentialSeconds * 1000)} / ${s(p.enqueue.parallelSeconds * 1000)} (${p.enqueue.speedup.toFixed(1)}x)`],
       ],
     ),
   ].join('\n');

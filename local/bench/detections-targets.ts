@@ -41,6 +41,14 @@ export function evaluateDetectionsTargets(d: DetectionsResult, bundles: BundleRe
     atMost('peak RSS, detections-poll', run.memory.poll.peakRss, d.lambda.poll.memoryMb * MB, mb),
     atMost('peak RSS, detections-process', run.memory.process.peakRss, d.lambda.process.memoryMb * MB, mb),
   ];
+  if (d.page) {
+    const p = d.page;
+    checks.push(
+      atMost('largest page: queued lost or twice', Math.abs(p.params.detections - p.poll.distinct) + (p.poll.queued - p.poll.distinct), 0, int),
+      { ...atMost('largest page: polls to queue it', p.poll.polls, 1, int), target: '1 (fits the deployed timeout)' },
+      atMost('peak RSS, detections-poll, largest page', p.poll.peakRss, p.lambda.memoryMb * MB, mb),
+    );
+  }
   if (bundles) {
     for (const name of DETECTIONS_PATH_LAMBDAS) {
       const b = bundles.functions.find((f) => f.name === name);

@@ -22,7 +22,8 @@ import {
   repeatedKeys,
   type ExpectedFanout,
 } from './detections-metrics.ts';
-import { generateWindow, type DetectionWindow, type DetectionWindowParams } from './detections-scenario.ts';
+import { generateWindow, type DetectionWindow, type DetectionWindowParams, type RawDetection } from './detections-scenario.ts';
+import type { PageTimingResult } from './detections-page.ts';
 import type { TargetCheck } from './metrics.ts';
 
 /**
@@ -137,6 +138,8 @@ export interface DetectionsResult {
   runs: DetectionsRun[];
   /** A backlog after an outage: first sightings only, drained by repeated polls. */
   backlog?: { detections: number; run: DetectionsRun };
+  /** The poll's largest page on a slow queue (detections-page.ts); filled in by the benchmark. */
+  page?: PageTimingResult;
   /** Filled in by the benchmark once the bundles are measured too (detections-targets.ts). */
   targets: TargetCheck[];
 }
@@ -144,14 +147,61 @@ export interface DetectionsResult {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONTAINER = fileURLToPath(new URL('./detections-container.ts', import.meta.url));
 const ACCOUNT = '123456789012';
-const TOPICS = {
+export const TOPICS = {
   detections: `arn:aws:sns:us-east-1:${ACCOUNT}:autotap-bench-detections`,
   email: `arn:aws:sns:us-east-1:${ACCOUNT}:autotap-bench-detections-email`,
   ops: `arn:aws:sns:us-east-1:${ACCOUNT}:autotap-bench-ops`,
 };
-const APPLIANCE_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:bench-appliance-AbCdEf`;
+export const APPLIANCE_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:bench-appliance-AbCdEf`;
 const SLACK_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:bench-slack-AbCdEf`;
-const CREDENTIALS = { accessKeyId: 'AKIABENCH', secretAccessKey: 'bench-secret' };
+export const CREDENTIALS = { accessKeyId: 'AKIABENCH', secretAccessKey: 'bench-secret' };
+
+export const BENCH_TABLE = 'autotap-bench-detections';
+export const BENCH_QUEUES = { detections: 'autotap-bench-detections', slack: 'autotap-bench-slack' };
+
+/** The detections table as the stack defines it (pk only, on demand), in dynalite. */
+export async function createDetectionsTable(endpoint: string): Promise<string> {
+  const admin = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  await admin.send(
+    new CreateTableCommand({
+      TableName: BENCH_TABLE,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  admin.destroy();
+  return BENCH_TABLE;
+}
+
+/** A detection container's environment, as the deployed stack sets it, against the local services. */
+export function containerEnv(
+  emulator: Awaited<ReturnType<typeof startEmulator>>,
+  dynamoEndpoint: string,
+  config: unknown,
+  where: { tableName: string; queueUrl: string; slackQueueUrl: string; records: readonly RawDetection[] },
+): NodeJS.ProcessEnv {
+  const oldest = where.records.reduce((m, r) => Math.min(m, r.mod_time as number), Date.now());
+  return {
+    PATH: process.env.PATH ?? '',
+    ...emulator.env(),
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    // As the deployed stack configures the SDK (serverless.yml provider.environment).
+    AWS_RETRY_MODE: 'adaptive',
+    AWS_MAX_ATTEMPTS: '5',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    LOG_LEVEL: 'SILENT',
+    AUTOTAP_CONFIG: JSON.stringify(config),
+    DETECTIONS_TABLE: where.tableName,
+    DETECTIONS_QUEUE_URL: where.queueUrl,
+    DETECTIONS_TOPIC_ARN: TOPICS.detections,
+    DETECTIONS_EMAIL_TOPIC_ARN: TOPICS.email,
+    SLACK_QUEUE_URL: where.slackQueueUrl,
+    OPS_TOPIC_ARN: TOPICS.ops,
+    // The whole seeded window (it starts on 2026-01-01) is new to a first poll.
+    DETECTIONS_INITIAL_LOOKBACK_MINUTES: String(Math.ceil((Date.now() - oldest) / 60_000) + 60),
+  };
+}
 
 /**
  * Memory and timeout of each Lambda as the deployed stack has them: the function's own setting in
@@ -210,13 +260,13 @@ async function startCountingDynalite(): Promise<{ endpoint: string; requests(): 
   };
 }
 
-interface Container {
+export interface Container {
   ready: ContainerReady;
   invoke(event: unknown): Promise<InvocationReport>;
   stop(): void;
 }
 
-async function startContainer(fn: ContainerFunction, env: NodeJS.ProcessEnv, settings: LambdaSettings): Promise<Container> {
+export async function startContainer(fn: ContainerFunction, env: NodeJS.ProcessEnv, settings: LambdaSettings): Promise<Container> {
   // No inherited flags (a test runner's, an inspector's): the container runs as Lambda's Node would.
   const child: ChildProcess = fork(CONTAINER, [fn], { env, execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
   let stderr = '';
@@ -300,17 +350,7 @@ async function runOnce(window: DetectionWindow, params: DetectionsParams, batchS
   const containers: Container[] = [];
   const sqs = new SQSClient({ endpoint: emulator.endpoint, region: emulator.region, credentials: CREDENTIALS, maxAttempts: 1 });
   try {
-    const tableName = 'autotap-bench-detections';
-    const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
-    await admin.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    admin.destroy();
+    const tableName = await createDetectionsTable(dynamo.endpoint);
     dynamo.reset();
     const queueUrl = emulator.queueUrl('autotap-bench-detections');
     const slackQueueUrl = emulator.queueUrl('autotap-bench-slack');
@@ -323,25 +363,7 @@ async function runOnce(window: DetectionWindow, params: DetectionsParams, batchS
       },
     };
     const parsed = parseConfig(config, 'the benchmark configuration');
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH ?? '',
-      ...emulator.env(),
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      // As the deployed stack configures the SDK (serverless.yml provider.environment).
-      AWS_RETRY_MODE: 'adaptive',
-      AWS_MAX_ATTEMPTS: '5',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      LOG_LEVEL: 'SILENT',
-      AUTOTAP_CONFIG: JSON.stringify(config),
-      DETECTIONS_TABLE: tableName,
-      DETECTIONS_QUEUE_URL: queueUrl,
-      DETECTIONS_TOPIC_ARN: TOPICS.detections,
-      DETECTIONS_EMAIL_TOPIC_ARN: TOPICS.email,
-      SLACK_QUEUE_URL: slackQueueUrl,
-      OPS_TOPIC_ARN: TOPICS.ops,
-      // The whole seeded window (it starts on 2026-01-01) is new to a first poll.
-      DETECTIONS_INITIAL_LOOKBACK_MINUTES: String(Math.ceil((Date.now() - window.records.reduce((m, r) => Math.min(m, r.mod_time as number), Date.now())) / 60_000) + 60),
-    };
+    const env = containerEnv(emulator, dynamo.endpoint, config, { tableName, queueUrl, slackQueueUrl, records: window.records });
 
     const started = performance.now();
     const poller = await startContainer('detections-poll', env, lambda.poll);

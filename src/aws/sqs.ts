@@ -1,4 +1,5 @@
 import { splitIntoBatches } from '../batches.ts';
+import { forEachWithLimit } from '../parallel.ts';
 import { sdkErrorFields } from './errors.ts';
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 
@@ -18,6 +19,14 @@ export const SQS_MAX_BATCH_ENTRIES = 10;
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html).
  */
 export const SQS_MAX_BATCH_BYTES = 1_048_576;
+/**
+ * SendMessageBatch calls in flight per sendMessages: a standard queue takes "a nearly unlimited number
+ * of API calls per second, per API action"
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/standard-queues.html), so
+ * the bound is this function's own sockets and memory: 10 calls carry 100 messages at a time, well
+ * inside the SDK's default of 50 sockets per host.
+ */
+export const SQS_SEND_CONCURRENCY = 10;
 /** Rounds of SendMessageBatch for the entries SQS reported in Failed (the SDK already retries whole calls). */
 const FAILED_ENTRY_ROUNDS = 3;
 /** Call-level errors about what was sent, not about SQS: sent alone, an entry that still gets one is refused for good. */
@@ -58,7 +67,8 @@ const describe = (code: string | undefined, message: string | undefined) =>
   `${code ?? 'failed'}${message ? `: ${message}` : ''}`;
 
 /**
- * Sends every body with SendMessageBatch (at most 10 and 1 MiB per call). Entries SQS lists in Failed
+ * Sends every body with SendMessageBatch (at most 10 and 1 MiB per call, SQS_SEND_CONCURRENCY calls at
+ * a time). Entries SQS lists in Failed
  * for its own reasons are sent again; a sender fault (too large, invalid characters) cannot improve and
  * is returned as refused, position -> SQS's reason, for the caller to park. A call refused as a whole
  * for its content is split so that only the offending entry is refused. Throws QueueSendFailed when
@@ -68,6 +78,7 @@ export async function sendMessages(
   queueUrl: string,
   bodies: readonly string[],
   client = sqsClient(),
+  concurrency = SQS_SEND_CONCURRENCY,
 ): Promise<Map<number, string>> {
   let pending = bodies.map((_, i) => i);
   const refused = new Map<number, string>();
@@ -76,7 +87,7 @@ export async function sendMessages(
     const again: number[] = [];
     const alone: number[] = [];
     if (round > 0) await pause(50 * 2 ** round);
-    for (const batch of batchesOf(pending, bodies)) {
+    await forEachWithLimit(batchesOf(pending, bodies), concurrency, async (batch) => {
       const entries: SendMessageBatchRequestEntry[] = batch.map((index) => ({
         Id: `m${index}`,
         MessageBody: bodies[index]!,
@@ -96,9 +107,9 @@ export async function sendMessages(
         else again.push(...batch);
         reason = describe(code, message);
       }
-    }
+    });
     // Entries of a batch refused as a whole go one by one at once: only the culprit is refused.
-    for (const index of alone) {
+    await forEachWithLimit(alone, concurrency, async (index) => {
       try {
         const out = await client.send(
           new SendMessageBatchCommand({
@@ -115,7 +126,7 @@ export async function sendMessages(
         else again.push(index);
         reason = describe(code, message);
       }
-    }
+    });
     pending = again;
   }
   if (pending.length > 0)

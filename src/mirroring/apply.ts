@@ -1,4 +1,5 @@
 import type { MirroringConfig } from '../config/schema.ts';
+import { forEachWithLimit } from '../parallel.ts';
 import { attachInterface, unconfirmedCreates, type AttachPorts } from './attach.ts';
 import { AwsRefusal, SessionNotFound } from './errors.ts';
 import { publicAction, SESSION_NUMBER_TAKEN, type ReconcileAction } from './reconcile.ts';
@@ -31,15 +32,9 @@ export async function applyActions(
   dryRun: boolean,
 ): Promise<AppliedAction[]> {
   const applied: AppliedAction[] = new Array<AppliedAction>(actions.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < actions.length) {
-      const index = next++;
-      const action = actions[index];
-      if (action) applied[index] = await applyOne(action, config, ports, dryRun);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, actions.length) }, worker));
+  await forEachWithLimit(actions, APPLY_CONCURRENCY, async (action, index) => {
+    applied[index] = await applyOne(action, config, ports, dryRun);
+  });
   await createAgainWhereUnconfirmed(actions, applied, config, ports);
   return applied;
 }

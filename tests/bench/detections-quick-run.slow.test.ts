@@ -27,6 +27,17 @@ describe('a quick detections run', () => {
     expect(backlog.run.mismatches).toEqual({ detectionsMissing: [], detectionsExtra: [], emailMissing: [], emailExtra: [] });
   });
 
+  it('queues the largest page on a slow queue in one poll, each detection once, faster than one call at a time', () => {
+    const page = detections.page;
+    if (!page) throw new Error('no largest-page run');
+    expect(page.params).toMatchObject({ detections: 2_000, sqsLatencyMs: 20, concurrency: 10 });
+    expect(page.poll).toMatchObject({ outcome: 'committed', polls: 1, enqueued: 2_000, queued: 2_000, distinct: 2_000 });
+    expect(page.poll.sendMessageBatch).toBe(200);
+    // 200 calls of at least 20 ms each, one at a time: at least 4 s; ten at a time cannot be slower.
+    expect(page.enqueue.sequentialSeconds).toBeGreaterThanOrEqual(4);
+    expect(page.enqueue.parallelSeconds).toBeLessThan(page.enqueue.sequentialSeconds);
+  });
+
   it('runs the window once at batch size 10 and once at 100', () => {
     expect(detections.window.records).toBe(300);
     expect(detections.runs.map((r) => r.sqsBatchSize)).toEqual([10, 100]);
@@ -95,6 +106,9 @@ describe('a quick detections run', () => {
       'messages lost or extra vs expected',
       'peak RSS, detections-poll',
       'peak RSS, detections-process',
+      'largest page: queued lost or twice',
+      'largest page: polls to queue it',
+      'peak RSS, detections-poll, largest page',
     ]);
     for (const t of detections.targets) expect(t.miss === '').toBe(t.pass);
   });

@@ -1,6 +1,6 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { handler as pollHandler } from '../../functions/detections-poll.ts';
+import { POLL_RESERVE_MS, handler as pollHandler } from '../../functions/detections-poll.ts';
 import { CURSOR_KEY } from '../../src/detections/ingest/keys.ts';
 import { rawDetection } from './appliance-server.ts';
 import { API_KEY, CLIENT_SECRET, captureOutput, lambdaContext, startFlow, type Flow } from './fixture.ts';
@@ -96,6 +96,31 @@ describe('poll window', () => {
     expect(new Set(ids).size).toBe(1_050);
   }, 60_000);
 
+  test('a page of 20,000 on a slow queue: each poll queues what its time allows, commits there, and the next goes on; nothing lost or doubled', async () => {
+    flow = await startFlow({ pageSize: 20_000 });
+    flow.appliance.detections.push(...Array.from({ length: 20_000 }, (_, i) => rawDetection(i + 1, 100_000 + i)));
+    // Every SendMessageBatch takes 15 ms more: 2,000 of them are 3 s at 10 in flight, and each poll has 1 s.
+    flow.emulator.setFaults({ latencyMs: 15 });
+    const outcomes: string[] = [];
+    for (let polls = 0; polls < 40; polls++) {
+      const deadline = Date.now() + POLL_RESERVE_MS + 1_000;
+      const context = { ...lambdaContext('detections-poll'), getRemainingTimeInMillis: () => deadline - Date.now() };
+      const result = await pollHandler({}, context);
+      outcomes.push(result.outcome);
+      if (result.outcome !== 'incomplete') break;
+      expect(result).toMatchObject({ pages: 1, reason: expect.stringMatching(/^out of time within a page/) });
+      // Stopped between two chunks: the cursor is the last queued detection's mod_time.
+      expect(result.enqueued % 1_000).toBe(0);
+      expect(await cursor(flow)).toMatchObject({ modTime: 100_000 + (queuedIds(flow).length - 1), seenCount: 1 });
+    }
+    expect(outcomes.length).toBeGreaterThan(1);
+    expect(outcomes.at(-1)).toBe('committed');
+    const ids = queuedIds(flow);
+    expect(ids).toHaveLength(20_000);
+    expect(new Set(ids).size).toBe(20_000);
+    expect((await cursor(flow))?.modTime).toBe(119_999);
+  }, 120_000);
+
   test('detections sharing a mod_time across page boundaries, ordered differently on every search: none lost, none doubled', async () => {
     flow = await startFlow({ pageSize: 4 });
     flow.appliance.detections.push(
@@ -162,7 +187,7 @@ describe('poll window', () => {
       parked: [{ id: '2', modTime: 1_002 }],
     });
     expect(result.outcome === 'committed' && result.parked[0]?.reason).toContain('BatchRequestTooLong');
-    expect(queuedIds(flow)).toEqual([1, 3, 4]);
+    expect(queuedIds(flow).sort((a, b) => a - b)).toEqual([1, 3, 4]);
     const ops = flow.published('ops');
     expect(ops).toHaveLength(1);
     expect(ops[0]?.subject).toBe('autotap: 1 detection(s) parked');

@@ -172,4 +172,98 @@ describe('pollWindow', () => {
     });
     expect(cursor()?.modTime).toBe(9_000);
   });
+
+  test('property: time running out between any two chunks of any page: every detection queued exactly once, every poll moves', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 20 }),
+        fc.integer(),
+        async (modTimes, pageSize, enqueueChunk, clock, seed) => {
+          const detections = modTimes.map((m, i) => ({ id: i + 1, mod_time: 1_000 + m }));
+          const appliance = unstableAppliance(detections, seed);
+          const queued: number[] = [];
+          const { ports, cursor } = memoryPorts(appliance.search, queued);
+          let tick = 0;
+          ports.hasTimeFor = () => clock[tick++ % clock.length]!;
+          for (let polls = 1; ; polls++) {
+            const before = cursor();
+            const result = await pollWindow(ports, { pageSize, initialCursor: 0, enqueueChunk });
+            if (result.outcome !== 'incomplete') break;
+            // However little time each poll has, its first chunk is queued and the cursor moves.
+            expect(result.enqueued).toBeGreaterThan(0);
+            expect(cursor()).not.toEqual(before);
+            if (polls > 1_000) throw new Error('no progress');
+          }
+          expect([...queued].sort((a, b) => a - b)).toEqual(detections.map((d) => d.id));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test('out of time within a page: the cursor is committed after the last queued chunk and the next poll goes on from it', async () => {
+    const detections = Array.from({ length: 10 }, (_, i) => ({ id: i + 1, mod_time: 1_000 + Math.floor(i / 2) }));
+    const appliance = unstableAppliance(detections, 5);
+    const queued: number[] = [];
+    const { ports, cursor } = memoryPorts(appliance.search, queued);
+    let checks = 0;
+    // Time for the first chunk (never asked) and one more.
+    ports.hasTimeFor = () => ++checks <= 1;
+    const first = await pollWindow(ports, { pageSize: 10, initialCursor: 0, enqueueChunk: 3 });
+    expect(first).toMatchObject({
+      outcome: 'incomplete',
+      pages: 1,
+      enqueued: 6,
+      reason: 'out of time within a page (6 of 10 queued)',
+    });
+    // Six oldest queued: 1,000 x2, 1,001 x2, 1,002 x2; the cursor names both at 1,002.
+    expect(cursor()).toMatchObject({ modTime: 1_002, seenCount: 2 });
+    expect([...queued].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+    ports.hasTimeFor = () => true;
+    expect(await pollWindow(ports, { pageSize: 10, initialCursor: 0, enqueueChunk: 3 })).toMatchObject({
+      outcome: 'committed',
+      enqueued: 4,
+      cursor: 1_004,
+    });
+    expect([...queued].sort((a, b) => a - b)).toEqual(detections.map((d) => d.id));
+  });
+
+  test('a page out of mod_time order is queued oldest first, so a partial cursor never skips an older detection', async () => {
+    const detections = [5, 1, 4, 2, 3].map((m, i) => ({ id: i + 1, mod_time: 1_000 + m }));
+    const queued: number[] = [];
+    const { ports, cursor } = memoryPorts(
+      async (s) => (s.offset === 0 ? detections.filter((d) => d.mod_time >= s.mod_time) : []),
+      queued,
+    );
+    let checks = 0;
+    ports.hasTimeFor = () => ++checks <= 0;
+    await pollWindow(ports, { pageSize: 10, initialCursor: 0, enqueueChunk: 2 });
+    expect(queued).toEqual([2, 4]);
+    expect(cursor()).toMatchObject({ modTime: 1_002, seenIds: ['4'] });
+  });
+
+  test('a failure in a later chunk keeps the chunks before it behind the cursor', async () => {
+    const detections = Array.from({ length: 9 }, (_, i) => ({ id: i + 1, mod_time: 1_000 + i }));
+    const appliance = unstableAppliance(detections, 2);
+    const queued: number[] = [];
+    const { ports, cursor } = memoryPorts(appliance.search, queued);
+    const enqueue = ports.enqueue.bind(ports);
+    let calls = 0;
+    ports.enqueue = async (raw) => {
+      if (++calls === 3) throw new Error('queue unavailable');
+      return enqueue(raw);
+    };
+    await expect(pollWindow(ports, { pageSize: 9, initialCursor: 0, enqueueChunk: 3 })).rejects.toThrow(
+      'queue unavailable',
+    );
+    expect(cursor()).toMatchObject({ modTime: 1_005, seenIds: ['6'] });
+    expect(await pollWindow(ports, { pageSize: 9, initialCursor: 0, enqueueChunk: 3 })).toMatchObject({
+      outcome: 'committed',
+      enqueued: 3,
+    });
+    expect(queued).toEqual(detections.map((d) => d.id));
+  });
 });

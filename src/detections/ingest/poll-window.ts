@@ -17,8 +17,12 @@ import { detectionSearch, MAX_SEARCH_LIMIT, type DetectionSearch, type SearchFil
  *
  * A raw detection SQS refuses for what it is (too large for a message, characters SQS does not carry)
  * cannot improve by waiting: it is parked (reported, named by id and reason) and the cursor moves on.
- * Any other failure throws with the cursor at the last committed page: the next poll repeats at most
- * that one page, and downstream records each update by id and mod_time, so a repeat is harmless.
+ * Any other failure throws with the cursor at the last committed point: the next poll repeats at most
+ * one page, and downstream records each update by id and mod_time, so a repeat is harmless.
+ *
+ * A page is enqueued in chunks (ENQUEUE_CHUNK), oldest first, with the time left checked before each:
+ * a large page on a slow queue stops between two chunks and commits the cursor after the last queued
+ * one, so the next poll goes on from there instead of repeating a page that never fits.
  */
 
 /** Where the next page starts. */
@@ -66,6 +70,8 @@ export interface PollOptions extends SearchFilterOptions {
   initialCursor: number;
   /** Pages per poll; the rest of the backlog is read by the next poll, from the committed cursor. */
   maxPages?: number;
+  /** Detections per enqueue call, the time left checked before each (ENQUEUE_CHUNK by default). */
+  enqueueChunk?: number;
 }
 
 export type PollOutcome = 'committed' | 'unchanged' | 'incomplete' | 'overtaken';
@@ -126,7 +132,7 @@ export function nextPageSearch(
 }
 
 export interface PageStep {
-  /** The detections of the page not yet queued, in page order. */
+  /** The detections of the page not yet queued, oldest first. */
   fresh: unknown[];
   /** The cursor once `fresh` is queued. */
   next: PollCursor;
@@ -134,27 +140,62 @@ export interface PageStep {
   last: boolean;
 }
 
-/** What one page adds: pure, so that the rules for shared milliseconds are tested without a network. */
-export function pageStep(cursor: PollCursor, search: DetectionSearch, page: readonly unknown[]): PageStep {
+/**
+ * Detections sent to the queue per enqueue call, with the time left checked before each: 1,000 are
+ * 100 SendMessageBatch calls, a fraction of a second, so a page of 20,000 stops within a second of
+ * running out of time instead of outlasting the function with its cursor unsaved.
+ */
+export const ENQUEUE_CHUNK = 1_000;
+
+/**
+ * The page's detections not yet queued, sorted oldest first (stably). The appliance sorts by mod_time,
+ * but sorting here is what makes every prefix a safe place for the cursor: whatever is older than the
+ * prefix's last mod_time is in the prefix, and what it left at that millisecond is read again.
+ */
+function freshOf(cursor: PollCursor, page: readonly unknown[]): unknown[] {
   const seen = new Set(cursor.seenIds);
-  const fresh = page.filter((raw) => {
-    const id = rawId(raw);
-    return !(id !== undefined && seen.has(id) && (rawModTime(raw) ?? cursor.modTime) <= cursor.modTime);
-  });
+  const modTimeOf = (raw: unknown) => rawModTime(raw) ?? cursor.modTime;
+  return page
+    .filter((raw) => {
+      const id = rawId(raw);
+      return !(id !== undefined && seen.has(id) && modTimeOf(raw) <= cursor.modTime);
+    })
+    .map((raw, order) => ({ raw, order, modTime: modTimeOf(raw) }))
+    .sort((a, b) => a.modTime - b.modTime || a.order - b.order)
+    .map((x) => x.raw);
+}
+
+/** The cursor once `queued`, a prefix of a page's fresh detections (oldest first), is queued. */
+export function cursorAfter(cursor: PollCursor, queued: readonly unknown[]): PollCursor {
   let modTime = cursor.modTime;
-  for (const raw of fresh) modTime = Math.max(modTime, rawModTime(raw) ?? modTime);
-  const atCursor = fresh.filter((raw) => (rawModTime(raw) ?? cursor.modTime) === modTime);
+  for (const raw of queued) modTime = Math.max(modTime, rawModTime(raw) ?? modTime);
+  const atCursor = queued.filter((raw) => (rawModTime(raw) ?? cursor.modTime) === modTime);
   const carried = modTime === cursor.modTime ? cursor : { modTime, seenIds: [], seenCount: 0 };
   const seenCount = carried.seenCount + atCursor.length;
   const ids = atCursor.map(rawId);
   const keepIds =
     carried.seenIds.length === carried.seenCount && seenCount <= MAX_SEEN_IDS && ids.every((id) => id !== undefined);
+  return { modTime, seenIds: keepIds ? [...carried.seenIds, ...ids] : [], seenCount };
+}
+
+/** What one page adds: pure, so that the rules for shared milliseconds are tested without a network. */
+export function pageStep(cursor: PollCursor, search: DetectionSearch, page: readonly unknown[]): PageStep {
+  const fresh = freshOf(cursor, page);
+  return { fresh, next: cursorAfter(cursor, fresh), last: page.length < search.limit };
+}
+
+function parkedOf(raw: unknown, reason: string): ParkedDetection {
+  const id = rawId(raw);
+  const modTime = rawModTime(raw);
   return {
-    fresh,
-    next: { modTime, seenIds: keepIds ? [...carried.seenIds, ...ids] : [], seenCount },
-    last: page.length < search.limit,
+    ...(id !== undefined ? { id } : {}),
+    ...(modTime !== undefined ? { modTime } : {}),
+    bytes: Buffer.byteLength(JSON.stringify(raw) ?? '', 'utf8'),
+    reason,
   };
 }
+
+const same = (a: PollCursor, b: PollCursor) => a.modTime === b.modTime && a.seenCount === b.seenCount;
 
 export async function pollWindow(ports: PollPorts, options: PollOptions): Promise<PollResult> {
   let stored = await ports.readCursor();
@@ -175,6 +216,23 @@ export async function pollWindow(ports: PollPorts, options: PollOptions): Promis
     parked,
     ...(reason ? { reason } : {}),
   });
+  /** Commits `next` when it moves the cursor (or a first poll has none yet); false when overtaken. */
+  const commit = async (next: PollCursor, pageParked: ParkedDetection[]): Promise<boolean> => {
+    // Reported before the cursor moves past them: a lost report would otherwise lose them silently.
+    if (pageParked.length > 0) await ports.reportParked?.(pageParked);
+    parked.push(...pageParked);
+    if (same(next, cursor) && (stored !== undefined || moved)) return true;
+    if (!(await ports.commitCursor(stored, next))) {
+      // Another poll moved the cursor meanwhile; it carries on from there, and this one stops.
+      const current = await ports.readCursor();
+      if (current) cursor = current;
+      return false;
+    }
+    stored = { ...next, revision: (stored?.revision ?? 0) + 1 };
+    cursor = next;
+    moved = true;
+    return true;
+  };
   for (;;) {
     if (pages >= maxPages || (pages > 0 && ports.hasTimeFor && !ports.hasTimeFor())) {
       // The rest of the backlog waits for the next poll, which starts from the committed cursor.
@@ -184,36 +242,30 @@ export async function pollWindow(ports: PollPorts, options: PollOptions): Promis
     const page = await ports.search(search);
     pages += 1;
     const step = pageStep(cursor, search, page);
-    if (step.fresh.length > 0) {
-      const refused = await ports.enqueue(step.fresh);
-      const parkedHere = [...refused].map(([index, reason]): ParkedDetection => {
-        const raw = step.fresh[index];
-        const id = rawId(raw);
-        const modTime = rawModTime(raw);
-        return {
-          ...(id !== undefined ? { id } : {}),
-          ...(modTime !== undefined ? { modTime } : {}),
-          bytes: Buffer.byteLength(JSON.stringify(raw) ?? '', 'utf8'),
-          reason,
-        };
-      });
-      // Reported before the cursor moves past them: a lost report would otherwise lose them silently.
-      if (parkedHere.length > 0) await ports.reportParked?.(parkedHere);
-      parked.push(...parkedHere);
-      enqueued += step.fresh.length - refused.size;
-    }
-    const advanced = step.next.modTime !== cursor.modTime || step.next.seenCount !== cursor.seenCount;
-    if (advanced || (stored === undefined && !moved)) {
-      if (!(await ports.commitCursor(stored, step.next))) {
-        // Another poll moved the cursor meanwhile; it carries on from there, and this one stops.
-        const current = await ports.readCursor();
-        if (current) cursor = current;
-        return result('overtaken', 'another poll moved the cursor');
+    const pageParked: ParkedDetection[] = [];
+    const chunkSize = options.enqueueChunk ?? ENQUEUE_CHUNK;
+    let queued = 0;
+    for (; queued < step.fresh.length; queued += chunkSize) {
+      // The poll's first chunk always goes, so that every poll moves the cursor however slow SQS is.
+      const first = pages === 1 && queued === 0;
+      if (!first && ports.hasTimeFor && !ports.hasTimeFor()) break;
+      const chunk = step.fresh.slice(queued, queued + chunkSize);
+      let refused: Map<number, string>;
+      try {
+        refused = await ports.enqueue(chunk);
+      } catch (error) {
+        // The chunks before this one are queued: the cursor keeps them, and the next poll starts after them.
+        if (queued > 0) await commit(cursorAfter(cursor, step.fresh.slice(0, queued)), pageParked).catch(() => false);
+        throw error;
       }
-      stored = { ...step.next, revision: (stored?.revision ?? 0) + 1 };
-      cursor = step.next;
-      moved = true;
+      for (const [index, reason] of refused) pageParked.push(parkedOf(chunk[index], reason));
+      enqueued += chunk.length - refused.size;
     }
+    const whole = queued >= step.fresh.length;
+    const next = whole ? step.next : cursorAfter(cursor, step.fresh.slice(0, queued));
+    const advanced = !same(next, cursor);
+    if (!(await commit(next, pageParked))) return result('overtaken', 'another poll moved the cursor');
+    if (!whole) return result('incomplete', `out of time within a page (${queued} of ${step.fresh.length} queued)`);
     if (step.last) return result(moved ? 'committed' : 'unchanged');
     // A full page that adds nothing (every detection on it older than the cursor) would be asked for forever.
     if (!advanced) return result('incomplete', 'a full page without a detection at or after the cursor');
