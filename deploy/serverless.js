@@ -11,7 +11,9 @@ export {
   opsEmailSubscriptions,
   opsTopicAlarmArns,
   providerEnvironment,
+  reconcileRoundMemory,
   reconcileSchedule,
+  reconcileSliceMemory,
   ruleEventsDeadLetters,
 } from './stage-config.ts';
 export { resources as roleResources, sessionPolicies } from './roles.ts';

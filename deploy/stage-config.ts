@@ -166,6 +166,30 @@ export async function reconcileSchedule(context: ResolverContext): Promise<strin
   return (await config(context)).mirroring.reconcileSchedule;
 }
 
+/**
+ * The reconciler's memory, from a measurement (`npm run bench -- --only fleet`, "Reconcile memory";
+ * docs/performance.md): a dry-run round, as packaged, peaks at 291-292 MB RSS over 10,000 instances,
+ * 331 MB over 20,000 and 334-343 MB over 30,000 (about 9,000 sessions each: Traffic Mirroring's
+ * 10,000 per account is the ceiling), 21-26 MB and 1.5-1.9 s of CPU more per 10,000 instances, so
+ * 376-394 MB and 9-10 s of CPU at 50,000. 1,024 MB keeps that under 40% of the limit, and Lambda's
+ * CPU share at 1,024 MB (0.58 of a vCPU) makes it about 17 s of a 300 s round.
+ */
+export const RECONCILE_ROUND_MEMORY_MB = 1024;
+/**
+ * A slice's largest work is a detach cleanup: every managed session of the account. It peaks at
+ * 216-277 MB over the same fleets (it grows with sessions and ENIs more than instances), 297-338 MB
+ * projected to 50,000 instances; 512 MB keeps that within three quarters of the limit.
+ */
+export const RECONCILE_SLICE_MEMORY_MB = 512;
+
+export async function reconcileRoundMemory(): Promise<number> {
+  return RECONCILE_ROUND_MEMORY_MB;
+}
+
+export async function reconcileSliceMemory(): Promise<number> {
+  return RECONCILE_SLICE_MEMORY_MB;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Detections: the table, queues, topics and functions, only when `detections` is configured and
 // enabled. serverless.yml merges these blocks in (`functions:` and `resources:` lists); without a

@@ -11,6 +11,7 @@ import { DEFAULT_WINDOW } from './detections-scenario.ts';
 import { evaluateDetectionsTargets } from './detections-targets.ts';
 import type { TargetCheck } from './metrics.ts';
 import { DEFAULT_FLEET } from './fleet.ts';
+import { DEFAULT_RECONCILE_MEMORY, evaluateReconcileMemoryTargets, renderReconcileMemory, runReconcileMemoryBench } from './reconcile-memory.ts';
 import { DEFAULT_FLEET_SCALE, runFleetScaleBench, type FleetScaleParams, type FleetScaleResult } from './fleet-scale.ts';
 import { DEFAULT_MIRRORING, runMirroringBench, type MirroringParams, type MirroringResult } from './mirroring.ts';
 import { computeLatency, type LatencyResult } from './latency.ts';
@@ -32,7 +33,7 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
         [--only mirroring|detections|fleet|bundles] [--skip-detections] [--detections N] [--backlog N] [--page-size N]
         [--sqs-batch-size N] [--compare-batch-sizes N,N] [--update-share F] [--exact-duplicate-share F]
         [--page-detections N] [--sqs-latency-ms N]
-        [--skip-fleet] [--fleet-instances N] [--fleet-terminated N]
+        [--skip-fleet] [--fleet-instances N] [--fleet-terminated N] [--memory-sizes N,N]
         [--skip-peers] [--peers NAME,NAME] [--scan-period S] [--scan-phase S]
       Benchmark a launch burst through the real workflow on the local AWS under EC2-like
       throttling, one poll window of detections through the real detection Lambdas (SQS,
@@ -45,7 +46,9 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
       with every SQS call --sqs-latency-ms slower (default 20), beside a one-call-at-a-time baseline.
       Fleet scale: a scheduled reconcile of 20,000 running instances (1-3 ENIs each) and the
       cleanup-sessions executions after 5,000 of them terminate, against Step Functions' quotas
-      (--quick: 1,000 and 250).
+      (--quick: 1,000 and 250); then the reconciler's memory and CPU, one dry-run round and one
+      detach cleanup over each of --memory-sizes instances (default 10000,20000,30000; --quick
+      1000,2000; "" for none), projected to 50,000.
       Alternatives (with the mirroring half): ${PEER_STRATEGIES.map((p) => p.name).join(', ')} on the same
       burst and throttling; --peers picks some, --skip-peers none; scanning ones every --scan-period
       model seconds (default ${DEFAULT_PEER_SCHEDULE.scanPeriodSeconds}), the launch --scan-phase seconds before a scan
@@ -63,6 +66,8 @@ export interface BenchOptions {
   page: PageTimingParams | null;
   /** Null with --skip-fleet or --only mirroring / detections. */
   fleet: Partial<FleetScaleParams> | null;
+  /** With the fleet half: fleet sizes of the reconcile memory run; empty for none. */
+  memorySizes: number[];
   /** Null with --skip-peers or without the mirroring half. */
   peers: { names: string[]; scanPeriodSeconds: number; scanPhaseSeconds: number } | null;
   loadSamples: number;
@@ -131,6 +136,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       'skip-fleet': { type: 'boolean', default: false },
       'fleet-instances': { type: 'string' },
       'fleet-terminated': { type: 'string' },
+      'memory-sizes': { type: 'string' },
       'skip-peers': { type: 'boolean', default: false },
       peers: { type: 'string' },
       'scan-period': { type: 'string' },
@@ -170,6 +176,12 @@ export function parseBenchArgs(args: string[]): BenchOptions {
   const pageDetections = number('page-detections', values['page-detections'], quick ? 2_000 : DEFAULT_PAGE_TIMING.detections, (n) => Number.isInteger(n) && n >= 0 && n <= 20_000);
   const page: PageTimingParams | null =
     pageDetections > 0 ? { detections: pageDetections, sqsLatencyMs: number('sqs-latency-ms', values['sqs-latency-ms'], DEFAULT_PAGE_TIMING.sqsLatencyMs, (n) => n >= 0) } : null;
+  const memorySizes = (values['memory-sizes'] ?? (quick ? '1000,2000' : DEFAULT_RECONCILE_MEMORY.sizes.join(',')))
+    .split(',')
+    .filter((v) => v.trim() !== '')
+    .map((v) => number('memory-sizes', v.trim(), 0, integer))
+    .sort((a, b) => a - b);
+  if (memorySizes.length === 1) throw new UsageError('bench: --memory-sizes needs at least two sizes (or "" for none)');
   const fleetInstances = number('fleet-instances', values['fleet-instances'], quick ? 1000 : DEFAULT_FLEET.instances, integer);
   const fleet: Partial<FleetScaleParams> = {
     fleet: { instances: fleetInstances, seed: number('seed', values.seed, DEFAULT_FLEET.seed, Number.isInteger) },
@@ -191,6 +203,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     detections: (only !== undefined && only !== 'detections') || (values['skip-detections'] ?? false) ? null : detections,
     page,
     fleet: (only !== undefined && only !== 'fleet') || (values['skip-fleet'] ?? false) ? null : fleet,
+    memorySizes,
     runMirroring,
     mirroring: {
       burst: {
@@ -241,7 +254,10 @@ export async function runBenchmark(options: BenchOptions, command = 'autotap ben
     if (options.page) detections.page = await runPageTiming(options.page, log);
   }
   let fleet: FleetScaleResult | null = null;
-  if (options.fleet) fleet = await runFleetScaleBench({ ...options.fleet, onProgress: log });
+  if (options.fleet) {
+    fleet = await runFleetScaleBench({ ...options.fleet, onProgress: log });
+    if (options.memorySizes.length > 0) fleet.memory = await runReconcileMemoryBench({ sizes: options.memorySizes, onProgress: log });
+  }
   let bundles: BundleResults | null = null;
   if (options.bundles) {
     log('bundles: building each Lambda and timing its load ...');
@@ -258,7 +274,11 @@ export async function runBenchmark(options: BenchOptions, command = 'autotap ben
     peers,
     latency,
     bundles,
-    targets: [...(mirroring ? evaluateTargets(mirroring, bundles) : []), ...evaluateBundleTargets(bundles)],
+    targets: [
+      ...(mirroring ? evaluateTargets(mirroring, bundles) : []),
+      ...evaluateBundleTargets(bundles),
+      ...(fleet?.memory ? evaluateReconcileMemoryTargets(fleet.memory) : []),
+    ],
   };
 }
 
@@ -270,6 +290,7 @@ export function renderResults(results: BenchResults): string {
     ...(results.latency ? [renderLatency(results.latency), ''] : []),
     ...(results.detections ? [renderDetections(results.detections), ''] : []),
     ...(results.fleet ? [renderFleetScale(results.fleet), ''] : []),
+    ...(results.fleet?.memory ? [renderReconcileMemory(results.fleet.memory), ''] : []),
     ...(results.bundles ? [renderBundles(results.bundles), ''] : []),
     ...(targets.length > 0 ? [renderTargets(targets)] : []),
   ].join('\n');

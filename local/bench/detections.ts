@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import { lifecyclePolicy } from '../../src/detections/ingest/environment.ts';
 import { startEmulator } from '../emulator/index.ts';
 import { startBenchAppliance } from './detections-appliance.ts';
-import type { AwsCall, ContainerFunction, ContainerReady, InvocationReport } from './detections-container.ts';
+import type { AwsCall, ContainerFunction, ContainerReady, InvocationReport } from './lambda-container.ts';
 import {
   detectionsMessageKey,
   emailMessageKey,
@@ -145,7 +145,7 @@ export interface DetectionsResult {
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CONTAINER = fileURLToPath(new URL('./detections-container.ts', import.meta.url));
+const CONTAINER = fileURLToPath(new URL('./lambda-container.ts', import.meta.url));
 const ACCOUNT = '123456789012';
 export const TOPICS = {
   detections: `arn:aws:sns:us-east-1:${ACCOUNT}:autotap-bench-detections`,
@@ -223,6 +223,19 @@ export async function declaredLambdas(): Promise<(file: string) => LambdaSetting
   const maps = (Array.isArray(doc.functions) ? doc.functions : [doc.functions]).filter(isObject) as Record<string, unknown>[];
   const functions = maps.flatMap((m) => Object.values(m)).filter(isObject) as Fn[];
   const declared = [...(Object.values(detectionFunctions(stage, 'bench')) as Fn[]), ...functions];
+  // A setting serverless.yml takes from deploy/serverless.js (which re-exports deploy/stage-config.ts) is resolved as osls resolves it.
+  const variables = (await import('../../deploy/stage-config.ts')) as Record<string, unknown>;
+  const resolve = async (value: unknown): Promise<number | undefined> => {
+    const variable = typeof value === 'string' ? /^\$\{file\(deploy\/serverless\.js\):(\w+)\}$/.exec(value)?.[1] : undefined;
+    if (variable === undefined) return typeof value === 'number' ? value : undefined;
+    const resolver = variables[variable];
+    if (typeof resolver !== 'function') throw new Error(`serverless.yml: deploy/stage-config.ts has no ${variable}`);
+    return Number(await (resolver as () => Promise<unknown>)());
+  };
+  for (const fn of functions) {
+    fn.memorySize = await resolve(fn.memorySize);
+    fn.timeout = await resolve(fn.timeout);
+  }
   return (file) => {
     const fn = declared.find((f) => f.handler === `functions/${file}.handler`);
     return { memoryMb: fn?.memorySize ?? fallback.memoryMb, timeoutSeconds: fn?.timeout ?? fallback.timeoutSeconds, declared: fn !== undefined };
@@ -266,9 +279,10 @@ export interface Container {
   stop(): void;
 }
 
-export async function startContainer(fn: ContainerFunction, env: NodeJS.ProcessEnv, settings: LambdaSettings): Promise<Container> {
+/** A container of `fn`, running its source or, with `bundle`, that built file. */
+export async function startContainer(fn: ContainerFunction, env: NodeJS.ProcessEnv, settings: LambdaSettings, bundle?: string): Promise<Container> {
   // No inherited flags (a test runner's, an inspector's): the container runs as Lambda's Node would.
-  const child: ChildProcess = fork(CONTAINER, [fn], { env, execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  const child: ChildProcess = fork(CONTAINER, bundle ? [fn, bundle] : [fn], { env, execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   const pending = new Map<number, (report: InvocationReport) => void>();
@@ -283,7 +297,7 @@ export async function startContainer(fn: ContainerFunction, env: NodeJS.ProcessE
     child.on('exit', (code) => {
       failure = new Error(`${fn} container exited (${code}): ${stderr.trim()}`);
       reject(failure);
-      for (const [, settle] of pending) settle({ response: undefined, error: failure.message, ms: 0, calls: [], heapBefore: 0, heapPeak: 0, maxRss: 0 });
+      for (const [, settle] of pending) settle({ response: undefined, error: failure.message, ms: 0, calls: [], heapBefore: 0, heapPeak: 0, maxRss: 0, cpuMs: 0 });
     });
   });
   return {

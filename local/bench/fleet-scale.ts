@@ -5,6 +5,7 @@ import { loadStateMachine, runExecution, HISTORY_EVENT_LIMIT, STATES_PAYLOAD_LIM
 import { generateFleet, inFlight, terminationEvent, type Fleet, type FleetParams } from './fleet.ts';
 import { ratio, sum, throttleBoundSeconds, type TokenBucketModel } from './metrics.ts';
 import { DEFAULT_MIRRORING } from './mirroring.ts';
+import type { ReconcileMemoryResult } from './reconcile-memory.ts';
 import { scaledMachine, scaleSdkBackoff, timeModel } from './time-model.ts';
 
 /**
@@ -62,6 +63,8 @@ export interface FleetScaleResult {
   account: { instances: number; enis: number; sessions: number; creates: number; deletes: number; modifies: number; skips: number };
   reconcile: WorkflowAtScale;
   cleanup: WorkflowAtScale;
+  /** The reconciler's memory and CPU per 10,000 instances (reconcile-memory.ts); filled in by the benchmark. */
+  memory?: ReconcileMemoryResult;
 }
 
 const EC2_ACTION = /^(Describe|Create|Delete|Modify)/;

@@ -27,7 +27,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { emailSubscriptions, loadStageConfig } from '../../deploy/stage-config.ts';
+import {
+  emailSubscriptions,
+  loadStageConfig,
+  RECONCILE_ROUND_MEMORY_MB,
+  RECONCILE_SLICE_MEMORY_MB,
+} from '../../deploy/stage-config.ts';
 import { attachSessionStatements, EVENT_BUS_NAME } from '../../deploy/roles.ts';
 import { AUTOTAP_EVENT_SOURCE } from '../../src/mirroring/autotap-events.ts';
 import { registerDetectionTests, type DetectionsPackage } from './detections.ts';
@@ -410,6 +415,18 @@ describe('functions', () => {
     const roles = (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) => roleOf(template, key));
     expect(new Set(roles).size).toBe(Object.keys(FUNCTIONS).length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  test("the reconciler's functions get the memory measured for 50,000 instances (bench targets check it), the mirroring path the provider's 256 MB", () => {
+    expect(template.Resources.ReconcileRoundLambdaFunction!.Properties.MemorySize).toBe(RECONCILE_ROUND_MEMORY_MB);
+    expect(template.Resources.ReconcileSliceLambdaFunction!.Properties.MemorySize).toBe(RECONCILE_SLICE_MEMORY_MB);
+    for (const id of [
+      'NormalizeInputLambdaFunction',
+      'ResolveInterfacesLambdaFunction',
+      'AttachSessionLambdaFunction',
+    ]) {
+      expect(template.Resources[id]!.Properties.MemorySize).toBe(256);
+    }
   });
 
   test('each zip holds one ES module bundle, under 1 MB, that loads on Node 24', async () => {

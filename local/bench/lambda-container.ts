@@ -2,17 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
 /**
- * One Lambda container of the detections path, as a child process of the benchmark: it loads one
- * handler, then runs the invocations the parent sends one at a time (as a warm container does) and
- * answers with the response, the AWS calls the handler's SDK clients made, and its own memory. Its
- * memory is a container's memory: the emulator, dynalite and the appliance live in the parent.
+ * One Lambda container, as a child process of the benchmark: it loads one handler, then runs the
+ * invocations the parent sends one at a time (as a warm container does) and answers with the
+ * response, the AWS calls the handler's SDK clients made, its memory and its CPU time. Its memory is a
+ * container's memory: the emulator, dynalite and the appliance live in the parent.
  *
- * The calls are counted by a middleware on the shared clients the handlers use (src/aws/*.ts), once
- * per command sent (SDK retries are attempts of the same command); the parent cross-checks them
- * against the emulator's and dynalite's own logs.
+ * For the detection functions, the calls are counted by a middleware on the shared clients the
+ * handlers use (src/aws/*.ts), once per command sent (SDK retries are attempts of the same command);
+ * the parent cross-checks them against the emulator's and dynalite's own logs. Other functions load
+ * only what their handler imports, so that their memory is their own.
  */
 
-export type ContainerFunction = 'detections-poll' | 'detections-process';
+export type ContainerFunction = 'detections-poll' | 'detections-process' | 'reconcile-round' | 'reconcile-slice';
+
+const COUNTED: readonly ContainerFunction[] = ['detections-poll', 'detections-process'];
 
 export interface AwsCall {
   command: string;
@@ -34,6 +37,8 @@ export interface InvocationReport {
   heapPeak: number;
   /** Peak RSS of the container so far (getrusage). */
   maxRss: number;
+  /** CPU time of the invocation, user and system, in ms. */
+  cpuMs: number;
 }
 
 export interface ContainerReady {
@@ -57,12 +62,10 @@ async function main(): Promise<void> {
   const fn = process.argv[2] as ContainerFunction;
   const runtime = { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed };
   const started = performance.now();
-  const { handler } = (await import(fn === 'detections-poll' ? '../../functions/detections-poll.ts' : '../../functions/detections-process.ts')) as {
+  // A bundle as packaging builds it, when the parent gives one; else the handler's source.
+  const { handler } = (await import(process.argv[3] ?? `../../functions/${fn}.ts`)) as {
     handler: (event: unknown, context: Context) => Promise<unknown>;
   };
-  const { snsClient } = await import('../../src/aws/sns.ts');
-  const { sqsClient } = await import('../../src/aws/sqs.ts');
-  const { dynamoClient } = await import('../../src/aws/dynamodb.ts');
   const importMs = performance.now() - started;
 
   let calls: AwsCall[] = [];
@@ -86,10 +89,12 @@ async function main(): Promise<void> {
         },
       { step: 'initialize', name: 'benchCallCount' },
     );
-  // The handlers take these same clients: one per container, keyed by endpoint.
-  count(snsClient());
-  count(sqsClient());
-  count(dynamoClient());
+  if (COUNTED.includes(fn)) {
+    // The handlers take these same clients: one per container, keyed by endpoint.
+    count((await import('../../src/aws/sns.ts')).snsClient());
+    count((await import('../../src/aws/sqs.ts')).sqsClient());
+    count((await import('../../src/aws/dynamodb.ts')).dynamoClient());
+  }
 
   const ready: ContainerReady = { kind: 'ready', runtime, loaded: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed }, importMs };
   process.send?.(ready);
@@ -120,6 +125,7 @@ async function main(): Promise<void> {
         succeed: () => undefined,
       } as Context;
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       let response: unknown;
       let error: string | undefined;
       try {
@@ -128,9 +134,10 @@ async function main(): Promise<void> {
         error = `${(e as Error)?.name}: ${(e as Error)?.message}`;
       }
       const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
       clearInterval(sampler);
       heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-      const report: InvocationReport = { response, ms, calls, heapBefore, heapPeak, maxRss: maxRssBytes() };
+      const report: InvocationReport = { response, ms, calls, heapBefore, heapPeak, maxRss: maxRssBytes(), cpuMs: (cpu.user + cpu.system) / 1000 };
       if (error) report.error = error;
       process.send?.({ kind: 'done', id: message.id, report });
     })();
