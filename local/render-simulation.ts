@@ -10,7 +10,7 @@ function describeInput(input: unknown): string {
   if (i?.['detail-type'] === 'EC2 Instance State-change Notification')
     return `EC2 event: ${String(i.detail?.['instance-id'])} ${String(i.detail?.state)}`;
   if (i?.['detail-type'] === 'AWS API Call via CloudTrail') return `CloudTrail: ${String(i.detail?.eventName)}`;
-  return `manual: ${JSON.stringify(input)}`;
+  return `by hand: ${JSON.stringify(input)}`;
 }
 
 const indent = (text: string) =>
@@ -22,7 +22,10 @@ const indent = (text: string) =>
 export function renderSimulation(report: SimulationReport): string {
   const out: string[] = [];
   report.executions.forEach((execution, n) => {
-    out.push(`Execution ${n + 1}: ${execution.stateMachine} <- ${describeInput(execution.input)}: ${execution.status}`);
+    const via = execution.rule ? `rule ${execution.rule}` : 'started by hand';
+    out.push(
+      `Execution ${n + 1}: ${execution.stateMachine} <- ${describeInput(execution.input)} (event ${execution.event + 1}, ${via}): ${execution.status}`,
+    );
     if (execution.error) out.push(`  error ${execution.error.name}: ${execution.error.message}`);
     const results = (execution.output as { results?: EniResult[] } | null)?.results ?? [];
     if (results.length > 0) out.push(indent(resultsTable(results)));
@@ -30,6 +33,11 @@ export function renderSimulation(report: SimulationReport): string {
     if (actions) out.push(indent(actions));
     out.push('');
   });
+  for (const u of report.unrouted) {
+    const what = `${u.source} "${u.detailType}"${u.eventName ? ` ${u.eventName}` : ''}`;
+    out.push(`Event ${u.event + 1}: ${what}: no rule of the stack matches it, so EventBridge delivers it nowhere.`);
+  }
+  if (report.unrouted.length > 0) out.push('');
   out.push(`Mirror sessions in the account afterwards (${report.sessions.length}):`);
   out.push(
     table(

@@ -6,14 +6,24 @@ import type { Config } from '../src/config/schema.ts';
 import { describeIssues } from '../src/validation.ts';
 import { parseSeed, type ParsedEmulatorSeed } from './emulator/index.ts';
 import { STATE_MACHINES } from './environment.ts';
+import { isEventBridgeEvent } from './eventbridge/router.ts';
 
 /**
- * A scenario: an emulated account (the emulator's seed), the events to run through the state
- * machines, and optionally the configuration to run them with.
+ * One entry of a scenario's `events`: an event as EventBridge carries it (it has `source` and
+ * `detail-type`), delivered through the stack's rules; or a start by hand, as from the Step Functions
+ * console: `{stateMachine, input}`, or any other mapping, which is mirror-instances' input.
+ */
+export type ScenarioEvent =
+  | { via: 'eventbridge'; event: Record<string, unknown> }
+  | { via: 'console'; stateMachine: (typeof STATE_MACHINES)[number]; input: unknown };
+
+/**
+ * A scenario: an emulated account (the emulator's seed), the events to run through the stack's
+ * rules and state machines, and optionally the configuration to run them with.
  */
 export interface Scenario {
   seed: ParsedEmulatorSeed;
-  events: { stateMachine: string; input: unknown }[];
+  events: ScenarioEvent[];
   concurrency: number;
   config?: Config;
 }
@@ -45,13 +55,14 @@ export function parseScenario(document: unknown, origin = 'scenario'): Scenario 
   const { events, concurrency, config, ...seed } = document as Record<string, unknown>;
   const parts = scenarioPartsSchema.safeParse({ events, concurrency, config });
   if (!parts.success) throw new ScenarioError(`${origin}: ${describeIssues(parts.error)}`);
-  const parsedEvents = parts.data.events.map((event, i) => {
+  const parsedEvents = parts.data.events.map((event, i): ScenarioEvent => {
     if ('stateMachine' in event) {
       const explicit = explicitEvent.safeParse(event);
       if (!explicit.success) throw new ScenarioError(`${origin}: ${describeIssues(explicit.error, `events[${i}]`)}`);
-      return { stateMachine: explicit.data.stateMachine, input: explicit.data.input };
+      return { via: 'console', stateMachine: explicit.data.stateMachine, input: explicit.data.input };
     }
-    return { stateMachine: 'mirror-instances', input: event };
+    if (isEventBridgeEvent(event)) return { via: 'eventbridge', event };
+    return { via: 'console', stateMachine: 'mirror-instances', input: event };
   });
   let parsedSeed: ParsedEmulatorSeed;
   try {

@@ -1,3 +1,4 @@
+import { EVENT_RULES, ruleName, SCHEDULE_RULE } from './event-rules.ts';
 import { AwsRefusal, RetryableError, SessionNotFound } from './errors.ts';
 import { INSTANCE_TAG, isManagedSession, type Session } from './types.ts';
 
@@ -48,7 +49,7 @@ function keptBecause(session: Session, stage: string): KeptBecause | undefined {
  * session again right after it was deleted. The cleanup rules only delete, so they do no harm.
  */
 export function sessionCreatingRuleNames(stage: string): string[] {
-  return ['instance-running', 'interface-attached', 'reconcile-schedule'].map((rule) => `autotap-${stage}-${rule}`);
+  return [...EVENT_RULES.filter((rule) => rule.createsSessions), SCHEDULE_RULE].map((rule) => ruleName(stage, rule));
 }
 
 export interface RuleState {

@@ -11,18 +11,21 @@ const messageOf = (document: unknown) => {
 };
 
 describe('scenario events', () => {
-  test('an event names any of the three state machines, or is a mirror-instances input', () => {
+  test('an event is delivered through the rules; a start by hand names any of the three state machines, or is a mirror-instances input', () => {
+    const launch = { source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change Notification', detail: {} };
     const scenario = parseScenario({
       events: [
         { stateMachine: 'reconcile', input: { dryRun: true } },
         { stateMachine: 'cleanup-sessions', input: {} },
         { instanceIds: ['i-1'] },
+        launch,
       ],
     });
     expect(scenario.events).toEqual([
-      { stateMachine: 'reconcile', input: { dryRun: true } },
-      { stateMachine: 'cleanup-sessions', input: {} },
-      { stateMachine: 'mirror-instances', input: { instanceIds: ['i-1'] } },
+      { via: 'console', stateMachine: 'reconcile', input: { dryRun: true } },
+      { via: 'console', stateMachine: 'cleanup-sessions', input: {} },
+      { via: 'console', stateMachine: 'mirror-instances', input: { instanceIds: ['i-1'] } },
+      { via: 'eventbridge', event: launch },
     ]);
   });
 

@@ -1,5 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { renderSimulation } from '../../local/render-simulation.ts';
+import { parseScenario } from '../../local/scenario.ts';
+import { simulate } from '../../local/simulate.ts';
 import { actions, autotapSessions, results, runScenario as run } from './run.ts';
 
 /** Each scenario in scenarios/ as `autotap simulate` runs it: the end state it is there to show. */
@@ -57,6 +60,58 @@ describe('scenarios/', () => {
     ]);
     expect(renderSimulation(report)).toMatch(
       /delete\s+deleted\s+i-0c1ea0000000001\s+eni-0c1ea0000000001\s+instance-terminated/,
+    );
+  });
+
+  test('events go through the packaged rules: each execution names its rule, an event no rule matches is reported, not failed', async () => {
+    const running = JSON.parse(
+      readFileSync(new URL('../../events/ec2-instance-running.json', import.meta.url), 'utf8'),
+    ) as {
+      detail: Record<string, unknown>;
+    };
+    const scenario = parseScenario({
+      region: 'us-east-1',
+      targets: [{ id: 'tmt-0a0a000000000001', type: 'network-load-balancer' }],
+      filters: [{ id: 'tmf-0a0a000000000001' }],
+      instances: [
+        {
+          id: 'i-0a0a000000000001',
+          availabilityZone: 'us-east-1a',
+          networkInterfaces: [{ id: 'eni-0a0a000000000001' }],
+        },
+        {
+          id: 'i-0a0a000000000002',
+          availabilityZone: 'us-east-1a',
+          networkInterfaces: [{ id: 'eni-0a0a000000000002' }],
+        },
+      ],
+      config: { mirroring: { filterId: 'tmf-0a0a000000000001', targets: [{ id: 'tmt-0a0a000000000001' }] } },
+      events: [
+        { ...running, detail: { ...running.detail, 'instance-id': 'i-0a0a000000000001' } },
+        {
+          source: 'aws.ec2',
+          'detail-type': 'AWS API Call via CloudTrail',
+          detail: { eventSource: 'ec2.amazonaws.com', eventName: 'ModifyInstanceAttribute' },
+        },
+        { instanceIds: ['i-0a0a000000000002'] },
+      ],
+    });
+    const report = await simulate(scenario, scenario.config!);
+    expect(report.executions.map((e) => [e.event, e.rule, e.stateMachine, e.status])).toEqual([
+      [0, 'autotap-dev-instance-running', 'mirror-instances', 'SUCCEEDED'],
+      [2, null, 'mirror-instances', 'SUCCEEDED'],
+    ]);
+    expect(report.unrouted).toEqual([
+      { event: 1, source: 'aws.ec2', detailType: 'AWS API Call via CloudTrail', eventName: 'ModifyInstanceAttribute' },
+    ]);
+    expect(report.sessions.map((x) => x.networkInterfaceId).sort()).toEqual([
+      'eni-0a0a000000000001',
+      'eni-0a0a000000000002',
+    ]);
+    const text = renderSimulation(report);
+    expect(text).toContain('(event 1, rule autotap-dev-instance-running): SUCCEEDED');
+    expect(text).toContain(
+      'Event 2: aws.ec2 "AWS API Call via CloudTrail" ModifyInstanceAttribute: no rule of the stack matches it, so EventBridge delivers it nowhere.',
     );
   });
 });

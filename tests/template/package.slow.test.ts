@@ -27,6 +27,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
+import { EVENT_RULES, SCHEDULE_RULE } from '../../src/mirroring/event-rules.ts';
+import { patternOf } from '../../deploy/event-rules.ts';
 import {
   emailSubscriptions,
   loadStageConfig,
@@ -569,6 +571,55 @@ describe('mirror-instances state machine', () => {
     expect(queuePolicy.Statement[0]!.Condition?.ArnEquals?.['aws:SourceArn']).toContainEqual({
       'Fn::GetAtt': [ruleId, 'Arn'],
     });
+  });
+
+  test('the rules that start workflows are exactly the rule table the local AWS routes with: name, pattern, target, whole event as input', () => {
+    const machineIds: Record<string, string> = {
+      'mirror-instances': 'MirrorInstancesStateMachine',
+      'cleanup-sessions': 'CleanupSessionsStateMachine',
+      reconcile: 'ReconcileStateMachine',
+    };
+    const startingWorkflows = Object.values(template.Resources).filter(
+      (r) =>
+        r.Type === 'AWS::Events::Rule' &&
+        asArray(r.Properties.Targets as RuleTarget[]).some((t) =>
+          Object.values(machineIds).includes((t.Arn as { Ref?: string }).Ref ?? ''),
+        ),
+    );
+    const packaged = startingWorkflows.map((r) => {
+      const [target] = r.Properties.Targets as (RuleTarget & Record<string, unknown>)[];
+      return {
+        name: r.Properties.Name,
+        pattern: r.Properties.EventPattern ?? null,
+        schedule: r.Properties.ScheduleExpression ?? null,
+        target: (target!.Arn as { Ref: string }).Ref,
+        input: target!.Input ?? null,
+        inputPath: target!.InputPath ?? null,
+        inputTransformer: target!.InputTransformer ?? null,
+      };
+    });
+    const routed = [
+      ...EVENT_RULES.map((rule) => ({
+        name: `autotap-dev-${rule.name}`,
+        pattern: patternOf(rule.patternFile),
+        schedule: null,
+        target: machineIds[rule.stateMachine],
+        input: null,
+        inputPath: null,
+        inputTransformer: null,
+      })),
+      {
+        name: `autotap-dev-${SCHEDULE_RULE.name}`,
+        pattern: null,
+        schedule: 'rate(6 hours)',
+        target: machineIds[SCHEDULE_RULE.stateMachine],
+        input: JSON.stringify(SCHEDULE_RULE.input),
+        inputPath: null,
+        inputTransformer: null,
+      },
+    ];
+    const byName = (a: { name: unknown }, b: { name: unknown }) => String(a.name).localeCompare(String(b.name));
+    expect(packaged.sort(byName)).toEqual(routed.sort(byName));
   });
 
   test('the reconciler runs on the configured schedule (default every 6 hours)', () => {

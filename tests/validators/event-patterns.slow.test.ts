@@ -1,7 +1,7 @@
 /**
  * Every EventBridge pattern in events/ against the events AWS documents: the AWS samples in events/
  * are shaped like AWS's events (envelope and registry schema, event-schema.ts), each pattern matches
- * its samples with an independent matcher (event-pattern.ts) and none of its near misses, and every
+ * its samples with an independent matcher (local/eventbridge/pattern.ts) and none of its near misses, and every
  * field a pattern names is one AWS sends. The patterns the packaged template holds are checked the
  * same way in validators.ts (registered by tests/template/package.slow.test.ts).
  *
@@ -14,7 +14,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { root } from '../template/inspect.ts';
-import { matchesPattern, patternPaths } from './event-pattern.ts';
+import { matchesPattern, patternPaths } from '../../local/eventbridge/pattern.ts';
 import { awsEventProblems, unknownPatternFields } from './event-schema.ts';
 
 type Event = Record<string, unknown>;

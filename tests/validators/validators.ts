@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { asArray, evaluate, root, type Template } from '../template/inspect.ts';
 import { specificationProblems } from './cloudformation-spec.ts';
-import { matchesPattern, patternPaths } from './event-pattern.ts';
+import { matchesPattern, patternPaths } from '../../local/eventbridge/pattern.ts';
 import { unknownPatternFields } from './event-schema.ts';
 import { iamActionProblems } from './iam-actions.ts';
 import { overQuota, quotaMeasures } from './quotas.ts';

@@ -1,6 +1,7 @@
 /**
  * EventBridge's event pattern matching, written from its documentation and independent of the code
- * under test: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html and
+ * it checks (the packaged patterns, the handlers): the local AWS routes events with it
+ * (local/eventbridge/router.ts), and the validators check the patterns' samples with it: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html and
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html.
  *
  * - Every field of the pattern must match; a leaf is a list of values or comparisons, any one of

@@ -1,0 +1,42 @@
+/**
+ * serverless.yml's EventBridge triggers of the state machines, rendered from the one rule table
+ * (src/mirroring/event-rules.ts): `events: ${file(deploy/serverless.js):mirrorInstancesEvents}`.
+ * serverless-step-functions turns each into an AWS::Events::Rule whose target is the state machine,
+ * with the whole event as its input.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EVENT_RULES, ruleName, type WorkflowName } from '../src/mirroring/event-rules.ts';
+import { stageOf, type ResolverContext } from './stage-config.ts';
+
+const EVENTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'events');
+
+/** An event pattern file of events/, parsed. */
+export function patternOf(file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(EVENTS, file), 'utf8')) as Record<string, unknown>;
+}
+
+/** The plugin's `eventBridge` events of one state machine. */
+export function stateMachineEvents(
+  stateMachine: WorkflowName,
+  stage: string,
+): { eventBridge: Record<string, unknown> }[] {
+  return EVENT_RULES.filter((rule) => rule.stateMachine === stateMachine).map((rule) => ({
+    eventBridge: {
+      name: ruleName(stage, rule),
+      description: rule.description,
+      event: patternOf(rule.patternFile),
+      // An event EventBridge cannot deliver is parked (and alarmed on), never dropped.
+      deadLetterConfig: { 'Fn::GetAtt': ['LaunchEventsDeadLetterQueue', 'Arn'] },
+    },
+  }));
+}
+
+export async function mirrorInstancesEvents(context: ResolverContext) {
+  return stateMachineEvents('mirror-instances', await stageOf(context));
+}
+
+export async function cleanupSessionsEvents(context: ResolverContext) {
+  return stateMachineEvents('cleanup-sessions', await stageOf(context));
+}

@@ -1,0 +1,62 @@
+/**
+ * The EventBridge rules that start autotap's workflows: one table that packaging renders into the
+ * stack (deploy/event-rules.ts), that the local AWS routes scenario events with (local/eventbridge),
+ * and that `uninstall` names the session-creating rules from. Each rule sends the matched event, as
+ * EventBridge delivers it, to its state machine: no input path or transformer, so the execution's
+ * input is the event and a re-run from the console repeats it exactly.
+ */
+
+export type WorkflowName = 'mirror-instances' | 'cleanup-sessions' | 'reconcile';
+
+export interface EventRule {
+  /** The rule's name after `autotap-<stage>-`. */
+  name: string;
+  description: string;
+  /** The event pattern's file under events/ (its sample event is the same name without `.pattern`). */
+  patternFile: string;
+  stateMachine: WorkflowName;
+  /** Whether the workflow it starts may create sessions (uninstall disables these first). */
+  createsSessions: boolean;
+  /** Whether its events come from CloudTrail, which needs a trail of management events. */
+  cloudTrail: boolean;
+}
+
+export const EVENT_RULES: readonly EventRule[] = [
+  {
+    name: 'instance-running',
+    description: 'Mirror the ENIs of every EC2 instance that enters the running state',
+    patternFile: 'ec2-instance-running.pattern.json',
+    stateMachine: 'mirror-instances',
+    createsSessions: true,
+    cloudTrail: false,
+  },
+  {
+    name: 'interface-attached',
+    description: 'Mirror ENIs attached to running instances (CloudTrail AttachNetworkInterface)',
+    patternFile: 'cloudtrail-attach-network-interface.pattern.json',
+    stateMachine: 'mirror-instances',
+    createsSessions: true,
+    cloudTrail: true,
+  },
+  {
+    name: 'instance-stopped',
+    description: "Delete autotap's sessions that would linger on stopped or terminated instances",
+    patternFile: 'ec2-instance-stopped-or-terminated.pattern.json',
+    stateMachine: 'cleanup-sessions',
+    createsSessions: false,
+    cloudTrail: false,
+  },
+  {
+    name: 'interface-detached',
+    description: "Delete autotap's sessions on detached ENIs (CloudTrail DetachNetworkInterface)",
+    patternFile: 'cloudtrail-detach-network-interface.pattern.json',
+    stateMachine: 'cleanup-sessions',
+    createsSessions: false,
+    cloudTrail: true,
+  },
+];
+
+/** The scheduled rule: no pattern, it starts `reconcile` with this constant input. */
+export const SCHEDULE_RULE = { name: 'reconcile-schedule', stateMachine: 'reconcile' as const, input: {} };
+
+export const ruleName = (stage: string, rule: { name: string }) => `autotap-${stage}-${rule.name}`;
