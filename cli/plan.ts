@@ -3,6 +3,7 @@ import * as ec2 from '../src/aws/ec2.ts';
 import { mirroringOf } from '../src/config/created.ts';
 import type { Config } from '../src/config/schema.ts';
 import { planCost, type PlanCost } from '../src/mirroring/cost.ts';
+import { mostlyUnsupportedWarning, scopeCoverage, type ScopeCoverage } from '../src/mirroring/coverage.ts';
 import { planAccountWithSnapshot } from '../src/mirroring/plan-account.ts';
 import { publicAction } from '../src/mirroring/reconcile.ts';
 import { parseCommandArgs } from './args.ts';
@@ -79,6 +80,29 @@ export function renderCost(cost: PlanCost): string {
   return lines.join('\n');
 }
 
+/** The scope part of the text output: running instances and ENIs, what each reason skips, and a WARN when most are of unsupported types. */
+export function renderCoverage(coverage: ScopeCoverage): string {
+  const lines = [
+    `Running: ${coverage.running.instances} instances, ${coverage.running.enis} ENIs; in scope: ${coverage.inScope.enis} ENIs; eligible to mirror: ${coverage.eligible.enis} ENIs of ${coverage.eligible.instances} instances.`,
+  ];
+  if (coverage.skipped.length > 0) {
+    lines.push(
+      table(
+        ['skipped because', 'instances', 'ENIs'],
+        coverage.skipped.map((s) => [s.reason, String(s.instances), String(s.enis)]),
+      ),
+    );
+  }
+  if (coverage.unsupportedFamilies.length > 0) {
+    lines.push(
+      `Unsupported instance families (running instances): ${coverage.unsupportedFamilies.map((f) => `${f.family} ${f.instances}`).join(', ')}.`,
+    );
+  }
+  const warning = mostlyUnsupportedWarning(coverage);
+  if (warning) lines.push(`WARN ${warning}; see docs/configuration.md, "Which instances".`);
+  return lines.join('\n');
+}
+
 /**
  * The plan against whatever EC2 endpoint the environment names (a real account, or the local AWS
  * when the local wrapper has pointed the SDK at it). Only Describe* actions are called.
@@ -87,8 +111,12 @@ export async function runPlan({ config, vpcIds, json }: PlanRequest): Promise<nu
   const planned = await planAccountWithSnapshot(mirroringOf(config), ec2, vpcIds);
   const actions = planned.actions.map(publicAction);
   const cost = planCost(planned.actions, planned.snapshot, mirroringOf(config));
+  const targetInterfaceIds = new Set(
+    planned.snapshot.targets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])),
+  );
+  const coverage = scopeCoverage(planned.snapshot.instances, mirroringOf(config).scope, targetInterfaceIds);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ actions, cost }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ actions, coverage, cost }, null, 2)}\n`);
     return 0;
   }
   const counts = new Map<string, number>();
@@ -97,7 +125,7 @@ export async function runPlan({ config, vpcIds, json }: PlanRequest): Promise<nu
     `${table(
       ['action', ...ACTION_COLUMNS],
       actions.map((a) => [a.action, ...actionCells(a)]),
-    )}\n\n${actions.length === 0 ? 'Nothing to do: the account matches the configuration.' : [...counts].map(([k, v]) => `${k}: ${v}`).join(', ')}\n\n${renderCost(cost)}\n`,
+    )}\n\n${actions.length === 0 ? 'Nothing to do: the account matches the configuration.' : [...counts].map(([k, v]) => `${k}: ${v}`).join(', ')}\n\n${renderCoverage(coverage)}\n\n${renderCost(cost)}\n`,
   );
   return 0;
 }

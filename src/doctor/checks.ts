@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import { LAMBDA_MINIMUM_UNRESERVED, totalReserved } from '../config/quotas.ts';
+import { mostlyUnsupportedWarning, scopeCoverage } from '../mirroring/coverage.ts';
 import { decideScope } from '../mirroring/scope.ts';
 import { ZONE_TAG } from '../mirroring/targets.ts';
 import { MANAGED_TAG, type Instance } from '../mirroring/types.ts';
@@ -674,16 +675,22 @@ export function checkOpsSubscriptions(
 
 export function checkInstanceTypes(config: Config, facts: Pick<AccountFacts, 'instances'>): CheckResult {
   if (!facts.instances.read) return unreadable('instance-types', facts.instances);
+  const coverage = scopeCoverage(facts.instances.value, config.mirroring.scope);
+  const skips = coverage.skipped
+    .map((s) => `${s.reason} ${plural(s.instances, 'instance')} / ${s.enis} ENIs`)
+    .join(', ');
+  const counted = `running: ${plural(coverage.running.instances, 'instance')}, ${coverage.running.enis} ENIs, ${coverage.eligible.enis} eligible${skips ? `; skipped: ${skips}` : ''}`;
   const unsupported = inScopeInterfaces(config, facts.instances.value).filter((c) => c.skip === 'unsupported');
   const instances = new Map(unsupported.map((c) => [c.instance.instanceId, c.instance.instanceType]));
   if (instances.size === 0)
-    return result('instance-types', 'ok', 'every in-scope instance type supports Traffic Mirroring');
+    return result('instance-types', 'ok', `every in-scope instance type supports Traffic Mirroring (${counted})`);
   const types = [...new Set(instances.values())].sort();
+  const most = mostlyUnsupportedWarning(coverage);
   return result(
     'instance-types',
     'warn',
-    `${plural(instances.size, 'in-scope instance')} of a type Traffic Mirroring does not support (${types.join(', ')}): autotap skips them`,
-    'use a supported (Nitro) type for instances that must be mirrored, or exclude them (tag autotap:mirror=false)',
+    `${most ? `${most}. ` : ''}${plural(instances.size, 'in-scope instance')} of a type Traffic Mirroring does not support (${types.join(', ')}): autotap skips them (${counted})`,
+    'use a supported (Nitro) type for instances that must be mirrored, or exclude them (tag autotap:mirror=false); docs/configuration.md, "Which instances", quotes AWS\'s list',
   );
 }
 

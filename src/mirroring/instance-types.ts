@@ -11,7 +11,7 @@ export const MIRRORING_INSTANCE_TYPES = {
   source: 'https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-limits.html',
   /** The same list, with the 8th-generation Graviton families, is on the limitations page. */
   alsoOn: 'https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-network-limitations.html',
-  readOn: '2026-11-30',
+  readOn: '2026-12-06',
   /** "Traffic Mirroring is not available on the following virtualized Nitro instance types". */
   nitroFamiliesNotSupported: [
     // General purpose

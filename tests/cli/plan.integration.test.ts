@@ -61,3 +61,25 @@ test('the table shows the same', async () => {
   expect(text).toMatch(/skip\s+i-0b1\s+eni-0b1\s+unsupported/);
   expect(text).toContain('skip: 3, create: 1');
 });
+
+test('the running fleet is counted per skip reason, with the unsupported families, and a WARN when most is unsupported', async () => {
+  const { coverage } = JSON.parse(await plan(['--json'])) as {
+    coverage: { running: unknown; eligible: unknown; skipped: unknown[]; unsupportedFamilies: unknown[] };
+  };
+  expect(coverage).toMatchObject({
+    running: { instances: 4, enis: 4 },
+    eligible: { instances: 1, enis: 1 },
+    skipped: [{ reason: 'unsupported', instances: 3, enis: 3 }],
+    unsupportedFamilies: [
+      { family: 'c5', instances: 1 },
+      { family: 'm8g', instances: 1 },
+      { family: 't2', instances: 1 },
+    ],
+  });
+  const text = await plan([]);
+  expect(text).toMatch(/skipped because\s+instances\s+ENIs/);
+  expect(text).toMatch(/unsupported\s+3\s+3/);
+  expect(text).toContain(
+    'WARN most of the in-scope fleet is of instance types Traffic Mirroring does not support: 3 of 4 in-scope ENIs (75%, 3 instances: c5 1, m8g 1, t2 1) are skipped',
+  );
+});

@@ -443,6 +443,25 @@ test('in-scope instances of unsupported types are named by type', () => {
   });
 });
 
+test('with the fleet counted per reason, and the warning when most of the in-scope fleet is of unsupported types', () => {
+  const some = checkInstanceTypes(config(), {
+    instances: known([instance(), instance({ instanceId: 'i-2', instanceType: 'm6i.large' })]),
+  });
+  expect(some.detail).toContain('(running: 2 instances, 2 ENIs, 1 eligible; skipped: unsupported 1 instance / 1 ENIs)');
+  expect(some.detail).not.toContain('most of the in-scope fleet');
+  const most = checkInstanceTypes(config(), {
+    instances: known([
+      instance(),
+      instance({ instanceId: 'i-2', instanceType: 'm6i.large' }),
+      instance({ instanceId: 'i-3', instanceType: 'c7g.large' }),
+    ]),
+  });
+  expect(most).toMatchObject({ verdict: 'warn' });
+  expect(most.detail).toMatch(
+    /^most of the in-scope fleet is of instance types Traffic Mirroring does not support: 2 of 3/,
+  );
+});
+
 test('out-of-scope unsupported instances do not count', () => {
   const r = checkInstanceTypes(config(), {
     instances: known([instance({ instanceType: 't2.micro', tags: { 'autotap:mirror': 'false' } })]),
