@@ -37,6 +37,26 @@ export async function mirrorInstancesEvents(context: ResolverContext) {
   return stateMachineEvents('mirror-instances', await stageOf(context));
 }
 
+export async function reconcileEvents(context: ResolverContext) {
+  return stateMachineEvents('reconcile', await stageOf(context));
+}
+
 export async function cleanupSessionsEvents(context: ResolverContext) {
   return stateMachineEvents('cleanup-sessions', await stageOf(context));
+}
+
+/** The plugin's logical id of each rule: `<StateMachineKey>EventsRuleCloudWatchEvent<N>`, N from 1 per state machine. */
+export function ruleLogicalIds(): string[] {
+  const key = (name: WorkflowName) => name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+  const seen = new Map<WorkflowName, number>();
+  return EVENT_RULES.map((rule) => {
+    const n = (seen.get(rule.stateMachine) ?? 0) + 1;
+    seen.set(rule.stateMachine, n);
+    return `${key(rule.stateMachine)}EventsRuleCloudWatchEvent${n}`;
+  });
+}
+
+/** The ARNs of the rules, for the dead-letter queue's policy: only they may park events there. */
+export async function eventRuleArns() {
+  return ruleLogicalIds().map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
 }

@@ -16,7 +16,7 @@ export {
   reconcileSliceMemory,
   ruleEventsDeadLetters,
 } from './stage-config.ts';
-export { cleanupSessionsEvents, mirrorInstancesEvents } from './event-rules.ts';
+export { cleanupSessionsEvents, eventRuleArns, mirrorInstancesEvents, reconcileEvents } from './event-rules.ts';
 export { resources as roleResources, sessionPolicies } from './roles.ts';
 export { cleanupSessions, mirrorInstances, reconcile } from './state-machines.ts';
 export { stage } from './stage-checks.ts';

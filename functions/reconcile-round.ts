@@ -10,6 +10,7 @@ import {
   actionsAfter,
   applyRound,
   describeAccount,
+  describeInstances,
   planAccountRound,
   ROUND_RESERVE_MS,
 } from '../src/mirroring/reconcile-round.ts';
@@ -53,7 +54,11 @@ export const handler = lambdaHandler<unknown, RoundProgress>(async (event, conte
   const request = normalizeReconcileInput(progress.request);
   const deadline = Date.now() + context.getRemainingTimeInMillis() - ROUND_RESERVE_MS;
   const config = mirroringConfig();
-  const snapshot = await describeAccount(request.vpcIds, ec2);
+  // A tag change (or a request by hand) about some instances describes those, not the account.
+  const snapshot =
+    request.instanceIds !== undefined
+      ? await describeInstances(request.instanceIds, request.vpcIds, config, ec2)
+      : await describeAccount(request.vpcIds, ec2);
   const pending = actionsAfter(await planAccountRound(snapshot, config, request.vpcIds, ec2), progress.cursor);
   const round = await applyRound(
     pending,

@@ -23,6 +23,15 @@ export interface EventRule {
 
 export const EVENT_RULES: readonly EventRule[] = [
   {
+    name: 'tags-changed',
+    description:
+      'Reconcile instances whose tags changed (CloudTrail CreateTags, DeleteTags): scope follows tags at once',
+    patternFile: 'cloudtrail-tags-changed.pattern.json',
+    stateMachine: 'reconcile',
+    createsSessions: true,
+    cloudTrail: true,
+  },
+  {
     name: 'instance-running',
     description: 'Mirror the ENIs of every EC2 instance that enters the running state',
     patternFile: 'ec2-instance-running.pattern.json',

@@ -19,12 +19,17 @@ import { isManagedSession, type Instance, type Session, type Target } from './ty
 
 export interface AccountSnapshot {
   instances: Instance[];
-  /** Every session of the account. */
+  /** Every session of the account (of an instance snapshot: of its ENIs and of limited targets). */
   sessions: Session[];
   targets: Target[];
+  /** Set when only these instances were described: sessions elsewhere are none of this round's business. */
+  onlyInstanceIds?: string[];
 }
 
-export interface AccountPorts extends Pick<SlicePorts, 'describeInterfaceStandings' | 'describeInstances'> {
+export interface AccountPorts extends Pick<
+  SlicePorts,
+  'describeInterfaceStandings' | 'describeInstances' | 'describeSessionsOfInterfaces' | 'describeSessionsOfTargets'
+> {
   describeLiveInstances(vpcIds: string[]): Promise<Instance[]>;
   describeAllSessions(): Promise<Session[]>;
   describeTargets(): Promise<Target[]>;
@@ -38,6 +43,32 @@ export async function describeAccount(vpcIds: string[], ports: AccountPorts): Pr
     ports.describeTargets(),
   ]);
   return { instances, sessions, targets };
+}
+
+/**
+ * A round about some instances only (their tags changed): those instances, in the given VPCs (all
+ * when none), the sessions on their ENIs, and the sessions on targets with a source limit, which
+ * the choice of a target needs to know their load.
+ */
+export async function describeInstances(
+  instanceIds: string[],
+  vpcIds: string[],
+  config: MirroringConfig,
+  ports: AccountPorts,
+): Promise<AccountSnapshot> {
+  if (instanceIds.length === 0) return { instances: [], sessions: [], targets: [], onlyInstanceIds: [] };
+  const [described, targets] = await Promise.all([ports.describeInstances(instanceIds), ports.describeTargets()]);
+  const instances = described.filter(
+    (i) => vpcIds.length === 0 || i.networkInterfaces.some((n) => vpcIds.includes(n.vpcId ?? i.vpcId ?? '')),
+  );
+  const enis = instances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId));
+  const limited = limitedTargetIds(candidateTargets(config, targets).targets);
+  const [own, onTargets] = await Promise.all([
+    enis.length > 0 ? ports.describeSessionsOfInterfaces(enis) : Promise.resolve([]),
+    limited.length > 0 ? ports.describeSessionsOfTargets(limited) : Promise.resolve([]),
+  ]);
+  const sessions = [...new Map([...own, ...onTargets].map((x) => [x.trafficMirrorSessionId, x])).values()];
+  return { instances, sessions, targets, onlyInstanceIds: instanceIds };
 }
 
 /**
@@ -74,7 +105,10 @@ export async function planAccountRound(
     actions.push(...planReconcile({ ...base, instances: chunk, sessions }));
   }
   const liveEnis = new Set(instances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId)));
-  const orphans = snapshot.sessions.filter((s) => isManagedSession(s) && !liveEnis.has(s.networkInterfaceId));
+  // Of an instance snapshot, the sessions off its ENIs are other instances' (on a shared target), not orphans.
+  const orphans = snapshot.onlyInstanceIds
+    ? []
+    : snapshot.sessions.filter((s) => isManagedSession(s) && !liveEnis.has(s.networkInterfaceId));
   if (orphans.length > 0) {
     const otherInterfaces = await describeStandings(
       [...new Set(orphans.map((s) => s.networkInterfaceId))],

@@ -12,6 +12,8 @@ describe('the local EventBridge routes with the packaged rule table', () => {
     ['ec2-instance-terminated.json', 'autotap-dev-instance-stopped', 'cleanup-sessions'],
     ['cloudtrail-attach-network-interface.json', 'autotap-dev-interface-attached', 'mirror-instances'],
     ['cloudtrail-detach-network-interface.json', 'autotap-dev-interface-detached', 'cleanup-sessions'],
+    ['cloudtrail-create-tags.json', 'autotap-dev-tags-changed', 'reconcile'],
+    ['cloudtrail-delete-tags.json', 'autotap-dev-tags-changed', 'reconcile'],
   ])('events/%s goes to %s, which starts %s with the event itself', (file, rule, stateMachine) => {
     const event = sample(file);
     expect(routes(event)).toEqual([[rule, stateMachine]]);

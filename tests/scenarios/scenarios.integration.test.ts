@@ -114,4 +114,90 @@ describe('scenarios/', () => {
       'Event 2: aws.ec2 "AWS API Call via CloudTrail" ModifyInstanceAttribute: no rule of the stack matches it, so EventBridge delivers it nowhere.',
     );
   });
+
+  test('tags follow at once: an opt-out tag removes the session, a removed one mirrors the instance; only the tagged instances are looked at, and a racing launch makes no duplicate', async () => {
+    const sampleOf = (file: string) =>
+      JSON.parse(readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8')) as {
+        detail: Record<string, unknown>;
+      };
+    const tagging = (file: string, ids: string[]) => {
+      const event = sampleOf(file);
+      return {
+        ...event,
+        detail: {
+          ...event.detail,
+          requestParameters: {
+            ...(event.detail.requestParameters as object),
+            resourcesSet: { items: ids.map((resourceId) => ({ resourceId })) },
+          },
+        },
+      };
+    };
+    const running = sampleOf('ec2-instance-running.json');
+    const scenario = parseScenario({
+      region: 'us-east-1',
+      concurrency: 3,
+      targets: [{ id: 'tmt-0a0a000000000001', type: 'network-load-balancer' }],
+      filters: [{ id: 'tmf-0a0a000000000001' }],
+      instances: [
+        // Opted out by its owner a moment ago (the event below); autotap's session is still there.
+        {
+          id: 'i-0a0a000000000001',
+          availabilityZone: 'us-east-1a',
+          tags: { 'autotap:mirror': 'false' },
+          networkInterfaces: [{ id: 'eni-0a0a000000000001' }],
+        },
+        // Its opt-out tag was just removed: not mirrored yet.
+        {
+          id: 'i-0a0a000000000002',
+          availabilityZone: 'us-east-1a',
+          networkInterfaces: [{ id: 'eni-0a0a000000000002' }],
+        },
+        // Unmirrored too, but no tag of it changed: the tag reconcile leaves it to the others.
+        {
+          id: 'i-0a0a000000000003',
+          availabilityZone: 'us-east-1a',
+          networkInterfaces: [{ id: 'eni-0a0a000000000003' }],
+        },
+      ],
+      sessions: [
+        {
+          id: 'tms-0a0a000000000001',
+          networkInterfaceId: 'eni-0a0a000000000001',
+          targetId: 'tmt-0a0a000000000001',
+          filterId: 'tmf-0a0a000000000001',
+          sessionNumber: 1,
+          tags: { 'autotap:managed': 'true', 'autotap:instance-id': 'i-0a0a000000000001' },
+        },
+      ],
+      config: {
+        mirroring: {
+          filterId: 'tmf-0a0a000000000001',
+          targets: [{ id: 'tmt-0a0a000000000001' }],
+          scope: { excludeTags: { 'autotap:mirror': 'false' } },
+        },
+      },
+      events: [
+        tagging('cloudtrail-create-tags.json', ['i-0a0a000000000001', 'vol-0a0a000000000009']),
+        tagging('cloudtrail-delete-tags.json', ['i-0a0a000000000002']),
+        // The same instance's launch event at the same moment: both choose the same target and token.
+        { ...running, detail: { ...running.detail, 'instance-id': 'i-0a0a000000000002' } },
+      ],
+    });
+    const report = await simulate(scenario, scenario.config!);
+    expect(report.unrouted).toEqual([]);
+    expect(report.executions.map((e) => [e.rule, e.stateMachine, e.status])).toEqual([
+      ['autotap-dev-tags-changed', 'reconcile', 'SUCCEEDED'],
+      ['autotap-dev-tags-changed', 'reconcile', 'SUCCEEDED'],
+      ['autotap-dev-instance-running', 'mirror-instances', 'SUCCEEDED'],
+    ]);
+    expect(actions(report, 0).map((a) => `${a.action} ${a.outcome} ${a.networkInterfaceId} ${a.reason}`)).toEqual([
+      'delete deleted eni-0a0a000000000001 excluded-by-tag',
+    ]);
+    expect(actions(report, 1).map((a) => `${a.action} ${a.networkInterfaceId} ${a.reason}`)).toEqual([
+      'create eni-0a0a000000000002 not-mirrored',
+    ]);
+    // One session for i-...2 whoever created it; none for i-...3, whose tags did not change; none left on i-...1.
+    expect(report.sessions.map((x) => x.networkInterfaceId)).toEqual(['eni-0a0a000000000002']);
+  });
 });

@@ -133,6 +133,20 @@ const AWS_PATTERNS: Record<string, { matches: Event[]; misses: [string, Event][]
       ],
     ],
   },
+  'cloudtrail-tags-changed.pattern.json': {
+    matches: [read('cloudtrail-create-tags.json'), read('cloudtrail-delete-tags.json')],
+    misses: [
+      ['an attach', read('cloudtrail-attach-network-interface.json')],
+      [
+        'a refused tag call',
+        withDetail('cloudtrail-create-tags.json', {
+          errorCode: 'Client.UnauthorizedOperation',
+          errorMessage: 'denied',
+        }),
+      ],
+      ['a state change', read('ec2-instance-running.json')],
+    ],
+  },
   'cloudtrail-detach-network-interface.pattern.json': {
     matches: [read('cloudtrail-detach-network-interface.json')],
     misses: [

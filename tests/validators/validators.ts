@@ -37,6 +37,8 @@ function ruleCases(stage: string): Record<string, { matches: Event[]; misses: Ev
   const terminated = sampleFor('ec2-instance-terminated.json', stage);
   const attach = sampleFor('cloudtrail-attach-network-interface.json', stage);
   const detach = sampleFor('cloudtrail-detach-network-interface.json', stage);
+  const createTags = sampleFor('cloudtrail-create-tags.json', stage);
+  const deleteTags = sampleFor('cloudtrail-delete-tags.json', stage);
   const machine = (name: string) => `arn:aws:states:us-east-1:123456789012:stateMachine:autotap-${stage}-${name}`;
   return {
     ExecutionFailedRule: {
@@ -58,6 +60,10 @@ function ruleCases(stage: string): Record<string, { matches: Event[]; misses: Ev
       misses: [running],
     },
     CleanupSessionsEventsRuleCloudWatchEvent2: { matches: [detach], misses: [attach, terminated] },
+    ReconcileEventsRuleCloudWatchEvent1: {
+      matches: [createTags, deleteTags],
+      misses: [attach, detach, running, withDetail(createTags, { errorCode: 'Client.UnauthorizedOperation' })],
+    },
   };
 }
 
