@@ -549,7 +549,7 @@ export function checkTrail(facts: Pick<AccountFacts, 'trails' | 'region'>): Chec
     return result(
       'cloudtrail',
       'fail',
-      `no trail covers ${facts.region}: EventBridge receives no ENI attach/detach or tag calls, and autotap misses attached ENIs and tag changes until the reconciler runs`,
+      `no trail covers ${facts.region}: EventBridge receives no ENI attach/detach calls, and autotap misses attached ENIs until the reconciler runs`,
       fix,
     );
   }

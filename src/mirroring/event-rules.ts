@@ -24,12 +24,11 @@ export interface EventRule {
 export const EVENT_RULES: readonly EventRule[] = [
   {
     name: 'tags-changed',
-    description:
-      'Reconcile instances whose tags changed (CloudTrail CreateTags, DeleteTags): scope follows tags at once',
-    patternFile: 'cloudtrail-tags-changed.pattern.json',
+    description: 'Reconcile an instance whose tags changed (Tag Change on Resource): scope follows tags at once',
+    patternFile: 'tag-change-on-instance.pattern.json',
     stateMachine: 'reconcile',
     createsSessions: true,
-    cloudTrail: true,
+    cloudTrail: false,
   },
   {
     name: 'instance-running',

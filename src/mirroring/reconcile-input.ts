@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { fail as invalid, INSTANCE_ID, instanceIdSchema } from './input.ts';
+import { fail as invalid, instanceIdSchema } from './input.ts';
 import type { WorkSlice } from './reconcile-work.ts';
 
 const VPC_ID = /^vpc-[0-9a-f]{1,17}$/;
@@ -27,20 +27,15 @@ function buildSchemas() {
     instanceIds: z.optional(z.array(instanceId).check(z.maxLength(MAX_RECONCILE_INSTANCE_IDS))),
   });
 
-  // CloudTrail's record of CreateTags / DeleteTags: the tagged resources are requestParameters.resourcesSet.items.
-  const tagsChanged = z.object({
-    source: z.literal('aws.ec2'),
-    'detail-type': z.literal('AWS API Call via CloudTrail'),
+  // Tags' own event for an instance (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-tag.html):
+  // `resources` holds the instance's ARN, `detail.tags` its tags after the change.
+  const tagChange = z.object({
+    source: z.literal('aws.tag'),
+    'detail-type': z.literal('Tag Change on Resource'),
+    resources: z.array(z.string({ message: 'expected a resource ARN' })).check(z.minLength(1)),
     detail: z.object({
-      eventName: z.enum(['CreateTags', 'DeleteTags'], { message: 'expected "CreateTags" or "DeleteTags"' }),
-      errorCode: z.optional(z.undefined({ message: 'expected a successful call (no errorCode)' })),
-      requestParameters: z.object({
-        resourcesSet: z.object({
-          items: z
-            .array(z.object({ resourceId: z.string({ message: 'expected a resource id' }) }))
-            .check(z.minLength(1)),
-        }),
-      }),
+      service: z.literal('ec2', { message: 'expected "ec2"' }),
+      'resource-type': z.literal('instance', { message: 'expected "instance"' }),
     }),
   });
 
@@ -67,28 +62,33 @@ function buildSchemas() {
     dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
   });
 
-  return { manualReconcile, tagsChanged, stateChange, detachCall, manualCleanup };
+  return { manualReconcile, tagChange, stateChange, detachCall, manualCleanup };
 }
 
 let built: ReturnType<typeof buildSchemas> | undefined;
 const schemas = () => (built ??= buildSchemas());
 
+const INSTANCE_ARN = /^arn:aws[a-z-]*:ec2:[a-z0-9-]+:\d{12}:instance\/(i-[0-9a-f]{1,17})$/;
+
 /**
- * `reconcile` starts from its schedule; from a tag change (CloudTrail CreateTags or DeleteTags), for
- * the instances it tagged; or by hand with `{"dryRun": true}`, `{"vpcIds": [...]}` and/or
+ * `reconcile` starts from its schedule; from a tag change of an instance (Tags' `Tag Change on
+ * Resource`), for that instance; or by hand with `{"dryRun": true}`, `{"vpcIds": [...]}` and/or
  * `{"instanceIds": [...]}`. A normalized request is accepted again as it is (rounds after the first).
  */
 export function normalizeReconcileInput(input: unknown): ReconcileRequest {
   const record = (input ?? {}) as Record<string, unknown>;
   if (record['detail-type'] === 'Scheduled Event' && record.source === 'aws.events')
     return { dryRun: false, vpcIds: [] };
-  if (record['detail-type'] === 'AWS API Call via CloudTrail') {
-    const parsed = schemas().tagsChanged.safeParse(input);
+  if (record.source === 'aws.tag') {
+    const parsed = schemas().tagChange.safeParse(input);
     if (!parsed.success) invalid(parsed.error);
-    // Tags of volumes, ENIs or images name no instance: the round then looks at none (not at the account).
-    const instanceIds = [
-      ...new Set(parsed.data.detail.requestParameters.resourcesSet.items.map((i) => i.resourceId.trim())),
-    ].filter((id) => INSTANCE_ID.test(id));
+    const instanceIds = [...new Set(parsed.data.resources.map((arn) => INSTANCE_ARN.exec(arn)?.[1]))].filter(
+      (id): id is string => id !== undefined,
+    );
+    if (instanceIds.length === 0)
+      invalid({
+        issues: [{ path: ['resources'], message: 'expected an EC2 instance ARN (arn:aws:ec2:...:instance/i-...)' }],
+      });
     return { dryRun: false, vpcIds: [], instanceIds };
   }
   const parsed = schemas().manualReconcile.safeParse(input ?? {});

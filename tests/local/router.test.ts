@@ -12,8 +12,7 @@ describe('the local EventBridge routes with the packaged rule table', () => {
     ['ec2-instance-terminated.json', 'autotap-dev-instance-stopped', 'cleanup-sessions'],
     ['cloudtrail-attach-network-interface.json', 'autotap-dev-interface-attached', 'mirror-instances'],
     ['cloudtrail-detach-network-interface.json', 'autotap-dev-interface-detached', 'cleanup-sessions'],
-    ['cloudtrail-create-tags.json', 'autotap-dev-tags-changed', 'reconcile'],
-    ['cloudtrail-delete-tags.json', 'autotap-dev-tags-changed', 'reconcile'],
+    ['tag-change-on-instance.json', 'autotap-dev-tags-changed', 'reconcile'],
   ])('events/%s goes to %s, which starts %s with the event itself', (file, rule, stateMachine) => {
     const event = sample(file);
     expect(routes(event)).toEqual([[rule, stateMachine]]);
@@ -26,6 +25,12 @@ describe('the local EventBridge routes with the packaged rule table', () => {
     expect(routes(failed)).toEqual([]);
     const running = sample('ec2-instance-running.json');
     expect(routes({ ...running, detail: { ...(running.detail as object), state: 'pending' } })).toEqual([]);
+  });
+
+  test('a tag change of another kind of resource goes nowhere', () => {
+    const tag = sample('tag-change-on-instance.json');
+    expect(routes({ ...tag, detail: { ...(tag.detail as object), 'resource-type': 'volume' } })).toEqual([]);
+    expect(routes({ ...tag, detail: { ...(tag.detail as object), service: 'rds' } })).toEqual([]);
   });
 
   test("a scheduled tick starts reconcile with the schedule rule's constant input", () => {

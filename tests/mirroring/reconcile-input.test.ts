@@ -3,20 +3,11 @@ import { readFileSync } from 'node:fs';
 import { InvalidInput } from '../../src/mirroring/input.ts';
 import { normalizeReconcileInput } from '../../src/mirroring/reconcile-input.ts';
 
-const sample = (file: string) =>
-  JSON.parse(readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8')) as {
+const tagChange = () =>
+  JSON.parse(readFileSync(new URL('../../events/tag-change-on-instance.json', import.meta.url), 'utf8')) as {
+    resources: string[];
     detail: Record<string, unknown>;
   };
-const withResources = (file: string, ids: string[]) => {
-  const event = sample(file);
-  return {
-    ...event,
-    detail: {
-      ...event.detail,
-      requestParameters: { resourcesSet: { items: ids.map((resourceId) => ({ resourceId })) } },
-    },
-  };
-};
 
 function messageOf(input: unknown): string {
   try {
@@ -29,26 +20,17 @@ function messageOf(input: unknown): string {
 }
 
 describe('reconcile input', () => {
-  test.each(['cloudtrail-create-tags.json', 'cloudtrail-delete-tags.json'])(
-    'a tag change (events/%s) asks about the instances it tagged, nothing else',
-    (file) => {
-      expect(normalizeReconcileInput(sample(file))).toEqual({
-        dryRun: false,
-        vpcIds: [],
-        instanceIds: ['i-0a1b2c3d4e5f60001'],
-      });
-    },
-  );
-
-  test('a call tagging many resources names each instance once; volumes and ENIs are not instances', () => {
-    const event = withResources('cloudtrail-create-tags.json', ['i-0a1', 'vol-0b2', 'i-0c3', 'i-0a1', 'eni-0d4']);
-    expect(normalizeReconcileInput(event).instanceIds).toEqual(['i-0a1', 'i-0c3']);
+  test('a tag change of an instance (events/tag-change-on-instance.json) asks about that instance, from its ARN', () => {
+    expect(normalizeReconcileInput(tagChange())).toEqual({
+      dryRun: false,
+      vpcIds: [],
+      instanceIds: ['i-0a1b2c3d4e5f60001'],
+    });
+    const inChina = { ...tagChange(), resources: ['arn:aws-cn:ec2:cn-north-1:123456789012:instance/i-0c3'] };
+    expect(normalizeReconcileInput(inChina).instanceIds).toEqual(['i-0c3']);
   });
 
-  test('a tag change of no instance looks at no instance, not at the whole account', () => {
-    const request = normalizeReconcileInput(withResources('cloudtrail-create-tags.json', ['vol-0b2']));
-    expect(request.instanceIds).toEqual([]);
-    // The schedule and a bare console start stay the whole account (no instanceIds at all).
+  test('the schedule and a bare console start are the whole account (no instanceIds at all)', () => {
     expect(normalizeReconcileInput({ source: 'aws.events', 'detail-type': 'Scheduled Event' })).toEqual({
       dryRun: false,
       vpcIds: [],
@@ -56,10 +38,10 @@ describe('reconcile input', () => {
     expect(normalizeReconcileInput({})).toEqual({ dryRun: false, vpcIds: [] });
   });
 
-  test('a normalized request, as the next round gets it, is accepted as it is', () => {
-    const first = normalizeReconcileInput(sample('cloudtrail-create-tags.json'));
+  test('a normalized request, as the next round gets it, is accepted as it is; instanceIds by hand', () => {
+    const first = normalizeReconcileInput(tagChange());
     expect(normalizeReconcileInput(JSON.parse(JSON.stringify(first)))).toEqual(first);
-    expect(normalizeReconcileInput({ instanceIds: ['i-0a1'], dryRun: true })).toEqual({
+    expect(normalizeReconcileInput({ instanceIds: ['i-0a1', 'i-0a1'], dryRun: true })).toEqual({
       dryRun: true,
       vpcIds: [],
       instanceIds: ['i-0a1'],
@@ -67,16 +49,17 @@ describe('reconcile input', () => {
   });
 
   test('bad input names the field and what was expected', () => {
-    const refused = sample('cloudtrail-create-tags.json');
-    expect(
-      messageOf({ ...refused, detail: { ...refused.detail, errorCode: 'Client.UnauthorizedOperation' } }),
-    ).toContain('detail.errorCode: expected a successful call (no errorCode)');
-    expect(messageOf({ ...refused, detail: { ...refused.detail, eventName: 'RunInstances' } })).toContain(
-      'detail.eventName: expected "CreateTags" or "DeleteTags"',
+    const event = tagChange();
+    expect(messageOf({ ...event, detail: { ...event.detail, 'resource-type': 'volume' } })).toContain(
+      'detail.resource-type: expected "instance"',
     );
-    expect(messageOf({ ...refused, detail: { ...refused.detail, requestParameters: {} } })).toContain(
-      'detail.requestParameters.resourcesSet',
+    expect(messageOf({ ...event, resources: ['arn:aws:ec2:us-east-1:123456789012:volume/vol-0a1'] })).toContain(
+      'resources: expected an EC2 instance ARN (arn:aws:ec2:...:instance/i-...)',
     );
+    expect(messageOf({ ...event, resources: [] })).toContain('resources');
     expect(messageOf({ instanceIds: ['web-1'] })).toContain('instanceIds[0]');
+    expect(messageOf({ instanceIds: Array.from({ length: 1001 }, (_, i) => `i-${i.toString(16)}`) })).toContain(
+      'instanceIds',
+    );
   });
 });

@@ -118,19 +118,16 @@ describe('scenarios/', () => {
   test('tags follow at once: an opt-out tag removes the session, a removed one mirrors the instance; only the tagged instances are looked at, and a racing launch makes no duplicate', async () => {
     const sampleOf = (file: string) =>
       JSON.parse(readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8')) as {
+        resources: string[];
         detail: Record<string, unknown>;
       };
-    const tagging = (file: string, ids: string[]) => {
-      const event = sampleOf(file);
+    // Tags' event names the instance by ARN and carries its tags after the change.
+    const tagged = (instanceId: string, tags: Record<string, string>) => {
+      const event = sampleOf('tag-change-on-instance.json');
       return {
         ...event,
-        detail: {
-          ...event.detail,
-          requestParameters: {
-            ...(event.detail.requestParameters as object),
-            resourcesSet: { items: ids.map((resourceId) => ({ resourceId })) },
-          },
-        },
+        resources: [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`],
+        detail: { ...event.detail, tags },
       };
     };
     const running = sampleOf('ec2-instance-running.json');
@@ -178,8 +175,8 @@ describe('scenarios/', () => {
         },
       },
       events: [
-        tagging('cloudtrail-create-tags.json', ['i-0a0a000000000001', 'vol-0a0a000000000009']),
-        tagging('cloudtrail-delete-tags.json', ['i-0a0a000000000002']),
+        tagged('i-0a0a000000000001', { 'autotap:mirror': 'false' }),
+        tagged('i-0a0a000000000002', {}),
         // The same instance's launch event at the same moment: both choose the same target and token.
         { ...running, detail: { ...running.detail, 'instance-id': 'i-0a0a000000000002' } },
       ],

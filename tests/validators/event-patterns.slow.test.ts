@@ -133,17 +133,11 @@ const AWS_PATTERNS: Record<string, { matches: Event[]; misses: [string, Event][]
       ],
     ],
   },
-  'cloudtrail-tags-changed.pattern.json': {
-    matches: [read('cloudtrail-create-tags.json'), read('cloudtrail-delete-tags.json')],
+  'tag-change-on-instance.pattern.json': {
+    matches: [read('tag-change-on-instance.json')],
     misses: [
-      ['an attach', read('cloudtrail-attach-network-interface.json')],
-      [
-        'a refused tag call',
-        withDetail('cloudtrail-create-tags.json', {
-          errorCode: 'Client.UnauthorizedOperation',
-          errorMessage: 'denied',
-        }),
-      ],
+      ['a volume', withDetail('tag-change-on-instance.json', { 'resource-type': 'volume' })],
+      ['another service', withDetail('tag-change-on-instance.json', { service: 'rds', 'resource-type': 'db' })],
       ['a state change', read('ec2-instance-running.json')],
     ],
   },

@@ -37,8 +37,7 @@ function ruleCases(stage: string): Record<string, { matches: Event[]; misses: Ev
   const terminated = sampleFor('ec2-instance-terminated.json', stage);
   const attach = sampleFor('cloudtrail-attach-network-interface.json', stage);
   const detach = sampleFor('cloudtrail-detach-network-interface.json', stage);
-  const createTags = sampleFor('cloudtrail-create-tags.json', stage);
-  const deleteTags = sampleFor('cloudtrail-delete-tags.json', stage);
+  const tagChange = sampleFor('tag-change-on-instance.json', stage);
   const machine = (name: string) => `arn:aws:states:us-east-1:123456789012:stateMachine:autotap-${stage}-${name}`;
   return {
     ExecutionFailedRule: {
@@ -61,8 +60,8 @@ function ruleCases(stage: string): Record<string, { matches: Event[]; misses: Ev
     },
     CleanupSessionsEventsRuleCloudWatchEvent2: { matches: [detach], misses: [attach, terminated] },
     ReconcileEventsRuleCloudWatchEvent1: {
-      matches: [createTags, deleteTags],
-      misses: [attach, detach, running, withDetail(createTags, { errorCode: 'Client.UnauthorizedOperation' })],
+      matches: [tagChange],
+      misses: [attach, detach, running, withDetail(tagChange, { 'resource-type': 'volume' })],
     },
   };
 }
