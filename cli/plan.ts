@@ -6,6 +6,8 @@ import { planCost, type PlanCost } from '../src/mirroring/cost.ts';
 import { mostlyUnsupportedWarning, scopeCoverage, type ScopeCoverage } from '../src/mirroring/coverage.ts';
 import { planAccountWithSnapshot } from '../src/mirroring/plan-account.ts';
 import { publicAction } from '../src/mirroring/reconcile.ts';
+import { INSTANCE_ID } from '../src/mirroring/input.ts';
+import { UsageError } from './errors.ts';
 import { parseCommandArgs } from './args.ts';
 import { applyAwsOptions, awsOptions, requireAwsAccess } from './aws-options.ts';
 import { commandConfig } from './stage.ts';
@@ -16,6 +18,7 @@ export const planOptions = {
   stage: { type: 'string', default: 'dev' },
   config: { type: 'string' },
   vpc: { type: 'string', multiple: true, default: [] as string[] },
+  instance: { type: 'string', multiple: true, default: [] as string[] },
   json: { type: 'boolean', default: false },
   ...awsOptions,
 } satisfies ParseArgsOptionsConfig;
@@ -23,7 +26,17 @@ export const planOptions = {
 export interface PlanRequest {
   config: Config;
   vpcIds: string[];
+  /** Only these instances, as a tag change's reconcile sees them; absent: the account. */
+  instanceIds?: string[];
   json: boolean;
+}
+
+/** `--instance i-...` (repeatable): each an instance id, named in the error when it is not one. */
+export function planInstanceIds(values: readonly string[]): string[] | undefined {
+  if (values.length === 0) return undefined;
+  for (const id of values)
+    if (!INSTANCE_ID.test(id)) throw new UsageError(`plan: --instance ${id}: expected an instance id (i-...)`);
+  return [...new Set(values)];
 }
 
 /** The configuration `plan` works from: --config FILE, else config/<stage>.yml. */
@@ -107,8 +120,8 @@ export function renderCoverage(coverage: ScopeCoverage): string {
  * The plan against whatever EC2 endpoint the environment names (a real account, or the local AWS
  * when the local wrapper has pointed the SDK at it). Only Describe* actions are called.
  */
-export async function runPlan({ config, vpcIds, json }: PlanRequest): Promise<number> {
-  const planned = await planAccountWithSnapshot(mirroringOf(config), ec2, vpcIds);
+export async function runPlan({ config, vpcIds, instanceIds, json }: PlanRequest): Promise<number> {
+  const planned = await planAccountWithSnapshot(mirroringOf(config), ec2, vpcIds, instanceIds);
   const actions = planned.actions.map(publicAction);
   const cost = planCost(planned.actions, planned.snapshot, mirroringOf(config));
   const targetInterfaceIds = new Set(
@@ -136,5 +149,6 @@ export async function planCommand(args: string[], root: string): Promise<number>
   applyAwsOptions(values);
   const config = planConfig(values, root);
   await requireAwsAccess(ec2.ec2Client().config);
-  return runPlan({ config, vpcIds: values.vpc, json: values.json });
+  const instanceIds = planInstanceIds(values.instance);
+  return runPlan({ config, vpcIds: values.vpc, ...(instanceIds ? { instanceIds } : {}), json: values.json });
 }

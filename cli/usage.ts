@@ -6,10 +6,12 @@ import { AWS_OPTIONS_USAGE } from './aws-options.ts';
  * `autotap <command> --help` print it without loading the AWS SDK clients and domain code.
  */
 
-export const PLAN_USAGE = `  plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] ${AWS_OPTIONS_USAGE} [--json]
-      What the reconciler would create, delete, move or skip, and why, with the sessions per VPC
-      and zone and what they cost per hour and month; read-only. Against the account of your AWS
-      credentials (config/<stage>.yml, default dev), or a scenario on the local AWS (--scenario).
+export const PLAN_USAGE = `  plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] [--instance i-...] ${AWS_OPTIONS_USAGE} [--json]
+      What the reconciler would create, delete, move or skip, and why, with the running fleet per
+      skip reason and the sessions per VPC and zone and what they cost per hour and month;
+      read-only. Against the account of your AWS credentials (config/<stage>.yml, default dev), or a
+      scenario on the local AWS (--scenario). --instance (repeatable): only those instances, as the
+      reconcile a tag change starts sees them.
 `;
 
 export const RERUN_USAGE = `  rerun (--instance i-... | --eni eni-...) [--stage S] [--dry-run] [--wait] [--timeout SECONDS] ${AWS_OPTIONS_USAGE} [--json]

@@ -80,7 +80,7 @@ async function demoCommand(args: string[], root: string): Promise<number> {
  * runs the same plan as against an account. Without --scenario, the account's plan itself.
  */
 export async function scenarioPlanCommand(args: string[], root: string): Promise<number> {
-  const { planCommand, planConfig, planOptions, runPlan } = await import('../cli/plan.ts');
+  const { planCommand, planConfig, planInstanceIds, planOptions, runPlan } = await import('../cli/plan.ts');
   const { values } = parseCommandArgs('plan', { args, options: { ...planOptions, scenario: { type: 'string' } } });
   if (values.scenario === undefined) return planCommand(args, root);
   if (values.region !== undefined || values.profile !== undefined)
@@ -91,7 +91,8 @@ export async function scenarioPlanCommand(args: string[], root: string): Promise
   const emulator = await startEmulator(scenario.seed);
   try {
     Object.assign(process.env, emulator.env());
-    return await runPlan({ config, vpcIds: values.vpc, json: values.json });
+    const instanceIds = planInstanceIds(values.instance);
+    return await runPlan({ config, vpcIds: values.vpc, ...(instanceIds ? { instanceIds } : {}), json: values.json });
   } finally {
     await emulator.close();
   }

@@ -1,6 +1,12 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import type { ReconcileAction } from './reconcile.ts';
-import { describeAccount, planAccountRound, type AccountPorts, type AccountSnapshot } from './reconcile-round.ts';
+import {
+  describeAccount,
+  describeInstances,
+  planAccountRound,
+  type AccountPorts,
+  type AccountSnapshot,
+} from './reconcile-round.ts';
 
 /**
  * The reconciler's decisions for a whole account, read-only: the same describes and planning a
@@ -14,12 +20,19 @@ export async function planAccount(
   return (await planAccountWithSnapshot(config, ports, vpcIds)).actions;
 }
 
-/** The same, with the account as described (what `plan` prices the actions against). */
+/**
+ * The same, with the account as described (what `plan` prices the actions against). With
+ * `instanceIds`, only those instances, as the round a tag change starts describes them.
+ */
 export async function planAccountWithSnapshot(
   config: MirroringConfig,
   ports: AccountPorts,
   vpcIds: string[] = [],
+  instanceIds?: string[],
 ): Promise<{ snapshot: AccountSnapshot; actions: ReconcileAction[] }> {
-  const snapshot = await describeAccount(vpcIds, ports);
+  const snapshot =
+    instanceIds !== undefined
+      ? await describeInstances(instanceIds, vpcIds, config, ports)
+      : await describeAccount(vpcIds, ports);
   return { snapshot, actions: await planAccountRound(snapshot, config, vpcIds, ports) };
 }

@@ -83,3 +83,13 @@ test('the running fleet is counted per skip reason, with the unsupported familie
     'WARN most of the in-scope fleet is of instance types Traffic Mirroring does not support: 3 of 4 in-scope ENIs (75%, 3 instances: c5 1, m8g 1, t2 1) are skipped',
   );
 });
+
+test('--instance plans only those instances, as the reconcile a tag change starts; a bad id is a usage error', async () => {
+  const { actions } = JSON.parse(await plan(['--json', '--instance', 'i-0a1', '--instance', 'i-0b1'])) as {
+    actions: { networkInterfaceId: string; action: string }[];
+  };
+  expect(actions.map((a) => `${a.action} ${a.networkInterfaceId}`).sort()).toEqual(['create eni-0a1', 'skip eni-0b1']);
+  await expect(plan(['--instance', 'web-1'])).rejects.toThrow(
+    'plan: --instance web-1: expected an instance id (i-...)',
+  );
+});
