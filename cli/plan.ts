@@ -6,6 +6,7 @@ import { planCost, type PlanCost } from '../src/mirroring/cost.ts';
 import { mostlyUnsupportedWarning, scopeCoverage, type ScopeCoverage } from '../src/mirroring/coverage.ts';
 import { planAccountWithSnapshot } from '../src/mirroring/plan-account.ts';
 import { publicAction } from '../src/mirroring/reconcile.ts';
+import { targetInterfaceIdsOf } from '../src/mirroring/targets.ts';
 import { INSTANCE_ID } from '../src/mirroring/input.ts';
 import { UsageError } from './errors.ts';
 import { parseCommandArgs } from './args.ts';
@@ -124,10 +125,11 @@ export async function runPlan({ config, vpcIds, instanceIds, json }: PlanRequest
   const planned = await planAccountWithSnapshot(mirroringOf(config), ec2, vpcIds, instanceIds);
   const actions = planned.actions.map(publicAction);
   const cost = planCost(planned.actions, planned.snapshot, mirroringOf(config));
-  const targetInterfaceIds = new Set(
-    planned.snapshot.targets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])),
+  const coverage = scopeCoverage(
+    planned.snapshot.instances,
+    mirroringOf(config).scope,
+    targetInterfaceIdsOf(planned.snapshot.targets),
   );
-  const coverage = scopeCoverage(planned.snapshot.instances, mirroringOf(config).scope, targetInterfaceIds);
   if (json) {
     process.stdout.write(`${JSON.stringify({ actions, coverage, cost }, null, 2)}\n`);
     return 0;

@@ -1,7 +1,7 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import { decideScope } from './scope.ts';
 import { pickSessionNumber } from './session-numbers.ts';
-import { candidateTargets, chooseTarget, targetLoads } from './targets.ts';
+import { candidateTargets, chooseTarget, targetInterfaceIdsOf, targetLoads } from './targets.ts';
 import {
   MANAGED_TAG,
   type Attachment,
@@ -51,9 +51,7 @@ export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
   const accountTargets = input.accountTargets ?? [];
   const { targets, missing } = candidateTargets(config, accountTargets);
   const autotapTargetIds = new Set(targets.map((t) => t.trafficMirrorTargetId));
-  const targetInterfaceIds = new Set(
-    accountTargets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])),
-  );
+  const targetInterfaceIds = targetInterfaceIdsOf(accountTargets);
   const sessionsByEni = new Map<string, Session[]>();
   for (const s of input.interfaceSessions) {
     sessionsByEni.set(s.networkInterfaceId, [...(sessionsByEni.get(s.networkInterfaceId) ?? []), s]);

@@ -2,7 +2,7 @@ import type { MirroringConfig } from '../config/schema.ts';
 import { planInterfaces } from './plan.ts';
 import { pickSessionNumber } from './session-numbers.ts';
 import { decideScope } from './scope.ts';
-import { candidateTargets, chooseTarget, targetLoads } from './targets.ts';
+import { candidateTargets, chooseTarget, targetInterfaceIdsOf, targetLoads } from './targets.ts';
 import {
   MANAGED_TAG,
   type Attachment,
@@ -98,9 +98,7 @@ function sessionContext(slice: ReconcileSlice): SessionContext {
     targets,
     candidateIds: new Set(targets.map((t) => t.trafficMirrorTargetId)),
     existingTargetIds: new Set(slice.accountTargets.map((t) => t.trafficMirrorTargetId)),
-    targetInterfaceIds: new Set(
-      slice.accountTargets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])),
-    ),
+    targetInterfaceIds: targetInterfaceIdsOf(slice.accountTargets),
     loads: targetLoads(slice.targetSessions),
   };
 }

@@ -61,6 +61,11 @@ function byTargetId(a: Target, b: Target): number {
  * targets are unlimited, and ENIs are spread over them without looking (see chooseTarget), which
  * keeps one paginated describe of every session in the account out of each execution.
  */
+/** The ENIs behind ENI targets: AWS refuses them as mirror sources. */
+export function targetInterfaceIdsOf(targets: readonly Target[]): Set<string> {
+  return new Set(targets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : [])));
+}
+
 export function limitedTargetIds(targets: readonly Target[]): string[] {
   return targets.filter((t) => t.maxSources !== undefined).map((t) => t.trafficMirrorTargetId);
 }
