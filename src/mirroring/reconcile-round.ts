@@ -2,7 +2,7 @@ import type { MirroringConfig } from '../config/schema.ts';
 import type { AppliedAction } from './apply.ts';
 import { RetryableError } from './errors.ts';
 import { planReconcile, type ReconcileAction } from './reconcile.ts';
-import { describeStandings, INSTANCES_PER_SLICE, type SlicePorts } from './reconcile-work.ts';
+import { describeStandings, INSTANCES_PER_SLICE, loadSlice, type SlicePorts } from './reconcile-work.ts';
 import { candidateTargets, limitedTargetIds } from './targets.ts';
 import { isManagedSession, type Instance, type Session, type Target } from './types.ts';
 
@@ -26,10 +26,7 @@ export interface AccountSnapshot {
   onlyInstanceIds?: string[];
 }
 
-export interface AccountPorts extends Pick<
-  SlicePorts,
-  'describeInterfaceStandings' | 'describeInstances' | 'describeSessionsOfInterfaces' | 'describeSessionsOfTargets'
-> {
+export interface AccountPorts extends SlicePorts {
   describeLiveInstances(vpcIds: string[]): Promise<Instance[]>;
   describeAllSessions(): Promise<Session[]>;
   describeTargets(): Promise<Target[]>;
@@ -56,19 +53,27 @@ export async function describeInstances(
   config: MirroringConfig,
   ports: AccountPorts,
 ): Promise<AccountSnapshot> {
-  if (instanceIds.length === 0) return { instances: [], sessions: [], targets: [], onlyInstanceIds: [] };
-  const [described, targets] = await Promise.all([ports.describeInstances(instanceIds), ports.describeTargets()]);
-  const instances = described.filter(
+  // The same describes as a reconcile slice of these instances (reconcile-work.ts), kept as a snapshot.
+  const slice = await loadSlice(
+    {
+      mode: 'reconcile',
+      instanceIds,
+      orphanNetworkInterfaceIds: [],
+      sessionsOfInstanceIds: [],
+      allManagedSessions: false,
+      vpcIds,
+      dryRun: false,
+    },
+    config,
+    ports,
+  );
+  const instances = slice.instances.filter(
     (i) => vpcIds.length === 0 || i.networkInterfaces.some((n) => vpcIds.includes(n.vpcId ?? i.vpcId ?? '')),
   );
-  const enis = instances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId));
-  const limited = limitedTargetIds(candidateTargets(config, targets).targets);
-  const [own, onTargets] = await Promise.all([
-    enis.length > 0 ? ports.describeSessionsOfInterfaces(enis) : Promise.resolve([]),
-    limited.length > 0 ? ports.describeSessionsOfTargets(limited) : Promise.resolve([]),
-  ]);
-  const sessions = [...new Map([...own, ...onTargets].map((x) => [x.trafficMirrorSessionId, x])).values()];
-  return { instances, sessions, targets, onlyInstanceIds: instanceIds };
+  const sessions = [
+    ...new Map([...slice.sessions, ...slice.targetSessions].map((x) => [x.trafficMirrorSessionId, x])).values(),
+  ];
+  return { instances, sessions, targets: slice.accountTargets, onlyInstanceIds: instanceIds };
 }
 
 /**
