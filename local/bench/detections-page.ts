@@ -1,7 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import dynalite from 'dynalite';
-import type { AddressInfo } from 'node:net';
 import { queueJson, sendMessages, SQS_SEND_CONCURRENCY } from '../../src/aws/sqs.ts';
 import { MAX_SEARCH_LIMIT } from '../../src/detections/ingest/search.ts';
 import { startEmulator } from '../emulator/index.ts';
@@ -14,6 +12,7 @@ import {
   CREDENTIALS,
   lambdaSettings,
   startContainer,
+  startCountingDynalite,
   TOPICS,
 } from './detections.ts';
 import { generateWindow } from './detections-scenario.ts';
@@ -43,13 +42,6 @@ export interface PageTimingResult {
   enqueue: { sequentialSeconds: number; parallelSeconds: number; speedup: number };
 }
 
-async function startDynalite(): Promise<{ endpoint: string; close(): Promise<void> }> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 export async function runPageTiming(input: Partial<PageTimingParams> = {}, progress: (line: string) => void = () => undefined): Promise<PageTimingResult> {
   const params = { ...DEFAULT_PAGE_TIMING, ...input };
   const window = generateWindow({ detections: params.detections, updateShare: 0, duplicateShare: 0 });
@@ -59,7 +51,7 @@ export async function runPageTiming(input: Partial<PageTimingParams> = {}, progr
     queues: [BENCH_QUEUES.detections, BENCH_QUEUES.slack, 'autotap-bench-sequential', 'autotap-bench-parallel'],
     secrets: [{ arn: APPLIANCE_SECRET, value: JSON.stringify({ apiKey: appliance.apiKey }) }],
   });
-  const dynamo = await startDynalite();
+  const dynamo = await startCountingDynalite();
   const sqs = new SQSClient({ endpoint: emulator.endpoint, region: emulator.region, credentials: CREDENTIALS });
   const { poll: lambda } = await lambdaSettings();
   let stop = () => undefined as void;

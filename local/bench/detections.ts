@@ -255,7 +255,7 @@ export async function lambdaSettings(): Promise<DetectionsResult['lambda']> {
 }
 
 /** dynalite on a free loopback port, counting the requests it receives. */
-async function startCountingDynalite(): Promise<{ endpoint: string; requests(): number; reset(): void; close(): Promise<void> }> {
+export async function startCountingDynalite(): Promise<{ endpoint: string; requests(): number; reset(): void; close(): Promise<void> }> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   let requests = 0;
   server.on('request', () => {

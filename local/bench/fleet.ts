@@ -3,6 +3,7 @@ import type { Config } from '../../src/config/schema.ts';
 import type { EmulatorSeed, InstanceSeed, SessionSeed } from '../emulator/index.ts';
 import { seededRandom } from '../emulator/faults.ts';
 import { MANAGED_TAG } from '../../src/mirroring/types.ts';
+import { forEachWithLimit } from '../../src/parallel.ts';
 
 /**
  * A running fleet as reconcile and cleanup meet it: N instances with 1-3 ENIs each. Traffic
@@ -176,13 +177,8 @@ export function terminationEvent(instanceId: string) {
 /** Runs `run` over every item with at most `concurrency` at once, as Step Functions runs a burst of executions. */
 export async function inFlight<T, R>(items: readonly T[], concurrency: number, run: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await run(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  await forEachWithLimit(items, concurrency, async (item, index) => {
+    results[index] = await run(item);
+  });
   return results;
 }

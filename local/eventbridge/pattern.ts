@@ -12,7 +12,7 @@
  *   so a pattern is never reported as matching by accident.
  */
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const wildcard = (pattern: string, value: string) =>

@@ -1,6 +1,6 @@
 import { patternOf } from '../../deploy/event-rules.ts';
 import { EVENT_RULES, ruleName, SCHEDULE_RULE, type WorkflowName } from '../../src/mirroring/event-rules.ts';
-import { matchesPattern } from './pattern.ts';
+import { isObject, matchesPattern } from './pattern.ts';
 
 /**
  * The local AWS's EventBridge for autotap's rules: the rules of the rule table the stack is packaged
@@ -32,9 +32,6 @@ const rules = (): LoadedRule[] =>
     stateMachine: rule.stateMachine,
     pattern: patternOf(rule.patternFile),
   })));
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Whether a scenario entry is an event as EventBridge carries it (rather than a console input). */
 export function isEventBridgeEvent(value: unknown): value is Record<string, unknown> {
