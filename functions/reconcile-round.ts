@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
-import { mirroringConfig } from '../src/config/environment.ts';
+import { mirroringConfig, requiredVariable } from '../src/config/environment.ts';
 import * as ec2 from '../src/aws/ec2.ts';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
+import { SessionRegistryTable } from '../src/aws/session-registry.ts';
 import { applyActions } from '../src/mirroring/apply.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { normalizeReconcileInput, type ReconcileRequest } from '../src/mirroring/reconcile-input.ts';
@@ -14,6 +15,8 @@ import {
   planAccountRound,
   ROUND_RESERVE_MS,
 } from '../src/mirroring/reconcile-round.ts';
+import { applyRegistryChanges, changesOfApplied, registryDrift } from '../src/mirroring/registry.ts';
+import { resolveTamper, tamperRequest } from '../src/mirroring/tamper.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { parseOrThrow } from '../src/validation.ts';
@@ -51,9 +54,20 @@ export const ACTIONS_KEPT = 100;
 /** One round of `reconcile`: describe the account, plan, apply what the time allows; counts out. */
 export const handler = lambdaHandler<unknown, RoundProgress>(async (event, context) => {
   const { progress, executionArn } = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
-  const request = normalizeReconcileInput(progress.request);
   const deadline = Date.now() + context.getRemainingTimeInMillis() - ROUND_RESERVE_MS;
   const config = mirroringConfig();
+  const registry = new SessionRegistryTable(requiredVariable('SESSIONS_TABLE', 'the sessions table name'));
+  let request = normalizeReconcileInput(progress.request);
+  // Someone else's delete or modify: the session's instance is looked up once, in the first round.
+  const tamper = request.tamper && !request.tamper.resolved ? request.tamper : undefined;
+  if (tamper) {
+    const ports = {
+      lookup: (id: string) => registry.lookup(id),
+      describeSession: (id: string) => ec2.describeSession(id),
+    };
+    request = tamperRequest(await resolveTamper(tamper, config.onTamper, ports));
+  }
+  const describedAt = new Date();
   // A tag change (or a request by hand) about some instances describes those, not the account.
   const snapshot =
     request.instanceIds !== undefined
@@ -66,6 +80,17 @@ export const handler = lambdaHandler<unknown, RoundProgress>(async (event, conte
     (batch) => applyActions(batch, config, ec2, request.dryRun),
     () => Date.now() < deadline,
   );
+  const recording = { workflow: 'reconcile' as const, ...(executionArn ? { executionArn } : {}), now: new Date() };
+  if (!request.dryRun) await applyRegistryChanges(registry, changesOfApplied(round.applied, recording));
+  // A whole-account round lines the registry up with what EC2 showed, once per execution.
+  if (!request.dryRun && request.instanceIds === undefined && progress.round === 0)
+    await applyRegistryChanges(
+      registry,
+      registryDrift(await registry.list(), snapshot.sessions, describedAt, recording),
+    );
+  // The deleted session is gone whatever autotap does about it; its record goes once the round is done.
+  if (tamper && request.tamper?.eventName === 'DeleteTrafficMirrorSession' && !request.tamper.ignored)
+    await registry.forget([tamper.trafficMirrorSessionId]);
   const report = reportSlice(round.applied);
   // A dry run changed nothing, so it has nothing to announce.
   if (!request.dryRun && config.publishEvents) {

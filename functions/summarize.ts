@@ -1,10 +1,12 @@
 import * as z from 'zod/mini';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
 import { publish } from '../src/aws/sns.ts';
+import { SessionRegistryTable } from '../src/aws/session-registry.ts';
 import { mirroringConfig, requiredVariable } from '../src/config/environment.ts';
 import { eventsForResults } from '../src/mirroring/autotap-events.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { renderOpsReport } from '../src/mirroring/ops-report.ts';
+import { recordsOfMirroring } from '../src/mirroring/registry.ts';
 import type { EniResult } from '../src/mirroring/types.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
@@ -24,6 +26,8 @@ const inputSchema = z.object({
   results: z.array(resultSchema),
   attached: z._default(z.array(resultSchema), []),
   missingTargets: z._default(z.array(z.string()), []),
+  /** What started the execution (its normalized request's trigger): why its sessions exist. */
+  trigger: z._default(z.string(), 'manual'),
   executionArn: z.optional(z.string()),
 });
 
@@ -34,6 +38,14 @@ export interface MirrorOutput {
 export const handler = lambdaHandler<unknown, MirrorOutput>(async (event) => {
   const input = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
   const results: EniResult[] = [...input.results, ...input.attached];
+  // The registry first: a failed write is retried with the whole step, before anything is announced.
+  const records = recordsOfMirroring(results, input.trigger, {
+    workflow: 'mirror-instances',
+    ...(input.executionArn ? { executionArn: input.executionArn } : {}),
+    now: new Date(),
+  });
+  if (records.length > 0)
+    await new SessionRegistryTable(requiredVariable('SESSIONS_TABLE', 'the sessions table name')).record(records);
   // Events before the ops report: if publishing fails, the state machine's retry repeats events
   // (which consumers must tolerate anyway, EventBridge delivers at least once) but not the e-mail.
   // Throttled or unavailable SNS / EventBridge reach here as RetryableError, which the state machine retries.
