@@ -7,8 +7,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EVENT_RULES, ruleName, type WorkflowName } from '../src/mirroring/event-rules.ts';
-import { stageOf, type ResolverContext } from './stage-config.ts';
+import { EVENT_RULES, ruleName, type EventRule, type WorkflowName } from '../src/mirroring/event-rules.ts';
+import { sessionChangingRoles } from './roles.ts';
+import { loadStageConfig, stageOf, type ResolverContext } from './stage-config.ts';
 
 const EVENTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'events');
 
@@ -17,16 +18,45 @@ export function patternOf(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(EVENTS, file), 'utf8')) as Record<string, unknown>;
 }
 
+/**
+ * A rule's pattern as deployed. A rule for others' calls only leaves out autotap's roles: every call
+ * by an assumed role names its role in `userIdentity.sessionContext.sessionIssuer.arn`, and calls by
+ * any other kind of identity (an IAM user, the root user) are never autotap's
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html).
+ * `$or` and `anything-but` are EventBridge's
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html); both
+ * branches name fields that such a call always carries, so neither relies on how a missing field matches.
+ */
+export function rulePattern(rule: EventRule, autotapRoleArns: readonly unknown[]): Record<string, unknown> {
+  const pattern = patternOf(rule.patternFile);
+  if (!rule.othersOnly) return pattern;
+  const detail = (pattern.detail ?? {}) as Record<string, unknown>;
+  return {
+    ...pattern,
+    detail: {
+      ...detail,
+      $or: [
+        { userIdentity: { type: [{ 'anything-but': ['AssumedRole'] }] } },
+        { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [...autotapRoleArns] }] } } } },
+      ],
+    },
+  };
+}
+
 /** The plugin's `eventBridge` events of one state machine. */
 export function stateMachineEvents(
   stateMachine: WorkflowName,
   stage: string,
 ): { eventBridge: Record<string, unknown> }[] {
-  return EVENT_RULES.filter((rule) => rule.stateMachine === stateMachine).map((rule) => ({
+  const rules = EVENT_RULES.filter((rule) => rule.stateMachine === stateMachine);
+  const roleArns = rules.some((rule) => rule.othersOnly)
+    ? sessionChangingRoles(loadStageConfig(stage)).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }))
+    : [];
+  return rules.map((rule) => ({
     eventBridge: {
       name: ruleName(stage, rule),
       description: rule.description,
-      event: patternOf(rule.patternFile),
+      event: rulePattern(rule, roleArns),
       // An event EventBridge cannot deliver is parked (and alarmed on), never dropped.
       deadLetterConfig: { 'Fn::GetAtt': ['LaunchEventsDeadLetterQueue', 'Arn'] },
     },

@@ -44,8 +44,9 @@ export const handler = lambdaHandler<unknown, WorkflowSummary & { dryRun: boolea
   if (input.failedRounds > 0)
     summary.counts['failed-slices'] = (summary.counts['failed-slices'] ?? 0) + input.failedRounds;
   if (input.remaining > 0) summary.counts.remaining = input.remaining;
-  const dryRun = input.request === undefined ? input.dryRun : normalizeReconcileInput(input.request).dryRun;
-  const report = renderWorkflowReport(input.workflow, summary, input.executionArn);
+  const request = input.request === undefined ? undefined : normalizeReconcileInput(input.request);
+  const dryRun = request === undefined ? input.dryRun : request.dryRun;
+  const report = renderWorkflowReport(input.workflow, summary, input.executionArn, request?.tamper);
   if (report) {
     const topicArn = requiredVariable('OPS_TOPIC_ARN', 'the ops topic ARN');
     // A throttled or unavailable SNS reaches here as RetryableError, which the state machine retries.

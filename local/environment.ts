@@ -1,4 +1,8 @@
+import { SessionRegistryTable } from '../src/aws/session-registry.ts';
 import type { Config } from '../src/config/schema.ts';
+import type { SessionRegistry } from '../src/mirroring/registry.ts';
+import { INSTANCE_TAG, isManagedSession } from '../src/mirroring/types.ts';
+import { createSessionsTable, startDynalite, type LocalDynamo } from './dynamodb.ts';
 import {
   startEmulator,
   type Emulator,
@@ -15,13 +19,16 @@ import {
 } from './stepfunctions/runner.ts';
 
 /**
- * autotap on a local AWS: the emulator for EC2 and SNS, the real state machine definitions and the
- * real handlers, wired through the same environment variables the deployed Lambdas read. The stage
+ * autotap on a local AWS: the emulator for EC2 and SNS, dynalite for the session registry, the real
+ * state machine definitions and the real handlers, wired through the same environment variables the deployed Lambdas read. The stage
  * configuration, which packaging bundles into each function's code, comes from AUTOTAP_CONFIG here
  * (src/config/environment.ts reads it when the code runs unbundled).
  */
 export interface LocalAutotap {
   emulator: Emulator;
+  /** The session registry the workflows write (SESSIONS_TABLE). */
+  registry: SessionRegistry;
+  dynamo: LocalDynamo;
   opsTopicArn: string;
   run(stateMachine: string, input: unknown, options?: RunOptions): Promise<ExecutionRecord>;
   close(): Promise<void>;
@@ -37,6 +44,11 @@ export interface LocalAutotapOptions extends EmulatorOptions {
    * default `dev`, the stage `autotap rerun` assumes.
    */
   stage?: string;
+  /**
+   * Whether the seed's autotap sessions start in the registry, as if autotap had created them
+   * (default true); false plays sessions made before the registry existed.
+   */
+  recordSeedSessions?: boolean;
 }
 
 export async function startLocalAutotap(
@@ -61,8 +73,19 @@ export async function startLocalAutotap(
     };
   }
   const emulator = await startEmulator(seed, { ...options, stateMachines });
+  let dynamo: LocalDynamo;
+  let sessionsTable: string;
+  try {
+    dynamo = await startDynalite();
+    sessionsTable = await createSessionsTable(dynamo.endpoint);
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
   const opsTopicArn = emulator.createTopic('autotap-local-ops');
   Object.assign(process.env, emulator.env(), {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    SESSIONS_TABLE: sessionsTable,
     AUTOTAP_CONFIG: JSON.stringify(config),
     OPS_TOPIC_ARN: opsTopicArn,
     EVENT_BUS_NAME: 'default',
@@ -78,11 +101,34 @@ export async function startLocalAutotap(
     }
     return loaded;
   };
+  const registry = new SessionRegistryTable(sessionsTable);
+  if (options.recordSeedSessions ?? true) {
+    const recordedAt = new Date().toISOString();
+    await registry.record(
+      emulator
+        .sessions()
+        .filter(isManagedSession)
+        .map((s) => ({
+          trafficMirrorSessionId: s.trafficMirrorSessionId,
+          networkInterfaceId: s.networkInterfaceId,
+          instanceId: s.tags[INSTANCE_TAG] ?? '',
+          trafficMirrorTargetId: s.trafficMirrorTargetId,
+          sessionNumber: s.sessionNumber,
+          workflow: 'mirror-instances' as const,
+          reason: 'seeded',
+          recordedAt,
+        })),
+    );
+  }
   return {
     emulator,
+    registry,
+    dynamo,
     opsTopicArn,
     run: (stateMachine, input, runOptions) =>
       runExecution(machine(stateMachine), input, { retryPauseMs: options.retryPauseMs ?? 5, ...runOptions }),
-    close: () => emulator.close(),
+    close: async () => {
+      await Promise.all([emulator.close(), dynamo.close()]);
+    },
   };
 }

@@ -49,7 +49,7 @@ export async function simulate(scenario: Scenario, config: Config): Promise<Simu
         starts.push({ event, rule: null, stateMachine: entry.stateMachine, input: entry.input });
         return;
       }
-      const deliveries = routeEvent(entry.event, SIMULATION_STAGE);
+      const deliveries = routeEvent(entry.event, SIMULATION_STAGE, config);
       if (deliveries.length === 0) unrouted.push(unroutedOf(event, entry.event));
       for (const d of deliveries) starts.push({ event, rule: d.rule, stateMachine: d.stateMachine, input: d.input });
     });

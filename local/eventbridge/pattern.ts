@@ -8,7 +8,8 @@
  *   which matches. An event field that is a list matches when any of its items does.
  * - Comparisons: exact values, prefix, suffix, equals-ignore-case, wildcard, anything-but (of values,
  *   a prefix, a suffix or equals-ignore-case), numeric, exists. Every comparison except
- *   `exists: false` needs the field to be present. An operator this module does not know throws,
+ *   `exists: false` needs the field to be present. `$or` lists patterns of which one must match
+ *   the object it stands in. An operator this module does not know throws,
  *   so a pattern is never reported as matching by accident.
  */
 
@@ -89,6 +90,11 @@ function leafMatches(leaf: unknown[], present: boolean, value: unknown): boolean
 /** Whether `event` matches `pattern` as EventBridge decides it. */
 export function matchesPattern(pattern: Record<string, unknown>, event: Record<string, unknown>): boolean {
   return Object.entries(pattern).every(([key, rule]) => {
+    // `$or`: the object matches when any of the listed patterns matches it.
+    if (key === '$or') {
+      if (!Array.isArray(rule) || rule.length === 0) throw new Error('$or: expected a list of patterns');
+      return rule.some((alternative) => isObject(alternative) && matchesPattern(alternative, event));
+    }
     if (key.startsWith('$')) throw new Error(`${key} is not supported here`);
     const present = Object.hasOwn(event, key);
     const value = event[key];
@@ -102,7 +108,10 @@ export function matchesPattern(pattern: Record<string, unknown>, event: Record<s
 
 /** The field paths a pattern constrains (`detail.state`), for checking them against an event's schema. */
 export function patternPaths(pattern: Record<string, unknown>, prefix: string[] = []): string[][] {
-  return Object.entries(pattern).flatMap(([key, rule]) =>
-    Array.isArray(rule) ? [[...prefix, key]] : patternPaths(rule as Record<string, unknown>, [...prefix, key]),
-  );
+  return Object.entries(pattern).flatMap(([key, rule]) => {
+    // The alternatives of `$or` constrain fields of the object it stands in.
+    if (key === '$or' && Array.isArray(rule))
+      return rule.flatMap((alternative) => patternPaths(alternative as Record<string, unknown>, prefix));
+    return Array.isArray(rule) ? [[...prefix, key]] : patternPaths(rule as Record<string, unknown>, [...prefix, key]);
+  });
 }

@@ -1,4 +1,6 @@
-import { patternOf } from '../../deploy/event-rules.ts';
+import { rulePattern } from '../../deploy/event-rules.ts';
+import { sessionChangingRoles } from '../../deploy/roles.ts';
+import type { Config } from '../../src/config/schema.ts';
 import { EVENT_RULES, ruleName, SCHEDULE_RULE, type WorkflowName } from '../../src/mirroring/event-rules.ts';
 import { isObject, matchesPattern } from './pattern.ts';
 
@@ -9,7 +11,9 @@ import { isObject, matchesPattern } from './pattern.ts';
  * independent of the others: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rules.html),
  * and each such target gets the event itself as its input, since autotap's rules have no input path
  * or transformer. The schedule rule has no pattern: a `Scheduled Event` stands for its tick and
- * starts `reconcile` with the rule's constant input.
+ * starts `reconcile` with the rule's constant input. autotap's roles, which a rule for others' calls
+ * leaves out, are `arn:aws:iam::<the event's account>:role/autotap-<stage>-<logical id>` here
+ * (CloudFormation names the deployed ones itself).
  */
 
 export interface Delivery {
@@ -25,13 +29,18 @@ interface LoadedRule {
   pattern: Record<string, unknown>;
 }
 
-let loaded: LoadedRule[] | undefined;
-const rules = (): LoadedRule[] =>
-  (loaded ??= EVENT_RULES.map((rule) => ({
+/** The local ARN of one of autotap's roles (its logical id in the stack). */
+export const localRoleArn = (account: string, stage: string, logicalId: string) =>
+  `arn:aws:iam::${account}:role/autotap-${stage}-${logicalId}`;
+
+const rules = (account: string, stage: string, config: Config): LoadedRule[] => {
+  const roleArns = sessionChangingRoles(config).map((id) => localRoleArn(account, stage, id));
+  return EVENT_RULES.map((rule) => ({
     name: rule.name,
     stateMachine: rule.stateMachine,
-    pattern: patternOf(rule.patternFile),
-  })));
+    pattern: rulePattern(rule, roleArns),
+  }));
+};
 
 /** Whether a scenario entry is an event as EventBridge carries it (rather than a console input). */
 export function isEventBridgeEvent(value: unknown): value is Record<string, unknown> {
@@ -39,12 +48,12 @@ export function isEventBridgeEvent(value: unknown): value is Record<string, unkn
 }
 
 /** Where EventBridge would deliver `event`: one delivery per matching rule, none when no rule matches. */
-export function routeEvent(event: Record<string, unknown>, stage: string): Delivery[] {
+export function routeEvent(event: Record<string, unknown>, stage: string, config: Config): Delivery[] {
   if (event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event')
     return [
       { rule: ruleName(stage, SCHEDULE_RULE), stateMachine: SCHEDULE_RULE.stateMachine, input: SCHEDULE_RULE.input },
     ];
-  return rules()
+  return rules(typeof event.account === 'string' ? event.account : '', stage, config)
     .filter((rule) => matchesPattern(rule.pattern, event))
     .map((rule) => ({ rule: ruleName(stage, rule), stateMachine: rule.stateMachine, input: event }));
 }

@@ -204,6 +204,14 @@ export function describeSessionsOfInterfaces(
   return describeSessionsBy('network-interface-id', networkInterfaceIds, client);
 }
 
+/** One session by its id; undefined when EC2 shows none. */
+export async function describeSession(
+  trafficMirrorSessionId: string,
+  client = ec2Client(),
+): Promise<Session | undefined> {
+  return (await describeSessionsBy('traffic-mirror-session-id', [trafficMirrorSessionId], client))[0];
+}
+
 export function describeSessionsOfTargets(targetIds: readonly string[], client = ec2Client()): Promise<Session[]> {
   return describeSessionsBy('traffic-mirror-target-id', targetIds, client);
 }

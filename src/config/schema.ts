@@ -292,6 +292,11 @@ function buildSchemas() {
       excludeTags: { 'autotap:mirror': 'false' },
     }),
     onStop: z._default(z.enum(['keep', 'delete']), 'keep'),
+    /**
+     * When someone else deletes or modifies a session autotap manages: `restore` it at once (and tell
+     * ops who did it), or only `report` it. ExtraHop's own integration restores, so that is the default.
+     */
+    onTamper: z._default(z.enum(['restore', 'report']), 'restore'),
     reconcileSchedule: z._default(scheduleSchema, 'rate(6 hours)'),
     /** Publish autotap's own events (source `autotap`) on the bus EVENT_BUS_NAME. */
     publishEvents: z._default(z.boolean(), true),

@@ -19,6 +19,11 @@ export interface EventRule {
   createsSessions: boolean;
   /** Whether its events come from CloudTrail, which needs a trail of management events. */
   cloudTrail: boolean;
+  /**
+   * Whether the rule leaves out calls made by autotap's own roles (their ARNs join the pattern when
+   * it is rendered, deploy/event-rules.ts), so that autotap's own changes never look like tampering.
+   */
+  othersOnly?: boolean;
 }
 
 export const EVENT_RULES: readonly EventRule[] = [
@@ -29,6 +34,16 @@ export const EVENT_RULES: readonly EventRule[] = [
     stateMachine: 'reconcile',
     createsSessions: true,
     cloudTrail: false,
+  },
+  {
+    name: 'session-tampered',
+    description:
+      'Restore or report an autotap session someone else deleted or modified (CloudTrail Delete/ModifyTrafficMirrorSession)',
+    patternFile: 'cloudtrail-traffic-mirror-session-changed.pattern.json',
+    stateMachine: 'reconcile',
+    createsSessions: true,
+    cloudTrail: true,
+    othersOnly: true,
   },
   {
     name: 'instance-running',

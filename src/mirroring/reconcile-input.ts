@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { fail as invalid, instanceIdSchema } from './input.ts';
 import type { WorkSlice } from './reconcile-work.ts';
+import { isTamperEvent, parseTamperCall, TAMPER_CALLS, type Tamper } from './tamper.ts';
 
 const VPC_ID = /^vpc-[0-9a-f]{1,17}$/;
 
@@ -9,6 +10,8 @@ export interface ReconcileRequest {
   vpcIds: string[];
   /** Only these instances (their tags changed, or asked by hand), none when empty; absent: the whole account. */
   instanceIds?: string[];
+  /** Set when someone else deleted or modified a session: what they did, and which session it was. */
+  tamper?: Tamper;
 }
 
 /** Instances one reconcile may be asked about by hand; a tag change names what its call tagged. */
@@ -21,10 +24,22 @@ function buildSchemas() {
     .string()
     .check(z.refine((v) => VPC_ID.test(v), { error: (i) => `${JSON.stringify(i.input)} is not a VPC id (vpc-...)` }));
 
+  // Carried from round to round once the event is parsed (and the session looked up).
+  const tamper = z.looseObject({
+    eventName: z.enum(TAMPER_CALLS),
+    trafficMirrorSessionId: z.string(),
+    by: z.string(),
+    identityType: z.string(),
+    at: z.string(),
+    changes: z.record(z.string(), z.string()),
+    resolved: z.boolean(),
+  });
+
   const manualReconcile = z.strictObject({
     dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
     vpcIds: z.optional(z.array(vpcId)),
     instanceIds: z.optional(z.array(instanceId).check(z.maxLength(MAX_RECONCILE_INSTANCE_IDS))),
+    tamper: z.optional(tamper),
   });
 
   // Tags' own event for an instance (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-tag.html):
@@ -79,6 +94,9 @@ export function normalizeReconcileInput(input: unknown): ReconcileRequest {
   const record = (input ?? {}) as Record<string, unknown>;
   if (record['detail-type'] === 'Scheduled Event' && record.source === 'aws.events')
     return { dryRun: false, vpcIds: [] };
+  // Looked up in the first round (functions/reconcile-round.ts): until then it concerns no instance.
+  if (isTamperEvent(input))
+    return { dryRun: false, vpcIds: [], instanceIds: [], tamper: { ...parseTamperCall(input), resolved: false } };
   if (record.source === 'aws.tag') {
     const parsed = schemas().tagChange.safeParse(input);
     if (!parsed.success) invalid(parsed.error);
@@ -97,6 +115,7 @@ export function normalizeReconcileInput(input: unknown): ReconcileRequest {
     dryRun: parsed.data.dryRun ?? false,
     vpcIds: parsed.data.vpcIds ?? [],
     ...(parsed.data.instanceIds ? { instanceIds: [...new Set(parsed.data.instanceIds)] } : {}),
+    ...(parsed.data.tamper ? { tamper: parsed.data.tamper } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { AppliedAction } from './apply.ts';
 import { eventsForActions, type AutotapEvent, type EventOrigin } from './autotap-events.ts';
+import { describeTamper, type Tamper } from './tamper.ts';
 import { logger } from '../lambda/logger.ts';
 import { describeThrown } from '../thrown.ts';
 
@@ -76,7 +77,10 @@ export function renderWorkflowReport(
   workflow: string,
   summary: WorkflowSummary,
   executionArn?: string,
+  tamper?: Tamper,
 ): { subject: string; message: string } | null {
+  // Someone else's change to autotap's session is always told, whatever autotap did about it.
+  const tampered = tamper && !tamper.ignored ? tamper : undefined;
   const attention = summary.actions.filter(
     (a) => a.outcome === 'failed' || (a.outcome === 'skipped' && NEEDS_A_HUMAN.has(a.reason ?? '')),
   );
@@ -84,7 +88,14 @@ export function renderWorkflowReport(
   const failedSlices = summary.counts['failed-slices'] ?? 0;
   const unpublished = summary.counts['unpublished-events'] ?? 0;
   const remaining = summary.counts.remaining ?? 0;
-  if (changed === 0 && attention.length === 0 && failedSlices === 0 && unpublished === 0 && remaining === 0)
+  if (
+    !tampered &&
+    changed === 0 &&
+    attention.length === 0 &&
+    failedSlices === 0 &&
+    unpublished === 0 &&
+    remaining === 0
+  )
     return null;
   const countLine = Object.entries(summary.counts)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -93,6 +104,7 @@ export function renderWorkflowReport(
   const lines = [
     `autotap ${workflow}: ${countLine}.`,
     ...(executionArn ? [`Execution: ${executionArn}`] : []),
+    ...(tampered ? ['', ...describeTamper(tampered)] : []),
     '',
     ...summary.actions
       .filter((a) => a.outcome !== 'skipped' || NEEDS_A_HUMAN.has(a.reason ?? ''))
@@ -116,8 +128,9 @@ export function renderWorkflowReport(
       ? ['', `${unpublished} autotap event(s) could not be published to EventBridge; the changes above were made.`]
       : []),
   ];
-  const subject =
-    attention.length + failedSlices + unpublished > 0
+  const subject = tampered
+    ? `[autotap] session ${tampered.trafficMirrorSessionId} ${tampered.eventName === 'DeleteTrafficMirrorSession' ? 'deleted' : 'modified'} by ${tampered.by}`
+    : attention.length + failedSlices + unpublished > 0
       ? `[autotap] ${workflow}: ${attention.length + failedSlices + unpublished} need attention`
       : `[autotap] ${workflow}: ${changed} sessions changed`;
   return { subject, message: lines.join('\n') };

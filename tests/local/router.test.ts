@@ -1,10 +1,14 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { isEventBridgeEvent, routeEvent } from '../../local/eventbridge/router.ts';
+import { isEventBridgeEvent, localRoleArn, routeEvent } from '../../local/eventbridge/router.ts';
+import { parseConfig } from '../../src/config/load.ts';
+
+const config = parseConfig({ mirroring: { filterId: 'tmf-0a1', targets: [{ id: 'tmt-0a1' }] } }, 'test');
 
 const sample = (file: string) =>
   JSON.parse(readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
-const routes = (event: Record<string, unknown>) => routeEvent(event, 'dev').map((d) => [d.rule, d.stateMachine]);
+const routes = (event: Record<string, unknown>) =>
+  routeEvent(event, 'dev', config).map((d) => [d.rule, d.stateMachine]);
 
 describe('the local EventBridge routes with the packaged rule table', () => {
   test.each([
@@ -13,10 +17,12 @@ describe('the local EventBridge routes with the packaged rule table', () => {
     ['cloudtrail-attach-network-interface.json', 'autotap-dev-interface-attached', 'mirror-instances'],
     ['cloudtrail-detach-network-interface.json', 'autotap-dev-interface-detached', 'cleanup-sessions'],
     ['tag-change-on-instance.json', 'autotap-dev-tags-changed', 'reconcile'],
+    ['cloudtrail-delete-traffic-mirror-session.json', 'autotap-dev-session-tampered', 'reconcile'],
+    ['cloudtrail-modify-traffic-mirror-session.json', 'autotap-dev-session-tampered', 'reconcile'],
   ])('events/%s goes to %s, which starts %s with the event itself', (file, rule, stateMachine) => {
     const event = sample(file);
     expect(routes(event)).toEqual([[rule, stateMachine]]);
-    expect(routeEvent(event, 'dev')[0]!.input).toBe(event);
+    expect(routeEvent(event, 'dev', config)[0]!.input).toBe(event);
   });
 
   test('a call that failed (CloudTrail errorCode) or an instance only pending goes nowhere', () => {
@@ -27,6 +33,42 @@ describe('the local EventBridge routes with the packaged rule table', () => {
     expect(routes({ ...running, detail: { ...(running.detail as object), state: 'pending' } })).toEqual([]);
   });
 
+  describe("a session call by one of autotap's own roles is not tampering", () => {
+    const withIdentity = (file: string, userIdentity: Record<string, unknown>) => {
+      const event = sample(file);
+      return { ...event, detail: { ...(event.detail as object), userIdentity } };
+    };
+    const assumed = (roleArn: string) => ({
+      type: 'AssumedRole',
+      arn: `${roleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/session`,
+      accountId: '123456789012',
+      sessionContext: { sessionIssuer: { type: 'Role', arn: roleArn, accountId: '123456789012' } },
+    });
+
+    test.each(['ReconcileRoundRole', 'ReconcileSliceRole', 'AttachSessionRole'])('%s: goes nowhere', (role) => {
+      const own = assumed(localRoleArn('123456789012', 'dev', role));
+      expect(routes(withIdentity('cloudtrail-delete-traffic-mirror-session.json', own))).toEqual([]);
+      expect(routes(withIdentity('cloudtrail-modify-traffic-mirror-session.json', own))).toEqual([]);
+    });
+
+    test("autotap's role of another stage, another role, an IAM user or the root user: tampering", () => {
+      const tampered = [['autotap-dev-session-tampered', 'reconcile']];
+      for (const identity of [
+        assumed(localRoleArn('123456789012', 'prod', 'ReconcileRoundRole')),
+        assumed('arn:aws:iam::123456789012:role/Admin'),
+        { type: 'IAMUser', arn: 'arn:aws:iam::123456789012:user/alice', accountId: '123456789012' },
+        { type: 'Root', arn: 'arn:aws:iam::123456789012:root', accountId: '123456789012' },
+      ])
+        expect(routes(withIdentity('cloudtrail-delete-traffic-mirror-session.json', identity))).toEqual(tampered);
+    });
+
+    test('a session call that failed goes nowhere', () => {
+      const event = sample('cloudtrail-delete-traffic-mirror-session.json');
+      const failed = { ...event, detail: { ...(event.detail as object), errorCode: 'Client.UnauthorizedOperation' } };
+      expect(routes(failed)).toEqual([]);
+    });
+  });
+
   test('a tag change of another kind of resource goes nowhere', () => {
     const tag = sample('tag-change-on-instance.json');
     expect(routes({ ...tag, detail: { ...(tag.detail as object), 'resource-type': 'volume' } })).toEqual([]);
@@ -35,7 +77,7 @@ describe('the local EventBridge routes with the packaged rule table', () => {
 
   test("a scheduled tick starts reconcile with the schedule rule's constant input", () => {
     const tick = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {}, resources: [] };
-    expect(routeEvent(tick, 'prod')).toEqual([
+    expect(routeEvent(tick, 'prod', config)).toEqual([
       { rule: 'autotap-prod-reconcile-schedule', stateMachine: 'reconcile', input: {} },
     ]);
   });

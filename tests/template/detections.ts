@@ -111,12 +111,13 @@ export function registerDetectionTests(get: () => Suite): void {
         const { Resources } = suite.dev;
         expect(Object.keys(Resources).filter((id) => DETECTION_RESOURCE.test(id))).toEqual([]);
         const types = new Set(Object.values(Resources).map((r) => r.Type));
-        for (const type of [
-          'AWS::DynamoDB::Table',
-          'AWS::Lambda::Url',
-          'AWS::Lambda::EventSourceMapping',
-          'AWS::Lambda::Permission',
-        ])
+        // The one table of a stack without detections is the session registry.
+        expect(
+          Object.entries(Resources)
+            .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
+            .map(([id]) => id),
+        ).toEqual(['SessionsTable']);
+        for (const type of ['AWS::Lambda::Url', 'AWS::Lambda::EventSourceMapping', 'AWS::Lambda::Permission'])
           expect(types.has(type)).toBe(false);
         expect(Object.values(Resources).filter((r) => r.Type === 'AWS::SQS::Queue')).toHaveLength(2);
         expect(Object.values(Resources).filter((r) => r.Type === 'AWS::SNS::Topic')).toHaveLength(1);
@@ -375,7 +376,9 @@ export function registerDetectionTests(get: () => Suite): void {
 
     describe('storage, queues and alarms', () => {
       test('the table: on demand, pk hash key, TTL on expiresAt, point-in-time recovery, default encryption', () => {
-        const tables = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
+        const tables = Object.entries(template.Resources).filter(
+          ([id, r]) => r.Type === 'AWS::DynamoDB::Table' && id !== 'SessionsTable',
+        );
         expect(tables.map(([id]) => id)).toEqual(['DetectionsTable']);
         const props = tables[0]![1].Properties;
         expect(props).toMatchObject({
@@ -606,6 +609,8 @@ export function registerDetectionTests(get: () => Suite): void {
         for (const { where, document } of policyDocuments(template)) {
           const roleId = where.split('/')[0]!;
           for (const statement of document.Statement) {
+            // The session registry is the mirroring roles' (tests/template/package.slow.test.ts checks them).
+            if (resourcesOf(template, statement).some((r) => /SessionsTable/.test(r))) continue;
             const touches =
               actionsOf(statement).some((a) => /^(secretsmanager|dynamodb|sqs):/.test(a)) ||
               resourcesOf(template, statement).some((r) =>

@@ -120,6 +120,8 @@ export function evaluate(template: Template, value: unknown): unknown {
           return `arn:aws:sqs:${REGION}:${ACCOUNT}:${nameOr(props.QueueName, logicalId)}`;
         case 'AWS::CloudWatch::Alarm':
           return `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${nameOr(props.AlarmName, logicalId)}`;
+        case 'AWS::IAM::Role':
+          return `arn:aws:iam::${ACCOUNT}:role/${nameOr(props.RoleName, logicalId)}`;
         default:
       }
     }

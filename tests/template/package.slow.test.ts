@@ -28,14 +28,14 @@ import path from 'node:path';
 import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { EVENT_RULES, SCHEDULE_RULE } from '../../src/mirroring/event-rules.ts';
-import { patternOf } from '../../deploy/event-rules.ts';
+import { rulePattern } from '../../deploy/event-rules.ts';
 import {
   emailSubscriptions,
   loadStageConfig,
   RECONCILE_ROUND_MEMORY_MB,
   RECONCILE_SLICE_MEMORY_MB,
 } from '../../deploy/stage-config.ts';
-import { attachSessionStatements, EVENT_BUS_NAME } from '../../deploy/roles.ts';
+import { attachSessionStatements, EVENT_BUS_NAME, sessionChangingRoles } from '../../deploy/roles.ts';
 import { AUTOTAP_EVENT_SOURCE } from '../../src/mirroring/autotap-events.ts';
 import { registerDetectionTests, type DetectionsPackage } from './detections.ts';
 import {
@@ -601,7 +601,10 @@ describe('mirror-instances state machine', () => {
     const routed = [
       ...EVENT_RULES.map((rule) => ({
         name: `autotap-dev-${rule.name}`,
-        pattern: patternOf(rule.patternFile),
+        pattern: rulePattern(
+          rule,
+          sessionChangingRoles(loadStageConfig('dev')).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+        ),
         schedule: null,
         target: machineIds[rule.stateMachine],
         input: null,
@@ -803,11 +806,38 @@ describe('IAM', () => {
     for (const statement of resolve) expect(statement.Resource).toBe('*');
   });
 
-  test("summarize may only publish to the ops topic and put events on autotap's bus", () => {
+  test.each([
+    ['summarize', ['dynamodb:BatchWriteItem']],
+    ['reconcileRound', ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:Scan']],
+    ['reconcileSlice', ['dynamodb:BatchWriteItem']],
+  ])('%s reaches the session registry with only the calls it makes, on its table only', (fn, actions) => {
+    const statements = rolePolicyStatements(template, roleOf(template, fn as FunctionKey)).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(statements.flatMap(actionsOf).sort()).toEqual(actions);
+    expect(statements.flatMap((s) => asArray(s.Resource))).toEqual([{ 'Fn::GetAtt': ['SessionsTable', 'Arn'] }]);
+    expect(template.Resources.SessionsTable).toMatchObject({
+      Type: 'AWS::DynamoDB::Table',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'trafficMirrorSessionId', KeyType: 'HASH' }],
+      },
+    });
+    const environment = template.Resources[FUNCTIONS[fn as FunctionKey].logicalId]!.Properties.Environment as {
+      Variables: Record<string, unknown>;
+    };
+    expect(environment.Variables.SESSIONS_TABLE).toEqual({ Ref: 'SessionsTable' });
+  });
+
+  test("summarize may only publish to the ops topic, put events on autotap's bus and record sessions", () => {
     const statements = rolePolicyStatements(template, roleOf(template, 'summarize')).filter(
       (s) => !actionsOf(s)[0]!.startsWith('logs:'),
     );
-    expect(statements.flatMap(actionsOf).sort()).toEqual(['events:PutEvents', 'sns:Publish']);
+    expect(statements.flatMap(actionsOf).sort()).toEqual([
+      'dynamodb:BatchWriteItem',
+      'events:PutEvents',
+      'sns:Publish',
+    ]);
     const publish = statements.filter((s) => actionsOf(s).includes('sns:Publish'));
     expect(publish.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: 'OpsTopic' }]);
   });

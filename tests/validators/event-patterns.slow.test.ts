@@ -141,6 +141,26 @@ const AWS_PATTERNS: Record<string, { matches: Event[]; misses: [string, Event][]
       ['a state change', read('ec2-instance-running.json')],
     ],
   },
+  'cloudtrail-traffic-mirror-session-changed.pattern.json': {
+    matches: [
+      read('cloudtrail-delete-traffic-mirror-session.json'),
+      read('cloudtrail-modify-traffic-mirror-session.json'),
+    ],
+    misses: [
+      ['a detach', read('cloudtrail-detach-network-interface.json')],
+      [
+        'a session created',
+        withDetail('cloudtrail-delete-traffic-mirror-session.json', { eventName: 'CreateTrafficMirrorSession' }),
+      ],
+      [
+        'a refused delete',
+        withDetail('cloudtrail-delete-traffic-mirror-session.json', {
+          errorCode: 'Client.UnauthorizedOperation',
+          errorMessage: 'denied',
+        }),
+      ],
+    ],
+  },
   'cloudtrail-detach-network-interface.pattern.json': {
     matches: [read('cloudtrail-detach-network-interface.json')],
     misses: [

@@ -252,6 +252,7 @@ describe('quotas', () => {
         AttachSessionLogGroup: logGroup('attachSession'),
         ReconcileRoundLogGroup: logGroup('reconcileRound'),
         ReconcileSliceLogGroup: logGroup('reconcileSlice'),
+        SessionsTable: { Type: 'AWS::DynamoDB::Table', Properties: {} },
       },
     } as Template;
     expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::ManagedPolicy')).toHaveLength(

@@ -31,13 +31,29 @@ const withDetail = (event: Event, change: Record<string, unknown>): Event => ({
 });
 
 /** The AWS event each rule of the template must start on, with near misses it must not. */
-function ruleCases(stage: string): Record<string, { matches: Event[]; misses: Event[] }> {
+function ruleCases(stage: string, template: Template): Record<string, { matches: Event[]; misses: Event[] }> {
   const failed = sampleFor('step-functions-execution-failed.json', stage);
   const running = sampleFor('ec2-instance-running.json', stage);
   const terminated = sampleFor('ec2-instance-terminated.json', stage);
   const attach = sampleFor('cloudtrail-attach-network-interface.json', stage);
   const detach = sampleFor('cloudtrail-detach-network-interface.json', stage);
   const tagChange = sampleFor('tag-change-on-instance.json', stage);
+  const sessionDeleted = sampleFor('cloudtrail-delete-traffic-mirror-session.json', stage);
+  const sessionModified = sampleFor('cloudtrail-modify-traffic-mirror-session.json', stage);
+  const byRole = (event: Event, roleId: string): Event => {
+    const roleArn = evaluate(template, { 'Fn::GetAtt': [roleId, 'Arn'] }) as string;
+    return withDetail(event, {
+      userIdentity: {
+        type: 'AssumedRole',
+        arn: `arn:aws:sts::123456789012:assumed-role/${roleArn.split('/').pop()}/autotap-${stage}-fn`,
+        accountId: '123456789012',
+        sessionContext: { sessionIssuer: { type: 'Role', arn: roleArn, accountId: '123456789012' } },
+      },
+    });
+  };
+  const byUser = withDetail(sessionDeleted, {
+    userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::123456789012:user/alice', accountId: '123456789012' },
+  });
   const machine = (name: string) => `arn:aws:states:us-east-1:123456789012:stateMachine:autotap-${stage}-${name}`;
   return {
     ExecutionFailedRule: {
@@ -62,6 +78,19 @@ function ruleCases(stage: string): Record<string, { matches: Event[]; misses: Ev
     ReconcileEventsRuleCloudWatchEvent1: {
       matches: [tagChange],
       misses: [attach, detach, running, withDetail(tagChange, { 'resource-type': 'volume' })],
+    },
+    // Someone else's delete or modify; autotap's own roles' calls are not tampering.
+    ReconcileEventsRuleCloudWatchEvent2: {
+      matches: [sessionDeleted, sessionModified, byUser],
+      misses: [
+        ...['AttachSessionRole', 'ReconcileRoundRole', 'ReconcileSliceRole'].flatMap((role) => [
+          byRole(sessionDeleted, role),
+          byRole(sessionModified, role),
+        ]),
+        withDetail(sessionDeleted, { errorCode: 'Client.UnauthorizedOperation' }),
+        detach,
+        tagChange,
+      ],
     },
   };
 }
@@ -96,7 +125,7 @@ export function registerValidatorTests(get: () => PackagedStage[], stages: strin
       '%s: every EventBridge rule pattern names fields AWS sends, starts on its AWS event and not on near misses',
       (stage) => {
         const template = templateOf(stage);
-        const cases = ruleCases(stage);
+        const cases = ruleCases(stage, template);
         const rules = Object.entries(template.Resources).filter(
           ([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern !== undefined,
         );
