@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { bundledConfigDefine } from '../../deploy/stage-config.ts';
 import type { Config } from '../../src/config/schema.ts';
+import { createSessionsTable, startDynalite } from '../dynamodb.ts';
 import { startEmulator } from '../emulator/index.ts';
 import { packagingOptions } from './bundles.ts';
 import { declaredLambdas, startContainer } from './detections.ts';
@@ -103,11 +104,15 @@ async function bundleOf(fn: ContainerFunction, config: Config, dir: string): Pro
 async function sample(fn: ContainerFunction, instances: number, settings: { memoryMb: number; timeoutSeconds: number }): Promise<ReconcileSample> {
   const fleet = generateFleet({ instances, excludedShare: excludedShareFor(instances) });
   const emulator = await startEmulator(fleet.seed);
+  // The registry the round and the slice read and write, as the stack gives them (SESSIONS_TABLE).
+  const dynamo = await startDynalite();
   const dir = await mkdtemp(join(tmpdir(), 'autotap-reconcile-memory-'));
   try {
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH ?? '',
       ...emulator.env(),
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      SESSIONS_TABLE: await createSessionsTable(dynamo.endpoint),
       AWS_RETRY_MODE: 'adaptive',
       AWS_MAX_ATTEMPTS: '5',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -135,6 +140,7 @@ async function sample(fn: ContainerFunction, instances: number, settings: { memo
     }
   } finally {
     await emulator.close();
+    await dynamo.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
