@@ -1,6 +1,6 @@
 import { SessionRegistryTable } from '../src/aws/session-registry.ts';
 import type { Config } from '../src/config/schema.ts';
-import type { SessionRegistry } from '../src/mirroring/registry.ts';
+import type { SessionRecord, SessionRegistry } from '../src/mirroring/registry.ts';
 import { INSTANCE_TAG, isManagedSession } from '../src/mirroring/types.ts';
 import { createSessionsTable, startDynalite, type LocalDynamo } from './dynamodb.ts';
 import {
@@ -49,6 +49,8 @@ export interface LocalAutotapOptions extends EmulatorOptions {
    * (default true); false plays sessions made before the registry existed.
    */
   recordSeedSessions?: boolean;
+  /** More sessions to start in the registry: ones autotap made that EC2 no longer shows. */
+  recordedSessions?: readonly Omit<SessionRecord, 'workflow' | 'reason' | 'recordedAt'>[];
 }
 
 export async function startLocalAutotap(
@@ -102,24 +104,27 @@ export async function startLocalAutotap(
     return loaded;
   };
   const registry = new SessionRegistryTable(sessionsTable);
-  if (options.recordSeedSessions ?? true) {
-    const recordedAt = new Date().toISOString();
-    await registry.record(
-      emulator
-        .sessions()
-        .filter(isManagedSession)
-        .map((s) => ({
-          trafficMirrorSessionId: s.trafficMirrorSessionId,
-          networkInterfaceId: s.networkInterfaceId,
-          instanceId: s.tags[INSTANCE_TAG] ?? '',
-          trafficMirrorTargetId: s.trafficMirrorTargetId,
-          sessionNumber: s.sessionNumber,
-          workflow: 'mirror-instances' as const,
-          reason: 'seeded',
-          recordedAt,
-        })),
-    );
-  }
+  const seeded =
+    (options.recordSeedSessions ?? true)
+      ? emulator
+          .sessions()
+          .filter(isManagedSession)
+          .map((s) => ({
+            trafficMirrorSessionId: s.trafficMirrorSessionId,
+            networkInterfaceId: s.networkInterfaceId,
+            instanceId: s.tags[INSTANCE_TAG] ?? '',
+            trafficMirrorTargetId: s.trafficMirrorTargetId,
+            sessionNumber: s.sessionNumber,
+          }))
+      : [];
+  const recordedAt = new Date().toISOString();
+  const records = [...seeded, ...(options.recordedSessions ?? [])].map((s) => ({
+    ...s,
+    workflow: 'mirror-instances' as const,
+    reason: 'seeded',
+    recordedAt,
+  }));
+  if (records.length > 0) await registry.record(records);
   return {
     emulator,
     registry,

@@ -23,6 +23,11 @@ export type ScenarioEvent =
  */
 export interface Scenario {
   seed: ParsedEmulatorSeed;
+  /**
+   * Sessions the registry holds beyond the seed's autotap sessions: ones autotap created and someone
+   * has since deleted, so that EC2 no longer shows them.
+   */
+  recorded: RecordedSession[];
   events: ScenarioEvent[];
   concurrency: number;
   config?: Config;
@@ -42,7 +47,19 @@ const explicitEvent = z
   })
   .strict();
 
+const recordedSchema = z
+  .object({
+    id: z.string().regex(/^tms-[0-9a-f]{1,17}$/, { message: 'expected a traffic mirror session id (tms-...)' }),
+    networkInterfaceId: z.string().regex(/^eni-[0-9a-f]{1,17}$/, { message: 'expected an ENI id (eni-...)' }),
+    instanceId: z.string().regex(/^i-[0-9a-f]{1,17}$/, { message: 'expected an instance id (i-...)' }),
+    targetId: z.string().regex(/^tmt-[0-9a-f]{1,17}$/, { message: 'expected a traffic mirror target id (tmt-...)' }),
+    sessionNumber: z.number().int().min(1).max(32766).default(1),
+  })
+  .strict();
+export type RecordedSession = z.infer<typeof recordedSchema>;
+
 const scenarioPartsSchema = z.object({
+  recorded: z.array(recordedSchema).default([]),
   events: z.array(z.record(z.string(), z.unknown()), { message: 'expected a list of events or inputs' }).default([]),
   concurrency: z.number().int().min(1).max(64).default(1),
   config: z.unknown().optional(),
@@ -52,8 +69,8 @@ export function parseScenario(document: unknown, origin = 'scenario'): Scenario 
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw new ScenarioError(`${origin}: expected a mapping with region, targets, filters, instances, sessions, events`);
   }
-  const { events, concurrency, config, ...seed } = document as Record<string, unknown>;
-  const parts = scenarioPartsSchema.safeParse({ events, concurrency, config });
+  const { recorded, events, concurrency, config, ...seed } = document as Record<string, unknown>;
+  const parts = scenarioPartsSchema.safeParse({ recorded, events, concurrency, config });
   if (!parts.success) throw new ScenarioError(`${origin}: ${describeIssues(parts.error)}`);
   const parsedEvents = parts.data.events.map((event, i): ScenarioEvent => {
     if ('stateMachine' in event) {
@@ -72,6 +89,7 @@ export function parseScenario(document: unknown, origin = 'scenario'): Scenario 
   }
   return {
     seed: parsedSeed,
+    recorded: parts.data.recorded,
     events: parsedEvents,
     concurrency: parts.data.concurrency,
     ...(parts.data.config !== undefined ? { config: parseConfig(parts.data.config, `${origin}: config`) } : {}),

@@ -39,7 +39,16 @@ export interface SimulationReport {
  * execution with the rule that started it, and the events no rule matched.
  */
 export async function simulate(scenario: Scenario, config: Config): Promise<SimulationReport> {
-  const local = await startLocalAutotap(scenario.seed, config, { stage: SIMULATION_STAGE });
+  const local = await startLocalAutotap(scenario.seed, config, {
+    stage: SIMULATION_STAGE,
+    recordedSessions: scenario.recorded.map((s) => ({
+      trafficMirrorSessionId: s.id,
+      networkInterfaceId: s.networkInterfaceId,
+      instanceId: s.instanceId,
+      trafficMirrorTargetId: s.targetId,
+      sessionNumber: s.sessionNumber,
+    })),
+  });
   try {
     // Every start the scenario's events make, in their order: through the rules, or by hand.
     const starts: { event: number; rule: string | null; stateMachine: string; input: unknown }[] = [];

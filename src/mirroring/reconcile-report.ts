@@ -101,19 +101,18 @@ export function renderWorkflowReport(
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
+  const shown = summary.actions.filter((a) => a.outcome !== 'skipped' || NEEDS_A_HUMAN.has(a.reason ?? ''));
   const lines = [
-    `autotap ${workflow}: ${countLine}.`,
+    `autotap ${workflow}: ${countLine || 'nothing to do'}.`,
     ...(executionArn ? [`Execution: ${executionArn}`] : []),
-    ...(tampered ? ['', ...describeTamper(tampered)] : []),
+    ...(tampered ? ['', ...describeTamper(tampered, shown.length > 0)] : []),
     '',
-    ...summary.actions
-      .filter((a) => a.outcome !== 'skipped' || NEEDS_A_HUMAN.has(a.reason ?? ''))
-      .map((a) =>
-        `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${a.instanceId || '(unknown instance)'}${a.reason ? `: ${a.reason}` : ''}`.replace(
-          / {2,}/g,
-          ' ',
-        ),
+    ...shown.map((a) =>
+      `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${a.instanceId || '(unknown instance)'}${a.reason ? `: ${a.reason}` : ''}`.replace(
+        / {2,}/g,
+        ' ',
       ),
+    ),
     ...(summary.truncated > 0 ? [`(and ${summary.truncated} more, counted above)`] : []),
     ...(failedSlices > 0
       ? [

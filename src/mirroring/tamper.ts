@@ -173,8 +173,11 @@ export function tamperRequest(tamper: Tamper): {
   return { dryRun: tamper.response === 'report', vpcIds: [], instanceIds, tamper };
 }
 
-/** The paragraph of the ops report that says who changed what, when, and what autotap did. */
-export function describeTamper(tamper: Tamper): string[] {
+/**
+ * The paragraph of the ops report that says who changed what, when, and what autotap did;
+ * `acted` says whether the reconcile had anything to do (or, in report mode, would have).
+ */
+export function describeTamper(tamper: Tamper, acted = true): string[] {
   const verb = tamper.eventName === 'DeleteTrafficMirrorSession' ? 'deleted' : 'modified';
   const where = tamper.networkInterfaceId
     ? ` (${tamper.networkInterfaceId} of ${tamper.instanceId || 'an unknown instance'}, target ${tamper.trafficMirrorTargetId ?? 'unknown'})`
@@ -186,9 +189,11 @@ export function describeTamper(tamper: Tamper): string[] {
     ...(changes.length > 0 ? [`Changes asked for: ${changes.join(', ')}.`] : []),
     !tamper.resolved
       ? 'autotap could not look the session up (see the execution); the next scheduled reconcile repairs it.'
-      : tamper.response === 'restore'
-        ? 'autotap restored what its configuration asks for (onTamper: restore); the actions are below.'
-        : 'autotap changed nothing (onTamper: report); the actions below are what a reconcile would do.',
+      : !acted
+        ? 'Nothing to restore: the instance is not running or no longer in scope, so it gets no session.'
+        : tamper.response === 'restore'
+          ? 'autotap restored what its configuration asks for (onTamper: restore); the actions are below.'
+          : 'autotap changed nothing (onTamper: report); the actions below are what a reconcile would do.',
     'To remove an instance from mirroring for good, tag it autotap:mirror=false (or your excludeTags).',
   ];
 }

@@ -38,4 +38,14 @@ describe('scenario events', () => {
     );
     expect(messageOf({ events: [{ stateMachine: 'reconcile', input: {}, dryRun: true }] })).toContain('events[0]');
   });
+
+  test('recorded sessions are what the registry holds beyond the seed; a wrong one names its field', () => {
+    const recorded = { id: 'tms-0a1', networkInterfaceId: 'eni-0a1', instanceId: 'i-0a1', targetId: 'tmt-0a1' };
+    expect(parseScenario({ recorded: [recorded] }).recorded).toEqual([{ ...recorded, sessionNumber: 1 }]);
+    expect(parseScenario({}).recorded).toEqual([]);
+    expect(messageOf({ recorded: [{ ...recorded, instanceId: 'web' }] })).toBe(
+      'my.yml: recorded[0].instanceId: expected an instance id (i-...)',
+    );
+    expect(messageOf({ recorded: [{ ...recorded, sessionNumber: 32767 }] })).toContain('recorded[0].sessionNumber');
+  });
 });

@@ -175,4 +175,14 @@ describe('resolveTamper and the reconcile it asks for', () => {
       'To remove an instance from mirroring for good, tag it autotap:mirror=false (or your excludeTags).',
     ]);
   });
+
+  test('a restore with nothing to do says why the session does not come back', async () => {
+    const tamper = await resolveTamper(parseTamperCall(deleted), 'restore', ports({ lookup: async () => record }));
+    expect(describeTamper(tamper, false)).toContain(
+      'Nothing to restore: the instance is not running or no longer in scope, so it gets no session.',
+    );
+    expect(describeTamper(tamper, true)).toContain(
+      'autotap restored what its configuration asks for (onTamper: restore); the actions are below.',
+    );
+  });
 });

@@ -45,6 +45,37 @@ describe('scenarios/', () => {
     expect(text).toMatch(/modify\s+modified\s+i-0ec0000000000002\s+eni-0ec0000000000002\s+target-not-configured/);
   });
 
+  test("tamper.yml: a deleted session comes back, a re-pointed one goes back, a stopped instance's does not, another tool's stays", async () => {
+    const report = await run('tamper.yml');
+    expect(report.executions.map((e) => `${e.rule} ${e.stateMachine} ${e.status}`)).toEqual(
+      Array(4).fill('autotap-dev-session-tampered reconcile SUCCEEDED'),
+    );
+    expect(
+      [0, 1, 2, 3].map((i) => actions(report, i).map((a) => `${a.outcome} ${a.networkInterfaceId} ${a.reason}`)),
+    ).toEqual([
+      ['created eni-0a7000000000001 not-mirrored'],
+      ['modified eni-0a7000000000002 target-not-configured'],
+      [],
+      [],
+    ]);
+    expect(
+      autotapSessions(report)
+        .map((s) => `${s.networkInterfaceId} ${s.trafficMirrorTargetId}`)
+        .sort(),
+    ).toEqual(['eni-0a7000000000001 tmt-0a7000000000001', 'eni-0a7000000000002 tmt-0a7000000000001']);
+    expect(report.sessions.find((s) => s.trafficMirrorSessionId === 'tms-0e1e000000000004')).toMatchObject({
+      trafficMirrorTargetId: 'tmt-0a70000000000f1',
+    });
+    const ops = report.published.filter((m) => m.topic === 'ops');
+    expect(ops.map((m) => m.subject)).toEqual([
+      '[autotap] session tms-0a7000000000001 deleted by arn:aws:sts::123456789012:assumed-role/Ops/jane',
+      '[autotap] session tms-0a7000000000002 modified by arn:aws:sts::123456789012:assumed-role/Ops/jane',
+      '[autotap] session tms-0a7000000000003 deleted by arn:aws:sts::123456789012:assumed-role/Ops/jane',
+    ]);
+    expect(ops[1]!.message).toContain('Changes asked for: trafficMirrorTargetId=tmt-0a70000000000f1.');
+    expect(ops[2]!.message).toContain('Nothing to restore');
+  });
+
   test("cleanup.yml: autotap's sessions of terminated, stopped and detached sources go, the others stay", async () => {
     const report = await run('cleanup.yml');
     expect(
