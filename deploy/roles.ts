@@ -346,6 +346,17 @@ export function detectionRoles(config: Config): CfnResources {
 }
 
 /** What a reconcile round and a cleanup need: describe for planning, repair sessions, announce. */
+/**
+ * Starting `reconcile` only: StartExecution is authorized on the state machine
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html).
+ */
+const START_RECONCILE: PolicyStatement = {
+  Sid: 'StartReconcile',
+  Effect: 'Allow',
+  Action: ['states:StartExecution'],
+  Resource: { Ref: 'ReconcileStateMachine' },
+};
+
 function reconcileStatements(config: Config): PolicyStatement[] {
   return [
     DESCRIBE_FOR_PLANNING,
@@ -364,6 +375,10 @@ export function roles(config: Config): CfnResources {
     ]),
     ReconcileSliceRole: role('ReconcileSlice', [...reconcileStatements(config), sessionsTable(['BatchWriteItem'])]),
     SummarizeReconcileRole: role('SummarizeReconcile', [PUBLISH_TO_OPS]),
+    CoalesceTagChangesRole: role('CoalesceTagChanges', [
+      consume('ConsumeTagChangesQueue', 'TagChangesQueue'),
+      START_RECONCILE,
+    ]),
     NormalizeInputRole: role('NormalizeInput', []),
     ResolveInterfacesRole: role('ResolveInterfaces', [DESCRIBE_FOR_PLANNING]),
     AttachSessionRole: role('AttachSession', inlineSessionStatements(config.mirroring)),

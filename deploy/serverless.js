@@ -20,3 +20,4 @@ export { cleanupSessionsEvents, eventRuleArns, mirrorInstancesEvents, reconcileE
 export { resources as roleResources, sessionPolicies } from './roles.ts';
 export { cleanupSessions, mirrorInstances, reconcile } from './state-machines.ts';
 export { stage } from './stage-checks.ts';
+export { tagChangesFunctions, tagChangesResources } from './tag-changes.ts';

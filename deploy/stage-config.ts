@@ -457,7 +457,7 @@ interface QueueWithDeadLetters {
   alarmDescription: string;
 }
 
-function queueWithDeadLetters(
+export function queueWithDeadLetters(
   stage: string,
   { logicalId, name, visibilityTimeout, maxReceiveCount, alarmDescription }: QueueWithDeadLetters,
 ): CfnResources {
@@ -611,7 +611,11 @@ export function detectionResources(config: Config, stage: string): CfnFragment {
 
 /** The alarms that may publish to the ops topic (its topic policy's aws:SourceArn). */
 export function opsAlarmArns(config: Config): CfnValue[] {
-  const mirroring = [arnOf('LaunchEventsDeadLetterAlarm'), arnOf('RuleEventsDeadLetterAlarm')];
+  const mirroring = [
+    arnOf('LaunchEventsDeadLetterAlarm'),
+    arnOf('RuleEventsDeadLetterAlarm'),
+    arnOf('TagChangesDeadLetterAlarm'),
+  ];
   const parts = detectionParts(config);
   if (!parts) return mirroring;
   return [

@@ -2,6 +2,7 @@ import { rulePattern } from '../../deploy/event-rules.ts';
 import { sessionChangingRoles } from '../../deploy/roles.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { EVENT_RULES, ruleName, SCHEDULE_RULE, type WorkflowName } from '../../src/mirroring/event-rules.ts';
+import { scopeTagKeys } from '../../src/mirroring/tag-changes.ts';
 import { isObject, matchesPattern } from './pattern.ts';
 
 /**
@@ -10,7 +11,7 @@ import { isObject, matchesPattern } from './pattern.ts';
  * with its pattern file. An event goes to every rule it matches, as on AWS (a rule matching is
  * independent of the others: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rules.html),
  * and each such target gets the event itself as its input, since autotap's rules have no input path
- * or transformer. The schedule rule has no pattern: a `Scheduled Event` stands for its tick and
+ * or transformer (a tag rule's target is the tag-changes queue, the event its message body). The schedule rule has no pattern: a `Scheduled Event` stands for its tick and
  * starts `reconcile` with the rule's constant input. autotap's roles, which a rule for others' calls
  * leaves out, are `arn:aws:iam::<the event's account>:role/autotap-<stage>-<logical id>` here
  * (CloudFormation names the deployed ones itself).
@@ -20,12 +21,15 @@ export interface Delivery {
   /** The rule's name as deployed: autotap-<stage>-<name>. */
   rule: string;
   stateMachine: WorkflowName;
+  /** Set when the rule's target is this queue, whose consumer starts `stateMachine` (tag changes). */
+  queue?: 'tag-changes';
   input: unknown;
 }
 
 interface LoadedRule {
   name: string;
   stateMachine: WorkflowName;
+  queue?: 'tag-changes';
   pattern: Record<string, unknown>;
 }
 
@@ -35,10 +39,12 @@ export const localRoleArn = (account: string, stage: string, logicalId: string) 
 
 const rules = (account: string, stage: string, config: Config): LoadedRule[] => {
   const roleArns = sessionChangingRoles(config).map((id) => localRoleArn(account, stage, id));
+  const scopeKeys = scopeTagKeys(config.mirroring.scope);
   return EVENT_RULES.map((rule) => ({
     name: rule.name,
     stateMachine: rule.stateMachine,
-    pattern: rulePattern(rule, roleArns),
+    ...(rule.viaQueue ? { queue: rule.viaQueue } : {}),
+    pattern: rulePattern(rule, roleArns, scopeKeys),
   }));
 };
 
@@ -55,5 +61,10 @@ export function routeEvent(event: Record<string, unknown>, stage: string, config
     ];
   return rules(typeof event.account === 'string' ? event.account : '', stage, config)
     .filter((rule) => matchesPattern(rule.pattern, event))
-    .map((rule) => ({ rule: ruleName(stage, rule), stateMachine: rule.stateMachine, input: event }));
+    .map((rule) => ({
+      rule: ruleName(stage, rule),
+      stateMachine: rule.stateMachine,
+      ...(rule.queue ? { queue: rule.queue } : {}),
+      input: event,
+    }));
 }

@@ -23,7 +23,7 @@ export function stepFunctionsClient(): SFNClient {
   return shared.client;
 }
 
-export type StepFunctionsErrorKind = 'access-denied' | 'throttled' | 'not-found' | 'failed';
+export type StepFunctionsErrorKind = 'access-denied' | 'throttled' | 'not-found' | 'already-exists' | 'failed';
 
 const KINDS: Record<string, StepFunctionsErrorKind> = {
   AccessDeniedException: 'access-denied',
@@ -31,6 +31,7 @@ const KINDS: Record<string, StepFunctionsErrorKind> = {
   ThrottlingException: 'throttled',
   StateMachineDoesNotExist: 'not-found',
   ExecutionDoesNotExist: 'not-found',
+  ExecutionAlreadyExists: 'already-exists',
 };
 
 /** A Step Functions call that failed, named by the action and the service's error code. */
@@ -65,14 +66,22 @@ export function findStateMachineArn(name: string, client = stepFunctionsClient()
   });
 }
 
-/** Starts an execution with `input` (JSON-encoded here) and returns its ARN. */
+/**
+ * Starts an execution with `input` (JSON-encoded here) and returns its ARN. With a `name`, a second
+ * start of the same execution fails with kind `already-exists` once it has closed (while it runs,
+ * the same name and input return it again:
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
+ */
 export function startExecution(
   stateMachineArn: string,
   input: unknown,
   client = stepFunctionsClient(),
+  name?: string,
 ): Promise<string> {
   return call('StartExecution', async () => {
-    const started = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
+    const started = await client.send(
+      new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input), ...(name ? { name } : {}) }),
+    );
     return started.executionArn ?? '';
   });
 }

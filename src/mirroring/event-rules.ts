@@ -24,16 +24,34 @@ export interface EventRule {
    * it is rendered, deploy/event-rules.ts), so that autotap's own changes never look like tampering.
    */
   othersOnly?: boolean;
+  /** Set when the rule's target is the tag-changes queue, which starts `stateMachine` once per batch. */
+  viaQueue?: 'tag-changes';
+  /**
+   * Whether the pattern only matches changes of the tag keys that decide scope (`changed-tag-keys`,
+   * a list of strings, matches when any item does; deploy/event-rules.ts adds the keys).
+   */
+  scopeTagKeysOnly?: boolean;
 }
 
 export const EVENT_RULES: readonly EventRule[] = [
   {
     name: 'tags-changed',
-    description: 'Reconcile an instance whose tags changed (Tag Change on Resource): scope follows tags at once',
+    description: 'Queue instances whose scope tags changed (Tag Change on Resource) for one reconcile per batch',
     patternFile: 'tag-change-on-instance.pattern.json',
     stateMachine: 'reconcile',
     createsSessions: true,
     cloudTrail: false,
+    viaQueue: 'tag-changes',
+    scopeTagKeysOnly: true,
+  },
+  {
+    name: 'tag-calls',
+    description: 'Queue instances tagged or untagged (CloudTrail CreateTags/DeleteTags) for one reconcile per batch',
+    patternFile: 'cloudtrail-tags-changed.pattern.json',
+    stateMachine: 'reconcile',
+    createsSessions: true,
+    cloudTrail: true,
+    viaQueue: 'tag-changes',
   },
   {
     name: 'session-tampered',

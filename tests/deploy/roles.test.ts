@@ -116,7 +116,11 @@ describe('the other grants', () => {
 
   test('the SQS consumers hold what the event source mapping needs and no more', () => {
     const consuming = statements.filter((s) => s.Action.includes('sqs:ReceiveMessage'));
-    expect(consuming.map((s) => s.Sid).sort()).toEqual(['ConsumeDetectionsQueue', 'ConsumeSlackQueue']);
+    expect(consuming.map((s) => s.Sid).sort()).toEqual([
+      'ConsumeDetectionsQueue',
+      'ConsumeSlackQueue',
+      'ConsumeTagChangesQueue',
+    ]);
     for (const grant of consuming)
       expect([...grant.Action].sort()).toEqual(['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
   });

@@ -8,7 +8,7 @@ const config = parseConfig({ mirroring: { filterId: 'tmf-0a1', targets: [{ id: '
 const sample = (file: string) =>
   JSON.parse(readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const routes = (event: Record<string, unknown>) =>
-  routeEvent(event, 'dev', config).map((d) => [d.rule, d.stateMachine]);
+  routeEvent(event, 'dev', config).map((d) => (d.queue ? [d.rule, `${d.queue} queue`] : [d.rule, d.stateMachine]));
 
 describe('the local EventBridge routes with the packaged rule table', () => {
   test.each([
@@ -16,13 +16,37 @@ describe('the local EventBridge routes with the packaged rule table', () => {
     ['ec2-instance-terminated.json', 'autotap-dev-instance-stopped', 'cleanup-sessions'],
     ['cloudtrail-attach-network-interface.json', 'autotap-dev-interface-attached', 'mirror-instances'],
     ['cloudtrail-detach-network-interface.json', 'autotap-dev-interface-detached', 'cleanup-sessions'],
-    ['tag-change-on-instance.json', 'autotap-dev-tags-changed', 'reconcile'],
     ['cloudtrail-delete-traffic-mirror-session.json', 'autotap-dev-session-tampered', 'reconcile'],
     ['cloudtrail-modify-traffic-mirror-session.json', 'autotap-dev-session-tampered', 'reconcile'],
   ])('events/%s goes to %s, which starts %s with the event itself', (file, rule, stateMachine) => {
     const event = sample(file);
     expect(routes(event)).toEqual([[rule, stateMachine]]);
     expect(routeEvent(event, 'dev', config)[0]!.input).toBe(event);
+  });
+
+  test.each([
+    ['tag-change-on-instance.json', 'autotap-dev-tags-changed'],
+    ['cloudtrail-create-tags.json', 'autotap-dev-tag-calls'],
+    ['cloudtrail-delete-tags.json', 'autotap-dev-tag-calls'],
+  ])('events/%s goes to %s, whose target is the tag-changes queue (reconcile once per batch)', (file, rule) => {
+    const event = sample(file);
+    expect(routes(event)).toEqual([[rule, 'tag-changes queue']]);
+    expect(routeEvent(event, 'dev', config)[0]).toMatchObject({ stateMachine: 'reconcile', input: event });
+  });
+
+  test("a tag change of keys outside the scope goes nowhere; the scope's own keys do", () => {
+    const change = sample('tag-change-on-instance.json');
+    const withKeys = (keys: string[]) => ({
+      ...change,
+      detail: { ...(change.detail as object), 'changed-tag-keys': keys },
+    });
+    expect(routes(withKeys(['owner', 'cost-center']))).toEqual([]);
+    expect(routes(withKeys(['owner', 'autotap:mirror']))).toEqual([['autotap-dev-tags-changed', 'tag-changes queue']]);
+    const scoped = parseConfig(
+      { mirroring: { filterId: 'tmf-0a1', targets: [{ id: 'tmt-0a1' }], scope: { includeTags: { team: 'web' } } } },
+      'test',
+    );
+    expect(routeEvent(withKeys(['team']), 'dev', scoped).map((d) => d.rule)).toEqual(['autotap-dev-tags-changed']);
   });
 
   test('a call that failed (CloudTrail errorCode) or an instance only pending goes nowhere', () => {

@@ -85,6 +85,7 @@ const tableItems = (prefix: string) =>
 const MIRRORING_ALARMS = [
   { 'Fn::GetAtt': ['LaunchEventsDeadLetterAlarm', 'Arn'] },
   { 'Fn::GetAtt': ['RuleEventsDeadLetterAlarm', 'Arn'] },
+  { 'Fn::GetAtt': ['TagChangesDeadLetterAlarm', 'Arn'] },
 ];
 
 const lines = (actions: string[], resources: string[]) => actions.flatMap((a) => resources.map((r) => `${a} ${r}`));
@@ -117,9 +118,15 @@ export function registerDetectionTests(get: () => Suite): void {
             .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
             .map(([id]) => id),
         ).toEqual(['SessionsTable']);
-        for (const type of ['AWS::Lambda::Url', 'AWS::Lambda::EventSourceMapping', 'AWS::Lambda::Permission'])
-          expect(types.has(type)).toBe(false);
-        expect(Object.values(Resources).filter((r) => r.Type === 'AWS::SQS::Queue')).toHaveLength(2);
+        for (const type of ['AWS::Lambda::Url', 'AWS::Lambda::Permission']) expect(types.has(type)).toBe(false);
+        // The one event source of a stack without detections reads the tag changes.
+        expect(
+          Object.values(Resources)
+            .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
+            .map((r) => r.Properties.EventSourceArn),
+        ).toEqual([{ 'Fn::GetAtt': ['TagChangesQueue', 'Arn'] }]);
+        // Launch events' and rule events' dead letters, the tag changes and their dead letters.
+        expect(Object.values(Resources).filter((r) => r.Type === 'AWS::SQS::Queue')).toHaveLength(4);
         expect(Object.values(Resources).filter((r) => r.Type === 'AWS::SNS::Topic')).toHaveLength(1);
         const outputs = Object.keys((suite.dev as Template & { Outputs: Record<string, unknown> }).Outputs);
         expect(outputs.filter((id) => DETECTION_RESOURCE.test(id))).toEqual([]);
@@ -147,7 +154,7 @@ export function registerDetectionTests(get: () => Suite): void {
         const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
         const ids = functions.map(([id]) => id);
         expect(ids).toEqual(expect.arrayContaining(Object.values(DETECTION_FUNCTIONS).map((f) => f.logicalId)));
-        expect(ids).toHaveLength(8 + 4);
+        expect(ids).toHaveLength(9 + 4);
         for (const { logicalId, role } of Object.values(DETECTION_FUNCTIONS)) {
           const props = template.Resources[logicalId]!.Properties;
           expect(props.Runtime).toBe('nodejs24.x');
@@ -330,7 +337,10 @@ export function registerDetectionTests(get: () => Suite): void {
       test('the SQS event sources report batch item failures; the Slack notifier is never throttled below its event source', () => {
         const mappings = Object.values(template.Resources)
           .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
-          .map((r) => r.Properties);
+          .map((r) => r.Properties)
+          .filter(
+            (m) => JSON.stringify(m.EventSourceArn) !== JSON.stringify({ 'Fn::GetAtt': ['TagChangesQueue', 'Arn'] }),
+          );
         expect(mappings).toHaveLength(2);
         for (const mapping of mappings) expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
         const of = (fn: string) =>
@@ -422,8 +432,8 @@ export function registerDetectionTests(get: () => Suite): void {
           expect(evaluate(template, { 'Fn::GetAtt': [source, 'Arn'] })).toBe(queueArn(name));
         }
         const queues = Object.values(template.Resources).filter((r) => r.Type === 'AWS::SQS::Queue');
-        // launch events, rule events, detections (+ dlq), Slack (+ dlq), poll dlq
-        expect(queues).toHaveLength(7);
+        // launch events, rule events, tag changes (+ dlq), detections (+ dlq), Slack (+ dlq), poll dlq
+        expect(queues).toHaveLength(9);
         for (const q of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
       });
 
@@ -469,7 +479,7 @@ export function registerDetectionTests(get: () => Suite): void {
         ];
         expect(allowed).toEqual(expect.arrayContaining(expected));
         expect(allowed).toHaveLength(expected.length);
-        expect(alarms).toHaveLength(6);
+        expect(alarms).toHaveLength(7);
       });
     });
 
@@ -612,7 +622,9 @@ export function registerDetectionTests(get: () => Suite): void {
             // The session registry is the mirroring roles' (tests/template/package.slow.test.ts checks them).
             if (resourcesOf(template, statement).some((r) => /SessionsTable/.test(r))) continue;
             const touches =
-              actionsOf(statement).some((a) => /^(secretsmanager|dynamodb|sqs):/.test(a)) ||
+              actionsOf(statement).some(
+                (a) => /^(secretsmanager|dynamodb|sqs):/.test(a) && statement.Sid !== 'ConsumeTagChangesQueue',
+              ) ||
               resourcesOf(template, statement).some((r) =>
                 /autotap-detections-(detections|slack)|DetectionsTable/.test(r),
               );
@@ -622,6 +634,7 @@ export function registerDetectionTests(get: () => Suite): void {
                 'LaunchEventsDeadLetterQueuePolicy',
                 'RuleEventsDeadLetterQueuePolicy',
                 'PollDeadLetterQueuePolicy',
+                'TagChangesQueuePolicy',
               ].includes(roleId)
             )
               expect({ where, detection: detectionRoleIds.has(roleId) }).toEqual({ where, detection: true });

@@ -81,7 +81,7 @@ export function registerLargeStageTests(get: () => LargeStagePackage): void {
 
     test('packages: every function, each environment well under 4 KB and without the configuration', () => {
       const functions = functionsOf(suite.template);
-      expect(functions).toHaveLength(12);
+      expect(functions).toHaveLength(13);
       const measured = measureEnvironments({
         functions: Object.fromEntries(
           functions.map(([id, r]) => [
@@ -103,7 +103,14 @@ export function registerLargeStageTests(get: () => LargeStagePackage): void {
       const mirroring = JSON.stringify(suite.config.mirroring);
       const detections = JSON.stringify(suite.config.detections);
       const readers = {
-        mirroring: ['AttachSession', 'ResolveInterfaces', 'ReconcileRound', 'ReconcileSlice', 'Summarize'],
+        mirroring: [
+          'AttachSession',
+          'ResolveInterfaces',
+          'ReconcileRound',
+          'ReconcileSlice',
+          'Summarize',
+          'CoalesceTagChanges',
+        ],
         detections: ['DetectionsPoll', 'DetectionsWebhook', 'DetectionsProcess', 'SlackNotify'],
       };
       for (const [logicalId] of functionsOf(suite.template)) {

@@ -29,6 +29,8 @@ import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { EVENT_RULES, SCHEDULE_RULE } from '../../src/mirroring/event-rules.ts';
 import { rulePattern } from '../../deploy/event-rules.ts';
+import { TAG_CHANGES_MAX_RECEIVES } from '../../deploy/tag-changes.ts';
+import { scopeTagKeys } from '../../src/mirroring/tag-changes.ts';
 import {
   emailSubscriptions,
   loadStageConfig,
@@ -84,6 +86,8 @@ const FUNCTIONS = {
   reconcileRound: { logicalId: 'ReconcileRoundLambdaFunction', placeholder: 'ReconcileRoundFunctionArn' },
   reconcileSlice: { logicalId: 'ReconcileSliceLambdaFunction', placeholder: 'ReconcileSliceFunctionArn' },
   summarizeReconcile: { logicalId: 'SummarizeReconcileLambdaFunction', placeholder: 'SummarizeReconcileFunctionArn' },
+  // Started by its queue, not by a state machine: no definition names it.
+  coalesceTagChanges: { logicalId: 'CoalesceTagChangesLambdaFunction', placeholder: 'CoalesceTagChangesFunctionArn' },
 } as const;
 type FunctionKey = keyof typeof FUNCTIONS;
 /** The functions each state machine's definition names. */
@@ -360,9 +364,14 @@ describe('configuration at package time', () => {
       const bundle = readZip(path.join(packaged, '.serverless', `${key}.zip`))
         .get(`${handler.slice(0, handler.lastIndexOf('.'))}.mjs`)!
         .toString('utf8');
-      const reads = ['attachSession', 'resolveInterfaces', 'reconcileRound', 'reconcileSlice', 'summarize'].includes(
-        key,
-      );
+      const reads = [
+        'attachSession',
+        'resolveInterfaces',
+        'reconcileRound',
+        'reconcileSlice',
+        'summarize',
+        'coalesceTagChanges',
+      ].includes(key);
       expect({ key, mirroring: bundle.includes(JSON.stringify(devConfig.mirroring)) }).toEqual({
         key,
         mirroring: reads,
@@ -579,11 +588,14 @@ describe('mirror-instances state machine', () => {
       'cleanup-sessions': 'CleanupSessionsStateMachine',
       reconcile: 'ReconcileStateMachine',
     };
+    // A state machine by its Ref, the tag-changes queue by its ARN.
+    const targetOf = (t: RuleTarget) =>
+      (t.Arn as { Ref?: string }).Ref ?? (t.Arn as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0] ?? '';
     const startingWorkflows = Object.values(template.Resources).filter(
       (r) =>
         r.Type === 'AWS::Events::Rule' &&
         asArray(r.Properties.Targets as RuleTarget[]).some((t) =>
-          Object.values(machineIds).includes((t.Arn as { Ref?: string }).Ref ?? ''),
+          [...Object.values(machineIds), 'TagChangesQueue'].includes(targetOf(t)),
         ),
     );
     const packaged = startingWorkflows.map((r) => {
@@ -592,21 +604,23 @@ describe('mirror-instances state machine', () => {
         name: r.Properties.Name,
         pattern: r.Properties.EventPattern ?? null,
         schedule: r.Properties.ScheduleExpression ?? null,
-        target: (target!.Arn as { Ref: string }).Ref,
+        target: targetOf(target!),
         input: target!.Input ?? null,
         inputPath: target!.InputPath ?? null,
         inputTransformer: target!.InputTransformer ?? null,
       };
     });
+    const config = loadStageConfig('dev');
     const routed = [
       ...EVENT_RULES.map((rule) => ({
         name: `autotap-dev-${rule.name}`,
         pattern: rulePattern(
           rule,
-          sessionChangingRoles(loadStageConfig('dev')).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+          rule.viaQueue ? [] : sessionChangingRoles(config).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+          scopeTagKeys(config.mirroring.scope),
         ),
         schedule: null,
-        target: machineIds[rule.stateMachine],
+        target: rule.viaQueue ? 'TagChangesQueue' : machineIds[rule.stateMachine],
         input: null,
         inputPath: null,
         inputTransformer: null,
@@ -623,6 +637,38 @@ describe('mirror-instances state machine', () => {
     ];
     const byName = (a: { name: unknown }, b: { name: unknown }) => String(a.name).localeCompare(String(b.name));
     expect(packaged.sort(byName)).toEqual(routed.sort(byName));
+  });
+
+  test('tag changes: the queue, read in batches by coalesceTagChanges, which may only start reconcile', () => {
+    const queue = template.Resources.TagChangesQueue!.Properties;
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['TagChangesDeadLetterQueue', 'Arn'] },
+      maxReceiveCount: TAG_CHANGES_MAX_RECEIVES,
+    });
+    // Lambda's advice for a queue an event source reads: six times the timeout plus the batching window.
+    const fn = template.Resources.CoalesceTagChangesLambdaFunction!.Properties;
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (fn.Timeout as number) + 10);
+    const mappings = Object.values(template.Resources).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(r.Properties.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': ['TagChangesQueue', 'Arn'] }),
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.Properties).toMatchObject({
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    expect((fn.Environment as { Variables: Record<string, unknown> }).Variables.RECONCILE_STATE_MACHINE_ARN).toEqual({
+      Ref: 'ReconcileStateMachine',
+    });
+    const policy = template.Resources.TagChangesQueuePolicy!.Properties.PolicyDocument as PolicyDocument;
+    expect(policy.Statement[0]!.Condition?.ArnEquals?.['aws:SourceArn']).toEqual([
+      { 'Fn::GetAtt': ['TagsChangedRule', 'Arn'] },
+      { 'Fn::GetAtt': ['TagCallsRule', 'Arn'] },
+    ]);
+    expect(template.Resources.TagChangesDeadLetterAlarm!.Properties.AlarmActions).toEqual([{ Ref: 'OpsTopic' }]);
   });
 
   test('the reconciler runs on the configured schedule (default every 6 hours)', () => {
@@ -973,7 +1019,11 @@ describe('deployment order and what outlives the stack', () => {
       Object.entries(t.Resources)
         .filter(([id, r]) => r.Type === 'AWS::SQS::Queue' && id.endsWith('DeadLetterQueue'))
         .map(([id]) => id);
-    expect(kept(template)).toEqual(['LaunchEventsDeadLetterQueue', 'RuleEventsDeadLetterQueue']);
+    expect(kept(template)).toEqual([
+      'LaunchEventsDeadLetterQueue',
+      'RuleEventsDeadLetterQueue',
+      'TagChangesDeadLetterQueue',
+    ]);
     expect(kept(detections.template)).toEqual([...deadLetters(detections.template), 'DetectionsTable'].sort());
     expect(deadLetters(detections.template).length).toBeGreaterThanOrEqual(4);
   });

@@ -141,6 +141,20 @@ const AWS_PATTERNS: Record<string, { matches: Event[]; misses: [string, Event][]
       ['a state change', read('ec2-instance-running.json')],
     ],
   },
+  'cloudtrail-tags-changed.pattern.json': {
+    matches: [read('cloudtrail-create-tags.json'), read('cloudtrail-delete-tags.json')],
+    misses: [
+      ['an attach', read('cloudtrail-attach-network-interface.json')],
+      [
+        'a refused CreateTags',
+        withDetail('cloudtrail-create-tags.json', {
+          errorCode: 'Client.UnauthorizedOperation',
+          errorMessage: 'denied',
+        }),
+      ],
+      ["Tags' own event", read('tag-change-on-instance.json')],
+    ],
+  },
   'cloudtrail-traffic-mirror-session-changed.pattern.json': {
     matches: [
       read('cloudtrail-delete-traffic-mirror-session.json'),

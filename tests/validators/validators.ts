@@ -38,6 +38,8 @@ function ruleCases(stage: string, template: Template): Record<string, { matches:
   const attach = sampleFor('cloudtrail-attach-network-interface.json', stage);
   const detach = sampleFor('cloudtrail-detach-network-interface.json', stage);
   const tagChange = sampleFor('tag-change-on-instance.json', stage);
+  const tagCreated = sampleFor('cloudtrail-create-tags.json', stage);
+  const tagDeleted = sampleFor('cloudtrail-delete-tags.json', stage);
   const sessionDeleted = sampleFor('cloudtrail-delete-traffic-mirror-session.json', stage);
   const sessionModified = sampleFor('cloudtrail-modify-traffic-mirror-session.json', stage);
   const byRole = (event: Event, roleId: string): Event => {
@@ -75,12 +77,22 @@ function ruleCases(stage: string, template: Template): Record<string, { matches:
       misses: [running],
     },
     CleanupSessionsEventsRuleCloudWatchEvent2: { matches: [detach], misses: [attach, terminated] },
-    ReconcileEventsRuleCloudWatchEvent1: {
-      matches: [tagChange],
-      misses: [attach, detach, running, withDetail(tagChange, { 'resource-type': 'volume' })],
+    // Changes of the scope's keys only (the stages' scopes keep the opt-out tag, autotap:mirror).
+    TagsChangedRule: {
+      matches: [tagChange, withDetail(tagChange, { 'changed-tag-keys': ['owner', 'autotap:mirror'] })],
+      misses: [
+        attach,
+        running,
+        withDetail(tagChange, { 'resource-type': 'volume' }),
+        withDetail(tagChange, { 'changed-tag-keys': ['owner', 'cost-center'] }),
+      ],
+    },
+    TagCallsRule: {
+      matches: [tagCreated, tagDeleted],
+      misses: [attach, tagChange, withDetail(tagCreated, { errorCode: 'Client.UnauthorizedOperation' })],
     },
     // Someone else's delete or modify; autotap's own roles' calls are not tampering.
-    ReconcileEventsRuleCloudWatchEvent2: {
+    ReconcileEventsRuleCloudWatchEvent1: {
       matches: [sessionDeleted, sessionModified, byUser],
       misses: [
         ...['AttachSessionRole', 'ReconcileRoundRole', 'ReconcileSliceRole'].flatMap((role) => [
