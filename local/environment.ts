@@ -31,6 +31,10 @@ export interface LocalAutotap {
   dynamo: LocalDynamo;
   opsTopicArn: string;
   run(stateMachine: string, input: unknown, options?: RunOptions): Promise<ExecutionRecord>;
+  /** Executions started through the emulated Step Functions API (by a Lambda), as each finished. */
+  started: ExecutionRecord[];
+  /** The ARN of one of the stage's state machines on the emulated Step Functions API. */
+  stateMachineArn(name: (typeof STATE_MACHINES)[number]): string;
   close(): Promise<void>;
 }
 
@@ -61,12 +65,14 @@ export async function startLocalAutotap(
   // The emulated Step Functions API runs the real definitions with the real handlers, as `run` does.
   const stage = options.stage ?? 'dev';
   const stateMachines: Record<string, StateMachineExecutor> = { ...options.stateMachines };
+  const started: ExecutionRecord[] = [];
   for (const name of STATE_MACHINES) {
     stateMachines[`autotap-${stage}-${name}`] ??= async (input, execution) => {
       const record = await runExecution(machine(name), input, {
         retryPauseMs: options.retryPauseMs ?? 5,
         executionArn: execution.executionArn,
       });
+      started.push(record);
       return {
         status: record.status,
         output: record.output,
@@ -85,7 +91,10 @@ export async function startLocalAutotap(
     throw error;
   }
   const opsTopicArn = emulator.createTopic('autotap-local-ops');
+  const stateMachineArn = (name: string) =>
+    `arn:aws:states:${emulator.env().AWS_REGION}:${emulator.accountId}:stateMachine:autotap-${stage}-${name}`;
   Object.assign(process.env, emulator.env(), {
+    RECONCILE_STATE_MACHINE_ARN: stateMachineArn('reconcile'),
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     SESSIONS_TABLE: sessionsTable,
     AUTOTAP_CONFIG: JSON.stringify(config),
@@ -130,6 +139,8 @@ export async function startLocalAutotap(
     registry,
     dynamo,
     opsTopicArn,
+    started,
+    stateMachineArn,
     run: (stateMachine, input, runOptions) =>
       runExecution(machine(stateMachine), input, { retryPauseMs: options.retryPauseMs ?? 5, ...runOptions }),
     close: async () => {

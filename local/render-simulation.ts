@@ -22,10 +22,18 @@ const indent = (text: string) =>
 export function renderSimulation(report: SimulationReport): string {
   const out: string[] = [];
   report.executions.forEach((execution, n) => {
-    const via = execution.rule ? `rule ${execution.rule}` : 'started by hand';
-    out.push(
-      `Execution ${n + 1}: ${execution.stateMachine} <- ${describeInput(execution.input)} (event ${execution.event + 1}, ${via}): ${execution.status}`,
-    );
+    if (execution.coalesced) {
+      const { events, rules } = execution.coalesced;
+      const ids = (execution.input as { instanceIds?: string[] }).instanceIds ?? [];
+      out.push(
+        `Execution ${n + 1}: ${execution.stateMachine} <- tag changes of ${ids.join(', ')} (events ${events.map((e) => e + 1).join(', ')}, rules ${rules.join(', ')}, one batch of the tag-changes queue): ${execution.status}`,
+      );
+    } else {
+      const via = execution.rule ? `rule ${execution.rule}` : 'started by hand';
+      out.push(
+        `Execution ${n + 1}: ${execution.stateMachine} <- ${describeInput(execution.input)} (event ${execution.event + 1}, ${via}): ${execution.status}`,
+      );
+    }
     if (execution.error) out.push(`  error ${execution.error.name}: ${execution.error.message}`);
     const results = (execution.output as { results?: EniResult[] } | null)?.results ?? [];
     if (results.length > 0) out.push(indent(resultsTable(results)));
@@ -37,7 +45,13 @@ export function renderSimulation(report: SimulationReport): string {
     const what = `${u.source} "${u.detailType}"${u.eventName ? ` ${u.eventName}` : ''}`;
     out.push(`Event ${u.event + 1}: ${what}: no rule of the stack matches it, so EventBridge delivers it nowhere.`);
   }
-  if (report.unrouted.length > 0) out.push('');
+  const { ignored, parked } = report.tagChanges;
+  if (ignored.length > 0)
+    out.push(
+      `Events ${ignored.map((e) => e + 1).join(', ')}: tag changes that cannot change scope (no instance, or only keys the scope does not name): nothing started.`,
+    );
+  for (const p of parked) out.push(`Event ${p.event + 1}: parked in the tag-changes dead-letter queue: ${p.reason}`);
+  if (report.unrouted.length > 0 || ignored.length > 0 || parked.length > 0) out.push('');
   out.push(`Mirror sessions in the account afterwards (${report.sessions.length}):`);
   out.push(
     table(

@@ -1,7 +1,9 @@
 import type { Config } from '../src/config/schema.ts';
 import type { EmulatedSession, PublishedMessage } from './emulator/index.ts';
 import { forEachWithLimit } from '../src/parallel.ts';
-import { startLocalAutotap } from './environment.ts';
+import { changesScope, parseTagChange, scopeTagKeys } from '../src/mirroring/tag-changes.ts';
+import { startLocalAutotap, type LocalAutotap } from './environment.ts';
+import { deliverTagChanges } from './tag-changes.ts';
 import { routeEvent } from './eventbridge/router.ts';
 import type { Scenario } from './scenario.ts';
 import type { ExecutionRecord } from './stepfunctions/runner.ts';
@@ -14,6 +16,11 @@ export type SimulatedExecution = Omit<
   event: number;
   /** The rule that started it as deployed (autotap-<stage>-<name>), or null for a start by hand. */
   rule: string | null;
+  /**
+   * Set when the tag-changes queue started it: every scenario event (and its rule) it coalesced.
+   * `event` and `rule` are then the first of them.
+   */
+  coalesced?: { events: number[]; rules: string[] };
 };
 
 /** A scenario event that no rule of the stack matches: EventBridge would deliver it nowhere. */
@@ -25,9 +32,19 @@ export interface UnroutedEvent {
   eventName?: string;
 }
 
+/** Events the tag rules queued: how the queue's consumer answered them. */
+export interface TagChangesSummary {
+  queued: number;
+  /** Events that named no instance, or changed only keys outside the scope: nothing to start. */
+  ignored: number[];
+  /** Events parked in the queue's dead-letter queue (not tag events, or no reconcile could start). */
+  parked: { event: number; reason: string }[];
+}
+
 export interface SimulationReport {
   executions: SimulatedExecution[];
   unrouted: UnroutedEvent[];
+  tagChanges: TagChangesSummary;
   sessions: Omit<EmulatedSession, 'description' | 'virtualNetworkId' | 'packetLength'>[];
   published: { topic: string; subject: string | null; message: string }[];
   calls: Record<string, number>;
@@ -52,6 +69,7 @@ export async function simulate(scenario: Scenario, config: Config): Promise<Simu
   try {
     // Every start the scenario's events make, in their order: through the rules, or by hand.
     const starts: { event: number; rule: string | null; stateMachine: string; input: unknown }[] = [];
+    const queued: { event: number; rule: string; input: unknown }[] = [];
     const unrouted: UnroutedEvent[] = [];
     scenario.events.forEach((entry, event) => {
       if (entry.via === 'console') {
@@ -60,16 +78,23 @@ export async function simulate(scenario: Scenario, config: Config): Promise<Simu
       }
       const deliveries = routeEvent(entry.event, SIMULATION_STAGE, config);
       if (deliveries.length === 0) unrouted.push(unroutedOf(event, entry.event));
-      for (const d of deliveries) starts.push({ event, rule: d.rule, stateMachine: d.stateMachine, input: d.input });
+      for (const d of deliveries) {
+        if (d.queue) queued.push({ event, rule: d.rule, input: d.input });
+        else starts.push({ event, rule: d.rule, stateMachine: d.stateMachine, input: d.input });
+      }
     });
     const executions: SimulatedExecution[] = new Array<SimulatedExecution>(starts.length);
     await forEachWithLimit(starts, scenario.concurrency, async (start, index) => {
       const { stateMachine, input, status, output, error } = await local.run(start.stateMachine, start.input);
       executions[index] = { event: start.event, rule: start.rule, stateMachine, input, status, output, error };
     });
+    // The queue's consumer reads in batches, after a window: its reconciles follow the direct starts.
+    const tagChanges = await runTagChanges(local, queued, config);
+    executions.push(...tagChanges.executions);
     return {
       executions,
       unrouted,
+      tagChanges: tagChanges.summary,
       sessions: local.emulator
         .sessions()
         .map(
@@ -99,6 +124,52 @@ export async function simulate(scenario: Scenario, config: Config): Promise<Simu
   } finally {
     await local.close();
   }
+}
+
+/** Delivers the queued tag events to the tag-changes queue and attributes its reconciles to them. */
+async function runTagChanges(
+  local: LocalAutotap,
+  queued: { event: number; rule: string; input: unknown }[],
+  config: Config,
+): Promise<{ executions: SimulatedExecution[]; summary: TagChangesSummary }> {
+  const summary: TagChangesSummary = { queued: queued.length, ignored: [], parked: [] };
+  if (queued.length === 0) return { executions: [], summary };
+  const before = local.started.length;
+  const run = await deliverTagChanges(queued.map((q) => q.input));
+  await local.emulator.settleExecutions();
+  const scopeKeys = scopeTagKeys(config.mirroring.scope);
+  const named = queued.map(
+    (q): { event: number; rule: string; input: unknown; instanceIds: string[]; invalid?: string } => {
+      try {
+        const change = parseTagChange(q.input);
+        return { ...q, instanceIds: changesScope(change, scopeKeys) ? change.instanceIds : [] };
+      } catch (error) {
+        return { ...q, instanceIds: [], invalid: (error as Error).message };
+      }
+    },
+  );
+  const parkedBodies = new Set(run.deadLetters);
+  for (const q of named) {
+    if (parkedBodies.has(JSON.stringify(q.input)))
+      summary.parked.push({ event: q.event, reason: q.invalid ?? 'no reconcile could be started' });
+    else if (q.instanceIds.length === 0) summary.ignored.push(q.event);
+  }
+  const executions = local.started.slice(before).map((record): SimulatedExecution => {
+    const ids = new Set((record.input as { instanceIds?: string[] }).instanceIds ?? []);
+    const mine = named.filter((q) => q.instanceIds.some((id) => ids.has(id)));
+    const { stateMachine, input, status, output, error } = record;
+    return {
+      event: mine[0]?.event ?? -1,
+      rule: mine[0]?.rule ?? null,
+      coalesced: { events: mine.map((q) => q.event), rules: [...new Set(mine.map((q) => q.rule))] },
+      stateMachine,
+      input,
+      status,
+      output,
+      error,
+    };
+  });
+  return { executions, summary };
 }
 
 /** The stage the local stack's names carry (rules, state machines). */

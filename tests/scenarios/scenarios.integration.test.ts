@@ -45,6 +45,27 @@ describe('scenarios/', () => {
     expect(text).toMatch(/modify\s+modified\s+i-0ec0000000000002\s+eni-0ec0000000000002\s+target-not-configured/);
   });
 
+  test('tags.yml: an opt-out and an opt-in tag in one reconcile through the tag-changes queue; a tag of no scope key starts nothing', async () => {
+    const report = await run('tags.yml');
+    expect(report.executions.map((e) => [e.rule, e.stateMachine, e.status, e.coalesced])).toEqual([
+      [
+        'autotap-dev-tags-changed',
+        'reconcile',
+        'SUCCEEDED',
+        { events: [0, 1, 2], rules: ['autotap-dev-tags-changed', 'autotap-dev-tag-calls'] },
+      ],
+    ]);
+    expect(report.tagChanges).toEqual({ queued: 4, ignored: [3], parked: [] });
+    expect(actions(report, 0).map((a) => `${a.action} ${a.outcome} ${a.networkInterfaceId} ${a.reason}`)).toEqual([
+      'delete deleted eni-0a8000000000001 excluded-by-tag',
+      'create created eni-0a8000000000002 not-mirrored',
+    ]);
+    expect(report.sessions.map((x) => x.networkInterfaceId)).toEqual(['eni-0a8000000000002']);
+    const text = renderSimulation(report);
+    expect(text).toContain('one batch of the tag-changes queue): SUCCEEDED');
+    expect(text).toContain('Events 4: tag changes that cannot change scope');
+  });
+
   test("tamper.yml: a deleted session comes back, a re-pointed one goes back, a stopped instance's does not, another tool's stays", async () => {
     const report = await run('tamper.yml');
     expect(report.executions.map((e) => `${e.rule} ${e.stateMachine} ${e.status}`)).toEqual(
@@ -146,7 +167,7 @@ describe('scenarios/', () => {
     );
   });
 
-  test('tags follow at once: an opt-out tag removes the session, a removed one mirrors the instance; only the tagged instances are looked at, and a racing launch makes no duplicate', async () => {
+  test('tags follow at once: an opt-out tag removes the session, a removed one mirrors the instance; only the tagged instances are looked at, in one reconcile, and a launch before it makes no duplicate', async () => {
     const sampleOf = (file: string) =>
       JSON.parse(readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8')) as {
         resources: string[];
@@ -214,17 +235,17 @@ describe('scenarios/', () => {
     });
     const report = await simulate(scenario, scenario.config!);
     expect(report.unrouted).toEqual([]);
+    // The launch starts at once; the two tag events wait out the queue's batching window together.
     expect(report.executions.map((e) => [e.rule, e.stateMachine, e.status])).toEqual([
-      ['autotap-dev-tags-changed', 'reconcile', 'SUCCEEDED'],
-      ['autotap-dev-tags-changed', 'reconcile', 'SUCCEEDED'],
       ['autotap-dev-instance-running', 'mirror-instances', 'SUCCEEDED'],
+      ['autotap-dev-tags-changed', 'reconcile', 'SUCCEEDED'],
     ]);
-    expect(actions(report, 0).map((a) => `${a.action} ${a.outcome} ${a.networkInterfaceId} ${a.reason}`)).toEqual([
+    expect(report.executions[1]!.coalesced).toEqual({ events: [0, 1], rules: ['autotap-dev-tags-changed'] });
+    expect(report.executions[1]!.input).toEqual({ instanceIds: ['i-0a0a000000000001', 'i-0a0a000000000002'] });
+    expect(actions(report, 1).map((a) => `${a.action} ${a.outcome} ${a.networkInterfaceId} ${a.reason}`)).toEqual([
       'delete deleted eni-0a0a000000000001 excluded-by-tag',
     ]);
-    expect(actions(report, 1).map((a) => `${a.action} ${a.networkInterfaceId} ${a.reason}`)).toEqual([
-      'create eni-0a0a000000000002 not-mirrored',
-    ]);
+    expect(report.tagChanges).toEqual({ queued: 2, ignored: [], parked: [] });
     // One session for i-...2 whoever created it; none for i-...3, whose tags did not change; none left on i-...1.
     expect(report.sessions.map((x) => x.networkInterfaceId)).toEqual(['eni-0a0a000000000002']);
   });
