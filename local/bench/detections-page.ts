@@ -12,9 +12,9 @@ import {
   CREDENTIALS,
   lambdaSettings,
   startContainer,
-  startCountingDynalite,
   TOPICS,
 } from './detections.ts';
+import { startDynalite } from '../dynamodb.ts';
 import { generateWindow } from './detections-scenario.ts';
 import { ratio } from './metrics.ts';
 
@@ -51,7 +51,7 @@ export async function runPageTiming(input: Partial<PageTimingParams> = {}, progr
     queues: [BENCH_QUEUES.detections, BENCH_QUEUES.slack, 'autotap-bench-sequential', 'autotap-bench-parallel'],
     secrets: [{ arn: APPLIANCE_SECRET, value: JSON.stringify({ apiKey: appliance.apiKey }) }],
   });
-  const dynamo = await startCountingDynalite();
+  const dynamo = await startDynalite();
   const sqs = new SQSClient({ endpoint: emulator.endpoint, region: emulator.region, credentials: CREDENTIALS });
   const { poll: lambda } = await lambdaSettings();
   let stop = () => undefined as void;

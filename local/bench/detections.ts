@@ -1,14 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import dynalite from 'dynalite';
 import { parse as parseYaml } from 'yaml';
 import { detectionFunctions } from '../../deploy/stage-config.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { lifecyclePolicy } from '../../src/detections/ingest/environment.ts';
+import { createTable, startDynalite } from '../dynamodb.ts';
 import { startEmulator } from '../emulator/index.ts';
 import { startBenchAppliance } from './detections-appliance.ts';
 import type { AwsCall, ContainerFunction, ContainerReady, InvocationReport } from './lambda-container.ts';
@@ -160,19 +158,7 @@ export const BENCH_TABLE = 'autotap-bench-detections';
 export const BENCH_QUEUES = { detections: 'autotap-bench-detections', slack: 'autotap-bench-slack' };
 
 /** The detections table as the stack defines it (pk only, on demand), in dynalite. */
-export async function createDetectionsTable(endpoint: string): Promise<string> {
-  const admin = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
-  await admin.send(
-    new CreateTableCommand({
-      TableName: BENCH_TABLE,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  admin.destroy();
-  return BENCH_TABLE;
-}
+export const createDetectionsTable = (endpoint: string): Promise<string> => createTable(endpoint, BENCH_TABLE, 'pk');
 
 /** A detection container's environment, as the deployed stack sets it, against the local services. */
 export function containerEnv(
@@ -252,25 +238,6 @@ export async function lambdaSettings(): Promise<DetectionsResult['lambda']> {
       ? 'deploy/stage-config.ts, per function'
       : `serverless.yml provider defaults (${[poll.declared ? '' : 'detections-poll', process.declared ? '' : 'detections-process'].filter(Boolean).join(' and ')} not declared there)`;
   return { poll: { memoryMb: poll.memoryMb, timeoutSeconds: poll.timeoutSeconds }, process: { memoryMb: process.memoryMb, timeoutSeconds: process.timeoutSeconds }, source };
-}
-
-/** dynalite on a free loopback port, counting the requests it receives. */
-export async function startCountingDynalite(): Promise<{ endpoint: string; requests(): number; reset(): void; close(): Promise<void> }> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  let requests = 0;
-  server.on('request', () => {
-    requests += 1;
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    requests: () => requests,
-    reset: () => {
-      requests = 0;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 export interface Container {
@@ -360,12 +327,12 @@ async function runOnce(window: DetectionWindow, params: DetectionsParams, batchS
       { arn: SLACK_SECRET, value: JSON.stringify({ webhookUrl: 'https://hooks.slack.invalid/services/T0/B0/x' }) },
     ],
   });
-  const dynamo = await startCountingDynalite();
+  const dynamo = await startDynalite();
   const containers: Container[] = [];
   const sqs = new SQSClient({ endpoint: emulator.endpoint, region: emulator.region, credentials: CREDENTIALS, maxAttempts: 1 });
   try {
     const tableName = await createDetectionsTable(dynamo.endpoint);
-    dynamo.reset();
+    dynamo.resetRequests();
     const queueUrl = emulator.queueUrl('autotap-bench-detections');
     const slackQueueUrl = emulator.queueUrl('autotap-bench-slack');
     const config = {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -8,7 +7,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import dynalite from 'dynalite';
+import { createTable, startDynalite } from '../../local/dynamodb.ts';
 import { startEmulator, type Emulator, type PublishedMessage } from '../../local/emulator/index.ts';
 import { DetectionTable } from '../../src/aws/dynamodb.ts';
 import { forgetTokens } from '../../src/aws/appliance.ts';
@@ -81,21 +80,6 @@ export function lambdaContext(functionName = 'detections', remainingMs = 60_000)
   };
 }
 
-async function startDynalite(): Promise<{ endpoint: string; close(): Promise<void> }> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    // Its close also closes the store; connections still open (a test that failed mid-request) must not keep it up.
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
 const saved = { ...process.env };
 
 export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
@@ -132,16 +116,7 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   const dynamoClients: DynamoDBClient[] = [];
   try {
     dynamo = await startDynalite();
-    const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
-    dynamoClients.push(admin);
-    await admin.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createTable(dynamo.endpoint, tableName, 'pk');
   } catch (error) {
     // The test never gets a flow to close: what was started must not outlive it.
     for (const client of dynamoClients) client.destroy();
