@@ -285,6 +285,36 @@ function buildSchemas() {
     sessionNumber: z._default(sessionNumberSchema, { preferred: 1, min: 1, max: 32766 }),
     packetLength: z._default(z.nullable(intIn(1, 8500)), null),
     virtualNetworkId: z._default(z.nullable(intIn(0, 16777215)), null),
+    /**
+     * A VNI per VPC, so that the appliance can tell the VPCs' traffic apart; the ENIs of other VPCs
+     * get `virtualNetworkId`. Distinct per VPC, or the appliance could not.
+     */
+    virtualNetworkIds: z._default(
+      z.record(z.string(), intIn(0, 16777215)).check(
+        z.superRefine((vnis, ctx) => {
+          const seen = new Map<number, string>();
+          for (const [vpcId, vni] of Object.entries(vnis)) {
+            if (!/^vpc-[0-9a-f]{1,17}$/.test(vpcId))
+              ctx.addIssue({
+                code: 'custom',
+                path: [vpcId],
+                input: vpcId,
+                message: 'expected a VPC id like vpc-0123456789abcdef0 as the key',
+              });
+            const other = seen.get(vni);
+            if (other)
+              ctx.addIssue({
+                code: 'custom',
+                path: [vpcId],
+                input: vni,
+                message: `VNI ${vni} is ${other}'s already: expected a distinct VNI per VPC`,
+              });
+            seen.set(vni, vpcId);
+          }
+        }),
+      ),
+      {},
+    ),
     scope: z._default(scopeSchema, {
       vpcIds: [],
       subnetIds: [],

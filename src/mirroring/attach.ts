@@ -47,6 +47,7 @@ export async function attachInterface(
   const targets = [attachment.trafficMirrorTargetId, ...attachment.alternativeTargetIds];
   let sessionNumber = attachment.sessionNumber;
   let generation = options.generation ?? 0;
+  const virtualNetworkId = attachment.virtualNetworkId ?? config.virtualNetworkId;
 
   for (let attempt = 0; attempt < MAX_ATTACH_ATTEMPTS; attempt += 1) {
     const trafficMirrorTargetId = targets[0];
@@ -60,14 +61,14 @@ export async function attachInterface(
         trafficMirrorFilterId: attachment.trafficMirrorFilterId,
         sessionNumber,
         packetLength: config.packetLength,
-        virtualNetworkId: config.virtualNetworkId,
+        virtualNetworkId,
         description: `autotap: ${attachment.instanceId}`,
         tags: sessionTags(attachment.instanceId),
         clientToken: sessionClientToken({
           ...attachment,
           ...decided,
           packetLength: config.packetLength,
-          virtualNetworkId: config.virtualNetworkId,
+          virtualNetworkId,
           generation,
         }),
         dryRun: attachment.dryRun,

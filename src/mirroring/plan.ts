@@ -46,6 +46,12 @@ export interface InterfacePlan {
  * sessions, session number and target per ENI. Pure, so the reconciler and `autotap simulate` take
  * exactly the same decisions.
  */
+/** The VNI of a VPC that has its own (`virtualNetworkIds`); nothing for the others, which get `virtualNetworkId`. */
+function vniOf(vpcId: string | undefined, config: MirroringConfig): { virtualNetworkId?: number } {
+  const vni = vpcId === undefined ? undefined : config.virtualNetworkIds[vpcId];
+  return vni === undefined ? {} : { virtualNetworkId: vni };
+}
+
 export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
   const { config } = input;
   const accountTargets = input.accountTargets ?? [];
@@ -109,6 +115,7 @@ export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
       trafficMirrorFilterId: config.filterId,
       sessionNumber: number.sessionNumber,
       usedSessionNumbers,
+      ...vniOf(eni.vpcId ?? instance.vpcId, config),
       ...(instance.launchTime ? { launchTime: instance.launchTime } : {}),
       dryRun: input.dryRun,
     });

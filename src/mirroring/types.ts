@@ -110,6 +110,8 @@ export interface Attachment {
   sessionNumber: number;
   /** Numbers already used on the ENI when the decision was taken. */
   usedSessionNumbers: number[];
+  /** The VNI of the ENI's VPC (`virtualNetworkIds`); absent: the configured `virtualNetworkId`. */
+  virtualNetworkId?: number;
   launchTime?: string;
   dryRun: boolean;
 }

@@ -41,6 +41,32 @@ describe('planInterfaces', () => {
     expect(result.attachments[0]?.launchTime).toBe('2026-11-11T21:29:50.000Z');
   });
 
+  it("gives an ENI its VPC's own VNI (virtualNetworkIds), and others none, leaving them virtualNetworkId", () => {
+    const config = mirroringWith({ virtualNetworkId: 7, virtualNetworkIds: { 'vpc-0a1': 101, 'vpc-0b2': 202 } });
+    const inVpc = (id: string, vpcId: string, where: 'eni' | 'instance') =>
+      instance({
+        instanceId: `i-${id}`,
+        ...(where === 'instance' ? { vpcId } : {}),
+        networkInterfaces: [
+          {
+            networkInterfaceId: `eni-${id}`,
+            interfaceType: 'interface',
+            deviceIndex: 0,
+            ...(where === 'eni' ? { vpcId } : {}),
+          },
+        ],
+      });
+    const result = plan({
+      config,
+      instances: [inVpc('01', 'vpc-0a1', 'eni'), inVpc('02', 'vpc-0b2', 'instance'), inVpc('03', 'vpc-0c3', 'eni')],
+    });
+    expect(result.attachments.map((a) => [a.networkInterfaceId, a.virtualNetworkId])).toEqual([
+      ['eni-01', 101],
+      ['eni-02', 202],
+      ['eni-03', undefined],
+    ]);
+  });
+
   it('recognizes its own session, by tag or by target, and never adds a second', () => {
     const tagged = session({ tags: { 'autotap:managed': 'true' }, sessionNumber: 4 });
     expect(plan({ interfaceSessions: [tagged] }).results).toEqual([
