@@ -53,6 +53,8 @@ export const ALTERNATIVE_TARGETS_PER_ATTACHMENT = 3;
 
 export const INSTANCE_ID = /^i-[0-9a-f]{1,17}$/;
 export const ENI_ID = /^eni-[0-9a-f]{1,17}$/;
+/** An instance's ARN, as Tags' events name it; group 1 is its id. */
+export const INSTANCE_ARN = /^arn:aws[a-z-]*:ec2:[a-z0-9-]+:\d{12}:instance\/(i-[0-9a-f]{1,17})$/;
 
 const MANUAL_SHAPE =
   'expected {"instanceIds": ["i-..."]}, {"instanceId": "i-..."} or {"networkInterfaceIds": ["eni-..."]}, with optional "dryRun": true';

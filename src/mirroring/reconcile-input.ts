@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { fail as invalid, instanceIdSchema } from './input.ts';
+import { fail as invalid, INSTANCE_ARN, instanceIdSchema } from './input.ts';
 import type { WorkSlice } from './reconcile-work.ts';
 import { isTamperEvent, parseTamperCall, TAMPER_CALLS, type Tamper } from './tamper.ts';
 
@@ -83,11 +83,10 @@ function buildSchemas() {
 let built: ReturnType<typeof buildSchemas> | undefined;
 const schemas = () => (built ??= buildSchemas());
 
-const INSTANCE_ARN = /^arn:aws[a-z-]*:ec2:[a-z0-9-]+:\d{12}:instance\/(i-[0-9a-f]{1,17})$/;
-
 /**
- * `reconcile` starts from its schedule; from a tag change of an instance (Tags' `Tag Change on
- * Resource`), for that instance; or by hand with `{"dryRun": true}`, `{"vpcIds": [...]}` and/or
+ * `reconcile` starts from its schedule; from the tag-changes queue with `{"instanceIds": [...]}`
+ * (src/mirroring/tag-changes.ts); a Tags `Tag Change on Resource` event is still read, for that
+ * instance, so that an execution its rule started before the queue can be re-run; or by hand with `{"dryRun": true}`, `{"vpcIds": [...]}` and/or
  * `{"instanceIds": [...]}`. A normalized request is accepted again as it is (rounds after the first).
  */
 export function normalizeReconcileInput(input: unknown): ReconcileRequest {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { MirroringSection } from '../config/schema.ts';
-import { fail as invalid, INSTANCE_ID } from './input.ts';
+import { fail as invalid, INSTANCE_ARN, INSTANCE_ID } from './input.ts';
 import { MAX_RECONCILE_INSTANCE_IDS } from './reconcile-input.ts';
 
 /**
@@ -19,8 +19,6 @@ export interface TagChange {
 }
 
 export const TAG_CALLS = ['CreateTags', 'DeleteTags'] as const;
-
-const INSTANCE_ARN = /^arn:aws[a-z-]*:ec2:[a-z0-9-]+:\d{12}:instance\/(i-[0-9a-f]{1,17})$/;
 
 function buildSchemas() {
   // https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-tag.html: `resources` holds the
