@@ -345,7 +345,6 @@ export function detectionRoles(config: Config): CfnResources {
   return result;
 }
 
-/** What a reconcile round and a cleanup need: describe for planning, repair sessions, announce. */
 /**
  * Starting `reconcile` only: StartExecution is authorized on the state machine
  * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html).
@@ -357,6 +356,7 @@ const START_RECONCILE: PolicyStatement = {
   Resource: { Ref: 'ReconcileStateMachine' },
 };
 
+/** What a reconcile round and a cleanup need: describe for planning, repair sessions, announce. */
 function reconcileStatements(config: Config): PolicyStatement[] {
   return [
     DESCRIBE_FOR_PLANNING,

@@ -33,8 +33,6 @@ export interface LocalAutotap {
   run(stateMachine: string, input: unknown, options?: RunOptions): Promise<ExecutionRecord>;
   /** Executions started through the emulated Step Functions API (by a Lambda), as each finished. */
   started: ExecutionRecord[];
-  /** The ARN of one of the stage's state machines on the emulated Step Functions API. */
-  stateMachineArn(name: (typeof STATE_MACHINES)[number]): string;
   close(): Promise<void>;
 }
 
@@ -91,10 +89,9 @@ export async function startLocalAutotap(
     throw error;
   }
   const opsTopicArn = emulator.createTopic('autotap-local-ops');
-  const stateMachineArn = (name: string) =>
-    `arn:aws:states:${emulator.env().AWS_REGION}:${emulator.accountId}:stateMachine:autotap-${stage}-${name}`;
   Object.assign(process.env, emulator.env(), {
-    RECONCILE_STATE_MACHINE_ARN: stateMachineArn('reconcile'),
+    // As Step Functions names it (the emulator defines the machines above under these names).
+    RECONCILE_STATE_MACHINE_ARN: `arn:aws:states:${emulator.env().AWS_REGION}:${emulator.accountId}:stateMachine:autotap-${stage}-reconcile`,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     SESSIONS_TABLE: sessionsTable,
     AUTOTAP_CONFIG: JSON.stringify(config),
@@ -140,7 +137,6 @@ export async function startLocalAutotap(
     dynamo,
     opsTopicArn,
     started,
-    stateMachineArn,
     run: (stateMachine, input, runOptions) =>
       runExecution(machine(stateMachine), input, { retryPauseMs: options.retryPauseMs ?? 5, ...runOptions }),
     close: async () => {
