@@ -101,6 +101,19 @@ export function attachSessionStatements(mirroring: MirroringSection): PolicyStat
           Resource: ec2Arn(`traffic-mirror-filter/${mirroring.filterId}`),
         },
   ];
+  const overrideFilterIds = [
+    ...new Set(
+      mirroring.overrides.flatMap((o) => (o.filterId && o.filterId !== mirroring.filterId ? [o.filterId] : [])),
+    ),
+  ];
+  if (overrideFilterIds.length > 0) {
+    statements.push({
+      Sid: 'MirrorWithOverrideFilters',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession'],
+      Resource: overrideFilterIds.map((id) => ec2Arn(`traffic-mirror-filter/${id}`)),
+    });
+  }
   if (mirroring.create?.target) {
     statements.push({
       Sid: 'MirrorToCreatedTarget',

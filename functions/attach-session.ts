@@ -15,6 +15,8 @@ const attachmentSchema = z.object({
   trafficMirrorFilterId: z.string(),
   sessionNumber: z.int().check(z.minimum(1), z.maximum(32766)),
   usedSessionNumbers: z._default(z.array(z.int()), []),
+  packetLength: z.optional(z.nullable(z.int().check(z.minimum(1), z.maximum(8500)))),
+  override: z.optional(z.string()),
   virtualNetworkId: z.optional(z.int().check(z.minimum(0), z.maximum(16777215))),
   launchTime: z.optional(z.string()),
   dryRun: z._default(z.boolean(), false),

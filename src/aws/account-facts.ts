@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import { configuredSecrets, isDeployed, opsTopicName } from '../doctor/checks.ts';
-import { known, type AccountFacts, type Fact, type TargetFacts } from '../doctor/facts.ts';
+import { known, type AccountFacts, type Fact, type FilterFacts, type TargetFacts } from '../doctor/facts.ts';
 import {
   describeAllSessions,
   describeLiveInstances,
@@ -48,6 +48,9 @@ export async function readAccountFacts(config: Config, stage: string, region: st
   const mirroring = config.mirroring;
   const filterId: string | undefined = mirroring.filterId;
   const filter = filterId === undefined ? known(undefined) : await readFact(() => describeMirrorFilter(filterId));
+  const overrideFilters = new Map<string, Fact<FilterFacts | undefined>>();
+  for (const id of new Set(mirroring.overrides.flatMap((o) => (o.filterId ? [o.filterId] : []))))
+    overrideFilters.set(id, await readFact(() => describeMirrorFilter(id)));
   const targets = await readFact(() => describeTargetDetails());
   const used = usedTargets(config, targets);
   const interfaceIds = used.flatMap((t) =>
@@ -99,6 +102,7 @@ export async function readAccountFacts(config: Config, stage: string, region: st
     region,
     stage,
     filter,
+    overrideFilters,
     targets,
     targetInterfaces,
     securityGroups,

@@ -36,6 +36,7 @@ import {
   type CreateSessionRequest,
   type Instance,
   type Session,
+  type SessionChange,
   type SkipReason,
   type Tags,
   type Target,
@@ -178,6 +179,8 @@ function toSession(s: TrafficMirrorSession): Session {
     trafficMirrorTargetId: s.TrafficMirrorTargetId ?? '',
     trafficMirrorFilterId: s.TrafficMirrorFilterId ?? '',
     sessionNumber: s.SessionNumber ?? 0,
+    packetLength: s.PacketLength ?? null,
+    ...(s.VirtualNetworkId !== undefined ? { virtualNetworkId: s.VirtualNetworkId } : {}),
     tags: tagsOf(s.Tags),
   };
 }
@@ -293,7 +296,7 @@ export async function deleteSession(trafficMirrorSessionId: string, client = ec2
 
 export async function modifySession(
   trafficMirrorSessionId: string,
-  change: { trafficMirrorTargetId?: string; trafficMirrorFilterId?: string; sessionNumber?: number },
+  change: SessionChange,
   client = ec2Client(),
 ): Promise<Session> {
   const out = await ec2Call('ModifyTrafficMirrorSession', () =>
@@ -303,6 +306,10 @@ export async function modifySession(
         ...(change.trafficMirrorTargetId ? { TrafficMirrorTargetId: change.trafficMirrorTargetId } : {}),
         ...(change.trafficMirrorFilterId ? { TrafficMirrorFilterId: change.trafficMirrorFilterId } : {}),
         ...(change.sessionNumber ? { SessionNumber: change.sessionNumber } : {}),
+        ...(typeof change.packetLength === 'number' ? { PacketLength: change.packetLength } : {}),
+        // Back to whole packets: EC2 removes a field only when asked to by name.
+        ...(change.packetLength === null ? { RemoveFields: ['packet-length' as const] } : {}),
+        ...(change.virtualNetworkId !== undefined ? { VirtualNetworkId: change.virtualNetworkId } : {}),
       }),
     ),
   );

@@ -89,6 +89,12 @@ function sameMailboxIssues<T>(
 /** Where local runs put their stand-ins: plain http is allowed there and nowhere else. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/**
+ * Overrides per stage. Each filter they name is one more resource in the session roles' policies
+ * (deploy/roles.ts), which IAM caps at 10,240 characters per role: 20 keeps that far off.
+ */
+export const MAX_OVERRIDES = 20;
+
 /** The webhook's reserved concurrency when none is configured: ample for an appliance, small beside the account's 1,000. */
 export const DEFAULT_WEBHOOK_RESERVED_CONCURRENCY = 10;
 
@@ -153,6 +159,28 @@ function buildSchemas() {
     includeTags: z._default(tagMatchSchema, {}),
     excludeTags: z._default(tagMatchSchema, { 'autotap:mirror': 'false' }),
   });
+
+  /** One override: which instances (by tag, like includeTags) and what their sessions get instead. */
+  const overrideSchema = z
+    .strictObject({
+      /** Shown in plan and reconcile reports: why an ENI has this filter. */
+      name: z.string().check(
+        z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+          message: 'expected a name like dns-http-only (a-z, 0-9, -; up to 63)',
+        }),
+      ),
+      /** Every tag must match (value "*" matches any value); at least one. */
+      tags: tagMatchSchema.check(
+        z.refine((tags) => Object.keys(tags).length > 0, { message: 'expected at least one tag to match' }),
+      ),
+      filterId: z.optional(filterIdSchema),
+      packetLength: z.optional(z.nullable(intIn(1, 8500))),
+    })
+    .check(
+      z.refine((o) => o.filterId !== undefined || o.packetLength !== undefined, {
+        message: 'expected filterId or packetLength (what the override changes)',
+      }),
+    );
 
   const cidrSchema = z.string().check(
     z.refine((cidr) => cidrFamily(cidr) !== undefined, {
@@ -314,6 +342,30 @@ function buildSchemas() {
         }),
       ),
       {},
+    ),
+    /**
+     * Another filter or packet length for the ENIs of instances carrying given tags (for example only
+     * DNS and HTTP from one class of instances); the first override that matches wins, the others get
+     * `filterId` and `packetLength`.
+     */
+    overrides: z._default(
+      z.array(overrideSchema).check(
+        z.maxLength(MAX_OVERRIDES, { message: `expected at most ${MAX_OVERRIDES} overrides` }),
+        z.superRefine((overrides, ctx) => {
+          const seen = new Set<string>();
+          overrides.forEach((o, index) => {
+            if (seen.has(o.name))
+              ctx.addIssue({
+                code: 'custom',
+                path: [index, 'name'],
+                input: o.name,
+                message: `override name ${o.name} is used twice: expected a distinct name per override`,
+              });
+            seen.add(o.name);
+          });
+        }),
+      ),
+      [],
     ),
     scope: z._default(scopeSchema, {
       vpcIds: [],

@@ -121,20 +121,25 @@ export function checkFilter(config: Config, filter: Fact<FilterFacts | undefined
       'the stack creates the filter: after deploy, put its id (stack output TrafficMirrorFilterId) in mirroring.filterId to check it',
     );
   }
-  if (!filter.read) return unreadable('filter', filter, id);
+  return judgeFilter('filter', id, filter, 'mirroring.filterId');
+}
+
+/** Whether a filter exists and mirrors something; `field` names where the configuration holds its id. */
+function judgeFilter(check: string, id: string, filter: Fact<FilterFacts | undefined>, field: string): CheckResult {
+  if (!filter.read) return unreadable(check, filter, id);
   if (!filter.value) {
     return result(
-      'filter',
+      check,
       'fail',
       'does not exist in this account and region',
-      'create the filter (VPC console, Traffic Mirroring, Mirror filters) or correct mirroring.filterId',
+      `create the filter (VPC console, Traffic Mirroring, Mirror filters) or correct ${field}`,
       id,
     );
   }
   const accepting = filter.value.rules.filter((r) => r.action === 'accept');
   if (accepting.length === 0) {
     return result(
-      'filter',
+      check,
       'fail',
       `has ${filter.value.rules.length === 0 ? 'no rules' : 'only reject rules'}: a session with it mirrors nothing`,
       'add accept rules (for example all protocols, 0.0.0.0/0 to 0.0.0.0/0, inbound and outbound)',
@@ -145,7 +150,7 @@ export function checkFilter(config: Config, filter: Fact<FilterFacts | undefined
   const outbound = accepting.length - inbound;
   if (inbound === 0 || outbound === 0) {
     return result(
-      'filter',
+      check,
       'warn',
       `accepts ${inbound === 0 ? 'outbound' : 'inbound'} traffic only`,
       `add ${inbound === 0 ? 'inbound' : 'outbound'} accept rules if the appliance needs both directions`,
@@ -153,12 +158,27 @@ export function checkFilter(config: Config, filter: Fact<FilterFacts | undefined
     );
   }
   return result(
-    'filter',
+    check,
     'ok',
     `exists: ${plural(inbound, 'inbound accept rule')}, ${plural(outbound, 'outbound accept rule')}`,
     undefined,
     id,
   );
+}
+
+/** Each override's own filter, judged like the section's (overrides that only change packet length have none). */
+export function checkOverrideFilters(
+  config: Config,
+  filters: ReadonlyMap<string, Fact<FilterFacts | undefined>>,
+): CheckResult[] {
+  const judged = new Set<string>([config.mirroring.filterId ?? '']);
+  return config.mirroring.overrides.flatMap((override, index) => {
+    const id = override.filterId;
+    const filter = id === undefined ? undefined : filters.get(id);
+    if (id === undefined || judged.has(id) || !filter) return [];
+    judged.add(id);
+    return [judgeFilter('override-filter', id, filter, `mirroring.overrides[${index}].filterId (${override.name})`)];
+  });
 }
 
 const KIND_NAMES: Record<TargetFacts['kind'], string> = {
@@ -776,6 +796,7 @@ export function diagnose(config: Config, facts: AccountFacts): CheckResult[] {
   return [
     checkDeployed(facts),
     checkFilter(config, facts.filter),
+    ...checkOverrideFilters(config, facts.overrideFilters),
     ...checkTargets(config, facts),
     ...checkTargetPaths(config, facts),
     checkZones(config, facts),

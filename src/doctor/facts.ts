@@ -127,6 +127,8 @@ export interface AccountFacts {
   region: string;
   stage: string;
   filter: Fact<FilterFacts | undefined>;
+  /** The filters the overrides name, by id. */
+  overrideFilters: Map<string, Fact<FilterFacts | undefined>>;
   targets: Fact<TargetFacts[]>;
   /** ENIs of ENI targets, by ENI id. */
   targetInterfaces: Fact<TargetInterfaceFacts[]>;

@@ -3,14 +3,11 @@ import { forEachWithLimit } from '../parallel.ts';
 import { attachInterface, unconfirmedCreates, type AttachPorts } from './attach.ts';
 import { AwsRefusal, SessionNotFound } from './errors.ts';
 import { publicAction, SESSION_NUMBER_TAKEN, type ReconcileAction } from './reconcile.ts';
-import type { Session } from './types.ts';
+import type { Session, SessionChange } from './types.ts';
 
 export interface ApplyPorts extends AttachPorts {
   deleteSession(trafficMirrorSessionId: string): Promise<void>;
-  modifySession(
-    trafficMirrorSessionId: string,
-    change: { trafficMirrorTargetId?: string; trafficMirrorFilterId?: string; sessionNumber?: number },
-  ): Promise<Session>;
+  modifySession(trafficMirrorSessionId: string, change: SessionChange): Promise<Session>;
 }
 
 export type AppliedOutcome = 'created' | 'deleted' | 'modified' | 'already-mirrored' | 'skipped' | 'failed' | 'planned';
@@ -79,9 +76,11 @@ async function applyOne(
         await ports.deleteSession(action.trafficMirrorSessionId ?? '');
         return { ...shown, outcome: 'deleted' };
       case 'modify': {
-        const change = {
+        const change: SessionChange = {
           ...(action.trafficMirrorTargetId ? { trafficMirrorTargetId: action.trafficMirrorTargetId } : {}),
           ...(action.trafficMirrorFilterId ? { trafficMirrorFilterId: action.trafficMirrorFilterId } : {}),
+          ...(action.packetLength !== undefined ? { packetLength: action.packetLength } : {}),
+          ...(action.virtualNetworkId !== undefined ? { virtualNetworkId: action.virtualNetworkId } : {}),
           // Only a move off a taken number changes it: the action's number is otherwise the current one.
           ...(action.sessionNumber !== undefined && action.reason?.split(',').includes(SESSION_NUMBER_TAKEN)
             ? { sessionNumber: action.sessionNumber }

@@ -48,6 +48,7 @@ export async function attachInterface(
   let sessionNumber = attachment.sessionNumber;
   let generation = options.generation ?? 0;
   const virtualNetworkId = attachment.virtualNetworkId ?? config.virtualNetworkId;
+  const packetLength = attachment.packetLength === undefined ? config.packetLength : attachment.packetLength;
 
   for (let attempt = 0; attempt < MAX_ATTACH_ATTEMPTS; attempt += 1) {
     const trafficMirrorTargetId = targets[0];
@@ -60,14 +61,14 @@ export async function attachInterface(
         trafficMirrorTargetId,
         trafficMirrorFilterId: attachment.trafficMirrorFilterId,
         sessionNumber,
-        packetLength: config.packetLength,
+        packetLength,
         virtualNetworkId,
         description: `autotap: ${attachment.instanceId}`,
         tags: sessionTags(attachment.instanceId),
         clientToken: sessionClientToken({
           ...attachment,
           ...decided,
-          packetLength: config.packetLength,
+          packetLength,
           virtualNetworkId,
           generation,
         }),

@@ -1,5 +1,6 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import { decideScope } from './scope.ts';
+import { sessionChoice } from './session-choices.ts';
 import { pickSessionNumber } from './session-numbers.ts';
 import { candidateTargets, chooseTarget, targetInterfaceIdsOf, targetLoads } from './targets.ts';
 import {
@@ -47,7 +48,7 @@ export interface InterfacePlan {
  * exactly the same decisions.
  */
 /** The VNI of a VPC that has its own (`virtualNetworkIds`); nothing for the others, which get `virtualNetworkId`. */
-function vniOf(vpcId: string | undefined, config: MirroringConfig): { virtualNetworkId?: number } {
+export function vniOf(vpcId: string | undefined, config: MirroringConfig): { virtualNetworkId?: number } {
   const vni = vpcId === undefined ? undefined : config.virtualNetworkIds[vpcId];
   return vni === undefined ? {} : { virtualNetworkId: vni };
 }
@@ -112,7 +113,7 @@ export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
       ...base,
       trafficMirrorTargetId: target.trafficMirrorTargetId,
       alternativeTargetIds: target.alternativeTargetIds,
-      trafficMirrorFilterId: config.filterId,
+      ...sessionChoice(instance, config),
       sessionNumber: number.sessionNumber,
       usedSessionNumbers,
       ...vniOf(eni.vpcId ?? instance.vpcId, config),

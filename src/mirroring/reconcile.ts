@@ -1,5 +1,6 @@
 import type { MirroringConfig } from '../config/schema.ts';
-import { planInterfaces } from './plan.ts';
+import { planInterfaces, vniOf } from './plan.ts';
+import { sessionChoice } from './session-choices.ts';
 import { pickSessionNumber } from './session-numbers.ts';
 import { decideScope } from './scope.ts';
 import { candidateTargets, chooseTarget, targetInterfaceIdsOf, targetLoads } from './targets.ts';
@@ -29,6 +30,12 @@ export interface ReconcileAction {
   trafficMirrorTargetId?: string;
   trafficMirrorFilterId?: string;
   trafficMirrorSessionId?: string;
+  /** For `modify`: the packet length to set (null: whole packets again). */
+  packetLength?: number | null;
+  /** For `modify`: the VNI to set. */
+  virtualNetworkId?: number;
+  /** The override whose filter or packet length the session gets, if any. */
+  override?: string;
   /** For `create`: everything attaching needs, decided here. */
   attachment?: Attachment;
 }
@@ -160,7 +167,7 @@ type SessionBase = Omit<ReconcileAction, 'action'> & { instanceId: string };
 /** The changes autotap's kept session needs (target, filter, number): a `modify`, a `skip` when no target can take it, or nothing. */
 function repairSession(
   session: Session,
-  instance: Instance,
+  [instance, eni]: [Instance, NetworkInterface],
   base: SessionBase,
   ctx: SessionContext,
 ): ReconcileAction | undefined {
@@ -179,9 +186,21 @@ function repairSession(
     change.trafficMirrorTargetId = choice.trafficMirrorTargetId;
     reasons.push(ctx.existingTargetIds.has(session.trafficMirrorTargetId) ? 'target-not-configured' : 'target-deleted');
   }
-  if (session.trafficMirrorFilterId !== config.filterId) {
-    change.trafficMirrorFilterId = config.filterId;
+  const choice = sessionChoice(instance, config);
+  if (choice.override) change.override = choice.override;
+  if (session.trafficMirrorFilterId !== choice.trafficMirrorFilterId) {
+    change.trafficMirrorFilterId = choice.trafficMirrorFilterId;
     reasons.push('filter-changed');
+  }
+  if (session.packetLength !== undefined && session.packetLength !== choice.packetLength) {
+    change.packetLength = choice.packetLength;
+    reasons.push('packet-length-changed');
+  }
+  // Only a VNI the configuration names is repaired: without one, AWS chose it and any value is right.
+  const vni = vniOf(eni.vpcId ?? instance.vpcId, config).virtualNetworkId ?? config.virtualNetworkId;
+  if (vni !== null && session.virtualNetworkId !== undefined && session.virtualNetworkId !== vni) {
+    change.virtualNetworkId = vni;
+    reasons.push('vni-changed');
   }
   const sessionNumber = freeSessionNumber(session, ctx.sessions, config.sessionNumber);
   if (sessionNumber !== undefined) {
@@ -215,7 +234,7 @@ function decideOurSession(session: Session, ctx: SessionContext, keptOnEni: Set<
   if (outOfScope) return remove(outOfScope);
   if (keptOnEni.has(session.networkInterfaceId)) return remove('duplicate');
   keptOnEni.add(session.networkInterfaceId);
-  return repairSession(session, instance, base, ctx);
+  return repairSession(session, owner, base, ctx);
 }
 
 /** What happens to each of autotap's existing sessions: deletes, modifies and skips. */

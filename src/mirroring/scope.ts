@@ -9,6 +9,11 @@ function matches(tags: Tags, key: string, value: string): boolean {
   return key in tags && (value === '*' || tags[key] === value);
 }
 
+/** Whether the tags carry every entry of `rules` (as `includeTags` and overrides match). */
+export function matchesEveryTag(tags: Tags, rules: Tags): boolean {
+  return Object.entries(rules).every(([key, value]) => matches(tags, key, value));
+}
+
 const GONE_STATES = new Set(['shutting-down', 'terminated']);
 
 /**
@@ -26,8 +31,7 @@ export function decideScope(
   const subnetId = eni.subnetId ?? instance.subnetId;
   if (scope.vpcIds.length > 0 && (!vpcId || !scope.vpcIds.includes(vpcId))) return 'out-of-scope';
   if (scope.subnetIds.length > 0 && (!subnetId || !scope.subnetIds.includes(subnetId))) return 'out-of-scope';
-  if (!Object.entries(scope.includeTags).every(([key, value]) => matches(instance.tags, key, value)))
-    return 'out-of-scope';
+  if (!matchesEveryTag(instance.tags, scope.includeTags)) return 'out-of-scope';
   if (Object.entries(scope.excludeTags).some(([key, value]) => matches(instance.tags, key, value)))
     return 'excluded-by-tag';
   if (eni.interfaceType !== 'interface') return 'interface-type';

@@ -43,7 +43,21 @@ export interface Session {
   trafficMirrorTargetId: string;
   trafficMirrorFilterId: string;
   sessionNumber: number;
+  /** As EC2 describes it (null: whole packets); absent when not known, which repairs nothing. */
+  packetLength?: number | null;
+  /** As EC2 describes it; absent when not known. */
+  virtualNetworkId?: number;
   tags: Tags;
+}
+
+/** What a modify of a session changes; a field left out stays as it is. */
+export interface SessionChange {
+  trafficMirrorTargetId?: string;
+  trafficMirrorFilterId?: string;
+  sessionNumber?: number;
+  /** null: mirror whole packets again. */
+  packetLength?: number | null;
+  virtualNetworkId?: number;
 }
 
 export const MANAGED_TAG = 'autotap:managed';
@@ -110,6 +124,10 @@ export interface Attachment {
   sessionNumber: number;
   /** Numbers already used on the ENI when the decision was taken. */
   usedSessionNumbers: number[];
+  /** From the override that matched the instance, else the section's; absent (an older input): the section's. */
+  packetLength?: number | null;
+  /** The override that chose the filter and packet length, if any (for reports). */
+  override?: string;
   /** The VNI of the ENI's VPC (`virtualNetworkIds`); absent: the configured `virtualNetworkId`. */
   virtualNetworkId?: number;
   launchTime?: string;

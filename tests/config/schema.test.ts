@@ -266,3 +266,39 @@ describe('e-mail subscriptions against SNS’s filter policies per topic', () =>
     ).not.toThrow();
   });
 });
+
+describe('mirroring.overrides', () => {
+  const withOverrides = (overrides: unknown[]) =>
+    parseConfig({ mirroring: { filterId: 'tmf-01', targets: [{ id: 'tmt-01' }], overrides } });
+
+  it('accepts a filter, a packet length, or both, per tag match', () => {
+    const config = withOverrides([
+      { name: 'dns-http-only', tags: { tier: 'web' }, filterId: 'tmf-02' },
+      { name: 'headers', tags: { pci: '*' }, packetLength: 128 },
+      { name: 'whole', tags: { capture: 'full' }, packetLength: null, filterId: 'tmf-03' },
+    ]);
+    expect(config.mirroring.overrides.map((o) => o.name)).toEqual(['dns-http-only', 'headers', 'whole']);
+  });
+
+  it.each([
+    [[{ name: 'a', tags: { t: 'x' } }], 'mirroring.overrides[0]: expected filterId or packetLength'],
+    [[{ name: 'a', tags: {}, filterId: 'tmf-02' }], 'mirroring.overrides[0].tags: expected at least one tag'],
+    [[{ name: 'a', tags: { t: 'x' }, packetLength: 8501 }], 'mirroring.overrides[0].packetLength'],
+    [[{ name: 'a', tags: { t: 'x' }, packetLength: 0 }], 'mirroring.overrides[0].packetLength'],
+    [[{ name: 'a', tags: { t: 'x' }, filterId: 'sg-02' }], 'mirroring.overrides[0].filterId: expected an id like tmf-'],
+    [[{ name: 'Web Tier', tags: { t: 'x' }, filterId: 'tmf-02' }], 'mirroring.overrides[0].name: expected a name like'],
+    [
+      [
+        { name: 'a', tags: { t: 'x' }, filterId: 'tmf-02' },
+        { name: 'a', tags: { t: 'y' }, filterId: 'tmf-03' },
+      ],
+      'mirroring.overrides[1].name: override name a is used twice',
+    ],
+    [
+      Array.from({ length: 21 }, (_, i) => ({ name: `o${i}`, tags: { t: `${i}` }, packetLength: 64 })),
+      'mirroring.overrides: expected at most 20 overrides',
+    ],
+  ])('refuses %j naming the field', (overrides, message) => {
+    expect(messageOf(() => withOverrides(overrides))).toContain(message);
+  });
+});

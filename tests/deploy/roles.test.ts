@@ -89,6 +89,38 @@ describe('tags on create', () => {
   });
 });
 
+describe('the filters sessions may use', () => {
+  test("each override's filter joins the section's, once, and no other filter is granted", () => {
+    const config = parseConfig({
+      mirroring: {
+        filterId: 'tmf-0a1b2c3d4e5f60718',
+        targetTag: { key: 'k', value: 'v' },
+        overrides: [
+          { name: 'web', tags: { tier: 'web' }, filterId: 'tmf-0000000000000d001' },
+          { name: 'pci', tags: { pci: 'yes' }, filterId: 'tmf-0000000000000d001', packetLength: 96 },
+          { name: 'same', tags: { x: '1' }, filterId: 'tmf-0a1b2c3d4e5f60718' },
+          { name: 'short', tags: { y: '1' }, packetLength: 64 },
+        ],
+      },
+    }).mirroring;
+    const statements = attachSessionStatements(config);
+    expect(statement(statements, 'MirrorWithOverrideFilters').Resource).toEqual([
+      ec2Arn('traffic-mirror-filter/tmf-0000000000000d001'),
+    ]);
+    const filterResources = statements.flatMap((s) =>
+      [s.Resource].flat().filter((r) => JSON.stringify(r).includes('traffic-mirror-filter/')),
+    );
+    expect(filterResources).toEqual([
+      ec2Arn('traffic-mirror-filter/tmf-0a1b2c3d4e5f60718'),
+      ec2Arn('traffic-mirror-filter/tmf-0000000000000d001'),
+    ]);
+  });
+
+  test('no overrides with filters: no override statement', () => {
+    expect(attachSessionStatements(mirroring()).some((s) => s.Sid === 'MirrorWithOverrideFilters')).toBe(false);
+  });
+});
+
 describe('the other grants', () => {
   const config = parseConfig({
     mirroring: { filterId: 'tmf-0a1b2c3d4e5f60718', targetTag: { key: 'k', value: 'v' } },

@@ -2,6 +2,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import {
   checkDeployed,
   checkFilter,
+  checkOverrideFilters,
   checkInstanceTypes,
   checkLambdaConcurrency,
   checkOpsSubscriptions,
@@ -48,6 +49,7 @@ function healthy(): AccountFacts {
   return {
     region: 'us-east-1',
     stage: 'prod',
+    overrideFilters: new Map(),
     filter: known({
       trafficMirrorFilterId: FILTER,
       rules: [
@@ -142,6 +144,45 @@ describe('filter', () => {
     });
     expect(r.verdict).toBe('warn');
     expect(r.fix).toContain('ec2:DescribeTrafficMirrorFilters');
+  });
+});
+
+describe('override filters', () => {
+  const WEB = 'tmf-0000000000000d001';
+  const withOverrides = config({
+    overrides: [
+      { name: 'web', tags: { tier: 'web' }, filterId: WEB },
+      { name: 'pci', tags: { pci: 'yes' }, filterId: WEB },
+      { name: 'same', tags: { x: '1' }, filterId: FILTER },
+      { name: 'short', tags: { y: '1' }, packetLength: 64 },
+    ],
+  });
+  const accepting = known({
+    trafficMirrorFilterId: WEB,
+    rules: [
+      { direction: 'ingress' as const, action: 'accept' as const, ruleNumber: 1 },
+      { direction: 'egress' as const, action: 'accept' as const, ruleNumber: 1 },
+    ],
+  });
+
+  test("each override's own filter is judged once, under its own check", () => {
+    const results = checkOverrideFilters(withOverrides, new Map([[WEB, accepting]]));
+    expect(results).toEqual([expect.objectContaining({ check: 'override-filter', subject: WEB, verdict: 'ok' })]);
+  });
+
+  test('a missing one fails and names the override that uses it', () => {
+    const [r] = checkOverrideFilters(withOverrides, new Map([[WEB, known(undefined)]]));
+    expect(r).toMatchObject({ check: 'override-filter', verdict: 'fail', subject: WEB });
+    expect(r?.fix).toContain('mirroring.overrides[0].filterId (web)');
+  });
+
+  test('diagnose runs it beside the section filter', () => {
+    const facts = healthy();
+    facts.overrideFilters = new Map([[WEB, known(undefined)]]);
+    expect(diagnose(withOverrides, facts).map((r) => r.check)).toEqual(
+      expect.arrayContaining(['filter', 'override-filter']),
+    );
+    expect(failed(diagnose(withOverrides, facts))).toBe(true);
   });
 });
 

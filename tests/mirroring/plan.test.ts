@@ -41,6 +41,26 @@ describe('planInterfaces', () => {
     expect(result.attachments[0]?.launchTime).toBe('2026-11-11T21:29:50.000Z');
   });
 
+  it("gives the ENIs of an override's instances its filter and packet length, the others the section's", () => {
+    const config = mirroringWith({
+      packetLength: 4000,
+      overrides: [
+        { name: 'dns-http-only', tags: { tier: 'web' }, filterId: 'tmf-00000000000000d01', packetLength: 128 },
+      ],
+    });
+    const web = instance({ instanceId: 'i-web', tags: { tier: 'web' } });
+    const db = instance({
+      instanceId: 'i-db',
+      tags: { tier: 'db' },
+      networkInterfaces: [{ networkInterfaceId: 'eni-db', interfaceType: 'interface', deviceIndex: 0 }],
+    });
+    const result = plan({ config, instances: [web, db] });
+    expect(result.attachments.map((a) => [a.instanceId, a.trafficMirrorFilterId, a.packetLength, a.override])).toEqual([
+      ['i-web', 'tmf-00000000000000d01', 128, 'dns-http-only'],
+      ['i-db', config.filterId, 4000, undefined],
+    ]);
+  });
+
   it("gives an ENI its VPC's own VNI (virtualNetworkIds), and others none, leaving them virtualNetworkId", () => {
     const config = mirroringWith({ virtualNetworkId: 7, virtualNetworkIds: { 'vpc-0a1': 101, 'vpc-0b2': 202 } });
     const inVpc = (id: string, vpcId: string, where: 'eni' | 'instance') =>

@@ -153,6 +153,64 @@ describe('planReconcile', () => {
     ]);
   });
 
+  describe('overrides, packet length and VNI', () => {
+    const DNS_HTTP = 'tmf-00000000000000d01';
+    const withOverride = mirroringWith({
+      packetLength: 4000,
+      virtualNetworkIds: { 'vpc-0a1': 101 },
+      overrides: [{ name: 'dns-http-only', tags: { tier: 'web' }, filterId: DNS_HTTP, packetLength: 128 }],
+    });
+    const web = instance({ tags: { tier: 'web' } });
+
+    test("a session of an override's instance moves to its filter and packet length, naming the override", () => {
+      const drifted = ours({ trafficMirrorFilterId: config.filterId, packetLength: null, virtualNetworkId: 101 });
+      expect(planReconcile(slice({ config: withOverride, instances: [web], sessions: [drifted] }))).toEqual([
+        expect.objectContaining({
+          action: 'modify',
+          trafficMirrorFilterId: DNS_HTTP,
+          packetLength: 128,
+          override: 'dns-http-only',
+          reason: 'filter-changed,packet-length-changed',
+        }),
+      ]);
+    });
+
+    test('a session that already has what its override asks for needs nothing', () => {
+      const right = ours({ trafficMirrorFilterId: DNS_HTTP, packetLength: 128, virtualNetworkId: 101 });
+      expect(planReconcile(slice({ config: withOverride, instances: [web], sessions: [right] }))).toEqual([]);
+    });
+
+    test('the tag removed: the session goes back to the section filter and packet length', () => {
+      const old = ours({ trafficMirrorFilterId: DNS_HTTP, packetLength: 128, virtualNetworkId: 101 });
+      const action = planReconcile(slice({ config: withOverride, sessions: [old] }))[0];
+      expect(action).toMatchObject({ action: 'modify', trafficMirrorFilterId: config.filterId, packetLength: 4000 });
+      expect(action?.override).toBeUndefined();
+    });
+
+    test('whole packets again is a modify to null, not a packet length left in place', () => {
+      const truncated = ours({ packetLength: 96 });
+      expect(planReconcile(slice({ sessions: [truncated] }))).toEqual([
+        expect.objectContaining({ action: 'modify', packetLength: null, reason: 'packet-length-changed' }),
+      ]);
+    });
+
+    test("a VNI that differs from the VPC's is repaired; with no VNI configured, AWS's choice stands", () => {
+      const other = ours({ trafficMirrorFilterId: DNS_HTTP, packetLength: 128, virtualNetworkId: 9 });
+      expect(planReconcile(slice({ config: withOverride, instances: [web], sessions: [other] }))).toEqual([
+        expect.objectContaining({ action: 'modify', virtualNetworkId: 101, reason: 'vni-changed' }),
+      ]);
+      expect(planReconcile(slice({ sessions: [ours({ packetLength: null, virtualNetworkId: 9 })] }))).toEqual([]);
+    });
+
+    test('what EC2 did not describe (no packet length, no VNI) repairs nothing', () => {
+      expect(
+        planReconcile(
+          slice({ config: withOverride, instances: [web], sessions: [ours({ trafficMirrorFilterId: DNS_HTTP })] }),
+        ),
+      ).toEqual([]);
+    });
+  });
+
   test('a target that still exists but is no longer configured is named as such', () => {
     const old = ours({ trafficMirrorTargetId: 'tmt-old' });
     const actions = planReconcile(

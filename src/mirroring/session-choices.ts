@@ -1,0 +1,32 @@
+import type { MirroringConfig } from '../config/schema.ts';
+import { matchesEveryTag } from './scope.ts';
+import type { Instance } from './types.ts';
+
+/** What a session of one ENI is created with, beyond its target and number. */
+export interface SessionChoice {
+  trafficMirrorFilterId: string;
+  /** null: whole packets. */
+  packetLength: number | null;
+  /** The override that chose them; absent: the section's own `filterId` and `packetLength`. */
+  override?: string;
+}
+
+/**
+ * The filter and packet length for the sessions of an instance's ENIs: the first override whose tags
+ * the instance carries, each field it leaves out taken from the section. Pure, so that plan,
+ * mirror-instances, reconcile and tamper repair choose the same.
+ */
+export function sessionChoice(instance: Pick<Instance, 'tags'>, config: MirroringConfig): SessionChoice {
+  const override = config.overrides.find((o) => matchesEveryTag(instance.tags, o.tags));
+  if (!override) return { trafficMirrorFilterId: config.filterId, packetLength: config.packetLength };
+  return {
+    trafficMirrorFilterId: override.filterId ?? config.filterId,
+    packetLength: override.packetLength === undefined ? config.packetLength : override.packetLength,
+    override: override.name,
+  };
+}
+
+/** Every filter a session of this configuration may use: the section's first, each once. */
+export function sessionFilterIds(config: Pick<MirroringConfig, 'filterId' | 'overrides'>): string[] {
+  return [...new Set([config.filterId, ...config.overrides.flatMap((o) => (o.filterId ? [o.filterId] : []))])];
+}
