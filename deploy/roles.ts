@@ -7,6 +7,7 @@
 import type { Config, MirroringSection } from '../src/config/schema.ts';
 import { KEY_PREFIXES } from '../src/detections/ingest/keys.ts';
 import { AUTOTAP_EVENT_SOURCE } from '../src/mirroring/autotap-events.ts';
+import { overrideFilterIds } from '../src/mirroring/session-choices.ts';
 import { MANAGED_TAG, SESSION_TAG_KEYS } from '../src/mirroring/types.ts';
 import { CREATED_FILTER, CREATED_TARGET } from './mirroring-resources.ts';
 import {
@@ -101,17 +102,13 @@ export function attachSessionStatements(mirroring: MirroringSection): PolicyStat
           Resource: ec2Arn(`traffic-mirror-filter/${mirroring.filterId}`),
         },
   ];
-  const overrideFilterIds = [
-    ...new Set(
-      mirroring.overrides.flatMap((o) => (o.filterId && o.filterId !== mirroring.filterId ? [o.filterId] : [])),
-    ),
-  ];
-  if (overrideFilterIds.length > 0) {
+  const overrideFilters = overrideFilterIds(mirroring);
+  if (overrideFilters.length > 0) {
     statements.push({
       Sid: 'MirrorWithOverrideFilters',
       Effect: 'Allow',
       Action: ['ec2:CreateTrafficMirrorSession', 'ec2:ModifyTrafficMirrorSession'],
-      Resource: overrideFilterIds.map((id) => ec2Arn(`traffic-mirror-filter/${id}`)),
+      Resource: overrideFilters.map((id) => ec2Arn(`traffic-mirror-filter/${id}`)),
     });
   }
   if (mirroring.create?.target) {

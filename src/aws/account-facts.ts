@@ -10,6 +10,7 @@ import {
   describeTargetInterfaces,
   describeVpcCidrs,
 } from './ec2.ts';
+import { overrideFilterIds } from '../mirroring/session-choices.ts';
 import { describeTrails } from './cloudtrail.ts';
 import { describeLoadBalancers } from './elbv2.ts';
 import { PermissionMissing } from './permissions.ts';
@@ -49,7 +50,7 @@ export async function readAccountFacts(config: Config, stage: string, region: st
   const filterId: string | undefined = mirroring.filterId;
   const filter = filterId === undefined ? known(undefined) : await readFact(() => describeMirrorFilter(filterId));
   const overrideFilters = new Map<string, Fact<FilterFacts | undefined>>();
-  for (const id of new Set(mirroring.overrides.flatMap((o) => (o.filterId ? [o.filterId] : []))))
+  for (const id of overrideFilterIds(mirroring))
     overrideFilters.set(id, await readFact(() => describeMirrorFilter(id)));
   const targets = await readFact(() => describeTargetDetails());
   const used = usedTargets(config, targets);

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import { LAMBDA_MINIMUM_UNRESERVED, totalReserved } from '../config/quotas.ts';
 import { mostlyUnsupportedWarning, scopeCoverage } from '../mirroring/coverage.ts';
 import { decideScope } from '../mirroring/scope.ts';
+import { overrideFilterIds } from '../mirroring/session-choices.ts';
 import { ZONE_TAG } from '../mirroring/targets.ts';
 import { MANAGED_TAG, type Instance } from '../mirroring/types.ts';
 import type {
@@ -171,13 +172,11 @@ export function checkOverrideFilters(
   config: Config,
   filters: ReadonlyMap<string, Fact<FilterFacts | undefined>>,
 ): CheckResult[] {
-  const judged = new Set<string>([config.mirroring.filterId ?? '']);
-  return config.mirroring.overrides.flatMap((override, index) => {
-    const id = override.filterId;
-    const filter = id === undefined ? undefined : filters.get(id);
-    if (id === undefined || judged.has(id) || !filter) return [];
-    judged.add(id);
-    return [judgeFilter('override-filter', id, filter, `mirroring.overrides[${index}].filterId (${override.name})`)];
+  return overrideFilterIds(config.mirroring).flatMap((id) => {
+    const filter = filters.get(id);
+    const index = config.mirroring.overrides.findIndex((o) => o.filterId === id);
+    const field = `mirroring.overrides[${index}].filterId (${config.mirroring.overrides[index]?.name ?? ''})`;
+    return filter ? [judgeFilter('override-filter', id, filter, field)] : [];
   });
 }
 

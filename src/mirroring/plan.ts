@@ -42,17 +42,17 @@ export interface InterfacePlan {
   missingTargets: string[];
 }
 
-/**
- * Every decision of the workflow for one execution, on data already described: scope, existing
- * sessions, session number and target per ENI. Pure, so the reconciler and `autotap simulate` take
- * exactly the same decisions.
- */
 /** The VNI of a VPC that has its own (`virtualNetworkIds`); nothing for the others, which get `virtualNetworkId`. */
 export function vniOf(vpcId: string | undefined, config: MirroringConfig): { virtualNetworkId?: number } {
   const vni = vpcId === undefined ? undefined : config.virtualNetworkIds[vpcId];
   return vni === undefined ? {} : { virtualNetworkId: vni };
 }
 
+/**
+ * Every decision of the workflow for one execution, on data already described: scope, existing
+ * sessions, session number and target per ENI. Pure, so the reconciler and `autotap simulate` take
+ * exactly the same decisions.
+ */
 export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
   const { config } = input;
   const accountTargets = input.accountTargets ?? [];

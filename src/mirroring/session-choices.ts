@@ -26,7 +26,11 @@ export function sessionChoice(instance: Pick<Instance, 'tags'>, config: Mirrorin
   };
 }
 
-/** Every filter a session of this configuration may use: the section's first, each once. */
-export function sessionFilterIds(config: Pick<MirroringConfig, 'filterId' | 'overrides'>): string[] {
-  return [...new Set([config.filterId, ...config.overrides.flatMap((o) => (o.filterId ? [o.filterId] : []))])];
+/** The filters the overrides name beyond the section's own `filterId`, each once (for IAM and doctor). */
+export function overrideFilterIds(config: {
+  filterId?: string | undefined;
+  overrides: MirroringConfig['overrides'];
+}): string[] {
+  const ids = config.overrides.flatMap((o) => (o.filterId && o.filterId !== config.filterId ? [o.filterId] : []));
+  return [...new Set(ids)];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { sessionChoice, sessionFilterIds } from '../../src/mirroring/session-choices.ts';
+import { overrideFilterIds, sessionChoice } from '../../src/mirroring/session-choices.ts';
 import { instance, mirroringWith } from './fixtures.ts';
 
 const DNS_HTTP = 'tmf-00000000000000d01';
@@ -52,13 +52,15 @@ describe('sessionChoice', () => {
   });
 });
 
-test('sessionFilterIds lists the section filter first and each filter once', () => {
+test("overrideFilterIds lists each override's filter once, never the section's", () => {
   const twice = mirroringWith({
     overrides: [
       { name: 'a', tags: { a: '1' }, filterId: DNS_HTTP },
       { name: 'b', tags: { b: '1' }, filterId: DNS_HTTP },
       { name: 'c', tags: { c: '1' }, packetLength: 64 },
+      { name: 'd', tags: { d: '1' }, filterId: 'tmf-0123456789abcdef0' },
     ],
   });
-  expect(sessionFilterIds(twice)).toEqual([twice.filterId, DNS_HTTP]);
+  expect(twice.filterId).toBe('tmf-0123456789abcdef0');
+  expect(overrideFilterIds(twice)).toEqual([DNS_HTTP]);
 });
