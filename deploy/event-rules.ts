@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EVENT_RULES, ruleName, type EventRule, type WorkflowName } from '../src/mirroring/event-rules.ts';
+import { packagedRules, ruleName, type EventRule, type WorkflowName } from '../src/mirroring/event-rules.ts';
 import type { Config } from '../src/config/schema.ts';
 import { scopeTagKeys } from '../src/mirroring/tag-changes.ts';
 import { sessionChangingRoles } from './roles.ts';
@@ -56,9 +56,10 @@ export function stateMachineEvents(
   stateMachine: WorkflowName,
   stage: string,
 ): { eventBridge: Record<string, unknown> }[] {
-  const rules = EVENT_RULES.filter((rule) => rule.stateMachine === stateMachine && !rule.viaQueue);
+  const config = loadStageConfig(stage);
+  const rules = packagedRules(config).filter((rule) => rule.stateMachine === stateMachine && !rule.viaQueue);
   const roleArns = rules.some((rule) => rule.othersOnly)
-    ? sessionChangingRoles(loadStageConfig(stage)).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }))
+    ? sessionChangingRoles(config).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }))
     : [];
   return rules.map((rule) => ({
     eventBridge: {
@@ -94,7 +95,7 @@ export const queuedRuleLogicalId = (rule: { name: string }) =>
  */
 export function queuedRules(stage: string, config: Config): CfnResources {
   const resources: CfnResources = {};
-  for (const rule of EVENT_RULES) {
+  for (const rule of packagedRules(config)) {
     if (!rule.viaQueue) continue;
     resources[queuedRuleLogicalId(rule)] = {
       Type: 'AWS::Events::Rule',
@@ -117,10 +118,10 @@ export function queuedRules(stage: string, config: Config): CfnResources {
 }
 
 /** The plugin's logical id of each rule: `<StateMachineKey>EventsRuleCloudWatchEvent<N>`, N from 1 per state machine. */
-export function ruleLogicalIds(): string[] {
+export function ruleLogicalIds(config: Config): string[] {
   const key = (name: WorkflowName) => name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
   const seen = new Map<WorkflowName, number>();
-  return EVENT_RULES.map((rule) => {
+  return packagedRules(config).map((rule) => {
     if (rule.viaQueue) return queuedRuleLogicalId(rule);
     const n = (seen.get(rule.stateMachine) ?? 0) + 1;
     seen.set(rule.stateMachine, n);
@@ -129,6 +130,6 @@ export function ruleLogicalIds(): string[] {
 }
 
 /** The ARNs of the rules, for the dead-letter queue's policy: only they may park events there. */
-export async function eventRuleArns() {
-  return ruleLogicalIds().map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+export async function eventRuleArns(context: ResolverContext) {
+  return ruleLogicalIds(loadStageConfig(await stageOf(context))).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
 }

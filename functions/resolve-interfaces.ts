@@ -1,13 +1,18 @@
 import * as z from 'zod/mini';
 import { mirroringConfig } from '../src/config/environment.ts';
 import {
-  attachedInstances,
   describeInstances,
+  describeInterfaceStandings,
   describeSessionsOfInterfaces,
   describeSessionsOfTargets,
   describeTargets,
 } from '../src/aws/ec2.ts';
-import { ALTERNATIVE_TARGETS_PER_ATTACHMENT, InvalidInput, type MirrorRequest } from '../src/mirroring/input.ts';
+import {
+  ALTERNATIVE_TARGETS_PER_ATTACHMENT,
+  InvalidInput,
+  MIRROR_TRIGGERS,
+  type MirrorRequest,
+} from '../src/mirroring/input.ts';
 import type { InterfacePlan } from '../src/mirroring/plan.ts';
 import { resolveInterfaces } from '../src/mirroring/resolve.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
@@ -18,7 +23,7 @@ const inputSchema = z.object({
     instanceIds: z.array(z.string()),
     networkInterfaceIds: z.array(z.string()),
     dryRun: z.boolean(),
-    trigger: z.enum(['instance-running', 'interface-attached', 'manual']),
+    trigger: z.enum(MIRROR_TRIGGERS),
   }),
   finalAttempt: z._default(z.boolean(), false),
 });
@@ -31,7 +36,13 @@ export const handler = lambdaHandler<unknown, ResolveOutput>(async (event) => {
   const plan = await resolveInterfaces(
     request,
     mirroringConfig(),
-    { describeInstances, attachedInstances, describeSessionsOfInterfaces, describeSessionsOfTargets, describeTargets },
+    {
+      describeInstances,
+      describeInterfaceStandings,
+      describeSessionsOfInterfaces,
+      describeSessionsOfTargets,
+      describeTargets,
+    },
     finalAttempt,
   );
   // Only the first alternatives ride in the state: one attachment per ENI must stay small.

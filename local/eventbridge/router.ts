@@ -1,13 +1,14 @@
 import { rulePattern } from '../../deploy/event-rules.ts';
 import { sessionChangingRoles } from '../../deploy/roles.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { EVENT_RULES, ruleName, SCHEDULE_RULE, type WorkflowName } from '../../src/mirroring/event-rules.ts';
+import { packagedRules, ruleName, SCHEDULE_RULE, type WorkflowName } from '../../src/mirroring/event-rules.ts';
 import { scopeTagKeys } from '../../src/mirroring/tag-changes.ts';
 import { isObject, matchesPattern } from './pattern.ts';
 
 /**
  * The local AWS's EventBridge for autotap's rules: the rules of the rule table the stack is packaged
- * from (tests/template/package.slow.test.ts checks the packaged template holds exactly these), each
+ * from, as the configuration selects them (`packagedRules`: a source kind's rule only when opted into;
+ * tests/template/package.slow.test.ts checks the packaged template holds exactly these), each
  * with its pattern file. An event goes to every rule it matches, as on AWS (a rule matching is
  * independent of the others: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rules.html),
  * and each such target gets the event itself as its input, since autotap's rules have no input path
@@ -40,7 +41,7 @@ export const localRoleArn = (account: string, stage: string, logicalId: string) 
 const rules = (account: string, stage: string, config: Config): LoadedRule[] => {
   const roleArns = sessionChangingRoles(config).map((id) => localRoleArn(account, stage, id));
   const scopeKeys = scopeTagKeys(config.mirroring.scope);
-  return EVENT_RULES.map((rule) => ({
+  return packagedRules(config).map((rule) => ({
     name: rule.name,
     stateMachine: rule.stateMachine,
     ...(rule.viaQueue ? { queue: rule.viaQueue } : {}),

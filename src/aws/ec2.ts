@@ -161,17 +161,6 @@ export function describeInstances(instanceIds: readonly string[], client = ec2Cl
   });
 }
 
-/** The instance each ENI is attached to (absent: unknown or detached ENI). */
-export async function attachedInstances(
-  networkInterfaceIds: readonly string[],
-  client = ec2Client(),
-): Promise<Map<string, string>> {
-  const standings = await describeInterfaceStandings(networkInterfaceIds, client);
-  return new Map(
-    standings.flatMap((s) => (s.attachedInstanceId ? [[s.networkInterfaceId, s.attachedInstanceId] as const] : [])),
-  );
-}
-
 function toSession(s: TrafficMirrorSession): Session {
   return {
     trafficMirrorSessionId: s.TrafficMirrorSessionId ?? '',
@@ -372,6 +361,7 @@ export interface InterfaceStandingRecord {
   networkInterfaceId: string;
   vpcId?: string;
   attachedInstanceId?: string;
+  interfaceType?: string;
 }
 
 /**
@@ -405,6 +395,7 @@ export function describeInterfaceStandings(
         networkInterfaceId,
         ...(n.VpcId ? { vpcId: n.VpcId } : {}),
         ...(n.Attachment?.InstanceId ? { attachedInstanceId: n.Attachment.InstanceId } : {}),
+        ...(n.InterfaceType ? { interfaceType: n.InterfaceType } : {}),
       });
     }
     return found;

@@ -367,6 +367,14 @@ function buildSchemas() {
       ),
       [],
     ),
+    /**
+     * Kinds of source autotap listens for beyond instances' own events. `ecsTasks`: the rule on ECS
+     * task state changes, which names a task's ENI on its EC2 host as soon as the task runs.
+     */
+    sources: z._default(
+      z.strictObject({ ecsTasks: z._default(z.boolean({ message: 'expected true or false' }), false) }),
+      { ecsTasks: false },
+    ),
     scope: z._default(scopeSchema, {
       vpcIds: [],
       subnetIds: [],

@@ -6,6 +6,8 @@
  * input is the event and a re-run from the console repeats it exactly.
  */
 
+import type { Config } from '../config/schema.ts';
+
 export type WorkflowName = 'mirror-instances' | 'cleanup-sessions' | 'reconcile';
 
 export interface EventRule {
@@ -31,6 +33,8 @@ export interface EventRule {
    * a list of strings, matches when any item does; deploy/event-rules.ts adds the keys).
    */
   scopeTagKeysOnly?: boolean;
+  /** Set for a rule of a source kind one opts into: packaged only when `mirroring.sources.<kind>` is true. */
+  sourceKind?: keyof Config['mirroring']['sources'];
 }
 
 export const EVENT_RULES: readonly EventRule[] = [
@@ -80,6 +84,16 @@ export const EVENT_RULES: readonly EventRule[] = [
     cloudTrail: true,
   },
   {
+    // Last of mirror-instances' rules: the packaged rules before it keep their logical ids with or without it.
+    name: 'ecs-task-running',
+    description: 'Mirror the ENI of every ECS task in awsvpc mode that starts running on an EC2 host',
+    patternFile: 'ecs-task-running.pattern.json',
+    stateMachine: 'mirror-instances',
+    createsSessions: true,
+    cloudTrail: false,
+    sourceKind: 'ecsTasks',
+  },
+  {
     name: 'instance-stopped',
     description: "Delete autotap's sessions that would linger on stopped or terminated instances",
     patternFile: 'ec2-instance-stopped-or-terminated.pattern.json',
@@ -96,6 +110,11 @@ export const EVENT_RULES: readonly EventRule[] = [
     cloudTrail: true,
   },
 ];
+
+/** The rules a stack of this configuration has: every rule but those of source kinds left off. */
+export function packagedRules(config: Config): EventRule[] {
+  return EVENT_RULES.filter((rule) => !rule.sourceKind || config.mirroring.sources[rule.sourceKind]);
+}
 
 /** The scheduled rule: no pattern, it starts `reconcile` with this constant input. */
 export const SCHEDULE_RULE = { name: 'reconcile-schedule', stateMachine: 'reconcile' as const, input: {} };

@@ -3,15 +3,25 @@ import { describeIssues } from '../validation.ts';
 
 /**
  * What a `mirror-instances` execution works on, whatever started it: an EC2 state-change event, a
- * CloudTrail `AttachNetworkInterface` event, or input typed in the Step Functions console (which
+ * CloudTrail `AttachNetworkInterface` event, an ECS task state change, or input typed in the Step Functions console (which
  * pre-fills an old execution's input on re-run, so every form must be accepted again as is).
  */
 export interface MirrorRequest {
   instanceIds: string[];
   networkInterfaceIds: string[];
   dryRun: boolean;
-  trigger: 'instance-running' | 'interface-attached' | 'manual';
+  trigger: MirrorTrigger;
 }
+
+export const MIRROR_TRIGGERS = ['instance-running', 'interface-attached', 'task-running', 'manual'] as const;
+export type MirrorTrigger = (typeof MIRROR_TRIGGERS)[number];
+
+/**
+ * How an ECS task names its ENI: an attachment of type `eni` (as the task state change events show it,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html) or
+ * `ElasticNetworkInterface` (as DescribeTasks shows it), with a `networkInterfaceId` detail.
+ */
+const TASK_ENI_ATTACHMENT_TYPES = new Set(['eni', 'ElasticNetworkInterface']);
 
 export class InvalidInput extends Error {
   override name = 'InvalidInput';
@@ -111,7 +121,30 @@ function buildInputSchemas() {
     }),
   });
 
-  return { instanceId, manualSchema, stateChangeSchema, attachCallSchema };
+  const taskDetail = z.object({ name: z.string(), value: z.string() });
+  const taskStateSchema = z.object({
+    source: z.literal('aws.ecs'),
+    'detail-type': z.literal('ECS Task State Change'),
+    detail: z.object({
+      launchType: z.literal('EC2', {
+        message:
+          'expected "EC2": only a task on an EC2 host has its ENI on an instance, which AWS documents as a mirror source',
+      }),
+      lastStatus: z.literal('RUNNING', { message: 'expected "RUNNING": mirror-instances only mirrors running tasks' }),
+      attachments: z._default(
+        z.array(
+          z.object({
+            type: z.string({ message: 'expected the attachment type' }),
+            // A list in ECS's pages, one object in the EventBridge schema registry's: both are read.
+            details: z._default(z.union([z.array(taskDetail), taskDetail]), []),
+          }),
+        ),
+        [],
+      ),
+    }),
+  });
+
+  return { instanceId, eniId, manualSchema, stateChangeSchema, attachCallSchema, taskStateSchema };
 }
 
 let built: ReturnType<typeof buildInputSchemas> | undefined;
@@ -125,6 +158,29 @@ export function fail(error: { issues: readonly { path: readonly PropertyKey[]; m
   throw new InvalidInput(describeIssues(error));
 }
 
+/**
+ * A running task's ENIs, from its ENI attachments. A task in bridge or host mode has none (its traffic
+ * is its host's, on the host's own ENIs): the request is then empty and the execution does nothing.
+ */
+function taskRequest(input: unknown): MirrorRequest {
+  const { taskStateSchema, eniId } = inputSchemas();
+  const parsed = taskStateSchema.safeParse(input);
+  if (!parsed.success) fail(parsed.error);
+  const ids: string[] = [];
+  parsed.data.detail.attachments.forEach((attachment, index) => {
+    if (!TASK_ENI_ATTACHMENT_TYPES.has(attachment.type)) return;
+    const details = Array.isArray(attachment.details) ? attachment.details : [attachment.details];
+    const detail = details.find((d) => d.name === 'networkInterfaceId');
+    const path = ['detail', 'attachments', index, 'details'];
+    if (!detail)
+      fail({ issues: [{ path, message: 'expected a networkInterfaceId detail: a running task names its ENI' }] });
+    const id = eniId.safeParse(detail.value);
+    if (!id.success) fail({ issues: id.error.issues.map((issue) => ({ ...issue, path })) });
+    ids.push(id.data);
+  });
+  return { instanceIds: [], networkInterfaceIds: [...new Set(ids)], dryRun: false, trigger: 'task-running' };
+}
+
 export function normalizeInput(input: unknown): MirrorRequest {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidInput(`(root): ${MANUAL_SHAPE}`);
@@ -132,6 +188,7 @@ export function normalizeInput(input: unknown): MirrorRequest {
   const record = input as Record<string, unknown>;
 
   if ('detail-type' in record || 'source' in record) {
+    if (record['detail-type'] === 'ECS Task State Change') return taskRequest(input);
     if (record['detail-type'] === 'AWS API Call via CloudTrail') {
       const parsed = inputSchemas().attachCallSchema.safeParse(input);
       if (!parsed.success) fail(parsed.error);

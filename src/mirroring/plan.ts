@@ -21,6 +21,8 @@ export interface InterfacePlanInput {
   missingInstanceIds: string[];
   /** ENI ids asked for and not found, or not attached to any instance. */
   missingNetworkInterfaceIds: string[];
+  /** ENI ids asked for that are on no instance and not of type `interface`: skipped for their type. */
+  otherTypeNetworkInterfaceIds?: string[];
   /** Every session on the ENIs of `instances`. */
   interfaceSessions: Session[];
   /** Every session on the candidate targets, to know their load. */
@@ -72,6 +74,9 @@ export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
   }
   for (const networkInterfaceId of input.missingNetworkInterfaceIds) {
     results.push({ instanceId: '', networkInterfaceId, outcome: 'skipped', reason: 'not-found' });
+  }
+  for (const networkInterfaceId of input.otherTypeNetworkInterfaceIds ?? []) {
+    results.push({ instanceId: '', networkInterfaceId, outcome: 'skipped', reason: 'interface-type' });
   }
 
   const ordered = input.instances.flatMap((instance) =>

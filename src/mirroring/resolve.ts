@@ -7,7 +7,9 @@ import type { Instance, Session, Target } from './types.ts';
 
 export interface ResolvePorts {
   describeInstances(instanceIds: string[]): Promise<Instance[]>;
-  attachedInstances(networkInterfaceIds: string[]): Promise<Map<string, string>>;
+  describeInterfaceStandings(
+    networkInterfaceIds: string[],
+  ): Promise<{ networkInterfaceId: string; attachedInstanceId?: string; interfaceType?: string }[]>;
   describeSessionsOfInterfaces(networkInterfaceIds: string[]): Promise<Session[]>;
   describeSessionsOfTargets(targetIds: string[]): Promise<Session[]>;
   describeTargets(): Promise<Target[]>;
@@ -24,11 +26,19 @@ export async function resolveInterfaces(
   /** Past the state machine's retries for eventual consistency: what is still unseen is `not-found`. */
   finalAttempt: boolean,
 ): Promise<InterfacePlan> {
-  const eniOwners =
-    request.networkInterfaceIds.length > 0
-      ? await ports.attachedInstances(request.networkInterfaceIds)
-      : new Map<string, string>();
-  const missingNetworkInterfaceIds = request.networkInterfaceIds.filter((id) => !eniOwners.has(id));
+  const standings =
+    request.networkInterfaceIds.length > 0 ? await ports.describeInterfaceStandings(request.networkInterfaceIds) : [];
+  const eniOwners = new Map(
+    standings.flatMap((s) => (s.attachedInstanceId ? [[s.networkInterfaceId, s.attachedInstanceId] as const] : [])),
+  );
+  // Off any instance and of another type than `interface` (a trunked ECS task's `branch` ENI): never a
+  // source, so skipped at once rather than waited for.
+  const otherTypeNetworkInterfaceIds = standings
+    .filter((s) => !s.attachedInstanceId && s.interfaceType !== undefined && s.interfaceType !== 'interface')
+    .map((s) => s.networkInterfaceId);
+  const missingNetworkInterfaceIds = request.networkInterfaceIds.filter(
+    (id) => !eniOwners.has(id) && !otherTypeNetworkInterfaceIds.includes(id),
+  );
 
   const wholeInstances = new Set(request.instanceIds);
   const instanceIds = [...new Set([...request.instanceIds, ...eniOwners.values()])];
@@ -74,6 +84,7 @@ export async function resolveInterfaces(
     instances,
     missingInstanceIds,
     missingNetworkInterfaceIds,
+    otherTypeNetworkInterfaceIds,
     interfaceSessions,
     targetSessions,
     accountTargets,

@@ -57,6 +57,35 @@ describe('the local EventBridge routes with the packaged rule table', () => {
     expect(routes({ ...running, detail: { ...(running.detail as object), state: 'pending' } })).toEqual([]);
   });
 
+  describe('the ECS task rule (mirroring.sources.ecsTasks)', () => {
+    const withEcs = parseConfig(
+      { mirroring: { filterId: 'tmf-0a1', targets: [{ id: 'tmt-0a1' }], sources: { ecsTasks: true } } },
+      'test',
+    );
+    const task = sample('ecs-task-running.json');
+    const detail = task.detail as Record<string, unknown>;
+    const ecsRoutes = (event: Record<string, unknown>) => routeEvent(event, 'dev', withEcs).map((d) => d.rule);
+
+    test('starts mirror-instances with the event itself once opted into, and is not there otherwise', () => {
+      expect(routeEvent(task, 'dev', withEcs)).toEqual([
+        { rule: 'autotap-dev-ecs-task-running', stateMachine: 'mirror-instances', input: task },
+      ]);
+      expect(routes(task)).toEqual([]);
+    });
+
+    test.each([
+      ['a Fargate task', { launchType: 'FARGATE' }],
+      ['a task still being provisioned', { lastStatus: 'PROVISIONING' }],
+      ['a task being stopped', { desiredStatus: 'STOPPED' }],
+    ])('%s goes nowhere', (_what, change) => {
+      expect(ecsRoutes({ ...task, detail: { ...detail, ...change } })).toEqual([]);
+    });
+
+    test('a task without an ENI (bridge or host mode) is routed too: AWS documents no match inside a list of objects', () => {
+      expect(ecsRoutes({ ...task, detail: { ...detail, attachments: [] } })).toEqual(['autotap-dev-ecs-task-running']);
+    });
+  });
+
   describe("a session call by one of autotap's own roles is not tampering", () => {
     const withIdentity = (file: string, userIdentity: Record<string, unknown>) => {
       const event = sample(file);

@@ -57,6 +57,55 @@ describe('normalizeInput', () => {
     expect(errorOf(failed).message).toContain('detail.errorCode');
   });
 
+  describe('an ECS task state change (mirroring.sources.ecsTasks)', () => {
+    const task = JSON.parse(readFileSync(new URL('../../events/ecs-task-running.json', import.meta.url), 'utf8')) as {
+      detail: { attachments: { type: string; details: { name: string; value: string }[] }[] } & Record<string, unknown>;
+    };
+    const withDetail = (detail: Record<string, unknown>) => ({ ...task, detail: { ...task.detail, ...detail } });
+    const [eniAttachment] = task.detail.attachments;
+
+    it("names the task's ENI from its ENI attachment, of either documented type", () => {
+      expect(normalizeInput(task)).toEqual({
+        instanceIds: [],
+        networkInterfaceIds: ['eni-0ec5000000000001'],
+        dryRun: false,
+        trigger: 'task-running',
+      });
+      const described = withDetail({ attachments: [{ ...eniAttachment, type: 'ElasticNetworkInterface' }] });
+      expect(normalizeInput(described).networkInterfaceIds).toEqual(['eni-0ec5000000000001']);
+    });
+
+    it('reads the details as a list (as ECS documents them) or as one object (as the schema registry has them)', () => {
+      const single = { ...eniAttachment, details: { name: 'networkInterfaceId', value: 'eni-0ec5000000000009' } };
+      expect(normalizeInput(withDetail({ attachments: [single] })).networkInterfaceIds).toEqual([
+        'eni-0ec5000000000009',
+      ]);
+    });
+
+    it('asks for nothing for a task without an ENI (bridge or host mode)', () => {
+      expect(normalizeInput(withDetail({ attachments: [] })).networkInterfaceIds).toEqual([]);
+      expect(normalizeInput(withDetail({ attachments: undefined })).networkInterfaceIds).toEqual([]);
+      const other = { type: 'ServiceConnect', details: [] };
+      expect(normalizeInput(withDetail({ attachments: [other] })).networkInterfaceIds).toEqual([]);
+    });
+
+    it('refuses a Fargate task, a task not running and an ENI attachment without its ENI, naming the field', () => {
+      expect(errorOf(withDetail({ launchType: 'FARGATE' })).message).toMatch(/^detail\.launchType: expected "EC2"/);
+      expect(errorOf(withDetail({ lastStatus: 'STOPPED' })).message).toMatch(/^detail\.lastStatus: expected "RUNNING"/);
+      const noEni = {
+        ...eniAttachment,
+        details: eniAttachment!.details.filter((d) => d.name !== 'networkInterfaceId'),
+      };
+      expect(errorOf(withDetail({ attachments: [noEni] })).message).toBe(
+        'detail.attachments[0].details: expected a networkInterfaceId detail: a running task names its ENI',
+      );
+      const badEni = { ...eniAttachment, details: [{ name: 'networkInterfaceId', value: 'eni-XYZ' }] };
+      expect(errorOf(withDetail({ attachments: [badEni] })).message).toBe(
+        'detail.attachments[0].details: "eni-XYZ" is not a network interface id (eni-...)',
+      );
+    });
+  });
+
   it('names the field and the expected shape of bad input', () => {
     const bad = errorOf({ instanceIds: ['i-0abc', 'abc'] });
     expect(bad.name).toBe('InvalidInput');

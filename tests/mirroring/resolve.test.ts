@@ -2,15 +2,17 @@ import { resolveInterfaces, type ResolvePorts } from '../../src/mirroring/resolv
 import { renderOpsReport } from '../../src/mirroring/ops-report.ts';
 import { mirroringWith } from './fixtures.ts';
 
+type Standing = { networkInterfaceId: string; attachedInstanceId?: string; interfaceType?: string };
+
 /** An account where the requested instance is already gone (spot, autoscaling, a late re-run). */
-function goneInstance(): ResolvePorts & { targetDescribes: number } {
+function goneInstance(standings: Standing[] = []): ResolvePorts & { targetDescribes: number } {
   const ports = {
     targetDescribes: 0,
     async describeInstances() {
       return [];
     },
-    async attachedInstances() {
-      return new Map<string, string>();
+    async describeInterfaceStandings() {
+      return standings;
     },
     async describeSessionsOfInterfaces() {
       return [];
@@ -42,5 +44,27 @@ describe('resolveInterfaces', () => {
       { instanceId: 'i-0gone', networkInterfaceId: '', outcome: 'skipped', reason: 'not-found' },
     ]);
     expect(renderOpsReport(plan.results, undefined, plan.missingTargets)).toBeNull();
+  });
+
+  it("skips an ENI off any instance at once when it is not of type interface (a trunked task's branch ENI)", async () => {
+    const ports = goneInstance([
+      { networkInterfaceId: 'eni-0b1', interfaceType: 'branch' },
+      { networkInterfaceId: 'eni-0d2', interfaceType: 'interface' },
+    ]);
+    const request = {
+      instanceIds: [],
+      networkInterfaceIds: ['eni-0b1'],
+      dryRun: false,
+      trigger: 'task-running' as const,
+    };
+    // Not retried: a branch ENI never becomes a source, however long one waits.
+    const plan = await resolveInterfaces(request, mirroringWith(), ports, false);
+    expect(plan.results).toEqual([
+      { instanceId: '', networkInterfaceId: 'eni-0b1', outcome: 'skipped', reason: 'interface-type' },
+    ]);
+    // A detached ENI of type interface may be attached a moment later: waited for, as before.
+    await expect(
+      resolveInterfaces({ ...request, networkInterfaceIds: ['eni-0d2'] }, mirroringWith(), ports, false),
+    ).rejects.toMatchObject({ name: 'NotYetVisible' });
   });
 });

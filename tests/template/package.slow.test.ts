@@ -27,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfigFile } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { EVENT_RULES, SCHEDULE_RULE } from '../../src/mirroring/event-rules.ts';
+import { packagedRules, SCHEDULE_RULE } from '../../src/mirroring/event-rules.ts';
 import { rulePattern } from '../../deploy/event-rules.ts';
 import { TAG_CHANGES_MAX_RECEIVES } from '../../deploy/tag-changes.ts';
 import { scopeTagKeys } from '../../src/mirroring/tag-changes.ts';
@@ -612,7 +612,7 @@ describe('mirror-instances state machine', () => {
     });
     const config = loadStageConfig('dev');
     const routed = [
-      ...EVENT_RULES.map((rule) => ({
+      ...packagedRules(config).map((rule) => ({
         name: `autotap-dev-${rule.name}`,
         pattern: rulePattern(
           rule,

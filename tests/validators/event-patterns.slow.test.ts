@@ -10,6 +10,7 @@
  * - AWS API Call via CloudTrail: https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-ec2.html and the record
  *   fields of https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
  * - Step Functions Execution Status Change: https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html
+ * - ECS Task State Change: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -73,6 +74,7 @@ describe('AWS sample events in events/ are shaped like the events AWS sends', ()
       expect.arrayContaining([
         'aws.ec2 / AWS API Call via CloudTrail',
         'aws.ec2 / EC2 Instance State-change Notification',
+        'aws.ecs / ECS Task State Change',
         'aws.states / Step Functions Execution Status Change',
       ]),
     );
@@ -186,6 +188,19 @@ const AWS_PATTERNS: Record<string, { matches: Event[]; misses: [string, Event][]
           errorMessage: 'denied',
         }),
       ],
+    ],
+  },
+  'ecs-task-running.pattern.json': {
+    matches: [read('ecs-task-running.json'), withDetail('ecs-task-running.json', { attachments: [] })],
+    misses: [
+      ['a Fargate task', withDetail('ecs-task-running.json', { launchType: 'FARGATE' })],
+      ['a task on ECS Managed Instances', withDetail('ecs-task-running.json', { launchType: 'MANAGED_INSTANCES' })],
+      ['a task not running yet', withDetail('ecs-task-running.json', { lastStatus: 'PROVISIONING' })],
+      [
+        'a running task being stopped',
+        withDetail('ecs-task-running.json', { desiredStatus: 'STOPPED', stoppingAt: '2026-11-11T22:20:00Z' }),
+      ],
+      ['an EC2 state change', read('ec2-instance-running.json')],
     ],
   },
 };

@@ -35,7 +35,23 @@ export function awsEventSchema(source: string, detailType: string): Event | unde
 
 type EventType = GenericPropertyType<EventTypeDefinition>;
 
-function checkValue(value: unknown, type: EventType, path: string, problems: string[]): void {
+/**
+ * Where the registry's schema (inferred from samples) and the service's own page disagree, the page
+ * wins: ECS's task state change events carry `attachments[].details` as a list of `{name, value}`
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html), which the
+ * registry has as one such object. Each item of such a list is checked as that object.
+ */
+const LISTS_THE_REGISTRY_HAS_AS_ONE: Record<string, ReadonlySet<string>> = {
+  'aws.ecs / ECS Task State Change': new Set(['detail.attachments[].details']),
+};
+
+function checkValue(
+  value: unknown,
+  type: EventType,
+  path: string,
+  problems: string[],
+  lists: ReadonlySet<string>,
+): void {
   // The registry infers its schemas from sample events: a value AWS sends as null fits any type.
   if (value === null) return;
   const wrong = (expected: string) => problems.push(`${path}: expected ${expected}, got ${JSON.stringify(value)}`);
@@ -55,11 +71,15 @@ function checkValue(value: unknown, type: EventType, path: string, problems: str
       return;
     case 'array':
       if (!Array.isArray(value)) return void wrong('a list');
-      value.forEach((item, index) => checkValue(item, type.element, `${path}[${index}]`, problems));
+      value.forEach((item, index) => checkValue(item, type.element, `${path}[${index}]`, problems, lists));
       return;
     case 'ref': {
+      if (Array.isArray(value) && lists.has(path.replace(/\[\d+\]/g, '[]'))) {
+        value.forEach((item, index) => checkValue(item, type, `${path}[${index}]`, problems, new Set()));
+        return;
+      }
       if (!isObject(value)) return void wrong('an object');
-      checkObject(value, specification().get('eventTypeDefinition', type.reference), path, problems);
+      checkObject(value, specification().get('eventTypeDefinition', type.reference), path, problems, lists);
       return;
     }
     default:
@@ -71,13 +91,14 @@ function checkObject(
   definition: EventTypeDefinition,
   path: string,
   problems: string[],
+  lists: ReadonlySet<string>,
 ): void {
   for (const [name, property] of Object.entries(definition.properties)) {
     if (!(name in value)) {
       if (property.required) problems.push(`${path}.${name}: required by AWS's schema, missing`);
       continue;
     }
-    checkValue(value[name], property.type, `${path}.${name}`, problems);
+    checkValue(value[name], property.type, `${path}.${name}`, problems, lists);
   }
 }
 
@@ -96,7 +117,8 @@ export function awsEventProblems(event: Record<string, unknown>): string[] {
       `no AWS schema for source ${String(event.source)} and detail-type ${String(event['detail-type'])}`,
     ];
   if (!isObject(event.detail)) return [...problems, 'detail: expected an object'];
-  checkObject(event.detail, specification().get('eventTypeDefinition', schema.rootProperty), 'detail', problems);
+  const lists = LISTS_THE_REGISTRY_HAS_AS_ONE[`${String(event.source)} / ${String(event['detail-type'])}`] ?? new Set();
+  checkObject(event.detail, specification().get('eventTypeDefinition', schema.rootProperty), 'detail', problems, lists);
   return problems;
 }
 

@@ -42,6 +42,7 @@ function ruleCases(stage: string, template: Template): Record<string, { matches:
   const tagDeleted = sampleFor('cloudtrail-delete-tags.json', stage);
   const sessionDeleted = sampleFor('cloudtrail-delete-traffic-mirror-session.json', stage);
   const sessionModified = sampleFor('cloudtrail-modify-traffic-mirror-session.json', stage);
+  const taskRunning = sampleFor('ecs-task-running.json', stage);
   const byRole = (event: Event, roleId: string): Event => {
     const roleArn = evaluate(template, { 'Fn::GetAtt': [roleId, 'Arn'] }) as string;
     return withDetail(event, {
@@ -72,6 +73,20 @@ function ruleCases(stage: string, template: Template): Record<string, { matches:
     },
     MirrorInstancesEventsRuleCloudWatchEvent1: { matches: [running], misses: [terminated, attach] },
     MirrorInstancesEventsRuleCloudWatchEvent2: { matches: [attach], misses: [detach, running] },
+    // Only in a stage with mirroring.sources.ecsTasks (config/dev.yml has it).
+    ...(template.Resources.MirrorInstancesEventsRuleCloudWatchEvent3
+      ? {
+          MirrorInstancesEventsRuleCloudWatchEvent3: {
+            matches: [taskRunning],
+            misses: [
+              running,
+              withDetail(taskRunning, { launchType: 'FARGATE' }),
+              withDetail(taskRunning, { lastStatus: 'PENDING' }),
+              withDetail(taskRunning, { desiredStatus: 'STOPPED' }),
+            ],
+          },
+        }
+      : {}),
     CleanupSessionsEventsRuleCloudWatchEvent1: {
       matches: [terminated, withDetail(terminated, { state: 'stopped' })],
       misses: [running],
