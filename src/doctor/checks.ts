@@ -699,16 +699,14 @@ export function checkInstanceTypes(config: Config, facts: Pick<AccountFacts, 'in
     .map((s) => `${s.reason} ${plural(s.instances, 'instance')} / ${s.enis} ENIs`)
     .join(', ');
   const counted = `running: ${plural(coverage.running.instances, 'instance')}, ${coverage.running.enis} ENIs, ${coverage.eligible.enis} eligible${skips ? `; skipped: ${skips}` : ''}`;
-  const unsupported = inScopeInterfaces(config, facts.instances.value).filter((c) => c.skip === 'unsupported');
-  const instances = new Map(unsupported.map((c) => [c.instance.instanceId, c.instance.instanceType]));
-  if (instances.size === 0)
+  const unsupported = coverage.skipped.find((s) => s.reason === 'unsupported')?.instances ?? 0;
+  if (unsupported === 0)
     return result('instance-types', 'ok', `every in-scope instance type supports Traffic Mirroring (${counted})`);
-  const types = [...new Set(instances.values())].sort();
   const most = mostlyUnsupportedWarning(coverage);
   return result(
     'instance-types',
     'warn',
-    `${most ? `${most}. ` : ''}${plural(instances.size, 'in-scope instance')} of a type Traffic Mirroring does not support (${types.join(', ')}): autotap skips them (${counted})`,
+    `${most ? `${most}. ` : ''}${plural(unsupported, 'in-scope instance')} of a type Traffic Mirroring does not support (${coverage.unsupportedTypes.join(', ')}): autotap skips them (${counted})`,
     'use a supported (Nitro) type for instances that must be mirrored, or exclude them (tag autotap:mirror=false); docs/configuration.md, "Which instances", quotes AWS\'s list',
   );
 }

@@ -29,6 +29,8 @@ export interface ScopeCoverage {
   skipped: ScopeSkip[];
   /** The instance families skipped as unsupported, with their running instances, the most first. */
   unsupportedFamilies: { family: string; instances: number }[];
+  /** The instance types of those families seen, sorted. */
+  unsupportedTypes: string[];
   /** In-scope ENIs skipped for their instance type, over all in-scope ENIs (0 without any). */
   unsupportedShare: number;
 }
@@ -46,6 +48,7 @@ export function scopeCoverage(
   const running = instances.filter((i) => i.state === 'running');
   const byReason = new Map<SkipReason, { instances: Set<string>; enis: number }>();
   const families = new Map<string, Set<string>>();
+  const types = new Set<string>();
   const inScope = { instances: new Set<string>(), enis: 0 };
   const eligible = { instances: new Set<string>(), enis: 0 };
   let enis = 0;
@@ -69,6 +72,7 @@ export function scopeCoverage(
       if (reason === 'unsupported') {
         const family = instance.instanceType.toLowerCase().split('.')[0] ?? instance.instanceType;
         families.set(family, (families.get(family) ?? new Set()).add(instance.instanceId));
+        types.add(instance.instanceType);
       }
     }
   }
@@ -83,6 +87,7 @@ export function scopeCoverage(
     unsupportedFamilies: [...families]
       .map(([family, ids]) => ({ family, instances: ids.size }))
       .sort((a, b) => b.instances - a.instances || a.family.localeCompare(b.family)),
+    unsupportedTypes: [...types].sort(),
     unsupportedShare: inScope.enis === 0 ? 0 : unsupportedEnis / inScope.enis,
   };
 }

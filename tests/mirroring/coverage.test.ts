@@ -55,6 +55,7 @@ describe('scopeCoverage', () => {
       { family: 'c7g', instances: 1 },
       { family: 'm6i', instances: 1 },
     ]);
+    expect(coverage.unsupportedTypes).toEqual(['c7g.xlarge', 'm6i.large']);
     expect(coverage.unsupportedShare).toBeCloseTo(3 / 7);
     expect(mostlyUnsupportedWarning(coverage)).toBeUndefined();
   });
