@@ -344,7 +344,8 @@ function renderNetworkInterface(eni: NetworkInterfaceRecord, account: Account): 
     text('availabilityZone', eni.availabilityZone),
     text('description', eni.description ?? ''),
     text('ownerId', account.accountId),
-    text('requesterManaged', false),
+    text('requesterManaged', eni.requesterId !== undefined),
+    eni.requesterId !== undefined && text('requesterId', eni.requesterId),
     text('status', attachment ? 'in-use' : 'available'),
     text('sourceDestCheck', true),
     text('interfaceType', eni.interfaceType),
@@ -539,6 +540,10 @@ function describeNetworkInterfaces(params: Params, { account, faults }: Ec2Conte
           return [attachment ? 'in-use' : 'available'];
         case 'description':
           return [eni.description ?? ''];
+        case 'requester-managed':
+          return [eni.requesterId !== undefined];
+        case 'requester-id':
+          return [eni.requesterId];
         case 'owner-id':
           return [account.accountId];
         case 'group-id':

@@ -80,10 +80,14 @@ export const networkInterfaceSeedSchema = z
   })
   .strict();
 
-/** An ENI outside any instance (a target appliance's ENI, a Lambda ENI, a detached one). */
+/**
+ * An ENI outside any instance (a target appliance's ENI, a Lambda ENI, a detached one, a load
+ * balancer's). `requesterId` makes it requester-managed: created by that service on the account's
+ * behalf, such as `amazon-elb` (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html).
+ */
 export const standaloneNetworkInterfaceSeedSchema = networkInterfaceSeedSchema
   .omit({ deviceIndex: true, deleteOnTermination: true })
-  .extend({ availabilityZone: availabilityZone.optional() })
+  .extend({ availabilityZone: availabilityZone.optional(), requesterId: z.string().min(1).optional() })
   .strict();
 
 export const instanceSeedSchema = z

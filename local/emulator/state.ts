@@ -60,6 +60,8 @@ export interface NetworkInterfaceRecord {
   subnetId?: string;
   vpcId?: string;
   description?: string;
+  /** Set for a requester-managed ENI: the service that created it. */
+  requesterId?: string;
   securityGroupIds: string[];
   tags: Tags;
   attachment?: AttachmentRecord;
@@ -385,6 +387,7 @@ export class Account {
       subnetId: seed.subnetId,
       vpcId: seed.vpcId,
       description: seed.description,
+      ...(seed.requesterId ? { requesterId: seed.requesterId } : {}),
       securityGroupIds: [...seed.securityGroupIds],
       tags: { ...seed.tags },
       createdAt: this.now(),
