@@ -14,12 +14,16 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** What the ENI belongs to: its instance, or the load balancer whose ENI it is. */
+const sourceCell = (s: { instanceId: string; loadBalancer?: string }): string =>
+  s.loadBalancer ? `lb ${s.loadBalancer}` : s.instanceId || '-';
+
 /** The per-ENI outcomes of a mirror-instances execution, as the console output lists them. */
 export function resultsTable(results: readonly EniResult[]): string {
   return table(
     ['instance', 'ENI', 'outcome', 'reason', 'number', 'target', 'session'],
     results.map((r) => [
-      r.instanceId || '-',
+      sourceCell(r),
       r.networkInterfaceId || '-',
       r.outcome,
       r.reason ?? '',
@@ -35,12 +39,18 @@ export const ACTION_COLUMNS = ['instance', 'ENI', 'reason', 'number', 'target', 
 
 type ActionFields = Pick<
   ReconcileAction,
-  'instanceId' | 'networkInterfaceId' | 'reason' | 'sessionNumber' | 'trafficMirrorTargetId' | 'trafficMirrorSessionId'
+  | 'instanceId'
+  | 'loadBalancer'
+  | 'networkInterfaceId'
+  | 'reason'
+  | 'sessionNumber'
+  | 'trafficMirrorTargetId'
+  | 'trafficMirrorSessionId'
 >;
 
 export function actionCells(a: ActionFields): string[] {
   return [
-    a.instanceId || '-',
+    sourceCell(a),
     a.networkInterfaceId,
     a.reason ?? '',
     a.sessionNumber !== undefined ? String(a.sessionNumber) : '',

@@ -10,6 +10,7 @@ import { parseOrThrow } from '../src/validation.ts';
 const attachmentSchema = z.object({
   instanceId: z.string(),
   networkInterfaceId: z.string(),
+  loadBalancer: z.optional(z.string()),
   trafficMirrorTargetId: z.string(),
   alternativeTargetIds: z._default(z.array(z.string()), []),
   trafficMirrorFilterId: z.string(),

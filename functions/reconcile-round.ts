@@ -72,7 +72,7 @@ export const handler = lambdaHandler<unknown, RoundProgress>(async (event, conte
   const snapshot =
     request.instanceIds !== undefined
       ? await describeInstances(request.instanceIds, request.vpcIds, config, ec2)
-      : await describeAccount(request.vpcIds, ec2);
+      : await describeAccount(request.vpcIds, config, ec2);
   const pending = actionsAfter(await planAccountRound(snapshot, config, request.vpcIds, ec2), progress.cursor);
   const round = await applyRound(
     pending,

@@ -16,6 +16,7 @@ const reportSchema = z.object({
       outcome: z.enum(['created', 'deleted', 'modified', 'already-mirrored', 'skipped', 'failed', 'planned']),
       instanceId: z.string(),
       networkInterfaceId: z.string(),
+      loadBalancer: z.optional(z.string()),
       reason: z.optional(z.string()),
       sessionNumber: z.optional(z.number()),
       trafficMirrorTargetId: z.optional(z.string()),

@@ -15,6 +15,7 @@ import { parseOrThrow } from '../src/validation.ts';
 const resultSchema = z.object({
   instanceId: z.string(),
   networkInterfaceId: z.string(),
+  loadBalancer: z.optional(z.string()),
   outcome: z.enum(['created', 'already-mirrored', 'skipped', 'failed']),
   reason: z.optional(z.string()),
   sessionNumber: z.optional(z.number()),

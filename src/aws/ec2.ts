@@ -43,6 +43,7 @@ import {
   type TargetKind,
 } from '../mirroring/types.ts';
 import { awsCall, domainErrorOf, type KnownCodes } from './errors.ts';
+import { loadBalancerSource } from '../mirroring/load-balancers.ts';
 
 /**
  * EC2's codes that mean something to autotap (EC2 models no typed errors: the SDK names the error
@@ -362,6 +363,43 @@ export interface InterfaceStandingRecord {
   vpcId?: string;
   attachedInstanceId?: string;
   interfaceType?: string;
+  /** Set when it is an Application or Classic Load Balancer's ENI: the source it stands for. */
+  loadBalancerSource?: Instance;
+}
+
+function loadBalancerSourceOf(n: NetworkInterface): Instance | undefined {
+  return loadBalancerSource({
+    networkInterfaceId: n.NetworkInterfaceId ?? '',
+    interfaceType: n.InterfaceType ?? 'interface',
+    requesterManaged: n.RequesterManaged === true,
+    ...(n.Description !== undefined ? { description: n.Description } : {}),
+    ...(n.AvailabilityZone ? { availabilityZone: n.AvailabilityZone } : {}),
+    ...(n.SubnetId ? { subnetId: n.SubnetId } : {}),
+    ...(n.VpcId ? { vpcId: n.VpcId } : {}),
+  });
+}
+
+/**
+ * The ENIs of Application and Classic Load Balancers, in the given VPCs (all when none), as sources:
+ * the requester-managed ENIs (the `requester-managed` filter) whose description names one. The
+ * description is matched here, not with a wildcard filter value, which no page documents for it.
+ */
+export function describeLoadBalancerInterfaces(vpcIds: readonly string[], client = ec2Client()): Promise<Instance[]> {
+  return ec2Call('DescribeNetworkInterfaces', async () => {
+    const filters: Filter[] = [{ Name: 'requester-managed', Values: ['true'] }];
+    if (vpcIds.length > 0) filters.push({ Name: 'vpc-id', Values: [...vpcIds] });
+    const found: Instance[] = [];
+    const pages = paginateDescribeNetworkInterfaces(
+      { client, pageSize: PAGE_SIZE },
+      { Filters: filters, MaxResults: PAGE_SIZE },
+    );
+    for await (const page of pages)
+      for (const n of page.NetworkInterfaces ?? []) {
+        const source = loadBalancerSourceOf(n);
+        if (source) found.push(source);
+      }
+    return found;
+  });
 }
 
 /**
@@ -391,11 +429,13 @@ export function describeInterfaceStandings(
   return ec2Call('DescribeNetworkInterfaces', async () => {
     const found: InterfaceStandingRecord[] = [];
     for await (const [networkInterfaceId, n] of interfacesById(networkInterfaceIds, client)) {
+      const source = loadBalancerSourceOf(n);
       found.push({
         networkInterfaceId,
         ...(n.VpcId ? { vpcId: n.VpcId } : {}),
         ...(n.Attachment?.InstanceId ? { attachedInstanceId: n.Attachment.InstanceId } : {}),
         ...(n.InterfaceType ? { interfaceType: n.InterfaceType } : {}),
+        ...(source ? { loadBalancerSource: source } : {}),
       });
     }
     return found;

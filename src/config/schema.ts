@@ -368,12 +368,23 @@ function buildSchemas() {
       [],
     ),
     /**
-     * Kinds of source autotap listens for beyond instances' own events. `ecsTasks`: the rule on ECS
-     * task state changes, which names a task's ENI on its EC2 host as soon as the task runs.
+     * Kinds of source beyond instances. `ecsTasks`: the rule on ECS task state changes, which names a
+     * task's ENI on its EC2 host as soon as the task runs. `loadBalancers`: the ENIs of Application and
+     * Classic Load Balancers, with their own filter and packet length if given.
      */
     sources: z._default(
-      z.strictObject({ ecsTasks: z._default(z.boolean({ message: 'expected true or false' }), false) }),
-      { ecsTasks: false },
+      z.strictObject({
+        ecsTasks: z._default(z.boolean({ message: 'expected true or false' }), false),
+        loadBalancers: z._default(
+          z.strictObject({
+            enabled: z._default(z.boolean({ message: 'expected true or false' }), false),
+            filterId: z.optional(filterIdSchema),
+            packetLength: z.optional(z.nullable(intIn(1, 8500))),
+          }),
+          { enabled: false },
+        ),
+      }),
+      { ecsTasks: false, loadBalancers: { enabled: false } },
     ),
     scope: z._default(scopeSchema, {
       vpcIds: [],

@@ -167,7 +167,10 @@ function judgeFilter(check: string, id: string, filter: Fact<FilterFacts | undef
   );
 }
 
-/** Each override's own filter, judged like the section's (overrides that only change packet length have none). */
+/**
+ * Each override's own filter, and the load balancer kind's, judged like the section's (overrides
+ * that only change packet length have none).
+ */
 export function checkOverrideFilters(
   config: Config,
   filters: ReadonlyMap<string, Fact<FilterFacts | undefined>>,
@@ -175,7 +178,10 @@ export function checkOverrideFilters(
   return overrideFilterIds(config.mirroring).flatMap((id) => {
     const filter = filters.get(id);
     const index = config.mirroring.overrides.findIndex((o) => o.filterId === id);
-    const field = `mirroring.overrides[${index}].filterId (${config.mirroring.overrides[index]?.name ?? ''})`;
+    const field =
+      index >= 0
+        ? `mirroring.overrides[${index}].filterId (${config.mirroring.overrides[index]?.name ?? ''})`
+        : 'mirroring.sources.loadBalancers.filterId';
     return filter ? [judgeFilter('override-filter', id, filter, field)] : [];
   });
 }

@@ -43,7 +43,11 @@ export async function attachInterface(
   ports: AttachPorts,
   options: AttachOptions = {},
 ): Promise<EniResult> {
-  const base = { instanceId: attachment.instanceId, networkInterfaceId: attachment.networkInterfaceId };
+  const base = {
+    instanceId: attachment.instanceId,
+    networkInterfaceId: attachment.networkInterfaceId,
+    ...(attachment.loadBalancer ? { loadBalancer: attachment.loadBalancer } : {}),
+  };
   const targets = [attachment.trafficMirrorTargetId, ...attachment.alternativeTargetIds];
   let sessionNumber = attachment.sessionNumber;
   let generation = options.generation ?? 0;
@@ -63,8 +67,8 @@ export async function attachInterface(
         sessionNumber,
         packetLength,
         virtualNetworkId,
-        description: `autotap: ${attachment.instanceId}`,
-        tags: sessionTags(attachment.instanceId),
+        description: `autotap: ${attachment.loadBalancer ? `load balancer ${attachment.loadBalancer}` : attachment.instanceId}`,
+        tags: sessionTags(attachment),
         clientToken: sessionClientToken({
           ...attachment,
           ...decided,

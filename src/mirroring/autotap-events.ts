@@ -30,6 +30,8 @@ export interface AutotapEventDetail {
   executionArn?: string;
   instanceId: string;
   networkInterfaceId: string;
+  /** The load balancer whose ENI it is (`instanceId` then empty). */
+  loadBalancer?: string;
   reason?: string;
   sessionNumber?: number;
   trafficMirrorSessionId?: string;
@@ -58,6 +60,7 @@ function event(detailType: AutotapDetailType, fields: Fields, origin: EventOrigi
     networkInterfaceId: fields.networkInterfaceId,
   };
   // Absent rather than null: an EventBridge pattern can then test for a field with `exists`.
+  if (fields.loadBalancer) detail.loadBalancer = fields.loadBalancer;
   if (fields.reason) detail.reason = fields.reason;
   if (fields.sessionNumber !== undefined) detail.sessionNumber = fields.sessionNumber;
   if (fields.trafficMirrorSessionId) detail.trafficMirrorSessionId = fields.trafficMirrorSessionId;

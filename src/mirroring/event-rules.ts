@@ -84,7 +84,7 @@ export const EVENT_RULES: readonly EventRule[] = [
     cloudTrail: true,
   },
   {
-    // Last of mirror-instances' rules: the packaged rules before it keep their logical ids with or without it.
+    // Source kinds' rules come after mirror-instances' others, which keep their logical ids with or without them.
     name: 'ecs-task-running',
     description: 'Mirror the ENI of every ECS task in awsvpc mode that starts running on an EC2 host',
     patternFile: 'ecs-task-running.pattern.json',
@@ -92,6 +92,15 @@ export const EVENT_RULES: readonly EventRule[] = [
     createsSessions: true,
     cloudTrail: false,
     sourceKind: 'ecsTasks',
+  },
+  {
+    name: 'load-balancer-interface-created',
+    description: 'Mirror each ENI an Application or Classic Load Balancer creates (CloudTrail CreateNetworkInterface)',
+    patternFile: 'cloudtrail-create-load-balancer-interface.pattern.json',
+    stateMachine: 'mirror-instances',
+    createsSessions: true,
+    cloudTrail: true,
+    sourceKind: 'loadBalancers',
   },
   {
     name: 'instance-stopped',
@@ -113,7 +122,16 @@ export const EVENT_RULES: readonly EventRule[] = [
 
 /** The rules a stack of this configuration has: every rule but those of source kinds left off. */
 export function packagedRules(config: Config): EventRule[] {
-  return EVENT_RULES.filter((rule) => !rule.sourceKind || config.mirroring.sources[rule.sourceKind]);
+  return EVENT_RULES.filter((rule) => !rule.sourceKind || sourceKindOn(config.mirroring, rule.sourceKind));
+}
+
+/** Whether the configuration opts into a kind of source. */
+export function sourceKindOn(
+  mirroring: Pick<Config['mirroring'], 'sources'>,
+  kind: keyof Config['mirroring']['sources'],
+): boolean {
+  const source = mirroring.sources[kind];
+  return typeof source === 'boolean' ? source : source.enabled;
 }
 
 /** The scheduled rule: no pattern, it starts `reconcile` with this constant input. */

@@ -3,7 +3,8 @@ import { describeIssues } from '../validation.ts';
 
 /**
  * What a `mirror-instances` execution works on, whatever started it: an EC2 state-change event, a
- * CloudTrail `AttachNetworkInterface` event, an ECS task state change, or input typed in the Step Functions console (which
+ * CloudTrail `AttachNetworkInterface` event, a load balancer's CloudTrail `CreateNetworkInterface`, an
+ * ECS task state change, or input typed in the Step Functions console (which
  * pre-fills an old execution's input on re-run, so every form must be accepted again as is).
  */
 export interface MirrorRequest {
@@ -13,7 +14,13 @@ export interface MirrorRequest {
   trigger: MirrorTrigger;
 }
 
-export const MIRROR_TRIGGERS = ['instance-running', 'interface-attached', 'task-running', 'manual'] as const;
+export const MIRROR_TRIGGERS = [
+  'instance-running',
+  'interface-attached',
+  'task-running',
+  'interface-created',
+  'manual',
+] as const;
 export type MirrorTrigger = (typeof MIRROR_TRIGGERS)[number];
 
 /**
@@ -144,7 +151,18 @@ function buildInputSchemas() {
     }),
   });
 
-  return { instanceId, eniId, manualSchema, stateChangeSchema, attachCallSchema, taskStateSchema };
+  // The ENI a load balancer created, as CloudTrail records CreateNetworkInterface's response.
+  const createCallSchema = z.object({
+    source: z.literal('aws.ec2'),
+    'detail-type': z.literal('AWS API Call via CloudTrail'),
+    detail: z.object({
+      eventName: z.literal('CreateNetworkInterface'),
+      errorCode: z.optional(z.undefined({ message: 'expected a successful call (no errorCode)' })),
+      responseElements: z.object({ networkInterface: z.object({ networkInterfaceId: eniId }) }),
+    }),
+  });
+
+  return { instanceId, eniId, manualSchema, stateChangeSchema, attachCallSchema, taskStateSchema, createCallSchema };
 }
 
 let built: ReturnType<typeof buildInputSchemas> | undefined;
@@ -189,6 +207,17 @@ export function normalizeInput(input: unknown): MirrorRequest {
 
   if ('detail-type' in record || 'source' in record) {
     if (record['detail-type'] === 'ECS Task State Change') return taskRequest(input);
+    const call = record.detail as { eventName?: unknown } | undefined;
+    if (record['detail-type'] === 'AWS API Call via CloudTrail' && call?.eventName === 'CreateNetworkInterface') {
+      const parsed = inputSchemas().createCallSchema.safeParse(input);
+      if (!parsed.success) fail(parsed.error);
+      return {
+        instanceIds: [],
+        networkInterfaceIds: [parsed.data.detail.responseElements.networkInterface.networkInterfaceId],
+        dryRun: false,
+        trigger: 'interface-created',
+      };
+    }
     if (record['detail-type'] === 'AWS API Call via CloudTrail') {
       const parsed = inputSchemas().attachCallSchema.safeParse(input);
       if (!parsed.success) fail(parsed.error);

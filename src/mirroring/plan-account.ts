@@ -33,6 +33,6 @@ export async function planAccountWithSnapshot(
   const snapshot =
     instanceIds !== undefined
       ? await describeInstances(instanceIds, vpcIds, config, ports)
-      : await describeAccount(vpcIds, ports);
+      : await describeAccount(vpcIds, config, ports);
   return { snapshot, actions: await planAccountRound(snapshot, config, vpcIds, ports) };
 }

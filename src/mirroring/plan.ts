@@ -10,6 +10,7 @@ import {
   type Instance,
   type NetworkInterface,
   type Session,
+  type SkipReason,
   type Target,
 } from './types.ts';
 
@@ -21,8 +22,8 @@ export interface InterfacePlanInput {
   missingInstanceIds: string[];
   /** ENI ids asked for and not found, or not attached to any instance. */
   missingNetworkInterfaceIds: string[];
-  /** ENI ids asked for that are on no instance and not of type `interface`: skipped for their type. */
-  otherTypeNetworkInterfaceIds?: string[];
+  /** ENIs asked for that are on no instance and skipped before any planning, each with its reason. */
+  skippedInterfaces?: { networkInterfaceId: string; reason: SkipReason }[];
   /** Every session on the ENIs of `instances`. */
   interfaceSessions: Session[];
   /** Every session on the candidate targets, to know their load. */
@@ -75,8 +76,8 @@ export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
   for (const networkInterfaceId of input.missingNetworkInterfaceIds) {
     results.push({ instanceId: '', networkInterfaceId, outcome: 'skipped', reason: 'not-found' });
   }
-  for (const networkInterfaceId of input.otherTypeNetworkInterfaceIds ?? []) {
-    results.push({ instanceId: '', networkInterfaceId, outcome: 'skipped', reason: 'interface-type' });
+  for (const { networkInterfaceId, reason } of input.skippedInterfaces ?? []) {
+    results.push({ instanceId: '', networkInterfaceId, outcome: 'skipped', reason });
   }
 
   const ordered = input.instances.flatMap((instance) =>
@@ -85,7 +86,11 @@ export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
       .map((eni): [Instance, NetworkInterface] => [instance, eni]),
   );
   for (const [instance, eni] of ordered) {
-    const base = { instanceId: instance.instanceId, networkInterfaceId: eni.networkInterfaceId };
+    const base = {
+      instanceId: instance.instanceId,
+      networkInterfaceId: eni.networkInterfaceId,
+      ...(instance.loadBalancer ? { loadBalancer: instance.loadBalancer } : {}),
+    };
     const outOfScope = decideScope(instance, eni, config.scope, targetInterfaceIds);
     if (outOfScope) {
       results.push({ ...base, outcome: 'skipped', reason: outOfScope });

@@ -108,7 +108,7 @@ export function renderWorkflowReport(
     ...(tampered ? ['', ...describeTamper(tampered, shown.length > 0)] : []),
     '',
     ...shown.map((a) =>
-      `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${a.instanceId || '(unknown instance)'}${a.reason ? `: ${a.reason}` : ''}`.replace(
+      `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${a.loadBalancer ? `load balancer ${a.loadBalancer}` : a.instanceId || '(unknown instance)'}${a.reason ? `: ${a.reason}` : ''}`.replace(
         / {2,}/g,
         ' ',
       ),

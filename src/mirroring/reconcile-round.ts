@@ -28,18 +28,28 @@ export interface AccountSnapshot {
 
 export interface AccountPorts extends SlicePorts {
   describeLiveInstances(vpcIds: string[]): Promise<Instance[]>;
+  /** The ENIs of Application and Classic Load Balancers, as sources (`sources.loadBalancers`). */
+  describeLoadBalancerInterfaces(vpcIds: string[]): Promise<Instance[]>;
   describeAllSessions(): Promise<Session[]>;
   describeTargets(): Promise<Target[]>;
 }
 
-/** The three describes a round cannot avoid, each paginated to its end within this invocation. */
-export async function describeAccount(vpcIds: string[], ports: AccountPorts): Promise<AccountSnapshot> {
-  const [instances, sessions, targets] = await Promise.all([
+/**
+ * The three describes a round cannot avoid, each paginated to its end within this invocation (and
+ * a fourth, of the load balancers' ENIs, when the configuration opts into them).
+ */
+export async function describeAccount(
+  vpcIds: string[],
+  config: MirroringConfig,
+  ports: AccountPorts,
+): Promise<AccountSnapshot> {
+  const [instances, loadBalancers, sessions, targets] = await Promise.all([
     ports.describeLiveInstances(vpcIds),
+    config.sources.loadBalancers.enabled ? ports.describeLoadBalancerInterfaces(vpcIds) : [],
     ports.describeAllSessions(),
     ports.describeTargets(),
   ]);
-  return { instances, sessions, targets };
+  return { instances: [...instances, ...loadBalancers], sessions, targets };
 }
 
 /**

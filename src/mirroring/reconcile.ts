@@ -5,6 +5,7 @@ import { pickSessionNumber } from './session-numbers.ts';
 import { decideScope } from './scope.ts';
 import { candidateTargets, chooseTarget, targetInterfaceIdsOf, targetLoads } from './targets.ts';
 import {
+  loadBalancerOf,
   MANAGED_TAG,
   type Attachment,
   type Instance,
@@ -25,6 +26,8 @@ export interface ReconcileAction {
   action: ReconcileActionKind;
   instanceId: string;
   networkInterfaceId: string;
+  /** The load balancer whose ENI it is (instanceId then empty). */
+  loadBalancer?: string;
   reason?: string;
   sessionNumber?: number;
   trafficMirrorTargetId?: string;
@@ -219,8 +222,16 @@ function decideOurSession(session: Session, ctx: SessionContext, keptOnEni: Set<
     sessionNumber: session.sessionNumber,
     trafficMirrorTargetId: session.trafficMirrorTargetId,
   };
+  const loadBalancer = loadBalancerOf(session);
+  if (loadBalancer) base.loadBalancer = loadBalancer;
   const remove = (reason: string): ReconcileAction => ({ ...base, action: 'delete', reason });
   const owner = ctx.owners.get(session.networkInterfaceId);
+  if (!owner && loadBalancer) {
+    // A load balancer's ENI outside the slice: gone (EC2 deleted its sessions with it), or one of
+    // the load balancers autotap no longer mirrors. Cleanup never touches these: ELB owns the ENI.
+    if (ctx.mode === 'cleanup' || ctx.config.sources.loadBalancers.enabled) return undefined;
+    return ctx.otherInterfaces.has(session.networkInterfaceId) ? remove('load-balancers-off') : undefined;
+  }
   if (!owner) {
     const reason = offSliceRemoval(ctx.otherInterfaces.get(session.networkInterfaceId), ctx.config.onStop);
     return reason === undefined ? undefined : remove(reason);
@@ -264,12 +275,14 @@ function planMissingSessions(slice: ReconcileSlice, handled: ReadonlySet<string>
       action: 'skip',
       instanceId: result.instanceId,
       networkInterfaceId: result.networkInterfaceId,
+      ...(result.loadBalancer ? { loadBalancer: result.loadBalancer } : {}),
       reason: result.reason ?? 'skipped',
     }));
   const creates: ReconcileAction[] = plan.attachments.map((attachment) => ({
     action: 'create',
     instanceId: attachment.instanceId,
     networkInterfaceId: attachment.networkInterfaceId,
+    ...(attachment.loadBalancer ? { loadBalancer: attachment.loadBalancer } : {}),
     reason: 'not-mirrored',
     sessionNumber: attachment.sessionNumber,
     trafficMirrorTargetId: attachment.trafficMirrorTargetId,

@@ -3,13 +3,18 @@ import { RetryableError } from './errors.ts';
 import type { MirrorRequest } from './input.ts';
 import { planInterfaces, type InterfacePlan } from './plan.ts';
 import { candidateTargets, limitedTargetIds } from './targets.ts';
-import type { Instance, Session, Target } from './types.ts';
+import type { Instance, Session, SkipReason, Target } from './types.ts';
 
 export interface ResolvePorts {
   describeInstances(instanceIds: string[]): Promise<Instance[]>;
-  describeInterfaceStandings(
-    networkInterfaceIds: string[],
-  ): Promise<{ networkInterfaceId: string; attachedInstanceId?: string; interfaceType?: string }[]>;
+  describeInterfaceStandings(networkInterfaceIds: string[]): Promise<
+    {
+      networkInterfaceId: string;
+      attachedInstanceId?: string;
+      interfaceType?: string;
+      loadBalancerSource?: Instance;
+    }[]
+  >;
   describeSessionsOfInterfaces(networkInterfaceIds: string[]): Promise<Session[]>;
   describeSessionsOfTargets(targetIds: string[]): Promise<Session[]>;
   describeTargets(): Promise<Target[]>;
@@ -31,14 +36,27 @@ export async function resolveInterfaces(
   const eniOwners = new Map(
     standings.flatMap((s) => (s.attachedInstanceId ? [[s.networkInterfaceId, s.attachedInstanceId] as const] : [])),
   );
-  // Off any instance and of another type than `interface` (a trunked ECS task's `branch` ENI): never a
-  // source, so skipped at once rather than waited for.
-  const otherTypeNetworkInterfaceIds = standings
-    .filter((s) => !s.attachedInstanceId && s.interfaceType !== undefined && s.interfaceType !== 'interface')
-    .map((s) => s.networkInterfaceId);
-  const missingNetworkInterfaceIds = request.networkInterfaceIds.filter(
-    (id) => !eniOwners.has(id) && !otherTypeNetworkInterfaceIds.includes(id),
-  );
+  const offInstances = standings.filter((s) => !s.attachedInstanceId);
+  // A load balancer's ENI is a source of its own when the configuration opts into them.
+  const loadBalancerSources = config.sources.loadBalancers.enabled
+    ? offInstances.flatMap((s) => (s.loadBalancerSource ? [s.loadBalancerSource] : []))
+    : [];
+  const skippedInterfaces = offInstances.flatMap((s): { networkInterfaceId: string; reason: SkipReason }[] => {
+    if (s.loadBalancerSource)
+      return config.sources.loadBalancers.enabled
+        ? []
+        : [{ networkInterfaceId: s.networkInterfaceId, reason: 'out-of-scope' }];
+    // Of another type than `interface` (a trunked ECS task's `branch` ENI): never a source, so
+    // skipped at once rather than waited for.
+    return s.interfaceType !== undefined && s.interfaceType !== 'interface'
+      ? [{ networkInterfaceId: s.networkInterfaceId, reason: 'interface-type' }]
+      : [];
+  });
+  const decided = new Set([
+    ...skippedInterfaces.map((s) => s.networkInterfaceId),
+    ...loadBalancerSources.flatMap((s) => s.networkInterfaces.map((n) => n.networkInterfaceId)),
+  ]);
+  const missingNetworkInterfaceIds = request.networkInterfaceIds.filter((id) => !eniOwners.has(id) && !decided.has(id));
 
   const wholeInstances = new Set(request.instanceIds);
   const instanceIds = [...new Set([...request.instanceIds, ...eniOwners.values()])];
@@ -54,7 +72,7 @@ export async function resolveInterfaces(
   }
 
   const requestedEnis = new Set(eniOwners.keys());
-  const instances = described.map((instance) =>
+  const onInstances = described.map((instance) =>
     wholeInstances.has(instance.instanceId)
       ? instance
       : {
@@ -62,6 +80,7 @@ export async function resolveInterfaces(
           networkInterfaces: instance.networkInterfaces.filter((n) => requestedEnis.has(n.networkInterfaceId)),
         },
   );
+  const instances = [...onInstances, ...loadBalancerSources];
   const eniIds = instances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId));
 
   let interfaceSessions: Session[] = [];
@@ -84,7 +103,7 @@ export async function resolveInterfaces(
     instances,
     missingInstanceIds,
     missingNetworkInterfaceIds,
-    otherTypeNetworkInterfaceIds,
+    skippedInterfaces,
     interfaceSessions,
     targetSessions,
     accountTargets,

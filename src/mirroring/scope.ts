@@ -31,6 +31,11 @@ export function decideScope(
   const subnetId = eni.subnetId ?? instance.subnetId;
   if (scope.vpcIds.length > 0 && (!vpcId || !scope.vpcIds.includes(vpcId))) return 'out-of-scope';
   if (scope.subnetIds.length > 0 && (!subnetId || !scope.subnetIds.includes(subnetId))) return 'out-of-scope';
+  // A load balancer's ENI has no instance tags: the tag rules choose instances, `sources` the load balancers.
+  if (instance.loadBalancer) {
+    if (eni.interfaceType !== 'interface') return 'interface-type';
+    return targetInterfaceIds.has(eni.networkInterfaceId) ? 'is-mirror-target' : null;
+  }
   if (!matchesEveryTag(instance.tags, scope.includeTags)) return 'out-of-scope';
   if (Object.entries(scope.excludeTags).some(([key, value]) => matches(instance.tags, key, value)))
     return 'excluded-by-tag';

@@ -16,7 +16,17 @@ export interface SessionChoice {
  * the instance carries, each field it leaves out taken from the section. Pure, so that plan,
  * mirror-instances, reconcile and tamper repair choose the same.
  */
-export function sessionChoice(instance: Pick<Instance, 'tags'>, config: MirroringConfig): SessionChoice {
+export function sessionChoice(
+  instance: Pick<Instance, 'tags' | 'loadBalancer'>,
+  config: MirroringConfig,
+): SessionChoice {
+  if (instance.loadBalancer) {
+    const kind = config.sources.loadBalancers;
+    return {
+      trafficMirrorFilterId: kind.filterId ?? config.filterId,
+      packetLength: kind.packetLength === undefined ? config.packetLength : kind.packetLength,
+    };
+  }
   const override = config.overrides.find((o) => matchesEveryTag(instance.tags, o.tags));
   if (!override) return { trafficMirrorFilterId: config.filterId, packetLength: config.packetLength };
   return {
@@ -26,11 +36,15 @@ export function sessionChoice(instance: Pick<Instance, 'tags'>, config: Mirrorin
   };
 }
 
-/** The filters the overrides name beyond the section's own `filterId`, each once (for IAM and doctor). */
+/**
+ * The filters the overrides and the load balancer kind name beyond the section's own `filterId`,
+ * each once (for IAM and doctor).
+ */
 export function overrideFilterIds(config: {
   filterId?: string | undefined;
   overrides: MirroringConfig['overrides'];
+  sources: MirroringConfig['sources'];
 }): string[] {
-  const ids = config.overrides.flatMap((o) => (o.filterId && o.filterId !== config.filterId ? [o.filterId] : []));
-  return [...new Set(ids)];
+  const named = [...config.overrides.map((o) => o.filterId), config.sources.loadBalancers.filterId];
+  return [...new Set(named.filter((id): id is string => id !== undefined && id !== config.filterId))];
 }

@@ -162,15 +162,20 @@ export async function resolveTamper(
   };
 }
 
-/** The reconcile a resolved tamper asks for: its instance, acted on (restore) or only planned (report). */
+/**
+ * The reconcile a resolved tamper asks for: its instance, acted on (restore) or only planned
+ * (report); the whole account for a session of no instance (a load balancer's ENI), nothing for
+ * a session that is not autotap's.
+ */
 export function tamperRequest(tamper: Tamper): {
   dryRun: boolean;
   vpcIds: string[];
-  instanceIds: string[];
+  instanceIds?: string[];
   tamper: Tamper;
 } {
-  const instanceIds = tamper.instanceId && !tamper.ignored ? [tamper.instanceId] : [];
-  return { dryRun: tamper.response === 'report', vpcIds: [], instanceIds, tamper };
+  const request = { dryRun: tamper.response === 'report', vpcIds: [], tamper };
+  if (tamper.ignored) return { ...request, instanceIds: [] };
+  return tamper.instanceId ? { ...request, instanceIds: [tamper.instanceId] } : request;
 }
 
 /**

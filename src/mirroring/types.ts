@@ -13,6 +13,12 @@ export interface Instance {
   launchTime?: string;
   tags: Tags;
   networkInterfaces: NetworkInterface[];
+  /**
+   * Set when this source is no instance but one ENI of an Application or Classic Load Balancer
+   * (`mirroring.sources.loadBalancers`): the load balancer as its ENI's description names it
+   * (`app/<name>/<id>`, or a Classic one's name). `instanceId` is then empty.
+   */
+  loadBalancer?: string;
 }
 
 export interface NetworkInterface {
@@ -62,19 +68,26 @@ export interface SessionChange {
 
 export const MANAGED_TAG = 'autotap:managed';
 export const INSTANCE_TAG = 'autotap:instance-id';
+export const LOAD_BALANCER_TAG = 'autotap:load-balancer';
 
 /**
  * Every tag key autotap writes on a session it creates. The session-creating roles may create
  * sessions with these keys only (`aws:TagKeys` in deploy/roles.ts), so a key added here reaches IAM too.
  */
-export const SESSION_TAG_KEYS = [MANAGED_TAG, INSTANCE_TAG] as const;
+export const SESSION_TAG_KEYS = [MANAGED_TAG, INSTANCE_TAG, LOAD_BALANCER_TAG] as const;
 export type SessionTagKey = (typeof SESSION_TAG_KEYS)[number];
 
-/** The tags of a session autotap creates for an instance's ENI. */
-export const sessionTags = (instanceId: string): Record<SessionTagKey, string> => ({
-  [MANAGED_TAG]: 'true',
-  [INSTANCE_TAG]: instanceId,
-});
+/** The tags of a session autotap creates for an instance's ENI, or for a load balancer's. */
+export const sessionTags = (source: {
+  instanceId: string;
+  loadBalancer?: string;
+}): Partial<Record<SessionTagKey, string>> =>
+  source.loadBalancer
+    ? { [MANAGED_TAG]: 'true', [LOAD_BALANCER_TAG]: source.loadBalancer }
+    : { [MANAGED_TAG]: 'true', [INSTANCE_TAG]: source.instanceId };
+
+/** The load balancer a session of autotap's mirrors, if it mirrors one. */
+export const loadBalancerOf = (session: Pick<Session, 'tags'>): string | undefined => session.tags[LOAD_BALANCER_TAG];
 
 /**
  * How autotap recognises a session it created: its tag, which it sets on create (and which its IAM
@@ -105,6 +118,8 @@ export type Outcome = 'created' | 'already-mirrored' | 'skipped' | 'failed';
 export interface EniResult {
   instanceId: string;
   networkInterfaceId: string;
+  /** The load balancer whose ENI it is (instanceId then empty). */
+  loadBalancer?: string;
   outcome: Outcome;
   /** Why, when skipped (a SkipReason) or failed (autotap's word for AWS's refusal, or the AWS code). */
   reason?: string;
@@ -117,6 +132,8 @@ export interface EniResult {
 export interface Attachment {
   instanceId: string;
   networkInterfaceId: string;
+  /** The load balancer whose ENI it is (instanceId then empty). */
+  loadBalancer?: string;
   trafficMirrorTargetId: string;
   /** Further targets with room, best first, for when the chosen one fills up meanwhile. */
   alternativeTargetIds: string[];

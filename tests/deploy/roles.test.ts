@@ -44,7 +44,7 @@ describe('the ENIs a session may be created on', () => {
 });
 
 describe('tags on create', () => {
-  /** The tags attachInterface sends for one ENI, through a create that succeeds. */
+  /** The tags attachInterface sends for an instance's ENI and a load balancer's, through creates that succeed. */
   async function tagsAttachWrites(): Promise<Record<string, string>> {
     const requests: CreateSessionRequest[] = [];
     const ports: AttachPorts = {
@@ -57,21 +57,23 @@ describe('tags on create', () => {
       },
       async sleep() {},
     };
+    const attachment = {
+      instanceId: 'i-01',
+      networkInterfaceId: 'eni-01',
+      trafficMirrorTargetId: 'tmt-01',
+      alternativeTargetIds: [],
+      trafficMirrorFilterId: 'tmf-01',
+      sessionNumber: 1,
+      usedSessionNumbers: [],
+      dryRun: false,
+    };
+    await attachInterface(attachment, mirroringWith(), ports);
     await attachInterface(
-      {
-        instanceId: 'i-01',
-        networkInterfaceId: 'eni-01',
-        trafficMirrorTargetId: 'tmt-01',
-        alternativeTargetIds: [],
-        trafficMirrorFilterId: 'tmf-01',
-        sessionNumber: 1,
-        usedSessionNumbers: [],
-        dryRun: false,
-      },
+      { ...attachment, instanceId: '', networkInterfaceId: 'eni-02', loadBalancer: 'app/web/0a1' },
       mirroringWith(),
       ports,
     );
-    return requests[0]!.tags;
+    return Object.assign({}, ...requests.map((r) => r.tags)) as Record<string, string>;
   }
 
   test.each(['CreateManagedSessions', 'TagSessionsOnCreate'])(

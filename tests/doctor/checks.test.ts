@@ -176,6 +176,14 @@ describe('override filters', () => {
     expect(r?.fix).toContain('mirroring.overrides[0].filterId (web)');
   });
 
+  test("the load balancer kind's filter is judged the same way, and a missing one names its field", () => {
+    const LB = 'tmf-0000000000000e001';
+    const withKind = config({ sources: { loadBalancers: { enabled: true, filterId: LB } } });
+    const [r] = checkOverrideFilters(withKind, new Map([[LB, known(undefined)]]));
+    expect(r).toMatchObject({ check: 'override-filter', verdict: 'fail', subject: LB });
+    expect(r?.fix).toContain('mirroring.sources.loadBalancers.filterId');
+  });
+
   test('diagnose runs it beside the section filter', () => {
     const facts = healthy();
     facts.overrideFilters = new Map([[WEB, known(undefined)]]);

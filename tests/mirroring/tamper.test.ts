@@ -112,6 +112,20 @@ describe('resolveTamper and the reconcile it asks for', () => {
     expect(tamperRequest(report)).toMatchObject({ dryRun: true, instanceIds: ['i-0a1'] });
   });
 
+  test("a load balancer's session, of no instance, asks for a round over the whole account", async () => {
+    const call = parseTamperCall(deleted);
+    const restore = await resolveTamper(
+      call,
+      'restore',
+      ports({ lookup: async () => ({ ...record, instanceId: '' }) }),
+    );
+    const request = tamperRequest(restore);
+    expect(request).toMatchObject({ dryRun: false, vpcIds: [] });
+    expect(request.instanceIds).toBeUndefined();
+    const ignored = await resolveTamper(call, 'restore', ports());
+    expect(tamperRequest(ignored).instanceIds).toEqual([]);
+  });
+
   test('a modify finds its instance on the session, and only on a session autotap manages', async () => {
     const call = parseTamperCall(modified);
     const session = {

@@ -943,7 +943,9 @@ describe('IAM', () => {
             resource: ec2('traffic-mirror-session/*'),
             condition: {
               StringEquals: { 'aws:RequestTag/autotap:managed': 'true' },
-              'ForAllValues:StringEquals': { 'aws:TagKeys': ['autotap:managed', 'autotap:instance-id'] },
+              'ForAllValues:StringEquals': {
+                'aws:TagKeys': ['autotap:managed', 'autotap:instance-id', 'autotap:load-balancer'],
+              },
             },
           },
         ]),
@@ -958,7 +960,9 @@ describe('IAM', () => {
       expect(resourcesOf(template, tagging[0]!)).toEqual([ec2('traffic-mirror-session/*')]);
       expect(tagging[0]!.Condition).toEqual({
         StringEquals: { 'ec2:CreateAction': 'CreateTrafficMirrorSession' },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': ['autotap:managed', 'autotap:instance-id'] },
+        'ForAllValues:StringEquals': {
+          'aws:TagKeys': ['autotap:managed', 'autotap:instance-id', 'autotap:load-balancer'],
+        },
       });
       const describe = allowing('ec2:DescribeTrafficMirrorSessions');
       expect(describe.map((s) => s.Resource)).toEqual(['*']);

@@ -190,6 +190,25 @@ const AWS_PATTERNS: Record<string, { matches: Event[]; misses: [string, Event][]
       ],
     ],
   },
+  'cloudtrail-create-load-balancer-interface.pattern.json': {
+    matches: [read('cloudtrail-create-load-balancer-interface.json')],
+    misses: [
+      ['an attach', read('cloudtrail-attach-network-interface.json')],
+      [
+        'an ENI someone else created',
+        withDetail('cloudtrail-create-load-balancer-interface.json', {
+          requestParameters: { subnetId: 'subnet-0a1b2c3d4e5f60001', description: 'my ENI' },
+        }),
+      ],
+      [
+        'a refused create',
+        withDetail('cloudtrail-create-load-balancer-interface.json', {
+          errorCode: 'Client.UnauthorizedOperation',
+          errorMessage: 'denied',
+        }),
+      ],
+    ],
+  },
   'ecs-task-running.pattern.json': {
     matches: [read('ecs-task-running.json'), withDetail('ecs-task-running.json', { attachments: [] })],
     misses: [

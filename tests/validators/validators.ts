@@ -30,6 +30,18 @@ const withDetail = (event: Event, change: Record<string, unknown>): Event => ({
   detail: { ...(event.detail as object), ...change },
 });
 
+/** A source kind's rule under its logical id, found by the rule's name, when the stage packages it. */
+function sourceKindRule(
+  template: Template,
+  name: string,
+  cases: { matches: Event[]; misses: Event[] },
+): Record<string, { matches: Event[]; misses: Event[] }> {
+  const found = Object.entries(template.Resources).find(
+    ([, r]) => r.Type === 'AWS::Events::Rule' && String(r.Properties.Name).endsWith(`-${name}`),
+  );
+  return found ? { [found[0]]: cases } : {};
+}
+
 /** The AWS event each rule of the template must start on, with near misses it must not. */
 function ruleCases(stage: string, template: Template): Record<string, { matches: Event[]; misses: Event[] }> {
   const failed = sampleFor('step-functions-execution-failed.json', stage);
@@ -43,6 +55,7 @@ function ruleCases(stage: string, template: Template): Record<string, { matches:
   const sessionDeleted = sampleFor('cloudtrail-delete-traffic-mirror-session.json', stage);
   const sessionModified = sampleFor('cloudtrail-modify-traffic-mirror-session.json', stage);
   const taskRunning = sampleFor('ecs-task-running.json', stage);
+  const lbCreated = sampleFor('cloudtrail-create-load-balancer-interface.json', stage);
   const byRole = (event: Event, roleId: string): Event => {
     const roleArn = evaluate(template, { 'Fn::GetAtt': [roleId, 'Arn'] }) as string;
     return withDetail(event, {
@@ -73,20 +86,26 @@ function ruleCases(stage: string, template: Template): Record<string, { matches:
     },
     MirrorInstancesEventsRuleCloudWatchEvent1: { matches: [running], misses: [terminated, attach] },
     MirrorInstancesEventsRuleCloudWatchEvent2: { matches: [attach], misses: [detach, running] },
-    // Only in a stage with mirroring.sources.ecsTasks (config/dev.yml has it).
-    ...(template.Resources.MirrorInstancesEventsRuleCloudWatchEvent3
-      ? {
-          MirrorInstancesEventsRuleCloudWatchEvent3: {
-            matches: [taskRunning],
-            misses: [
-              running,
-              withDetail(taskRunning, { launchType: 'FARGATE' }),
-              withDetail(taskRunning, { lastStatus: 'PENDING' }),
-              withDetail(taskRunning, { desiredStatus: 'STOPPED' }),
-            ],
-          },
-        }
-      : {}),
+    // The source kinds' rules, in a stage that opts into them (config/dev.yml opts into both).
+    ...sourceKindRule(template, 'ecs-task-running', {
+      matches: [taskRunning],
+      misses: [
+        running,
+        withDetail(taskRunning, { launchType: 'FARGATE' }),
+        withDetail(taskRunning, { lastStatus: 'PENDING' }),
+        withDetail(taskRunning, { desiredStatus: 'STOPPED' }),
+      ],
+    }),
+    ...sourceKindRule(template, 'load-balancer-interface-created', {
+      matches: [lbCreated],
+      misses: [
+        attach,
+        withDetail(lbCreated, {
+          requestParameters: { subnetId: 'subnet-0a1b2c3d4e5f60001', description: 'my own ENI' },
+        }),
+        withDetail(lbCreated, { errorCode: 'Client.UnauthorizedOperation' }),
+      ],
+    }),
     CleanupSessionsEventsRuleCloudWatchEvent1: {
       matches: [terminated, withDetail(terminated, { state: 'stopped' })],
       misses: [running],
