@@ -20,6 +20,31 @@ export interface ResolvePorts {
   describeTargets(): Promise<Target[]>;
 }
 
+type Standing = Awaited<ReturnType<ResolvePorts['describeInterfaceStandings']>>[number];
+
+/**
+ * What becomes of requested ENIs on no instance: a load balancer's is a source of its own when the
+ * configuration opts into them (else out of scope); one of another type than `interface` (a trunked
+ * ECS task's `branch` ENI) is never a source, so skipped at once rather than waited for; any other
+ * is left to wait, as an ENI about to be attached.
+ */
+export function offInstanceInterfaces(
+  standings: readonly Standing[],
+  config: MirroringConfig,
+): { loadBalancerSources: Instance[]; skippedInterfaces: { networkInterfaceId: string; reason: SkipReason }[] } {
+  const loadBalancerSources: Instance[] = [];
+  const skippedInterfaces: { networkInterfaceId: string; reason: SkipReason }[] = [];
+  for (const s of standings) {
+    if (s.attachedInstanceId) continue;
+    if (s.loadBalancerSource && config.sources.loadBalancers.enabled) loadBalancerSources.push(s.loadBalancerSource);
+    else if (s.loadBalancerSource)
+      skippedInterfaces.push({ networkInterfaceId: s.networkInterfaceId, reason: 'out-of-scope' });
+    else if (s.interfaceType !== undefined && s.interfaceType !== 'interface')
+      skippedInterfaces.push({ networkInterfaceId: s.networkInterfaceId, reason: 'interface-type' });
+  }
+  return { loadBalancerSources, skippedInterfaces };
+}
+
 /**
  * Describes what the request names, with as few EC2 calls as one execution allows (one batched
  * describe per kind, paginated), and plans every ENI.
@@ -36,22 +61,7 @@ export async function resolveInterfaces(
   const eniOwners = new Map(
     standings.flatMap((s) => (s.attachedInstanceId ? [[s.networkInterfaceId, s.attachedInstanceId] as const] : [])),
   );
-  const offInstances = standings.filter((s) => !s.attachedInstanceId);
-  // A load balancer's ENI is a source of its own when the configuration opts into them.
-  const loadBalancerSources = config.sources.loadBalancers.enabled
-    ? offInstances.flatMap((s) => (s.loadBalancerSource ? [s.loadBalancerSource] : []))
-    : [];
-  const skippedInterfaces = offInstances.flatMap((s): { networkInterfaceId: string; reason: SkipReason }[] => {
-    if (s.loadBalancerSource)
-      return config.sources.loadBalancers.enabled
-        ? []
-        : [{ networkInterfaceId: s.networkInterfaceId, reason: 'out-of-scope' }];
-    // Of another type than `interface` (a trunked ECS task's `branch` ENI): never a source, so
-    // skipped at once rather than waited for.
-    return s.interfaceType !== undefined && s.interfaceType !== 'interface'
-      ? [{ networkInterfaceId: s.networkInterfaceId, reason: 'interface-type' }]
-      : [];
-  });
+  const { loadBalancerSources, skippedInterfaces } = offInstanceInterfaces(standings, config);
   const decided = new Set([
     ...skippedInterfaces.map((s) => s.networkInterfaceId),
     ...loadBalancerSources.flatMap((s) => s.networkInterfaces.map((n) => n.networkInterfaceId)),

@@ -1,4 +1,5 @@
-import { resolveInterfaces, type ResolvePorts } from '../../src/mirroring/resolve.ts';
+import { offInstanceInterfaces, resolveInterfaces, type ResolvePorts } from '../../src/mirroring/resolve.ts';
+import { loadBalancerSource } from '../../src/mirroring/load-balancers.ts';
 import { renderOpsReport } from '../../src/mirroring/ops-report.ts';
 import { mirroringWith } from './fixtures.ts';
 
@@ -66,5 +67,38 @@ describe('resolveInterfaces', () => {
     await expect(
       resolveInterfaces({ ...request, networkInterfaceIds: ['eni-0d2'] }, mirroringWith(), ports, false),
     ).rejects.toMatchObject({ name: 'NotYetVisible' });
+  });
+
+  describe('ENIs asked for that are on no instance', () => {
+    const alb = loadBalancerSource({
+      networkInterfaceId: 'eni-0e1',
+      interfaceType: 'interface',
+      requesterManaged: true,
+      description: 'ELB app/web/50dc6c495c0c9188',
+    })!;
+    const standings = [
+      { networkInterfaceId: 'eni-0e1', interfaceType: 'interface', loadBalancerSource: alb },
+      { networkInterfaceId: 'eni-0b1', interfaceType: 'branch' },
+      { networkInterfaceId: 'eni-0d2', interfaceType: 'interface' },
+      { networkInterfaceId: 'eni-0a1', attachedInstanceId: 'i-0a1', interfaceType: 'interface' },
+    ];
+
+    it("a load balancer's is its own source with the kind on; a branch ENI is skipped; others wait", () => {
+      const on = mirroringWith({ sources: { loadBalancers: { enabled: true } } });
+      expect(offInstanceInterfaces(standings, on)).toEqual({
+        loadBalancerSources: [alb],
+        skippedInterfaces: [{ networkInterfaceId: 'eni-0b1', reason: 'interface-type' }],
+      });
+    });
+
+    it("with the kind off, a load balancer's is out of scope, decided at once", () => {
+      expect(offInstanceInterfaces(standings, mirroringWith())).toEqual({
+        loadBalancerSources: [],
+        skippedInterfaces: [
+          { networkInterfaceId: 'eni-0e1', reason: 'out-of-scope' },
+          { networkInterfaceId: 'eni-0b1', reason: 'interface-type' },
+        ],
+      });
+    });
   });
 });
