@@ -97,7 +97,7 @@ export function renderCost(cost: PlanCost): string {
 /** The scope part of the text output: running instances and ENIs, what each reason skips, and a WARN when most are of unsupported types. */
 export function renderCoverage(coverage: ScopeCoverage): string {
   const lines = [
-    `Running: ${coverage.running.instances} instances, ${coverage.running.enis} ENIs; in scope: ${coverage.inScope.enis} ENIs; eligible to mirror: ${coverage.eligible.enis} ENIs of ${coverage.eligible.instances} instances.`,
+    `Running: ${coverage.running.instances} instances, ${coverage.running.enis} ENIs${coverage.loadBalancerEnis > 0 ? ` (${coverage.loadBalancerEnis} of load balancers)` : ''}; in scope: ${coverage.inScope.enis} ENIs; eligible to mirror: ${coverage.eligible.enis} ENIs of ${coverage.eligible.instances} instances.`,
   ];
   if (coverage.skipped.length > 0) {
     lines.push(

@@ -20,7 +20,10 @@ export interface ScopeSkip extends Tally {
 }
 
 export interface ScopeCoverage {
+  /** Running instances, and the ENIs of them and of load balancers (`sources.loadBalancers`). */
   running: Tally;
+  /** Of those ENIs, the load balancers': they count as ENIs, and as no instance. */
+  loadBalancerEnis: number;
   /** Running ENIs the scope and tags select: neither out of scope nor excluded by tag. */
   inScope: Tally;
   /** In-scope ENIs nothing stops from being mirrored (type, interface, target). */
@@ -52,21 +55,25 @@ export function scopeCoverage(
   const inScope = { instances: new Set<string>(), enis: 0 };
   const eligible = { instances: new Set<string>(), enis: 0 };
   let enis = 0;
+  let loadBalancerEnis = 0;
   for (const instance of running) {
+    // A load balancer's ENI stands for no instance: only its ENI is counted.
+    const count = (ids: Set<string>) => (instance.loadBalancer ? ids : ids.add(instance.instanceId));
+    if (instance.loadBalancer) loadBalancerEnis += instance.networkInterfaces.length;
     for (const eni of instance.networkInterfaces) {
       enis += 1;
       const reason = decideScope(instance, eni, scope, targetInterfaceIds);
       if (!reason || !OUTSIDE_SCOPE.has(reason)) {
-        inScope.instances.add(instance.instanceId);
+        count(inScope.instances);
         inScope.enis += 1;
       }
       if (!reason) {
-        eligible.instances.add(instance.instanceId);
+        count(eligible.instances);
         eligible.enis += 1;
         continue;
       }
       const tally = byReason.get(reason) ?? { instances: new Set<string>(), enis: 0 };
-      tally.instances.add(instance.instanceId);
+      count(tally.instances);
       tally.enis += 1;
       byReason.set(reason, tally);
       if (reason === 'unsupported') {
@@ -78,7 +85,8 @@ export function scopeCoverage(
   }
   const unsupportedEnis = byReason.get('unsupported')?.enis ?? 0;
   return {
-    running: { instances: running.length, enis },
+    running: { instances: running.filter((i) => !i.loadBalancer).length, enis },
+    loadBalancerEnis,
     inScope: { instances: inScope.instances.size, enis: inScope.enis },
     eligible: { instances: eligible.instances.size, enis: eligible.enis },
     skipped: [...byReason]

@@ -3,6 +3,8 @@ import { parseConfig } from '../../src/config/load.ts';
 import { mostlyUnsupportedWarning, scopeCoverage } from '../../src/mirroring/coverage.ts';
 import type { Instance } from '../../src/mirroring/types.ts';
 import { instance } from './fixtures.ts';
+import { loadBalancerSource } from '../../src/mirroring/load-balancers.ts';
+import { renderCoverage } from '../../cli/plan.ts';
 
 const scope = (extra: Record<string, unknown> = {}) =>
   parseConfig({ mirroring: { filterId: 'tmf-0a1', targets: [{ id: 'tmt-0a1' }], scope: extra } }, 'test').mirroring
@@ -58,6 +60,28 @@ describe('scopeCoverage', () => {
     expect(coverage.unsupportedTypes).toEqual(['c7g.xlarge', 'm6i.large']);
     expect(coverage.unsupportedShare).toBeCloseTo(3 / 7);
     expect(mostlyUnsupportedWarning(coverage)).toBeUndefined();
+  });
+
+  test("a load balancer's ENIs count as ENIs, in scope and eligible, and as no instance", () => {
+    const alb = loadBalancerSource({
+      networkInterfaceId: 'eni-0e1',
+      interfaceType: 'interface',
+      requesterManaged: true,
+      description: 'ELB app/web/50dc6c495c0c9188',
+    })!;
+    const typed = loadBalancerSource({
+      networkInterfaceId: 'eni-0e2',
+      interfaceType: 'load_balancer',
+      requesterManaged: true,
+      description: 'ELB legacy',
+    })!;
+    const coverage = scopeCoverage([host('m5.large'), alb, typed], scope());
+    expect(coverage.running).toEqual({ instances: 1, enis: 3 });
+    expect(coverage.loadBalancerEnis).toBe(2);
+    expect(coverage.inScope).toEqual({ instances: 1, enis: 3 });
+    expect(coverage.eligible).toEqual({ instances: 1, enis: 2 });
+    expect(coverage.skipped).toEqual([{ reason: 'interface-type', instances: 0, enis: 1 }]);
+    expect(renderCoverage(coverage)).toContain('Running: 1 instances, 3 ENIs (2 of load balancers); in scope: 3 ENIs');
   });
 
   test('a fleet mostly of unsupported families gets the warning, with the families; half is not most', () => {
