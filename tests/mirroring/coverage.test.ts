@@ -2,8 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { parseConfig } from '../../src/config/load.ts';
 import { mostlyUnsupportedWarning, scopeCoverage } from '../../src/mirroring/coverage.ts';
 import type { Instance } from '../../src/mirroring/types.ts';
-import { instance } from './fixtures.ts';
-import { loadBalancerSource } from '../../src/mirroring/load-balancers.ts';
+import { instance, loadBalancerInterface } from './fixtures.ts';
 import { renderCoverage } from '../../cli/plan.ts';
 
 const scope = (extra: Record<string, unknown> = {}) =>
@@ -63,18 +62,12 @@ describe('scopeCoverage', () => {
   });
 
   test("a load balancer's ENIs count as ENIs, in scope and eligible, and as no instance", () => {
-    const alb = loadBalancerSource({
-      networkInterfaceId: 'eni-0e1',
-      interfaceType: 'interface',
-      requesterManaged: true,
-      description: 'ELB app/web/50dc6c495c0c9188',
-    })!;
-    const typed = loadBalancerSource({
+    const alb = loadBalancerInterface();
+    const typed = loadBalancerInterface({
       networkInterfaceId: 'eni-0e2',
       interfaceType: 'load_balancer',
-      requesterManaged: true,
       description: 'ELB legacy',
-    })!;
+    });
     const coverage = scopeCoverage([host('m5.large'), alb, typed], scope());
     expect(coverage.running).toEqual({ instances: 1, enis: 3 });
     expect(coverage.loadBalancerEnis).toBe(2);

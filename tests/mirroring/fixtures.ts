@@ -1,6 +1,7 @@
 import { parseConfig } from '../../src/config/load.ts';
 import { mirroringOf } from '../../src/config/created.ts';
 import type { Config, MirroringConfig } from '../../src/config/schema.ts';
+import { loadBalancerSource, type InterfaceFacts } from '../../src/mirroring/load-balancers.ts';
 import type { Instance, Session, Target } from '../../src/mirroring/types.ts';
 
 /** A valid configuration with the given mirroring overrides. */
@@ -50,4 +51,17 @@ export function session(overrides: Partial<Session> = {}): Session {
     tags: {},
     ...overrides,
   };
+}
+
+/** A load balancer's ENI as a source: an ALB's, of type `interface`, unless told otherwise. */
+export function loadBalancerInterface(overrides: Partial<InterfaceFacts> = {}): Instance {
+  const source = loadBalancerSource({
+    networkInterfaceId: 'eni-0e1',
+    interfaceType: 'interface',
+    requesterManaged: true,
+    description: 'ELB app/web/50dc6c495c0c9188',
+    ...overrides,
+  });
+  if (!source) throw new Error('not a load balancer ENI');
+  return source;
 }

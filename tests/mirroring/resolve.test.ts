@@ -1,7 +1,6 @@
 import { offInstanceInterfaces, resolveInterfaces, type ResolvePorts } from '../../src/mirroring/resolve.ts';
-import { loadBalancerSource } from '../../src/mirroring/load-balancers.ts';
 import { renderOpsReport } from '../../src/mirroring/ops-report.ts';
-import { mirroringWith } from './fixtures.ts';
+import { loadBalancerInterface, mirroringWith } from './fixtures.ts';
 
 type Standing = { networkInterfaceId: string; attachedInstanceId?: string; interfaceType?: string };
 
@@ -70,12 +69,7 @@ describe('resolveInterfaces', () => {
   });
 
   describe('ENIs asked for that are on no instance', () => {
-    const alb = loadBalancerSource({
-      networkInterfaceId: 'eni-0e1',
-      interfaceType: 'interface',
-      requesterManaged: true,
-      description: 'ELB app/web/50dc6c495c0c9188',
-    })!;
+    const alb = loadBalancerInterface();
     const standings = [
       { networkInterfaceId: 'eni-0e1', interfaceType: 'interface', loadBalancerSource: alb },
       { networkInterfaceId: 'eni-0b1', interfaceType: 'branch' },
