@@ -131,11 +131,12 @@ export function reconcileMinimum(fleet: Fleet): Record<string, number> {
 }
 
 /**
- * The fewest EC2 calls of the cleanups: per terminated instance, the instance and its sessions (by
- * autotap's description); where sessions outlive it, the standing of their ENIs and one delete each.
+ * The fewest EC2 calls of the cleanups after the reconcile: per terminated instance, the instance and its
+ * sessions (by autotap's description); where sessions outlive it, the standing of their ENIs and one
+ * delete each.
  */
 export function cleanupMinimum(fleet: Fleet, terminated: readonly string[]): Record<string, number> {
-  const lingering = terminated.map((id) => fleet.sessionsKeptOnTermination.get(id) ?? 0);
+  const lingering = terminated.map((id) => fleet.sessionsKeptOnTermination.reconciled.get(id) ?? 0);
   return {
     DescribeInstances: terminated.length,
     DescribeTrafficMirrorSessions: terminated.length,

@@ -59,8 +59,11 @@ export interface Fleet {
   seed: EmulatorSeed;
   expected: FleetExpectation;
   instanceIds: string[];
-  /** Autotap sessions per instance on ENIs that survive its termination (what cleanup must delete). */
-  sessionsKeptOnTermination: Map<string, number>;
+  /**
+   * Autotap sessions per instance on ENIs that survive its termination (what cleanup must delete): as
+   * seeded, and once the reconcile has deleted the stale ones and created the missing ones.
+   */
+  sessionsKeptOnTermination: { seeded: Map<string, number>; reconciled: Map<string, number> };
 }
 
 /** Sessions per account, not adjustable (the emulator's default too). */
@@ -88,7 +91,7 @@ export function generateFleet(input: Partial<FleetParams> = {}): Fleet {
   const instances: InstanceSeed[] = [];
   const sessions: SessionSeed[] = [];
   const expected: FleetExpectation = { enis: 0, creates: 0, deletes: 0, modifies: 0, skips: 0 };
-  const sessionsKeptOnTermination = new Map<string, number>();
+  const sessionsKeptOnTermination = { seeded: new Map<string, number>(), reconciled: new Map<string, number>() };
   for (let i = 0; i < params.instances; i += 1) {
     const id = `i-${(0x100000 + i).toString(16)}`;
     const enis = 1 + Math.floor(random() * 3);
@@ -105,9 +108,9 @@ export function generateFleet(input: Partial<FleetParams> = {}): Fleet {
       ...(excluded ? { tags: { 'autotap:mirror': 'false' } } : {}),
       networkInterfaces,
     });
-    const before = sessions.length;
-    const keep = new Set(networkInterfaces.filter((n) => !n.deleteOnTermination).map((n) => n.id));
+    const kept = { seeded: 0, reconciled: 0 };
     for (const eni of networkInterfaces) {
+      const outlives = eni.deleteOnTermination ? 0 : 1;
       expected.enis += 1;
       const target = TARGETS[(i + eni.deviceIndex) % TARGETS.length]!;
       if (excluded) {
@@ -115,19 +118,23 @@ export function generateFleet(input: Partial<FleetParams> = {}): Fleet {
         if (stale) {
           sessions.push(managedSession(id, eni.id, target, FILTER));
           expected.deletes += 1;
+          kept.seeded += outlives;
         } else {
           expected.skips += 1;
         }
       } else if (random() < params.unmirroredShare) {
         expected.creates += 1;
+        kept.reconciled += outlives;
       } else {
         const old = random() < params.oldFilterShare;
         if (old) expected.modifies += 1;
         sessions.push(managedSession(id, eni.id, target, old ? OLD_FILTER : FILTER));
+        kept.seeded += outlives;
+        kept.reconciled += outlives;
       }
     }
-    const kept = sessions.slice(before).filter((s) => keep.has(s.networkInterfaceId)).length;
-    if (kept > 0) sessionsKeptOnTermination.set(id, kept);
+    if (kept.seeded > 0) sessionsKeptOnTermination.seeded.set(id, kept.seeded);
+    if (kept.reconciled > 0) sessionsKeptOnTermination.reconciled.set(id, kept.reconciled);
   }
   const networkInterfaces = Array.from({ length: params.detachedEnis }, (_, k) => ({ id: `eni-d${k.toString(16)}`, availabilityZone: ZONES[0] }));
   for (const eni of networkInterfaces) sessions.push(managedSession('i-0', eni.id, TARGETS[0]!, FILTER));

@@ -30,6 +30,8 @@ it('repairs exactly the drift the fleet was built with, within the quotas', () =
   expect(reconcile.historyEvents).toBeLessThan(reconcile.historyLimit);
   expect(cleanup.executions).toBe(250);
   expect(cleanup.succeeded).toBe(250);
+  // Every session that outlived its instance after the reconcile, and no other, is deleted.
+  expect(cleanup.counts).toEqual({ deleted: cleanup.ec2.minimum.DeleteTrafficMirrorSession });
   expect(cleanup.largestPayloadBytes).toBeLessThan(cleanup.payloadLimitBytes);
 });
 

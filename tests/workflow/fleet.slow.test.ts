@@ -132,7 +132,7 @@ describe('20,000 running instances', () => {
     const runs = await inFlight(terminated, 25, (id) => local.run('cleanup-sessions', terminationEvent(id)));
     expect(runs.filter((r) => r.status !== 'SUCCEEDED').map((r) => r.error)).toEqual([]);
     const deleted = runs.reduce((n, r) => n + (countsOf(r.output).deleted ?? 0), 0);
-    const lingering = terminated.reduce((n, id) => n + (fleet.sessionsKeptOnTermination.get(id) ?? 0), 0);
+    const lingering = terminated.reduce((n, id) => n + (fleet.sessionsKeptOnTermination.seeded.get(id) ?? 0), 0);
     expect(lingering).toBeGreaterThan(100);
     expect(deleted).toBe(lingering);
     expect(Math.max(...runs.map((r) => r.largestPayloadBytes))).toBeLessThan(STATES_PAYLOAD_LIMIT_BYTES / 16);
