@@ -33,6 +33,15 @@ export interface PlanRequest {
 }
 
 /** `--instance i-...` (repeatable): each an instance id, named in the error when it is not one. */
+/** Which of the running ENIs are other services': " (2 of load balancers, 1 of other services)" or nothing. */
+function serviceShare(coverage: ScopeCoverage): string {
+  const parts = [
+    ...(coverage.loadBalancerEnis > 0 ? [`${coverage.loadBalancerEnis} of load balancers`] : []),
+    ...(coverage.requesterManagedEnis > 0 ? [`${coverage.requesterManagedEnis} of other services`] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
 export function planInstanceIds(values: readonly string[]): string[] | undefined {
   if (values.length === 0) return undefined;
   for (const id of values)
@@ -97,7 +106,7 @@ export function renderCost(cost: PlanCost): string {
 /** The scope part of the text output: running instances and ENIs, what each reason skips, and a WARN when most are of unsupported types. */
 export function renderCoverage(coverage: ScopeCoverage): string {
   const lines = [
-    `Running: ${coverage.running.instances} instances, ${coverage.running.enis} ENIs${coverage.loadBalancerEnis > 0 ? ` (${coverage.loadBalancerEnis} of load balancers)` : ''}; in scope: ${coverage.inScope.enis} ENIs; eligible to mirror: ${coverage.eligible.enis} ENIs of ${coverage.eligible.instances} instances.`,
+    `Running: ${coverage.running.instances} instances, ${coverage.running.enis} ENIs${serviceShare(coverage)}; in scope: ${coverage.inScope.enis} ENIs; eligible to mirror: ${coverage.eligible.enis} ENIs of ${coverage.eligible.instances} instances.`,
   ];
   if (coverage.skipped.length > 0) {
     lines.push(

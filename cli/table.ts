@@ -1,5 +1,5 @@
 import type { ReconcileAction } from '../src/mirroring/reconcile.ts';
-import type { EniResult } from '../src/mirroring/types.ts';
+import type { EniResult, ServiceLabel } from '../src/mirroring/types.ts';
 
 /** Plain-text tables for the commands' output. */
 
@@ -14,9 +14,11 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** What the ENI belongs to: its instance, or the load balancer whose ENI it is. */
-const sourceCell = (s: { instanceId: string; loadBalancer?: string }): string =>
-  s.loadBalancer ? `lb ${s.loadBalancer}` : s.instanceId || '-';
+/** What the ENI belongs to: its instance, the load balancer whose ENI it is, or the service's requester ID. */
+function sourceCell(s: ServiceLabel & { instanceId: string }): string {
+  if (s.loadBalancer) return `lb ${s.loadBalancer}`;
+  return s.requester ? `svc ${s.requester}` : s.instanceId || '-';
+}
 
 /** The per-ENI outcomes of a mirror-instances execution, as the console output lists them. */
 export function resultsTable(results: readonly EniResult[]): string {
@@ -41,6 +43,7 @@ type ActionFields = Pick<
   ReconcileAction,
   | 'instanceId'
   | 'loadBalancer'
+  | 'requester'
   | 'networkInterfaceId'
   | 'reason'
   | 'sessionNumber'

@@ -11,6 +11,7 @@ const attachmentSchema = z.object({
   instanceId: z.string(),
   networkInterfaceId: z.string(),
   loadBalancer: z.optional(z.string()),
+  requester: z.optional(z.string()),
   trafficMirrorTargetId: z.string(),
   alternativeTargetIds: z._default(z.array(z.string()), []),
   trafficMirrorFilterId: z.string(),

@@ -17,6 +17,7 @@ const reportSchema = z.object({
       instanceId: z.string(),
       networkInterfaceId: z.string(),
       loadBalancer: z.optional(z.string()),
+      requester: z.optional(z.string()),
       reason: z.optional(z.string()),
       sessionNumber: z.optional(z.number()),
       trafficMirrorTargetId: z.optional(z.string()),

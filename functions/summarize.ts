@@ -16,6 +16,7 @@ const resultSchema = z.object({
   instanceId: z.string(),
   networkInterfaceId: z.string(),
   loadBalancer: z.optional(z.string()),
+  requester: z.optional(z.string()),
   outcome: z.enum(['created', 'already-mirrored', 'skipped', 'failed']),
   reason: z.optional(z.string()),
   sessionNumber: z.optional(z.number()),

@@ -43,7 +43,7 @@ import {
   type TargetKind,
 } from '../mirroring/types.ts';
 import { awsCall, domainErrorOf, type KnownCodes } from './errors.ts';
-import { loadBalancerSource } from '../mirroring/load-balancers.ts';
+import { serviceSource } from '../mirroring/service-sources.ts';
 
 /**
  * EC2's codes that mean something to autotap (EC2 models no typed errors: the SDK names the error
@@ -363,16 +363,17 @@ export interface InterfaceStandingRecord {
   vpcId?: string;
   attachedInstanceId?: string;
   interfaceType?: string;
-  /** Set when it is an Application or Classic Load Balancer's ENI: the source it stands for. */
-  loadBalancerSource?: Instance;
+  /** Set when it is another service's requester-managed ENI (a load balancer's, an RDS DB instance's): the source it stands for. */
+  serviceSource?: Instance;
 }
 
-function loadBalancerSourceOf(n: NetworkInterface): Instance | undefined {
-  return loadBalancerSource({
+function serviceSourceOf(n: NetworkInterface): Instance | undefined {
+  return serviceSource({
     networkInterfaceId: n.NetworkInterfaceId ?? '',
     interfaceType: n.InterfaceType ?? 'interface',
     requesterManaged: n.RequesterManaged === true,
     ...(n.Description !== undefined ? { description: n.Description } : {}),
+    ...(n.RequesterId !== undefined ? { requesterId: n.RequesterId } : {}),
     ...(n.AvailabilityZone ? { availabilityZone: n.AvailabilityZone } : {}),
     ...(n.SubnetId ? { subnetId: n.SubnetId } : {}),
     ...(n.VpcId ? { vpcId: n.VpcId } : {}),
@@ -380,11 +381,12 @@ function loadBalancerSourceOf(n: NetworkInterface): Instance | undefined {
 }
 
 /**
- * The ENIs of Application and Classic Load Balancers, in the given VPCs (all when none), as sources:
- * the requester-managed ENIs (the `requester-managed` filter) whose description names one. The
- * description is matched here, not with a wildcard filter value, which no page documents for it.
+ * Other services' ENIs in the given VPCs (all when none), as sources: every requester-managed ENI
+ * (the `requester-managed` filter), told apart by its description and requester ID
+ * (service-sources.ts). The description is matched here, not with a wildcard filter value, which no
+ * page documents for it; one call serves both kinds.
  */
-export function describeLoadBalancerInterfaces(vpcIds: readonly string[], client = ec2Client()): Promise<Instance[]> {
+export function describeServiceInterfaces(vpcIds: readonly string[], client = ec2Client()): Promise<Instance[]> {
   return ec2Call('DescribeNetworkInterfaces', async () => {
     const filters: Filter[] = [{ Name: 'requester-managed', Values: ['true'] }];
     if (vpcIds.length > 0) filters.push({ Name: 'vpc-id', Values: [...vpcIds] });
@@ -395,7 +397,7 @@ export function describeLoadBalancerInterfaces(vpcIds: readonly string[], client
     );
     for await (const page of pages)
       for (const n of page.NetworkInterfaces ?? []) {
-        const source = loadBalancerSourceOf(n);
+        const source = serviceSourceOf(n);
         if (source) found.push(source);
       }
     return found;
@@ -429,13 +431,13 @@ export function describeInterfaceStandings(
   return ec2Call('DescribeNetworkInterfaces', async () => {
     const found: InterfaceStandingRecord[] = [];
     for await (const [networkInterfaceId, n] of interfacesById(networkInterfaceIds, client)) {
-      const source = loadBalancerSourceOf(n);
+      const source = serviceSourceOf(n);
       found.push({
         networkInterfaceId,
         ...(n.VpcId ? { vpcId: n.VpcId } : {}),
         ...(n.Attachment?.InstanceId ? { attachedInstanceId: n.Attachment.InstanceId } : {}),
         ...(n.InterfaceType ? { interfaceType: n.InterfaceType } : {}),
-        ...(source ? { loadBalancerSource: source } : {}),
+        ...(source ? { serviceSource: source } : {}),
       });
     }
     return found;

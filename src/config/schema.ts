@@ -95,6 +95,9 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
  */
 export const MAX_OVERRIDES = 20;
 
+/** Requester IDs of `sources.requesterManaged`: a handful of services, matched in code for each ENI. */
+export const MAX_REQUESTER_IDS = 10;
+
 /** The webhook's reserved concurrency when none is configured: ample for an appliance, small beside the account's 1,000. */
 export const DEFAULT_WEBHOOK_RESERVED_CONCURRENCY = 10;
 
@@ -111,6 +114,12 @@ function buildSchemas() {
   const targetIdSchema = resourceId('tmt');
   const vpcIdSchema = resourceId('vpc');
   const subnetIdSchema = resourceId('subnet');
+  // EC2's RequesterId is "the alias or account ID" of whoever created the ENI; no page gives the aliases' grammar.
+  const requesterIdSchema = z.string().check(
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, {
+      message: 'expected a requester ID as describe-network-interfaces shows it, like an account ID or a service alias',
+    }),
+  );
 
   const availabilityZone = z
     .string()
@@ -370,7 +379,8 @@ function buildSchemas() {
     /**
      * Kinds of source beyond instances. `ecsTasks`: the rule on ECS task state changes, which names a
      * task's ENI on its EC2 host as soon as the task runs. `loadBalancers`: the ENIs of Application and
-     * Classic Load Balancers, with their own filter and packet length if given.
+     * Classic Load Balancers, with their own filter and packet length if given. `requesterManaged`: the
+     * requester-managed ENIs of other services (an RDS DB instance's) whose requester ID is listed.
      */
     sources: z._default(
       z.strictObject({
@@ -383,8 +393,37 @@ function buildSchemas() {
           }),
           { enabled: false },
         ),
+        requesterManaged: z._default(
+          z
+            .strictObject({
+              enabled: z._default(z.boolean({ message: 'expected true or false' }), false),
+              requesterIds: z._default(
+                z
+                  .array(requesterIdSchema)
+                  .check(
+                    z.maxLength(MAX_REQUESTER_IDS, { message: `expected at most ${MAX_REQUESTER_IDS} requester IDs` }),
+                  ),
+                [],
+              ),
+              filterId: z.optional(filterIdSchema),
+              packetLength: z.optional(z.nullable(intIn(1, 8500))),
+            })
+            .check(
+              z.superRefine((kind, ctx) => {
+                if (kind.enabled && kind.requesterIds.length === 0)
+                  ctx.addIssue({
+                    code: 'custom',
+                    path: ['requesterIds'],
+                    input: kind.requesterIds,
+                    message:
+                      "expected at least one requester ID when enabled (the RequesterId that describe-network-interfaces shows for the service's ENIs)",
+                  });
+              }),
+            ),
+          { enabled: false, requesterIds: [] },
+        ),
       }),
-      { ecsTasks: false, loadBalancers: { enabled: false } },
+      { ecsTasks: false, loadBalancers: { enabled: false }, requesterManaged: { enabled: false, requesterIds: [] } },
     ),
     scope: z._default(scopeSchema, {
       vpcIds: [],

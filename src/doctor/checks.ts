@@ -168,7 +168,7 @@ function judgeFilter(check: string, id: string, filter: Fact<FilterFacts | undef
 }
 
 /**
- * Each override's own filter, and the load balancer kind's, judged like the section's (overrides
+ * Each override's own filter, and the service kinds', judged like the section's (overrides
  * that only change packet length have none).
  */
 export function checkOverrideFilters(
@@ -181,7 +181,9 @@ export function checkOverrideFilters(
     const field =
       index >= 0
         ? `mirroring.overrides[${index}].filterId (${config.mirroring.overrides[index]?.name ?? ''})`
-        : 'mirroring.sources.loadBalancers.filterId';
+        : config.mirroring.sources.loadBalancers.filterId === id
+          ? 'mirroring.sources.loadBalancers.filterId'
+          : 'mirroring.sources.requesterManaged.filterId';
     return filter ? [judgeFilter('override-filter', id, filter, field)] : [];
   });
 }

@@ -3,6 +3,8 @@ import { sessionClientToken } from './client-token.ts';
 import { AwsRefusal, DryRunPassed, SessionNumberRejected, SourceNotMirrorable, TargetFull } from './errors.ts';
 import { pickSessionNumber } from './session-numbers.ts';
 import {
+  serviceLabel,
+  sourceName,
   isManagedSession,
   sessionTags,
   type Attachment,
@@ -46,7 +48,7 @@ export async function attachInterface(
   const base = {
     instanceId: attachment.instanceId,
     networkInterfaceId: attachment.networkInterfaceId,
-    ...(attachment.loadBalancer ? { loadBalancer: attachment.loadBalancer } : {}),
+    ...serviceLabel(attachment),
   };
   const targets = [attachment.trafficMirrorTargetId, ...attachment.alternativeTargetIds];
   let sessionNumber = attachment.sessionNumber;
@@ -67,7 +69,7 @@ export async function attachInterface(
         sessionNumber,
         packetLength,
         virtualNetworkId,
-        description: `autotap: ${attachment.loadBalancer ? `load balancer ${attachment.loadBalancer}` : attachment.instanceId}`,
+        description: `autotap: ${sourceName(attachment)}`,
         tags: sessionTags(attachment),
         clientToken: sessionClientToken({
           ...attachment,

@@ -1,5 +1,5 @@
 import type { AppliedAction } from './apply.ts';
-import type { EniResult } from './types.ts';
+import { serviceLabel, type EniResult, type ServiceLabel } from './types.ts';
 
 /**
  * autotap's own events: what its workflows did to mirror sessions, published on EventBridge so
@@ -25,13 +25,12 @@ export const DETAIL_TYPES = {
 export type AutotapDetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 export type AutotapWorkflow = 'mirror-instances' | 'reconcile' | 'cleanup-sessions';
 
-export interface AutotapEventDetail {
+export interface AutotapEventDetail extends ServiceLabel {
   workflow: AutotapWorkflow;
   executionArn?: string;
+  /** Empty for an ENI on no instance (`loadBalancer` or `requester` says whose it is). */
   instanceId: string;
   networkInterfaceId: string;
-  /** The load balancer whose ENI it is (`instanceId` then empty). */
-  loadBalancer?: string;
   reason?: string;
   sessionNumber?: number;
   trafficMirrorSessionId?: string;
@@ -58,9 +57,9 @@ function event(detailType: AutotapDetailType, fields: Fields, origin: EventOrigi
     ...(origin.executionArn ? { executionArn: origin.executionArn } : {}),
     instanceId: fields.instanceId,
     networkInterfaceId: fields.networkInterfaceId,
+    // Absent rather than null: an EventBridge pattern can then test for a field with `exists`.
+    ...serviceLabel(fields),
   };
-  // Absent rather than null: an EventBridge pattern can then test for a field with `exists`.
-  if (fields.loadBalancer) detail.loadBalancer = fields.loadBalancer;
   if (fields.reason) detail.reason = fields.reason;
   if (fields.sessionNumber !== undefined) detail.sessionNumber = fields.sessionNumber;
   if (fields.trafficMirrorSessionId) detail.trafficMirrorSessionId = fields.trafficMirrorSessionId;

@@ -1,6 +1,6 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import { decideScope } from './scope.ts';
-import type { Instance, SkipReason } from './types.ts';
+import { serviceKindOf, type Instance, type SkipReason } from './types.ts';
 
 /**
  * What the scope leaves of the running fleet, counted per reason: how many running instances and
@@ -20,10 +20,12 @@ export interface ScopeSkip extends Tally {
 }
 
 export interface ScopeCoverage {
-  /** Running instances, and the ENIs of them and of load balancers (`sources.loadBalancers`). */
+  /** Running instances, and the ENIs of them and of the services `sources` mirrors. */
   running: Tally;
   /** Of those ENIs, the load balancers': they count as ENIs, and as no instance. */
   loadBalancerEnis: number;
+  /** Of those ENIs, other services' (`sources.requesterManaged`): ENIs too, and no instance. */
+  requesterManagedEnis: number;
   /** Running ENIs the scope and tags select: neither out of scope nor excluded by tag. */
   inScope: Tally;
   /** In-scope ENIs nothing stops from being mirrored (type, interface, target). */
@@ -55,11 +57,12 @@ export function scopeCoverage(
   const inScope = { instances: new Set<string>(), enis: 0 };
   const eligible = { instances: new Set<string>(), enis: 0 };
   let enis = 0;
-  let loadBalancerEnis = 0;
+  const serviceEnis = { loadBalancers: 0, requesterManaged: 0 };
   for (const instance of running) {
-    // A load balancer's ENI stands for no instance: only its ENI is counted.
-    const count = (ids: Set<string>) => (instance.loadBalancer ? ids : ids.add(instance.instanceId));
-    if (instance.loadBalancer) loadBalancerEnis += instance.networkInterfaces.length;
+    // Another service's ENI stands for no instance: only its ENI is counted.
+    const service = serviceKindOf(instance);
+    const count = (ids: Set<string>) => (service ? ids : ids.add(instance.instanceId));
+    if (service) serviceEnis[service] += instance.networkInterfaces.length;
     for (const eni of instance.networkInterfaces) {
       enis += 1;
       const reason = decideScope(instance, eni, scope, targetInterfaceIds);
@@ -85,8 +88,9 @@ export function scopeCoverage(
   }
   const unsupportedEnis = byReason.get('unsupported')?.enis ?? 0;
   return {
-    running: { instances: running.filter((i) => !i.loadBalancer).length, enis },
-    loadBalancerEnis,
+    running: { instances: running.filter((i) => !serviceKindOf(i)).length, enis },
+    loadBalancerEnis: serviceEnis.loadBalancers,
+    requesterManagedEnis: serviceEnis.requesterManaged,
     inScope: { instances: inScope.instances.size, enis: inScope.enis },
     eligible: { instances: eligible.instances.size, enis: eligible.enis },
     skipped: [...byReason]

@@ -1,5 +1,3 @@
-import type { Instance } from './types.ts';
-
 /**
  * Load balancer ENIs as mirror sources (`mirroring.sources.loadBalancers`). Elastic Load Balancing
  * creates them in the account as requester-managed ENIs
@@ -19,43 +17,4 @@ const CLASSIC = /^ELB ([A-Za-z0-9-]{1,32})$/;
 export function loadBalancerOfDescription(description: string | undefined): string | undefined {
   if (description === undefined) return undefined;
   return APPLICATION.exec(description)?.[1] ?? CLASSIC.exec(description)?.[1];
-}
-
-/** What EC2 says of an ENI that the kind needs. */
-export interface InterfaceFacts {
-  networkInterfaceId: string;
-  interfaceType: string;
-  requesterManaged: boolean;
-  description?: string;
-  availabilityZone?: string;
-  subnetId?: string;
-  vpcId?: string;
-}
-
-/**
- * The source a load balancer's ENI stands for, planned like an instance of one ENI (no tags, no
- * instance type, always running while it exists), or undefined for any other ENI.
- */
-export function loadBalancerSource(eni: InterfaceFacts): Instance | undefined {
-  const loadBalancer = eni.requesterManaged ? loadBalancerOfDescription(eni.description) : undefined;
-  if (!loadBalancer) return undefined;
-  return {
-    instanceId: '',
-    instanceType: '',
-    state: 'running',
-    availabilityZone: eni.availabilityZone ?? '',
-    ...(eni.vpcId ? { vpcId: eni.vpcId } : {}),
-    ...(eni.subnetId ? { subnetId: eni.subnetId } : {}),
-    tags: {},
-    loadBalancer,
-    networkInterfaces: [
-      {
-        networkInterfaceId: eni.networkInterfaceId,
-        interfaceType: eni.interfaceType,
-        deviceIndex: 0,
-        ...(eni.subnetId ? { subnetId: eni.subnetId } : {}),
-        ...(eni.vpcId ? { vpcId: eni.vpcId } : {}),
-      },
-    ],
-  };
 }

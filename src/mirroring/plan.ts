@@ -4,6 +4,7 @@ import { sessionChoice } from './session-choices.ts';
 import { pickSessionNumber } from './session-numbers.ts';
 import { candidateTargets, chooseTarget, targetInterfaceIdsOf, targetLoads } from './targets.ts';
 import {
+  serviceLabel,
   MANAGED_TAG,
   type Attachment,
   type EniResult,
@@ -89,7 +90,7 @@ export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
     const base = {
       instanceId: instance.instanceId,
       networkInterfaceId: eni.networkInterfaceId,
-      ...(instance.loadBalancer ? { loadBalancer: instance.loadBalancer } : {}),
+      ...serviceLabel(instance),
     };
     const outOfScope = decideScope(instance, eni, config.scope, targetInterfaceIds);
     if (outOfScope) {

@@ -1,6 +1,7 @@
 import type { AppliedAction } from './apply.ts';
 import { eventsForActions, type AutotapEvent, type EventOrigin } from './autotap-events.ts';
 import { describeTamper, type Tamper } from './tamper.ts';
+import { sourceName } from './types.ts';
 import { logger } from '../lambda/logger.ts';
 import { describeThrown } from '../thrown.ts';
 
@@ -108,7 +109,7 @@ export function renderWorkflowReport(
     ...(tampered ? ['', ...describeTamper(tampered, shown.length > 0)] : []),
     '',
     ...shown.map((a) =>
-      `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${a.loadBalancer ? `load balancer ${a.loadBalancer}` : a.instanceId || '(unknown instance)'}${a.reason ? `: ${a.reason}` : ''}`.replace(
+      `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${sourceName({ ...a, instanceId: a.instanceId || '(unknown instance)' })}${a.reason ? `: ${a.reason}` : ''}`.replace(
         / {2,}/g,
         ' ',
       ),

@@ -1,3 +1,4 @@
+import { stillMirrored } from './service-sources.ts';
 import type { MirroringConfig } from '../config/schema.ts';
 import type { AppliedAction } from './apply.ts';
 import { RetryableError } from './errors.ts';
@@ -28,28 +29,31 @@ export interface AccountSnapshot {
 
 export interface AccountPorts extends SlicePorts {
   describeLiveInstances(vpcIds: string[]): Promise<Instance[]>;
-  /** The ENIs of Application and Classic Load Balancers, as sources (`sources.loadBalancers`). */
-  describeLoadBalancerInterfaces(vpcIds: string[]): Promise<Instance[]>;
+  /** Other services' requester-managed ENIs, as sources (`sources.loadBalancers`, `sources.requesterManaged`). */
+  describeServiceInterfaces(vpcIds: string[]): Promise<Instance[]>;
   describeAllSessions(): Promise<Session[]>;
   describeTargets(): Promise<Target[]>;
 }
 
 /**
  * The three describes a round cannot avoid, each paginated to its end within this invocation (and
- * a fourth, of the load balancers' ENIs, when the configuration opts into them).
+ * a fourth, of other services' ENIs, when the configuration opts into a kind of them; of those, only
+ * the ones it mirrors are sources).
  */
 export async function describeAccount(
   vpcIds: string[],
   config: MirroringConfig,
   ports: AccountPorts,
 ): Promise<AccountSnapshot> {
-  const [instances, loadBalancers, sessions, targets] = await Promise.all([
+  const anyKind = config.sources.loadBalancers.enabled || config.sources.requesterManaged.enabled;
+  const [instances, services, sessions, targets] = await Promise.all([
     ports.describeLiveInstances(vpcIds),
-    config.sources.loadBalancers.enabled ? ports.describeLoadBalancerInterfaces(vpcIds) : [],
+    anyKind ? ports.describeServiceInterfaces(vpcIds) : [],
     ports.describeAllSessions(),
     ports.describeTargets(),
   ]);
-  return { instances: [...instances, ...loadBalancers], sessions, targets };
+  const mirrored = services.filter((source) => stillMirrored(source, config));
+  return { instances: [...instances, ...mirrored], sessions, targets };
 }
 
 /**

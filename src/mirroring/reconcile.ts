@@ -4,9 +4,13 @@ import { sessionChoice } from './session-choices.ts';
 import { pickSessionNumber } from './session-numbers.ts';
 import { decideScope } from './scope.ts';
 import { candidateTargets, chooseTarget, targetInterfaceIdsOf, targetLoads } from './targets.ts';
+import { KIND_REMOVAL, stillMirrored } from './service-sources.ts';
 import {
-  loadBalancerOf,
   MANAGED_TAG,
+  serviceKindOf,
+  serviceLabel,
+  serviceLabelOf,
+  type ServiceLabel,
   type Attachment,
   type Instance,
   type NetworkInterface,
@@ -22,12 +26,11 @@ import {
 
 export type ReconcileActionKind = 'create' | 'delete' | 'modify' | 'skip';
 
-export interface ReconcileAction {
+export interface ReconcileAction extends ServiceLabel {
   action: ReconcileActionKind;
+  /** Empty for an ENI on no instance (its label says whose it is). */
   instanceId: string;
   networkInterfaceId: string;
-  /** The load balancer whose ENI it is (instanceId then empty). */
-  loadBalancer?: string;
   reason?: string;
   sessionNumber?: number;
   trafficMirrorTargetId?: string;
@@ -222,15 +225,16 @@ function decideOurSession(session: Session, ctx: SessionContext, keptOnEni: Set<
     sessionNumber: session.sessionNumber,
     trafficMirrorTargetId: session.trafficMirrorTargetId,
   };
-  const loadBalancer = loadBalancerOf(session);
-  if (loadBalancer) base.loadBalancer = loadBalancer;
+  const label = serviceLabelOf(session);
+  Object.assign(base, label);
   const remove = (reason: string): ReconcileAction => ({ ...base, action: 'delete', reason });
   const owner = ctx.owners.get(session.networkInterfaceId);
-  if (!owner && loadBalancer) {
-    // A load balancer's ENI outside the slice: gone (EC2 deleted its sessions with it), or one of
-    // the load balancers autotap no longer mirrors. Cleanup never touches these: ELB owns the ENI.
-    if (ctx.mode === 'cleanup' || ctx.config.sources.loadBalancers.enabled) return undefined;
-    return ctx.otherInterfaces.has(session.networkInterfaceId) ? remove('load-balancers-off') : undefined;
+  const kind = serviceKindOf(label);
+  if (!owner && kind) {
+    // Another service's ENI outside the slice: gone (EC2 deleted its sessions with it), or one that
+    // autotap no longer mirrors. Cleanup never touches these: the service owns the ENI.
+    if (ctx.mode === 'cleanup' || stillMirrored(label, ctx.config)) return undefined;
+    return ctx.otherInterfaces.has(session.networkInterfaceId) ? remove(KIND_REMOVAL[kind]) : undefined;
   }
   if (!owner) {
     const reason = offSliceRemoval(ctx.otherInterfaces.get(session.networkInterfaceId), ctx.config.onStop);
@@ -275,14 +279,14 @@ function planMissingSessions(slice: ReconcileSlice, handled: ReadonlySet<string>
       action: 'skip',
       instanceId: result.instanceId,
       networkInterfaceId: result.networkInterfaceId,
-      ...(result.loadBalancer ? { loadBalancer: result.loadBalancer } : {}),
+      ...serviceLabel(result),
       reason: result.reason ?? 'skipped',
     }));
   const creates: ReconcileAction[] = plan.attachments.map((attachment) => ({
     action: 'create',
     instanceId: attachment.instanceId,
     networkInterfaceId: attachment.networkInterfaceId,
-    ...(attachment.loadBalancer ? { loadBalancer: attachment.loadBalancer } : {}),
+    ...serviceLabel(attachment),
     reason: 'not-mirrored',
     sessionNumber: attachment.sessionNumber,
     trafficMirrorTargetId: attachment.trafficMirrorTargetId,

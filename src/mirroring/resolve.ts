@@ -1,6 +1,7 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import { RetryableError } from './errors.ts';
 import type { MirrorRequest } from './input.ts';
+import { stillMirrored } from './service-sources.ts';
 import { planInterfaces, type InterfacePlan } from './plan.ts';
 import { candidateTargets, limitedTargetIds } from './targets.ts';
 import type { Instance, Session, SkipReason, Target } from './types.ts';
@@ -12,7 +13,7 @@ export interface ResolvePorts {
       networkInterfaceId: string;
       attachedInstanceId?: string;
       interfaceType?: string;
-      loadBalancerSource?: Instance;
+      serviceSource?: Instance;
     }[]
   >;
   describeSessionsOfInterfaces(networkInterfaceIds: string[]): Promise<Session[]>;
@@ -23,26 +24,27 @@ export interface ResolvePorts {
 type Standing = Awaited<ReturnType<ResolvePorts['describeInterfaceStandings']>>[number];
 
 /**
- * What becomes of requested ENIs on no instance: a load balancer's is a source of its own when the
- * configuration opts into them (else out of scope); one of another type than `interface` (a trunked
- * ECS task's `branch` ENI) is never a source, so skipped at once rather than waited for; any other
- * is left to wait, as an ENI about to be attached.
+ * What becomes of requested ENIs on no instance: another service's (a load balancer's, an RDS DB
+ * instance's) is a source of its own when the configuration mirrors that service, else out of scope,
+ * at once: nobody attaches such an ENI to an instance. One of another type than `interface` (a
+ * trunked ECS task's `branch` ENI) is never a source, so skipped at once rather than waited for; any
+ * other is left to wait, as an ENI about to be attached.
  */
 export function offInstanceInterfaces(
   standings: readonly Standing[],
   config: MirroringConfig,
-): { loadBalancerSources: Instance[]; skippedInterfaces: { networkInterfaceId: string; reason: SkipReason }[] } {
-  const loadBalancerSources: Instance[] = [];
+): { serviceSources: Instance[]; skippedInterfaces: { networkInterfaceId: string; reason: SkipReason }[] } {
+  const serviceSources: Instance[] = [];
   const skippedInterfaces: { networkInterfaceId: string; reason: SkipReason }[] = [];
   for (const s of standings) {
     if (s.attachedInstanceId) continue;
-    if (s.loadBalancerSource && config.sources.loadBalancers.enabled) loadBalancerSources.push(s.loadBalancerSource);
-    else if (s.loadBalancerSource)
+    if (s.serviceSource && stillMirrored(s.serviceSource, config)) serviceSources.push(s.serviceSource);
+    else if (s.serviceSource)
       skippedInterfaces.push({ networkInterfaceId: s.networkInterfaceId, reason: 'out-of-scope' });
     else if (s.interfaceType !== undefined && s.interfaceType !== 'interface')
       skippedInterfaces.push({ networkInterfaceId: s.networkInterfaceId, reason: 'interface-type' });
   }
-  return { loadBalancerSources, skippedInterfaces };
+  return { serviceSources, skippedInterfaces };
 }
 
 /**
@@ -61,10 +63,10 @@ export async function resolveInterfaces(
   const eniOwners = new Map(
     standings.flatMap((s) => (s.attachedInstanceId ? [[s.networkInterfaceId, s.attachedInstanceId] as const] : [])),
   );
-  const { loadBalancerSources, skippedInterfaces } = offInstanceInterfaces(standings, config);
+  const { serviceSources, skippedInterfaces } = offInstanceInterfaces(standings, config);
   const decided = new Set([
     ...skippedInterfaces.map((s) => s.networkInterfaceId),
-    ...loadBalancerSources.flatMap((s) => s.networkInterfaces.map((n) => n.networkInterfaceId)),
+    ...serviceSources.flatMap((s) => s.networkInterfaces.map((n) => n.networkInterfaceId)),
   ]);
   const missingNetworkInterfaceIds = request.networkInterfaceIds.filter((id) => !eniOwners.has(id) && !decided.has(id));
 
@@ -90,7 +92,7 @@ export async function resolveInterfaces(
           networkInterfaces: instance.networkInterfaces.filter((n) => requestedEnis.has(n.networkInterfaceId)),
         },
   );
-  const instances = [...onInstances, ...loadBalancerSources];
+  const instances = [...onInstances, ...serviceSources];
   const eniIds = instances.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId));
 
   let interfaceSessions: Session[] = [];

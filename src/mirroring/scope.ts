@@ -1,6 +1,6 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import { supportsMirroring } from './instance-types.ts';
-import type { Instance, NetworkInterface, SkipReason, Tags } from './types.ts';
+import { serviceKindOf, type Instance, type NetworkInterface, type SkipReason, type Tags } from './types.ts';
 
 type Scope = MirroringConfig['scope'];
 
@@ -31,8 +31,8 @@ export function decideScope(
   const subnetId = eni.subnetId ?? instance.subnetId;
   if (scope.vpcIds.length > 0 && (!vpcId || !scope.vpcIds.includes(vpcId))) return 'out-of-scope';
   if (scope.subnetIds.length > 0 && (!subnetId || !scope.subnetIds.includes(subnetId))) return 'out-of-scope';
-  // A load balancer's ENI has no instance tags: the tag rules choose instances, `sources` the load balancers.
-  if (instance.loadBalancer) {
+  // Another service's ENI has no instance tags: the tag rules choose instances, `sources` the services.
+  if (serviceKindOf(instance)) {
     if (eni.interfaceType !== 'interface') return 'interface-type';
     return targetInterfaceIds.has(eni.networkInterfaceId) ? 'is-mirror-target' : null;
   }

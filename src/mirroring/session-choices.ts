@@ -1,6 +1,6 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import { matchesEveryTag } from './scope.ts';
-import type { Instance } from './types.ts';
+import { serviceKindOf, type Instance, type ServiceLabel } from './types.ts';
 
 /** What a session of one ENI is created with, beyond its target and number. */
 export interface SessionChoice {
@@ -16,12 +16,10 @@ export interface SessionChoice {
  * the instance carries, each field it leaves out taken from the section. Pure, so that plan,
  * mirror-instances, reconcile and tamper repair choose the same.
  */
-export function sessionChoice(
-  instance: Pick<Instance, 'tags' | 'loadBalancer'>,
-  config: MirroringConfig,
-): SessionChoice {
-  if (instance.loadBalancer) {
-    const kind = config.sources.loadBalancers;
+export function sessionChoice(instance: Pick<Instance, 'tags'> & ServiceLabel, config: MirroringConfig): SessionChoice {
+  const service = serviceKindOf(instance);
+  if (service) {
+    const kind = config.sources[service];
     return {
       trafficMirrorFilterId: kind.filterId ?? config.filterId,
       packetLength: kind.packetLength === undefined ? config.packetLength : kind.packetLength,
@@ -37,7 +35,7 @@ export function sessionChoice(
 }
 
 /**
- * The filters the overrides and the load balancer kind name beyond the section's own `filterId`,
+ * The filters the overrides and the kinds of service ENI name beyond the section's own `filterId`,
  * each once (for IAM and doctor).
  */
 export function overrideFilterIds(config: {
@@ -45,6 +43,10 @@ export function overrideFilterIds(config: {
   overrides: MirroringConfig['overrides'];
   sources: MirroringConfig['sources'];
 }): string[] {
-  const named = [...config.overrides.map((o) => o.filterId), config.sources.loadBalancers.filterId];
+  const named = [
+    ...config.overrides.map((o) => o.filterId),
+    config.sources.loadBalancers.filterId,
+    config.sources.requesterManaged.filterId,
+  ];
   return [...new Set(named.filter((id): id is string => id !== undefined && id !== config.filterId))];
 }

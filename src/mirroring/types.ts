@@ -19,6 +19,33 @@ export interface Instance {
    * (`app/<name>/<id>`, or a Classic one's name). `instanceId` is then empty.
    */
   loadBalancer?: string;
+  /**
+   * Set when this source is no instance but one requester-managed ENI of another AWS service, such
+   * as an RDS DB instance's (`mirroring.sources.requesterManaged`): the requester ID EC2 reports for
+   * it. `instanceId` is then empty.
+   */
+  requester?: string;
+}
+
+/** What an ENI on no instance stands for, as every result, action and event about it carries it. */
+export type ServiceLabel = Pick<Instance, 'loadBalancer' | 'requester'>;
+
+/** The `sources` kind a source on no instance belongs to, or undefined for an instance's ENI. */
+export function serviceKindOf(source: ServiceLabel): 'loadBalancers' | 'requesterManaged' | undefined {
+  if (source.loadBalancer) return 'loadBalancers';
+  return source.requester ? 'requesterManaged' : undefined;
+}
+
+/** Only the label fields that are set, to spread into a result, an action or an event. */
+export function serviceLabel(source: ServiceLabel): ServiceLabel {
+  if (source.loadBalancer) return { loadBalancer: source.loadBalancer };
+  return source.requester ? { requester: source.requester } : {};
+}
+
+/** How a person reads the source: the instance, or what the ENI on no instance belongs to. */
+export function sourceName(source: ServiceLabel & { instanceId: string }): string {
+  if (source.loadBalancer) return `load balancer ${source.loadBalancer}`;
+  return source.requester ? `requester-managed ENI of ${source.requester}` : source.instanceId;
 }
 
 export interface NetworkInterface {
@@ -69,25 +96,29 @@ export interface SessionChange {
 export const MANAGED_TAG = 'autotap:managed';
 export const INSTANCE_TAG = 'autotap:instance-id';
 export const LOAD_BALANCER_TAG = 'autotap:load-balancer';
+export const REQUESTER_TAG = 'autotap:requester-id';
 
 /**
  * Every tag key autotap writes on a session it creates. The session-creating roles may create
  * sessions with these keys only (`aws:TagKeys` in deploy/roles.ts), so a key added here reaches IAM too.
  */
-export const SESSION_TAG_KEYS = [MANAGED_TAG, INSTANCE_TAG, LOAD_BALANCER_TAG] as const;
+export const SESSION_TAG_KEYS = [MANAGED_TAG, INSTANCE_TAG, LOAD_BALANCER_TAG, REQUESTER_TAG] as const;
 export type SessionTagKey = (typeof SESSION_TAG_KEYS)[number];
 
-/** The tags of a session autotap creates for an instance's ENI, or for a load balancer's. */
-export const sessionTags = (source: {
-  instanceId: string;
-  loadBalancer?: string;
-}): Partial<Record<SessionTagKey, string>> =>
-  source.loadBalancer
-    ? { [MANAGED_TAG]: 'true', [LOAD_BALANCER_TAG]: source.loadBalancer }
-    : { [MANAGED_TAG]: 'true', [INSTANCE_TAG]: source.instanceId };
+/** The tags of a session autotap creates for an instance's ENI, a load balancer's or another service's. */
+export function sessionTags(source: ServiceLabel & { instanceId: string }): Partial<Record<SessionTagKey, string>> {
+  if (source.loadBalancer) return { [MANAGED_TAG]: 'true', [LOAD_BALANCER_TAG]: source.loadBalancer };
+  if (source.requester) return { [MANAGED_TAG]: 'true', [REQUESTER_TAG]: source.requester };
+  return { [MANAGED_TAG]: 'true', [INSTANCE_TAG]: source.instanceId };
+}
 
-/** The load balancer a session of autotap's mirrors, if it mirrors one. */
-export const loadBalancerOf = (session: Pick<Session, 'tags'>): string | undefined => session.tags[LOAD_BALANCER_TAG];
+/** What a session of autotap's mirrors when it is no instance's ENI, read back from its tags. */
+export function serviceLabelOf(session: Pick<Session, 'tags'>): ServiceLabel {
+  return serviceLabel({
+    ...(session.tags[LOAD_BALANCER_TAG] ? { loadBalancer: session.tags[LOAD_BALANCER_TAG] } : {}),
+    ...(session.tags[REQUESTER_TAG] ? { requester: session.tags[REQUESTER_TAG] } : {}),
+  });
+}
 
 /**
  * How autotap recognises a session it created: its tag, which it sets on create (and which its IAM
@@ -115,11 +146,10 @@ export type SkipReason = (typeof SKIP_REASONS)[number];
 export type Outcome = 'created' | 'already-mirrored' | 'skipped' | 'failed';
 
 /** One line of the workflow's output: what happened to one ENI. */
-export interface EniResult {
+export interface EniResult extends ServiceLabel {
+  /** Empty for an ENI on no instance (its label says whose it is). */
   instanceId: string;
   networkInterfaceId: string;
-  /** The load balancer whose ENI it is (instanceId then empty). */
-  loadBalancer?: string;
   outcome: Outcome;
   /** Why, when skipped (a SkipReason) or failed (autotap's word for AWS's refusal, or the AWS code). */
   reason?: string;
@@ -129,11 +159,10 @@ export interface EniResult {
 }
 
 /** An ENI the workflow will attach a session to, with every decision already taken. */
-export interface Attachment {
+export interface Attachment extends ServiceLabel {
+  /** Empty for an ENI on no instance (its label says whose it is). */
   instanceId: string;
   networkInterfaceId: string;
-  /** The load balancer whose ENI it is (instanceId then empty). */
-  loadBalancer?: string;
   trafficMirrorTargetId: string;
   /** Further targets with room, best first, for when the chosen one fills up meanwhile. */
   alternativeTargetIds: string[];

@@ -73,6 +73,11 @@ describe('tags on create', () => {
       mirroringWith(),
       ports,
     );
+    await attachInterface(
+      { ...attachment, instanceId: '', networkInterfaceId: 'eni-03', requester: 'amazon-rds' },
+      mirroringWith(),
+      ports,
+    );
     return Object.assign({}, ...requests.map((r) => r.tags)) as Record<string, string>;
   }
 

@@ -1,7 +1,7 @@
 import { parseConfig } from '../../src/config/load.ts';
 import { mirroringOf } from '../../src/config/created.ts';
 import type { Config, MirroringConfig } from '../../src/config/schema.ts';
-import { loadBalancerSource, type InterfaceFacts } from '../../src/mirroring/load-balancers.ts';
+import { serviceSource, type InterfaceFacts } from '../../src/mirroring/service-sources.ts';
 import type { Instance, Session, Target } from '../../src/mirroring/types.ts';
 
 /** A valid configuration with the given mirroring overrides. */
@@ -55,7 +55,7 @@ export function session(overrides: Partial<Session> = {}): Session {
 
 /** A load balancer's ENI as a source: an ALB's, of type `interface`, unless told otherwise. */
 export function loadBalancerInterface(overrides: Partial<InterfaceFacts> = {}): Instance {
-  const source = loadBalancerSource({
+  const source = serviceSource({
     networkInterfaceId: 'eni-0e1',
     interfaceType: 'interface',
     requesterManaged: true,

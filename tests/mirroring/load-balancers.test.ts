@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { normalizeInput } from '../../src/mirroring/input.ts';
-import { loadBalancerOfDescription, loadBalancerSource } from '../../src/mirroring/load-balancers.ts';
+import { loadBalancerOfDescription } from '../../src/mirroring/load-balancers.ts';
+import { serviceSource } from '../../src/mirroring/service-sources.ts';
 import { decideScope } from '../../src/mirroring/scope.ts';
 import { sessionChoice } from '../../src/mirroring/session-choices.ts';
 import { sessionTags } from '../../src/mirroring/types.ts';
@@ -24,17 +25,17 @@ describe('a load balancer ENI as a source', () => {
 
   test('only a requester-managed ENI is one: an ENI a person described like one is not', () => {
     const description = 'ELB app/web/50dc6c495c0c9188';
-    expect(loadBalancerSource({ ...facts, description })).toMatchObject({
+    expect(serviceSource({ ...facts, description })).toMatchObject({
       instanceId: '',
       state: 'running',
       loadBalancer: 'app/web/50dc6c495c0c9188',
       networkInterfaces: [{ networkInterfaceId: 'eni-0e1' }],
     });
-    expect(loadBalancerSource({ ...facts, description, requesterManaged: false })).toBeUndefined();
+    expect(serviceSource({ ...facts, description, requesterManaged: false })).toBeUndefined();
   });
 
   test('scope: VPC and subnet choose, instance tags do not; the type and target rules still hold', () => {
-    const source = loadBalancerSource({ ...facts, description: 'ELB legacy', vpcId: 'vpc-0a1' })!;
+    const source = serviceSource({ ...facts, description: 'ELB legacy', vpcId: 'vpc-0a1' })!;
     const [eni] = source.networkInterfaces;
     const scope = mirroringWith({ scope: { includeTags: { team: 'web' } } }).scope;
     expect(decideScope(source, eni!, scope, new Set())).toBeNull();

@@ -71,7 +71,7 @@ describe('resolveInterfaces', () => {
   describe('ENIs asked for that are on no instance', () => {
     const alb = loadBalancerInterface();
     const standings = [
-      { networkInterfaceId: 'eni-0e1', interfaceType: 'interface', loadBalancerSource: alb },
+      { networkInterfaceId: 'eni-0e1', interfaceType: 'interface', serviceSource: alb },
       { networkInterfaceId: 'eni-0b1', interfaceType: 'branch' },
       { networkInterfaceId: 'eni-0d2', interfaceType: 'interface' },
       { networkInterfaceId: 'eni-0a1', attachedInstanceId: 'i-0a1', interfaceType: 'interface' },
@@ -80,14 +80,14 @@ describe('resolveInterfaces', () => {
     it("a load balancer's is its own source with the kind on; a branch ENI is skipped; others wait", () => {
       const on = mirroringWith({ sources: { loadBalancers: { enabled: true } } });
       expect(offInstanceInterfaces(standings, on)).toEqual({
-        loadBalancerSources: [alb],
+        serviceSources: [alb],
         skippedInterfaces: [{ networkInterfaceId: 'eni-0b1', reason: 'interface-type' }],
       });
     });
 
     it("with the kind off, a load balancer's is out of scope, decided at once", () => {
       expect(offInstanceInterfaces(standings, mirroringWith())).toEqual({
-        loadBalancerSources: [],
+        serviceSources: [],
         skippedInterfaces: [
           { networkInterfaceId: 'eni-0e1', reason: 'out-of-scope' },
           { networkInterfaceId: 'eni-0b1', reason: 'interface-type' },

@@ -944,7 +944,12 @@ describe('IAM', () => {
             condition: {
               StringEquals: { 'aws:RequestTag/autotap:managed': 'true' },
               'ForAllValues:StringEquals': {
-                'aws:TagKeys': ['autotap:managed', 'autotap:instance-id', 'autotap:load-balancer'],
+                'aws:TagKeys': [
+                  'autotap:managed',
+                  'autotap:instance-id',
+                  'autotap:load-balancer',
+                  'autotap:requester-id',
+                ],
               },
             },
           },
@@ -961,7 +966,7 @@ describe('IAM', () => {
       expect(tagging[0]!.Condition).toEqual({
         StringEquals: { 'ec2:CreateAction': 'CreateTrafficMirrorSession' },
         'ForAllValues:StringEquals': {
-          'aws:TagKeys': ['autotap:managed', 'autotap:instance-id', 'autotap:load-balancer'],
+          'aws:TagKeys': ['autotap:managed', 'autotap:instance-id', 'autotap:load-balancer', 'autotap:requester-id'],
         },
       });
       const describe = allowing('ec2:DescribeTrafficMirrorSessions');

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { startLocalAutotap, type LocalAutotap } from '../../local/environment.ts';
 import { routeEvent } from '../../local/eventbridge/router.ts';
-import * as ec2 from '../../src/aws/ec2.ts';
+import { deleteAsSomeoneElse, sampleEvent } from './sample-events.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 
@@ -85,9 +84,7 @@ test('a load balancer ENI of type load_balancer is skipped for its type, never a
 
 test('the ENI a load balancer creates is mirrored at once, once, however the trigger races reconcile', async () => {
   local = await startLocalAutotap({ ...seed, networkInterfaces: [elb(ALB, 'ELB app/web/50dc6c495c0c9188')] }, config);
-  const created = JSON.parse(
-    readFileSync(new URL('../../events/cloudtrail-create-load-balancer-interface.json', import.meta.url), 'utf8'),
-  ) as Record<string, unknown>;
+  const created = sampleEvent('cloudtrail-create-load-balancer-interface.json');
   const deliveries = routeEvent(created, 'dev', config);
   expect(deliveries.map((d) => d.rule)).toEqual(['autotap-dev-load-balancer-interface-created']);
   const runs = await Promise.all([
@@ -112,9 +109,7 @@ test('scale-in deletes the ENI and EC2 its session; a detach cleanup never touch
   await local.run('reconcile', {});
   local.emulator.deleteNetworkInterface(CLB);
   expect(sessionsOf(CLB)).toEqual([]);
-  const detach = JSON.parse(
-    readFileSync(new URL('../../events/cloudtrail-detach-network-interface.json', import.meta.url), 'utf8'),
-  ) as Record<string, unknown>;
+  const detach = sampleEvent('cloudtrail-detach-network-interface.json');
   const [cleanup] = routeEvent(detach, 'dev', config);
   expect((await local.run(cleanup!.stateMachine, cleanup!.input)).status).toBe('SUCCEEDED');
   expect(sessionsOf(ALB)).toHaveLength(1);
@@ -166,14 +161,7 @@ test("someone else's delete of a load balancer's session is restored at once, by
     },
     config,
   );
-  await ec2.deleteSession('tms-0e1');
-  const deleted = JSON.parse(
-    readFileSync(new URL('../../events/cloudtrail-delete-traffic-mirror-session.json', import.meta.url), 'utf8'),
-  ) as { detail: Record<string, unknown> } & Record<string, unknown>;
-  const event = { ...deleted, detail: { ...deleted.detail, requestParameters: { trafficMirrorSessionId: 'tms-0e1' } } };
-  const [delivery, ...more] = routeEvent(event, 'dev', config);
-  expect(more).toEqual([]);
-  expect((await local.run(delivery!.stateMachine, delivery!.input)).status).toBe('SUCCEEDED');
+  expect((await deleteAsSomeoneElse(local, 'tms-0e1', config)).status).toBe('SUCCEEDED');
   expect(sessionsOf(ALB)).toEqual([
     expect.objectContaining({ trafficMirrorFilterId: 'tmf-0e1', tags: managed('app/web/50dc6c495c0c9188') }),
   ]);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import * as ec2 from '../../src/aws/ec2.ts';
@@ -6,6 +5,7 @@ import { FOUND_REASON } from '../../src/mirroring/registry.ts';
 import type { EmulatorSeed } from '../../local/emulator/index.ts';
 import { startLocalAutotap, type LocalAutotap, type LocalAutotapOptions } from '../../local/environment.ts';
 import { routeEvent } from '../../local/eventbridge/router.ts';
+import { sessionCallEvent } from './sample-events.ts';
 
 /**
  * Someone else deletes or modifies a session autotap manages: the CloudTrail event goes through the
@@ -51,32 +51,6 @@ const seed = (): EmulatorSeed => ({
   ],
 });
 
-const sample = (file: string) =>
-  JSON.parse(readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
-
-/** The sample CloudTrail event of the call, about `sessionId`, with the request parameters in either shape CloudTrail may use. */
-function callEvent(
-  eventName: 'DeleteTrafficMirrorSession' | 'ModifyTrafficMirrorSession',
-  sessionId: string,
-  parameters: Record<string, unknown> = {},
-  shape: 'wrapped' | 'flat' = 'wrapped',
-): Record<string, unknown> {
-  const event = sample(
-    eventName === 'DeleteTrafficMirrorSession'
-      ? 'cloudtrail-delete-traffic-mirror-session.json'
-      : 'cloudtrail-modify-traffic-mirror-session.json',
-  );
-  const detail = event.detail as Record<string, unknown>;
-  const requestParameters =
-    shape === 'wrapped'
-      ? { [`${eventName}Request`]: { TrafficMirrorSessionId: sessionId, ...parameters } }
-      : {
-          trafficMirrorSessionId: sessionId,
-          ...Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k[0]!.toLowerCase() + k.slice(1), v])),
-        };
-  return { ...event, detail: { ...detail, requestParameters, responseElements: null } };
-}
-
 let local: LocalAutotap;
 afterEach(async () => {
   await local?.close();
@@ -102,7 +76,7 @@ describe('a session someone else deleted', () => {
     async (shape) => {
       await start();
       await ec2.deleteSession('tms-0a1');
-      const run = await deliver(callEvent('DeleteTrafficMirrorSession', 'tms-0a1', {}, shape));
+      const run = await deliver(sessionCallEvent('DeleteTrafficMirrorSession', 'tms-0a1', {}, shape));
       expect(run.status).toBe('SUCCEEDED');
       const [restored, ...more] = sessionsOf('eni-0a1');
       expect(more).toEqual([]);
@@ -132,7 +106,7 @@ describe('a session someone else deleted', () => {
     const config = configWith({ onTamper: 'report' });
     await start(config);
     await ec2.deleteSession('tms-0a1');
-    const run = await deliver(callEvent('DeleteTrafficMirrorSession', 'tms-0a1'), config);
+    const run = await deliver(sessionCallEvent('DeleteTrafficMirrorSession', 'tms-0a1'), config);
     expect(run.status).toBe('SUCCEEDED');
     expect(sessionsOf('eni-0a1')).toEqual([]);
     const [report] = opsMessages();
@@ -145,7 +119,7 @@ describe('a session someone else deleted', () => {
   test('of a stopped instance: not restored, only told', async () => {
     await start();
     await ec2.deleteSession('tms-0b1');
-    await deliver(callEvent('DeleteTrafficMirrorSession', 'tms-0b1'));
+    await deliver(sessionCallEvent('DeleteTrafficMirrorSession', 'tms-0b1'));
     expect(sessionsOf('eni-0b1')).toEqual([]);
     expect(opsMessages()[0]?.message).toContain('Session tms-0b1 (eni-0b1 of i-0b1, target tmt-0a1) was deleted by');
   });
@@ -153,7 +127,7 @@ describe('a session someone else deleted', () => {
   test("another tool's session: nothing is done and nobody is told", async () => {
     await start();
     await ec2.deleteSession('tms-0f9');
-    const run = await deliver(callEvent('DeleteTrafficMirrorSession', 'tms-0f9'));
+    const run = await deliver(sessionCallEvent('DeleteTrafficMirrorSession', 'tms-0f9'));
     expect(run.status).toBe('SUCCEEDED');
     expect(sessionsOf('eni-0c1')).toEqual([]);
     expect(opsMessages()).toEqual([]);
@@ -162,7 +136,7 @@ describe('a session someone else deleted', () => {
   test('a session the registry never heard of waits for the full reconcile, which records what it finds', async () => {
     await start(configWith(), { recordSeedSessions: false });
     await ec2.deleteSession('tms-0a1');
-    await deliver(callEvent('DeleteTrafficMirrorSession', 'tms-0a1'));
+    await deliver(sessionCallEvent('DeleteTrafficMirrorSession', 'tms-0a1'));
     expect(sessionsOf('eni-0a1')).toEqual([]);
     // The schedule's full round restores it, and lines the registry up with the account.
     await local.run('reconcile', {});
@@ -176,7 +150,7 @@ describe('a session someone else deleted', () => {
   test('racing the launch rule and a second delivery of the same event: still one session', async () => {
     await start();
     await ec2.deleteSession('tms-0a1');
-    const event = callEvent('DeleteTrafficMirrorSession', 'tms-0a1');
+    const event = sessionCallEvent('DeleteTrafficMirrorSession', 'tms-0a1');
     const runs = await Promise.all([
       deliver(event),
       deliver(event),
@@ -211,7 +185,7 @@ describe('a session someone else deleted', () => {
     );
     for (const id of instances) await ec2.deleteSession(id.replace('i-', 'tms-'));
     const runs = await Promise.all(
-      instances.map((id) => deliver(callEvent('DeleteTrafficMirrorSession', id.replace('i-', 'tms-')))),
+      instances.map((id) => deliver(sessionCallEvent('DeleteTrafficMirrorSession', id.replace('i-', 'tms-')))),
     );
     expect(runs.every((r) => r.status === 'SUCCEEDED')).toBe(true);
     for (const id of instances) expect(sessionsOf(id.replace('i-', 'eni-'))).toHaveLength(1);
@@ -226,7 +200,7 @@ describe('a session someone else modified', () => {
       await start();
       await ec2.modifySession('tms-0a1', { trafficMirrorTargetId: 'tmt-0f9', trafficMirrorFilterId: 'tmf-0f9' });
       const run = await deliver(
-        callEvent(
+        sessionCallEvent(
           'ModifyTrafficMirrorSession',
           'tms-0a1',
           { TrafficMirrorTargetId: 'tmt-0f9', TrafficMirrorFilterId: 'tmf-0f9' },
@@ -253,7 +227,7 @@ describe('a session someone else modified', () => {
   test("another tool's session: left as its owner made it, nobody told", async () => {
     await start();
     await ec2.modifySession('tms-0f9', { trafficMirrorFilterId: 'tmf-0f1' });
-    await deliver(callEvent('ModifyTrafficMirrorSession', 'tms-0f9', { TrafficMirrorFilterId: 'tmf-0f1' }));
+    await deliver(sessionCallEvent('ModifyTrafficMirrorSession', 'tms-0f9', { TrafficMirrorFilterId: 'tmf-0f1' }));
     expect(sessionsOf('eni-0c1')).toEqual([expect.objectContaining({ trafficMirrorFilterId: 'tmf-0f1' })]);
     expect(opsMessages()).toEqual([]);
   });
@@ -262,7 +236,7 @@ describe('a session someone else modified', () => {
 describe('bad input', () => {
   test('a call without a session id fails the execution naming the field, and changes nothing', async () => {
     await start();
-    const event = callEvent('DeleteTrafficMirrorSession', 'tms-0a1');
+    const event = sessionCallEvent('DeleteTrafficMirrorSession', 'tms-0a1');
     const detail = event.detail as Record<string, unknown>;
     const run = await local.run('reconcile', { ...event, detail: { ...detail, requestParameters: {} } });
     expect(run.status).toBe('FAILED');
@@ -275,7 +249,7 @@ describe('bad input', () => {
 
   test('a call without its time or identity names the missing field', async () => {
     await start();
-    const event = callEvent('DeleteTrafficMirrorSession', 'tms-0a1');
+    const event = sessionCallEvent('DeleteTrafficMirrorSession', 'tms-0a1');
     const { userIdentity: _identity, ...detail } = event.detail as Record<string, unknown>;
     const run = await local.run('reconcile', { ...event, detail });
     expect(run.status).toBe('FAILED');
