@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import { stringify } from 'yaml';
 import { scenarioPlanCommand } from '../../local/commands.ts';
+import { startLocalAutotap } from '../../local/environment.ts';
+import { parseConfig } from '../../src/config/load.ts';
 
 /** `autotap plan --scenario FILE`: the reconciler's decisions against an emulated account. */
 
@@ -31,9 +33,9 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
-async function plan(extra: string[]): Promise<string> {
+async function plan(extra: string[], planned: Record<string, unknown> = scenario): Promise<string> {
   const file = path.join(dir, 'scenario.yml');
-  writeFileSync(file, stringify(scenario));
+  writeFileSync(file, stringify(planned));
   let out = '';
   jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     out += String(chunk);
@@ -91,5 +93,61 @@ test('--instance plans only those instances, as the reconcile a tag change start
   expect(actions.map((a) => `${a.action} ${a.networkInterfaceId}`).sort()).toEqual(['create eni-0a1', 'skip eni-0b1']);
   await expect(plan(['--instance', 'web-1'])).rejects.toThrow(
     'plan: --instance web-1: expected an instance id (i-...)',
+  );
+});
+
+test("plan and reconcile agree on other services' ENIs: the same creates and skips, and their counts", async () => {
+  const service = (id: string, requesterId: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    requesterId,
+    availabilityZone: 'us-east-1a',
+    ...extra,
+  });
+  const sources = {
+    loadBalancers: { enabled: true },
+    requesterManaged: { enabled: true, requesterIds: ['amazon-rds'] },
+  };
+  const withServices = {
+    ...scenario,
+    config: { mirroring: { ...scenario.config.mirroring, sources } },
+    networkInterfaces: [
+      service('eni-0e1', 'amazon-elb', { description: 'ELB app/web/50dc6c495c0c9188' }),
+      service('eni-0d8a', 'amazon-rds'),
+      service('eni-0d8b', 'amazon-rds', { interfaceType: 'vpc_endpoint' }),
+      service('eni-0f1', 'amazon-elasticache'),
+    ],
+  };
+  const planned = JSON.parse(await plan(['--json'], withServices)) as {
+    actions: { action: string; networkInterfaceId: string; reason?: string }[];
+    coverage: { running: unknown; loadBalancerEnis: number; requesterManagedEnis: number };
+  };
+  const shown = (actions: { action: string; networkInterfaceId: string; reason?: string }[]) =>
+    actions.map((a) => `${a.action} ${a.networkInterfaceId} ${a.reason ?? ''}`).sort();
+  expect(shown(planned.actions)).toEqual([
+    'create eni-0a1 not-mirrored',
+    'create eni-0d8a not-mirrored',
+    'create eni-0e1 not-mirrored',
+    'skip eni-0b1 unsupported',
+    'skip eni-0c1 unsupported',
+    'skip eni-0d1 unsupported',
+    'skip eni-0d8b interface-type',
+  ]);
+  expect(planned.coverage).toMatchObject({
+    running: { instances: 4, enis: 7 },
+    loadBalancerEnis: 1,
+    requesterManagedEnis: 2,
+  });
+  const { config: raw, ...seed } = withServices;
+  const local = await startLocalAutotap(seed, parseConfig(raw));
+  try {
+    const run = await local.run('reconcile', {});
+    expect(
+      shown((run.output as { actions: { action: string; networkInterfaceId: string; reason?: string }[] }).actions),
+    ).toEqual(shown(planned.actions));
+  } finally {
+    await local.close();
+  }
+  expect(await plan([], withServices)).toContain(
+    'Running: 4 instances, 7 ENIs (1 of load balancers, 2 of other services)',
   );
 });
