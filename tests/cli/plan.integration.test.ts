@@ -14,7 +14,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 const scenario = {
   config: { mirroring: { filterId: 'tmf-0f1', targets: [{ id: 'tmt-0a1' }] } },
-  targets: [{ id: 'tmt-0a1', type: 'network-load-balancer' }],
+  targets: [{ id: 'tmt-0a1', type: 'network-load-balancer' as const }],
   filters: [{ id: 'tmf-0f1' }],
   instances: [
     { id: 'i-0a1', instanceType: 'm5.large', networkInterfaces: [{ id: 'eni-0a1' }] },
