@@ -48,7 +48,14 @@ const noDynamicLocal = {
   ],
 };
 /** The domain modules, which hold the decisions and depend on nothing outside src/ but each other, zod and node:. */
-const domainModules = ['src/mirroring/**', 'src/detections/**', 'src/config/**', 'src/validation.ts', 'src/batches.ts'];
+const domainModules = [
+  'src/mirroring/**',
+  'src/detections/**',
+  'src/config/**',
+  'src/observability/**',
+  'src/validation.ts',
+  'src/batches.ts',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'reports/', 'bench/'] },

@@ -4,6 +4,7 @@
  *
  * No wildcard actions. `Resource: '*'` only for Describe* calls, which EC2 cannot scope.
  */
+import { WRITE_TRACES } from './observability.ts';
 import type { Config, MirroringSection } from '../src/config/schema.ts';
 import { KEY_PREFIXES } from '../src/detections/ingest/keys.ts';
 import { AUTOTAP_EVENT_SOURCE } from '../src/mirroring/autotap-events.ts';
@@ -375,7 +376,29 @@ function reconcileStatements(config: Config): PolicyStatement[] {
   ];
 }
 
+/** With `observability.tracing`, every Lambda role may also write its traces. */
+function withTraces(resources: CfnResources, config: Config): CfnResources {
+  if (!config.observability.tracing) return resources;
+  return Object.fromEntries(
+    Object.entries(resources).map(([id, resource]) => {
+      const policies = resource.Properties.Policies as
+        { PolicyDocument: { Statement: PolicyStatement[] } }[] | undefined;
+      if (resource.Type !== 'AWS::IAM::Role' || !policies?.[0]) return [id, resource];
+      const [first, ...rest] = policies;
+      const traced = {
+        ...first,
+        PolicyDocument: { ...first.PolicyDocument, Statement: [...first.PolicyDocument.Statement, WRITE_TRACES] },
+      };
+      return [id, { ...resource, Properties: { ...resource.Properties, Policies: [traced, ...rest] } }];
+    }),
+  );
+}
+
 export function roles(config: Config): CfnResources {
+  return withTraces(lambdaRoles(config), config);
+}
+
+function lambdaRoles(config: Config): CfnResources {
   return {
     NormalizeCleanupInputRole: role('NormalizeCleanupInput', []),
     // Both create, move and delete sessions like attachSession: the same tag-scoped statements.

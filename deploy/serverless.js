@@ -16,8 +16,9 @@ export {
   reconcileSliceMemory,
   ruleEventsDeadLetters,
 } from './stage-config.ts';
-export { cleanupSessionsEvents, eventRuleArns, mirrorInstancesEvents, reconcileEvents } from './event-rules.ts';
+export { eventRuleArns } from './event-rules.ts';
 export { resources as roleResources, sessionPolicies } from './roles.ts';
-export { cleanupSessions, mirrorInstances, reconcile } from './state-machines.ts';
+export { stateMachines } from './state-machines.ts';
+export { lambdaTracing, observabilityResources } from './observability.ts';
 export { stage } from './stage-checks.ts';
 export { tagChangesFunctions, tagChangesResources } from './tag-changes.ts';

@@ -14,6 +14,7 @@ import type { Config, DetectionsConfig } from '../src/config/schema.ts';
 import { emailFilterPolicy } from '../src/detections/publish.ts';
 import { SLACK_CONCURRENT_POSTERS } from '../src/config/quotas.ts';
 import { createdIdsEnvironment, createdMirroringResources } from './mirroring-resources.ts';
+import { metricAlarmIds } from './observability.ts';
 
 export const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -139,10 +140,12 @@ export async function opsEmailSubscriptions(context: ResolverContext): Promise<C
  * not here: it is bundled into each function's code (bundledConfig); only the ids CloudFormation
  * knows at deploy time are, the ops topic's and those of the filter and target the stack creates.
  */
-export function providerEnvironmentOf(config: Pick<Config, 'mirroring'>): Record<string, CfnValue> {
+export function providerEnvironmentOf(config: Pick<Config, 'mirroring'>, stage: string): Record<string, CfnValue> {
   return {
     OPS_TOPIC_ARN: ref('OpsTopic'),
     POWERTOOLS_SERVICE_NAME: 'autotap',
+    // The `stage` dimension of autotap's metrics (src/lambda/metrics.ts): stacks of one account apart.
+    AUTOTAP_STAGE: stage,
     LOG_LEVEL: 'INFO',
     // After throttling, adaptive retries also slow the client down instead of hammering an empty bucket.
     AWS_RETRY_MODE: 'adaptive',
@@ -152,7 +155,7 @@ export function providerEnvironmentOf(config: Pick<Config, 'mirroring'>): Record
 }
 
 export async function providerEnvironment(context: ResolverContext): Promise<Record<string, CfnValue>> {
-  return providerEnvironmentOf(await config(context));
+  return providerEnvironmentOf(await config(context), await stageOf(context));
 }
 
 /** The filter and target `mirroring.create` asks the stack for (deploy/mirroring-resources.ts). */
@@ -615,6 +618,7 @@ export function opsAlarmArns(config: Config): CfnValue[] {
     arnOf('LaunchEventsDeadLetterAlarm'),
     arnOf('RuleEventsDeadLetterAlarm'),
     arnOf('TagChangesDeadLetterAlarm'),
+    ...metricAlarmIds(config).map(arnOf),
   ];
   const parts = detectionParts(config);
   if (!parts) return mirroring;

@@ -9,7 +9,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ResolverContext } from './stage-config.ts';
+import { cleanupSessionsEvents, mirrorInstancesEvents, reconcileEvents } from './event-rules.ts';
+import { stateMachineLoggingOf, stateMachineTracingOf } from './observability.ts';
+import { config, stageOf, type ResolverContext } from './stage-config.ts';
 
 /** The ASL files, also run by the local AWS (local/stepfunctions). */
 const definitions = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'statemachines');
@@ -66,4 +68,45 @@ export async function cleanupSessions(context: ResolverContext): Promise<Record<
 
 export async function reconcile(context: ResolverContext): Promise<Record<string, unknown>> {
   return renderDefinition('reconcile.asl.json', await functionKeysOf(context));
+}
+
+/**
+ * The three workflows for serverless-step-functions (`stepFunctions.stateMachines`), with their
+ * triggers and what `observability` asks of their logs and traces. Written here rather than in
+ * serverless.yml so that a key the stage leaves off (logging OFF, no tracing) is absent: the plugin
+ * grants log delivery and X-Ray whenever the key is there.
+ */
+export async function stateMachines(context: ResolverContext): Promise<Record<string, Record<string, unknown>>> {
+  const [stage, stageConfig] = await Promise.all([stageOf(context), config(context)]);
+  const logging = stateMachineLoggingOf(stageConfig);
+  const tracing = stateMachineTracingOf(stageConfig);
+  const machine = (id: string, name: string, definition: unknown, events: unknown) => ({
+    id,
+    name: `autotap-${stage}-${name}`,
+    type: 'STANDARD',
+    definition,
+    events,
+    ...(logging ? { loggingConfig: logging } : {}),
+    ...(tracing ? { tracingConfig: tracing } : {}),
+  });
+  return {
+    // Started by the instance running, an ENI attached (CloudTrail, best effort) and the opted-in source kinds.
+    mirrorInstances: machine(
+      'MirrorInstancesStateMachine',
+      'mirror-instances',
+      await mirrorInstances(context),
+      await mirrorInstancesEvents(context),
+    ),
+    // Started by an instance stopped or terminated, an ENI detached (CloudTrail).
+    cleanupSessions: machine(
+      'CleanupSessionsStateMachine',
+      'cleanup-sessions',
+      await cleanupSessions(context),
+      await cleanupSessionsEvents(context),
+    ),
+    // Started by ReconcileScheduleRule in serverless.yml (the plugin's schedule event has no dead-letter
+    // queue), by coalesceTagChanges for the instances whose tags changed (deploy/tag-changes.ts), and by
+    // a session someone else deleted or modified (CloudTrail).
+    reconcile: machine('ReconcileStateMachine', 'reconcile', await reconcile(context), await reconcileEvents(context)),
+  };
 }

@@ -12,6 +12,8 @@ import { parkedReport } from '../src/detections/ingest/parking.ts';
 import { pollWindow, type PollResult } from '../src/detections/ingest/poll-window.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
+import { publishMetrics } from '../src/lambda/metrics.ts';
+import { pollMetrics } from '../src/detections/metrics.ts';
 
 /**
  * Scheduled: reads the detections modified since the cursor from the appliance and enqueues them,
@@ -82,6 +84,7 @@ export const handler = lambdaHandler<unknown, PollOutput>(async (_event, context
         ...result,
       });
     else logger.info('poll window done', { ...result });
+    publishMetrics(pollMetrics(result, Date.now()));
     return result;
   } catch (error) {
     if (error instanceof ApplianceRateLimited) {

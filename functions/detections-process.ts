@@ -7,6 +7,8 @@ import { channelDestination, parkedReport, rejectedReport } from '../src/detecti
 import { processBatch, type BatchResult } from '../src/detections/ingest/process-batch.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
+import { publishMetrics } from '../src/lambda/metrics.ts';
+import { processMetrics } from '../src/detections/metrics.ts';
 import { tellOps } from '../src/lambda/ops-topic.ts';
 import { batchItemFailures, readSqsEvent } from '../src/lambda/sqs-event.ts';
 
@@ -61,6 +63,7 @@ export const handler = lambdaHandler<unknown, SQSBatchResponse>(async (event) =>
     normalize: config.appliance ? { applianceUrl: config.appliance.url } : {},
     ...(config.slack?.minRiskScore !== undefined ? { slackMinRiskScore: config.slack.minRiskScore } : {}),
   });
+  publishMetrics(processMetrics(result));
   await report(result, config.appliance?.url);
   return batchItemFailures(result.failed);
 });

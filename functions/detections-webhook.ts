@@ -15,6 +15,8 @@ import {
 } from '../src/detections/webhook-auth.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
+import { publishMetrics } from '../src/lambda/metrics.ts';
+import { webhookMetrics } from '../src/detections/metrics.ts';
 import { describeThrown } from '../src/thrown.ts';
 
 /**
@@ -122,6 +124,7 @@ export const handler = lambdaHandler<unknown, APIGatewayProxyStructuredResultV2>
   }
   if (pushed.rejected.length > 0) logger.warn('pushed detections rejected', { rejected: pushed.rejected });
   const accepted = pushed.bodies.length;
+  publishMetrics(webhookMetrics(accepted));
   logger.info('pushed detections accepted', {
     accepted,
     rejected: pushed.rejected.length,

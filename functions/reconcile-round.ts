@@ -19,6 +19,8 @@ import { applyRegistryChanges, changesOfApplied, registryDrift } from '../src/mi
 import { resolveTamper, tamperRequest } from '../src/mirroring/tamper.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
+import { publishMetrics } from '../src/lambda/metrics.ts';
+import { coverageMetrics } from '../src/mirroring/metrics.ts';
 import { parseOrThrow } from '../src/validation.ts';
 
 const reportSchema = z.object({
@@ -101,6 +103,8 @@ export const handler = lambdaHandler<unknown, RoundProgress>(async (event, conte
     );
     if (unpublished > 0) report.counts['unpublished-events'] = unpublished;
   }
+  // Coverage as the account stood when the execution began: its first round over the whole account.
+  if (request.instanceIds === undefined && progress.round === 0) publishMetrics(coverageMetrics(snapshot, config));
   logger.info('reconcile round', {
     round: progress.round,
     instances: snapshot.instances.length,

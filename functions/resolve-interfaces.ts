@@ -24,6 +24,7 @@ const inputSchema = z.object({
     networkInterfaceIds: z.array(z.string()),
     dryRun: z.boolean(),
     trigger: z.enum(MIRROR_TRIGGERS),
+    eventTime: z.optional(z.nullable(z.string())),
   }),
   finalAttempt: z._default(z.boolean(), false),
 });

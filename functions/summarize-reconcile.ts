@@ -6,6 +6,8 @@ import { normalizeReconcileInput } from '../src/mirroring/reconcile-input.ts';
 import { mergeReports, renderWorkflowReport, type WorkflowSummary } from '../src/mirroring/reconcile-report.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
+import { publishMetrics } from '../src/lambda/metrics.ts';
+import { driftMetrics } from '../src/mirroring/metrics.ts';
 import { parseOrThrow } from '../src/validation.ts';
 
 const reportSchema = z.object({
@@ -57,6 +59,8 @@ export const handler = lambdaHandler<unknown, WorkflowSummary & { dryRun: boolea
     // A throttled or unavailable SNS reaches here as RetryableError, which the state machine retries.
     await publish(topicArn, report.subject, report.message);
   }
+  // A dry run repaired nothing: its planned drift is still drift found.
+  publishMetrics(driftMetrics(input.workflow, summary.counts));
   logger.info(`${input.workflow} summary`, { counts: summary.counts });
   return { ...summary, dryRun };
 });

@@ -9,6 +9,8 @@ import { renderOpsReport } from '../src/mirroring/ops-report.ts';
 import { recordsOfMirroring } from '../src/mirroring/registry.ts';
 import type { EniResult } from '../src/mirroring/types.ts';
 import { logger } from '../src/lambda/logger.ts';
+import { publishMetrics } from '../src/lambda/metrics.ts';
+import { mirrorMetrics } from '../src/mirroring/metrics.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { parseOrThrow } from '../src/validation.ts';
 
@@ -30,6 +32,8 @@ const inputSchema = z.object({
   missingTargets: z._default(z.array(z.string()), []),
   /** What started the execution (its normalized request's trigger): why its sessions exist. */
   trigger: z._default(z.string(), 'manual'),
+  /** When the event that started it happened (null: typed by hand). */
+  eventTime: z.optional(z.nullable(z.string())),
   executionArn: z.optional(z.string()),
 });
 
@@ -65,6 +69,7 @@ export const handler = lambdaHandler<unknown, MirrorOutput>(async (event) => {
     await publish(topicArn, report.subject, report.message);
     logger.warn('reported to the ops topic', { subject: report.subject });
   }
+  publishMetrics(mirrorMetrics(results, input.trigger, input.eventTime, new Date()));
   logger.info('mirror-instances summary', { outcomes: countOutcomes(results) });
   return { results };
 });

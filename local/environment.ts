@@ -1,3 +1,4 @@
+import { captureEmbeddedMetrics, type MetricDatum } from './cloudwatch/embedded-metrics.ts';
 import { SessionRegistryTable } from '../src/aws/session-registry.ts';
 import type { Config } from '../src/config/schema.ts';
 import type { SessionRecord, SessionRegistry } from '../src/mirroring/registry.ts';
@@ -33,6 +34,8 @@ export interface LocalAutotap {
   run(stateMachine: string, input: unknown, options?: RunOptions): Promise<ExecutionRecord>;
   /** Executions started through the emulated Step Functions API (by a Lambda), as each finished. */
   started: ExecutionRecord[];
+  /** The metrics the Lambdas wrote to their log (as EMF) since the start, as CloudWatch keeps them. */
+  metrics(): MetricDatum[];
   close(): Promise<void>;
 }
 
@@ -99,7 +102,10 @@ export async function startLocalAutotap(
     EVENT_BUS_NAME: 'default',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
     AWS_MAX_ATTEMPTS: process.env.AWS_MAX_ATTEMPTS ?? '3',
+    AUTOTAP_STAGE: stage,
   });
+  // The Lambdas' metrics, out of the output and into the local CloudWatch, from here to close().
+  const capture = captureEmbeddedMetrics();
   const machines = new Map<string, LoadedMachine>();
   const machine = (name: string) => {
     let loaded = machines.get(name);
@@ -139,8 +145,10 @@ export async function startLocalAutotap(
     started,
     run: (stateMachine, input, runOptions) =>
       runExecution(machine(stateMachine), input, { retryPauseMs: options.retryPauseMs ?? 5, ...runOptions }),
+    metrics: () => [...capture.metrics],
     close: async () => {
       await Promise.all([emulator.close(), dynamo.close()]);
+      capture.stop();
     },
   };
 }

@@ -1,3 +1,5 @@
+import { METRICS, type MetricName } from '../src/observability/metrics.ts';
+import type { MetricTotal } from './cloudwatch/embedded-metrics.ts';
 import type { EniResult } from '../src/mirroring/types.ts';
 import { resultsTable, table } from '../cli/table.ts';
 import type { SimulationReport } from './simulate.ts';
@@ -82,5 +84,17 @@ export function renderSimulation(report: SimulationReport): string {
         .join(', ') || 'none'
     }`,
   );
+  out.push('');
+  out.push(report.metrics.length === 0 ? 'No metrics were written.' : "autotap's metrics (as CloudWatch keeps them):");
+  for (const m of report.metrics) out.push(`  ${m.metric} ${metricValue(m)}`);
   return out.join('\n');
+}
+
+/** A count as its sum, a percentage or a time as its values' mean (CloudWatch keeps each value). */
+function metricValue(m: MetricTotal): string {
+  const name = m.metric.split('{')[0] as MetricName;
+  const unit = METRICS[name]?.unit ?? 'Count';
+  if (unit === 'Count') return String(m.sum);
+  const mean = (m.sum / m.samples).toFixed(1);
+  return unit === 'Percent' ? `${mean}%` : `mean ${mean} s of ${m.samples}`;
 }

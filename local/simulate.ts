@@ -2,6 +2,7 @@ import type { Config } from '../src/config/schema.ts';
 import type { EmulatedSession, PublishedMessage } from './emulator/index.ts';
 import { forEachWithLimit } from '../src/parallel.ts';
 import { changesScope, parseTagChange, scopeTagKeys } from '../src/mirroring/tag-changes.ts';
+import { metricTotals, type MetricTotal } from './cloudwatch/embedded-metrics.ts';
 import { startLocalAutotap, type LocalAutotap } from './environment.ts';
 import { deliverTagChanges } from './tag-changes.ts';
 import { routeEvent } from './eventbridge/router.ts';
@@ -48,6 +49,8 @@ export interface SimulationReport {
   sessions: Omit<EmulatedSession, 'description' | 'virtualNetworkId' | 'packetLength'>[];
   published: { topic: string; subject: string | null; message: string }[];
   calls: Record<string, number>;
+  /** autotap's metrics the Lambdas wrote, summed by name and dimensions (as the local CloudWatch kept them). */
+  metrics: MetricTotal[];
 }
 
 /**
@@ -76,7 +79,7 @@ export async function simulate(scenario: Scenario, config: Config): Promise<Simu
         starts.push({ event, rule: null, stateMachine: entry.stateMachine, input: entry.input });
         return;
       }
-      const deliveries = routeEvent(entry.event, SIMULATION_STAGE, config);
+      const deliveries = routeEvent(happeningNow(entry.event), SIMULATION_STAGE, config);
       if (deliveries.length === 0) unrouted.push(unroutedOf(event, entry.event));
       for (const d of deliveries) {
         if (d.queue) queued.push({ event, rule: d.rule, input: d.input });
@@ -120,10 +123,19 @@ export async function simulate(scenario: Scenario, config: Config): Promise<Simu
         message: m.message,
       })),
       calls: local.emulator.calls(),
+      metrics: metricTotals(local.metrics()),
     };
   } finally {
     await local.close();
   }
+}
+
+/**
+ * A scenario's event happens when the simulation delivers it: its `time` (EventBridge's envelope)
+ * becomes now, so that what is measured from it (launch to mirrored) is what a live event would give.
+ */
+function happeningNow(event: Record<string, unknown>): Record<string, unknown> {
+  return typeof event.time === 'string' ? { ...event, time: new Date().toISOString() } : event;
 }
 
 /** Delivers the queued tag events to the tag-changes queue and attributes its reconciles to them. */

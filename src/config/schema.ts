@@ -98,6 +98,9 @@ export const MAX_OVERRIDES = 20;
 /** Requester IDs of `sources.requesterManaged`: a handful of services, matched in code for each ENI. */
 export const MAX_REQUESTER_IDS = 10;
 
+/** The alarms' thresholds unless the stage says otherwise (docs/operations.md, "Alarms"). */
+export const DEFAULT_ALARMS = { coverageBelowPercent: 95, launchToMirroredSeconds: 120, pollLagSeconds: 900 };
+
 /** The webhook's reserved concurrency when none is configured: ample for an appliance, small beside the account's 1,000. */
 export const DEFAULT_WEBHOOK_RESERVED_CONCURRENCY = 10;
 
@@ -594,9 +597,36 @@ function buildSchemas() {
     snsFilterPoliciesPerTopic: z._default(intIn(1, 1_000_000), DEFAULT_SNS_FILTER_POLICIES_PER_TOPIC),
   });
 
+  const observabilitySchema = z.strictObject({
+    /**
+     * What each state machine logs to its log group (Step Functions' log levels): errors only by
+     * default; never the execution data, which may hold a detection or an account's layout.
+     */
+    stateMachineLogs: z._default(z.enum(['OFF', 'FATAL', 'ERROR', 'ALL']), 'ERROR'),
+    /** X-Ray tracing of the state machines and the Lambdas they call. */
+    tracing: z._default(z.boolean({ message: 'expected true or false' }), false),
+    /** When the alarms call ops (the ops topic). */
+    alarms: z._default(
+      z.strictObject({
+        /** Mirrored share of the in-scope ENIs, as the last reconcile round counted it. */
+        coverageBelowPercent: z._default(intIn(1, 100), DEFAULT_ALARMS.coverageBelowPercent),
+        /** The 99th percentile of launch (or attach) to mirrored, over 15 minutes. */
+        launchToMirroredSeconds: z._default(intIn(1, 3600), DEFAULT_ALARMS.launchToMirroredSeconds),
+        /** Now minus the newest detection the poll has seen. */
+        pollLagSeconds: z._default(intIn(60, 86_400), DEFAULT_ALARMS.pollLagSeconds),
+      }),
+      DEFAULT_ALARMS,
+    ),
+  });
+
   const configSchema = z
     .strictObject({
       mirroring: mirroringSectionSchema,
+      observability: z._default(observabilitySchema, {
+        stateMachineLogs: 'ERROR',
+        tracing: false,
+        alarms: DEFAULT_ALARMS,
+      }),
       notifications: z._default(
         z.strictObject({
           opsEmails: z._default(
@@ -687,4 +717,5 @@ export type MirroringCreate = z.infer<Schemas['mirroringCreateSchema']>;
 export type CreatedTarget = z.infer<Schemas['createdTargetSchema']>;
 export type FilterExclusion = z.infer<Schemas['filterExclusionSchema']>;
 export type DetectionsConfig = z.infer<Schemas['detectionsSchema']>;
+export type ObservabilityConfig = Config['observability'];
 export type ConfiguredTarget = z.infer<Schemas['configuredTargetSchema']>;

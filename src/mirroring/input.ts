@@ -12,6 +12,11 @@ export interface MirrorRequest {
   networkInterfaceIds: string[];
   dryRun: boolean;
   trigger: MirrorTrigger;
+  /**
+   * When the event that started the execution happened (its EventBridge `time`), null for input
+   * typed by hand: what the launch-to-mirrored latency is measured from.
+   */
+  eventTime?: string | null;
 }
 
 export const MIRROR_TRIGGERS = [
@@ -197,6 +202,12 @@ function taskRequest(input: unknown): MirrorRequest {
     ids.push(id.data);
   });
   return { instanceIds: [], networkInterfaceIds: [...new Set(ids)], dryRun: false, trigger: 'task-running' };
+}
+
+/** The EventBridge envelope's `time` of an event, or null (a request by hand has none). */
+export function eventTimeOf(input: unknown): string | null {
+  const time = (input as { time?: unknown } | null)?.time;
+  return typeof time === 'string' && Number.isFinite(Date.parse(time)) ? time : null;
 }
 
 export function normalizeInput(input: unknown): MirrorRequest {

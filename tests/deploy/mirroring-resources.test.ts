@@ -269,7 +269,7 @@ describe('the created ids reach the functions', () => {
   });
 
   test('every function gets both variables, and they fit the 4 KB environment as CloudFormation fills them in', () => {
-    const environment = providerEnvironmentOf(config);
+    const environment = providerEnvironmentOf(config, 'dev');
     expect(environment[CREATED_FILTER_VARIABLE]).toEqual({ Ref: 'TrafficMirrorFilter' });
     expect(environment[CREATED_TARGET_VARIABLE]).toEqual({ Ref: 'TrafficMirrorTarget' });
     const { Resources } = createdMirroringResources(config.mirroring, 'prod');

@@ -1,3 +1,4 @@
+import { captureEmbeddedMetrics, type MetricDatum } from '../../local/cloudwatch/embedded-metrics.ts';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -60,6 +61,8 @@ export interface Flow {
   drain(rounds?: number): Promise<SQSBatchResponse[]>;
   receive(max?: number): Promise<SQSEvent>;
   runProcessor(event: SQSEvent): Promise<SQSBatchResponse>;
+  /** The metrics the detection Lambdas wrote (EMF), as the local CloudWatch keeps them. */
+  metrics(): MetricDatum[];
   close(): Promise<void>;
 }
 
@@ -200,6 +203,8 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
     return { event, response };
   };
 
+  // What the Lambdas write to their log as EMF, out of the test output and into the local CloudWatch.
+  const capture = captureEmbeddedMetrics();
   return {
     emulator,
     appliance,
@@ -223,7 +228,9 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
     },
     receive,
     runProcessor,
+    metrics: () => [...capture.metrics],
     close: async () => {
+      capture.stop();
       sqs.destroy();
       for (const client of dynamoClients) client.destroy();
       await Promise.all([emulator.close(), appliance.close(), dynamo.close()]);

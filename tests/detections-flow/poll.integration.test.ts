@@ -1,3 +1,4 @@
+import { metricTotals } from '../../local/cloudwatch/embedded-metrics.ts';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { POLL_RESERVE_MS, handler as pollHandler } from '../../functions/detections-poll.ts';
@@ -51,6 +52,13 @@ describe('poll window', () => {
     expect(flow.appliance.searches.at(-1)?.mod_time).toBe(1_005);
     expect(next).toMatchObject({ outcome: 'committed', cursor: 2_000, enqueued: 1 });
     expect(queuedIds(flow)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Each window's metrics, as its log holds them: what it queued, and the age of the newest it saw.
+    const totals = Object.fromEntries(metricTotals(flow.metrics()).map((m) => [m.metric, m]));
+    expect(totals['DetectionsReceived{Source=poll}']).toMatchObject({ sum: 6, samples: 2 });
+    const lag = flow.metrics().filter((m) => m.name === 'PollLagSeconds' && m.dimensions.Source === undefined);
+    expect(lag.map((m) => m.values.length)).toEqual([1, 1]);
+    // mod_time 2,000 ms after the epoch: the lag is about now, in seconds.
+    expect(lag[1]!.values[0]).toBeCloseTo(Date.now() / 1000 - 2, -1);
   });
 
   test('a page boundary exactly at pageSize asks for one more page, which brings nothing new', async () => {

@@ -86,7 +86,13 @@ const MIRRORING_ALARMS = [
   { 'Fn::GetAtt': ['LaunchEventsDeadLetterAlarm', 'Arn'] },
   { 'Fn::GetAtt': ['RuleEventsDeadLetterAlarm', 'Arn'] },
   { 'Fn::GetAtt': ['TagChangesDeadLetterAlarm', 'Arn'] },
+  // The alarms on autotap's own metrics (deploy/observability.ts).
+  { 'Fn::GetAtt': ['CoverageAlarm', 'Arn'] },
+  { 'Fn::GetAtt': ['LaunchToMirroredAlarm', 'Arn'] },
+  { 'Fn::GetAtt': ['MirroringFailuresAlarm', 'Arn'] },
 ];
+/** With a poll, the lag of its detections is alarmed on too. */
+const POLL_LAG_ALARM = { 'Fn::GetAtt': ['PollLagAlarm', 'Arn'] };
 
 const lines = (actions: string[], resources: string[]) => actions.flatMap((a) => resources.map((r) => `${a} ${r}`));
 
@@ -182,7 +188,14 @@ export function registerDetectionTests(get: () => Suite): void {
           },
           slackNotify: {},
         };
-        const common = ['OPS_TOPIC_ARN', 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL', 'AWS_RETRY_MODE', 'AWS_MAX_ATTEMPTS'];
+        const common = [
+          'OPS_TOPIC_ARN',
+          'POWERTOOLS_SERVICE_NAME',
+          'AUTOTAP_STAGE',
+          'LOG_LEVEL',
+          'AWS_RETRY_MODE',
+          'AWS_MAX_ATTEMPTS',
+        ];
         for (const [key, { logicalId }] of Object.entries(DETECTION_FUNCTIONS) as [
           DetectionFunction,
           { logicalId: string },
@@ -475,11 +488,13 @@ export function registerDetectionTests(get: () => Suite): void {
         const allowed = statement.Condition!.ArnEquals!['aws:SourceArn'] as unknown[];
         const expected = [
           ...MIRRORING_ALARMS,
+          POLL_LAG_ALARM,
           ...[...alarmIds, 'PollErrorsAlarm'].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
         ];
         expect(allowed).toEqual(expect.arrayContaining(expected));
         expect(allowed).toHaveLength(expected.length);
-        expect(alarms).toHaveLength(7);
+        // Every alarm of the stack is one the ops topic takes.
+        expect(alarms).toHaveLength(expected.length);
       });
     });
 
@@ -701,6 +716,7 @@ export function registerDetectionTests(get: () => Suite): void {
         expect(roleGrants(roles, 'DetectionsProcessRole').flatMap(actionsOf)).not.toContain('sqs:SendMessage');
         expect(opsAlarmArns(config)).toEqual([
           ...MIRRORING_ALARMS,
+          POLL_LAG_ALARM,
           { 'Fn::GetAtt': ['DetectionsDeadLetterAlarm', 'Arn'] },
           { 'Fn::GetAtt': ['PollDeadLetterAlarm', 'Arn'] },
           { 'Fn::GetAtt': ['PollErrorsAlarm', 'Arn'] },

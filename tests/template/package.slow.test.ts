@@ -50,6 +50,7 @@ import {
 import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING } from '../../deploy/stage-config.ts';
 import { registerValidatorTests } from '../validators/validators.ts';
 import { registerCreateTests } from './create.ts';
+import { registerObservabilityTests } from './observability.ts';
 import {
   ACCOUNT,
   MAX_ZIP_BYTES,
@@ -70,6 +71,30 @@ import {
   type Statement,
   type Template,
 } from './inspect.ts';
+
+/**
+ * What a state machine's role needs to send its logs to CloudWatch Logs, on Resource "*": these
+ * actions take no resource (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html, "IAM
+ * policies for logging to CloudWatch Logs").
+ */
+const LOG_DELIVERY_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+];
+/** X-Ray's actions take no resource either (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html). */
+const XRAY_ACTIONS = [
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+];
+const RESOURCELESS_ACTIONS = new Set([...LOG_DELIVERY_ACTIONS, ...XRAY_ACTIONS]);
 
 // Nine serverless runs at once (four of them stop early) on a machine that may be busy.
 const PACKAGE_TIMEOUT_MS = 300_000;
@@ -497,10 +522,14 @@ describe('mirror-instances state machine', () => {
   });
 
   test.each(Object.entries(MACHINE_FUNCTIONS))(
-    '%s may invoke exactly the functions its definition names',
+    '%s may invoke exactly the functions its definition names, and deliver its logs',
     (machineId, keys) => {
       const roleArn = template.Resources[machineId]!.Properties.RoleArn as { 'Fn::GetAtt': [string, string] };
-      const statements = rolePolicyStatements(template, roleArn['Fn::GetAtt'][0]);
+      const all = rolePolicyStatements(template, roleArn['Fn::GetAtt'][0]);
+      // Errors-only logging (the default) needs Step Functions' log delivery grant; no tracing, no X-Ray.
+      const delivery = all.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+      expect(delivery.flatMap(actionsOf).sort()).toEqual([...LOG_DELIVERY_ACTIONS].sort());
+      const statements = all.filter((s) => !delivery.includes(s));
       expect(statements.flatMap(actionsOf).every((action) => action === 'lambda:InvokeFunction')).toBe(true);
       const resources = statements.flatMap((statement) => resourcesOf(template, statement));
       const allowed = keys.flatMap((key) => [functionArn(key), `${functionArn(key)}:*`]);
@@ -809,11 +838,12 @@ describe('IAM', () => {
     },
   );
 
-  test.each(templates)('%s: Resource "*" only for Describe actions', (_stage, templateOf) => {
+  test.each(templates)('%s: Resource "*" only for Describe actions, log delivery and X-Ray', (_stage, templateOf) => {
     for (const { where, document } of policyDocuments(templateOf())) {
       for (const statement of document.Statement.filter((s) => s.Effect === 'Allow')) {
         if (asArray(statement.Resource).includes('*')) {
-          expect({ where, actions: actionsOf(statement).filter((a) => !isDescribe(a)) }).toEqual({
+          const others = actionsOf(statement).filter((a) => !isDescribe(a) && !RESOURCELESS_ACTIONS.has(a));
+          expect({ where, actions: others }).toEqual({
             where,
             actions: [],
           });
@@ -1101,3 +1131,8 @@ describe('stages', () => {
 });
 
 registerCreateTests(() => created);
+registerObservabilityTests(() => ({
+  dev: { template, config: devConfig },
+  traced: { template: created.template, config: created.config, stage: CREATE_STAGE },
+  detections: detections.template,
+}));
