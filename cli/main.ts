@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UsageError } from './errors.ts';
 import { didYouMean } from './suggest.ts';
-import { DETECTIONS_USAGE, DOCTOR_USAGE, PLAN_USAGE, RERUN_USAGE, UNINSTALL_USAGE } from './usage.ts';
+import { DETECTIONS_USAGE, DOCTOR_USAGE, PLAN_USAGE, RERUN_USAGE, STATUS_USAGE, UNINSTALL_USAGE } from './usage.ts';
 
 /** The checkout autotap runs from: config/, scenarios/, events/ and package.json are found there. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,6 +30,10 @@ export type CommandTable = Record<string, Command>;
 // Each loaded on demand: --help and --version need none of them, and each needs its own SDK clients.
 export const operatorCommands: CommandTable = {
   plan: { usage: PLAN_USAGE, run: async (args, root) => (await import('./plan.ts')).planCommand(args, root) },
+  status: {
+    usage: STATUS_USAGE,
+    run: async (args, root) => (await import('./status.ts')).statusCommand(args, root),
+  },
   detections: { usage: DETECTIONS_USAGE, run: async (args) => (await import('./detections.ts')).runDetections(args) },
   rerun: { usage: RERUN_USAGE, run: async (args, root) => (await import('./rerun.ts')).rerunCommand(args, root) },
   doctor: { usage: DOCTOR_USAGE, run: async (args, root) => (await import('./doctor.ts')).doctorCommand(args, root) },

@@ -14,6 +14,14 @@ export const PLAN_USAGE = `  plan [--stage S] [--config FILE] [--scenario FILE] 
       reconcile a tag change starts sees them.
 `;
 
+export const STATUS_USAGE = `  status [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] ${AWS_OPTIONS_USAGE} [--json] [--html FILE]
+      Coverage now: in-scope ENIs, mirrored and not mirrored by reason, by VPC and zone, each
+      target's load against what it takes, autotap's sessions without a reason to exist, and what
+      the sessions cost an hour; read-only. --html FILE also writes one self-contained page of it.
+      Against the account of your AWS credentials, or (--scenario) the local AWS after the
+      scenario's events ran.
+`;
+
 export const RERUN_USAGE = `  rerun (--instance i-... | --eni eni-...) [--stage S] [--dry-run] [--wait] [--timeout SECONDS] ${AWS_OPTIONS_USAGE} [--json]
       Start the deployed autotap-<stage>-mirror-instances for the given instances or ENIs (repeat the
       flag for several), print the execution ARN and its console link; with --wait, the outcomes.

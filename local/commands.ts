@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseCommandArgs } from '../cli/args.ts';
 import { UsageError } from '../cli/errors.ts';
 import { operatorCommands, type CommandTable } from '../cli/main.ts';
-import { PLAN_USAGE, UNINSTALL_USAGE } from '../cli/usage.ts';
+import { PLAN_USAGE, STATUS_USAGE, UNINSTALL_USAGE } from '../cli/usage.ts';
 
 /**
  * The commands that run on the local AWS, added to the operator commands of cli/: simulate, demo,
@@ -99,6 +99,34 @@ export async function scenarioPlanCommand(args: string[], root: string): Promise
 }
 
 /**
+ * `status --scenario FILE`: the scenario's events run on the local AWS (as `simulate` runs them),
+ * then the status of the account they left. Without --scenario, the account's status.
+ */
+export async function scenarioStatusCommand(args: string[], root: string): Promise<number> {
+  const { runStatus, statusCommand, statusOptions } = await import('../cli/status.ts');
+  const { commandConfig } = await import('../cli/stage.ts');
+  const { values } = parseCommandArgs('status', { args, options: { ...statusOptions, scenario: { type: 'string' } } });
+  if (values.scenario === undefined) return statusCommand(args, root);
+  if (values.region !== undefined || values.profile !== undefined)
+    throw new UsageError('status: --region and --profile reach an account; --scenario runs on the local AWS');
+  const { readScenarioFile } = await load();
+  const { simulate } = await import('./simulate.ts');
+  const scenario = readScenarioFile(values.scenario);
+  const config = values.config || !scenario.config ? commandConfig(values, root) : scenario.config;
+  let code = 1;
+  await simulate(scenario, config, async () => {
+    code = await runStatus({
+      config,
+      stage: values.stage,
+      vpcIds: values.vpc,
+      json: values.json,
+      ...(values.html !== undefined ? { html: values.html } : {}),
+    });
+  });
+  return code;
+}
+
+/**
  * `uninstall --scenario FILE`: the same uninstall on the local AWS seeded from the scenario (its
  * sessions and rules), to see what it deletes and keeps. Without --scenario, the account's uninstall.
  */
@@ -128,6 +156,7 @@ export const commands: CommandTable = {
   simulate: { usage: SIMULATE_USAGE, run: simulateCommand },
   ...operatorCommands,
   plan: { usage: PLAN_USAGE, run: scenarioPlanCommand },
+  status: { usage: STATUS_USAGE, run: scenarioStatusCommand },
   uninstall: { usage: UNINSTALL_USAGE, run: scenarioUninstallCommand },
   demo: { usage: DEMO_USAGE, run: demoCommand },
   bench: {

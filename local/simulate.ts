@@ -58,7 +58,12 @@ export interface SimulationReport {
  * machines (a start by hand goes straight to its state machine), and reports the result: each
  * execution with the rule that started it, and the events no rule matched.
  */
-export async function simulate(scenario: Scenario, config: Config): Promise<SimulationReport> {
+export async function simulate(
+  scenario: Scenario,
+  config: Config,
+  /** Looks at the local AWS once the events have run, before it stops (`status --scenario`). */
+  afterwards?: (local: LocalAutotap) => Promise<void>,
+): Promise<SimulationReport> {
   const local = await startLocalAutotap(scenario.seed, config, {
     stage: SIMULATION_STAGE,
     recordedSessions: scenario.recorded.map((s) => ({
@@ -94,6 +99,7 @@ export async function simulate(scenario: Scenario, config: Config): Promise<Simu
     // The queue's consumer reads in batches, after a window: its reconciles follow the direct starts.
     const tagChanges = await runTagChanges(local, queued, config);
     executions.push(...tagChanges.executions);
+    await afterwards?.(local);
     return {
       executions,
       unrouted,

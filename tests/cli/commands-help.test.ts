@@ -49,6 +49,7 @@ test('autotap --help lists every command of the table, the local ones too', asyn
   expect(r.stdout.match(/^ {2}\S+/gm)?.map((l) => l.trim())).toEqual([
     'simulate',
     'plan',
+    'status',
     'detections',
     'rerun',
     'doctor',
