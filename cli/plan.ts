@@ -52,7 +52,7 @@ export function planInstanceIds(values: readonly string[]): string[] | undefined
 /** The configuration `plan` works from: --config FILE, else config/<stage>.yml. */
 export const planConfig = commandConfig;
 
-const dollars = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+export const dollars = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
 
 /** The cost part of the text output: one row per VPC and zone, a total, the cross-zone share. */
 export function renderCost(cost: PlanCost): string {

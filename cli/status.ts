@@ -7,6 +7,7 @@ import { planAccountWithSnapshot } from '../src/mirroring/plan-account.ts';
 import { accountStatus, type AccountStatus } from '../src/mirroring/status.ts';
 import { parseCommandArgs } from './args.ts';
 import { applyAwsOptions, awsOptions, requireAwsAccess } from './aws-options.ts';
+import { dollars } from './plan.ts';
 import { commandConfig } from './stage.ts';
 import { renderStatusPage } from './status-page.ts';
 import { table } from './table.ts';
@@ -32,7 +33,6 @@ export interface StatusRequest {
   now?: Date;
 }
 
-const dollars = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
 const share = (mirrored: number, inScope: number) =>
   inScope === 0 ? '-' : `${((100 * mirrored) / inScope).toFixed(1)}%`;
 

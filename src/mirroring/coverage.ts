@@ -43,7 +43,7 @@ export interface ScopeCoverage {
 /** Above this share of the in-scope ENIs skipped for their type, the fleet is mostly not mirrored. */
 export const MOSTLY_UNSUPPORTED_SHARE = 0.5;
 
-const OUTSIDE_SCOPE = new Set<SkipReason>(['out-of-scope', 'excluded-by-tag']);
+export const OUTSIDE_SCOPE = new Set<SkipReason>(['out-of-scope', 'excluded-by-tag']);
 
 export function scopeCoverage(
   instances: readonly Instance[],

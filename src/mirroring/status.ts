@@ -1,10 +1,11 @@
 import type { MirroringConfig } from '../config/schema.ts';
 import { DEFAULT_SESSION_HOURLY_PRICE_USD } from './cost.ts';
+import { OUTSIDE_SCOPE } from './coverage.ts';
 import type { ReconcileAction } from './reconcile.ts';
 import type { AccountSnapshot } from './reconcile-round.ts';
 import { decideScope } from './scope.ts';
 import { candidateTargets, targetInterfaceIdsOf, targetLoads } from './targets.ts';
-import { isManagedSession, serviceLabel, type ServiceLabel, type SkipReason } from './types.ts';
+import { isManagedSession, serviceLabel, type ServiceLabel } from './types.ts';
 
 /**
  * What `autotap status` shows: the account as it is, against the configuration. Every running ENI
@@ -15,8 +16,6 @@ import { isManagedSession, serviceLabel, type ServiceLabel, type SkipReason } fr
  * target's load, and what autotap's sessions cost an hour. Pure: the snapshot and the plan are the
  * reconciler's, so status, plan and reconcile never disagree.
  */
-
-const OUTSIDE_SCOPE = new Set<SkipReason>(['out-of-scope', 'excluded-by-tag']);
 
 /** Why an in-scope ENI is not mirrored when the reconciler would simply create its session. */
 export const AWAITING_RECONCILE = 'awaiting-reconcile';
