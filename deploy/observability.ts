@@ -259,12 +259,25 @@ export function dashboardWidgets(config: Config, stage: string): Widget[] {
       graph('Detections: received, notified, parked', [
         ...byDimension(stage, 'DetectionsReceived', 'Source', 'Sum', 300),
         total(stage, 'DetectionsNotified', { stat: 'Sum', period: 300 }),
+        ...byDimension(stage, 'DetectionsTrimmed', 'Channel', 'Sum', 300),
         total(stage, 'DetectionsParked', { stat: 'Sum', period: 300 }),
       ]),
       graph('Detections: poll lag (s)', [total(stage, 'PollLagSeconds', { stat: 'Maximum', period: 300 })], {
         annotations: { horizontal: [{ label: 'alarm', value: alarms.pollLagSeconds }] },
       }),
     );
+  // Throttles cost time, not sessions or detections (the SDK and the queues retry them): a widget, no alarm.
+  widgets.push(
+    graph('Throttled: AWS calls by service, and Slack', [
+      ...byDimension(stage, 'AwsThrottled', 'Service', 'Sum', 300),
+      ...(config.detections?.slack
+        ? [
+            total(stage, 'SlackRateLimited', { stat: 'Sum', period: 300 }),
+            total(stage, 'SlackHandedBack', { stat: 'Sum', period: 300 }),
+          ]
+        : []),
+    ]),
+  );
   // Two widgets a row, in order.
   return widgets.map((w, i) => ({ ...w, x: (i % 2) * 12, y: Math.floor(i / 2) * 6 }));
 }

@@ -7,6 +7,7 @@ import { ConfigError } from '../src/config/error.ts';
 import { createSlackNotifier } from '../src/detections/slack-notifier.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
+import { publishMetrics } from '../src/lambda/metrics.ts';
 import { tellOps } from '../src/lambda/ops-topic.ts';
 import { batchItemFailures, readSqsEvent } from '../src/lambda/sqs-event.ts';
 import { withWebhook } from '../src/slack/webhook.ts';
@@ -44,6 +45,7 @@ export function createSlackNotifyHandler(overrides: Partial<SlackNotifyDeps> = {
     publish: deps.publish,
     tellOps: (report) => tellOps(report, deps.publish),
     log: ({ level, text, fields }) => logger[level](text, fields),
+    measure: publishMetrics,
     sleep: deps.sleep,
     now: deps.now,
   });

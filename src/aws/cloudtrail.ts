@@ -6,12 +6,14 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import type { TrailFacts } from '../doctor/facts.ts';
 import { permitted } from './permissions.ts';
+import { countThrottles } from './throttles.ts';
 
 let shared: { endpoint: string | undefined; client: CloudTrailClient } | undefined;
 /** One client per process, as in ec2.ts. */
 export function cloudTrailClient(): CloudTrailClient {
   const endpoint = process.env.AWS_ENDPOINT_URL_CLOUDTRAIL ?? process.env.AWS_ENDPOINT_URL;
-  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new CloudTrailClient({}) };
+  if (!shared || shared.endpoint !== endpoint)
+    shared = { endpoint, client: countThrottles(new CloudTrailClient({}), 'cloudtrail') };
   return shared.client;
 }
 

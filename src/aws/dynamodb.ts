@@ -11,12 +11,14 @@ import type { Outbox, StoredDetection } from '../detections/ingest/outbox.ts';
 import type { PollCursor, StoredPollCursor } from '../detections/ingest/poll-window.ts';
 import { AwsRefusal } from '../mirroring/errors.ts';
 import { awsCall } from './errors.ts';
+import { countThrottles } from './throttles.ts';
 
 let shared: { endpoint: string | undefined; client: DynamoDBClient } | undefined;
 /** One client per container, as in ec2.ts. */
 export function dynamoClient(): DynamoDBClient {
   const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
-  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new DynamoDBClient({}) };
+  if (!shared || shared.endpoint !== endpoint)
+    shared = { endpoint, client: countThrottles(new DynamoDBClient({}), 'dynamodb') };
   return shared.client;
 }
 

@@ -44,6 +44,7 @@ import {
 } from '../mirroring/types.ts';
 import { awsCall, domainErrorOf, type KnownCodes } from './errors.ts';
 import { serviceSource } from '../mirroring/service-sources.ts';
+import { countThrottles } from './throttles.ts';
 
 /**
  * EC2's codes that mean something to autotap (EC2 models no typed errors: the SDK names the error
@@ -108,7 +109,7 @@ let shared: { endpoint: string | undefined; client: EC2Client } | undefined;
 export function ec2Client(): EC2Client {
   const endpoint = process.env.AWS_ENDPOINT_URL_EC2 ?? process.env.AWS_ENDPOINT_URL;
   // Retry mode and attempts come from AWS_RETRY_MODE / AWS_MAX_ATTEMPTS (the stack sets adaptive).
-  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new EC2Client({}) };
+  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: countThrottles(new EC2Client({}), 'ec2') };
   return shared.client;
 }
 

@@ -5,12 +5,14 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LoadBalancerFacts } from '../doctor/facts.ts';
 import { permitted } from './permissions.ts';
+import { countThrottles } from './throttles.ts';
 
 let shared: { endpoint: string | undefined; client: ElasticLoadBalancingV2Client } | undefined;
 /** One client per process, as in ec2.ts. */
 export function loadBalancingClient(): ElasticLoadBalancingV2Client {
   const endpoint = process.env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 ?? process.env.AWS_ENDPOINT_URL;
-  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new ElasticLoadBalancingV2Client({}) };
+  if (!shared || shared.endpoint !== endpoint)
+    shared = { endpoint, client: countThrottles(new ElasticLoadBalancingV2Client({}), 'elbv2') };
   return shared.client;
 }
 

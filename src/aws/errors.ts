@@ -65,6 +65,12 @@ const UNAVAILABLE = new Set([
   'ServiceUnavailableException',
 ]);
 
+/** Whether an SDK error is throttling, by AWS's code or the SDK's own verdict. */
+export function isThrottling(error: unknown): boolean {
+  const fields = sdkErrorFields(error);
+  return THROTTLED.has(fields.code) || fields.throttling;
+}
+
 /** A service's own codes: the domain error a code means, or undefined for the common rules. */
 export type KnownCodes = (code: string, message: string) => Error | undefined;
 
@@ -77,7 +83,7 @@ export function domainErrorOf(error: unknown, operation: string, known: KnownCod
   if (error instanceof RetryableError || error instanceof AwsRefusal) return error;
   const fields = sdkErrorFields(error);
   const message = `${operation}: ${fields.code}: ${fields.message}`;
-  if (THROTTLED.has(fields.code) || fields.throttling) return new RetryableError('Throttled', message, fields.code);
+  if (isThrottling(error)) return new RetryableError('Throttled', message, fields.code);
   const meant = known(fields.code, message);
   if (meant) return meant;
   if (UNAVAILABLE.has(fields.code) || fields.fault === 'server' || (fields.httpStatusCode ?? 0) >= 500) {

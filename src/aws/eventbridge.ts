@@ -9,12 +9,14 @@ import type { AutotapEvent } from '../mirroring/autotap-events.ts';
 import { RetryableError } from '../mirroring/errors.ts';
 import type { RuleState } from '../mirroring/uninstall.ts';
 import { awsCall } from './errors.ts';
+import { countThrottles } from './throttles.ts';
 
 let shared: { endpoint: string | undefined; client: EventBridgeClient } | undefined;
 /** One client per container, as in ec2.ts. */
 export function eventBridgeClient(): EventBridgeClient {
   const endpoint = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE ?? process.env.AWS_ENDPOINT_URL;
-  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new EventBridgeClient({}) };
+  if (!shared || shared.endpoint !== endpoint)
+    shared = { endpoint, client: countThrottles(new EventBridgeClient({}), 'events') };
   return shared.client;
 }
 

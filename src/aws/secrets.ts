@@ -2,6 +2,7 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { sdkErrorFields } from './errors.ts';
 import { permitted } from './permissions.ts';
+import { countThrottles } from './throttles.ts';
 
 /** Secrets are cached per container for this long: rotations are picked up within it. */
 const CACHE_SECONDS = 300;
@@ -11,7 +12,10 @@ let shared: { endpoint: string | undefined; provider: SecretsProvider } | undefi
 function provider(): SecretsProvider {
   const endpoint = process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? process.env.AWS_ENDPOINT_URL;
   if (!shared || shared.endpoint !== endpoint) {
-    shared = { endpoint, provider: new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }) };
+    shared = {
+      endpoint,
+      provider: new SecretsProvider({ awsSdkV3Client: countThrottles(new SecretsManagerClient({}), 'secretsmanager') }),
+    };
   }
   return shared.provider;
 }

@@ -9,12 +9,13 @@ import type { SnsPublishEntry } from '../detections/publish.ts';
 import { awsCall } from './errors.ts';
 import type { SubscriptionFacts } from '../doctor/facts.ts';
 import { permitted } from './permissions.ts';
+import { countThrottles } from './throttles.ts';
 
 let shared: { endpoint: string | undefined; client: SNSClient } | undefined;
 /** One client per container, as in ec2.ts. */
 export function snsClient(): SNSClient {
   const endpoint = process.env.AWS_ENDPOINT_URL_SNS ?? process.env.AWS_ENDPOINT_URL;
-  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new SNSClient({}) };
+  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: countThrottles(new SNSClient({}), 'sns') };
   return shared.client;
 }
 

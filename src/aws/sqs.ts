@@ -2,12 +2,13 @@ import { splitIntoBatches } from '../batches.ts';
 import { forEachWithLimit } from '../parallel.ts';
 import { sdkErrorFields } from './errors.ts';
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { countThrottles } from './throttles.ts';
 
 let shared: { endpoint: string | undefined; client: SQSClient } | undefined;
 /** One client per container, as in ec2.ts. */
 export function sqsClient(): SQSClient {
   const endpoint = process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL;
-  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new SQSClient({}) };
+  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: countThrottles(new SQSClient({}), 'sqs') };
   return shared.client;
 }
 

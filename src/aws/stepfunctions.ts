@@ -5,6 +5,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { permitted } from './permissions.ts';
+import { countThrottles } from './throttles.ts';
 
 /**
  * The Step Functions calls of the operator commands (`autotap rerun`): find a deployed state machine
@@ -19,7 +20,8 @@ let shared: { endpoint: string | undefined; client: SFNClient } | undefined;
  */
 export function stepFunctionsClient(): SFNClient {
   const endpoint = process.env.AWS_ENDPOINT_URL_SFN ?? process.env.AWS_ENDPOINT_URL;
-  if (!shared || shared.endpoint !== endpoint) shared = { endpoint, client: new SFNClient({}) };
+  if (!shared || shared.endpoint !== endpoint)
+    shared = { endpoint, client: countThrottles(new SFNClient({}), 'states') };
   return shared.client;
 }
 

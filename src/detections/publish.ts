@@ -133,8 +133,30 @@ export function detectionsTopicEntry(
   return build(fitted.detection, fitted);
 }
 
+/**
+ * The detections-topic entry of a message already fitted (the outbox keeps it so): sent as it was
+ * stored, so that its `truncated` and `omitted` reach the subscribers; fitting it again would find
+ * nothing to cut and drop them.
+ */
+export function storedDetectionsEntry(message: DetectionMessage): SnsPublishEntry {
+  return {
+    Id: entryId(message.detection, message.event, 'detection'),
+    Message: JSON.stringify(message),
+    MessageAttributes: detectionAttributes(message.detection, message.event),
+  };
+}
+
 /** The email-topic entry: plain-text body and subject, same attributes as the detections topic, fitted to one SNS message. */
 export function emailTopicEntry(d: Detection, event: LifecycleEvent, reasons: readonly string[] = []): SnsPublishEntry {
+  return fittedEmailEntry(d, event, reasons).entry;
+}
+
+/** The email-topic entry, and whether the detection was shortened to fit. */
+export function fittedEmailEntry(
+  d: Detection,
+  event: LifecycleEvent,
+  reasons: readonly string[] = [],
+): { entry: SnsPublishEntry; truncated: boolean } {
   const build = (detection: Detection): SnsPublishEntry => {
     const { subject, body } = renderEmail(detection, event, reasons);
     return {
@@ -144,7 +166,8 @@ export function emailTopicEntry(d: Detection, event: LifecycleEvent, reasons: re
       MessageAttributes: detectionAttributes(detection, event),
     };
   };
-  return build(fitDetection(d, (x) => fitsSns(build(x))).detection);
+  const fitted = fitDetection(d, (x) => fitsSns(build(x)));
+  return { entry: build(fitted.detection), truncated: fitted.truncated };
 }
 
 export interface TopicEntries {

@@ -1,4 +1,6 @@
 import { ConfigError } from '../config/error.ts';
+import type { MetricPoint } from '../observability/metrics.ts';
+import { slackMetrics } from './metrics.ts';
 import { describeThrown } from '../thrown.ts';
 import type { DetectionsConfig } from '../config/schema.ts';
 import { readQueuedNotification, toPending } from './queued-notification.ts';
@@ -195,6 +197,8 @@ export interface SlackNotifierPorts {
   /** Publishes a report to the ops topic; false when it could not (the port logs why). */
   tellOps(report: { subject: string; message: string }): Promise<boolean>;
   log(notice: Notice): void;
+  /** Writes the batch's metrics (SlackRateLimited, SlackHandedBack). */
+  measure(points: MetricPoint[]): void;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
 }
@@ -273,6 +277,7 @@ export function createSlackNotifier(ports: SlackNotifierPorts) {
         );
     }
     ports.log({ level: 'info', text: 'Slack delivery', fields: deliverySummary(report) });
+    ports.measure(slackMetrics(report));
     return report.failed;
   }
 
@@ -302,7 +307,9 @@ export function createSlackNotifier(ports: SlackNotifierPorts) {
       throw new ConfigError(
         'the amazon-q format needs the topic Amazon Q Developer in chat applications subscribes to',
       );
-    return publishForAmazonQ(batch.items, invocation.amazonQTopicArn, ports);
+    const failed = await publishForAmazonQ(batch.items, invocation.amazonQTopicArn, ports);
+    ports.measure(slackMetrics({ failed }));
+    return failed;
   }
 
   return { notify };

@@ -79,6 +79,26 @@ export const METRICS = {
     description:
       'Detections set aside for ops: the queue refused them (poll), or a channel refused an update for good (process)',
   },
+  DetectionsTrimmed: {
+    unit: 'Count',
+    dimensions: ['Channel'],
+    description: 'Detection updates shortened, visibly, to fit an SNS message, by topic (detections, email)',
+  },
+  SlackRateLimited: {
+    unit: 'Count',
+    dimensions: [],
+    description: 'Slack answers of 429 (rate limited) to the Slack notifier',
+  },
+  SlackHandedBack: {
+    unit: 'Count',
+    dimensions: [],
+    description: 'Slack notifications handed back to their queue for a later try (rate limits, faults, time)',
+  },
+  AwsThrottled: {
+    unit: 'Count',
+    dimensions: ['Service'],
+    description: "Calls AWS throttled, by service: each attempt, whether the SDK's retry then got through or not",
+  },
   PollLagSeconds: {
     unit: 'Seconds',
     dimensions: [],

@@ -1,6 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
+import { metricTotals } from '../../local/cloudwatch/embedded-metrics.ts';
 import { rawDetection, type RawDetection } from './appliance-server.ts';
 import { startFlow, TOPICS, type Flow } from './fixture.ts';
 
@@ -443,6 +444,25 @@ describe('oversized fields and parking', () => {
     await enqueue(flow, { ...oversized, mod_time: 2_000, update_time: 2_000, risk_score: 95 });
     expect((await flow.processOnce()).response.batchItemFailures).toEqual([]);
     expect(events(flow, 'email')).toEqual(['new', 'escalated']);
+  });
+
+  test('a description over 256 KiB: each topic gets it cut to fit, and the DetectionsTrimmed metric counts it by topic', async () => {
+    flow = await startFlow();
+    await enqueue(flow, rawDetection(71, 1_000, { description: huge('A very long description. ', 300_000) }));
+    await enqueue(flow, rawDetection(72, 1_000));
+    expect((await flow.processOnce()).response.batchItemFailures).toEqual([]);
+    const cut = flow
+      .published('detections')
+      .map((p) => JSON.parse(p.message) as { truncated?: true; detection: { id: string } })
+      .filter((m) => m.truncated);
+    expect(cut.map((m) => m.detection.id)).toEqual(['71']);
+    const totals = Object.fromEntries(metricTotals(flow.metrics()).map((m) => [m.metric, m.sum]));
+    expect(totals).toMatchObject({
+      'DetectionsTrimmed{Channel=detections}': 1,
+      'DetectionsTrimmed{Channel=email}': 1,
+      DetectionsTrimmed: 2,
+      DetectionsNotified: 2,
+    });
   });
 
   test('a channel that refuses an update for good: parked and reported to ops, the other detections and later updates go on', async () => {

@@ -1,5 +1,5 @@
 import { expect, test } from '@jest/globals';
-import { pollMetrics, processMetrics, webhookMetrics } from '../../src/detections/metrics.ts';
+import { pollMetrics, processMetrics, slackMetrics, webhookMetrics } from '../../src/detections/metrics.ts';
 
 test('a poll: what it queued and parked, and how far behind the newest detection it saw', () => {
   const now = Date.parse('2026-12-07T10:10:00.000Z');
@@ -19,8 +19,8 @@ test('a push and a batch: received by way; notified are the delivered updates th
   expect(
     processMetrics({
       reports: [
-        { outcome: 'delivered', notified: true },
-        { outcome: 'delivered', notified: false },
+        { outcome: 'delivered', notified: true, trimmed: ['detections', 'email'] },
+        { outcome: 'delivered', notified: false, trimmed: ['detections'] },
         { outcome: 'stale' },
         { outcome: 'failed' },
       ],
@@ -28,6 +28,16 @@ test('a push and a batch: received by way; notified are the delivered updates th
     }),
   ).toEqual([
     { name: 'DetectionsNotified', values: [1] },
+    { name: 'DetectionsTrimmed', values: [2], dimensions: { Channel: 'detections' } },
+    { name: 'DetectionsTrimmed', values: [1], dimensions: { Channel: 'email' } },
     { name: 'DetectionsParked', values: [2], dimensions: { Stage: 'process' } },
   ]);
+});
+
+test('a Slack batch: the 429s only when Slack answered some, and what went back to the queue always', () => {
+  expect(slackMetrics({ problems: [{ kind: 'rate-limited' }, { kind: 'transient' }], failed: ['m-1'] })).toEqual([
+    { name: 'SlackRateLimited', values: [1] },
+    { name: 'SlackHandedBack', values: [1] },
+  ]);
+  expect(slackMetrics({ failed: [] })).toEqual([{ name: 'SlackHandedBack', values: [0] }]);
 });

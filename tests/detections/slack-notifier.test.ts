@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Detection } from '../../src/detections/model.ts';
+import type { MetricPoint } from '../../src/observability/metrics.ts';
 import { queuedNotificationBody } from '../../src/detections/queued-notification.ts';
 import type { SlackPostResult } from '../../src/detections/slack-delivery.ts';
 import { POSTER_MIN_INTERVAL_MS } from '../../src/detections/slack-pacing.ts';
@@ -43,6 +44,7 @@ function fakePorts(
   const published: { topicArn: string; subject: string; message: string }[] = [];
   const ops: { subject: string; message: string }[] = [];
   const notices: Notice[] = [];
+  const measured: MetricPoint[] = [];
   const ports: SlackNotifierPorts = {
     withWebhook: async (secretArn, use) => {
       expect(secretArn).toBe(SECRET_ARN);
@@ -61,11 +63,12 @@ function fakePorts(
       return ok;
     },
     log: (notice) => notices.push(notice),
+    measure: (points) => measured.push(...points),
     sleep: async (ms) => void (now += ms),
     now: () => now,
   };
   const advance = (ms: number) => void (now += ms);
-  return { ports, posts, published, ops, notices, advance, now: () => now };
+  return { ports, posts, published, ops, notices, measured, advance, now: () => now };
 }
 
 const invocation = (slack: Partial<SlackInvocation['slack']> = {}, amazonQTopicArn?: string): SlackInvocation => ({
@@ -176,6 +179,19 @@ describe('createSlackNotifier', () => {
     ]);
   });
 
+  test("the batch's metrics: Slack's 429s, and what went back to the queue", async () => {
+    const fake = fakePorts((n) => (n <= 2 ? { kind: 'rate-limited', status: 429, retryAfter: '1' } : { kind: 'ok' }));
+    const notifier = createSlackNotifier(fake.ports);
+    expect(await notifier.notify([message(1)], invocation())).toEqual([]);
+    expect(fake.measured).toEqual([
+      { name: 'SlackRateLimited', values: [2] },
+      { name: 'SlackHandedBack', values: [0] },
+    ]);
+    const refused = fakePorts(() => ({ kind: 'needs-human', status: 410, error: 'channel_is_archived' }));
+    await createSlackNotifier(refused.ports).notify([message(1), message(2)], invocation());
+    expect(refused.measured).toEqual([{ name: 'SlackHandedBack', values: [2] }]);
+  });
+
   test('a webhook refused for good: handed back, people told once an hour, not once a batch', async () => {
     const fake = fakePorts(() => ({ kind: 'needs-human', status: 404, error: 'channel_not_found' }));
     const notifier = createSlackNotifier(fake.ports);
@@ -234,6 +250,7 @@ describe('createSlackNotifier', () => {
       text: 'Amazon Q delivery',
       fields: { published: 2, handedBack: 1 },
     });
+    expect(fake.measured).toEqual([{ name: 'SlackHandedBack', values: [1] }]);
   });
 
   test('amazon-q without its topic fails the invocation rather than dropping the notifications', async () => {

@@ -13,5 +13,9 @@ describe('scenarios/', () => {
     expect(enis).toHaveLength(12);
     // The buckets ran dry: more creates were attempted than sessions exist.
     expect(report.calls.CreateTrafficMirrorSession).toBeGreaterThan(12);
+    // The throttles the SDK's retries overcame are not lost: every Lambda counts them, by service.
+    const throttled = report.metrics.find((m) => m.metric === 'AwsThrottled{Service=ec2}');
+    expect(throttled?.sum).toBeGreaterThan(0);
+    expect(report.metrics.find((m) => m.metric === 'AwsThrottled')?.sum).toBe(throttled?.sum);
   });
 });

@@ -175,6 +175,7 @@ export function registerObservabilityTests(get: () => ObservabilityPackages): vo
         'Reconcile: drift found and repaired',
         'Targets: load against the sources an ENI target takes (%), and sources',
         'Dead-letter queues: messages parked',
+        'Throttled: AWS calls by service, and Slack',
       ]);
       for (const w of widgets) expect(w.properties.region).toBe(REGION);
       const text = JSON.stringify(widgets);
@@ -186,12 +187,17 @@ export function registerObservabilityTests(get: () => ObservabilityPackages): vo
       for (const name of named) expect(Object.keys(METRICS)).toContain(name);
       expect(text).not.toMatch(/stage=\\"(?!dev\\")/);
       expect(dev.Resources.Dashboard!.Properties.DashboardName).toBe('autotap-dev');
-      // With detections, their flow and the poll's lag too.
-      expect(
-        dashboardBody(detections)
-          .widgets.map((w) => w.properties.title)
-          .slice(6),
-      ).toEqual(['Detections: received, notified, parked', 'Detections: poll lag (s)']);
+      // With detections, their flow and the poll's lag too, and with Slack its rate limits beside AWS's throttles.
+      const withDetections = dashboardBody(detections).widgets;
+      expect(withDetections.map((w) => w.properties.title).slice(6)).toEqual([
+        'Detections: received, notified, parked',
+        'Detections: poll lag (s)',
+        'Throttled: AWS calls by service, and Slack',
+      ]);
+      const throttles = (widgets: Widget[]) => JSON.stringify(widgets.at(-1)!.properties.metrics);
+      expect(throttles(widgets)).not.toContain('Slack');
+      expect(throttles(withDetections)).toContain('"SlackRateLimited"');
+      expect(JSON.stringify(withDetections)).toContain('MetricName=\\"DetectionsTrimmed\\"');
     });
 
     test("the dashboard's dead-letter queues are exactly the stack's, with or without detections", () => {

@@ -71,6 +71,8 @@ export interface MessageReport {
   modTime?: number;
   event?: LifecycleEvent;
   notified?: boolean;
+  /** Topics that got the update shortened to fit. */
+  trimmed?: TrimmedTopic[];
   error?: string;
 }
 
@@ -97,7 +99,11 @@ export interface Delivery {
   failed: boolean;
   /** The outbox resumed is an earlier update's: the message's own update is still to be decided. */
   deferred: boolean;
+  /** Topics this invocation sent the update to shortened, visibly, to fit an SNS message. */
+  trimmed?: TrimmedTopic[];
 }
+
+export type TrimmedTopic = 'detections' | 'email';
 
 /** The channels an update goes to: every change to the detections topic; notifications to email, and to Slack above its threshold. */
 export function channelsOf(

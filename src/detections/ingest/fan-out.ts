@@ -1,4 +1,4 @@
-import { detectionsTopicEntry, emailTopicEntry, publishBatches, type SnsPublishEntry } from '../publish.ts';
+import { fittedEmailEntry, storedDetectionsEntry, publishBatches, type SnsPublishEntry } from '../publish.ts';
 import {
   missingChannels,
   errorText,
@@ -6,6 +6,7 @@ import {
   type FanoutPorts,
   type ProcessOptions,
   type SendFailure,
+  type TrimmedTopic,
 } from './delivery.ts';
 import type { Channel } from './outbox.ts';
 
@@ -91,12 +92,20 @@ export async function fanOut(
     channels: missingChannels(delivery, options, fanout.enqueueSlack !== undefined),
   }));
   const owing = (channel: Channel) => owed.filter((o) => o.channels.includes(channel)).map((o) => o.delivery);
-  const entries = (channel: Channel, entryOf: typeof detectionsTopicEntry): TopicItem[] =>
-    owing(channel).map((delivery) => ({
-      delivery,
-      entry: entryOf(delivery.message.detection, delivery.message.event, delivery.message.reasons),
-    }));
-  await publishToTopic('detections', entries('detections', detectionsTopicEntry), fanout);
-  await publishToTopic('email', entries('email', emailTopicEntry), fanout);
+  const trimmed = (delivery: Delivery, topic: TrimmedTopic) => (delivery.trimmed ??= []).push(topic);
+  // The outbox keeps the detections-topic message already fitted: its `truncated` says it was cut,
+  // and an email of a cut detection is cut too, whether or not its own fitting cut more.
+  const detections = owing('detections').map((delivery) => {
+    if (delivery.message.truncated) trimmed(delivery, 'detections');
+    return { delivery, entry: storedDetectionsEntry(delivery.message) };
+  });
+  const email = owing('email').map((delivery) => {
+    const { detection, event, reasons } = delivery.message;
+    const fitted = fittedEmailEntry(detection, event, reasons);
+    if (fitted.truncated || delivery.message.truncated) trimmed(delivery, 'email');
+    return { delivery, entry: fitted.entry };
+  });
+  await publishToTopic('detections', detections, fanout);
+  await publishToTopic('email', email, fanout);
   if (fanout.enqueueSlack) await enqueueForSlack(owing('slack'), fanout.enqueueSlack);
 }

@@ -147,6 +147,7 @@ async function runRound(
         ...p,
       });
     }
+    if (delivery.trimmed) report.trimmed = delivery.trimmed;
     let settled: boolean;
     try {
       settled = await settle(delivery, store, options, slackConfigured);
