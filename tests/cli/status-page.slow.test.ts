@@ -1,11 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import { chromium, type Browser } from 'playwright-core';
+import { generateFleet } from '../../local/bench/fleet.ts';
 import { scenarioStatusCommand } from '../../local/commands.ts';
-import type { AccountStatus } from '../../src/mirroring/status.ts';
+import { startLocalAutotap } from '../../local/environment.ts';
+import * as ec2 from '../../src/aws/ec2.ts';
+import { mirroringOf } from '../../src/config/created.ts';
+import { planAccountWithSnapshot } from '../../src/mirroring/plan-account.ts';
+import { accountStatus, type AccountStatus } from '../../src/mirroring/status.ts';
+import { renderStatusPage } from '../../cli/status-page.ts';
 
 /**
  * `autotap status --html` opened in a real headless Chromium (Debian's `chromium`; `.ci/run`
@@ -101,4 +107,36 @@ browserTest(
     expect(readFileSync(file, 'utf8')).not.toMatch(/<script|<link|src="|url\(/);
   },
   60_000,
+);
+
+browserTest(
+  "a fleet of 1,000 instances: the page's figures and rows are the emulated account's, every orphan listed",
+  async () => {
+    const fleet = generateFleet({ instances: 1000 });
+    const local = await startLocalAutotap(fleet.seed, fleet.config);
+    let status: AccountStatus;
+    try {
+      const mirroring = mirroringOf(fleet.config);
+      const planned = await planAccountWithSnapshot(mirroring, ec2, []);
+      status = accountStatus(planned.snapshot, planned.actions, mirroring);
+    } finally {
+      await local.close();
+    }
+    const file = path.join(dir, 'fleet.html');
+    writeFileSync(file, renderStatusPage(status, { stage: 'fleet', takenAt: '2026-12-07T12:00:00.000Z' }));
+    browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`file://${file}`);
+    const figure = (name: string) => page.locator(`[data-figure="${name}"]`).innerText();
+    // As generated: the ENIs waiting for the reconcile, and the stale sessions of excluded instances.
+    expect(await figure('not-mirrored')).toBe(String(fleet.expected.creates));
+    expect(await figure('in-scope')).toBe(String(status.enis.inScope));
+    expect(await figure('mirrored')).toBe(String(status.enis.inScope - fleet.expected.creates));
+    expect(await page.locator('[data-view="orphans"] tbody tr').count()).toBe(fleet.expected.deletes);
+    expect(await page.locator('[data-view="zone"] tbody tr').count()).toBe(2);
+    const targetRows = page.locator('[data-view="targets"] tbody tr');
+    expect(await targetRows.count()).toBe(status.targets.length);
+    expect(status.targets.length).toBeGreaterThan(1);
+  },
+  120_000,
 );

@@ -173,7 +173,8 @@ async function runCommand(block: CodeBlock, line: string): Promise<void> {
   if (call.kind !== 'autotap' || !known(line, call.args)) return;
   if (mode === 'exists') return;
   if (mode === 'account') return runAgainstLocalAws(line, call.args, block.marker.includes('verdict'));
-  const run = await exec(node, ['bin/autotap.js', ...call.args], root, cleanEnv());
+  // In the copy of the tree: what a command writes (`status --html status.html`) stays out of the checkout.
+  const run = await exec(node, ['bin/autotap.js', ...call.args], sandbox, cleanEnv());
   if (run.code !== 0) throw new Error(describeRun(line, run));
 }
 
