@@ -52,6 +52,7 @@ const domainModules = [
   'src/mirroring/**',
   'src/detections/**',
   'src/config/**',
+  'src/organization/**',
   'src/observability/**',
   'src/validation.ts',
   'src/batches.ts',

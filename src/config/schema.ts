@@ -619,6 +619,94 @@ function buildSchemas() {
     ),
   });
 
+  const accountIdSchema = z
+    .string({ message: 'expected an AWS account ID of 12 digits, quoted in YAML' })
+    .check(
+      z.regex(/^\d{12}$/, { message: 'expected an AWS account ID of 12 digits, like 111122223333 (quoted in YAML)' }),
+    );
+  // The id patterns of the Organizations API reference (Account, OrganizationalUnit, Root, Organization).
+  const unitIdSchema = z.string().check(
+    z.regex(/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/, {
+      message: 'expected an organizational unit id like ou-ab12-cdef3456, or a root id like r-ab12',
+    }),
+  );
+  const regionSchema = z
+    .string()
+    .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'expected a Region like us-east-1' }));
+  const allowDeny = <T extends z.ZodMiniType>(item: T) =>
+    z._default(z.strictObject({ allow: z._default(z.array(item), []), deny: z._default(z.array(item), []) }), {
+      allow: [],
+      deny: [],
+    });
+
+  /** What a member account changes of the mirroring section: its scope, its targets, its filter. */
+  const memberOverrideSchema = z.strictObject({
+    scope: z.optional(scopeSchema),
+    targets: z.optional(
+      z.array(configuredTargetSchema).check(z.minLength(1, { message: 'expected at least one target' })),
+    ),
+    filterId: z.optional(filterIdSchema),
+  });
+
+  /**
+   * The organization deployment (docs/organization.md): autotap runs in the central account, a
+   * member template (StackSets) forwards each member's events and holds the role the workflows
+   * assume there. Which accounts are in scope: the allow lists (empty: every account), less the
+   * deny lists, which win.
+   */
+  const organizationSchema = z
+    .strictObject({
+      id: z
+        .string()
+        .check(z.regex(/^o-[a-z0-9]{10,32}$/, { message: 'expected an organization id like o-a1b2c3d4e5' })),
+      centralAccountId: accountIdSchema,
+      /** The role the member template creates in every member, which the central workflows assume. */
+      memberRoleName: z._default(
+        z.string().check(
+          z.regex(/^[\w+=,.@-]{1,64}$/, {
+            message: 'expected an IAM role name (letters, digits, +=,.@_-; up to 64)',
+          }),
+        ),
+        'autotap-member',
+      ),
+      regions: z.array(regionSchema).check(
+        z.minLength(1, { message: 'expected at least one Region' }),
+        z.refine((regions) => new Set(regions).size === regions.length, { message: 'expected each Region once' }),
+      ),
+      accounts: allowDeny(accountIdSchema),
+      organizationalUnits: allowDeny(unitIdSchema),
+      members: z._default(z.record(z.string(), memberOverrideSchema), {}),
+    })
+    .check(
+      z.superRefine((org, ctx) => {
+        const denied = new Set(org.accounts.deny);
+        for (const [index, id] of org.accounts.allow.entries())
+          if (denied.has(id))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['accounts', 'allow', index],
+              input: id,
+              message: `account ${id} is both allowed and denied: expected it in one list`,
+            });
+        for (const id of Object.keys(org.members)) {
+          if (!/^\d{12}$/.test(id))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['members', id],
+              input: id,
+              message: 'expected an AWS account ID of 12 digits as the key (quoted in YAML)',
+            });
+          else if (denied.has(id))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['members', id],
+              input: id,
+              message: `account ${id} is denied (accounts.deny): an override for it would never apply`,
+            });
+        }
+      }),
+    );
+
   const configSchema = z
     .strictObject({
       mirroring: mirroringSectionSchema,
@@ -642,6 +730,7 @@ function buildSchemas() {
         { opsEmails: [] },
       ),
       detections: z.optional(detectionsSchema),
+      organization: z.optional(organizationSchema),
       quotas: z._default(quotasSchema, {
         lambdaConcurrentExecutions: DEFAULT_LAMBDA_CONCURRENT_EXECUTIONS,
         snsFilterPoliciesPerTopic: DEFAULT_SNS_FILTER_POLICIES_PER_TOPIC,
@@ -718,4 +807,6 @@ export type CreatedTarget = z.infer<Schemas['createdTargetSchema']>;
 export type FilterExclusion = z.infer<Schemas['filterExclusionSchema']>;
 export type DetectionsConfig = z.infer<Schemas['detectionsSchema']>;
 export type ObservabilityConfig = Config['observability'];
+export type OrganizationConfig = NonNullable<Config['organization']>;
+export type MemberOverride = OrganizationConfig['members'][string];
 export type ConfiguredTarget = z.infer<Schemas['configuredTargetSchema']>;
