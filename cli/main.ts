@@ -3,7 +3,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UsageError } from './errors.ts';
 import { didYouMean } from './suggest.ts';
-import { DETECTIONS_USAGE, DOCTOR_USAGE, PLAN_USAGE, RERUN_USAGE, STATUS_USAGE, UNINSTALL_USAGE } from './usage.ts';
+import {
+  DETECTIONS_USAGE,
+  DOCTOR_USAGE,
+  MEMBER_TEMPLATE_USAGE,
+  PLAN_USAGE,
+  RERUN_USAGE,
+  STATUS_USAGE,
+  UNINSTALL_USAGE,
+} from './usage.ts';
 
 /** The checkout autotap runs from: config/, scenarios/, events/ and package.json are found there. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,6 +45,10 @@ export const operatorCommands: CommandTable = {
   detections: { usage: DETECTIONS_USAGE, run: async (args) => (await import('./detections.ts')).runDetections(args) },
   rerun: { usage: RERUN_USAGE, run: async (args, root) => (await import('./rerun.ts')).rerunCommand(args, root) },
   doctor: { usage: DOCTOR_USAGE, run: async (args, root) => (await import('./doctor.ts')).doctorCommand(args, root) },
+  'member-template': {
+    usage: MEMBER_TEMPLATE_USAGE,
+    run: async (args, root) => (await import('./member-template.ts')).memberTemplateCommand(args, root),
+  },
   uninstall: {
     usage: UNINSTALL_USAGE,
     run: async (args, root) => (await import('./uninstall.ts')).uninstallCommand(args, root),

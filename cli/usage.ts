@@ -22,6 +22,13 @@ export const STATUS_USAGE = `  status [--stage S] [--config FILE] [--scenario FI
       scenario's events ran.
 `;
 
+export const MEMBER_TEMPLATE_USAGE = `  member-template [--stage S] [--config FILE] [--out FILE]
+      The CloudFormation template of the organization deployment's members (organization: in the
+      stage): the event rules forwarding to the central autotap bus, the role the central workflows
+      assume, and the member's filter. Deploy it with a service-managed StackSet
+      (docs/organization.md). Writes JSON to standard output, or to --out FILE.
+`;
+
 export const RERUN_USAGE = `  rerun (--instance i-... | --eni eni-...) [--stage S] [--dry-run] [--wait] [--timeout SECONDS] ${AWS_OPTIONS_USAGE} [--json]
       Start the deployed autotap-<stage>-mirror-instances for the given instances or ENIs (repeat the
       flag for several), print the execution ARN and its console link; with --wait, the outcomes.

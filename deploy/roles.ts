@@ -215,7 +215,7 @@ export function configuredTargetPolicies(mirroring: MirroringSection): CfnResour
 const inlineSessionStatements = (mirroring: MirroringSection) =>
   attachSessionStatements(mirroring).filter((s) => s.Sid !== CONFIGURED_TARGETS_SID);
 
-const DESCRIBE_FOR_PLANNING: PolicyStatement = {
+export const DESCRIBE_FOR_PLANNING: PolicyStatement = {
   Sid: 'DescribeInstancesInterfacesSessionsTargets',
   Effect: 'Allow',
   Action: [

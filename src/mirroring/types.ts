@@ -97,6 +97,8 @@ export const MANAGED_TAG = 'autotap:managed';
 export const INSTANCE_TAG = 'autotap:instance-id';
 export const LOAD_BALANCER_TAG = 'autotap:load-balancer';
 export const REQUESTER_TAG = 'autotap:requester-id';
+/** On the filter a member template creates in each member account: its value is the stage. */
+export const FILTER_TAG = 'autotap:filter';
 
 /**
  * Every tag key autotap writes on a session it creates. The session-creating roles may create

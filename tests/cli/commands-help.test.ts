@@ -53,6 +53,7 @@ test('autotap --help lists every command of the table, the local ones too', asyn
     'detections',
     'rerun',
     'doctor',
+    'member-template',
     'uninstall',
     'demo',
     'bench',
