@@ -94,7 +94,7 @@ function readTags(group: Params, prefix: string, requireValue: boolean): { key: 
 }
 
 /** TagSpecification.N: tags for the resource being created; other resource types are refused. */
-function readTagSpecifications(params: Params, resourceType: string): Tags {
+export function readTagSpecifications(params: Params, resourceType: string): Tags {
   const tags: Tags = {};
   structList(params, 'TagSpecification').forEach((spec, i) => {
     const type = spec.get('ResourceType');
@@ -368,13 +368,13 @@ function renderNetworkInterface(eni: NetworkInterfaceRecord, account: Account): 
   ];
 }
 
-function renderSession(session: SessionRecord, account: Account): Child[] {
+function renderSession(session: SessionRecord, ownerId: string): Child[] {
   return [
     text('trafficMirrorSessionId', session.id),
     text('trafficMirrorTargetId', session.targetId),
     text('trafficMirrorFilterId', session.filterId),
     text('networkInterfaceId', session.networkInterfaceId),
-    text('ownerId', account.accountId),
+    text('ownerId', ownerId),
     text('packetLength', session.packetLength),
     text('sessionNumber', session.sessionNumber),
     text('virtualNetworkId', session.virtualNetworkId),
@@ -383,7 +383,7 @@ function renderSession(session: SessionRecord, account: Account): Child[] {
   ];
 }
 
-function renderTarget(target: TargetRecord, account: Account): Child[] {
+function renderTarget(target: TargetRecord, ownerId: string): Child[] {
   return [
     text('trafficMirrorTargetId', target.id),
     text('networkInterfaceId', target.networkInterfaceId),
@@ -391,7 +391,7 @@ function renderTarget(target: TargetRecord, account: Account): Child[] {
     text('gatewayLoadBalancerEndpointId', target.gatewayLoadBalancerEndpointId),
     text('type', target.type),
     text('description', target.description),
-    text('ownerId', account.accountId),
+    text('ownerId', ownerId),
     tagSet(target.tags),
   ];
 }
@@ -595,7 +595,7 @@ function describeTrafficMirrorSessions(params: Params, { account, faults }: Ec2C
   const filters = readFilters(params);
   for (const id of ids) checkId(id, 'tms', 'TrafficMirrorSessionId');
   const fields =
-    (session: SessionRecord): FieldValues =>
+    (session: SessionRecord, ownerId = account.accountId): FieldValues =>
     (name) => {
       switch (name) {
         case 'traffic-mirror-session-id':
@@ -615,7 +615,7 @@ function describeTrafficMirrorSessions(params: Params, { account, faults }: Ec2C
         case 'description':
           return [session.description];
         case 'owner-id':
-          return [account.accountId];
+          return [ownerId];
         default:
           return undefined;
       }
@@ -634,20 +634,28 @@ function describeTrafficMirrorSessions(params: Params, { account, faults }: Ec2C
   );
   if (dryRunRequested(params)) throw dryRunSucceeded();
   // What this call sees: sessions created within the lag are not there yet, deleted ones still are.
-  const visible = new Map(faults.visibleSessions([...account.sessions.values()]).map((s) => [s.id, s]));
+  const own = faults.visibleSessions([...account.sessions.values()]).map((session) => ({
+    session,
+    ownerId: account.accountId,
+  }));
+  // The owner of a target also sees the sessions other accounts made on it (cross-account targets page).
+  const elsewhere = [...account.targets.keys()].flatMap((id) => account.peers?.sessionsElsewhereOn(id) ?? []);
+  const visible = new Map([...own, ...elsewhere].map((v) => [v.session.id, v]));
   const missing = ids.filter((id) => !visible.has(id));
   if (missing.length > 0) throw notFound(SESSION_NOT_FOUND, 'traffic mirror session', missing);
-  const candidates = ids.length > 0 ? ids.map((id) => visible.get(id) as SessionRecord) : [...visible.values()];
+  const candidates = ids.length > 0 ? ids.map((id) => visible.get(id)!) : [...visible.values()];
   const allowed = plainFilters(filters);
   const page = paginate(
     candidates.filter(
-      (s) => allowed(fields(s)) && matches(filters, fields(s), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorSessions),
+      (v) =>
+        allowed(fields(v.session, v.ownerId)) &&
+        matches(filters, fields(v.session, v.ownerId), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorSessions),
     ),
     params,
     'DescribeTrafficMirrorSessions',
   );
   return [
-    list('trafficMirrorSessionSet', page.items, (s) => renderSession(s, account)),
+    list('trafficMirrorSessionSet', page.items, (v) => renderSession(v.session, v.ownerId)),
     text('nextToken', page.nextToken),
   ];
 }
@@ -657,7 +665,7 @@ function describeTrafficMirrorTargets(params: Params, { account }: Ec2Context): 
   const filters = readFilters(params);
   for (const id of ids) checkId(id, 'tmt', 'TrafficMirrorTargetId');
   const fields =
-    (target: TargetRecord): FieldValues =>
+    (target: TargetRecord, ownerId = account.accountId): FieldValues =>
     (name) => {
       switch (name) {
         case 'traffic-mirror-target-id':
@@ -669,24 +677,27 @@ function describeTrafficMirrorTargets(params: Params, { account }: Ec2Context): 
         case 'description':
           return [target.description];
         case 'owner-id':
-          return [account.accountId];
+          return [ownerId];
         default:
           return undefined;
       }
     };
   checkFilterNames(filters, fields({ id: 'tmt-0', type: 'network-interface', tags: {} }));
   if (dryRunRequested(params)) throw dryRunSucceeded();
-  const missing = ids.filter((id) => !account.targets.has(id));
+  // Shared targets are visible to the accounts they are shared with (cross-account targets page).
+  const visible = new Map(account.visibleTargets().map((v) => [v.target.id, v]));
+  const missing = ids.filter((id) => !visible.has(id));
   if (missing.length > 0) throw notFound(TARGET_NOT_FOUND, 'traffic mirror target', missing);
-  const candidates =
-    ids.length > 0 ? ids.map((id) => account.targets.get(id) as TargetRecord) : [...account.targets.values()];
+  const candidates = ids.length > 0 ? ids.map((id) => visible.get(id)!) : [...visible.values()];
   const page = paginate(
-    candidates.filter((t) => matches(filters, fields(t), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorTargets)),
+    candidates.filter((v) =>
+      matches(filters, fields(v.target, v.ownerId), DESCRIBE_FILTER_RULES.DescribeTrafficMirrorTargets),
+    ),
     params,
     'DescribeTrafficMirrorTargets',
   );
   return [
-    list('trafficMirrorTargetSet', page.items, (t) => renderTarget(t, account)),
+    list('trafficMirrorTargetSet', page.items, (v) => renderTarget(v.target, v.ownerId)),
     text('nextToken', page.nextToken),
   ];
 }
@@ -839,9 +850,14 @@ function describeVpcs(params: Params, { account }: Ec2Context): Child[] {
 
 // ---- sessions ---------------------------------------------------------------------------------
 
+/**
+ * A target the account may mirror to: its own, or one shared with it through RAM. One not shared (or
+ * whose share was revoked or not accepted) is not visible to the account at all; AWS documents no
+ * other answer for it, so it is NotFound as any id the account cannot see.
+ */
 function targetOf(account: Account, id: string): TargetRecord {
   checkId(id, 'tmt', 'TrafficMirrorTargetId');
-  const target = account.targets.get(id);
+  const target = account.visibleTarget(id)?.target;
   if (!target) throw notFound(TARGET_NOT_FOUND, 'traffic mirror target', [id]);
   return target;
 }
@@ -931,7 +947,7 @@ function createTrafficMirrorSession(params: Params, { account, faults }: Ec2Cont
         );
       }
       return [
-        element('trafficMirrorSession', renderSession(earlier.session, account)),
+        element('trafficMirrorSession', renderSession(earlier.session, account.accountId)),
         text('clientToken', clientToken),
       ];
     }
@@ -996,7 +1012,7 @@ function createTrafficMirrorSession(params: Params, { account, faults }: Ec2Cont
   faults.sessionCreated(session.id);
   if (tokenKey)
     account.clientTokens.set(tokenKey, { fingerprint: print, session: { ...session, tags: { ...session.tags } } });
-  return [element('trafficMirrorSession', renderSession(session, account)), text('clientToken', clientToken)];
+  return [element('trafficMirrorSession', renderSession(session, account.accountId)), text('clientToken', clientToken)];
 }
 
 const REMOVABLE_FIELDS = ['packet-length', 'description', 'virtual-network-id'];
@@ -1038,7 +1054,7 @@ function modifyTrafficMirrorSession(params: Params, { account }: Ec2Context): Ch
   if (remove.includes('packet-length')) session.packetLength = undefined;
   if (remove.includes('description')) session.description = undefined;
   if (remove.includes('virtual-network-id')) session.virtualNetworkId = account.newVirtualNetworkId();
-  return [element('trafficMirrorSession', renderSession(session, account))];
+  return [element('trafficMirrorSession', renderSession(session, account.accountId))];
 }
 
 function deleteTrafficMirrorSession(params: Params, { account, faults }: Ec2Context): Child[] {

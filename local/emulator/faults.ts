@@ -175,7 +175,7 @@ function appliesTo(actions: string[] | undefined, action: string): boolean {
 }
 
 export type EmulatedService =
-  'ec2' | 'sns' | 'sqs' | 'secretsmanager' | 'events' | 'states' | 'elbv2' | 'cloudtrail' | 'iam' | 'lambda';
+  'ec2' | 'sns' | 'sqs' | 'secretsmanager' | 'events' | 'states' | 'elbv2' | 'cloudtrail' | 'iam' | 'lambda' | 'sts';
 
 function throttled(service: EmulatedService, action: string): ApiError {
   if (service === 'ec2') return new ApiError('RequestLimitExceeded', `Request limit exceeded for ${action}.`, 503);

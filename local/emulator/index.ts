@@ -16,6 +16,7 @@ import { CallLog, createListener } from './server.ts';
 import { EventBuses, type RecordedEvent, type RuleStateName } from './eventbridge.ts';
 import { StepFunctions, type StateMachineExecutor } from './stepfunctions.ts';
 import { Account, type MessageAttribute, type PublishedMessage, type Tags } from './state.ts';
+import { EmulatedOrganization, type OrganizationSeed } from './organization.ts';
 
 /**
  * A local EC2 + SNS + SQS + Secrets Manager + EventBridge + Step Functions endpoint for the calls autotap makes: real SDK clients point at `endpoint`
@@ -49,6 +50,8 @@ export interface EmulatorOptions {
    * The emulator only keeps the executions' records; local/environment.ts plugs in the real runner.
    */
   stateMachines?: Record<string, StateMachineExecutor>;
+  /** Other accounts and Regions, member roles and shared targets (local/emulator/organization.ts). */
+  organization?: OrganizationSeed;
 }
 
 export interface EmulatedSession {
@@ -90,6 +93,7 @@ export interface EmulatorEnv {
   AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: string;
   AWS_ENDPOINT_URL_IAM: string;
   AWS_ENDPOINT_URL_LAMBDA: string;
+  AWS_ENDPOINT_URL_STS: string;
   AWS_REGION: string;
   AWS_ACCESS_KEY_ID: string;
   AWS_SECRET_ACCESS_KEY: string;
@@ -101,6 +105,8 @@ export interface Emulator {
   readonly accountId: string;
   /** The live model, for inspections the methods below do not cover. */
   readonly account: Account;
+  /** Every account and Region behind the endpoint (the home one is `account`). */
+  readonly organization: EmulatedOrganization;
   env(): EmulatorEnv;
   sessions(): EmulatedSession[];
   instances(): EmulatedInstance[];
@@ -163,7 +169,8 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
   for (const rule of parsed.eventRules) events.putRule(rule.name, rule.state);
   const stepFunctions = new StepFunctions(account.region, account.accountId, clock);
   for (const [name, executor] of Object.entries(options.stateMachines ?? {})) stepFunctions.define(name, executor);
-  const server = createServer(createListener({ account, faults, calls, events, stepFunctions }));
+  const organization = new EmulatedOrganization(account, options.organization ?? {}, clock);
+  const server = createServer(createListener({ account, organization, faults, calls, events, stepFunctions }));
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -180,6 +187,7 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
     region: account.region,
     accountId: account.accountId,
     account,
+    organization,
     env: () => ({
       AWS_ENDPOINT_URL_EC2: endpoint,
       AWS_ENDPOINT_URL_SNS: endpoint,
@@ -191,6 +199,7 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoint,
       AWS_ENDPOINT_URL_IAM: endpoint,
       AWS_ENDPOINT_URL_LAMBDA: endpoint,
+      AWS_ENDPOINT_URL_STS: endpoint,
       AWS_REGION: account.region,
       AWS_ACCESS_KEY_ID: 'AKIAEMULATOR',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret',

@@ -8,13 +8,14 @@ import { SNS_ACTIONS, snsResult } from './sns.ts';
 import { SECRETS_ACTIONS } from './secrets.ts';
 import { SQS_ACTIONS, SqsError } from './sqs.ts';
 import type { Account } from './state.ts';
-import { document, element, text } from './xml.ts';
+import { document, element, text, type Child } from './xml.ts';
 import { EVENTS_ACTIONS, type EventBuses } from './eventbridge.ts';
 import { STATES_ACTIONS, type StepFunctions } from './stepfunctions.ts';
 import { ELBV2_ACTIONS, ELBV2_NAMESPACE, ELBV2_VERSION } from './elbv2.ts';
 import { CLOUDTRAIL_ACTIONS } from './cloudtrail.ts';
 import { IAM_ACTIONS, IAM_NAMESPACE, IAM_VERSION } from './iam.ts';
 import { lambdaRoute, type LambdaRoute } from './lambda.ts';
+import { STS_NAMESPACE, STS_VERSION, type EmulatedOrganization } from './organization.ts';
 
 /**
  * HTTP in, Query protocol dispatch, XML out: EC2 and SNS share one endpoint, told apart by Version.
@@ -28,7 +29,7 @@ const SNS_VERSION = '2010-03-31';
 /** Far above SNS's 256 KiB even form-encoded; anything larger is not a real client's request. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-type Service = 'ec2' | 'sns' | 'elbv2' | 'iam';
+type Service = 'ec2' | 'sns' | 'elbv2' | 'iam' | 'sts';
 
 export class CallLog {
   readonly all: Record<string, number> = {};
@@ -46,6 +47,8 @@ export class CallLog {
 
 export interface ServiceContext {
   account: Account;
+  /** Every account and Region behind the endpoint; a request acts in the one its credentials and signature name. */
+  organization: EmulatedOrganization;
   faults: FaultInjector;
   calls: CallLog;
   events: EventBuses;
@@ -94,13 +97,14 @@ function serviceOf(params: Params): Service {
   if (version === SNS_VERSION) return 'sns';
   if (version === ELBV2_VERSION) return 'elbv2';
   if (version === IAM_VERSION) return 'iam';
+  if (version === STS_VERSION) return 'sts';
   if (version === undefined && SNS_ACTIONS[params.get('Action') ?? ''] && !EC2_ACTIONS[params.get('Action') ?? ''])
     return 'sns';
   return 'ec2';
 }
 
 function errorBody(service: Service, error: ApiError, requestId: string): string {
-  if (service === 'sns' || service === 'elbv2' || service === 'iam') {
+  if (service === 'sns' || service === 'elbv2' || service === 'iam' || service === 'sts') {
     return document(
       element(
         'ErrorResponse',
@@ -108,7 +112,7 @@ function errorBody(service: Service, error: ApiError, requestId: string): string
           element('Error', [text('Type', error.fault), text('Code', error.code), text('Message', error.message)]),
           text('RequestId', requestId),
         ],
-        { xmlns: { sns: SNS_NAMESPACE, elbv2: ELBV2_NAMESPACE, iam: IAM_NAMESPACE }[service] },
+        { xmlns: { sns: SNS_NAMESPACE, elbv2: ELBV2_NAMESPACE, iam: IAM_NAMESPACE, sts: STS_NAMESPACE }[service] },
       ),
     );
   }
@@ -160,12 +164,18 @@ async function handle(context: ServiceContext, request: IncomingMessage, respons
     if (context.faults.latencyMs > 0) await sleep(context.faults.latencyMs);
     if (action === undefined || action === '')
       throw new ApiError('MissingAction', 'The request must contain the parameter Action');
+    // EC2 and ELBv2 act in the account and Region the request's credentials and signature name.
+    const place = service === 'ec2' || service === 'elbv2' ? context.organization.principalOf(request) : undefined;
+    const here = place ? { ...context, account: place.account } : context;
+    if (place && service === 'ec2') context.organization.authorize(place.principal, place.account, action, params);
     const body =
       service === 'sns'
         ? answerSns(context, action, params, requestId)
-        : service === 'elbv2' || service === 'iam'
-          ? answerQuery(context, service, action, params, requestId)
-          : answerEc2(context, action, params, requestId);
+        : service === 'sts'
+          ? answerSts(context, request, action, params, requestId)
+          : service === 'elbv2' || service === 'iam'
+            ? answerQuery(here, service, action, params, requestId)
+            : answerEc2(here, action, params, requestId);
     context.calls.count(action, true);
     send(response, 200, body, requestId);
   } catch (error) {
@@ -197,6 +207,31 @@ function answerSns(context: ServiceContext, action: string, params: Params, requ
       `${action}Response`,
       [snsResult(action, children), element('ResponseMetadata', [text('RequestId', requestId)])],
       { xmlns: SNS_NAMESPACE },
+    ),
+  );
+}
+
+/** STS (Query, Version 2011-06-15): AssumeRole and GetCallerIdentity, as the organization answers them. */
+function answerSts(
+  context: ServiceContext,
+  request: IncomingMessage,
+  action: string,
+  params: Params,
+  requestId: string,
+): string {
+  const fault = context.faults.beforeCall('sts', action);
+  if (fault) throw fault;
+  let children: Child[];
+  if (action === 'AssumeRole') children = context.organization.assumeRole(request, params);
+  else if (action === 'GetCallerIdentity') {
+    const { principal } = context.organization.principalOf(request);
+    children = [text('Arn', principal.arn), text('Account', principal.accountId), text('UserId', principal.arn)];
+  } else throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
+  return document(
+    element(
+      `${action}Response`,
+      [element(`${action}Result`, children), element('ResponseMetadata', [text('RequestId', requestId)])],
+      { xmlns: STS_NAMESPACE },
     ),
   );
 }

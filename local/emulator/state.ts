@@ -142,6 +142,17 @@ export interface SessionRecord {
   tags: Tags;
 }
 
+/**
+ * What an account of an emulated organization sees of the others (local/emulator/organization.ts):
+ * the targets shared with it through RAM, and the sessions other accounts made on its own targets,
+ * which AWS shows the target's owner (https://docs.aws.amazon.com/vpc/latest/mirroring/cross-account-traffic-mirroring-targets.html).
+ */
+export interface AccountPeers {
+  sharedTargets(): { target: TargetRecord; ownerId: string }[];
+  /** The sessions of the other accounts (in the same Region) that mirror to the target. */
+  sessionsElsewhereOn(targetId: string): { session: SessionRecord; ownerId: string }[];
+}
+
 export interface MessageAttribute {
   dataType: string;
   value: string;
@@ -215,6 +226,8 @@ export class Account {
   readonly secrets: Secrets;
   /** `Action:token` → the request fingerprint and what the first request returned. */
   readonly clientTokens = new Map<string, { fingerprint: string; session: SessionRecord }>();
+  /** Set when the account is one of an emulated organization's. */
+  peers?: AccountPeers;
   /** How the emulator answers what EC2 does not document (see seed.ts). */
   undocumented: ParsedEmulatorSeed['undocumented'];
   private unsupported: RegExp[];
@@ -424,7 +437,7 @@ export class Account {
     const seed = sessionSeedSchema.parse(input);
     if (!this.networkInterfaces.has(seed.networkInterfaceId))
       throw new EmulatorStateError(`no network interface ${seed.networkInterfaceId}`);
-    if (!this.targets.has(seed.targetId)) throw new EmulatorStateError(`no target ${seed.targetId}`);
+    if (!this.visibleTarget(seed.targetId)) throw new EmulatorStateError(`no target ${seed.targetId}`);
     if (!this.filters.has(seed.filterId)) throw new EmulatorStateError(`no filter ${seed.filterId}`);
     const id = seed.id ?? this.newSessionId();
     if (this.sessions.has(id)) throw new EmulatorStateError(`session ${id} already exists`);
@@ -467,9 +480,28 @@ export class Account {
     return [...this.sessions.values()].filter((s) => s.networkInterfaceId === networkInterfaceId);
   }
 
-  /** Distinct source ENIs mirrored to a target: what its source limit counts. */
+  /** Distinct source ENIs mirrored to a target, from every account: what its source limit counts. */
   sourcesOf(targetId: string): Set<string> {
-    return new Set([...this.sessions.values()].filter((s) => s.targetId === targetId).map((s) => s.networkInterfaceId));
+    const own = [...this.sessions.values()].filter((s) => s.targetId === targetId).map((s) => s.networkInterfaceId);
+    const elsewhere = (this.peers?.sessionsElsewhereOn(targetId) ?? []).map(
+      ({ session, ownerId }) => `${ownerId}/${session.networkInterfaceId}`,
+    );
+    return new Set([...own, ...elsewhere]);
+  }
+
+  /** A target this account may use: its own, or one shared with it; with the account that owns it. */
+  visibleTarget(id: string): { target: TargetRecord; ownerId: string } | undefined {
+    const own = this.targets.get(id);
+    if (own) return { target: own, ownerId: this.accountId };
+    return this.peers?.sharedTargets().find((shared) => shared.target.id === id);
+  }
+
+  /** Every target this account sees in DescribeTrafficMirrorTargets: its own, then those shared with it. */
+  visibleTargets(): { target: TargetRecord; ownerId: string }[] {
+    return [
+      ...[...this.targets.values()].map((target) => ({ target, ownerId: this.accountId })),
+      ...(this.peers?.sharedTargets() ?? []),
+    ];
   }
 
   /** The ENI behind a network-interface target, if `networkInterfaceId` is one. */
