@@ -112,6 +112,8 @@ export function memberStatements(config: Config): PolicyStatement[] {
     memberInterfaces(mirroring, org),
     ...attachSessionStatements(mirroring).filter((s) => sessionOnly.has(s.Sid)),
     DESCRIBE_FOR_PLANNING,
+    // The workflows find the member's filter by its tag (DescribeTrafficMirrorFilters takes no resource).
+    { Sid: 'FindMemberFilter', Effect: 'Allow', Action: ['ec2:DescribeTrafficMirrorFilters'], Resource: '*' },
   ];
 }
 
@@ -121,7 +123,8 @@ function memberRole(config: Config, stage: string): CfnResource {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
-      RoleName: org.memberRoleName,
+      // IAM names are global to an account and the StackSet deploys to each Region: one role per Region.
+      RoleName: sub(`${org.memberRoleName}-\${AWS::Region}`),
       Description: `autotap ${stage}: assumed by the central account's autotap workflows`,
       MaxSessionDuration: 3600,
       AssumeRolePolicyDocument: {
@@ -190,7 +193,9 @@ function forwardRole(org: OrganizationConfig, stage: string): CfnResource {
 /** The forwarding rules: the stage's rules, each to the central bus; autotap's own calls left out as in the central account. */
 function forwardRules(config: Config, stage: string): CfnResources {
   const org = organizationOf(config);
-  const memberRoleArn = sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${org.memberRoleName}`);
+  const memberRoleArn = sub(
+    `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${org.memberRoleName}-\${AWS::Region}`,
+  );
   const resources: CfnResources = {};
   for (const rule of packagedRules(config)) {
     resources[`Forward${pascal(rule.name)}Rule`] = {

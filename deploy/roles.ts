@@ -398,6 +398,22 @@ export function roles(config: Config): CfnResources {
   return withTraces(lambdaRoles(config), config);
 }
 
+/**
+ * With an organization: the member roles of every account, each Region's (deploy/member-template.ts
+ * names them `<memberRoleName>-<Region>`); the member role's trust names this stack's roles in turn.
+ */
+const assumeMemberRoles = (config: Config): PolicyStatement[] =>
+  config.organization
+    ? [
+        {
+          Sid: 'AssumeMemberRoles',
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole'],
+          Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::*:role/${config.organization.memberRoleName}-*` },
+        },
+      ]
+    : [];
+
 function lambdaRoles(config: Config): CfnResources {
   return {
     NormalizeCleanupInputRole: role('NormalizeCleanupInput', []),
@@ -413,8 +429,11 @@ function lambdaRoles(config: Config): CfnResources {
       START_RECONCILE,
     ]),
     NormalizeInputRole: role('NormalizeInput', []),
-    ResolveInterfacesRole: role('ResolveInterfaces', [DESCRIBE_FOR_PLANNING]),
-    AttachSessionRole: role('AttachSession', inlineSessionStatements(config.mirroring)),
+    ResolveInterfacesRole: role('ResolveInterfaces', [DESCRIBE_FOR_PLANNING, ...assumeMemberRoles(config)]),
+    AttachSessionRole: role('AttachSession', [
+      ...inlineSessionStatements(config.mirroring),
+      ...assumeMemberRoles(config),
+    ]),
     ...configuredTargetPolicies(config.mirroring),
     SummarizeRole: role('Summarize', [PUBLISH_TO_OPS, PUT_AUTOTAP_EVENTS, sessionsTable(['BatchWriteItem'])]),
     ...detectionRoles(config),

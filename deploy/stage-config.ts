@@ -91,20 +91,23 @@ export async function config(context: Pick<ResolverContext, 'resolveVariable'>):
 /** The esbuild constants each function's bundle reads its part of the configuration from (src/config/environment.ts). */
 export const BUNDLED_MIRRORING = '__AUTOTAP_MIRRORING_CONFIG__';
 export const BUNDLED_DETECTIONS = '__AUTOTAP_DETECTIONS_CONFIG__';
+export const BUNDLED_ORGANIZATION = '__AUTOTAP_ORGANIZATION_CONFIG__';
 
 /**
- * esbuild `define` for every function: the validated `mirroring` and `detections` (null without one)
- * sections, each as a JSON string literal. A bundle keeps only the constants its code reads, and
+ * esbuild `define` for every function: the validated `mirroring`, `detections` and `organization`
+ * (null without one) sections, each as a JSON string literal. A bundle keeps only the constants its code reads, and
  * `notifications` (CloudFormation's email subscriptions) is never bundled: the configuration rides
  * in the code, whatever its size, instead of Lambda's 4 KB of environment variables.
  */
 export function bundledConfigDefine({
   mirroring,
   detections,
-}: Pick<Config, 'mirroring' | 'detections'>): Record<string, string> {
+  organization,
+}: Pick<Config, 'mirroring' | 'detections'> & Partial<Pick<Config, 'organization'>>): Record<string, string> {
   return {
     [BUNDLED_MIRRORING]: JSON.stringify(JSON.stringify(mirroring)),
     [BUNDLED_DETECTIONS]: JSON.stringify(JSON.stringify(detections ?? null)),
+    [BUNDLED_ORGANIZATION]: JSON.stringify(JSON.stringify(organization ?? null)),
   };
 }
 

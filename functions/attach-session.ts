@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { mirroringConfig } from '../src/config/environment.ts';
-import { createSession, describeSessionsOfInterfaces } from '../src/aws/ec2.ts';
+import { mirroringConfig, organizationSection } from '../src/config/environment.ts';
+import { ec2ClientIn, ec2In } from '../src/aws/places.ts';
 import { attachInterface } from '../src/mirroring/attach.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import type { EniResult } from '../src/mirroring/types.ts';
@@ -22,9 +22,14 @@ const attachmentSchema = z.object({
   virtualNetworkId: z.optional(z.int().check(z.minimum(0), z.maximum(16777215))),
   launchTime: z.optional(z.string()),
   dryRun: z._default(z.boolean(), false),
+  place: z.optional(z.object({ accountId: z.string(), region: z.string() })),
 });
 
 export const handler = lambdaHandler<unknown, EniResult>(async (event) => {
   const attachment = parseOrThrow(attachmentSchema, event, (d) => new InvalidInput(d));
+  const organization = organizationSection();
+  const client = ec2ClientIn(attachment.place, organization);
+  const { createSession, describeSessionsOfInterfaces } = ec2In(client);
+  // The filter came with the attachment; what attach reads of the section is the same in every account.
   return attachInterface(attachment, mirroringConfig(), { createSession, describeSessionsOfInterfaces });
 });

@@ -15,7 +15,7 @@ export function memberRoleOf(
 ): NonNullable<OrganizationSeed['roles']>[number] {
   const template = memberTemplate(config, stage);
   const role = template.Resources[MEMBER_ROLE]!.Properties as {
-    RoleName: string;
+    RoleName: unknown;
     AssumeRolePolicyDocument: {
       Statement: { Principal: { AWS: unknown }; Condition?: Record<string, Record<string, unknown>> }[];
     };
@@ -39,7 +39,7 @@ export function memberRoleOf(
   const arnLike = resolve(trust.Condition?.ArnLike?.['aws:PrincipalArn']);
   return {
     accountId: place.accountId,
-    name: role.RoleName,
+    name: String(resolve(role.RoleName)),
     trust: { accountId: principal.split(':')[4]!, principalArnLike: typeof arnLike === 'string' ? arnLike : '*' },
     statements: role.Policies.flatMap((p) => resolve(p.PolicyDocument.Statement) as PolicyStatement[]),
   };

@@ -9,6 +9,7 @@ import {
   paginateDescribeVpcs,
   paginateDescribeNetworkInterfaces,
   paginateDescribeTrafficMirrorSessions,
+  paginateDescribeTrafficMirrorFilters,
   paginateDescribeTrafficMirrorTargets,
   type Filter,
   type Instance as Ec2Instance,
@@ -442,6 +443,20 @@ export function describeInterfaceStandings(
       });
     }
     return found;
+  });
+}
+
+/**
+ * The filter carrying a tag, as the member template tags the filter it creates in each member
+ * (DescribeTrafficMirrorFilters has no tag filter: its pages are read whole). Undefined: none.
+ */
+export function findTaggedFilter(key: string, value: string, client = ec2Client()): Promise<string | undefined> {
+  return ec2Call('DescribeTrafficMirrorFilters', async () => {
+    for await (const page of paginateDescribeTrafficMirrorFilters({ client, pageSize: PAGE_SIZE }, {}))
+      for (const filter of page.TrafficMirrorFilters ?? [])
+        if (filter.TrafficMirrorFilterId && (filter.Tags ?? []).some((t) => t.Key === key && t.Value === value))
+          return filter.TrafficMirrorFilterId;
+    return undefined;
   });
 }
 

@@ -4,6 +4,7 @@ import {
   type DetectionsConfig,
   type MirroringConfig,
   type MirroringSection,
+  type OrganizationConfig,
 } from './schema.ts';
 import { CREATED_FILTER_VARIABLE, CREATED_TARGET_VARIABLE, mirroringOf, type CreatedIds } from './created.ts';
 import { ConfigError } from './error.ts';
@@ -25,6 +26,7 @@ import { parseOrThrow } from '../validation.ts';
  */
 declare const __AUTOTAP_MIRRORING_CONFIG__: string | undefined;
 declare const __AUTOTAP_DETECTIONS_CONFIG__: string | undefined;
+declare const __AUTOTAP_ORGANIZATION_CONFIG__: string | undefined;
 
 /** The variable the local runs put the whole configuration in (never set on a deployed function). */
 export const LOCAL_CONFIG_VARIABLE = 'AUTOTAP_CONFIG';
@@ -39,6 +41,7 @@ function parseJson(raw: string, origin: string): unknown {
 
 let bundledMirroring: MirroringConfig | undefined;
 let bundledDetections: { section: DetectionsConfig | undefined } | undefined;
+let bundledOrganization: { section: OrganizationConfig | undefined } | undefined;
 let local: { raw: string; config: Config } | undefined;
 
 /** The whole configuration from AUTOTAP_CONFIG; parsed again only when the variable changes (between local runs). */
@@ -96,6 +99,19 @@ export function detectionsSection(env: NodeJS.ProcessEnv = process.env): Detecti
     return bundledDetections.section;
   } else {
     return localConfig(env).detections;
+  }
+}
+
+/** The stage's `organization` section, if it has one: which member accounts and Regions the workflows act in. */
+export function organizationSection(env: NodeJS.ProcessEnv = process.env): OrganizationConfig | undefined {
+  if (typeof __AUTOTAP_ORGANIZATION_CONFIG__ === 'string') {
+    if (!bundledOrganization) {
+      const document = parseJson(__AUTOTAP_ORGANIZATION_CONFIG__, 'bundled organization');
+      bundledOrganization = { section: document === null ? undefined : (document as OrganizationConfig) };
+    }
+    return bundledOrganization.section;
+  } else {
+    return localConfig(env).organization;
   }
 }
 

@@ -85,3 +85,20 @@ export class MirrorResourceNotFound extends AwsRefusal {
     super(code, message, reason);
   }
 }
+
+/**
+ * The central workflows could not assume the member role of the account an event came from: the
+ * member template is not deployed there (or its role was deleted), or its trust does not name this
+ * stack. Waiting cannot fix it, so the state machines do not retry it; the failed execution reaches
+ * ops with the fix in its message.
+ */
+export class MemberRoleUnavailable extends AwsRefusal {
+  constructor(roleArn: string, account: string, region: string, cause: string) {
+    super(
+      'MemberRoleUnavailable',
+      `could not assume ${roleArn} to act in account ${account} (${region}): ${cause}. Deploy the member template ` +
+        `(autotap member-template) to that account through the StackSet, or take the account out of the organization's scope`,
+      'member-role-unavailable',
+    );
+  }
+}

@@ -17,6 +17,11 @@ export interface MirrorRequest {
    * typed by hand: what the launch-to-mirrored latency is measured from.
    */
   eventTime?: string | null;
+  /**
+   * The account and Region the instances are in: an event's `account` and `region` (a member's
+   * events reach the central bus with them), or `place` typed by hand. Absent: the function's own.
+   */
+  place?: { accountId: string; region: string };
 }
 
 export const MIRROR_TRIGGERS = [
@@ -98,12 +103,18 @@ function buildInputSchemas() {
     }),
   );
 
+  const placeSchema = z.strictObject({
+    accountId: z.string().check(z.regex(/^\d{12}$/, { message: 'expected an AWS account ID of 12 digits' })),
+    region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'expected a Region like us-east-1' })),
+  });
+
   const manualSchema = z
     .strictObject({
       instanceIds: z.optional(z.array(instanceId)),
       instanceId: z.optional(instanceId),
       networkInterfaceIds: z.optional(z.array(eniId)),
       dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
+      place: z.optional(placeSchema),
     })
     .check(
       z.refine(
@@ -210,7 +221,22 @@ export function eventTimeOf(input: unknown): string | null {
   return typeof time === 'string' && Number.isFinite(Date.parse(time)) ? time : null;
 }
 
+/** The account and Region of an EventBridge envelope, when it names both. */
+function envelopePlace(record: Record<string, unknown>): MirrorRequest['place'] {
+  const { account, region } = record;
+  return typeof account === 'string' && /^\d{12}$/.test(account) && typeof region === 'string' && region !== ''
+    ? { accountId: account, region }
+    : undefined;
+}
+
 export function normalizeInput(input: unknown): MirrorRequest {
+  const request = requestOf(input);
+  const record = input as Record<string, unknown>;
+  const place = 'detail-type' in record || 'source' in record ? envelopePlace(record) : request.place;
+  return place ? { ...request, place } : request;
+}
+
+function requestOf(input: unknown): MirrorRequest {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidInput(`(root): ${MANUAL_SHAPE}`);
   }
@@ -251,10 +277,16 @@ export function normalizeInput(input: unknown): MirrorRequest {
 
   const parsed = inputSchemas().manualSchema.safeParse(input);
   if (!parsed.success) fail(parsed.error);
-  const { instanceIds = [], instanceId: single, networkInterfaceIds = [], dryRun = false } = parsed.data;
+  const { instanceIds = [], instanceId: single, networkInterfaceIds = [], dryRun = false, place } = parsed.data;
   const allInstances = [...new Set([...instanceIds, ...(single ? [single] : [])])];
   const enis = [...new Set(networkInterfaceIds)];
   const tooMany = tooManyIds(allInstances.length, enis.length);
   if (tooMany) throw new InvalidInput(`instanceIds, networkInterfaceIds: ${tooMany}`);
-  return { instanceIds: allInstances, networkInterfaceIds: enis, dryRun, trigger: 'manual' };
+  return {
+    instanceIds: allInstances,
+    networkInterfaceIds: enis,
+    dryRun,
+    trigger: 'manual',
+    ...(place ? { place } : {}),
+  };
 }

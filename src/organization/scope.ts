@@ -55,11 +55,11 @@ export function placeInScope(org: OrganizationConfig, account: MemberAccount, re
 }
 
 /** The mirroring section as it applies in one account: its override's scope, targets and filter replace the stage's. */
-export function mirroringForAccount(
-  mirroring: MirroringSection,
+export function mirroringForAccount<M extends Pick<MirroringSection, 'scope' | 'targets' | 'filterId'>>(
+  mirroring: M,
   org: OrganizationConfig | undefined,
   accountId: string,
-): MirroringSection {
+): M {
   const override = org?.members[accountId];
   if (!override) return mirroring;
   return {
@@ -68,4 +68,18 @@ export function mirroringForAccount(
     ...(override.targets ? { targets: override.targets } : {}),
     ...(override.filterId ? { filterId: override.filterId } : {}),
   };
+}
+
+/**
+ * Whether an event's account and Region are out of scope as far as an execution can tell: a Region
+ * not served, a denied account, or, when the allow lists name accounts only, an account not among
+ * them. Organizational units are the StackSet's to apply: only their accounts get the member
+ * template, so only they forward events (docs/organization.md); the reconciler reads them from
+ * Organizations.
+ */
+export function placeOutOfScope(org: OrganizationConfig, place: Place): boolean {
+  if (!org.regions.includes(place.region)) return true;
+  if (org.accounts.deny.includes(place.accountId)) return true;
+  const accountsOnly = org.accounts.allow.length > 0 && org.organizationalUnits.allow.length === 0;
+  return accountsOnly && !org.accounts.allow.includes(place.accountId);
 }

@@ -12,6 +12,7 @@ import { packagingOptions } from '../../local/bench/bundles.ts';
 import { parse as parseYaml } from 'yaml';
 import {
   BUNDLED_DETECTIONS,
+  BUNDLED_ORGANIZATION,
   BUNDLED_MIRRORING,
   bundledConfig,
   bundledConfigDefine,
@@ -169,10 +170,12 @@ describe('configuration bundled into the code', () => {
     expect(define).toEqual(bundledConfigDefine(loadConfigFile(path.join(root, 'config', 'dev.yml'))));
   });
 
-  test('the define holds both sections as JSON string literals, and nothing else', () => {
+  test('the define holds the three sections as JSON string literals, and nothing else', () => {
     const define = bundledConfigDefine(config);
-    expect(Object.keys(define).sort()).toEqual([BUNDLED_DETECTIONS, BUNDLED_MIRRORING].sort());
+    expect(Object.keys(define).sort()).toEqual([BUNDLED_DETECTIONS, BUNDLED_MIRRORING, BUNDLED_ORGANIZATION].sort());
     expect(JSON.parse(JSON.parse(define[BUNDLED_MIRRORING]!) as string)).toEqual(config.mirroring);
     expect(JSON.parse(JSON.parse(define[BUNDLED_DETECTIONS]!) as string)).toEqual(config.detections);
+    // A stage without an organization bundles null: the functions act in their own account only.
+    expect(JSON.parse(JSON.parse(define[BUNDLED_ORGANIZATION]!) as string)).toEqual(config.organization ?? null);
   });
 });

@@ -164,3 +164,26 @@ describe('the other grants', () => {
       expect([...grant.Action].sort()).toEqual(['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
   });
 });
+
+describe('with an organization', () => {
+  const base = { mirroring: { filterId: 'tmf-0a1b2c3d4e5f60718', targets: [{ id: 'tmt-0a1b2c3d4e5f60718' }] } };
+  const organization = { id: 'o-a1b2c3d4e5', centralAccountId: '111111111111', regions: ['us-east-1'] };
+  const assuming = (config: Record<string, unknown>) =>
+    Object.entries(roles(parseConfig(config)))
+      .filter(([, r]) => JSON.stringify(r.Properties).includes('sts:AssumeRole"]'))
+      .map(([id, r]) => [
+        id,
+        (
+          r.Properties as { Policies: { PolicyDocument: { Statement: PolicyStatement[] } }[] }
+        ).Policies[0]!.PolicyDocument.Statement.find((s) => s.Sid === 'AssumeMemberRoles')?.Resource,
+      ]);
+
+  test("the two roles of mirror-instances that act in members may assume the members' roles, and only they", () => {
+    expect(assuming(base)).toEqual([]);
+    const resource = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/autotap-member-*' };
+    expect(assuming({ ...base, organization })).toEqual([
+      ['ResolveInterfacesRole', resource],
+      ['AttachSessionRole', resource],
+    ]);
+  });
+});

@@ -30,7 +30,7 @@ const SHARED = 'tmt-0c0000000000000a1';
 const CENTRAL_ENI_TARGET = 'tmt-0c00000000000e1';
 const MEMBER_FILTER = 'tmf-0b2';
 const config = loadConfigFile(path.join(root, 'tests', 'organization', 'fixtures', 'organization.yml'));
-const MEMBER_ROLE_ARN = `arn:aws:iam::${MEMBER}:role/autotap-member`;
+const MEMBER_ROLE_ARN = `arn:aws:iam::${MEMBER}:role/autotap-member-us-east-1`;
 
 const memberSeed = (vpc = 'vpc-0c0000000000000b2') => ({
   filters: [{ id: MEMBER_FILTER, tags: { 'autotap:filter': 'org' } }],
@@ -157,7 +157,7 @@ describe('accounts and Regions', () => {
     const sts = new STSClient({ endpoint: e.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
     const assume = (roleArn: string) =>
       failure(sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'autotap-org' })));
-    expect((await assume(`arn:aws:iam::${OTHER}:role/autotap-member`)).name).toBe('AccessDenied');
+    expect((await assume(`arn:aws:iam::${OTHER}:role/autotap-member-us-east-1`)).name).toBe('AccessDenied');
     await e.close();
     // The member's role trusts autotap-org-* roles of the central account; another role of it is refused.
     emulator = undefined;

@@ -10,6 +10,8 @@ import {
 const runningEvent = JSON.parse(
   readFileSync(new URL('../../events/ec2-instance-running.json', import.meta.url), 'utf8'),
 ) as {
+  account: string;
+  region: string;
   detail: Record<string, unknown>;
 };
 
@@ -29,7 +31,19 @@ describe('normalizeInput', () => {
       networkInterfaceIds: [],
       dryRun: false,
       trigger: 'instance-running',
+      place: { accountId: String(runningEvent.account), region: String(runningEvent.region) },
     });
+  });
+
+  it('names the account and Region of an event, and of input typed by hand only when it gives them', () => {
+    const member = { ...runningEvent, account: '222222222222', region: 'eu-west-1' };
+    expect(normalizeInput(member).place).toEqual({ accountId: '222222222222', region: 'eu-west-1' });
+    expect(normalizeInput({ instanceId: 'i-0abc' }).place).toBeUndefined();
+    const place = { accountId: '222222222222', region: 'eu-west-1' };
+    expect(normalizeInput({ instanceId: 'i-0abc', place }).place).toEqual(place);
+    expect(() => normalizeInput({ instanceId: 'i-0abc', place: { accountId: '2222', region: 'eu-west-1' } })).toThrow(
+      'place.accountId: expected an AWS account ID of 12 digits',
+    );
   });
 
   it('accepts each manual console form, with dryRun', () => {
@@ -59,6 +73,8 @@ describe('normalizeInput', () => {
 
   describe('an ECS task state change (mirroring.sources.ecsTasks)', () => {
     const task = JSON.parse(readFileSync(new URL('../../events/ecs-task-running.json', import.meta.url), 'utf8')) as {
+      account: string;
+      region: string;
       detail: { attachments: { type: string; details: { name: string; value: string }[] }[] } & Record<string, unknown>;
     };
     const withDetail = (detail: Record<string, unknown>) => ({ ...task, detail: { ...task.detail, ...detail } });
@@ -70,6 +86,7 @@ describe('normalizeInput', () => {
         networkInterfaceIds: ['eni-0ec5000000000001'],
         dryRun: false,
         trigger: 'task-running',
+        place: { accountId: String(task.account), region: String(task.region) },
       });
       const described = withDetail({ attachments: [{ ...eniAttachment, type: 'ElasticNetworkInterface' }] });
       expect(normalizeInput(described).networkInterfaceIds).toEqual(['eni-0ec5000000000001']);

@@ -71,6 +71,7 @@ describe('a load balancer ENI as a source', () => {
       networkInterfaceIds: ['eni-0e1b000000000001'],
       dryRun: false,
       trigger: 'interface-created',
+      place: { accountId: '123456789012', region: 'us-east-1' },
     });
     expect(() => normalizeInput({ ...event, detail: { ...event.detail, responseElements: null } })).toThrow(
       /^detail\.responseElements: /,

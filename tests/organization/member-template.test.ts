@@ -81,13 +81,15 @@ describe('member template', () => {
     const deleted = sample('cloudtrail-delete-traffic-mirror-session.json');
     const tamper = patterns['autotap-org-session-tampered']!;
     expect(matchesPattern(tamper, byRole(deleted, `arn:aws:iam::${ACCOUNT}:role/someone-else`))).toBe(true);
-    expect(matchesPattern(tamper, byRole(deleted, `arn:aws:iam::${ACCOUNT}:role/autotap-member`))).toBe(false);
+    expect(matchesPattern(tamper, byRole(deleted, `arn:aws:iam::${ACCOUNT}:role/autotap-member-us-east-1`))).toBe(
+      false,
+    );
     expect(patterns['autotap-org-load-balancer-interface-created']).toBeDefined();
   });
 
   test("the member role: assumed only by the central stack's roles; sessions changed only when autotap's", () => {
     const role = template.Resources[MEMBER_ROLE]!;
-    expect(role.Properties.RoleName).toBe('autotap-member');
+    expect(value(role.Properties.RoleName)).toBe('autotap-member-us-east-1');
     const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
     expect(trust.map((s) => [s.Action, value((s.Principal as { AWS: unknown }).AWS), value(s.Condition)])).toEqual([
       [
