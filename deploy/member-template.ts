@@ -4,8 +4,9 @@
  * units in scope, holding only what must live in a member. `autotap member-template --stage S`
  * writes it. In each member:
  *
- * - the stage's event rules, each forwarding what it matches to the central account's autotap bus,
- *   through a role EventBridge assumes (an organization-wide bus policy requires one:
+ * - the stage's event rules, each forwarding what it matches to the central account's default bus,
+ *   where the central stack's own rules start the workflows, through a role EventBridge assumes (an
+ *   organization-wide bus policy requires one:
  *   https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutPermission.html), with a
  *   dead-letter queue for what it cannot deliver;
  * - the role the central workflows assume to act there, trusting only the central stack's roles, with
@@ -29,12 +30,15 @@ export const MEMBER_ROLE = 'MemberRole';
 export const FORWARD_ROLE = 'ForwardEventsRole';
 export const FORWARD_DEAD_LETTER_QUEUE = 'ForwardDeadLetterQueue';
 
-/** The central account's bus the members forward to: one per stage and Region, `autotap-<stage>`. */
-export const centralBusName = (stage: string) => `autotap-${stage}`;
-
+/**
+ * The central account's bus the members forward to: its default bus, where the central stack's rules
+ * already are, so that a member's event starts the same rules (and `autotap uninstall`, disabling
+ * them, stops the members' too). The central stack's bus policy (deploy/organization.ts) admits only
+ * the organization's accounts, and only the event sources these rules forward.
+ */
 const sub = (text: string) => ({ 'Fn::Sub': text });
-const centralBusArn = (org: OrganizationConfig, stage: string) =>
-  sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:${org.centralAccountId}:event-bus/${centralBusName(stage)}`);
+const centralBusArn = (org: OrganizationConfig) =>
+  sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:${org.centralAccountId}:event-bus/default`);
 const memberEc2Arn = (resource: string) =>
   sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
 
@@ -158,7 +162,7 @@ function forwardRole(org: OrganizationConfig, stage: string): CfnResource {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
-      Description: `autotap ${stage}: forwards this account's events to the central autotap bus`,
+      Description: `autotap ${stage}: forwards this account's events to the central account's bus`,
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
         Statement: [
@@ -180,7 +184,7 @@ function forwardRole(org: OrganizationConfig, stage: string): CfnResource {
                 Sid: 'PutOnCentralBus',
                 Effect: 'Allow',
                 Action: ['events:PutEvents'],
-                Resource: centralBusArn(org, stage),
+                Resource: centralBusArn(org),
               },
             ],
           },
@@ -202,13 +206,13 @@ function forwardRules(config: Config, stage: string): CfnResources {
       Type: 'AWS::Events::Rule',
       Properties: {
         Name: ruleName(stage, rule),
-        Description: `Forward to the central autotap bus: ${rule.description}`.slice(0, 512),
+        Description: `Forward to the central account: ${rule.description}`.slice(0, 512),
         State: 'ENABLED',
         EventPattern: rulePattern(rule, [memberRoleArn], scopeTagKeys(config.mirroring.scope)),
         Targets: [
           {
-            Id: 'central-autotap-bus',
-            Arn: centralBusArn(org, stage),
+            Id: 'central-default-bus',
+            Arn: centralBusArn(org),
             RoleArn: { 'Fn::GetAtt': [FORWARD_ROLE, 'Arn'] },
             DeadLetterConfig: { Arn: { 'Fn::GetAtt': [FORWARD_DEAD_LETTER_QUEUE, 'Arn'] } },
           },

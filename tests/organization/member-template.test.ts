@@ -50,7 +50,7 @@ describe('member template', () => {
     expect(await iamActionProblems(template)).toEqual([]);
   });
 
-  test("every packaged rule of the stage is forwarded to the central account's autotap bus, through its role, with a dead-letter queue", () => {
+  test("every packaged rule of the stage is forwarded to the central account's default bus, through its role, with a dead-letter queue", () => {
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
     expect(rules.map((r) => r.Properties.Name).sort()).toEqual(
       packagedRules(config)
@@ -60,13 +60,13 @@ describe('member template', () => {
     for (const rule of rules) {
       const [target, ...others] = rule.Properties.Targets as Record<string, unknown>[];
       expect(others).toEqual([]);
-      expect(value(target!.Arn)).toBe(`arn:aws:events:us-east-1:${CENTRAL}:event-bus/autotap-org`);
+      expect(value(target!.Arn)).toBe(`arn:aws:events:us-east-1:${CENTRAL}:event-bus/default`);
       expect(target!.RoleArn).toEqual({ 'Fn::GetAtt': [FORWARD_ROLE, 'Arn'] });
       expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['ForwardDeadLetterQueue', 'Arn'] } });
     }
     // EventBridge's role may put events on that bus and nothing else.
     expect(rolePolicyStatements(template, FORWARD_ROLE).map((s) => [s.Action, value(s.Resource)])).toEqual([
-      [['events:PutEvents'], `arn:aws:events:us-east-1:${CENTRAL}:event-bus/autotap-org`],
+      [['events:PutEvents'], `arn:aws:events:us-east-1:${CENTRAL}:event-bus/default`],
     ]);
   });
 

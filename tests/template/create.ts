@@ -170,5 +170,27 @@ export function registerCreateTests(get: () => CreatePackage): void {
       }
       expect(config.mirroring.scope.subnetIds).toHaveLength(2);
     });
+
+    test('as the central deployment of an organization: the default bus admits its members, the member-acting roles may assume their roles', () => {
+      const [policy, ...others] = ofType(template, 'AWS::Events::EventBusPolicy');
+      expect(others).toEqual([]);
+      expect(evaluate(template, policy![1].Properties)).toEqual({
+        EventBusName: 'default',
+        StatementId: 'autotap-create-members',
+        Statement: {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`,
+          Condition: {
+            StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5', 'events:source': ['aws.ec2', 'aws.tag'] },
+          },
+        },
+      });
+      const assuming = ofType(template, 'AWS::IAM::Role')
+        .map(([id]) => id)
+        .filter((id) => rolePolicyStatements(template, id).some((s) => actionsOf(s).includes('sts:AssumeRole')));
+      expect(assuming.sort()).toEqual(['AttachSessionRole', 'ResolveInterfacesRole']);
+    });
   });
 }
