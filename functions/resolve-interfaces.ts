@@ -60,5 +60,8 @@ export const handler = lambdaHandler<unknown, ResolveOutput>(async (event) => {
     alternativeTargetIds: a.alternativeTargetIds.slice(0, ALTERNATIVE_TARGETS_PER_ATTACHMENT),
     ...(request.place ? { place: request.place } : {}),
   }));
-  return { request, ...plan, attachments };
+  // Each configured target lives in one Region: in an organization's other Regions, those not there
+  // are expected. Only a place that sees none of them needs a human.
+  const elsewhere = organization && request.place && plan.missingTargets.length < mirroring.targets.length;
+  return { request, ...plan, attachments, ...(elsewhere ? { missingTargets: [] } : {}) };
 });

@@ -23,6 +23,8 @@ const indent = (text: string) =>
 
 export function renderSimulation(report: SimulationReport): string {
   const out: string[] = [];
+  // With `accounts:`, every session names its account and Region, and so does every execution.
+  const organization = report.sessions.some((s) => s.accountId !== undefined) || report.organization === true;
   report.executions.forEach((execution, n) => {
     if (execution.coalesced) {
       const { events, rules } = execution.coalesced;
@@ -32,8 +34,9 @@ export function renderSimulation(report: SimulationReport): string {
       );
     } else {
       const via = execution.rule ? `rule ${execution.rule}` : 'started by hand';
+      const where = organization && execution.place ? ` in ${execution.place.accountId} ${execution.place.region}` : '';
       out.push(
-        `Execution ${n + 1}: ${execution.stateMachine} <- ${describeInput(execution.input)} (event ${execution.event + 1}, ${via}): ${execution.status}`,
+        `Execution ${n + 1}: ${execution.stateMachine}${where} <- ${describeInput(execution.input)} (event ${execution.event + 1}, ${via}): ${execution.status}`,
       );
     }
     if (execution.error) out.push(`  error ${execution.error.name}: ${execution.error.message}`);
@@ -54,11 +57,14 @@ export function renderSimulation(report: SimulationReport): string {
     );
   for (const p of parked) out.push(`Event ${p.event + 1}: parked in the tag-changes dead-letter queue: ${p.reason}`);
   if (report.unrouted.length > 0 || ignored.length > 0 || parked.length > 0) out.push('');
-  out.push(`Mirror sessions in the account afterwards (${report.sessions.length}):`);
+  out.push(
+    `Mirror sessions in ${organization ? 'every account and Region' : 'the account'} afterwards (${report.sessions.length}):`,
+  );
   out.push(
     table(
-      ['session', 'ENI', 'number', 'target', 'filter', 'created by'],
+      [...(organization ? ['account', 'Region'] : []), 'session', 'ENI', 'number', 'target', 'filter', 'created by'],
       report.sessions.map((s) => [
+        ...(organization ? [s.accountId ?? '', s.region ?? ''] : []),
         s.trafficMirrorSessionId,
         s.networkInterfaceId,
         String(s.sessionNumber),

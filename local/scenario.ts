@@ -7,6 +7,7 @@ import { describeIssues } from '../src/validation.ts';
 import { parseSeed, type ParsedEmulatorSeed } from './emulator/index.ts';
 import { STATE_MACHINES } from './environment.ts';
 import { isEventBridgeEvent } from './eventbridge/router.ts';
+import { homeSeed, scenarioOrganizationSchema, type ScenarioOrganization } from './scenario-organization.ts';
 
 /**
  * One entry of a scenario's `events`: an event as EventBridge carries it (it has `source` and
@@ -31,6 +32,8 @@ export interface Scenario {
   events: ScenarioEvent[];
   concurrency: number;
   config?: Config;
+  /** Set when the scenario holds `accounts:` (local/scenario-organization.ts); `seed` is then the central account's home. */
+  organization?: ScenarioOrganization;
 }
 
 export class ScenarioError extends Error {
@@ -69,7 +72,23 @@ export function parseScenario(document: unknown, origin = 'scenario'): Scenario 
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw new ScenarioError(`${origin}: expected a mapping with region, targets, filters, instances, sessions, events`);
   }
-  const { recorded, events, concurrency, config, ...seed } = document as Record<string, unknown>;
+  const { recorded, events, concurrency, config, central, accounts, shares, ...single } = document as Record<
+    string,
+    unknown
+  >;
+  let organization: ScenarioOrganization | undefined;
+  let seed = single;
+  if (central !== undefined || accounts !== undefined || shares !== undefined) {
+    const parsed = scenarioOrganizationSchema.safeParse({ central, accounts, shares });
+    if (!parsed.success) throw new ScenarioError(`${origin}: ${describeIssues(parsed.error)}`);
+    organization = parsed.data;
+    const clash = Object.keys(single).filter((key) => !['faults', 'undocumented', 'concurrency'].includes(key));
+    if (clash.length > 0)
+      throw new ScenarioError(
+        `${origin}: ${clash.join(', ')}: with accounts, each account's Regions hold the resources (expected accounts[].regions.<region>.${clash[0]})`,
+      );
+    seed = { ...single, ...homeSeed(organization) };
+  }
   const parts = scenarioPartsSchema.safeParse({ recorded, events, concurrency, config });
   if (!parts.success) throw new ScenarioError(`${origin}: ${describeIssues(parts.error)}`);
   const parsedEvents = parts.data.events.map((event, i): ScenarioEvent => {
@@ -93,6 +112,7 @@ export function parseScenario(document: unknown, origin = 'scenario'): Scenario 
     events: parsedEvents,
     concurrency: parts.data.concurrency,
     ...(parts.data.config !== undefined ? { config: parseConfig(parts.data.config, `${origin}: config`) } : {}),
+    ...(organization ? { organization } : {}),
   };
 }
 

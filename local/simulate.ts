@@ -7,6 +7,7 @@ import { startLocalAutotap, type LocalAutotap } from './environment.ts';
 import { deliverTagChanges } from './tag-changes.ts';
 import { routeEvent } from './eventbridge/router.ts';
 import type { Scenario } from './scenario.ts';
+import { organizationSeedOf } from './scenario-organization.ts';
 import type { ExecutionRecord } from './stepfunctions/runner.ts';
 
 export type SimulatedExecution = Omit<
@@ -17,6 +18,8 @@ export type SimulatedExecution = Omit<
   event: number;
   /** The rule that started it as deployed (autotap-<stage>-<name>), or null for a start by hand. */
   rule: string | null;
+  /** The account and Region it acted in: its event's, or the input's `place`; absent, the home account's. */
+  place?: { accountId: string; region: string };
   /**
    * Set when the tag-changes queue started it: every scenario event (and its rule) it coalesced.
    * `event` and `rule` are then the first of them.
@@ -46,9 +49,15 @@ export interface SimulationReport {
   executions: SimulatedExecution[];
   unrouted: UnroutedEvent[];
   tagChanges: TagChangesSummary;
-  sessions: Omit<EmulatedSession, 'description' | 'virtualNetworkId' | 'packetLength'>[];
+  /** Every session at the end; with `accounts:`, of every account and Region, each naming them. */
+  sessions: (Omit<EmulatedSession, 'description' | 'virtualNetworkId' | 'packetLength'> & {
+    accountId?: string;
+    region?: string;
+  })[];
   published: { topic: string; subject: string | null; message: string }[];
   calls: Record<string, number>;
+  /** Set when the scenario is an organization's (`accounts:`). */
+  organization?: true;
   /** autotap's metrics the Lambdas wrote, summed by name and dimensions (as the local CloudWatch kept them). */
   metrics: MetricTotal[];
 }
@@ -66,6 +75,9 @@ export async function simulate(
 ): Promise<SimulationReport> {
   const local = await startLocalAutotap(scenario.seed, config, {
     stage: SIMULATION_STAGE,
+    ...(scenario.organization
+      ? { organization: organizationSeedOf(scenario.organization, config, SIMULATION_STAGE) }
+      : {}),
     recordedSessions: scenario.recorded.map((s) => ({
       trafficMirrorSessionId: s.id,
       networkInterfaceId: s.networkInterfaceId,
@@ -91,10 +103,12 @@ export async function simulate(
         else starts.push({ event, rule: d.rule, stateMachine: d.stateMachine, input: d.input });
       }
     });
+    const home = { accountId: local.emulator.accountId, region: local.emulator.region };
     const executions: SimulatedExecution[] = new Array<SimulatedExecution>(starts.length);
     await forEachWithLimit(starts, scenario.concurrency, async (start, index) => {
       const { stateMachine, input, status, output, error } = await local.run(start.stateMachine, start.input);
-      executions[index] = { event: start.event, rule: start.rule, stateMachine, input, status, output, error };
+      const place = placeOf(start.input) ?? home;
+      executions[index] = { event: start.event, rule: start.rule, place, stateMachine, input, status, output, error };
     });
     // The queue's consumer reads in batches, after a window: its reconciles follow the direct starts.
     const tagChanges = await runTagChanges(local, queued, config);
@@ -104,25 +118,8 @@ export async function simulate(
       executions,
       unrouted,
       tagChanges: tagChanges.summary,
-      sessions: local.emulator
-        .sessions()
-        .map(
-          ({
-            trafficMirrorSessionId,
-            networkInterfaceId,
-            trafficMirrorTargetId,
-            trafficMirrorFilterId,
-            sessionNumber,
-            tags,
-          }) => ({
-            trafficMirrorSessionId,
-            networkInterfaceId,
-            trafficMirrorTargetId,
-            trafficMirrorFilterId,
-            sessionNumber,
-            tags,
-          }),
-        ),
+      sessions: sessionsOf(local, scenario),
+      ...(scenario.organization ? { organization: true as const } : {}),
       published: local.emulator.published().map((m: PublishedMessage) => ({
         topic: topicName(m.topicArn),
         subject: m.subject ?? null,
@@ -188,6 +185,42 @@ async function runTagChanges(
     };
   });
   return { executions, summary };
+}
+
+/** The account and Region an execution's input names: an event's envelope, or a `place` typed by hand. */
+function placeOf(input: unknown): { accountId: string; region: string } | undefined {
+  const record = (input ?? {}) as Record<string, unknown>;
+  if (typeof record.account === 'string' && typeof record.region === 'string')
+    return { accountId: record.account, region: record.region };
+  const place = record.place as { accountId?: unknown; region?: unknown } | undefined;
+  return typeof place?.accountId === 'string' && typeof place.region === 'string'
+    ? { accountId: place.accountId, region: place.region }
+    : undefined;
+}
+
+/** The sessions at the end: the home account's, or with an organization every place's, each naming its place. */
+function sessionsOf(local: LocalAutotap, scenario: Scenario): SimulationReport['sessions'] {
+  const shape = (s: {
+    id: string;
+    networkInterfaceId: string;
+    targetId: string;
+    filterId: string;
+    sessionNumber: number;
+    tags: Record<string, string>;
+  }) => ({
+    trafficMirrorSessionId: s.id,
+    networkInterfaceId: s.networkInterfaceId,
+    trafficMirrorTargetId: s.targetId,
+    trafficMirrorFilterId: s.filterId,
+    sessionNumber: s.sessionNumber,
+    tags: { ...s.tags },
+  });
+  if (!scenario.organization) return [...local.emulator.account.sessions.values()].map(shape);
+  return local.emulator.organization
+    .allPlaces()
+    .flatMap((place) =>
+      [...place.sessions.values()].map((s) => ({ accountId: place.accountId, region: place.region, ...shape(s) })),
+    );
 }
 
 /** The stage the local stack's names carry (rules, state machines). */

@@ -1,13 +1,19 @@
-import { BUNDLED_DETECTIONS, BUNDLED_MIRRORING, loadStageConfig } from '../../deploy/stage-config.ts';
+import {
+  BUNDLED_DETECTIONS,
+  BUNDLED_MIRRORING,
+  BUNDLED_ORGANIZATION,
+  loadStageConfig,
+} from '../../deploy/stage-config.ts';
 import { BENCH_STAGE, packagingOptions, pairedRatio, pairOrder } from '../../local/bench/bundles.ts';
 
 describe('bench bundles', () => {
-  it('builds with the define packaging gives the stage: its validated mirroring and detections sections', async () => {
+  it('builds with the define packaging gives the stage: its validated mirroring, detections and organization sections', async () => {
     const { options } = await packagingOptions();
     const config = loadStageConfig(BENCH_STAGE);
-    expect(Object.keys(options.define ?? {}).sort()).toEqual([BUNDLED_DETECTIONS, BUNDLED_MIRRORING].sort());
+    expect(Object.keys(options.define ?? {}).sort()).toEqual([BUNDLED_DETECTIONS, BUNDLED_MIRRORING, BUNDLED_ORGANIZATION].sort());
     expect(JSON.parse(JSON.parse(options.define?.[BUNDLED_MIRRORING] as string) as string)).toEqual(config.mirroring);
     expect(JSON.parse(JSON.parse(options.define?.[BUNDLED_DETECTIONS] as string) as string)).toEqual(config.detections ?? null);
+    expect(JSON.parse(JSON.parse(options.define?.[BUNDLED_ORGANIZATION] as string) as string)).toEqual(null);
   });
 
   it('reports the median of per-round ratios, not the ratio of medians', () => {
