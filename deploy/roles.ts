@@ -414,6 +414,24 @@ const assumeMemberRoles = (config: Config): PolicyStatement[] =>
       ]
     : [];
 
+/**
+ * With an organization whose scope is not a list of accounts: the accounts are read from
+ * Organizations, which answers its management account or a delegated administrator
+ * (https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html). ListAccounts
+ * takes no resource; ListParents is asked only when units are listed.
+ */
+const listAccounts = (config: Config): PolicyStatement[] =>
+  config.organization
+    ? [
+        {
+          Sid: 'ListOrganizationAccounts',
+          Effect: 'Allow',
+          Action: ['organizations:ListAccounts', 'organizations:ListParents'],
+          Resource: '*',
+        },
+      ]
+    : [];
+
 function lambdaRoles(config: Config): CfnResources {
   return {
     NormalizeCleanupInputRole: role('NormalizeCleanupInput', []),
@@ -421,8 +439,14 @@ function lambdaRoles(config: Config): CfnResources {
     ReconcileRoundRole: role('ReconcileRound', [
       ...reconcileStatements(config),
       sessionsTable(['GetItem', 'Scan', 'BatchWriteItem']),
+      ...assumeMemberRoles(config),
     ]),
-    ReconcileSliceRole: role('ReconcileSlice', [...reconcileStatements(config), sessionsTable(['BatchWriteItem'])]),
+    ReconcileSliceRole: role('ReconcileSlice', [
+      ...reconcileStatements(config),
+      sessionsTable(['BatchWriteItem']),
+      ...assumeMemberRoles(config),
+    ]),
+    ListPlacesRole: role('ListPlaces', listAccounts(config)),
     SummarizeReconcileRole: role('SummarizeReconcile', [PUBLISH_TO_OPS]),
     CoalesceTagChangesRole: role('CoalesceTagChanges', [
       consume('ConsumeTagChangesQueue', 'TagChangesQueue'),

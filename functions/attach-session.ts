@@ -29,7 +29,7 @@ export const handler = lambdaHandler<unknown, EniResult>(async (event) => {
   const attachment = parseOrThrow(attachmentSchema, event, (d) => new InvalidInput(d));
   const organization = organizationSection();
   const client = ec2ClientIn(attachment.place, organization);
-  const { createSession, describeSessionsOfInterfaces } = ec2In(client);
+  const { createSession, describeSessionsOfInterfaces } = ec2In(client, attachment.place, organization);
   // The filter came with the attachment; what attach reads of the section is the same in every account.
   return attachInterface(attachment, mirroringConfig(), { createSession, describeSessionsOfInterfaces });
 });

@@ -1,6 +1,7 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import { startExecution, StepFunctionsError } from '../src/aws/stepfunctions.ts';
-import { mirroringConfig, requiredVariable } from '../src/config/environment.ts';
+import { mirroringConfig, organizationSection, requiredVariable } from '../src/config/environment.ts';
+import { actingPlace } from '../src/aws/places.ts';
 import {
   coalesceTagChanges,
   parseTagChange,
@@ -22,6 +23,7 @@ export const handler = lambdaHandler<unknown, SQSBatchResponse>(async (event) =>
   const messages = readSqsEvent(event);
   const stateMachineArn = requiredVariable('RECONCILE_STATE_MACHINE_ARN', 'the reconcile state machine ARN');
   const scopeKeys = scopeTagKeys(mirroringConfig().scope);
+  const organization = organizationSection();
   const changes: QueuedTagChange[] = [];
   const failed: string[] = [];
   for (const message of messages) {
@@ -42,7 +44,10 @@ export const handler = lambdaHandler<unknown, SQSBatchResponse>(async (event) =>
   for (const reconcile of reconciles) {
     const name = reconcileExecutionName(reconcile);
     try {
-      await startExecution(stateMachineArn, { instanceIds: reconcile.instanceIds }, undefined, name);
+      // The place matters in an organization only: a single account's reconcile knows where it is.
+      const place = actingPlace(reconcile.place, organization);
+      const input = { instanceIds: reconcile.instanceIds, ...(place ? { place } : {}) };
+      await startExecution(stateMachineArn, input, undefined, name);
       started.push({ name, instanceIds: reconcile.instanceIds.length });
     } catch (error) {
       if (error instanceof StepFunctionsError && error.kind === 'already-exists') {

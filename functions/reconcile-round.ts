@@ -1,12 +1,18 @@
 import * as z from 'zod/mini';
-import { mirroringConfig, requiredVariable } from '../src/config/environment.ts';
-import * as ec2 from '../src/aws/ec2.ts';
+import { mirroringConfig, organizationSection, requiredVariable } from '../src/config/environment.ts';
+import { actingPlace, ec2ClientIn, ec2In, homePlace, mirroringIn } from '../src/aws/places.ts';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
 import { SessionRegistryTable } from '../src/aws/session-registry.ts';
 import { applyActions } from '../src/mirroring/apply.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { normalizeReconcileInput, type ReconcileRequest } from '../src/mirroring/reconcile-input.ts';
-import { announceActions, mergeReports, reportSlice, type SliceReport } from '../src/mirroring/reconcile-report.ts';
+import {
+  announceActions,
+  mergeReports,
+  placeReport,
+  reportSlice,
+  type SliceReport,
+} from '../src/mirroring/reconcile-report.ts';
 import {
   actionsAfter,
   applyRound,
@@ -15,13 +21,14 @@ import {
   planAccountRound,
   ROUND_RESERVE_MS,
 } from '../src/mirroring/reconcile-round.ts';
-import { applyRegistryChanges, changesOfApplied, registryDrift } from '../src/mirroring/registry.ts';
+import { applyRegistryChanges, changesOfApplied, recordedIn, registryDrift } from '../src/mirroring/registry.ts';
 import { resolveTamper, tamperRequest } from '../src/mirroring/tamper.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { publishMetrics } from '../src/lambda/metrics.ts';
 import { coverageMetrics } from '../src/mirroring/metrics.ts';
 import { parseOrThrow } from '../src/validation.ts';
+import type { Place } from '../src/mirroring/reconcile-input.ts';
 
 const reportSchema = z.object({
   counts: z.record(z.string(), z.number()),
@@ -36,6 +43,8 @@ const inputSchema = z.object({
     round: z.int().check(z.minimum(0)),
     cursor: z.string(),
     report: reportSchema,
+    /** The account and Region of this round (the reconcile's Map item); null: the stack's own. */
+    place: z.optional(z.nullable(z.object({ accountId: z.string(), region: z.string() }))),
   }),
   executionArn: z.optional(z.string()),
 });
@@ -48,16 +57,29 @@ export interface RoundProgress {
   remaining: number;
   failedRounds: number;
   report: SliceReport;
+  place: Place | null;
 }
 
-/** Actions the state keeps as examples for the ops report (the counts cover them all). */
+/**
+ * Actions the state keeps as examples for the ops report (the counts cover them all). In an
+ * organization the report names the places instead: every place's result shares one state.
+ */
 export const ACTIONS_KEPT = 100;
+
+/** In an organization: one action needing a human per place (src/organization/scope.ts MAX_RECONCILE_PLACES). */
+export const ACTIONS_KEPT_PER_PLACE = 1;
 
 /** One round of `reconcile`: describe the account, plan, apply what the time allows; counts out. */
 export const handler = lambdaHandler<unknown, RoundProgress>(async (event, context) => {
   const { progress, executionArn } = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
   const deadline = Date.now() + context.getRemainingTimeInMillis() - ROUND_RESERVE_MS;
-  const config = mirroringConfig();
+  const organization = organizationSection();
+  const place = actingPlace(progress.place, organization);
+  // In a member account: its role's client, its override and its filter (src/aws/places.ts).
+  const client = ec2ClientIn(place, organization);
+  const config = await mirroringIn(mirroringConfig(), place, organization, client);
+  const ec2 = ec2In(client, place, organization);
+  const accountId = place?.accountId;
   const registry = new SessionRegistryTable(requiredVariable('SESSIONS_TABLE', 'the sessions table name'));
   let request = normalizeReconcileInput(progress.request);
   // Someone else's delete or modify: the session's instance is looked up once, in the first round.
@@ -73,8 +95,8 @@ export const handler = lambdaHandler<unknown, RoundProgress>(async (event, conte
   // A tag change (or a request by hand) about some instances describes those, not the account.
   const snapshot =
     request.instanceIds !== undefined
-      ? await describeInstances(request.instanceIds, request.vpcIds, config, ec2)
-      : await describeAccount(request.vpcIds, config, ec2);
+      ? await describeInstances(request.instanceIds, request.vpcIds, config, ec2, accountId)
+      : await describeAccount(request.vpcIds, config, ec2, accountId);
   const pending = actionsAfter(await planAccountRound(snapshot, config, request.vpcIds, ec2), progress.cursor);
   const round = await applyRound(
     pending,
@@ -82,13 +104,23 @@ export const handler = lambdaHandler<unknown, RoundProgress>(async (event, conte
     (batch) => applyActions(batch, config, ec2, request.dryRun),
     () => Date.now() < deadline,
   );
-  const recording = { workflow: 'reconcile' as const, ...(executionArn ? { executionArn } : {}), now: new Date() };
+  const recording = {
+    workflow: 'reconcile' as const,
+    ...(executionArn ? { executionArn } : {}),
+    now: new Date(),
+    ...(place ? { place } : {}),
+  };
   if (!request.dryRun) await applyRegistryChanges(registry, changesOfApplied(round.applied, recording));
   // A whole-account round lines the registry up with what EC2 showed, once per execution.
   if (!request.dryRun && request.instanceIds === undefined && progress.round === 0)
     await applyRegistryChanges(
       registry,
-      registryDrift(await registry.list(), snapshot.sessions, describedAt, recording),
+      registryDrift(
+        (await registry.list()).filter((r) => recordedIn(r, place, homePlace(organization))),
+        snapshot.sessions,
+        describedAt,
+        recording,
+      ),
     );
   // The deleted session is gone whatever autotap does about it; its record goes once the round is done.
   if (tamper && request.tamper?.eventName === 'DeleteTrafficMirrorSession' && !request.tamper.ignored)
@@ -106,6 +138,7 @@ export const handler = lambdaHandler<unknown, RoundProgress>(async (event, conte
   // Coverage as the account stood when the execution began: its first round over the whole account.
   if (request.instanceIds === undefined && progress.round === 0) publishMetrics(coverageMetrics(snapshot, config));
   logger.info('reconcile round', {
+    ...(place ? { place } : {}),
     round: progress.round,
     instances: snapshot.instances.length,
     sessions: snapshot.sessions.length,
@@ -119,6 +152,9 @@ export const handler = lambdaHandler<unknown, RoundProgress>(async (event, conte
     cursor: round.cursor,
     remaining: round.remaining,
     failedRounds: 0,
-    report: mergeReports([progress.report, report], ACTIONS_KEPT),
+    report: place
+      ? placeReport(mergeReports([progress.report, report], ACTIONS_KEPT), ACTIONS_KEPT_PER_PLACE)
+      : mergeReports([progress.report, report], ACTIONS_KEPT),
+    place: progress.place ?? null,
   };
 });

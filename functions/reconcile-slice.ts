@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
-import { mirroringConfig, requiredVariable } from '../src/config/environment.ts';
+import { mirroringConfig, organizationSection, requiredVariable } from '../src/config/environment.ts';
 import { SessionRegistryTable } from '../src/aws/session-registry.ts';
-import * as ec2 from '../src/aws/ec2.ts';
+import { mirroringForAccount } from '../src/organization/scope.ts';
+import { actingPlace, ec2ClientIn, ec2In, mirroringIn } from '../src/aws/places.ts';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
 import { workflowOfMode } from '../src/mirroring/autotap-events.ts';
 import { applyActions } from '../src/mirroring/apply.ts';
@@ -21,6 +22,7 @@ const workSchema = z.object({
   allManagedSessions: z._default(z.boolean(), false),
   vpcIds: z._default(z.array(z.string()), []),
   dryRun: z._default(z.boolean(), false),
+  place: z.optional(z.object({ accountId: z.string(), region: z.string() })),
 });
 
 const inputSchema = z.object({ work: workSchema, executionArn: z.optional(z.string()) });
@@ -28,14 +30,28 @@ const inputSchema = z.object({ work: workSchema, executionArn: z.optional(z.stri
 /** Plans and applies one slice of a reconcile or cleanup: describe, decide (pure), act. */
 export const handler = lambdaHandler<unknown, SliceReport>(async (event) => {
   const { work, executionArn } = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
-  const config = mirroringConfig();
+  const organization = organizationSection();
+  const place = actingPlace(work.place, organization);
+  // In a member account: its role's client, and its override and filter (src/aws/places.ts).
+  const client = ec2ClientIn(place, organization);
+  // A cleanup only deletes: it needs the member's override (its targets), not its filter.
+  const config =
+    work.mode === 'cleanup'
+      ? mirroringForAccount(mirroringConfig(), organization, place?.accountId ?? '')
+      : await mirroringIn(mirroringConfig(), place, organization, client);
+  const ec2 = ec2In(client, place, organization);
   const slice = await loadSlice(work, config, ec2);
   const applied = await applyActions(planReconcile(slice), config, ec2, work.dryRun);
   const workflow = workflowOfMode(work.mode);
   if (!work.dryRun)
     await applyRegistryChanges(
       new SessionRegistryTable(requiredVariable('SESSIONS_TABLE', 'the sessions table name')),
-      changesOfApplied(applied, { workflow, ...(executionArn ? { executionArn } : {}), now: new Date() }),
+      changesOfApplied(applied, {
+        workflow,
+        ...(executionArn ? { executionArn } : {}),
+        now: new Date(),
+        ...(place ? { place } : {}),
+      }),
     );
   const report = reportSlice(applied);
   // A dry run changed nothing, so it has nothing to announce.

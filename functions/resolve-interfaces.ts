@@ -52,7 +52,7 @@ export const handler = lambdaHandler<unknown, ResolveOutput>(async (event) => {
   // In a member account: its role's client, its override and its filter (src/aws/places.ts).
   const client = ec2ClientIn(request.place, organization);
   const mirroring = await mirroringIn(mirroringConfig(), request.place, organization, client);
-  const plan = await resolveInterfaces(request, mirroring, ec2In(client), finalAttempt);
+  const plan = await resolveInterfaces(request, mirroring, ec2In(client, request.place, organization), finalAttempt);
   // Only the first alternatives ride in the state: one attachment per ENI must stay small. Each
   // carries the place, as the Map hands AttachSession its attachment alone.
   const attachments = plan.attachments.map((a) => ({

@@ -3,7 +3,12 @@ import { publish } from '../src/aws/sns.ts';
 import { requiredVariable } from '../src/config/environment.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { normalizeReconcileInput } from '../src/mirroring/reconcile-input.ts';
-import { mergeReports, renderWorkflowReport, type WorkflowSummary } from '../src/mirroring/reconcile-report.ts';
+import {
+  mergeReports,
+  notablePlaces,
+  renderWorkflowReport,
+  type WorkflowSummary,
+} from '../src/mirroring/reconcile-report.ts';
 import { lambdaHandler } from '../src/lambda/handler.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { publishMetrics } from '../src/lambda/metrics.ts';
@@ -31,6 +36,13 @@ const reportSchema = z.object({
     }),
   ),
   truncated: z._default(z.number(), 0),
+  /** A reconcile's place (its Map iteration's): null for the stack's own account without an organization. */
+  place: z.optional(z.nullable(z.object({ accountId: z.string(), region: z.string() }))),
+  remaining: z._default(z.int().check(z.minimum(0)), 0),
+  failedRounds: z._default(z.int().check(z.minimum(0)), 0),
+  error: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
+  /** The request as the place's rounds left it: a tamper is looked up in its first round. */
+  request: z.optional(z.unknown()),
 });
 
 const inputSchema = z.object({
@@ -48,10 +60,31 @@ const inputSchema = z.object({
 export const handler = lambdaHandler<unknown, WorkflowSummary & { dryRun: boolean }>(async (event) => {
   const input = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
   const summary = mergeReports(input.reports);
-  if (input.failedRounds > 0)
-    summary.counts['failed-slices'] = (summary.counts['failed-slices'] ?? 0) + input.failedRounds;
-  if (input.remaining > 0) summary.counts.remaining = input.remaining;
-  const request = input.request === undefined ? undefined : normalizeReconcileInput(input.request);
+  const failedRounds = input.reports.reduce((n, r) => n + r.failedRounds, input.failedRounds);
+  const remaining = input.reports.reduce((n, r) => n + r.remaining, input.remaining);
+  if (failedRounds > 0) summary.counts['failed-slices'] = (summary.counts['failed-slices'] ?? 0) + failedRounds;
+  if (remaining > 0) summary.counts.remaining = remaining;
+  const places = input.reports.flatMap((r) =>
+    r.place
+      ? [
+          {
+            place: r.place,
+            counts: {
+              ...r.counts,
+              ...(r.remaining > 0 ? { remaining: r.remaining } : {}),
+              ...(r.failedRounds > 0 ? { 'failed-slices': r.failedRounds } : {}),
+            },
+            ...(r.error ? { error: r.error } : {}),
+          },
+        ]
+      : [],
+  );
+  if (places.length > 0) {
+    summary.places = notablePlaces(places);
+    summary.counts.places = places.length;
+  }
+  const asked = input.reports.find((r) => r.request !== undefined)?.request ?? input.request;
+  const request = asked === undefined ? undefined : normalizeReconcileInput(asked);
   const dryRun = request === undefined ? input.dryRun : request.dryRun;
   const report = renderWorkflowReport(input.workflow, summary, input.executionArn, request?.tamper);
   if (report) {

@@ -2,7 +2,8 @@ import * as z from 'zod/mini';
 import { putAutotapEvents } from '../src/aws/eventbridge.ts';
 import { publish } from '../src/aws/sns.ts';
 import { SessionRegistryTable } from '../src/aws/session-registry.ts';
-import { mirroringConfig, requiredVariable } from '../src/config/environment.ts';
+import { mirroringConfig, organizationSection, requiredVariable } from '../src/config/environment.ts';
+import { actingPlace } from '../src/aws/places.ts';
 import { eventsForResults } from '../src/mirroring/autotap-events.ts';
 import { InvalidInput } from '../src/mirroring/input.ts';
 import { renderOpsReport } from '../src/mirroring/ops-report.ts';
@@ -35,6 +36,8 @@ const inputSchema = z.object({
   /** When the event that started it happened (null: typed by hand). */
   eventTime: z.optional(z.nullable(z.string())),
   executionArn: z.optional(z.string()),
+  /** The normalized request: where the execution acted, in an organization. */
+  request: z.optional(z.object({ place: z.optional(z.object({ accountId: z.string(), region: z.string() })) })),
 });
 
 export interface MirrorOutput {
@@ -44,11 +47,13 @@ export interface MirrorOutput {
 export const handler = lambdaHandler<unknown, MirrorOutput>(async (event) => {
   const input = parseOrThrow(inputSchema, event, (d) => new InvalidInput(d));
   const results: EniResult[] = [...input.results, ...input.attached];
+  const place = actingPlace(input.request?.place, organizationSection());
   // The registry first: a failed write is retried with the whole step, before anything is announced.
   const records = recordsOfMirroring(results, input.trigger, {
     workflow: 'mirror-instances',
     ...(input.executionArn ? { executionArn: input.executionArn } : {}),
     now: new Date(),
+    ...(place ? { place } : {}),
   });
   if (records.length > 0)
     await new SessionRegistryTable(requiredVariable('SESSIONS_TABLE', 'the sessions table name')).record(records);

@@ -175,7 +175,18 @@ function appliesTo(actions: string[] | undefined, action: string): boolean {
 }
 
 export type EmulatedService =
-  'ec2' | 'sns' | 'sqs' | 'secretsmanager' | 'events' | 'states' | 'elbv2' | 'cloudtrail' | 'iam' | 'lambda' | 'sts';
+  | 'ec2'
+  | 'sns'
+  | 'sqs'
+  | 'secretsmanager'
+  | 'events'
+  | 'states'
+  | 'elbv2'
+  | 'cloudtrail'
+  | 'iam'
+  | 'lambda'
+  | 'sts'
+  | 'organizations';
 
 function throttled(service: EmulatedService, action: string): ApiError {
   if (service === 'ec2') return new ApiError('RequestLimitExceeded', `Request limit exceeded for ${action}.`, 503);
@@ -183,5 +194,7 @@ function throttled(service: EmulatedService, action: string): ApiError {
   // ELBv2's and IAM's common error for a throttled request (API references, Common Errors).
   if (service === 'elbv2' || service === 'iam') return new ApiError('Throttling', `Rate exceeded for ${action}.`, 400);
   if (service === 'lambda') return new ApiError('TooManyRequestsException', `Rate exceeded for ${action}.`, 429);
+  // Organizations' (API reference, TooManyRequestsException).
+  if (service === 'organizations') return new ApiError('TooManyRequestsException', `Rate exceeded for ${action}.`, 400);
   return new ApiError('ThrottlingException', `Rate exceeded for ${action}.`, 400);
 }

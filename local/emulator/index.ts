@@ -94,6 +94,7 @@ export interface EmulatorEnv {
   AWS_ENDPOINT_URL_IAM: string;
   AWS_ENDPOINT_URL_LAMBDA: string;
   AWS_ENDPOINT_URL_STS: string;
+  AWS_ENDPOINT_URL_ORGANIZATIONS: string;
   AWS_REGION: string;
   AWS_ACCESS_KEY_ID: string;
   AWS_SECRET_ACCESS_KEY: string;
@@ -200,6 +201,7 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
       AWS_ENDPOINT_URL_IAM: endpoint,
       AWS_ENDPOINT_URL_LAMBDA: endpoint,
       AWS_ENDPOINT_URL_STS: endpoint,
+      AWS_ENDPOINT_URL_ORGANIZATIONS: endpoint,
       AWS_REGION: account.region,
       AWS_ACCESS_KEY_ID: 'AKIAEMULATOR',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret',

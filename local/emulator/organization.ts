@@ -89,9 +89,32 @@ export const organizationSeedSchema = z
           .strict(),
       )
       .default([]),
+    /**
+     * Organizations' view (ListAccounts, ListParents): each account's state and units, nearest first,
+     * ending at the root. An account with places but not listed is ACTIVE, directly under the root.
+     */
+    accounts: z
+      .array(
+        z
+          .object({
+            id: accountId,
+            state: z.enum(['ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE']).default('ACTIVE'),
+            parents: z.array(z.string().regex(/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/)).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
+    /** Whether the home account may read Organizations (its management account or a delegated administrator). */
+    organizationsAccess: z.boolean().default(true),
   })
   .strict();
 export type OrganizationSeed = z.input<typeof organizationSeedSchema>;
+
+/** The root every emulated organization has (Organizations' root ids are `r-` and 4 to 32 characters). */
+export const EMULATED_ROOT = 'r-loca';
+
+/** ListAccounts' most results per page (https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html). */
+export const LIST_ACCOUNTS_MAX_RESULTS = 20;
 
 interface Principal {
   accountId: string;
@@ -175,6 +198,8 @@ export class EmulatedOrganization {
   private readonly roles = new Map<string, RoleRecord>();
   private readonly keys = new Map<string, Principal>();
   private readonly shares: z.infer<typeof organizationSeedSchema>['shares'];
+  private readonly accounts: z.infer<typeof organizationSeedSchema>['accounts'];
+  private readonly organizationsAccess: boolean;
   private readonly clock: Clock;
   private readonly base: Principal;
 
@@ -185,6 +210,8 @@ export class EmulatedOrganization {
     this.home = home;
     this.clock = clock;
     this.shares = org.shares;
+    this.accounts = org.accounts;
+    this.organizationsAccess = org.organizationsAccess;
     this.base = {
       accountId: home.accountId,
       arn: org.callerRoleArn ?? `arn:aws:iam::${home.accountId}:role/autotap-local`,
@@ -268,6 +295,70 @@ export class EmulatedOrganization {
     if (scope && !this.keys.has(scope.accessKeyId) && scope.accessKeyId.startsWith('ASIA'))
       throw new ApiError('ExpiredToken', 'The security token included in the request is expired', 400);
     return { principal, account: this.placeOf(principal.accountId, scope?.region ?? this.home.region) };
+  }
+
+  /** Organizations' accounts: the listed ones, then every other account that has a place, each ACTIVE under the root. */
+  private organizationAccounts(): { id: string; state: string; parents: string[] }[] {
+    const listed = new Map(this.accounts.map((a) => [a.id, { ...a, parents: [...a.parents] }]));
+    for (const place of this.places.values())
+      if (!listed.has(place.accountId))
+        listed.set(place.accountId, { id: place.accountId, state: 'ACTIVE', parents: [] });
+    return [...listed.values()].map((a) => ({
+      ...a,
+      parents: a.parents.at(-1)?.startsWith('r-') ? a.parents : [...a.parents, EMULATED_ROOT],
+    }));
+  }
+
+  /**
+   * Organizations (JSON 1.1, `AWSOrganizationsV20161128`): ListAccounts and ListParents, for the
+   * home account when it may read them (the management account or a delegated administrator,
+   * https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html), and a
+   * caller in another account never.
+   */
+  answerOrganizations(
+    request: IncomingMessage,
+    action: string,
+    input: Record<string, unknown>,
+  ): Record<string, unknown> {
+    const { principal } = this.principalOf(request);
+    if (!this.organizationsAccess || principal.accountId !== this.home.accountId)
+      throw new ApiError('AccessDeniedException', "You don't have permissions to access this resource.", 400);
+    const accounts = this.organizationAccounts();
+    if (action === 'ListAccounts') {
+      const max = input.MaxResults === undefined ? LIST_ACCOUNTS_MAX_RESULTS : Number(input.MaxResults);
+      if (!Number.isInteger(max) || max < 1 || max > LIST_ACCOUNTS_MAX_RESULTS)
+        throw new ApiError('InvalidInputException', `MaxResults must be 1 to ${LIST_ACCOUNTS_MAX_RESULTS}`, 400);
+      const start = typeof input.NextToken === 'string' ? Number(input.NextToken) : 0;
+      if (!Number.isInteger(start) || start < 0 || start > accounts.length)
+        throw new ApiError('InvalidInputException', 'The NextToken is not valid', 400);
+      const page = accounts.slice(start, start + max);
+      return {
+        Accounts: page.map((a) => ({
+          Id: a.id,
+          Arn: `arn:aws:organizations::${this.home.accountId}:account/o-emulated00/${a.id}`,
+          Name: `account ${a.id}`,
+          // Status is the older field; State replaces it (both are in the API reference's Account).
+          Status: a.state === 'ACTIVE' ? 'ACTIVE' : a.state === 'SUSPENDED' ? 'SUSPENDED' : 'PENDING_CLOSURE',
+          State: a.state,
+        })),
+        ...(start + max < accounts.length ? { NextToken: String(start + max) } : {}),
+      };
+    }
+    if (action === 'ListParents') {
+      const child = typeof input.ChildId === 'string' ? input.ChildId : '';
+      const chainOf = accounts.find((a) => a.id === child)?.parents;
+      // A unit's parent is the next one up any account's chain.
+      const unitChain = accounts.map((a) => a.parents).find((chain) => chain.includes(child));
+      const parent = chainOf ? chainOf[0] : unitChain ? unitChain[unitChain.indexOf(child) + 1] : undefined;
+      if (!parent)
+        throw new ApiError(
+          'ChildNotFoundException',
+          `We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.`,
+          400,
+        );
+      return { Parents: [{ Id: parent, Type: parent.startsWith('r-') ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }] };
+    }
+    throw new ApiError('UnknownOperationException', `The action ${action} is not valid for this endpoint.`, 400);
   }
 
   /** STS AssumeRole: the role must exist and trust the caller; its credentials act as the role. */

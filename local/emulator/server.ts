@@ -149,7 +149,7 @@ async function handle(context: ServiceContext, request: IncomingMessage, respons
   const target = request.headers['x-amz-target'];
   if (
     typeof target === 'string' &&
-    /^(AmazonSQS|secretsmanager|AWSEvents|AWSStepFunctions|(com\.amazonaws\.cloudtrail\.v20131101\.)?CloudTrail_20131101)\./.test(
+    /^(AmazonSQS|secretsmanager|AWSEvents|AWSStepFunctions|AWSOrganizationsV20161128|(com\.amazonaws\.cloudtrail\.v20131101\.)?CloudTrail_20131101)\./.test(
       target,
     )
   ) {
@@ -299,7 +299,7 @@ function handleLambda(
   response.end(text);
 }
 
-type JsonService = 'sqs' | 'secretsmanager' | 'events' | 'states' | 'cloudtrail';
+type JsonService = 'sqs' | 'secretsmanager' | 'events' | 'states' | 'cloudtrail' | 'organizations';
 
 /** By X-Amz-Target prefix; CloudTrail's is documented long and sent short by the SDK. */
 const JSON_SERVICES: Record<string, JsonService> = {
@@ -307,6 +307,7 @@ const JSON_SERVICES: Record<string, JsonService> = {
   secretsmanager: 'secretsmanager',
   AWSEvents: 'events',
   AWSStepFunctions: 'states',
+  AWSOrganizationsV20161128: 'organizations',
   CloudTrail_20131101: 'cloudtrail',
   'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101': 'cloudtrail',
 };
@@ -316,6 +317,7 @@ const JSON_VERSIONS: Record<JsonService, string> = {
   events: '1.1',
   states: '1.0',
   cloudtrail: '1.1',
+  organizations: '1.1',
 };
 
 function sendJson(
@@ -397,6 +399,10 @@ async function handleJson(
       const fault = context.faults.beforeCall('cloudtrail', action);
       if (fault) throw fault;
       body = handler(input as Record<string, unknown>, context.account);
+    } else if (service === 'organizations') {
+      const fault = context.faults.beforeCall('organizations', action);
+      if (fault) throw fault;
+      body = context.organization.answerOrganizations(request, action, input as Record<string, unknown>);
     } else if (service === 'states') {
       const handler = STATES_ACTIONS[action];
       if (!handler)

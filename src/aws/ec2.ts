@@ -173,6 +173,7 @@ function toSession(s: TrafficMirrorSession): Session {
     sessionNumber: s.SessionNumber ?? 0,
     packetLength: s.PacketLength ?? null,
     ...(s.VirtualNetworkId !== undefined ? { virtualNetworkId: s.VirtualNetworkId } : {}),
+    ...(s.OwnerId ? { ownerId: s.OwnerId } : {}),
     tags: tagsOf(s.Tags),
   };
 }
@@ -222,6 +223,7 @@ function toTarget(t: TrafficMirrorTarget): Target {
     trafficMirrorTargetId: t.TrafficMirrorTargetId ?? '',
     kind: KINDS[t.Type ?? ''] ?? 'network-interface',
     ...(t.NetworkInterfaceId ? { networkInterfaceId: t.NetworkInterfaceId } : {}),
+    ...(t.OwnerId ? { ownerId: t.OwnerId } : {}),
     tags: tagsOf(t.Tags),
   };
 }

@@ -5,8 +5,17 @@ import { AwsRefusal, MemberRoleUnavailable } from '../mirroring/errors.ts';
 import { FILTER_TAG } from '../mirroring/types.ts';
 import { mirroringForAccount } from '../organization/scope.ts';
 import { describeThrown } from '../thrown.ts';
+import type { Session, SessionChange } from '../mirroring/types.ts';
 import {
   createSession,
+  deleteSession,
+  describeAllManagedSessions,
+  describeAllSessions,
+  describeLiveInstances,
+  describeServiceInterfaces,
+  describeSession,
+  describeSessionsOfInstance,
+  modifySession,
   describeInstances,
   describeInterfaceStandings,
   describeSessionsOfInterfaces,
@@ -41,6 +50,17 @@ export function partitionOf(region: string): string {
 export function memberRoleArn(org: OrganizationConfig, place: Place): string {
   // One role per Region: the member template names it after its Region (deploy/member-template.ts).
   return `arn:${partitionOf(place.region)}:iam::${place.accountId}:role/${org.memberRoleName}-${place.region}`;
+}
+
+/** The place an execution acts in: an event's or a request's, when the stack serves an organization. */
+export function actingPlace(place: Place | null | undefined, org: OrganizationConfig | undefined): Place | undefined {
+  return org && place ? place : undefined;
+}
+
+/** The central account in the stack's own Region: where records without a place are. */
+export function homePlace(org: OrganizationConfig | undefined): Place | undefined {
+  const region = process.env.AWS_REGION;
+  return org && region ? { accountId: org.centralAccountId, region } : undefined;
 }
 
 export function ec2ClientIn(place: Place | undefined, org: OrganizationConfig | undefined): EC2Client {
@@ -80,15 +100,37 @@ export function ec2ClientIn(place: Place | undefined, org: OrganizationConfig | 
   return client;
 }
 
-/** The EC2 calls of a mirror-instances execution, made in one account and Region. */
-export function ec2In(client: EC2Client) {
+/**
+ * The EC2 calls of a workflow, made in one account and Region. In a member account the sessions on
+ * a target are also asked of the central account: a target's owner sees every account's sessions
+ * on it, a member only its own (cross-account targets page), and a target's load is all of them.
+ */
+export function ec2In(client: EC2Client, place?: Place, org?: OrganizationConfig) {
+  const member = place !== undefined && org !== undefined && place.accountId !== org.centralAccountId;
+  const sessionsOfTargets = async (ids: readonly string[]): Promise<Session[]> => {
+    const own = await describeSessionsOfTargets(ids, client);
+    if (!member || ids.length === 0) return own;
+    const seen = await describeSessionsOfTargets(
+      ids,
+      ec2ClientIn({ accountId: org.centralAccountId, region: place.region }, org),
+    );
+    return [...new Map([...own, ...seen].map((s) => [s.trafficMirrorSessionId, s])).values()];
+  };
   return {
     describeInstances: (ids: readonly string[]) => describeInstances(ids, client),
     describeInterfaceStandings: (ids: readonly string[]) => describeInterfaceStandings(ids, client),
     describeSessionsOfInterfaces: (ids: readonly string[]) => describeSessionsOfInterfaces(ids, client),
-    describeSessionsOfTargets: (ids: readonly string[]) => describeSessionsOfTargets(ids, client),
+    describeSessionsOfTargets: sessionsOfTargets,
+    describeSessionsOfInstance: (instanceId: string) => describeSessionsOfInstance(instanceId, client),
+    describeAllManagedSessions: () => describeAllManagedSessions(client),
+    describeAllSessions: () => describeAllSessions(client),
+    describeLiveInstances: (vpcIds: readonly string[]) => describeLiveInstances(vpcIds, client),
+    describeServiceInterfaces: (vpcIds: readonly string[]) => describeServiceInterfaces(vpcIds, client),
+    describeSession: (id: string) => describeSession(id, client),
     describeTargets: () => describeTargets(client),
     createSession: (request: Parameters<typeof createSession>[0]) => createSession(request, client),
+    deleteSession: (id: string) => deleteSession(id, client),
+    modifySession: (id: string, change: SessionChange) => modifySession(id, change, client),
   };
 }
 

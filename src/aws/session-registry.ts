@@ -34,6 +34,8 @@ function itemOf(record: SessionRecord): Record<string, AttributeValue> {
     reason: s(record.reason),
     recordedAt: s(record.recordedAt),
     ...(record.executionArn ? { executionArn: s(record.executionArn) } : {}),
+    ...(record.accountId ? { accountId: s(record.accountId) } : {}),
+    ...(record.region ? { region: s(record.region) } : {}),
   };
 }
 
@@ -49,6 +51,8 @@ function recordOf(item: Record<string, AttributeValue>): SessionRecord {
     reason: text('reason'),
     recordedAt: text('recordedAt'),
     ...(item.executionArn?.S ? { executionArn: item.executionArn.S } : {}),
+    ...(item.accountId?.S ? { accountId: item.accountId.S } : {}),
+    ...(item.region?.S ? { region: item.region.S } : {}),
   };
 }
 

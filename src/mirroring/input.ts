@@ -103,10 +103,7 @@ function buildInputSchemas() {
     }),
   );
 
-  const placeSchema = z.strictObject({
-    accountId: z.string().check(z.regex(/^\d{12}$/, { message: 'expected an AWS account ID of 12 digits' })),
-    region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'expected a Region like us-east-1' })),
-  });
+  const placeSchema = placeSchemaOf();
 
   const manualSchema = z
     .strictObject({
@@ -221,8 +218,16 @@ export function eventTimeOf(input: unknown): string | null {
   return typeof time === 'string' && Number.isFinite(Date.parse(time)) ? time : null;
 }
 
+/** A place typed by hand: `{"accountId": "...", "region": "..."}`. */
+export function placeSchemaOf() {
+  return z.strictObject({
+    accountId: z.string().check(z.regex(/^\d{12}$/, { message: 'expected an AWS account ID of 12 digits' })),
+    region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'expected a Region like us-east-1' })),
+  });
+}
+
 /** The account and Region of an EventBridge envelope, when it names both. */
-function envelopePlace(record: Record<string, unknown>): MirrorRequest['place'] {
+export function envelopePlace(record: Record<string, unknown>): MirrorRequest['place'] {
   const { account, region } = record;
   return typeof account === 'string' && /^\d{12}$/.test(account) && typeof region === 'string' && region !== ''
     ? { accountId: account, region }

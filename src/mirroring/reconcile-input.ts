@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { fail as invalid, INSTANCE_ARN, instanceIdSchema } from './input.ts';
+import { envelopePlace, fail as invalid, INSTANCE_ARN, instanceIdSchema, placeSchemaOf } from './input.ts';
 import type { WorkSlice } from './reconcile-work.ts';
 import { isTamperEvent, parseTamperCall, TAMPER_CALLS, type Tamper } from './tamper.ts';
 
@@ -12,6 +12,16 @@ export interface ReconcileRequest {
   instanceIds?: string[];
   /** Set when someone else deleted or modified a session: what they did, and which session it was. */
   tamper?: Tamper;
+  /**
+   * The one account and Region to reconcile, in an organization: the event's, or typed by hand.
+   * Absent: every place in scope (a stack without an organization has one).
+   */
+  place?: Place;
+}
+
+export interface Place {
+  accountId: string;
+  region: string;
 }
 
 /** Instances one reconcile may be asked about by hand; a tag change names what its call tagged. */
@@ -40,6 +50,7 @@ function buildSchemas() {
     vpcIds: z.optional(z.array(vpcId)),
     instanceIds: z.optional(z.array(instanceId).check(z.maxLength(MAX_RECONCILE_INSTANCE_IDS))),
     tamper: z.optional(tamper),
+    place: z.optional(placeSchemaOf()),
   });
 
   // Tags' own event for an instance (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-tag.html):
@@ -75,6 +86,7 @@ function buildSchemas() {
   const manualCleanup = z.strictObject({
     instanceIds: z.array(instanceId).check(z.minLength(1), z.maxLength(100)),
     dryRun: z.optional(z.boolean({ message: 'expected true or false' })),
+    place: z.optional(placeSchemaOf()),
   });
 
   return { manualReconcile, tagChange, stateChange, detachCall, manualCleanup };
@@ -91,6 +103,15 @@ const schemas = () => (built ??= buildSchemas());
  */
 export function normalizeReconcileInput(input: unknown): ReconcileRequest {
   const record = (input ?? {}) as Record<string, unknown>;
+  const request = reconcileRequestOf(input, record);
+  // An event acts where it happened (a member's reach the central bus with their account and Region);
+  // the schedule's is the central account's own, and covers every place.
+  const scheduled = record['detail-type'] === 'Scheduled Event';
+  const place = 'detail-type' in record && !scheduled ? envelopePlace(record) : request.place;
+  return place ? { ...request, place } : request;
+}
+
+function reconcileRequestOf(input: unknown, record: Record<string, unknown>): ReconcileRequest {
   if (record['detail-type'] === 'Scheduled Event' && record.source === 'aws.events')
     return { dryRun: false, vpcIds: [] };
   // Looked up in the first round (functions/reconcile-round.ts): until then it concerns no instance.
@@ -115,6 +136,7 @@ export function normalizeReconcileInput(input: unknown): ReconcileRequest {
     vpcIds: parsed.data.vpcIds ?? [],
     ...(parsed.data.instanceIds ? { instanceIds: [...new Set(parsed.data.instanceIds)] } : {}),
     ...(parsed.data.tamper ? { tamper: parsed.data.tamper } : {}),
+    ...(parsed.data.place ? { place: parsed.data.place } : {}),
   };
 }
 
@@ -123,6 +145,12 @@ const CLEANUP = { mode: 'cleanup' as const, orphanNetworkInterfaceIds: [], vpcId
 /** `cleanup-sessions` starts on stop, terminate and detach, or by hand with `{"instanceIds": [...]}`. */
 export function normalizeCleanupInput(input: unknown): WorkSlice {
   const record = (input ?? {}) as Record<string, unknown>;
+  const work = cleanupWorkOf(input, record);
+  const place = 'detail-type' in record ? envelopePlace(record) : work.place;
+  return place ? { ...work, place } : work;
+}
+
+function cleanupWorkOf(input: unknown, record: Record<string, unknown>): WorkSlice {
   if (record['detail-type'] === 'AWS API Call via CloudTrail') {
     const parsed = schemas().detachCall.safeParse(input);
     if (!parsed.success) invalid(parsed.error);
@@ -143,5 +171,6 @@ export function normalizeCleanupInput(input: unknown): WorkSlice {
     sessionsOfInstanceIds: ids,
     allManagedSessions: false,
     dryRun: parsed.data.dryRun ?? false,
+    ...(parsed.data.place ? { place: parsed.data.place } : {}),
   };
 }

@@ -60,6 +60,46 @@ export interface WorkflowSummary {
   counts: Record<string, number>;
   actions: AppliedAction[];
   truncated: number;
+  /** In an organization: each account and Region that changed, needs a human, or failed. */
+  places?: PlaceSummary[];
+}
+
+/** One place's share of a reconcile over an organization, as its Map iteration ended. */
+export interface PlaceSummary {
+  place: { accountId: string; region: string };
+  counts: Record<string, number>;
+  /** The error that ended the place's rounds early (after retries), when one did. */
+  error?: { Error: string; Cause?: string };
+}
+
+/** Whether an action needs a human: it failed, or was skipped for want of capacity. */
+export function needsAttention(a: Pick<AppliedAction, 'outcome' | 'reason'>): boolean {
+  return a.outcome === 'failed' || (a.outcome === 'skipped' && NEEDS_A_HUMAN.has(a.reason ?? ''));
+}
+
+/** The place's report as it rides in an organization's state: its counts, and only actions needing a human. */
+export function placeReport(report: WorkflowSummary, kept: number): WorkflowSummary {
+  const actions = report.actions.filter(needsAttention).slice(0, kept);
+  return { ...report, actions, truncated: report.truncated + report.actions.length - actions.length };
+}
+
+/** Places worth a line in the ops message: something changed, needs a human, was left or failed. */
+export function notablePlaces(places: readonly PlaceSummary[]): PlaceSummary[] {
+  return places.filter(
+    (p) =>
+      p.error !== undefined || [...CHANGES, 'failed', 'remaining', 'failed-slices'].some((k) => (p.counts[k] ?? 0) > 0),
+  );
+}
+
+/** A Step Functions Cause is the Lambda's error as JSON: its message is what a human needs. */
+function causeOf(error: NonNullable<PlaceSummary['error']>): string {
+  try {
+    const parsed = JSON.parse(error.Cause ?? '') as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Not JSON: the cause as it came.
+  }
+  return error.Cause ?? '';
 }
 
 export function mergeReports(reports: readonly SliceReport[], cap = 500): WorkflowSummary {
@@ -82,9 +122,8 @@ export function renderWorkflowReport(
 ): { subject: string; message: string } | null {
   // Someone else's change to autotap's session is always told, whatever autotap did about it.
   const tampered = tamper && !tamper.ignored ? tamper : undefined;
-  const attention = summary.actions.filter(
-    (a) => a.outcome === 'failed' || (a.outcome === 'skipped' && NEEDS_A_HUMAN.has(a.reason ?? '')),
-  );
+  const attention = summary.actions.filter(needsAttention);
+  const failedPlaces = (summary.places ?? []).filter((p) => p.error !== undefined);
   const changed = CHANGES.reduce((n, k) => n + (summary.counts[k] ?? 0), 0);
   const failedSlices = summary.counts['failed-slices'] ?? 0;
   const unpublished = summary.counts['unpublished-events'] ?? 0;
@@ -94,19 +133,27 @@ export function renderWorkflowReport(
     changed === 0 &&
     attention.length === 0 &&
     failedSlices === 0 &&
+    failedPlaces.length === 0 &&
     unpublished === 0 &&
     remaining === 0
   )
     return null;
-  const countLine = Object.entries(summary.counts)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
+  const countLine = countLineOf(summary.counts);
   const shown = summary.actions.filter((a) => a.outcome !== 'skipped' || NEEDS_A_HUMAN.has(a.reason ?? ''));
   const lines = [
     `autotap ${workflow}: ${countLine || 'nothing to do'}.`,
     ...(executionArn ? [`Execution: ${executionArn}`] : []),
     ...(tampered ? ['', ...describeTamper(tampered, shown.length > 0)] : []),
+    ...(summary.places && summary.places.length > 0
+      ? [
+          '',
+          'By account and Region:',
+          ...summary.places.map((p) => {
+            const line = `- ${p.place.accountId} ${p.place.region}: ${countLineOf(p.counts) || 'nothing done'}`;
+            return p.error ? `${line}; stopped by ${p.error.Error}: ${causeOf(p.error)}` : line;
+          }),
+        ]
+      : []),
     '',
     ...shown.map((a) =>
       `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${sourceName({ ...a, instanceId: a.instanceId || '(unknown instance)' })}${a.reason ? `: ${a.reason}` : ''}`.replace(
@@ -114,7 +161,8 @@ export function renderWorkflowReport(
         ' ',
       ),
     ),
-    ...(summary.truncated > 0 ? [`(and ${summary.truncated} more, counted above)`] : []),
+    // By place, only the actions needing a human ride along; the others are in the logs and events.
+    ...(summary.truncated > 0 && !summary.places ? [`(and ${summary.truncated} more, counted above)`] : []),
     ...(failedSlices > 0
       ? [
           '',
@@ -134,4 +182,11 @@ export function renderWorkflowReport(
       ? `[autotap] ${workflow}: ${attention.length + failedSlices + unpublished} need attention`
       : `[autotap] ${workflow}: ${changed} sessions changed`;
   return { subject, message: lines.join('\n') };
+}
+
+function countLineOf(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 }

@@ -25,6 +25,25 @@ export interface AccountSnapshot {
   targets: Target[];
   /** Set when only these instances were described: sessions elsewhere are none of this round's business. */
   onlyInstanceIds?: string[];
+  /**
+   * Other accounts' sessions on the targets this account's sessions may use (RAM-shared ones, or its
+   * own that it shares): they count towards a target's load, and nothing is planned for them.
+   */
+  foreignSessions?: Session[];
+}
+
+/**
+ * Splits described sessions into the account's own and other accounts'. A session EC2 names no owner
+ * for is the account's own (single-account stacks know no account id and need none).
+ */
+export function sessionsOwnedBy(
+  sessions: readonly Session[],
+  accountId: string | undefined,
+): { own: Session[]; foreign: Session[] } {
+  const own: Session[] = [];
+  const foreign: Session[] = [];
+  for (const s of sessions) (accountId && s.ownerId && s.ownerId !== accountId ? foreign : own).push(s);
+  return { own, foreign };
 }
 
 export interface AccountPorts extends SlicePorts {
@@ -44,6 +63,7 @@ export async function describeAccount(
   vpcIds: string[],
   config: MirroringConfig,
   ports: AccountPorts,
+  accountId?: string,
 ): Promise<AccountSnapshot> {
   const anyKind = config.sources.loadBalancers.enabled || config.sources.requesterManaged.enabled;
   const [instances, services, sessions, targets] = await Promise.all([
@@ -53,7 +73,20 @@ export async function describeAccount(
     ports.describeTargets(),
   ]);
   const mirrored = services.filter((source) => stillMirrored(source, config));
-  return { instances: [...instances, ...mirrored], sessions, targets };
+  const { own, foreign } = sessionsOwnedBy(sessions, accountId);
+  // A member sees only its own sessions on a target shared with it: the target's owner sees them all.
+  const shared = limitedTargetIds(
+    candidateTargets(config, targets).targets.filter((t) => accountId && t.ownerId && t.ownerId !== accountId),
+  );
+  const elsewhere =
+    shared.length > 0 ? sessionsOwnedBy(await ports.describeSessionsOfTargets(shared), accountId).foreign : [];
+  const foreignSessions = [...new Map([...foreign, ...elsewhere].map((x) => [x.trafficMirrorSessionId, x])).values()];
+  return {
+    instances: [...instances, ...mirrored],
+    sessions: own,
+    targets,
+    ...(foreignSessions.length > 0 ? { foreignSessions } : {}),
+  };
 }
 
 /**
@@ -66,6 +99,7 @@ export async function describeInstances(
   vpcIds: string[],
   config: MirroringConfig,
   ports: AccountPorts,
+  accountId?: string,
 ): Promise<AccountSnapshot> {
   // The same describes as a reconcile slice of these instances (reconcile-work.ts), kept as a snapshot.
   const slice = await loadSlice(
@@ -84,10 +118,17 @@ export async function describeInstances(
   const instances = slice.instances.filter(
     (i) => vpcIds.length === 0 || i.networkInterfaces.some((n) => vpcIds.includes(n.vpcId ?? i.vpcId ?? '')),
   );
-  const sessions = [
+  const described = [
     ...new Map([...slice.sessions, ...slice.targetSessions].map((x) => [x.trafficMirrorSessionId, x])).values(),
   ];
-  return { instances, sessions, targets: slice.accountTargets, onlyInstanceIds: instanceIds };
+  const { own, foreign } = sessionsOwnedBy(described, accountId);
+  return {
+    instances,
+    sessions: own,
+    targets: slice.accountTargets,
+    onlyInstanceIds: instanceIds,
+    ...(foreign.length > 0 ? { foreignSessions: foreign } : {}),
+  };
 }
 
 /**
@@ -106,7 +147,9 @@ export async function planAccountRound(
   for (const s of snapshot.sessions)
     sessionsByEni.set(s.networkInterfaceId, [...(sessionsByEni.get(s.networkInterfaceId) ?? []), s]);
   const limited = new Set(limitedTargetIds(candidateTargets(config, snapshot.targets).targets));
-  const targetSessions = snapshot.sessions.filter((s) => limited.has(s.trafficMirrorTargetId));
+  const targetSessions = [...snapshot.sessions, ...(snapshot.foreignSessions ?? [])].filter((s) =>
+    limited.has(s.trafficMirrorTargetId),
+  );
   const instances = [...snapshot.instances].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
   const actions: ReconcileAction[] = [];
   const base = {

@@ -17,6 +17,8 @@ export interface WorkSlice {
   allManagedSessions: boolean;
   vpcIds: string[];
   dryRun: boolean;
+  /** The account and Region of the stop, terminate or detach, in an organization. */
+  place?: { accountId: string; region: string };
 }
 
 /**

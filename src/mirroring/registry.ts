@@ -25,6 +25,9 @@ export interface SessionRecord {
   reason: string;
   /** ISO time of the write. */
   recordedAt: string;
+  /** Where the session is, in an organization; absent: the account and Region of the stack. */
+  accountId?: string;
+  region?: string;
 }
 
 export interface SessionRegistry {
@@ -43,13 +46,30 @@ export interface RecordingContext {
   workflow: RecordingWorkflow;
   executionArn?: string;
   now: Date;
+  /** The account and Region the workflow acted in, in an organization. */
+  place?: { accountId: string; region: string };
 }
 
 const origin = (ctx: RecordingContext) => ({
   workflow: ctx.workflow,
   ...(ctx.executionArn ? { executionArn: ctx.executionArn } : {}),
   recordedAt: ctx.now.toISOString(),
+  ...(ctx.place ? { accountId: ctx.place.accountId, region: ctx.place.region } : {}),
 });
+
+/**
+ * Whether a record is of the place a round described. A record without a place is the stack's own
+ * account and Region: the home place, or any place of a stack without an organization.
+ */
+export function recordedIn(
+  record: Pick<SessionRecord, 'accountId' | 'region'>,
+  place: { accountId: string; region: string } | undefined,
+  home: { accountId: string; region: string } | undefined,
+): boolean {
+  if (!place) return record.accountId === undefined;
+  const at = record.accountId !== undefined ? { accountId: record.accountId, region: record.region } : home;
+  return at !== undefined && at.accountId === place.accountId && at.region === place.region;
+}
 
 type Located = Pick<EniResult, 'instanceId' | 'networkInterfaceId'> & {
   trafficMirrorSessionId?: string | undefined;
@@ -115,7 +135,10 @@ export function registryDrift(
   describedAt: Date,
   ctx: RecordingContext,
 ): RegistryChanges {
-  const ours = sessions.filter(isManagedSession);
+  // Only the snapshot's own account can be lined up with it: other accounts' sessions are theirs.
+  const ours = sessions.filter(
+    (s) => isManagedSession(s) && (!ctx.place || !s.ownerId || s.ownerId === ctx.place.accountId),
+  );
   const shown = new Set(ours.map((s) => s.trafficMirrorSessionId));
   const known = new Set(records.map((r) => r.trafficMirrorSessionId));
   const record = ours

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { MirroringSection } from '../config/schema.ts';
-import { fail as invalid, INSTANCE_ARN, INSTANCE_ID } from './input.ts';
+import { envelopePlace, fail as invalid, INSTANCE_ARN, INSTANCE_ID } from './input.ts';
 import { MAX_RECONCILE_INSTANCE_IDS } from './reconcile-input.ts';
 
 /**
@@ -16,6 +16,8 @@ import { MAX_RECONCILE_INSTANCE_IDS } from './reconcile-input.ts';
 export interface TagChange {
   instanceIds: string[];
   keys: string[];
+  /** The account and Region of the event (its envelope's): a member's instances are reconciled there. */
+  place?: { accountId: string; region: string };
 }
 
 export const TAG_CALLS = ['CreateTags', 'DeleteTags'] as const;
@@ -63,6 +65,12 @@ export const ALL_KEYS = '*';
 /** The instances and keys of one queued event, or InvalidInput naming the field that is wrong. */
 export function parseTagChange(event: unknown): TagChange {
   const record = (event ?? {}) as Record<string, unknown>;
+  const change = changeOf(event, record);
+  const place = envelopePlace(record);
+  return place ? { ...change, place } : change;
+}
+
+function changeOf(event: unknown, record: Record<string, unknown>): TagChange {
   if (record.source === 'aws.tag') {
     const parsed = schemas().tagChange.safeParse(event);
     if (!parsed.success) invalid(parsed.error);
@@ -112,6 +120,7 @@ export interface QueuedTagChange {
 export interface CoalescedReconcile {
   instanceIds: string[];
   messageIds: string[];
+  place?: { accountId: string; region: string };
 }
 
 export interface Coalesced {
@@ -132,6 +141,8 @@ export function coalesceTagChanges(
 ): Coalesced {
   const reconcileOf = new Map<string, number>();
   const reconciles: CoalescedReconcile[] = [];
+  // Instance ids are unique within an account and Region only: each place gets its own reconciles.
+  const lastOf = new Map<string, number>();
   const ignored: string[] = [];
   for (const { messageId, change } of messages) {
     if (!changesScope(change, scopeKeys)) {
@@ -139,14 +150,18 @@ export function coalesceTagChanges(
       continue;
     }
     const mine = new Set<number>();
+    const at = change.place ? `${change.place.accountId}/${change.place.region}` : '';
     for (const id of change.instanceIds) {
-      let index = reconcileOf.get(id);
+      let index = reconcileOf.get(`${at} ${id}`);
       if (index === undefined) {
-        if (reconciles.length === 0 || reconciles.at(-1)!.instanceIds.length >= perExecution)
-          reconciles.push({ instanceIds: [], messageIds: [] });
-        index = reconciles.length - 1;
+        const last = lastOf.get(at);
+        if (last === undefined || reconciles[last]!.instanceIds.length >= perExecution) {
+          reconciles.push({ instanceIds: [], messageIds: [], ...(change.place ? { place: change.place } : {}) });
+          lastOf.set(at, reconciles.length - 1);
+        }
+        index = lastOf.get(at)!;
         reconciles[index]!.instanceIds.push(id);
-        reconcileOf.set(id, index);
+        reconcileOf.set(`${at} ${id}`, index);
       }
       mine.add(index);
     }
@@ -166,6 +181,7 @@ export function reconcileExecutionName(reconcile: CoalescedReconcile): string {
     .update([...reconcile.messageIds].sort().join('\n'))
     .update('\0')
     .update(reconcile.instanceIds.join('\n'))
+    .update(reconcile.place ? `\0${reconcile.place.accountId}/${reconcile.place.region}` : '')
     .digest('hex');
   return `tags-changed-${digest.slice(0, 40)}`;
 }

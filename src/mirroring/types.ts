@@ -67,6 +67,8 @@ export interface Target {
   maxSources?: number;
   /** The ENI behind an ENI target: such an ENI can never be a mirror source. */
   networkInterfaceId?: string;
+  /** The account that owns it, as EC2 describes it: another account's when RAM shares it. */
+  ownerId?: string;
   tags: Tags;
 }
 
@@ -80,6 +82,11 @@ export interface Session {
   packetLength?: number | null;
   /** As EC2 describes it; absent when not known. */
   virtualNetworkId?: number;
+  /**
+   * The account that made it, as EC2 describes it. A target's owner also sees the sessions other
+   * accounts made on its target: they count towards its load, and are never the owner's to change.
+   */
+  ownerId?: string;
   tags: Tags;
 }
 

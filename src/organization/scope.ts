@@ -83,3 +83,32 @@ export function placeOutOfScope(org: OrganizationConfig, place: Place): boolean 
   const accountsOnly = org.accounts.allow.length > 0 && org.organizationalUnits.allow.length === 0;
   return accountsOnly && !org.accounts.allow.includes(place.accountId);
 }
+
+/**
+ * The places one reconcile execution covers at most. Each place's result rides in the execution's
+ * state (a few hundred bytes of counts) and its rounds in its history, so the bound keeps an
+ * execution inside Step Functions' 256 KiB payload and 25,000 history events
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+ */
+export const MAX_RECONCILE_PLACES = 300;
+
+/** Whether the accounts in scope can only be known from Organizations (an allow list of accounts alone is enough). */
+export function scopeNeedsOrganizations(org: OrganizationConfig): { accounts: boolean; units: boolean } {
+  const units = org.organizationalUnits.allow.length > 0 || org.organizationalUnits.deny.length > 0;
+  return { accounts: units || org.accounts.allow.length === 0, units };
+}
+
+/**
+ * What a reconcile covers: the one place asked for (when in scope), or every in-scope account in
+ * every configured Region. The accounts are Organizations' when the scope needs them, else the
+ * allow list's.
+ */
+export function reconcilePlaces(
+  org: OrganizationConfig,
+  accounts: readonly MemberAccount[] | undefined,
+  asked?: Place,
+): Place[] {
+  if (asked) return placeOutOfScope(org, asked) ? [] : [asked];
+  const listed = accounts ?? org.accounts.allow.map((id) => ({ id, parents: [] }));
+  return placesInScope(org, listed);
+}

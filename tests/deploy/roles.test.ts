@@ -178,12 +178,21 @@ describe('with an organization', () => {
         ).Policies[0]!.PolicyDocument.Statement.find((s) => s.Sid === 'AssumeMemberRoles')?.Resource,
       ]);
 
-  test("the two roles of mirror-instances that act in members may assume the members' roles, and only they", () => {
+  test("the roles that act in members (mirror-instances', the reconciler's, the cleanup's) may assume the members' roles, and only they", () => {
     expect(assuming(base)).toEqual([]);
     const resource = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/autotap-member-*' };
     expect(assuming({ ...base, organization })).toEqual([
+      ['ReconcileRoundRole', resource],
+      ['ReconcileSliceRole', resource],
       ['ResolveInterfacesRole', resource],
       ['AttachSessionRole', resource],
     ]);
+  });
+
+  test('only the places lister reads Organizations, and only with an organization', () => {
+    const reading = (config: Record<string, unknown>) =>
+      Object.entries(roles(parseConfig(config))).filter(([, r]) => JSON.stringify(r).includes('organizations:'));
+    expect(reading(base)).toEqual([]);
+    expect(reading({ ...base, organization }).map(([id]) => id)).toEqual(['ListPlacesRole']);
   });
 });

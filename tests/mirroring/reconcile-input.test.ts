@@ -21,20 +21,26 @@ function messageOf(input: unknown): string {
 
 describe('reconcile input', () => {
   test('a tag change of an instance (events/tag-change-on-instance.json) asks about that instance, from its ARN', () => {
+    // ...in the account and Region it happened in, which an organization's reconcile acts in.
     expect(normalizeReconcileInput(tagChange())).toEqual({
       dryRun: false,
       vpcIds: [],
       instanceIds: ['i-0a1b2c3d4e5f60001'],
+      place: { accountId: '123456789012', region: 'us-east-1' },
     });
     const inChina = { ...tagChange(), resources: ['arn:aws-cn:ec2:cn-north-1:123456789012:instance/i-0c3'] };
     expect(normalizeReconcileInput(inChina).instanceIds).toEqual(['i-0c3']);
   });
 
   test('the schedule and a bare console start are the whole account (no instanceIds at all)', () => {
-    expect(normalizeReconcileInput({ source: 'aws.events', 'detail-type': 'Scheduled Event' })).toEqual({
-      dryRun: false,
-      vpcIds: [],
-    });
+    // The schedule's envelope names the central account: it still covers every place.
+    const schedule = {
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      account: '123456789012',
+      region: 'us-east-1',
+    };
+    expect(normalizeReconcileInput(schedule)).toEqual({ dryRun: false, vpcIds: [] });
     expect(normalizeReconcileInput({})).toEqual({ dryRun: false, vpcIds: [] });
   });
 

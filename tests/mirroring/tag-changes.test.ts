@@ -23,6 +23,7 @@ describe('a queued tag event names its instances and keys', () => {
     expect(parseTagChange(sample('tag-change-on-instance.json'))).toEqual({
       instanceIds: ['i-0a1b2c3d4e5f60001'],
       keys: ['autotap:mirror'],
+      place: { accountId: '123456789012', region: 'us-east-1' },
     });
   });
 
@@ -30,6 +31,7 @@ describe('a queued tag event names its instances and keys', () => {
     expect(parseTagChange(sample('cloudtrail-create-tags.json'))).toEqual({
       instanceIds: ['i-0a1b2c3d4e5f60001'],
       keys: ['autotap:mirror', 'owner'],
+      place: { accountId: '123456789012', region: 'us-east-1' },
     });
   });
 
@@ -107,6 +109,34 @@ describe('a batch is coalesced: each instance once', () => {
       { instanceIds: ['i-03'], messageIds: ['b'] },
     ]);
     expect(ignored).toEqual(['c', 'd']);
+  });
+
+  test('an organization: each account and Region gets its own reconciles, the same instance id apart', () => {
+    const at = (accountId: string, region: string) => ({ accountId, region });
+    const placed = (messageId: string, ids: string[], place: { accountId: string; region: string }) => ({
+      messageId,
+      change: { instanceIds: ids, keys, place },
+    });
+    const { reconciles } = coalesceTagChanges(
+      [
+        placed('a', ['i-01', 'i-02'], at('111111111111', 'us-east-1')),
+        placed('b', ['i-01'], at('222222222222', 'us-east-1')),
+        placed('c', ['i-03'], at('111111111111', 'us-east-1')),
+        placed('d', ['i-04'], at('111111111111', 'eu-west-1')),
+      ],
+      keys,
+      2,
+    );
+    expect(reconciles).toEqual([
+      { instanceIds: ['i-01', 'i-02'], messageIds: ['a'], place: at('111111111111', 'us-east-1') },
+      { instanceIds: ['i-01'], messageIds: ['b'], place: at('222222222222', 'us-east-1') },
+      { instanceIds: ['i-03'], messageIds: ['c'], place: at('111111111111', 'us-east-1') },
+      { instanceIds: ['i-04'], messageIds: ['d'], place: at('111111111111', 'eu-west-1') },
+    ]);
+    // The same messages and instances in another place are another execution.
+    expect(reconcileExecutionName(reconciles[1]!)).not.toBe(
+      reconcileExecutionName({ instanceIds: ['i-01'], messageIds: ['b'] }),
+    );
   });
 
   test('every key removed (DeleteTags without tags) can change scope', () => {

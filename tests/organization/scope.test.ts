@@ -6,6 +6,8 @@ import {
   mirroringForAccount,
   placeInScope,
   placesInScope,
+  reconcilePlaces,
+  scopeNeedsOrganizations,
   type MemberAccount,
 } from '../../src/organization/scope.ts';
 
@@ -160,5 +162,51 @@ describe('mirroringForAccount', () => {
     expect(mirroringForAccount(stage, config.organization, '333333333333')).toEqual({ ...stage, filterId: 'tmf-0c' });
     expect(mirroringForAccount(stage, config.organization, '444444444444')).toBe(stage);
     expect(mirroringForAccount(stage, undefined, '222222222222')).toBe(stage);
+  });
+});
+
+describe('the places a reconcile covers', () => {
+  const place = (accountId: string, region: string) => ({ accountId, region });
+
+  test('an allow list of accounts alone needs no Organizations; units or no list at all do', () => {
+    expect(scopeNeedsOrganizations(organization({ accounts: { allow: ['222222222222'] } }))).toEqual({
+      accounts: false,
+      units: false,
+    });
+    expect(scopeNeedsOrganizations(organization())).toEqual({ accounts: true, units: false });
+    expect(scopeNeedsOrganizations(organization({ organizationalUnits: { deny: [SANDBOX] } }))).toEqual({
+      accounts: true,
+      units: true,
+    });
+  });
+
+  test('every in-scope account in every Region; a denied unit, a suspended account and an unlisted one are left out', () => {
+    const org = organization({ organizationalUnits: { allow: [WORKLOADS], deny: [SANDBOX] } });
+    const accounts = [
+      account(CENTRAL, WORKLOADS),
+      account('222222222222', WORKLOADS),
+      account('333333333333', SANDBOX, WORKLOADS),
+      { ...account('444444444444', WORKLOADS), state: 'SUSPENDED' as const },
+      account('555555555555'),
+    ];
+    expect(reconcilePlaces(org, accounts)).toEqual([
+      place(CENTRAL, 'us-east-1'),
+      place(CENTRAL, 'eu-west-1'),
+      place('222222222222', 'us-east-1'),
+      place('222222222222', 'eu-west-1'),
+    ]);
+  });
+
+  test('an allow list of accounts is the list, without asking Organizations; one place asked is that place, if in scope', () => {
+    const org = organization({ accounts: { allow: ['222222222222'], deny: ['333333333333'] } });
+    expect(reconcilePlaces(org, undefined)).toEqual([
+      place('222222222222', 'us-east-1'),
+      place('222222222222', 'eu-west-1'),
+    ]);
+    expect(reconcilePlaces(org, undefined, place('222222222222', 'eu-west-1'))).toEqual([
+      place('222222222222', 'eu-west-1'),
+    ]);
+    expect(reconcilePlaces(org, undefined, place('333333333333', 'eu-west-1'))).toEqual([]);
+    expect(reconcilePlaces(org, undefined, place('222222222222', 'ap-south-1'))).toEqual([]);
   });
 });

@@ -190,7 +190,12 @@ export function registerCreateTests(get: () => CreatePackage): void {
       const assuming = ofType(template, 'AWS::IAM::Role')
         .map(([id]) => id)
         .filter((id) => rolePolicyStatements(template, id).some((s) => actionsOf(s).includes('sts:AssumeRole')));
-      expect(assuming.sort()).toEqual(['AttachSessionRole', 'ResolveInterfacesRole']);
+      expect(assuming.sort()).toEqual([
+        'AttachSessionRole',
+        'ReconcileRoundRole',
+        'ReconcileSliceRole',
+        'ResolveInterfacesRole',
+      ]);
     });
   });
 }

@@ -160,7 +160,7 @@ export function registerDetectionTests(get: () => Suite): void {
         const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
         const ids = functions.map(([id]) => id);
         expect(ids).toEqual(expect.arrayContaining(Object.values(DETECTION_FUNCTIONS).map((f) => f.logicalId)));
-        expect(ids).toHaveLength(9 + 4);
+        expect(ids).toHaveLength(10 + 4);
         for (const { logicalId, role } of Object.values(DETECTION_FUNCTIONS)) {
           const props = template.Resources[logicalId]!.Properties;
           expect(props.Runtime).toBe('nodejs24.x');

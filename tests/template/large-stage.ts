@@ -86,7 +86,7 @@ export function registerLargeStageTests(get: () => LargeStagePackage): void {
 
     test('packages: every function, each environment well under 4 KB and without the configuration', () => {
       const functions = functionsOf(suite.template);
-      expect(functions).toHaveLength(13);
+      expect(functions).toHaveLength(14);
       const measured = measureEnvironments({
         functions: Object.fromEntries(
           functions.map(([id, r]) => [

@@ -111,6 +111,7 @@ const FUNCTIONS = {
   reconcileRound: { logicalId: 'ReconcileRoundLambdaFunction', placeholder: 'ReconcileRoundFunctionArn' },
   reconcileSlice: { logicalId: 'ReconcileSliceLambdaFunction', placeholder: 'ReconcileSliceFunctionArn' },
   summarizeReconcile: { logicalId: 'SummarizeReconcileLambdaFunction', placeholder: 'SummarizeReconcileFunctionArn' },
+  listPlaces: { logicalId: 'ListPlacesLambdaFunction', placeholder: 'ListPlacesFunctionArn' },
   // Started by its queue, not by a state machine: no definition names it.
   coalesceTagChanges: { logicalId: 'CoalesceTagChangesLambdaFunction', placeholder: 'CoalesceTagChangesFunctionArn' },
 } as const;
@@ -119,7 +120,7 @@ type FunctionKey = keyof typeof FUNCTIONS;
 const MACHINE_FUNCTIONS: Record<string, FunctionKey[]> = {
   MirrorInstancesStateMachine: ['normalizeInput', 'resolveInterfaces', 'attachSession', 'summarize'],
   CleanupSessionsStateMachine: ['normalizeCleanupInput', 'reconcileSlice', 'summarizeReconcile'],
-  ReconcileStateMachine: ['reconcileRound', 'summarizeReconcile'],
+  ReconcileStateMachine: ['listPlaces', 'reconcileRound', 'summarizeReconcile'],
 };
 
 // ---------------------------------------------------------------------------------------------
