@@ -5,6 +5,7 @@ import { InvalidInput } from '../src/mirroring/input.ts';
 import { normalizeReconcileInput } from '../src/mirroring/reconcile-input.ts';
 import {
   mergeReports,
+  needsAttention,
   notablePlaces,
   renderWorkflowReport,
   type WorkflowSummary,
@@ -75,6 +76,7 @@ export const handler = lambdaHandler<unknown, WorkflowSummary & { dryRun: boolea
               ...(r.failedRounds > 0 ? { 'failed-slices': r.failedRounds } : {}),
             },
             ...(r.error ? { error: r.error } : {}),
+            ...(r.actions.some(needsAttention) ? { attention: r.actions.filter(needsAttention) } : {}),
           },
         ]
       : [],

@@ -118,6 +118,8 @@ export interface Emulator {
   successfulCalls(): Record<string, number>;
   resetCalls(): void;
   setFaults(faults: EmulatorFaults): void;
+  /** Faults of one account and Region's EC2 alone (a throttled member account), in place of the shared ones. */
+  setPlaceFaults(accountId: string, region: string, faults: EmulatorFaults): void;
   setAccountSessionLimit(limit: number): void;
   addInstance(instance: InstanceSeed): void;
   addNetworkInterface(networkInterface: NetworkInterfaceSeed): void;
@@ -236,6 +238,7 @@ export async function startEmulator(seed: EmulatorSeed = {}, options: EmulatorOp
     successfulCalls: () => ({ ...calls.succeeded }),
     resetCalls: () => calls.reset(),
     setFaults: (next) => faults.configure(parseFaults(next)),
+    setPlaceFaults: (accountId, region, next) => organization.setPlaceFaults(accountId, region, parseFaults(next)),
     setAccountSessionLimit: (limit) => {
       account.accountSessionLimit = parseSeed({ accountSessionLimit: limit }).accountSessionLimit;
     },

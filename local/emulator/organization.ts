@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { describeIssues } from '../../src/validation.ts';
 import { readTagSpecifications } from './ec2.ts';
 import { ApiError } from './errors.ts';
-import type { Clock } from './faults.ts';
+import { FaultInjector, type Clock } from './faults.ts';
+import type { ParsedFaults } from './seed.ts';
 import type { Params } from './query.ts';
 import { parseSeed, type EmulatorSeed, type SessionSeed } from './seed.ts';
 import { Account, type AccountPeers, type SessionRecord, type TargetRecord } from './state.ts';
@@ -200,6 +201,8 @@ export class EmulatedOrganization {
   private readonly shares: z.infer<typeof organizationSeedSchema>['shares'];
   private readonly accounts: z.infer<typeof organizationSeedSchema>['accounts'];
   private readonly organizationsAccess: boolean;
+  /** Faults of one account and Region's EC2, in place of the emulator's own (EC2 throttles per account and Region). */
+  private readonly placeFaults = new Map<string, FaultInjector>();
   private readonly clock: Clock;
   private readonly base: Principal;
 
@@ -246,6 +249,19 @@ export class EmulatedOrganization {
       this.places.set(key, place);
     }
     return place;
+  }
+
+  /**
+   * Gives one account and Region faults of its own, e.g. a throttled member: EC2 meters its request
+   * rate per account and Region (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html).
+   */
+  setPlaceFaults(account: string, regionName: string, faults: ParsedFaults): void {
+    this.placeFaults.set(placeKey(account, regionName), new FaultInjector(faults, this.clock));
+  }
+
+  /** The faults of a place that has its own. */
+  faultsOf(account: Account): FaultInjector | undefined {
+    return this.placeFaults.get(placeKey(account.accountId, account.region));
   }
 
   /** Every account and Region with state. */

@@ -166,7 +166,8 @@ async function handle(context: ServiceContext, request: IncomingMessage, respons
       throw new ApiError('MissingAction', 'The request must contain the parameter Action');
     // EC2 and ELBv2 act in the account and Region the request's credentials and signature name.
     const place = service === 'ec2' || service === 'elbv2' ? context.organization.principalOf(request) : undefined;
-    const here = place ? { ...context, account: place.account } : context;
+    const own = place ? context.organization.faultsOf(place.account) : undefined;
+    const here = place ? { ...context, account: place.account, ...(own ? { faults: own } : {}) } : context;
     if (place && service === 'ec2') context.organization.authorize(place.principal, place.account, action, params);
     const body =
       service === 'sns'

@@ -70,6 +70,8 @@ export interface PlaceSummary {
   counts: Record<string, number>;
   /** The error that ended the place's rounds early (after retries), when one did. */
   error?: { Error: string; Cause?: string };
+  /** Its actions that need a human (the few its state kept). */
+  attention?: AppliedAction[];
 }
 
 /** Whether an action needs a human: it failed, or was skipped for want of capacity. */
@@ -87,7 +89,9 @@ export function placeReport(report: WorkflowSummary, kept: number): WorkflowSumm
 export function notablePlaces(places: readonly PlaceSummary[]): PlaceSummary[] {
   return places.filter(
     (p) =>
-      p.error !== undefined || [...CHANGES, 'failed', 'remaining', 'failed-slices'].some((k) => (p.counts[k] ?? 0) > 0),
+      p.error !== undefined ||
+      (p.attention ?? []).length > 0 ||
+      [...CHANGES, 'failed', 'remaining', 'failed-slices'].some((k) => (p.counts[k] ?? 0) > 0),
   );
 }
 
@@ -149,18 +153,15 @@ export function renderWorkflowReport(
           '',
           'By account and Region:',
           ...summary.places.map((p) => {
-            const line = `- ${p.place.accountId} ${p.place.region}: ${countLineOf(p.counts) || 'nothing done'}`;
+            const counted = `- ${p.place.accountId} ${p.place.region}: ${countLineOf(p.counts) || 'nothing done'}`;
+            const line = [counted, ...(p.attention ?? []).map(describeAction)].join('; ');
             return p.error ? `${line}; stopped by ${p.error.Error}: ${causeOf(p.error)}` : line;
           }),
         ]
       : []),
     '',
-    ...shown.map((a) =>
-      `- ${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${sourceName({ ...a, instanceId: a.instanceId || '(unknown instance)' })}${a.reason ? `: ${a.reason}` : ''}`.replace(
-        / {2,}/g,
-        ' ',
-      ),
-    ),
+    // By place, the actions needing a human are on their place's line.
+    ...(summary.places ? [] : shown.map((a) => `- ${describeAction(a)}`)),
     // By place, only the actions needing a human ride along; the others are in the logs and events.
     ...(summary.truncated > 0 && !summary.places ? [`(and ${summary.truncated} more, counted above)`] : []),
     ...(failedSlices > 0
@@ -189,4 +190,11 @@ function countLineOf(counts: Record<string, number>): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
+}
+
+function describeAction(a: AppliedAction): string {
+  return `${a.outcome} ${a.trafficMirrorSessionId ?? ''} ${a.networkInterfaceId} of ${sourceName({ ...a, instanceId: a.instanceId || '(unknown instance)' })}${a.reason ? `: ${a.reason}` : ''}`.replace(
+    / {2,}/g,
+    ' ',
+  );
 }

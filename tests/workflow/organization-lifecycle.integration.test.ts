@@ -207,6 +207,51 @@ describe('an organization of 3 accounts x 2 Regions, from launch to reconcile', 
     expect(summary.counts['failed-slices']).toBe(1);
   });
 
+  test('a throttled member account: its place is slowed, not lost; the other places are not throttled', async () => {
+    local = await startLocalAutotap(centralSeed, config, { organization: organization() });
+    const [busy] = MEMBERS;
+    const extra = Array.from({ length: 12 }, (_, n) => instanceIn(busy, 'us-east-1', n + 2));
+    for (const id of extra)
+      placeOf(busy, 'us-east-1').addInstance({
+        id,
+        availabilityZone: 'us-east-1a',
+        networkInterfaces: [{ id: eniOf(id) }],
+      });
+    // EC2 meters each account and Region on its own: only this one answers RequestLimitExceeded.
+    local.emulator.setPlaceFaults(busy, 'us-east-1', { throttle: { rate: 0.5, seed: 7 } });
+    const reconcile = await local.run('reconcile', scheduled);
+    expect(reconcile.status).toBe('SUCCEEDED');
+    expect(sessionsIn(busy, 'us-east-1')).toHaveLength(13);
+    for (const [account, region] of [
+      [busy, 'eu-west-1'],
+      [MEMBERS[1], 'us-east-1'],
+      [MEMBERS[1], 'eu-west-1'],
+    ] as const)
+      expect(sessionsIn(account, region)).toHaveLength(1);
+    const throttled = local
+      .metrics()
+      .filter((m) => m.name === 'AwsThrottled' && m.dimensions.Service === 'ec2')
+      .reduce((n, m) => n + m.values.reduce((a, b) => a + b, 0), 0);
+    expect(throttled).toBeGreaterThan(0);
+    expect((reconcile.output as { counts: Record<string, number> }).counts['failed-slices'] ?? 0).toBe(0);
+  });
+
+  test('a revoked share: that place reports it has no target, creates nothing, and the others go on', async () => {
+    local = await startLocalAutotap(centralSeed, config, { organization: organization() });
+    const [revoked, kept] = MEMBERS;
+    local.emulator.organization.setShared('tmt-0a2', revoked, false);
+    const reconcile = await local.run('reconcile', scheduled);
+    expect(reconcile.status).toBe('SUCCEEDED');
+    expect(sessionsIn(revoked, 'eu-west-1')).toEqual([]);
+    expect(sessionsIn(kept, 'eu-west-1')).toEqual([[eniOf(instanceIn(kept, 'eu-west-1')), 'tmt-0a2', MEMBER_FILTER]]);
+    expect(sessionsIn(revoked, 'us-east-1')).toHaveLength(1);
+    const [report] = opsMessages();
+    expect(report?.subject).toBe('[autotap] reconcile: 1 need attention');
+    expect(report?.message).toContain(
+      `- ${revoked} eu-west-1: skipped 1; skipped ${eniOf(instanceIn(revoked, 'eu-west-1'))} of ${instanceIn(revoked, 'eu-west-1')}: no-target`,
+    );
+  });
+
   test('a tag change in a member reconciles its instance there, and only there', async () => {
     local = await startLocalAutotap(centralSeed, config, { organization: organization() });
     const account = MEMBERS[1];
