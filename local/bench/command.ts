@@ -12,6 +12,7 @@ import { evaluateDetectionsTargets } from './detections-targets.ts';
 import type { TargetCheck } from './metrics.ts';
 import { DEFAULT_FLEET } from './fleet.ts';
 import { DEFAULT_RECONCILE_MEMORY, evaluateReconcileMemoryTargets, renderReconcileMemory, runReconcileMemoryBench } from './reconcile-memory.ts';
+import { DEFAULT_ORGANIZATION, evaluateOrganizationTargets, renderOrganization, runOrganizationBench, type OrganizationBenchParams, type OrganizationResult } from './organization.ts';
 import { DEFAULT_FLEET_SCALE, runFleetScaleBench, type FleetScaleParams, type FleetScaleResult } from './fleet-scale.ts';
 import { DEFAULT_MIRRORING, runMirroringBench, type MirroringParams, type MirroringResult } from './mirroring.ts';
 import { computeLatency, type LatencyResult } from './latency.ts';
@@ -30,11 +31,12 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
         [--describe-refill N] [--mutate-capacity N] [--mutate-refill N] [--duplicate-share F]
         [--two-eni-share F] [--excluded-share F] [--unsupported-share F] [--seed N]
         [--load-samples N] [--skip-bundles] [--out FILE] [--json]
-        [--only mirroring|detections|fleet|bundles] [--skip-detections] [--detections N] [--backlog N] [--page-size N]
+        [--only mirroring|detections|fleet|organization|bundles] [--skip-detections] [--detections N] [--backlog N] [--page-size N]
         [--sqs-batch-size N] [--compare-batch-sizes N,N] [--update-share F] [--exact-duplicate-share F]
         [--page-detections N] [--sqs-latency-ms N]
         [--skip-fleet] [--fleet-instances N] [--fleet-terminated N] [--memory-sizes N,N]
         [--skip-peers] [--peers NAME,NAME] [--scan-period S] [--scan-phase S]
+        [--skip-organization] [--org-accounts N] [--org-instances N]
       Benchmark a launch burst through the real workflow on the local AWS under EC2-like
       throttling, one poll window of detections through the real detection Lambdas (SQS,
       DynamoDB, SNS), and the Lambda bundles; writes bench/results.json (what \`npm run bench\` does).
@@ -49,6 +51,9 @@ export const BENCH_USAGE = `  bench [--quick] [--instances N] [--concurrency N] 
       (--quick: 1,000 and 250); then the reconciler's memory and CPU, one dry-run round and one
       detach cleanup over each of --memory-sizes instances (default 10000,20000,30000; --quick
       1000,2000; "" for none), projected to 50,000.
+      Organization: one scheduled reconcile over --org-accounts member accounts (default 50) x 2
+      Regions, --org-instances instances in all (default 20,000; --quick 5 and 1,000), each account
+      and Region with the burst's EC2 buckets of its own.
       Alternatives (with the mirroring half): ${PEER_STRATEGIES.map((p) => p.name).join(', ')} on the same
       burst and throttling; --peers picks some, --skip-peers none; scanning ones every --scan-period
       model seconds (default ${DEFAULT_PEER_SCHEDULE.scanPeriodSeconds}), the launch --scan-phase seconds before a scan
@@ -66,6 +71,8 @@ export interface BenchOptions {
   page: PageTimingParams | null;
   /** Null with --skip-fleet or --only mirroring / detections. */
   fleet: Partial<FleetScaleParams> | null;
+  /** Null with --skip-organization or another --only. */
+  organization: Partial<OrganizationBenchParams> | null;
   /** With the fleet half: fleet sizes of the reconcile memory run; empty for none. */
   memorySizes: number[];
   /** Null with --skip-peers or without the mirroring half. */
@@ -85,6 +92,8 @@ export interface BenchResults {
   detections: DetectionsResult | null;
   /** Null when left out (--skip-fleet, --only mirroring / detections). */
   fleet: FleetScaleResult | null;
+  /** Null when left out (--skip-organization, another --only). */
+  organization: OrganizationResult | null;
   /** The alternatives on the burst; null when left out (--skip-peers, no mirroring half). */
   peers: PeersResult | null;
   /** Launch-to-mirrored latency per ENI, autotap and the alternatives; null without the mirroring half. */
@@ -134,6 +143,9 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       'update-share': { type: 'string' },
       'exact-duplicate-share': { type: 'string' },
       'skip-fleet': { type: 'boolean', default: false },
+      'skip-organization': { type: 'boolean', default: false },
+      'org-accounts': { type: 'string' },
+      'org-instances': { type: 'string' },
       'fleet-instances': { type: 'string' },
       'fleet-terminated': { type: 'string' },
       'memory-sizes': { type: 'string' },
@@ -144,8 +156,8 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     },
   });
   const only = values.only;
-  if (only !== undefined && only !== 'mirroring' && only !== 'detections' && only !== 'fleet' && only !== 'bundles') {
-    throw new UsageError(`bench: --only ${only}: expected mirroring, detections, fleet or bundles`);
+  if (only !== undefined && !['mirroring', 'detections', 'fleet', 'organization', 'bundles'].includes(only)) {
+    throw new UsageError(`bench: --only ${only}: expected mirroring, detections, fleet, organization or bundles`);
   }
   if (only === 'bundles' && values['skip-bundles']) throw new UsageError('bench: --only bundles and --skip-bundles leave nothing to run');
   const quick = values.quick ?? false;
@@ -203,6 +215,13 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     detections: (only !== undefined && only !== 'detections') || (values['skip-detections'] ?? false) ? null : detections,
     page,
     fleet: (only !== undefined && only !== 'fleet') || (values['skip-fleet'] ?? false) ? null : fleet,
+    organization:
+      (only !== undefined && only !== 'organization') || (values['skip-organization'] ?? false)
+        ? null
+        : {
+            accounts: number('org-accounts', values['org-accounts'], quick ? 5 : DEFAULT_ORGANIZATION.accounts, integer),
+            instances: number('org-instances', values['org-instances'], quick ? 1000 : DEFAULT_ORGANIZATION.instances, integer),
+          },
     memorySizes,
     runMirroring,
     mirroring: {
@@ -258,6 +277,8 @@ export async function runBenchmark(options: BenchOptions, command = 'autotap ben
     fleet = await runFleetScaleBench({ ...options.fleet, onProgress: log });
     if (options.memorySizes.length > 0) fleet.memory = await runReconcileMemoryBench({ sizes: options.memorySizes, onProgress: log });
   }
+  let organization: OrganizationResult | null = null;
+  if (options.organization) organization = await runOrganizationBench({ ...options.organization, onProgress: log });
   let bundles: BundleResults | null = null;
   if (options.bundles) {
     log('bundles: building each Lambda and timing its load ...');
@@ -271,6 +292,7 @@ export async function runBenchmark(options: BenchOptions, command = 'autotap ben
     mirroring,
     detections,
     fleet,
+    organization,
     peers,
     latency,
     bundles,
@@ -278,6 +300,7 @@ export async function runBenchmark(options: BenchOptions, command = 'autotap ben
       ...(mirroring ? evaluateTargets(mirroring, bundles) : []),
       ...evaluateBundleTargets(bundles),
       ...(fleet?.memory ? evaluateReconcileMemoryTargets(fleet.memory) : []),
+      ...(organization ? evaluateOrganizationTargets(organization) : []),
     ],
   };
 }
@@ -291,6 +314,7 @@ export function renderResults(results: BenchResults): string {
     ...(results.detections ? [renderDetections(results.detections), ''] : []),
     ...(results.fleet ? [renderFleetScale(results.fleet), ''] : []),
     ...(results.fleet?.memory ? [renderReconcileMemory(results.fleet.memory), ''] : []),
+    ...(results.organization ? [renderOrganization(results.organization), ''] : []),
     ...(results.bundles ? [renderBundles(results.bundles), ''] : []),
     ...(targets.length > 0 ? [renderTargets(targets)] : []),
   ].join('\n');
