@@ -11,6 +11,7 @@ import { INSTANCE_ID } from '../src/mirroring/input.ts';
 import { UsageError } from './errors.ts';
 import { parseCommandArgs } from './args.ts';
 import { applyAwsOptions, awsOptions, requireAwsAccess } from './aws-options.ts';
+import { commandPlace, placeOptions, type CommandPlace } from './places.ts';
 import { commandConfig } from './stage.ts';
 import { ACTION_COLUMNS, actionCells, table } from './table.ts';
 
@@ -22,6 +23,7 @@ export const planOptions = {
   instance: { type: 'string', multiple: true, default: [] as string[] },
   json: { type: 'boolean', default: false },
   ...awsOptions,
+  ...placeOptions,
 } satisfies ParseArgsOptionsConfig;
 
 export interface PlanRequest {
@@ -30,6 +32,8 @@ export interface PlanRequest {
   /** Only these instances, as a tag change's reconcile sees them; absent: the account. */
   instanceIds?: string[];
   json: boolean;
+  /** An organization's account (`--account`): its ports and mirroring section; absent: the caller's. */
+  at?: CommandPlace;
 }
 
 /** `--instance i-...` (repeatable): each an instance id, named in the error when it is not one. */
@@ -130,19 +134,22 @@ export function renderCoverage(coverage: ScopeCoverage): string {
  * The plan against whatever EC2 endpoint the environment names (a real account, or the local AWS
  * when the local wrapper has pointed the SDK at it). Only Describe* actions are called.
  */
-export async function runPlan({ config, vpcIds, instanceIds, json }: PlanRequest): Promise<number> {
-  const planned = await planAccountWithSnapshot(mirroringOf(config), ec2, vpcIds, instanceIds);
+export async function runPlan({ config, vpcIds, instanceIds, json, at }: PlanRequest): Promise<number> {
+  const mirroring = at?.mirroring ?? mirroringOf(config);
+  const planned = await planAccountWithSnapshot(mirroring, at?.ports ?? ec2, vpcIds, instanceIds, at?.place?.accountId);
   const actions = planned.actions.map(publicAction);
-  const cost = planCost(planned.actions, planned.snapshot, mirroringOf(config));
+  const cost = planCost(planned.actions, planned.snapshot, mirroring);
   const coverage = scopeCoverage(
     planned.snapshot.instances,
-    mirroringOf(config).scope,
+    mirroring.scope,
     targetInterfaceIdsOf(planned.snapshot.targets),
   );
   if (json) {
-    process.stdout.write(`${JSON.stringify({ actions, coverage, cost }, null, 2)}\n`);
+    const place = at?.place ? { place: at.place } : {};
+    process.stdout.write(`${JSON.stringify({ ...place, actions, coverage, cost }, null, 2)}\n`);
     return 0;
   }
+  if (at?.place) process.stdout.write(`Account ${at.place.accountId}, ${at.place.region}:\n\n`);
   const counts = new Map<string, number>();
   for (const a of actions) counts.set(a.action, (counts.get(a.action) ?? 0) + 1);
   process.stdout.write(
@@ -159,7 +166,8 @@ export async function planCommand(args: string[], root: string): Promise<number>
   const { values } = parseCommandArgs('plan', { args, options: planOptions });
   applyAwsOptions(values);
   const config = planConfig(values, root);
-  await requireAwsAccess(ec2.ec2Client().config);
+  const region = await requireAwsAccess(ec2.ec2Client().config);
   const instanceIds = planInstanceIds(values.instance);
-  return runPlan({ config, vpcIds: values.vpc, ...(instanceIds ? { instanceIds } : {}), json: values.json });
+  const at = await commandPlace('plan', config, values.stage, region, values);
+  return runPlan({ config, vpcIds: values.vpc, ...(instanceIds ? { instanceIds } : {}), json: values.json, at });
 }

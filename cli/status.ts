@@ -7,6 +7,7 @@ import { planAccountWithSnapshot } from '../src/mirroring/plan-account.ts';
 import { accountStatus, type AccountStatus } from '../src/mirroring/status.ts';
 import { parseCommandArgs } from './args.ts';
 import { applyAwsOptions, awsOptions, requireAwsAccess } from './aws-options.ts';
+import { commandPlace, placeOptions, type CommandPlace } from './places.ts';
 import { dollars } from './plan.ts';
 import { commandConfig } from './stage.ts';
 import { renderStatusPage } from './status-page.ts';
@@ -20,6 +21,7 @@ export const statusOptions = {
   json: { type: 'boolean', default: false },
   html: { type: 'string' },
   ...awsOptions,
+  ...placeOptions,
 } satisfies ParseArgsOptionsConfig;
 
 export interface StatusRequest {
@@ -31,6 +33,8 @@ export interface StatusRequest {
   html?: string;
   /** When the snapshot was taken (default now). */
   now?: Date;
+  /** An organization's account (`--account`); absent: the caller's. */
+  at?: CommandPlace;
 }
 
 const share = (mirrored: number, inScope: number) =>
@@ -102,16 +106,24 @@ export function renderStatusText(status: AccountStatus, stage: string): string {
  * only Describe* actions are called, the same a reconcile round makes.
  */
 export async function runStatus(request: StatusRequest): Promise<number> {
-  const mirroring = mirroringOf(request.config);
-  const planned = await planAccountWithSnapshot(mirroring, ec2, request.vpcIds);
+  const mirroring = request.at?.mirroring ?? mirroringOf(request.config);
+  const planned = await planAccountWithSnapshot(
+    mirroring,
+    request.at?.ports ?? ec2,
+    request.vpcIds,
+    undefined,
+    request.at?.place?.accountId,
+  );
   const status = accountStatus(planned.snapshot, planned.actions, mirroring);
   const takenAt = (request.now ?? new Date()).toISOString();
   if (request.html !== undefined)
     writeFileSync(request.html, renderStatusPage(status, { stage: request.stage, takenAt }));
-  if (request.json) process.stdout.write(`${JSON.stringify({ stage: request.stage, takenAt, ...status }, null, 2)}\n`);
+  const place = request.at?.place ? { place: request.at.place } : {};
+  if (request.json)
+    process.stdout.write(`${JSON.stringify({ stage: request.stage, ...place, takenAt, ...status }, null, 2)}\n`);
   else
     process.stdout.write(
-      `${renderStatusText(status, request.stage)}\n${request.html ? `\nPage: ${request.html}\n` : ''}`,
+      `${request.at?.place ? `Account ${request.at.place.accountId}, ${request.at.place.region}:\n\n` : ''}${renderStatusText(status, request.stage)}\n${request.html ? `\nPage: ${request.html}\n` : ''}`,
     );
   return 0;
 }
@@ -121,9 +133,11 @@ export async function statusCommand(args: string[], root: string): Promise<numbe
   const { values } = parseCommandArgs('status', { args, options: statusOptions });
   applyAwsOptions(values);
   const config = commandConfig(values, root);
-  await requireAwsAccess(ec2.ec2Client().config);
+  const region = await requireAwsAccess(ec2.ec2Client().config);
+  const at = await commandPlace('status', config, values.stage, region, values);
   return runStatus({
     config,
+    at,
     stage: values.stage,
     vpcIds: values.vpc,
     json: values.json,

@@ -6,20 +6,22 @@ import { AWS_OPTIONS_USAGE } from './aws-options.ts';
  * `autotap <command> --help` print it without loading the AWS SDK clients and domain code.
  */
 
-export const PLAN_USAGE = `  plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] [--instance i-...] ${AWS_OPTIONS_USAGE} [--json]
+export const PLAN_USAGE = `  plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] [--instance i-...] ${AWS_OPTIONS_USAGE} [--account A [--role-name NAME]] [--json]
       What the reconciler would create, delete, move or skip, and why, with the running fleet per
       skip reason and the sessions per VPC and zone and what they cost per hour and month;
       read-only. Against the account of your AWS credentials (config/<stage>.yml, default dev), or a
       scenario on the local AWS (--scenario). --instance (repeatable): only those instances, as the
-      reconcile a tag change starts sees them.
+      reconcile a tag change starts sees them. --account: an organization's account, in --region,
+      with its override and member filter, read through --role-name there (default
+      OrganizationAccountAccessRole) unless it is your credentials' own.
 `;
 
-export const STATUS_USAGE = `  status [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] ${AWS_OPTIONS_USAGE} [--json] [--html FILE]
+export const STATUS_USAGE = `  status [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] ${AWS_OPTIONS_USAGE} [--account A [--role-name NAME]] [--json] [--html FILE]
       Coverage now: in-scope ENIs, mirrored and not mirrored by reason, by VPC and zone, each
       target's load against what it takes, autotap's sessions without a reason to exist, and what
       the sessions cost an hour; read-only. --html FILE also writes one self-contained page of it.
       Against the account of your AWS credentials, or (--scenario) the local AWS after the
-      scenario's events ran.
+      scenario's events ran. --account: an organization's account, as for plan.
 `;
 
 export const MEMBER_TEMPLATE_USAGE = `  member-template [--stage S] [--config FILE] [--out FILE]

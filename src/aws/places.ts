@@ -144,11 +144,11 @@ export async function mirroringIn(
   place: Place | undefined,
   org: OrganizationConfig | undefined,
   client: EC2Client,
+  stage = process.env.AUTOTAP_STAGE ?? 'dev',
 ): Promise<MirroringConfig> {
   if (!place || !org || place.accountId === org.centralAccountId) return mirroring;
   const own = mirroringForAccount(mirroring, org, place.accountId);
   if (org.members[place.accountId]?.filterId) return own;
-  const stage = process.env.AUTOTAP_STAGE ?? 'dev';
   const filterId = await findTaggedFilter(FILTER_TAG, stage, client);
   if (!filterId)
     throw new AwsRefusal(

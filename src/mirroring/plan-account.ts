@@ -22,17 +22,19 @@ export async function planAccount(
 
 /**
  * The same, with the account as described (what `plan` prices the actions against). With
- * `instanceIds`, only those instances, as the round a tag change starts describes them.
+ * `instanceIds`, only those instances, as the round a tag change starts describes them. With
+ * `accountId`, other accounts' sessions (on a target it owns or shares) count for load only.
  */
 export async function planAccountWithSnapshot(
   config: MirroringConfig,
   ports: AccountPorts,
   vpcIds: string[] = [],
   instanceIds?: string[],
+  accountId?: string,
 ): Promise<{ snapshot: AccountSnapshot; actions: ReconcileAction[] }> {
   const snapshot =
     instanceIds !== undefined
-      ? await describeInstances(instanceIds, vpcIds, config, ports)
-      : await describeAccount(vpcIds, config, ports);
+      ? await describeInstances(instanceIds, vpcIds, config, ports, accountId)
+      : await describeAccount(vpcIds, config, ports, accountId);
   return { snapshot, actions: await planAccountRound(snapshot, config, vpcIds, ports) };
 }

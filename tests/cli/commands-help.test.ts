@@ -16,7 +16,7 @@ test.each([
   [['simulate', '-h', '--scenario', 'nowhere.yml'], 'simulate --scenario FILE [--config FILE] [--json]'],
   [
     ['plan', '--help'],
-    'plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] [--instance i-...] [--region R] [--profile P] [--json]',
+    'plan [--stage S] [--config FILE] [--scenario FILE] [--vpc vpc-...] [--instance i-...] [--region R] [--profile P] [--account A [--role-name NAME]] [--json]',
   ],
   [
     ['rerun', '-h'],
