@@ -24,7 +24,7 @@ import { FILTER_TAG } from '../src/mirroring/types.ts';
 import { rulePattern } from './event-rules.ts';
 import { CREATED_FILTER, filterResources } from './mirroring-resources.ts';
 import { attachSessionStatements, DESCRIBE_FOR_PLANNING, scopedInterfaces, type PolicyStatement } from './roles.ts';
-import type { CfnResource, CfnResources, CfnValue } from './stage-config.ts';
+import { deadLetterAlarm, type CfnResource, type CfnResources, type CfnValue } from './stage-config.ts';
 
 export const MEMBER_ROLE = 'MemberRole';
 export const FORWARD_ROLE = 'ForwardEventsRole';
@@ -262,6 +262,49 @@ function deadLetterQueue(stage: string): CfnResources {
   };
 }
 
+/** The name of a member's dead-letter alarm; the central rule `autotap-<stage>-member-alarms` matches the prefix. */
+export const memberAlarmPrefix = (stage: string) => `autotap-${stage}-member-`;
+
+/**
+ * An event the forwarding rules could not deliver waits in the dead-letter queue: the alarm goes off
+ * on the first, and its state change (an EventBridge event of the member,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html)
+ * is forwarded to the central bus like the others, where a rule tells the ops topic.
+ */
+function forwardAlarm(org: OrganizationConfig, stage: string): CfnResources {
+  return {
+    // No action here: its state change is the event the central account hears (below).
+    ForwardDeadLetterAlarm: deadLetterAlarm(
+      stage,
+      FORWARD_DEAD_LETTER_QUEUE,
+      'member-forward-dlq',
+      `autotap ${stage}: events this account could not forward to ${org.centralAccountId} wait in autotap-${stage}-forward-dlq`,
+      [],
+    ),
+    ForwardDeadLetterAlarmRule: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: `autotap-${stage}-forward-alarm`,
+        Description: 'Forward to the central account: this account could not forward autotap events',
+        State: 'ENABLED',
+        EventPattern: {
+          source: ['aws.cloudwatch'],
+          'detail-type': ['CloudWatch Alarm State Change'],
+          resources: [{ 'Fn::GetAtt': ['ForwardDeadLetterAlarm', 'Arn'] }],
+        },
+        Targets: [
+          {
+            Id: 'central-default-bus',
+            Arn: centralBusArn(org),
+            RoleArn: { 'Fn::GetAtt': [FORWARD_ROLE, 'Arn'] },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [FORWARD_DEAD_LETTER_QUEUE, 'Arn'] } },
+          },
+        ],
+      },
+    },
+  };
+}
+
 /** The member's filter, tagged so that the central workflows find it (autotap:filter=<stage>). */
 function memberFilter(config: Config, stage: string): CfnResources {
   const resources = filterResources(
@@ -297,6 +340,7 @@ export function memberTemplate(config: Config, stage: string): MemberTemplate {
       [FORWARD_ROLE]: forwardRole(org, stage),
       ...deadLetterQueue(stage),
       ...forwardRules(config, stage),
+      ...forwardAlarm(org, stage),
       ...memberFilter(config, stage),
     },
     Outputs: {

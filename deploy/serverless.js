@@ -18,7 +18,7 @@ export {
 } from './stage-config.ts';
 export { eventRuleArns } from './event-rules.ts';
 export { resources as roleResources, sessionPolicies } from './roles.ts';
-export { organizationResources } from './organization.ts';
+export { opsRuleArns, organizationResources } from './organization.ts';
 export { stateMachines } from './state-machines.ts';
 export { lambdaTracing, observabilityResources } from './observability.ts';
 export { stage } from './stage-checks.ts';

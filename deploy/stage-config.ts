@@ -366,7 +366,14 @@ export function detectionFunctions(config: Config, stage: string): Record<string
   return functions;
 }
 
-function deadLetterAlarm(stage: string, queueLogicalId: string, name: string, description: string): CfnResource {
+/** An alarm on the first message of a dead-letter queue, telling `actions` (the ops topic by default). */
+export function deadLetterAlarm(
+  stage: string,
+  queueLogicalId: string,
+  name: string,
+  description: string,
+  actions: CfnValue[] = [ref('OpsTopic')],
+): CfnResource {
   return {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {
@@ -381,7 +388,7 @@ function deadLetterAlarm(stage: string, queueLogicalId: string, name: string, de
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
-      AlarmActions: [ref('OpsTopic')],
+      ...(actions.length > 0 ? { AlarmActions: actions } : {}),
     },
   };
 }

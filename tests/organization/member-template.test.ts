@@ -52,11 +52,23 @@ describe('member template', () => {
 
   test("every packaged rule of the stage is forwarded to the central account's default bus, through its role, with a dead-letter queue", () => {
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    // And its dead-letter alarm's state changes, which the central account tells the ops topic of.
     expect(rules.map((r) => r.Properties.Name).sort()).toEqual(
-      packagedRules(config)
-        .map((r) => ruleName('org', r))
-        .sort(),
+      [...packagedRules(config).map((r) => ruleName('org', r)), 'autotap-org-forward-alarm'].sort(),
     );
+    const alarm = template.Resources.ForwardDeadLetterAlarm!.Properties;
+    expect(alarm).toMatchObject({
+      AlarmName: 'autotap-org-member-forward-dlq',
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(template.Resources.ForwardDeadLetterAlarmRule!.Properties.EventPattern).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      resources: [{ 'Fn::GetAtt': ['ForwardDeadLetterAlarm', 'Arn'] }],
+    });
     for (const rule of rules) {
       const [target, ...others] = rule.Properties.Targets as Record<string, unknown>[];
       expect(others).toEqual([]);

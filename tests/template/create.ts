@@ -183,7 +183,10 @@ export function registerCreateTests(get: () => CreatePackage): void {
           Action: 'events:PutEvents',
           Resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`,
           Condition: {
-            StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5', 'events:source': ['aws.ec2', 'aws.tag'] },
+            StringEquals: {
+              'aws:PrincipalOrgID': 'o-a1b2c3d4e5',
+              'events:source': ['aws.cloudwatch', 'aws.ec2', 'aws.tag'],
+            },
           },
         },
       });
