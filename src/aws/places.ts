@@ -23,6 +23,7 @@ import {
   describeTargets,
   ec2Client,
   findTaggedFilter,
+  TARGETS_CACHE_MS,
 } from './ec2.ts';
 import { countThrottles } from './throttles.ts';
 
@@ -135,6 +136,27 @@ export function ec2In(client: EC2Client, place?: Place, org?: OrganizationConfig
 }
 
 /**
+ * A member's filter changes as rarely as targets do, and every execution in that member needs it: a
+ * warm container reuses its lookup for as long as it reuses the targets' (TARGETS_CACHE_MS). A
+ * failed lookup, or a member without the filter, is asked again the next time.
+ */
+const memberFilters = new Map<string, { at: number; filterId: Promise<string | undefined> }>();
+
+function memberFilterOf(place: Place, stage: string, client: EC2Client, now = Date.now()): Promise<string | undefined> {
+  const endpoint = process.env.AWS_ENDPOINT_URL_EC2 ?? process.env.AWS_ENDPOINT_URL ?? '';
+  const key = `${endpoint} ${place.accountId}/${place.region}/${stage}`;
+  const cached = memberFilters.get(key);
+  if (cached && now - cached.at < TARGETS_CACHE_MS) return cached.filterId;
+  const filterId = findTaggedFilter(FILTER_TAG, stage, client).then((id) => {
+    if (id === undefined) memberFilters.delete(key);
+    return id;
+  });
+  filterId.catch(() => memberFilters.delete(key));
+  memberFilters.set(key, { at: now, filterId });
+  return filterId;
+}
+
+/**
  * The mirroring section as it applies where the execution acts: the account's override, and in a
  * member the member's filter (its override's, else the one the member template tagged for this stage;
  * a filter cannot be shared across accounts).
@@ -149,7 +171,7 @@ export async function mirroringIn(
   if (!place || !org || place.accountId === org.centralAccountId) return mirroring;
   const own = mirroringForAccount(mirroring, org, place.accountId);
   if (org.members[place.accountId]?.filterId) return own;
-  const filterId = await findTaggedFilter(FILTER_TAG, stage, client);
+  const filterId = await memberFilterOf(place, stage, client);
   if (!filterId)
     throw new AwsRefusal(
       'MemberFilterMissing',

@@ -90,6 +90,8 @@ describe('an organization of 3 accounts x 2 Regions, from launch to reconcile', 
     );
     expect(attached.error).toBeNull();
     expect(attached.status).toBe('SUCCEEDED');
+    // Each member place's filter was looked up once; the attach reused its place's lookup.
+    expect(local.emulator.calls().DescribeTrafficMirrorFilters).toBe(4);
     expect(sessionsIn(first, 'us-east-1')).toEqual([
       [eniOf(instance), 'tmt-0a1', MEMBER_FILTER],
       ['eni-0a77ac1', 'tmt-0a1', MEMBER_FILTER],
