@@ -52,7 +52,14 @@ export const handler = lambdaHandler<unknown, ResolveOutput>(async (event) => {
   // In a member account: its role's client, its override and its filter (src/aws/places.ts).
   const client = ec2ClientIn(request.place, organization);
   const mirroring = await mirroringIn(mirroringConfig(), request.place, organization, client);
-  const plan = await resolveInterfaces(request, mirroring, ec2In(client, request.place, organization), finalAttempt);
+  const inOrganization = organization !== undefined && request.place !== undefined;
+  const plan = await resolveInterfaces(
+    request,
+    mirroring,
+    ec2In(client, request.place, organization),
+    finalAttempt,
+    inOrganization,
+  );
   // Only the first alternatives ride in the state: one attachment per ENI must stay small. Each
   // carries the place, as the Map hands AttachSession its attachment alone.
   const attachments = plan.attachments.map((a) => ({
@@ -60,8 +67,5 @@ export const handler = lambdaHandler<unknown, ResolveOutput>(async (event) => {
     alternativeTargetIds: a.alternativeTargetIds.slice(0, ALTERNATIVE_TARGETS_PER_ATTACHMENT),
     ...(request.place ? { place: request.place } : {}),
   }));
-  // Each configured target lives in one Region: in an organization's other Regions, those not there
-  // are expected. Only a place that sees none of them needs a human.
-  const elsewhere = organization && request.place && plan.missingTargets.length < mirroring.targets.length;
-  return { request, ...plan, attachments, ...(elsewhere ? { missingTargets: [] } : {}) };
+  return { request, ...plan, attachments };
 });

@@ -35,6 +35,12 @@ export interface InterfacePlanInput {
    */
   accountTargets: Target[] | undefined;
   dryRun: boolean;
+  /**
+   * In an organization every Region shares one target list, and each target lives in one Region:
+   * configured targets a place does not see are expected there, and only a place that sees none of
+   * them lacks targets.
+   */
+  targetsInOtherRegions?: boolean;
 }
 
 export interface InterfacePlan {
@@ -132,5 +138,7 @@ export function planInterfaces(input: InterfacePlanInput): InterfacePlan {
       dryRun: input.dryRun,
     });
   }
-  return { results, attachments, missingTargets: input.accountTargets ? missing : [] };
+  const noneVisible = missing.length === config.targets.length;
+  const reported = input.accountTargets && (!input.targetsInOtherRegions || noneVisible) ? missing : [];
+  return { results, attachments, missingTargets: reported };
 }

@@ -57,6 +57,8 @@ export async function resolveInterfaces(
   ports: ResolvePorts,
   /** Past the state machine's retries for eventual consistency: what is still unseen is `not-found`. */
   finalAttempt: boolean,
+  /** In an organization's place: configured targets of other Regions are not missing (plan.ts). */
+  targetsInOtherRegions = false,
 ): Promise<InterfacePlan> {
   const standings =
     request.networkInterfaceIds.length > 0 ? await ports.describeInterfaceStandings(request.networkInterfaceIds) : [];
@@ -120,5 +122,6 @@ export async function resolveInterfaces(
     targetSessions,
     accountTargets,
     dryRun: request.dryRun,
+    targetsInOtherRegions,
   });
 }

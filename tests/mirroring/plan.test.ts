@@ -100,6 +100,17 @@ describe('planInterfaces', () => {
     expect(plan({ interfaceSessions: [toOurTarget] }).results[0]?.outcome).toBe('already-mirrored');
   });
 
+  it("an organization's place: targets of other Regions are not missing, unless the place sees none", () => {
+    const OTHER = 'tmt-bbbbbbbbbbbbbbbb2';
+    const config = mirroringWith({ targets: [{ id: TARGET }, { id: OTHER }] });
+    // A single account: a configured target it lacks is reported.
+    expect(plan({ config }).missingTargets).toEqual([OTHER]);
+    // An organization's place in the first target's Region: the other target is another Region's.
+    expect(plan({ config, targetsInOtherRegions: true }).missingTargets).toEqual([]);
+    // A place that sees none of them needs a human all the same.
+    expect(plan({ config, accountTargets: [], targetsInOtherRegions: true }).missingTargets).toEqual([TARGET, OTHER]);
+  });
+
   it('works around sessions of other tools and stops at three', () => {
     const other = session({ sessionNumber: 1 });
     expect(plan({ interfaceSessions: [other] }).attachments[0]).toMatchObject({
