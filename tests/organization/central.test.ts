@@ -46,7 +46,10 @@ describe('the central bus policy', () => {
       Targets: { Arn: unknown; InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[];
     };
     const alarm = JSON.parse(
-      readFileSync(path.join(root, 'events', 'cloudwatch-alarm-state-change.json'), 'utf8'),
+      readFileSync(path.join(root, 'events', 'cloudwatch-alarm-state-change.json'), 'utf8').replaceAll(
+        'autotap-dev-',
+        'autotap-org-',
+      ),
     ) as Record<string, unknown> & { detail: Record<string, unknown> };
     expect(matchesPattern(rule.EventPattern, alarm)).toBe(true);
     expect(matchesPattern(rule.EventPattern, { ...alarm, detail: { ...alarm.detail, state: { value: 'OK' } } })).toBe(

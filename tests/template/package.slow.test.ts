@@ -795,7 +795,7 @@ describe('ops topic and failure alerts', () => {
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sns:Publish',
         Resource: { Ref: 'OpsTopic' },
-        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ExecutionFailedRule', 'Arn'] } } },
+        Condition: { ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': ['ExecutionFailedRule', 'Arn'] }] } },
       }),
     );
     for (const statement of statements) expect(statement.Condition?.ArnEquals?.['aws:SourceArn']).toBeDefined();

@@ -56,6 +56,7 @@ function ruleCases(stage: string, template: Template): Record<string, { matches:
   const sessionModified = sampleFor('cloudtrail-modify-traffic-mirror-session.json', stage);
   const taskRunning = sampleFor('ecs-task-running.json', stage);
   const lbCreated = sampleFor('cloudtrail-create-load-balancer-interface.json', stage);
+  const memberAlarm = sampleFor('cloudwatch-alarm-state-change.json', stage);
   const byRole = (event: Event, roleId: string): Event => {
     const roleArn = evaluate(template, { 'Fn::GetAtt': [roleId, 'Arn'] }) as string;
     return withDetail(event, {
@@ -71,7 +72,21 @@ function ruleCases(stage: string, template: Template): Record<string, { matches:
     userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::123456789012:user/alice', accountId: '123456789012' },
   });
   const machine = (name: string) => `arn:aws:states:us-east-1:123456789012:stateMachine:autotap-${stage}-${name}`;
+  // With an organization: a member's dead-letter alarm, forwarded to the central bus.
+  const memberAlarms: Record<string, { matches: Event[]; misses: Event[] }> = template.Resources.MemberAlarmsRule
+    ? {
+        MemberAlarmsRule: {
+          matches: [memberAlarm],
+          misses: [
+            withDetail(memberAlarm, { state: { value: 'OK', reason: 'x', reasonData: '{}', timestamp: 'x' } }),
+            withDetail(memberAlarm, { alarmName: 'someone-elses-alarm' }),
+            failed,
+          ],
+        },
+      }
+    : {};
   return {
+    ...memberAlarms,
     ExecutionFailedRule: {
       matches: ['mirror-instances', 'cleanup-sessions', 'reconcile'].flatMap((name) =>
         ['FAILED', 'TIMED_OUT', 'ABORTED'].map((status) =>
